@@ -1,0 +1,165 @@
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use arrow_schema::SchemaRef;
+use sluice_types::temporal::SessionTimeZone;
+use sluice_types::DataType;
+
+use crate::{ChangeBatch, ConnectorError};
+
+/// What a connector knows of a table: its physical columns and its `WITH` options.
+/// Computed columns, watermarks and metadata columns are the planner's business; a source
+/// is asked for physical and metadata columns only.
+#[derive(Clone, Debug)]
+pub struct TableSpec {
+    /// The table's name as written, for messages.
+    pub name: String,
+    /// Physical columns, in declaration order.
+    pub physical_columns: Vec<(String, DataType)>,
+    /// `WITH` options, keys as written.
+    pub options: BTreeMap<String, String>,
+    /// Primary key column names (`PRIMARY KEY (..) NOT ENFORCED`).
+    pub primary_key: Vec<String>,
+    pub partition_keys: Vec<String>,
+}
+
+impl TableSpec {
+    pub fn option(&self, key: &str) -> Option<&str> {
+        self.options.get(key).map(|s| s.as_str())
+    }
+}
+
+/// A metadata column a connector can provide (`METADATA FROM 'key'`).
+#[derive(Clone, Debug)]
+pub struct MetadataColumn {
+    pub key: &'static str,
+    pub data_type: DataType,
+    /// Whether a sink can write it.
+    pub writable: bool,
+}
+
+/// How a source is asked to read.
+#[derive(Clone, Debug)]
+pub struct SourceContext {
+    /// Indices into `TableSpec::physical_columns` to produce, in this order.
+    pub projection: Vec<usize>,
+    /// Metadata columns to produce after the physical ones: (key, type).
+    pub metadata: Vec<(String, DataType)>,
+    /// The schema of the batches the reader must return: the projected physical columns
+    /// followed by the metadata columns.
+    pub output_schema: SchemaRef,
+    /// Preferred rows per batch.
+    pub batch_size: usize,
+    /// The session time zone (`table.local-time-zone`).
+    pub time_zone: SessionTimeZone,
+    /// This reader's index among `parallelism` readers of the same table.
+    pub subtask: usize,
+    pub parallelism: usize,
+}
+
+/// How a sink is asked to write.
+#[derive(Clone, Debug)]
+pub struct SinkContext {
+    /// The schema of the batches the writer receives: the table's physical columns.
+    pub input_schema: SchemaRef,
+    pub time_zone: SessionTimeZone,
+    pub subtask: usize,
+    pub parallelism: usize,
+}
+
+/// The result of polling a source.
+#[derive(Debug)]
+pub enum SourcePoll {
+    Batch(ChangeBatch),
+    /// Nothing available right now (an unbounded source between records); poll again.
+    Pending,
+    /// A bounded source has no more rows.
+    Finished,
+}
+
+/// Counters a source keeps, reported when a job ends and in metrics.
+#[derive(Clone, Debug, Default)]
+pub struct SourceStats {
+    pub records: u64,
+    pub bytes: u64,
+    /// Records skipped because they could not be decoded (`*.ignore-parse-errors`).
+    pub skipped_bad_records: u64,
+    /// The first few skip reasons, with their location, for the end-of-job report.
+    pub skipped_examples: Vec<String>,
+}
+
+/// Reads one table (or one split of it) as batches.
+pub trait SourceReader: Send {
+    fn poll_next(&mut self) -> Result<SourcePoll, ConnectorError>;
+    fn stats(&self) -> SourceStats {
+        SourceStats::default()
+    }
+}
+
+/// Writes batches of rows (with change kinds) to one table.
+pub trait SinkWriter: Send {
+    fn write(&mut self, batch: &ChangeBatch) -> Result<(), ConnectorError>;
+    /// Makes everything written so far durable (called at checkpoints).
+    fn flush(&mut self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    /// The input has ended: flush and close. No call follows.
+    fn finish(&mut self) -> Result<(), ConnectorError>;
+}
+
+/// A connector, named as in Flink's `'connector' = '...'`.
+pub trait ConnectorFactory: Send + Sync {
+    /// The `connector` option value, e.g. `filesystem`.
+    fn name(&self) -> &'static str;
+
+    /// Checks the options for use as a source (`as_source`) or a sink: unknown keys,
+    /// missing required keys, bad values, column types the format cannot handle.
+    fn validate(&self, table: &TableSpec, as_source: bool) -> Result<(), ConnectorError>;
+
+    /// Whether a source over this table ends by itself.
+    fn is_bounded(&self, table: &TableSpec) -> bool;
+
+    /// Whether the sink accepts updates and deletes (`-U`/`+U`/`-D`), not only inserts.
+    fn sink_accepts_updates(&self, _table: &TableSpec) -> bool {
+        false
+    }
+
+    /// The metadata columns the connector offers.
+    fn metadata_columns(&self, _table: &TableSpec) -> Vec<MetadataColumn> {
+        Vec::new()
+    }
+
+    fn create_source(
+        &self,
+        table: &TableSpec,
+        ctx: &SourceContext,
+    ) -> Result<Box<dyn SourceReader>, ConnectorError>;
+
+    fn create_sink(
+        &self,
+        table: &TableSpec,
+        ctx: &SinkContext,
+    ) -> Result<Box<dyn SinkWriter>, ConnectorError>;
+}
+
+/// All connectors known to a process, by name.
+#[derive(Clone, Default)]
+pub struct ConnectorRegistry {
+    factories: HashMap<String, Arc<dyn ConnectorFactory>>,
+}
+
+impl ConnectorRegistry {
+    pub fn register(&mut self, factory: Arc<dyn ConnectorFactory>) {
+        self.factories.insert(factory.name().to_string(), factory);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn ConnectorFactory>> {
+        self.factories.get(name)
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.factories.keys().map(|s| s.as_str()).collect();
+        names.sort();
+        names
+    }
+}

@@ -1,0 +1,1 @@
+//! Shared option parsing for connectors (durations, booleans, sizes) in Flink's syntax.

@@ -1,0 +1,1 @@
+//! Record formats: json, csv and the row text of Flink's print connector.

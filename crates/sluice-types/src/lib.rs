@@ -1,0 +1,15 @@
+//! Flink's logical SQL types (`DataType`), how each one is laid out in Arrow, literal
+//! values (`ScalarValue`), the change kind of a row (`RowKind`) and the calendar helpers
+//! that every layer shares (parsing and printing dates and timestamps the way Flink does).
+//!
+//! This crate knows nothing about SQL text, plans or connectors: it is the vocabulary the
+//! other crates speak.
+
+mod data_type;
+mod row_kind;
+mod scalar;
+pub mod temporal;
+
+pub use data_type::{DataType, RowField, TypeKind, MAX_VARCHAR_LENGTH};
+pub use row_kind::RowKind;
+pub use scalar::ScalarValue;
