@@ -6,5 +6,7 @@
 //! `ScalarExpr::evaluate`. Nothing here knows SQL text or spans.
 
 mod expr;
+mod functions;
 
 pub use expr::{EvalContext, EvalError, FunctionError, ScalarExpr};
+pub use functions::Func;
