@@ -1,1 +1,22 @@
-//! placeholder
+//! The planner: it keeps the session's catalog and settings, binds parsed statements
+//! (names, types, Flink's implicit casts), builds logical plans, prints them for
+//! `EXPLAIN`, and lowers them to a runtime `Dataflow`.
+//!
+//! It sees connectors only through `sluice_connector_api` traits, and it never runs a
+//! job: the caller gets a `Job` and decides how to run it.
+
+mod bind;
+mod catalog;
+mod config;
+mod ddl;
+mod error;
+mod explain;
+mod logical;
+mod lower;
+mod session;
+mod suggest;
+
+pub use catalog::{Catalog, CatalogTable, CatalogView, ColumnSpec, TableColumnKind, WatermarkSpec};
+pub use config::SessionConfig;
+pub use logical::{LogicalPlan, PlanField, PlanSchema, TimeAttribute};
+pub use session::{Job, JobSink, Session, StatementOutcome, TableResult};

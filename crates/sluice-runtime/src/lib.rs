@@ -1,1 +1,20 @@
-//! placeholder
+//! The dataflow runtime. A job is a `Dataflow`: a DAG of sources, `Operator`s and sinks
+//! that exchange `ChangeBatch`es of Arrow data, watermarks and the end-of-input signal.
+//! The `Executor` drives it until every bounded input is read and every sink is flushed,
+//! or until it is asked to stop.
+//!
+//! The runtime knows nothing about SQL text or plans: operators are given typed
+//! `ScalarExpr`s and Arrow schemas by the planner.
+
+mod dataflow;
+mod error;
+mod executor;
+mod metrics;
+mod operator;
+pub mod operators;
+
+pub use dataflow::{Dataflow, Node, NodeId, NodeKind};
+pub use error::RuntimeError;
+pub use executor::{Executor, ExecutorOptions, JobReport};
+pub use metrics::{NodeMetrics, NodeReport};
+pub use operator::{Operator, Output, WATERMARK_END};

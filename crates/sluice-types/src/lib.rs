@@ -10,6 +10,6 @@ mod row_kind;
 mod scalar;
 pub mod temporal;
 
-pub use data_type::{DataType, RowField, TypeKind, MAX_VARCHAR_LENGTH};
+pub use data_type::{row_fields_to_arrow, DataType, RowField, TypeKind, MAX_VARCHAR_LENGTH};
 pub use row_kind::RowKind;
 pub use scalar::ScalarValue;

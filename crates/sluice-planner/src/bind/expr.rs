@@ -1,0 +1,344 @@
+//! Expressions: from `ast::Expr` to typed `ScalarExpr` over a scope.
+
+use sluice_expr::{FunctionError, ScalarExpr};
+use sluice_sql::ast::{self, BinaryOp, Expr, ExprKind, TrimSide, UnaryOp};
+use sluice_sql::{Diagnostic, Span};
+use sluice_types::{DataType, ScalarValue, TypeKind};
+
+use super::literal::{bind_literal, interval_value};
+use super::scope::{field_access, Scope};
+use super::Binder;
+use crate::error::{not_supported, user, PlanResult};
+use crate::logical::PlanSchema;
+use crate::suggest::did_you_mean;
+
+/// Aggregate functions: bound by the aggregation planner, never as scalar calls.
+pub const AGGREGATES: &[&str] = &[
+    "COUNT", "SUM", "SUM0", "AVG", "MIN", "MAX", "LISTAGG", "FIRST_VALUE", "LAST_VALUE", "STDDEV_POP",
+    "STDDEV_SAMP", "STDDEV", "VAR_POP", "VAR_SAMP", "VARIANCE", "COLLECT", "ARRAY_AGG", "JSON_ARRAYAGG",
+    "JSON_OBJECTAGG", "BOOL_AND", "BOOL_OR",
+];
+
+/// Window and ranking functions used with `OVER`.
+pub const WINDOW_FUNCTIONS: &[&str] = &["ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE", "LAG", "LEAD"];
+
+/// Functions that only make sense inside `MATCH_RECOGNIZE` or group windows.
+const SPECIAL_CONTEXT: &[&str] = &[
+    "FIRST", "LAST", "PREV", "NEXT", "CLASSIFIER", "MATCH_NUMBER", "MATCH_ROWTIME", "MATCH_PROCTIME", "TUMBLE_START",
+    "TUMBLE_END", "TUMBLE_ROWTIME", "TUMBLE_PROCTIME", "HOP_START", "HOP_END", "HOP_ROWTIME", "HOP_PROCTIME",
+    "SESSION_START", "SESSION_END", "SESSION_ROWTIME", "SESSION_PROCTIME", "TUMBLE", "HOP", "SESSION", "CUMULATE",
+];
+
+/// What an expression is bound against: the names in scope and their types.
+pub struct ExprContext<'s> {
+    pub scope: &'s Scope,
+    pub schema: &'s PlanSchema,
+}
+
+impl Binder<'_> {
+    pub fn bind_expr(&mut self, expr: &Expr, cx: &ExprContext) -> PlanResult<ScalarExpr> {
+        let span = expr.span;
+        match &expr.kind {
+            ExprKind::Identifier(ident) => cx.scope.resolve(std::slice::from_ref(ident), cx.schema),
+            ExprKind::CompoundIdentifier(parts) => cx.scope.resolve(parts, cx.schema),
+            ExprKind::Literal(l) => bind_literal(l, span),
+            ExprKind::Interval { value, negative, qualifier } => interval_value(value, *negative, qualifier, span),
+            ExprKind::Nested(inner) => self.bind_expr(inner, cx),
+            ExprKind::Unary { op, expr: inner } => {
+                let arg = self.bind_expr(inner, cx)?;
+                match op {
+                    UnaryOp::Plus => Ok(arg),
+                    UnaryOp::Minus => match negate_literal(&arg) {
+                        Some(folded) => Ok(folded),
+                        None => self.call("NEGATE", vec![arg], span),
+                    },
+                    UnaryOp::Not => self.call("NOT", vec![arg], span),
+                }
+            }
+            ExprKind::Binary { op, left, right } => {
+                let l = self.bind_expr(left, cx)?;
+                let r = self.bind_expr(right, cx)?;
+                let name = match op {
+                    BinaryOp::Concat => "||",
+                    other => other.as_str(),
+                };
+                self.call(name, vec![l, r], span)
+            }
+            ExprKind::IsNull { expr: inner, negated } => {
+                let arg = self.bind_expr(inner, cx)?;
+                self.call(if *negated { "IS NOT NULL" } else { "IS NULL" }, vec![arg], span)
+            }
+            ExprKind::IsBool { expr: inner, value, negated } => {
+                let arg = self.bind_expr(inner, cx)?;
+                let name = match (value, negated) {
+                    (Some(true), false) => "IS TRUE",
+                    (Some(true), true) => "IS NOT TRUE",
+                    (Some(false), false) => "IS FALSE",
+                    (Some(false), true) => "IS NOT FALSE",
+                    (None, false) => "IS NULL",
+                    (None, true) => "IS NOT NULL",
+                };
+                self.call(name, vec![arg], span)
+            }
+            ExprKind::IsDistinctFrom { left, right, negated } => {
+                let l = self.bind_expr(left, cx)?;
+                let r = self.bind_expr(right, cx)?;
+                self.call(if *negated { "IS NOT DISTINCT FROM" } else { "IS DISTINCT FROM" }, vec![l, r], span)
+            }
+            ExprKind::Between { expr: inner, low, high, negated, symmetric } => {
+                let v = self.bind_expr(inner, cx)?;
+                let lo = self.bind_expr(low, cx)?;
+                let hi = self.bind_expr(high, cx)?;
+                let (lo, hi) = if *symmetric {
+                    (self.call("LEAST", vec![lo.clone(), hi.clone()], span)?, self.call("GREATEST", vec![lo, hi], span)?)
+                } else {
+                    (lo, hi)
+                };
+                let ge = self.call(">=", vec![v.clone(), lo], span)?;
+                let le = self.call("<=", vec![v, hi], span)?;
+                let between = self.call("AND", vec![ge, le], span)?;
+                if *negated {
+                    self.call("NOT", vec![between], span)
+                } else {
+                    Ok(between)
+                }
+            }
+            ExprKind::InList { expr: inner, list, negated } => {
+                let mut args = vec![self.bind_expr(inner, cx)?];
+                for item in list {
+                    args.push(self.bind_expr(item, cx)?);
+                }
+                let e = self.call("IN", args, span)?;
+                if *negated {
+                    self.call("NOT", vec![e], span)
+                } else {
+                    Ok(e)
+                }
+            }
+            ExprKind::InSubquery { .. } => Err(not_supported("IN with a subquery", span)),
+            ExprKind::Exists { .. } => Err(not_supported("EXISTS", span)),
+            ExprKind::ScalarSubquery(_) => Err(not_supported("a scalar subquery", span)),
+            ExprKind::Like { expr: inner, pattern, escape, negated, similar } => {
+                let mut args = vec![self.bind_expr(inner, cx)?, self.bind_expr(pattern, cx)?];
+                if let Some(e) = escape {
+                    args.push(self.bind_expr(e, cx)?);
+                }
+                let name = match (similar, negated) {
+                    (true, false) => "SIMILAR TO",
+                    (true, true) => "NOT SIMILAR TO",
+                    (false, false) => "LIKE",
+                    (false, true) => "NOT LIKE",
+                };
+                self.call(name, args, span)
+            }
+            ExprKind::Case { operand, branches, else_result } => self.bind_case(operand.as_deref(), branches, else_result.as_deref(), cx, span),
+            ExprKind::Cast { expr: inner, data_type, type_span, try_cast } => {
+                let arg = self.bind_expr(inner, cx)?;
+                sluice_expr::cast(arg, data_type.clone(), *try_cast).map_err(|e| function_error(e, "CAST", *type_span))
+            }
+            ExprKind::Function(call) => self.bind_function(call, cx, span),
+            ExprKind::Extract { unit, expr: inner } => {
+                let arg = self.bind_expr(inner, cx)?;
+                self.call("EXTRACT", vec![unit_literal(unit.as_str()), arg], span)
+            }
+            ExprKind::Trim { side, chars, expr: inner } => {
+                let side = match side {
+                    TrimSide::Both => "BOTH",
+                    TrimSide::Leading => "LEADING",
+                    TrimSide::Trailing => "TRAILING",
+                };
+                let chars = match chars {
+                    Some(c) => self.bind_expr(c, cx)?,
+                    None => string_literal(" "),
+                };
+                let arg = self.bind_expr(inner, cx)?;
+                self.call("TRIM", vec![unit_literal(side), chars, arg], span)
+            }
+            ExprKind::Position { needle, haystack } => {
+                let n = self.bind_expr(needle, cx)?;
+                let h = self.bind_expr(haystack, cx)?;
+                self.call("POSITION", vec![n, h], span)
+            }
+            ExprKind::Substring { expr: inner, from, length } => {
+                let mut args = vec![self.bind_expr(inner, cx)?, self.bind_expr(from, cx)?];
+                if let Some(l) = length {
+                    args.push(self.bind_expr(l, cx)?);
+                }
+                self.call("SUBSTRING", args, span)
+            }
+            ExprKind::Overlay { expr: inner, placing, from, length } => {
+                let mut args = vec![self.bind_expr(inner, cx)?, self.bind_expr(placing, cx)?, self.bind_expr(from, cx)?];
+                if let Some(l) = length {
+                    args.push(self.bind_expr(l, cx)?);
+                }
+                self.call("OVERLAY", args, span)
+            }
+            ExprKind::FloorCeil { expr: inner, unit, ceil } => {
+                let arg = self.bind_expr(inner, cx)?;
+                self.call(if *ceil { "CEIL" } else { "FLOOR" }, vec![arg, unit_literal(unit.as_str())], span)
+            }
+            ExprKind::TimeUnit(unit) => Ok(unit_literal(unit.as_str())),
+            ExprKind::Index { expr: inner, index } => {
+                let base = self.bind_expr(inner, cx)?;
+                let idx = self.bind_expr(index, cx)?;
+                self.call("ITEM", vec![base, idx], span)
+            }
+            ExprKind::Field { expr: inner, field } => {
+                let base = self.bind_expr(inner, cx)?;
+                field_access(base, field)
+            }
+            ExprKind::Row(items) => {
+                let args = items.iter().map(|e| self.bind_expr(e, cx)).collect::<PlanResult<Vec<_>>>()?;
+                self.call("ROW", args, span)
+            }
+            ExprKind::Array(items) => {
+                let args = items.iter().map(|e| self.bind_expr(e, cx)).collect::<PlanResult<Vec<_>>>()?;
+                self.call("ARRAY", args, span)
+            }
+            ExprKind::Map(items) => {
+                let args = items.iter().map(|e| self.bind_expr(e, cx)).collect::<PlanResult<Vec<_>>>()?;
+                self.call("MAP", args, span)
+            }
+        }
+    }
+
+    /// Resolves a built-in call, turning a resolution failure into a diagnostic at `span`.
+    pub fn call(&self, name: &str, args: Vec<ScalarExpr>, span: Span) -> PlanResult<ScalarExpr> {
+        sluice_expr::resolve_call(name, args).map_err(|e| function_error(e, name, span))
+    }
+
+    fn bind_case(
+        &mut self,
+        operand: Option<&Expr>,
+        branches: &[(Expr, Expr)],
+        else_result: Option<&Expr>,
+        cx: &ExprContext,
+        span: Span,
+    ) -> PlanResult<ScalarExpr> {
+        let operand = operand.map(|o| self.bind_expr(o, cx)).transpose()?;
+        let mut conditions = Vec::with_capacity(branches.len());
+        let mut results = Vec::with_capacity(branches.len() + 1);
+        for (when, then) in branches {
+            let w = self.bind_expr(when, cx)?;
+            let cond = match &operand {
+                Some(o) => self.call("=", vec![o.clone(), w], when.span)?,
+                None => w,
+            };
+            if !matches!(cond.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
+                return Err(user(format!("CASE condition must be BOOLEAN, not {}", cond.data_type()), when.span));
+            }
+            conditions.push(cond);
+            results.push(self.bind_expr(then, cx)?);
+        }
+        let else_expr = match else_result {
+            Some(e) => self.bind_expr(e, cx)?,
+            None => ScalarExpr::Literal { value: ScalarValue::Null, data_type: DataType::new(TypeKind::Null) },
+        };
+        results.push(else_expr);
+        let types: Vec<DataType> = results.iter().map(|r| r.data_type().clone()).collect();
+        let mut common = sluice_expr::common_type(&types).ok_or_else(|| {
+            user(
+                format!(
+                    "CASE branches have incompatible types: {}",
+                    types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+                span,
+            )
+        })?;
+        if else_result.is_none() {
+            common.nullable = true;
+        }
+        let mut cast_results = Vec::with_capacity(results.len());
+        for r in results {
+            cast_results.push(coerce(r, &common, span)?);
+        }
+        let else_cast = cast_results.pop().map(Box::new);
+        Ok(ScalarExpr::Case {
+            branches: conditions.into_iter().zip(cast_results).collect(),
+            else_result: else_cast,
+            data_type: common,
+        })
+    }
+
+    fn bind_function(&mut self, call: &ast::FunctionCall, cx: &ExprContext, span: Span) -> PlanResult<ScalarExpr> {
+        let name = call.name.base().value.to_uppercase();
+        if call.over.is_some() {
+            return Err(not_supported("an OVER window", span));
+        }
+        if AGGREGATES.contains(&name.as_str()) {
+            return Err(user(format!("aggregate function \"{name}\" is not allowed here"), span)
+                .with_hint("Aggregates belong in a SELECT with GROUP BY, a window aggregation or an OVER clause."));
+        }
+        if WINDOW_FUNCTIONS.contains(&name.as_str()) {
+            return Err(user(format!("function \"{name}\" needs an OVER clause"), span));
+        }
+        if SPECIAL_CONTEXT.contains(&name.as_str()) {
+            return Err(not_supported(&format!("function \"{name}\" in this position"), span));
+        }
+        if call.distinct || call.star || call.filter.is_some() {
+            return Err(user(format!("DISTINCT, * and FILTER apply to aggregate functions, not to \"{name}\""), span));
+        }
+        let args = call.args.iter().map(|a| self.bind_expr(a, cx)).collect::<PlanResult<Vec<_>>>()?;
+        self.call(&name, args, span)
+    }
+}
+
+/// Casts `expr` to `to` for a union of branches; identity when the type already matches.
+pub fn coerce(expr: ScalarExpr, to: &DataType, span: Span) -> PlanResult<ScalarExpr> {
+    if expr.data_type() == to {
+        return Ok(expr);
+    }
+    sluice_expr::cast(expr, to.clone(), false).map_err(|e| function_error(e, "CAST", span))
+}
+
+fn unit_literal(unit: &str) -> ScalarExpr {
+    string_literal(unit)
+}
+
+fn string_literal(s: &str) -> ScalarExpr {
+    ScalarExpr::Literal {
+        value: ScalarValue::String(s.to_string()),
+        data_type: DataType::not_null(TypeKind::Char { length: s.chars().count().max(1) as u32 }),
+    }
+}
+
+/// `-literal` folded into the literal, so that `-1` is `INT` and not `NEGATE(1)`.
+fn negate_literal(e: &ScalarExpr) -> Option<ScalarExpr> {
+    let ScalarExpr::Literal { value, data_type } = e else { return None };
+    let value = match value {
+        ScalarValue::Int(v) => ScalarValue::Int(v.checked_neg()?),
+        ScalarValue::BigInt(v) => ScalarValue::BigInt(v.checked_neg()?),
+        ScalarValue::Double(v) => ScalarValue::Double(-v),
+        ScalarValue::Decimal { value, precision, scale } => {
+            ScalarValue::Decimal { value: -value, precision: *precision, scale: *scale }
+        }
+        ScalarValue::IntervalDayTime(v) => ScalarValue::IntervalDayTime(-v),
+        ScalarValue::IntervalYearMonth(v) => ScalarValue::IntervalYearMonth(-v),
+        _ => return None,
+    };
+    Some(ScalarExpr::Literal { value, data_type: data_type.clone() })
+}
+
+/// Turns a function resolution failure into a diagnostic at the call.
+pub fn function_error(e: FunctionError, name: &str, span: Span) -> Diagnostic {
+    match e {
+        FunctionError::NotFound(n) => {
+            let names = sluice_expr::function_names();
+            let mut d = user(format!("no function named \"{n}\""), span);
+            if let Some(label) = did_you_mean(&n, names.iter().copied()) {
+                d = d.with_label(label);
+            }
+            d.with_hint("See the README for the list of built-in functions.")
+        }
+        FunctionError::NoMatchingSignature { name, got, expected } => {
+            let d = user(format!("cannot apply \"{name}\" to arguments of type {got}"), span);
+            if expected.is_empty() {
+                d
+            } else {
+                d.with_hint(format!("Supported signatures: {}.", expected.join(", ")))
+            }
+        }
+        FunctionError::NotSupportedYet(n) => not_supported(&format!("function \"{n}\""), span),
+        FunctionError::BadArgument(message) => user(message, span).with_label(format!("in \"{name}\"")),
+    }
+}

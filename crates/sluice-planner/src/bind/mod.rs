@@ -1,0 +1,34 @@
+//! Binding: from the syntax tree to typed logical plans. Names are resolved against the
+//! catalog, CTEs and FROM-clause scopes; expressions become `ScalarExpr`s typed by
+//! `sluice_expr::resolve_call`, which applies Flink's implicit casts.
+
+mod expr;
+mod literal;
+mod query;
+mod scope;
+
+use sluice_expr::EvalContext;
+use sluice_sql::ast;
+
+use crate::catalog::Catalog;
+pub use expr::{coerce, function_error, ExprContext};
+pub use query::scan;
+pub use scope::{Scope, ScopeColumn};
+
+/// Binds the queries of one statement.
+pub struct Binder<'a> {
+    pub catalog: &'a Catalog,
+    pub ctx: EvalContext,
+    /// CTEs in scope, innermost last: name, declared column names, query.
+    ctes: Vec<(String, Vec<ast::Ident>, ast::Query)>,
+    /// Guards against views or CTEs that refer to themselves.
+    depth: usize,
+}
+
+impl<'a> Binder<'a> {
+    pub fn new(catalog: &'a Catalog, ctx: EvalContext) -> Self {
+        Binder { catalog, ctx, ctes: Vec::new(), depth: 0 }
+    }
+}
+
+pub use literal::interval_value;

@@ -1,0 +1,581 @@
+//! Queries: SELECT, FROM, set operations, VALUES, CTEs and views.
+
+use std::sync::Arc;
+
+use sluice_expr::ScalarExpr;
+use sluice_sql::ast::{self, Expr, ExprKind, JoinConstraint, JoinKind, Literal, SelectItem, SetExpr, TableRef};
+use sluice_sql::Span;
+use sluice_types::{DataType, TypeKind};
+
+use super::expr::{coerce, ExprContext, AGGREGATES};
+use super::scope::{Scope, ScopeColumn};
+use super::Binder;
+use crate::catalog::{CatalogEntry, CatalogTable, TableColumnKind};
+use crate::error::{not_supported, user, PlanResult};
+use crate::logical::{LogicalPlan, PlanField, PlanSchema, TimeAttribute};
+use crate::suggest::did_you_mean;
+
+const MAX_DEPTH: usize = 64;
+
+impl Binder<'_> {
+    /// Binds a query; the plan's schema names its output columns.
+    pub fn bind_query(&mut self, query: &ast::Query) -> PlanResult<LogicalPlan> {
+        if let Some(first) = query.order_by.first() {
+            return Err(not_supported("ORDER BY", first.expr.span));
+        }
+        if let Some(limit) = &query.limit {
+            return Err(not_supported("LIMIT", limit.span));
+        }
+        if let Some(offset) = &query.offset {
+            return Err(not_supported("OFFSET", offset.span));
+        }
+        let pushed = query.with.len();
+        for cte in &query.with {
+            self.ctes.push((cte.name.value.clone(), cte.columns.clone(), (*cte.query).clone()));
+        }
+        let result = self.bind_set_expr(&query.body);
+        self.ctes.truncate(self.ctes.len() - pushed);
+        result
+    }
+
+    fn bind_set_expr(&mut self, body: &SetExpr) -> PlanResult<LogicalPlan> {
+        match body {
+            SetExpr::Select(select) => self.bind_select(select),
+            SetExpr::Query(q) => self.bind_query(q),
+            SetExpr::Values { rows, span } => self.bind_values(rows, *span),
+            SetExpr::SetOperation { op, all, left, right, span } => {
+                if *op != ast::SetOperator::Union {
+                    let name = if *op == ast::SetOperator::Intersect { "INTERSECT" } else { "EXCEPT" };
+                    return Err(not_supported(name, *span));
+                }
+                if !*all {
+                    return Err(not_supported("UNION without ALL (it removes duplicates)", *span)
+                        .with_hint("UNION ALL is supported; write UNION ALL if duplicates are fine."));
+                }
+                let l = self.bind_set_expr(left)?;
+                let r = self.bind_set_expr(right)?;
+                self.union(vec![l, r], *span)
+            }
+        }
+    }
+
+    fn union(&mut self, inputs: Vec<LogicalPlan>, span: Span) -> PlanResult<LogicalPlan> {
+        // Flatten nested unions so that one operator reads every branch.
+        let mut flat = Vec::new();
+        for input in inputs {
+            match input {
+                LogicalPlan::Union { inputs, .. } => flat.extend(inputs),
+                other => flat.push(other),
+            }
+        }
+        let width = flat[0].schema().len();
+        if let Some(bad) = flat.iter().find(|p| p.schema().len() != width) {
+            return Err(user(
+                format!("UNION ALL inputs have different numbers of columns: {} and {}", width, bad.schema().len()),
+                span,
+            ));
+        }
+        let mut fields = Vec::with_capacity(width);
+        for i in 0..width {
+            let types: Vec<DataType> = flat.iter().map(|p| p.schema().fields[i].data_type.clone()).collect();
+            let common = sluice_expr::common_type(&types).ok_or_else(|| {
+                user(
+                    format!(
+                        "UNION ALL column {} has incompatible types: {}",
+                        i + 1,
+                        types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" and ")
+                    ),
+                    span,
+                )
+            })?;
+            let first = &flat[0].schema().fields[i];
+            let time_attribute = if flat.iter().all(|p| p.schema().fields[i].time_attribute == first.time_attribute) {
+                first.time_attribute
+            } else {
+                None
+            };
+            fields.push(PlanField { name: first.name.clone(), data_type: common, time_attribute });
+        }
+        let schema = PlanSchema::new(fields);
+        let mut inputs = Vec::with_capacity(flat.len());
+        for plan in flat {
+            if plan.schema().fields.iter().zip(&schema.fields).all(|(a, b)| a.data_type == b.data_type) {
+                inputs.push(plan);
+                continue;
+            }
+            let mut exprs = Vec::with_capacity(width);
+            for (i, f) in schema.fields.iter().enumerate() {
+                let col = ScalarExpr::Column { index: i, data_type: plan.schema().fields[i].data_type.clone() };
+                exprs.push(coerce(col, &f.data_type, span)?);
+            }
+            inputs.push(plan.project(exprs, schema.names().iter().map(|s| s.to_string()).collect()));
+        }
+        Ok(LogicalPlan::Union { inputs, schema })
+    }
+
+    fn bind_values(&mut self, rows: &[Vec<Expr>], span: Span) -> PlanResult<LogicalPlan> {
+        let empty_scope = Scope::default();
+        let empty_schema = PlanSchema::default();
+        let cx = ExprContext { scope: &empty_scope, schema: &empty_schema };
+        let width = rows.first().map(|r| r.len()).unwrap_or(0);
+        let mut bound = Vec::with_capacity(rows.len());
+        for row in rows {
+            if row.len() != width {
+                return Err(user(format!("VALUES rows have different numbers of columns: {} and {}", width, row.len()), span));
+            }
+            bound.push(row.iter().map(|e| self.bind_expr(e, &cx)).collect::<PlanResult<Vec<_>>>()?);
+        }
+        let mut fields = Vec::with_capacity(width);
+        for i in 0..width {
+            let types: Vec<DataType> = bound.iter().map(|r| r[i].data_type().clone()).collect();
+            let common = sluice_expr::common_type(&types)
+                .ok_or_else(|| user(format!("VALUES column {} has incompatible types", i + 1), span))?;
+            for row in bound.iter_mut() {
+                let e = std::mem::replace(&mut row[i], ScalarExpr::Literal { value: sluice_types::ScalarValue::Null, data_type: common.clone() });
+                row[i] = coerce(e, &common, span)?;
+            }
+            fields.push(PlanField::new(format!("EXPR${i}"), common));
+        }
+        Ok(LogicalPlan::Values { rows: bound, schema: PlanSchema::new(fields) })
+    }
+
+    fn bind_select(&mut self, select: &ast::Select) -> PlanResult<LogicalPlan> {
+        let (mut plan, scope) = match &select.from {
+            Some(from) => self.bind_from(from)?,
+            None => (LogicalPlan::Values { rows: vec![vec![]], schema: PlanSchema::default() }, Scope::default()),
+        };
+        if let Some(predicate) = &select.selection {
+            let cx = ExprContext { scope: &scope, schema: plan.schema() };
+            let p = self.bind_expr(predicate, &cx)?;
+            if !matches!(p.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
+                return Err(user(format!("WHERE clause must be BOOLEAN, not {}", p.data_type()), predicate.span));
+            }
+            plan = LogicalPlan::Filter { input: Box::new(plan), predicate: p };
+        }
+        if let Some(item) = select.group_by.first() {
+            let span = match item {
+                ast::GroupByItem::Expr(e) => e.span,
+                ast::GroupByItem::GroupingSets(_, s) | ast::GroupByItem::Rollup(_, s) | ast::GroupByItem::Cube(_, s) => *s,
+            };
+            return Err(not_supported("aggregation (GROUP BY)", span));
+        }
+        if let Some(having) = &select.having {
+            return Err(not_supported("HAVING", having.span));
+        }
+        for item in &select.projection {
+            if let SelectItem::Expr { expr, .. } = item {
+                if let Some((name, span, over)) = find_aggregate(expr) {
+                    return Err(if over {
+                        not_supported("an OVER window", span)
+                    } else {
+                        not_supported(&format!("aggregate function \"{name}\""), span)
+                    });
+                }
+            }
+        }
+        if select.distinct {
+            return Err(not_supported("SELECT DISTINCT", select.span));
+        }
+        let mut exprs = Vec::new();
+        let mut names = Vec::new();
+        for (position, item) in select.projection.iter().enumerate() {
+            match item {
+                SelectItem::Wildcard(_) => {
+                    for (i, col) in scope.columns.iter().enumerate() {
+                        exprs.push(ScalarExpr::Column { index: i, data_type: plan.schema().fields[i].data_type.clone() });
+                        names.push(col.name.clone());
+                    }
+                }
+                SelectItem::QualifiedWildcard(name, span) => {
+                    let q = &name.base().value;
+                    let before = exprs.len();
+                    for (i, col) in scope.columns.iter().enumerate() {
+                        if col.qualifier.as_deref() == Some(q.as_str()) {
+                            exprs.push(ScalarExpr::Column { index: i, data_type: plan.schema().fields[i].data_type.clone() });
+                            names.push(col.name.clone());
+                        }
+                    }
+                    if exprs.len() == before {
+                        return Err(user(format!("table \"{q}\" not found in FROM"), *span));
+                    }
+                }
+                SelectItem::Expr { expr, alias } => {
+                    let cx = ExprContext { scope: &scope, schema: plan.schema() };
+                    exprs.push(self.bind_expr(expr, &cx)?);
+                    names.push(match alias {
+                        Some(a) => a.value.clone(),
+                        None => derived_name(expr).unwrap_or_else(|| format!("EXPR${position}")),
+                    });
+                }
+            }
+        }
+        Ok(plan.project(exprs, names))
+    }
+
+    /// Binds a FROM item to a plan and the names it makes visible.
+    pub fn bind_from(&mut self, from: &TableRef) -> PlanResult<(LogicalPlan, Scope)> {
+        match from {
+            TableRef::Named { name, hints, system_time, alias, span } => {
+                if let Some(t) = system_time {
+                    return Err(not_supported("FOR SYSTEM_TIME AS OF (temporal and lookup joins)", t.span));
+                }
+                let table_name = &name.base().value;
+                let qualifier = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| table_name.clone());
+                let mut plan = self.bind_named(name, hints, *span)?;
+                if let Some(a) = alias {
+                    plan = rename_columns(plan, &a.columns, *span)?;
+                }
+                let scope = Scope::qualified(Some(&qualifier), plan.schema());
+                Ok((plan, scope))
+            }
+            TableRef::Derived { lateral, subquery, alias, span } => {
+                if *lateral {
+                    return Err(not_supported("LATERAL subqueries", *span));
+                }
+                let mut plan = self.nested(|b| b.bind_query(subquery), *span)?;
+                if let Some(a) = alias {
+                    plan = rename_columns(plan, &a.columns, *span)?;
+                }
+                let scope = Scope::qualified(alias.as_ref().map(|a| a.name.value.as_str()), plan.schema());
+                Ok((plan, scope))
+            }
+            TableRef::Function { name, span, .. } => {
+                let n = name.base().value.to_uppercase();
+                if ["TUMBLE", "HOP", "CUMULATE", "SESSION"].contains(&n.as_str()) {
+                    Err(not_supported(&format!("the window table-valued function {n}"), *span))
+                } else {
+                    Err(not_supported(&format!("the table function \"{}\"", name.base().value), *span))
+                }
+            }
+            TableRef::Unnest { .. } => {
+                // An uncorrelated UNNEST: unnest over a single empty row.
+                let input = LogicalPlan::Values { rows: vec![vec![]], schema: PlanSchema::default() };
+                self.bind_unnest(input, Scope::default(), from, false)
+            }
+            TableRef::MatchRecognize { span, .. } => Err(not_supported("MATCH_RECOGNIZE", *span)),
+            TableRef::Join(join) => {
+                let unnest_right = matches!(join.right, TableRef::Unnest { .. });
+                let on_true = match &join.constraint {
+                    JoinConstraint::On(Expr { kind: ExprKind::Literal(Literal::Boolean(true)), .. }) => true,
+                    JoinConstraint::None => true,
+                    _ => false,
+                };
+                if unnest_right && on_true && matches!(join.kind, JoinKind::Cross | JoinKind::Inner | JoinKind::Left) {
+                    let (left, scope) = self.bind_from(&join.left)?;
+                    return self.bind_unnest(left, scope, &join.right, join.kind == JoinKind::Left);
+                }
+                if let TableRef::Function { lateral: true, span, .. } = &join.right {
+                    return Err(not_supported("LATERAL TABLE (user-defined table functions)", *span));
+                }
+                if let TableRef::Named { system_time: Some(t), .. } = &join.right {
+                    return Err(not_supported("FOR SYSTEM_TIME AS OF (temporal and lookup joins)", t.span));
+                }
+                let kind = match join.kind {
+                    JoinKind::Inner => "JOIN",
+                    JoinKind::Left => "LEFT JOIN",
+                    JoinKind::Right => "RIGHT JOIN",
+                    JoinKind::Full => "FULL JOIN",
+                    JoinKind::Cross => "CROSS JOIN of two tables",
+                };
+                Err(not_supported(kind, join.span))
+            }
+        }
+    }
+
+    fn bind_unnest(&mut self, input: LogicalPlan, scope: Scope, unnest: &TableRef, outer: bool) -> PlanResult<(LogicalPlan, Scope)> {
+        let TableRef::Unnest { exprs, with_ordinality, alias, span } = unnest else {
+            return Err(user("expected UNNEST", unnest.span()));
+        };
+        if exprs.len() != 1 {
+            return Err(not_supported("UNNEST of several collections at once", *span));
+        }
+        let cx = ExprContext { scope: &scope, schema: input.schema() };
+        let collection = self.bind_expr(&exprs[0], &cx)?;
+        let mut element_fields: Vec<PlanField> = match &collection.data_type().kind {
+            TypeKind::Array(elem) | TypeKind::Multiset(elem) => match &elem.kind {
+                TypeKind::Row(fields) => fields
+                    .iter()
+                    .map(|f| {
+                        let mut t = f.data_type.clone();
+                        t.nullable |= elem.nullable || outer;
+                        PlanField::new(f.name.clone(), t)
+                    })
+                    .collect(),
+                _ => {
+                    let mut t = (**elem).clone();
+                    t.nullable |= outer;
+                    vec![PlanField::new("EXPR$0", t)]
+                }
+            },
+            TypeKind::Map(k, v) => vec![PlanField::new("KEY", (**k).clone()), PlanField::new("VALUE", (**v).clone())],
+            other => {
+                return Err(user(format!("UNNEST needs an ARRAY, MAP or MULTISET, not {other}"), exprs[0].span))
+            }
+        };
+        if matches!(collection.data_type().kind, TypeKind::Multiset(_)) {
+            return Err(not_supported("UNNEST of a MULTISET", exprs[0].span));
+        }
+        if *with_ordinality {
+            element_fields.push(PlanField::new("ORDINALITY", DataType::new(TypeKind::Int).with_nullable(outer)));
+        }
+        if let Some(a) = alias {
+            if !a.columns.is_empty() {
+                if a.columns.len() != element_fields.len() {
+                    return Err(user(
+                        format!("UNNEST produces {} columns but the alias names {}", element_fields.len(), a.columns.len()),
+                        a.name.span,
+                    ));
+                }
+                for (f, c) in element_fields.iter_mut().zip(&a.columns) {
+                    f.name = c.value.clone();
+                }
+            }
+        }
+        let qualifier = alias.as_ref().map(|a| a.name.value.clone());
+        let mut fields = input.schema().fields.clone();
+        fields.extend(element_fields.iter().cloned());
+        let mut out_scope = scope;
+        out_scope.columns.extend(
+            element_fields.iter().map(|f| ScopeColumn { qualifier: qualifier.clone(), name: f.name.clone() }),
+        );
+        let plan = LogicalPlan::Unnest {
+            input: Box::new(input),
+            collection,
+            with_ordinality: *with_ordinality,
+            outer,
+            schema: PlanSchema::new(fields),
+        };
+        Ok((plan, out_scope))
+    }
+
+    /// A table, view or CTE by name.
+    fn bind_named(&mut self, name: &ast::ObjectName, hints: &[ast::Hint], span: Span) -> PlanResult<LogicalPlan> {
+        let base = &name.base().value;
+        if name.parts.len() == 1 {
+            if let Some(pos) = self.ctes.iter().rposition(|(n, _, _)| n == base) {
+                let (_, columns, query) = self.ctes[pos].clone();
+                // A CTE sees only the CTEs defined before it.
+                let saved = self.ctes.split_off(pos);
+                let result = self.nested(|b| b.bind_query(&query), span);
+                self.ctes.extend(saved);
+                return rename_columns(result?, &columns, span);
+            }
+        }
+        match self.catalog.get(base) {
+            Some(CatalogEntry::Table(table)) => {
+                let table = apply_options_hint(table, hints)?;
+                Ok(scan(table))
+            }
+            Some(CatalogEntry::View(view)) => {
+                let plan = self.nested(|b| b.bind_query(&view.query), span)?;
+                rename_columns(plan, &view.columns, span)
+            }
+            None => {
+                let mut names: Vec<&str> = self.catalog.names();
+                names.extend(self.ctes.iter().map(|(n, _, _)| n.as_str()));
+                let mut d = user(format!("table \"{base}\" not found"), name.span());
+                if let Some(label) = did_you_mean(base, names) {
+                    d = d.with_label(label);
+                }
+                Err(d.with_hint("Create it with CREATE TABLE before it is used."))
+            }
+        }
+    }
+
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PlanResult<T>, span: Span) -> PlanResult<T> {
+        if self.depth >= MAX_DEPTH {
+            return Err(user("views or queries are nested too deeply (a view that refers to itself?)", span));
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+}
+
+/// The scan of a table: its declared columns with their time attributes.
+pub fn scan(table: Arc<CatalogTable>) -> LogicalPlan {
+    let rowtime = table.watermark.as_ref().map(|w| w.column);
+    let fields = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| PlanField {
+            name: c.name.clone(),
+            data_type: c.data_type.clone(),
+            time_attribute: if Some(i) == rowtime {
+                Some(TimeAttribute::Rowtime)
+            } else if matches!(c.kind, TableColumnKind::Computed { is_proctime: true, .. }) {
+                Some(TimeAttribute::Proctime)
+            } else {
+                None
+            },
+        })
+        .collect();
+    LogicalPlan::Scan { table, schema: PlanSchema::new(fields) }
+}
+
+/// `/*+ OPTIONS('k'='v') */` overrides table options for one query.
+fn apply_options_hint(table: Arc<CatalogTable>, hints: &[ast::Hint]) -> PlanResult<Arc<CatalogTable>> {
+    let mut options: Vec<&ast::TableOption> = Vec::new();
+    for hint in hints {
+        if hint.name.value.eq_ignore_ascii_case("OPTIONS") {
+            options.extend(hint.options.iter());
+        }
+    }
+    if options.is_empty() {
+        return Ok(table);
+    }
+    let mut t = (*table).clone();
+    for o in options {
+        if o.key == "connector" {
+            return Err(user("the OPTIONS hint cannot change \"connector\"", o.key_span));
+        }
+        t.options.insert(o.key.clone(), o.value.clone());
+        t.option_spans.insert(o.key.clone(), o.value_span);
+    }
+    Ok(Arc::new(t))
+}
+
+/// Renames a plan's columns to `columns` (from `AS t(a, b)`, a view or CTE column list).
+fn rename_columns(plan: LogicalPlan, columns: &[ast::Ident], span: Span) -> PlanResult<LogicalPlan> {
+    if columns.is_empty() {
+        return Ok(plan);
+    }
+    if columns.len() != plan.schema().len() {
+        return Err(user(
+            format!("{} column names given for {} columns", columns.len(), plan.schema().len()),
+            columns.first().map(|c| c.span).unwrap_or(span),
+        ));
+    }
+    let exprs = plan
+        .schema()
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ScalarExpr::Column { index: i, data_type: f.data_type.clone() })
+        .collect();
+    Ok(plan.project(exprs, columns.iter().map(|c| c.value.clone()).collect()))
+}
+
+/// The name Flink gives an unaliased select item: a column's own name, a field's name.
+fn derived_name(expr: &Expr) -> Option<String> {
+    match &expr.kind {
+        ExprKind::Identifier(i) => Some(i.value.clone()),
+        ExprKind::CompoundIdentifier(parts) => parts.last().map(|p| p.value.clone()),
+        ExprKind::Field { field, .. } => Some(field.value.clone()),
+        ExprKind::Nested(inner) => derived_name(inner),
+        _ => None,
+    }
+}
+
+/// The first aggregate or OVER call in an expression: (name, span, has OVER).
+fn find_aggregate(expr: &Expr) -> Option<(String, Span, bool)> {
+    let mut found = None;
+    visit(expr, &mut |e| {
+        if found.is_some() {
+            return;
+        }
+        if let ExprKind::Function(call) = &e.kind {
+            let name = call.name.base().value.to_uppercase();
+            if call.over.is_some() {
+                found = Some((name, e.span, true));
+            } else if AGGREGATES.contains(&name.as_str()) {
+                found = Some((name, e.span, false));
+            }
+        }
+    });
+    found
+}
+
+/// Calls `f` on `expr` and every expression nested in it (not into subqueries).
+pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(expr);
+    let mut each = |e: &Expr| visit(e, f);
+    match &expr.kind {
+        ExprKind::Unary { expr, .. }
+        | ExprKind::IsNull { expr, .. }
+        | ExprKind::IsBool { expr, .. }
+        | ExprKind::Cast { expr, .. }
+        | ExprKind::Extract { expr, .. }
+        | ExprKind::FloorCeil { expr, .. }
+        | ExprKind::Field { expr, .. }
+        | ExprKind::Nested(expr) => each(expr),
+        ExprKind::Binary { left, right, .. } | ExprKind::IsDistinctFrom { left, right, .. } => {
+            each(left);
+            each(right);
+        }
+        ExprKind::Between { expr, low, high, .. } => {
+            each(expr);
+            each(low);
+            each(high);
+        }
+        ExprKind::InList { expr, list, .. } => {
+            each(expr);
+            list.iter().for_each(&mut each);
+        }
+        ExprKind::InSubquery { expr, .. } => each(expr),
+        ExprKind::Like { expr, pattern, escape, .. } => {
+            each(expr);
+            each(pattern);
+            if let Some(e) = escape {
+                each(e);
+            }
+        }
+        ExprKind::Case { operand, branches, else_result } => {
+            if let Some(o) = operand {
+                each(o);
+            }
+            for (w, t) in branches {
+                each(w);
+                each(t);
+            }
+            if let Some(e) = else_result {
+                each(e);
+            }
+        }
+        ExprKind::Function(call) => {
+            call.args.iter().for_each(&mut each);
+            if let Some(filter) = &call.filter {
+                each(filter);
+            }
+        }
+        ExprKind::Trim { chars, expr, .. } => {
+            if let Some(c) = chars {
+                each(c);
+            }
+            each(expr);
+        }
+        ExprKind::Position { needle, haystack } => {
+            each(needle);
+            each(haystack);
+        }
+        ExprKind::Substring { expr, from, length } => {
+            each(expr);
+            each(from);
+            if let Some(l) = length {
+                each(l);
+            }
+        }
+        ExprKind::Overlay { expr, placing, from, length } => {
+            each(expr);
+            each(placing);
+            each(from);
+            if let Some(l) = length {
+                each(l);
+            }
+        }
+        ExprKind::Index { expr, index } => {
+            each(expr);
+            each(index);
+        }
+        ExprKind::Row(items) | ExprKind::Array(items) | ExprKind::Map(items) => items.iter().for_each(&mut each),
+        ExprKind::Identifier(_)
+        | ExprKind::CompoundIdentifier(_)
+        | ExprKind::Literal(_)
+        | ExprKind::Interval { .. }
+        | ExprKind::Exists { .. }
+        | ExprKind::ScalarSubquery(_)
+        | ExprKind::TimeUnit(_) => {}
+    }
+}

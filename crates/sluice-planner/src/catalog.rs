@@ -1,0 +1,140 @@
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sluice_connector_api::TableSpec;
+use sluice_expr::ScalarExpr;
+use sluice_sql::ast::{self, Ident};
+use sluice_sql::Span;
+use sluice_types::DataType;
+
+/// A column of a `CREATE TABLE`, in declaration order.
+#[derive(Clone, Debug)]
+pub struct ColumnSpec {
+    pub name: String,
+    pub data_type: DataType,
+    pub kind: TableColumnKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum TableColumnKind {
+    Physical,
+    /// `METADATA [FROM 'key'] [VIRTUAL]`.
+    Metadata { key: String, is_virtual: bool },
+    /// `name AS expr`, bound over the source row (physical then metadata columns).
+    Computed { expr: ScalarExpr, is_proctime: bool },
+}
+
+/// `WATERMARK FOR column AS expr`, the expression bound over the declared columns.
+#[derive(Clone, Debug)]
+pub struct WatermarkSpec {
+    pub column: usize,
+    pub expr: ScalarExpr,
+    pub text: String,
+}
+
+/// A table registered by `CREATE TABLE`.
+#[derive(Clone, Debug)]
+pub struct CatalogTable {
+    pub name: String,
+    pub columns: Vec<ColumnSpec>,
+    pub watermark: Option<WatermarkSpec>,
+    pub primary_key: Vec<String>,
+    pub options: BTreeMap<String, String>,
+    pub connector: String,
+    pub temporary: bool,
+    /// The spans of the option values, for errors found when a job starts.
+    pub option_spans: BTreeMap<String, Span>,
+    pub span: Span,
+}
+
+impl CatalogTable {
+    pub fn physical_columns(&self) -> impl Iterator<Item = &ColumnSpec> {
+        self.columns.iter().filter(|c| matches!(c.kind, TableColumnKind::Physical))
+    }
+
+    /// What a connector sees of this table.
+    pub fn spec(&self) -> TableSpec {
+        TableSpec {
+            name: self.name.clone(),
+            physical_columns: self.physical_columns().map(|c| (c.name.clone(), c.data_type.clone())).collect(),
+            options: self.options.clone(),
+            primary_key: self.primary_key.clone(),
+            partition_keys: Vec::new(),
+        }
+    }
+
+    /// The columns an `INSERT INTO` writes: physical columns and non-virtual metadata.
+    pub fn sink_columns(&self) -> impl Iterator<Item = &ColumnSpec> {
+        self.columns.iter().filter(|c| match &c.kind {
+            TableColumnKind::Physical => true,
+            TableColumnKind::Metadata { is_virtual, .. } => !is_virtual,
+            TableColumnKind::Computed { .. } => false,
+        })
+    }
+}
+
+/// A view registered by `CREATE VIEW`: its query is bound afresh where it is used.
+#[derive(Clone, Debug)]
+pub struct CatalogView {
+    pub name: String,
+    pub columns: Vec<Ident>,
+    pub query: ast::Query,
+    pub temporary: bool,
+}
+
+/// The tables and views of a session. Names are case-sensitive, as in Flink; a lookup
+/// that fails suggests the closest name.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    tables: BTreeMap<String, Arc<CatalogTable>>,
+    views: BTreeMap<String, Arc<CatalogView>>,
+}
+
+pub enum CatalogEntry {
+    Table(Arc<CatalogTable>),
+    View(Arc<CatalogView>),
+}
+
+impl Catalog {
+    pub fn get(&self, name: &str) -> Option<CatalogEntry> {
+        if let Some(t) = self.tables.get(name) {
+            return Some(CatalogEntry::Table(t.clone()));
+        }
+        self.views.get(name).map(|v| CatalogEntry::View(v.clone()))
+    }
+
+    pub fn table(&self, name: &str) -> Option<&Arc<CatalogTable>> {
+        self.tables.get(name)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.tables.contains_key(name) || self.views.contains_key(name)
+    }
+
+    pub fn add_table(&mut self, table: CatalogTable) {
+        self.tables.insert(table.name.clone(), Arc::new(table));
+    }
+
+    pub fn add_view(&mut self, view: CatalogView) {
+        self.views.insert(view.name.clone(), Arc::new(view));
+    }
+
+    pub fn drop_table(&mut self, name: &str) -> bool {
+        self.tables.remove(name).is_some()
+    }
+
+    pub fn drop_view(&mut self, name: &str) -> bool {
+        self.views.remove(name).is_some()
+    }
+
+    /// Table and view names, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.tables.keys().chain(self.views.keys()).map(|s| s.as_str()).collect();
+        names.sort();
+        names
+    }
+
+    pub fn view_names(&self) -> Vec<&str> {
+        self.views.keys().map(|s| s.as_str()).collect()
+    }
+}

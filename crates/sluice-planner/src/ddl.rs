@@ -1,0 +1,257 @@
+//! `CREATE TABLE`: columns, computed columns, metadata, watermark, key and options,
+//! checked against the connector.
+
+use std::collections::{BTreeMap, HashSet};
+
+use sluice_connector_api::{ConnectorError, ConnectorRegistry, TableSpec};
+use sluice_expr::{EvalContext, ScalarExpr};
+use sluice_sql::ast::{self, ColumnKind, ExprKind};
+use sluice_sql::{Diagnostic, ErrorClass, Span};
+use sluice_types::TypeKind;
+
+use crate::bind::{Binder, ExprContext, Scope, ScopeColumn};
+use crate::catalog::{Catalog, CatalogTable, ColumnSpec, TableColumnKind, WatermarkSpec};
+use crate::error::{not_supported, user, PlanResult};
+use crate::logical::{PlanField, PlanSchema};
+use crate::suggest::did_you_mean;
+
+/// Checks a `CREATE TABLE` and turns it into a catalog entry.
+pub fn create_table(
+    ct: &ast::CreateTable,
+    catalog: &Catalog,
+    registry: &ConnectorRegistry,
+    ctx: &EvalContext,
+    source: &str,
+) -> PlanResult<CatalogTable> {
+    if let Some(q) = &ct.as_query {
+        return Err(not_supported("CREATE TABLE ... AS SELECT", q.span));
+    }
+    if let Some(like) = &ct.like {
+        return Err(not_supported("CREATE TABLE ... LIKE", like.span()));
+    }
+    let mut seen = HashSet::new();
+    for c in &ct.columns {
+        if !seen.insert(c.name.value.as_str()) {
+            return Err(user(format!("column \"{}\" is declared twice", c.name.value), c.name.span));
+        }
+    }
+
+    let mut options = BTreeMap::new();
+    let mut option_spans = BTreeMap::new();
+    for o in &ct.options {
+        if options.insert(o.key.clone(), o.value.clone()).is_some() {
+            return Err(user(format!("option \"{}\" is given twice", o.key), o.key_span));
+        }
+        option_spans.insert(o.key.clone(), o.key_span);
+    }
+    let Some(connector) = options.get("connector").cloned() else {
+        return Err(user(format!("table \"{}\" has no \"connector\" option", ct.name.base().value), ct.name.span())
+            .with_hint("Add WITH ('connector' = '...'), for example 'filesystem', 'datagen', 'fake-data' or 'print'."));
+    };
+    let Some(factory) = registry.get(&connector) else {
+        let span = ct.options.iter().find(|o| o.key == "connector").map(|o| o.value_span).unwrap_or(ct.span);
+        let mut d = user(format!("unknown connector \"{connector}\""), span);
+        if let Some(label) = did_you_mean(&connector, registry.names()) {
+            d = d.with_label(label);
+        }
+        return Err(d.with_hint(format!("Available connectors: {}.", registry.names().join(", "))));
+    };
+
+    // The primary key columns are NOT NULL.
+    let mut primary_key = Vec::new();
+    if let Some(pk) = &ct.primary_key {
+        for col in &pk.columns {
+            if !ct.columns.iter().any(|c| c.name.value == col.value) {
+                return Err(user(format!("primary key column \"{}\" is not a column of the table", col.value), col.span));
+            }
+            primary_key.push(col.value.clone());
+        }
+    }
+
+    // Physical and metadata columns make the row a source produces.
+    let mut columns: Vec<ColumnSpec> = Vec::with_capacity(ct.columns.len());
+    let spec_for_metadata = TableSpec {
+        name: ct.name.base().value.clone(),
+        physical_columns: Vec::new(),
+        options: options.clone(),
+        primary_key: primary_key.clone(),
+        partition_keys: Vec::new(),
+    };
+    let offered = factory.metadata_columns(&spec_for_metadata);
+    for c in &ct.columns {
+        let not_null = primary_key.contains(&c.name.value);
+        match &c.kind {
+            ColumnKind::Physical { data_type, .. } => columns.push(ColumnSpec {
+                name: c.name.value.clone(),
+                data_type: if not_null { data_type.clone().with_nullable(false) } else { data_type.clone() },
+                kind: TableColumnKind::Physical,
+            }),
+            ColumnKind::Metadata { data_type, from, is_virtual, .. } => {
+                let key = from.as_ref().map(|(k, _)| k.clone()).unwrap_or_else(|| c.name.value.clone());
+                if !offered.iter().any(|m| m.key == key) {
+                    let span = from.as_ref().map(|(_, s)| *s).unwrap_or(c.name.span);
+                    let mut d = user(format!("connector \"{connector}\" has no metadata key \"{key}\""), span);
+                    if let Some(label) = did_you_mean(&key, offered.iter().map(|m| m.key)) {
+                        d = d.with_label(label);
+                    }
+                    let keys: Vec<&str> = offered.iter().map(|m| m.key).collect();
+                    d = d.with_hint(if keys.is_empty() {
+                        format!("Connector \"{connector}\" offers no metadata columns.")
+                    } else {
+                        format!("Available metadata keys: {}.", keys.join(", "))
+                    });
+                    return Err(d);
+                }
+                columns.push(ColumnSpec {
+                    name: c.name.value.clone(),
+                    data_type: data_type.clone(),
+                    kind: TableColumnKind::Metadata { key, is_virtual: *is_virtual },
+                });
+            }
+            ColumnKind::Computed { .. } => {}
+        }
+    }
+
+    // Computed columns are bound over the source row: physical columns, then metadata.
+    let source_row: Vec<&ColumnSpec> = columns
+        .iter()
+        .filter(|c| matches!(c.kind, TableColumnKind::Physical))
+        .chain(columns.iter().filter(|c| matches!(c.kind, TableColumnKind::Metadata { .. })))
+        .collect();
+    let source_schema = PlanSchema::new(source_row.iter().map(|c| PlanField::new(c.name.clone(), c.data_type.clone())).collect());
+    let source_scope = Scope {
+        columns: source_row.iter().map(|c| ScopeColumn { qualifier: None, name: c.name.clone() }).collect(),
+    };
+    let mut declared: Vec<ColumnSpec> = Vec::with_capacity(ct.columns.len());
+    for c in &ct.columns {
+        match &c.kind {
+            ColumnKind::Computed { expr } => {
+                let mut binder = Binder::new(catalog, ctx.clone());
+                let cx = ExprContext { scope: &source_scope, schema: &source_schema };
+                let bound = binder.bind_expr(expr, &cx)?;
+                let is_proctime = matches!(&expr.kind, ExprKind::Function(f)
+                    if f.name.base().value.eq_ignore_ascii_case("PROCTIME") && f.args.is_empty());
+                declared.push(ColumnSpec {
+                    name: c.name.value.clone(),
+                    data_type: bound.data_type().clone(),
+                    kind: TableColumnKind::Computed { expr: bound, is_proctime },
+                });
+            }
+            _ => {
+                let spec = columns.iter().find(|s| s.name == c.name.value).expect("column collected above");
+                declared.push(spec.clone());
+            }
+        }
+    }
+
+    let watermark = match &ct.watermark {
+        None => None,
+        Some(w) => Some(watermark(w, &declared, catalog, ctx, source)?),
+    };
+
+    let table = CatalogTable {
+        name: ct.name.base().value.clone(),
+        columns: declared,
+        watermark,
+        primary_key,
+        options,
+        connector,
+        temporary: ct.temporary,
+        option_spans,
+        span: ct.span,
+    };
+    check_options(&table, registry)?;
+    Ok(table)
+}
+
+fn watermark(
+    w: &ast::WatermarkDef,
+    declared: &[ColumnSpec],
+    catalog: &Catalog,
+    ctx: &EvalContext,
+    source: &str,
+) -> PlanResult<WatermarkSpec> {
+    let Some(column) = declared.iter().position(|c| c.name == w.column.value) else {
+        let mut d = user(format!("watermark column \"{}\" is not a column of the table", w.column.value), w.column.span);
+        if let Some(label) = did_you_mean(&w.column.value, declared.iter().map(|c| c.name.as_str())) {
+            d = d.with_label(label);
+        }
+        return Err(d);
+    };
+    let rowtime_type = &declared[column].data_type;
+    let precision_ok = match rowtime_type.kind {
+        TypeKind::Timestamp { precision } | TypeKind::TimestampLtz { precision } => precision <= 3,
+        _ => false,
+    };
+    if !precision_ok {
+        return Err(user(
+            format!("the watermark column \"{}\" has type {rowtime_type}", w.column.value),
+            w.column.span,
+        )
+        .with_hint("A rowtime column must be TIMESTAMP(p) or TIMESTAMP_LTZ(p) with p from 0 to 3, as in Flink."));
+    }
+    let schema = PlanSchema::new(declared.iter().map(|c| PlanField::new(c.name.clone(), c.data_type.clone())).collect());
+    let scope = Scope { columns: declared.iter().map(|c| ScopeColumn { qualifier: None, name: c.name.clone() }).collect() };
+    let mut binder = Binder::new(catalog, ctx.clone());
+    let cx = ExprContext { scope: &scope, schema: &schema };
+    let expr: ScalarExpr = binder.bind_expr(&w.expr, &cx)?;
+    if std::mem::discriminant(&expr.data_type().kind) != std::mem::discriminant(&rowtime_type.kind) {
+        return Err(user(
+            format!("the watermark expression has type {}, but the rowtime column is {rowtime_type}", expr.data_type()),
+            w.expr.span,
+        ));
+    }
+    let text = source.get(w.expr.span.start as usize..w.expr.span.end as usize).unwrap_or("").to_string();
+    Ok(WatermarkSpec { column, expr, text })
+}
+
+/// Asks the connector whether it accepts the options (as a source or as a sink: a table
+/// is fine when either works; errors for the use it is put to come when it is used).
+fn check_options(table: &CatalogTable, registry: &ConnectorRegistry) -> PlanResult<()> {
+    let Some(factory) = registry.get(&table.connector) else { return Ok(()) };
+    let spec = table.spec();
+    let as_source = factory.validate(&spec, true);
+    let as_sink = factory.validate(&spec, false);
+    match (as_source, as_sink) {
+        (Ok(()), _) | (_, Ok(())) => Ok(()),
+        (Err(a), Err(b)) => {
+            let e = if matches!(a, ConnectorError::Unsupported { .. }) { b } else { a };
+            Err(connector_diagnostic(e, table))
+        }
+    }
+}
+
+/// A connector error about a table, pointing at the option it names where it can.
+pub fn connector_diagnostic(e: ConnectorError, table: &CatalogTable) -> Diagnostic {
+    let option_span = |key: &str| table.option_spans.get(key).copied();
+    let class = if e.is_user_error() || matches!(e, ConnectorError::BadRecord { .. }) {
+        ErrorClass::User
+    } else {
+        ErrorClass::External
+    };
+    let (span, label, hint) = match &e {
+        ConnectorError::UnknownOption { key, known, .. } => (
+            option_span(key),
+            did_you_mean(key, known.iter().map(|s| s.as_str())),
+            Some(format!("Options of connector \"{}\": {}.", table.connector, known.join(", "))),
+        ),
+        ConnectorError::InvalidOption { key, .. } => (option_span(key), None, None),
+        ConnectorError::MissingOption { key, .. } => (
+            None,
+            None,
+            Some(format!("Add '{key}' = '...' to the WITH clause of table \"{}\".", table.name)),
+        ),
+        ConnectorError::Io { .. } | ConnectorError::External(_) => {
+            (None, None, Some("Check that the file or service is reachable; the job can be retried.".to_string()))
+        }
+        _ => (None, None, None),
+    };
+    let span: Span = span.unwrap_or(table.span);
+    Diagnostic {
+        class,
+        message: format!("table \"{}\": {e}", table.name),
+        span: Some(span),
+        label,
+        hint,
+    }
+}

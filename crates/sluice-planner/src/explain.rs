@@ -1,0 +1,168 @@
+//! `EXPLAIN`: the plan as an indented tree, in the spirit of Flink's output.
+
+use std::fmt::Write;
+
+use sluice_expr::ScalarExpr;
+use sluice_types::ScalarValue;
+
+use crate::logical::{LogicalPlan, PlanSchema, TimeAttribute};
+use crate::session::{Job, JobSink};
+
+pub fn explain(job: &Job) -> String {
+    let mut out = String::from("== Physical Plan ==\n");
+    for (i, (plan, sink)) in job.pipelines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let fields = plan.schema().names().join(", ");
+        match sink {
+            JobSink::Table(t) => {
+                let _ = writeln!(out, "Sink(table=[{}], fields=[{fields}])", t.name);
+            }
+            JobSink::Collect => {
+                let _ = writeln!(out, "Collect(fields=[{fields}])");
+            }
+        }
+        node(&mut out, plan, 1);
+    }
+    out
+}
+
+fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
+    let indent = "   ".repeat(depth.saturating_sub(1));
+    let _ = write!(out, "{indent}+- ");
+    match plan {
+        LogicalPlan::Scan { table, schema } => {
+            let _ = writeln!(out, "TableSourceScan(table=[{}], fields=[{}])", table.name, fields_with_time(schema));
+            if let Some(w) = &table.watermark {
+                let _ = writeln!(
+                    out,
+                    "{indent}   (watermark for {} as {})",
+                    table.columns[w.column].name, w.text
+                );
+            }
+        }
+        LogicalPlan::Values { rows, schema } => {
+            let _ = writeln!(out, "Values(tuples=[{} rows], fields=[{}])", rows.len(), schema.names().join(", "));
+        }
+        LogicalPlan::Project { input, exprs, schema } => {
+            if let LogicalPlan::Filter { input: inner, predicate } = input.as_ref() {
+                let names = inner.schema();
+                let _ = writeln!(
+                    out,
+                    "Calc(select=[{}], where=[{}])",
+                    select_list(exprs, schema, names),
+                    expr_text(predicate, names)
+                );
+                node(out, inner, depth + 1);
+                return;
+            }
+            let _ = writeln!(out, "Calc(select=[{}])", select_list(exprs, schema, input.schema()));
+            node(out, input, depth + 1);
+        }
+        LogicalPlan::Filter { input, predicate } => {
+            let _ = writeln!(out, "Calc(where=[{}])", expr_text(predicate, input.schema()));
+            node(out, input, depth + 1);
+        }
+        LogicalPlan::Unnest { input, collection, with_ordinality, outer, .. } => {
+            let _ = writeln!(
+                out,
+                "Correlate(unnest=[{}]{}{})",
+                expr_text(collection, input.schema()),
+                if *with_ordinality { ", ordinality" } else { "" },
+                if *outer { ", joinType=[LEFT]" } else { ", joinType=[INNER]" }
+            );
+            node(out, input, depth + 1);
+        }
+        LogicalPlan::Union { inputs, schema } => {
+            let _ = writeln!(out, "Union(all=[true], fields=[{}])", schema.names().join(", "));
+            for i in inputs {
+                node(out, i, depth + 1);
+            }
+        }
+    }
+}
+
+fn fields_with_time(schema: &PlanSchema) -> String {
+    schema
+        .fields
+        .iter()
+        .map(|f| match f.time_attribute {
+            Some(TimeAttribute::Rowtime) => format!("{} *ROWTIME*", f.name),
+            Some(TimeAttribute::Proctime) => format!("{} *PROCTIME*", f.name),
+            None => f.name.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn select_list(exprs: &[ScalarExpr], schema: &PlanSchema, input: &PlanSchema) -> String {
+    exprs
+        .iter()
+        .zip(&schema.fields)
+        .map(|(e, f)| {
+            let text = expr_text(e, input);
+            if text == f.name {
+                text
+            } else {
+                format!("{text} AS {}", f.name)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An expression in prefix form, with input columns by name: `>(usage, 90)`.
+pub fn expr_text(e: &ScalarExpr, input: &PlanSchema) -> String {
+    match e {
+        ScalarExpr::Column { index, .. } => {
+            input.fields.get(*index).map(|f| f.name.clone()).unwrap_or_else(|| format!("${index}"))
+        }
+        ScalarExpr::Literal { value, .. } => literal_text(value),
+        ScalarExpr::Call { func, args, .. } => {
+            let name = format!("{func:?}");
+            let name = name.split(['(', ' ', '{']).next().unwrap_or("").to_string();
+            format!("{}({})", name, args.iter().map(|a| expr_text(a, input)).collect::<Vec<_>>().join(", "))
+        }
+        ScalarExpr::Cast { expr, data_type, try_cast } => format!(
+            "{}({} AS {})",
+            if *try_cast { "TRY_CAST" } else { "CAST" },
+            expr_text(expr, input),
+            data_type
+        ),
+        ScalarExpr::Case { branches, else_result, .. } => {
+            let mut s = String::from("CASE(");
+            for (w, t) in branches {
+                let _ = write!(s, "{}, {}, ", expr_text(w, input), expr_text(t, input));
+            }
+            match else_result {
+                Some(e) => s.push_str(&expr_text(e, input)),
+                None => s.push_str("null"),
+            }
+            s.push(')');
+            s
+        }
+        ScalarExpr::Field { expr, index, .. } => {
+            let field = match &expr.data_type().kind {
+                sluice_types::TypeKind::Row(fields) => fields.get(*index).map(|f| f.name.clone()),
+                _ => None,
+            };
+            format!("{}.{}", expr_text(expr, input), field.unwrap_or_else(|| index.to_string()))
+        }
+        #[allow(unreachable_patterns)]
+        other => format!("{other:?}"),
+    }
+}
+
+fn literal_text(v: &ScalarValue) -> String {
+    match v {
+        ScalarValue::Null => "null".into(),
+        ScalarValue::String(s) => format!("'{}'", s.replace('\'', "''")),
+        ScalarValue::Boolean(b) => b.to_string(),
+        ScalarValue::Int(v) => v.to_string(),
+        ScalarValue::BigInt(v) => v.to_string(),
+        ScalarValue::Double(v) => v.to_string(),
+        ScalarValue::IntervalDayTime(ms) => format!("{ms}:INTERVAL SECOND"),
+        other => format!("{other:?}"),
+    }
+}

@@ -1,0 +1,118 @@
+use std::sync::Arc;
+
+use arrow_schema::{Field, Schema, SchemaRef};
+use sluice_expr::ScalarExpr;
+use sluice_types::DataType;
+
+use crate::catalog::CatalogTable;
+
+/// Whether a column is a time attribute, as Flink's `*ROWTIME*` / `*PROCTIME*` markers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeAttribute {
+    Rowtime,
+    Proctime,
+}
+
+/// One output column of a plan node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanField {
+    pub name: String,
+    pub data_type: DataType,
+    pub time_attribute: Option<TimeAttribute>,
+}
+
+impl PlanField {
+    pub fn new(name: impl Into<String>, data_type: DataType) -> Self {
+        PlanField { name: name.into(), data_type, time_attribute: None }
+    }
+}
+
+/// The columns a plan node produces, in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlanSchema {
+    pub fields: Vec<PlanField>,
+}
+
+impl PlanSchema {
+    pub fn new(fields: Vec<PlanField>) -> Self {
+        PlanSchema { fields }
+    }
+
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.fields.iter().map(|f| f.name.as_str()).collect()
+    }
+
+    /// The Arrow schema of batches with these columns. Every field is nullable at the
+    /// top level: nullability is tracked by the planner in `DataType`, not checked by Arrow.
+    pub fn to_arrow(&self) -> SchemaRef {
+        let fields: Vec<Field> = self
+            .fields
+            .iter()
+            .map(|f| f.data_type.to_field(&f.name).with_nullable(true))
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+}
+
+/// A logical plan: what a query computes, with every name resolved and every expression
+/// typed. Expressions refer to the columns of the node's input by index.
+#[derive(Clone, Debug)]
+pub enum LogicalPlan {
+    /// Reads a table: every declared column (physical, metadata, computed) in order, with
+    /// the table's watermark applied.
+    Scan { table: Arc<CatalogTable>, schema: PlanSchema },
+    /// Constant rows.
+    Values { rows: Vec<Vec<ScalarExpr>>, schema: PlanSchema },
+    Project { input: Box<LogicalPlan>, exprs: Vec<ScalarExpr>, schema: PlanSchema },
+    Filter { input: Box<LogicalPlan>, predicate: ScalarExpr },
+    /// The input's columns followed by the unnested collection's element columns.
+    Unnest {
+        input: Box<LogicalPlan>,
+        collection: ScalarExpr,
+        with_ordinality: bool,
+        outer: bool,
+        schema: PlanSchema,
+    },
+    /// `UNION ALL`; inputs already have this schema.
+    Union { inputs: Vec<LogicalPlan>, schema: PlanSchema },
+}
+
+impl LogicalPlan {
+    pub fn schema(&self) -> &PlanSchema {
+        match self {
+            LogicalPlan::Scan { schema, .. }
+            | LogicalPlan::Values { schema, .. }
+            | LogicalPlan::Project { schema, .. }
+            | LogicalPlan::Unnest { schema, .. }
+            | LogicalPlan::Union { schema, .. } => schema,
+            LogicalPlan::Filter { input, .. } => input.schema(),
+        }
+    }
+
+    /// A projection of `exprs` named `names`, keeping a column's time attribute when the
+    /// expression is a plain reference to it.
+    pub fn project(self, exprs: Vec<ScalarExpr>, names: Vec<String>) -> LogicalPlan {
+        let input_schema = self.schema();
+        let fields = exprs
+            .iter()
+            .zip(names)
+            .map(|(e, name)| PlanField {
+                name,
+                data_type: e.data_type().clone(),
+                time_attribute: match e {
+                    ScalarExpr::Column { index, .. } => input_schema.fields[*index].time_attribute,
+                    _ => None,
+                },
+            })
+            .collect();
+        LogicalPlan::Project { input: Box::new(self), exprs, schema: PlanSchema::new(fields) }
+    }
+}

@@ -1,0 +1,229 @@
+//! Lowering: a job's logical plans become a runtime `Dataflow` of sources, operators and
+//! sinks. Adjacent filters and projections fuse into one `CalcOperator`.
+
+use std::sync::Arc;
+
+use arrow_array::{new_empty_array, ArrayRef, RecordBatch, RecordBatchOptions};
+use arrow_schema::{Field, Schema};
+use sluice_connector_api::{ConnectorRegistry, SinkContext, SinkWriter, SourceContext};
+use sluice_expr::{EvalContext, ScalarExpr};
+use sluice_runtime::operators::{CalcOperator, UnionOperator, UnnestOperator, ValuesSource, WatermarkAssigner};
+use sluice_runtime::{Dataflow, NodeId};
+use sluice_sql::{Diagnostic, ErrorClass};
+use sluice_types::DataType;
+
+use crate::catalog::{CatalogTable, TableColumnKind};
+use crate::config::SessionConfig;
+use crate::ddl::connector_diagnostic;
+use crate::logical::{LogicalPlan, PlanSchema};
+use crate::session::{Job, JobSink};
+
+/// Rows per batch a source is asked for.
+const DEFAULT_BATCH_SIZE: usize = 8192;
+
+pub fn lower_job(
+    job: &Job,
+    registry: &ConnectorRegistry,
+    ctx: &EvalContext,
+    mut collect: Option<Box<dyn SinkWriter>>,
+    config: &SessionConfig,
+) -> Result<Dataflow, Diagnostic> {
+    let batch_size = config
+        .get("sluice.exec.batch-size")
+        .and_then(|v| v.parse().ok())
+        .filter(|b: &usize| *b > 0)
+        .unwrap_or(DEFAULT_BATCH_SIZE);
+    let mut lowering = Lowering { registry, ctx: ctx.clone(), dataflow: Dataflow::default(), batch_size };
+    for (plan, sink) in &job.pipelines {
+        let input = lowering.lower(plan)?;
+        match sink {
+            JobSink::Table(table) => lowering.sink(table, plan.schema(), input)?,
+            JobSink::Collect => {
+                let writer = collect
+                    .take()
+                    .ok_or_else(|| internal("a job with two collected results"))?;
+                lowering.dataflow.add_sink("Sink: collect", writer, input);
+            }
+        }
+    }
+    Ok(lowering.dataflow)
+}
+
+fn internal(message: &str) -> Diagnostic {
+    Diagnostic::without_span(ErrorClass::Internal, message.to_string())
+}
+
+struct Lowering<'a> {
+    registry: &'a ConnectorRegistry,
+    ctx: EvalContext,
+    dataflow: Dataflow,
+    batch_size: usize,
+}
+
+impl Lowering<'_> {
+    fn lower(&mut self, plan: &LogicalPlan) -> Result<NodeId, Diagnostic> {
+        match plan {
+            LogicalPlan::Scan { table, .. } => self.scan(table),
+            LogicalPlan::Values { rows, schema } => self.values(rows, schema),
+            LogicalPlan::Project { input, exprs, schema } => {
+                if let LogicalPlan::Filter { input: inner, predicate } = input.as_ref() {
+                    let id = self.lower(inner)?;
+                    return Ok(self.calc(id, Some(predicate.clone()), exprs.clone(), schema));
+                }
+                let id = self.lower(input)?;
+                if is_identity(exprs, input.schema()) && input.schema().names() == schema.names() {
+                    return Ok(id);
+                }
+                Ok(self.calc(id, None, exprs.clone(), schema))
+            }
+            LogicalPlan::Filter { input, predicate } => {
+                let id = self.lower(input)?;
+                let schema = input.schema();
+                Ok(self.calc(id, Some(predicate.clone()), identity(schema), schema))
+            }
+            LogicalPlan::Unnest { input, collection, with_ordinality, outer, schema } => {
+                let id = self.lower(input)?;
+                let op = UnnestOperator::new(collection.clone(), *with_ordinality, *outer, schema.to_arrow(), self.ctx.clone());
+                Ok(self.dataflow.add_operator(Box::new(op), vec![id]))
+            }
+            LogicalPlan::Union { inputs, .. } => {
+                let ids = inputs.iter().map(|i| self.lower(i)).collect::<Result<Vec<_>, _>>()?;
+                Ok(self.dataflow.add_operator(Box::new(UnionOperator), ids))
+            }
+        }
+    }
+
+    fn calc(&mut self, input: NodeId, filter: Option<ScalarExpr>, exprs: Vec<ScalarExpr>, schema: &PlanSchema) -> NodeId {
+        let op = CalcOperator::new(filter, exprs, schema.to_arrow(), self.ctx.clone());
+        self.dataflow.add_operator(Box::new(op), vec![input])
+    }
+
+    /// A table scan: the connector's reader, then the declared row (computed columns),
+    /// then the watermark.
+    fn scan(&mut self, table: &Arc<CatalogTable>) -> Result<NodeId, Diagnostic> {
+        let factory = self
+            .registry
+            .get(&table.connector)
+            .ok_or_else(|| internal("connector vanished from the registry"))?;
+        let spec = table.spec();
+        factory.validate(&spec, true).map_err(|e| connector_diagnostic(e, table))?;
+        let physical: Vec<(String, DataType)> = spec.physical_columns.clone();
+        let metadata: Vec<(String, String, DataType)> = table
+            .columns
+            .iter()
+            .filter_map(|c| match &c.kind {
+                TableColumnKind::Metadata { key, .. } => Some((c.name.clone(), key.clone(), c.data_type.clone())),
+                _ => None,
+            })
+            .collect();
+        let fields: Vec<Field> = physical
+            .iter()
+            .map(|(n, t)| t.to_field(n).with_nullable(true))
+            .chain(metadata.iter().map(|(n, _, t)| t.to_field(n).with_nullable(true)))
+            .collect();
+        let source_ctx = SourceContext {
+            projection: (0..physical.len()).collect(),
+            metadata: metadata.iter().map(|(_, k, t)| (k.clone(), t.clone())).collect(),
+            output_schema: Arc::new(Schema::new(fields)),
+            batch_size: self.batch_size,
+            time_zone: self.ctx.time_zone,
+            subtask: 0,
+            parallelism: 1,
+        };
+        let reader = factory.create_source(&spec, &source_ctx).map_err(|e| connector_diagnostic(e, table))?;
+        let mut node = self.dataflow.add_source(format!("Source: {}", table.name), reader);
+
+        // The declared row, in declaration order.
+        let np = physical.len();
+        let (mut pi, mut mi) = (0, 0);
+        let mut exprs = Vec::with_capacity(table.columns.len());
+        for c in &table.columns {
+            exprs.push(match &c.kind {
+                TableColumnKind::Physical => {
+                    pi += 1;
+                    ScalarExpr::Column { index: pi - 1, data_type: c.data_type.clone() }
+                }
+                TableColumnKind::Metadata { .. } => {
+                    mi += 1;
+                    ScalarExpr::Column { index: np + mi - 1, data_type: c.data_type.clone() }
+                }
+                TableColumnKind::Computed { expr, .. } => expr.clone(),
+            });
+        }
+        let declared = crate::bind::scan(table.clone());
+        let schema = declared.schema();
+        if !exprs.iter().enumerate().all(|(i, e)| matches!(e, ScalarExpr::Column { index, .. } if *index == i)) {
+            node = self.calc(node, None, exprs, schema);
+        }
+        if let Some(w) = &table.watermark {
+            let op = WatermarkAssigner::new(w.expr.clone(), self.ctx.clone());
+            node = self.dataflow.add_operator(Box::new(op), vec![node]);
+        }
+        Ok(node)
+    }
+
+    fn values(&mut self, rows: &[Vec<ScalarExpr>], schema: &PlanSchema) -> Result<NodeId, Diagnostic> {
+        let arrow_schema = schema.to_arrow();
+        let one_row = RecordBatch::try_new_with_options(
+            Arc::new(Schema::empty()),
+            vec![],
+            &RecordBatchOptions::new().with_row_count(Some(1)),
+        )
+        .map_err(|e| internal(&e.to_string()))?;
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.len());
+        for (i, field) in arrow_schema.fields().iter().enumerate() {
+            let mut parts = Vec::with_capacity(rows.len());
+            for row in rows {
+                let value = row[i].evaluate(&one_row, &self.ctx).map_err(|e| {
+                    Diagnostic::without_span(ErrorClass::User, format!("cannot evaluate VALUES: {e}"))
+                })?;
+                parts.push(value);
+            }
+            let column = if parts.is_empty() {
+                new_empty_array(field.data_type())
+            } else {
+                let refs: Vec<&dyn arrow_array::Array> = parts.iter().map(|a| a.as_ref()).collect();
+                arrow_select::concat::concat(&refs).map_err(|e| internal(&e.to_string()))?
+            };
+            columns.push(column);
+        }
+        let batch = RecordBatch::try_new_with_options(
+            arrow_schema,
+            columns,
+            &RecordBatchOptions::new().with_row_count(Some(rows.len())),
+        )
+        .map_err(|e| internal(&format!("VALUES: {e}")))?;
+        Ok(self.dataflow.add_source("Source: VALUES", Box::new(ValuesSource::new(batch))))
+    }
+
+    fn sink(&mut self, table: &Arc<CatalogTable>, schema: &PlanSchema, input: NodeId) -> Result<(), Diagnostic> {
+        let factory = self
+            .registry
+            .get(&table.connector)
+            .ok_or_else(|| internal("connector vanished from the registry"))?;
+        let spec = table.spec();
+        let ctx = SinkContext {
+            input_schema: schema.to_arrow(),
+            time_zone: self.ctx.time_zone,
+            subtask: 0,
+            parallelism: 1,
+        };
+        let writer = factory.create_sink(&spec, &ctx).map_err(|e| connector_diagnostic(e, table))?;
+        self.dataflow.add_sink(format!("Sink: {}", table.name), writer, input);
+        Ok(())
+    }
+}
+
+fn identity(schema: &PlanSchema) -> Vec<ScalarExpr> {
+    schema
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(index, f)| ScalarExpr::Column { index, data_type: f.data_type.clone() })
+        .collect()
+}
+
+fn is_identity(exprs: &[ScalarExpr], input: &PlanSchema) -> bool {
+    exprs.len() == input.len()
+        && exprs.iter().enumerate().all(|(i, e)| matches!(e, ScalarExpr::Column { index, .. } if *index == i))
+}

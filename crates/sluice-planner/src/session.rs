@@ -1,0 +1,417 @@
+use std::sync::Arc;
+
+use sluice_connector_api::{ConnectorRegistry, SinkWriter};
+use sluice_expr::{EvalContext, ScalarExpr};
+use sluice_runtime::Dataflow;
+use sluice_sql::ast::{self, ObjectKind, ShowKind, Statement};
+use sluice_sql::{Diagnostic, Span};
+use sluice_types::DataType;
+
+use crate::bind::Binder;
+use crate::catalog::{Catalog, CatalogEntry, CatalogTable, CatalogView, TableColumnKind};
+use crate::config::SessionConfig;
+use crate::ddl::{connector_diagnostic, create_table};
+use crate::error::{not_supported, user, PlanResult};
+use crate::logical::{LogicalPlan, PlanSchema};
+use crate::suggest::did_you_mean;
+
+/// A session: the catalog, the `SET` options and the connectors, as a Flink
+/// `TableEnvironment` has them. Statements are executed one at a time, in order.
+pub struct Session {
+    pub catalog: Catalog,
+    pub config: SessionConfig,
+    registry: ConnectorRegistry,
+}
+
+/// A table of text for `SHOW` and `DESCRIBE`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Where a job writes one of its results.
+#[derive(Clone, Debug)]
+pub enum JobSink {
+    /// `INSERT INTO table`.
+    Table(Arc<CatalogTable>),
+    /// A bare `SELECT`: rows go back to the caller.
+    Collect,
+}
+
+/// A job to run: one or more queries, each into its sink. `EXECUTE STATEMENT SET` makes
+/// one job of several INSERTs.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// A name for logs, e.g. `insert-into_iot_filtered_alert`.
+    pub name: String,
+    pub pipelines: Vec<(LogicalPlan, JobSink)>,
+}
+
+/// What a statement did.
+#[derive(Debug)]
+pub enum StatementOutcome {
+    /// DDL and SET: nothing to show beyond success.
+    Done,
+    Table(TableResult),
+    Explain(String),
+    Job(Job),
+}
+
+impl Session {
+    pub fn new(registry: ConnectorRegistry) -> Self {
+        Session { catalog: Catalog::default(), config: SessionConfig::default(), registry }
+    }
+
+    pub fn registry(&self) -> &ConnectorRegistry {
+        &self.registry
+    }
+
+    /// The evaluation context of the session's settings (time zone).
+    pub fn eval_context(&self) -> EvalContext {
+        EvalContext { time_zone: self.config.time_zone(), ..Default::default() }
+    }
+
+    /// Executes one statement. `source` is the script text the statement's spans point into.
+    pub fn execute(&mut self, statement: &Statement, source: &str) -> PlanResult<StatementOutcome> {
+        match statement {
+            Statement::Set { key, value, span } => match (key, value) {
+                (Some((k, _)), Some((v, vspan))) => {
+                    self.config.set(k, v).map_err(|m| user(m, *vspan))?;
+                    Ok(StatementOutcome::Done)
+                }
+                (None, None) => Ok(StatementOutcome::Table(TableResult {
+                    columns: vec!["key".into(), "value".into()],
+                    rows: self.config.entries().map(|(k, v)| vec![k.clone(), v.clone()]).collect(),
+                })),
+                _ => Err(user("SET needs a key and a value: SET 'key' = 'value'", *span)),
+            },
+            Statement::Reset { key, .. } => {
+                self.config.reset(key.as_ref().map(|(k, _)| k.as_str()));
+                Ok(StatementOutcome::Done)
+            }
+            Statement::CreateTable(ct) => {
+                let name = &ct.name.base().value;
+                if self.catalog.contains(name) {
+                    if ct.if_not_exists {
+                        return Ok(StatementOutcome::Done);
+                    }
+                    return Err(user(format!("table \"{name}\" already exists"), ct.name.span())
+                        .with_hint("Use CREATE TABLE IF NOT EXISTS, or DROP TABLE first."));
+                }
+                let table = create_table(ct, &self.catalog, &self.registry, &self.eval_context(), source)?;
+                self.catalog.add_table(table);
+                Ok(StatementOutcome::Done)
+            }
+            Statement::CreateView(cv) => {
+                let name = &cv.name.base().value;
+                if self.catalog.contains(name) {
+                    if cv.if_not_exists {
+                        return Ok(StatementOutcome::Done);
+                    }
+                    return Err(user(format!("view \"{name}\" already exists"), cv.name.span()));
+                }
+                // Bind now so that errors show at CREATE VIEW, as in Flink.
+                let mut binder = Binder::new(&self.catalog, self.eval_context());
+                let plan = binder.bind_query(&cv.query)?;
+                if !cv.columns.is_empty() && cv.columns.len() != plan.schema().len() {
+                    return Err(user(
+                        format!("view \"{name}\" names {} columns but its query has {}", cv.columns.len(), plan.schema().len()),
+                        cv.span,
+                    ));
+                }
+                self.catalog.add_view(CatalogView {
+                    name: name.clone(),
+                    columns: cv.columns.clone(),
+                    query: (*cv.query).clone(),
+                    temporary: cv.temporary,
+                });
+                Ok(StatementOutcome::Done)
+            }
+            Statement::CreateFunction(cf) => Err(not_supported("CREATE FUNCTION (user-defined functions)", cf.span)),
+            Statement::Drop { object, if_exists, name, span, .. } => {
+                let n = &name.base().value;
+                let dropped = match object {
+                    ObjectKind::Table => self.catalog.drop_table(n),
+                    ObjectKind::View => self.catalog.drop_view(n),
+                    ObjectKind::Function => return Err(not_supported("DROP FUNCTION", *span)),
+                    ObjectKind::Catalog | ObjectKind::Database => return Err(not_supported("catalogs and databases", *span)),
+                };
+                if !dropped && !if_exists {
+                    let mut d = user(format!("\"{n}\" does not exist"), name.span());
+                    if let Some(label) = did_you_mean(n, self.catalog.names()) {
+                        d = d.with_label(label);
+                    }
+                    return Err(d);
+                }
+                Ok(StatementOutcome::Done)
+            }
+            Statement::Show { what, span } => self.show(what, *span, source),
+            Statement::Describe { name, .. } => self.describe(name).map(StatementOutcome::Table),
+            Statement::Use { span, .. } => Err(not_supported("USE (catalogs and databases)", *span)),
+            Statement::Insert(insert) => {
+                let sink = self.plan_insert(insert)?;
+                let name = format!("insert-into_{}", insert.table.base().value);
+                Ok(StatementOutcome::Job(Job { name, pipelines: vec![sink] }))
+            }
+            Statement::StatementSet { inserts, span } => {
+                if inserts.is_empty() {
+                    return Err(user("the statement set has no INSERT statements", *span));
+                }
+                let pipelines = inserts.iter().map(|i| self.plan_insert(i)).collect::<PlanResult<Vec<_>>>()?;
+                let names: Vec<String> = inserts.iter().map(|i| i.table.base().value.clone()).collect();
+                Ok(StatementOutcome::Job(Job { name: format!("insert-into_{}", names.join("_")), pipelines }))
+            }
+            Statement::Query(query) => {
+                let mut binder = Binder::new(&self.catalog, self.eval_context());
+                let plan = binder.bind_query(query)?;
+                Ok(StatementOutcome::Job(Job { name: "collect".into(), pipelines: vec![(plan, JobSink::Collect)] }))
+            }
+            Statement::Explain { statement, span, .. } => {
+                let job = match self.execute_for_explain(statement, source)? {
+                    Some(job) => job,
+                    None => return Err(user("EXPLAIN needs a query, an INSERT or a statement set", *span)),
+                };
+                Ok(StatementOutcome::Explain(crate::explain::explain(&job)))
+            }
+        }
+    }
+
+    fn execute_for_explain(&mut self, statement: &Statement, source: &str) -> PlanResult<Option<Job>> {
+        match statement {
+            Statement::Insert(_) | Statement::StatementSet { .. } | Statement::Query(_) => match self.execute(statement, source)? {
+                StatementOutcome::Job(job) => Ok(Some(job)),
+                _ => Ok(None),
+            },
+            _ => Ok(None),
+        }
+    }
+
+    /// Binds `INSERT INTO t [(cols)] query`: the query's columns are matched to the
+    /// table's by position and cast as Flink's implicit assignment casts allow.
+    fn plan_insert(&self, insert: &ast::Insert) -> PlanResult<(LogicalPlan, JobSink)> {
+        let name = &insert.table.base().value;
+        let table = match self.catalog.get(name) {
+            Some(CatalogEntry::Table(t)) => t,
+            Some(CatalogEntry::View(_)) => {
+                return Err(user(format!("cannot insert into view \"{name}\""), insert.table.span()))
+            }
+            None => {
+                let mut d = user(format!("table \"{name}\" not found"), insert.table.span());
+                if let Some(label) = did_you_mean(name, self.catalog.names()) {
+                    d = d.with_label(label);
+                }
+                return Err(d.with_hint("Create the sink table with CREATE TABLE before INSERT INTO."));
+            }
+        };
+        if let Some((col, _)) = insert.partition.first() {
+            return Err(not_supported("INSERT with a static PARTITION", col.span));
+        }
+        let factory = self.registry.get(&table.connector).ok_or_else(|| {
+            user(format!("unknown connector \"{}\"", table.connector), table.span)
+        })?;
+        factory.validate(&table.spec(), false).map_err(|e| connector_diagnostic(e, &table))?;
+
+        let mut binder = Binder::new(&self.catalog, self.eval_context());
+        let plan = binder.bind_query(&insert.source)?;
+        let sink_columns: Vec<(String, DataType)> =
+            table.sink_columns().map(|c| (c.name.clone(), c.data_type.clone())).collect();
+        if table.columns.iter().any(|c| matches!(c.kind, TableColumnKind::Metadata { is_virtual: false, .. })) {
+            return Err(not_supported("writing metadata columns", insert.span));
+        }
+
+        // Which query column feeds each sink column (None: NULL).
+        let query_fields = &plan.schema().fields;
+        let targets: Vec<Option<usize>> = if insert.columns.is_empty() {
+            if query_fields.len() != sink_columns.len() {
+                return Err(user(
+                    format!(
+                        "the query has {} columns but table \"{name}\" has {}",
+                        query_fields.len(),
+                        sink_columns.len()
+                    ),
+                    insert.source.span,
+                )
+                .with_hint(format!(
+                    "Table \"{name}\" takes ({}); the query gives ({}).",
+                    describe_columns(sink_columns.iter().map(|(n, t)| (n.as_str(), t))),
+                    describe_columns(query_fields.iter().map(|f| (f.name.as_str(), &f.data_type)))
+                )));
+            }
+            (0..sink_columns.len()).map(Some).collect()
+        } else {
+            if insert.columns.len() != query_fields.len() {
+                return Err(user(
+                    format!("{} columns are listed but the query has {}", insert.columns.len(), query_fields.len()),
+                    insert.source.span,
+                ));
+            }
+            let mut targets = vec![None; sink_columns.len()];
+            for (qi, col) in insert.columns.iter().enumerate() {
+                let Some(si) = sink_columns.iter().position(|(n, _)| *n == col.value) else {
+                    let mut d = user(format!("column \"{}\" not found in table \"{name}\"", col.value), col.span);
+                    if let Some(label) = did_you_mean(&col.value, sink_columns.iter().map(|(n, _)| n.as_str())) {
+                        d = d.with_label(label);
+                    }
+                    return Err(d);
+                };
+                targets[si] = Some(qi);
+            }
+            targets
+        };
+
+        let mut exprs = Vec::with_capacity(sink_columns.len());
+        for ((col_name, col_type), source_index) in sink_columns.iter().zip(&targets) {
+            let expr = match source_index {
+                None => {
+                    if !col_type.nullable {
+                        return Err(user(format!("column \"{col_name}\" is NOT NULL and has no value"), insert.span));
+                    }
+                    ScalarExpr::Literal { value: sluice_types::ScalarValue::Null, data_type: col_type.clone() }
+                }
+                Some(qi) => {
+                    let field = &query_fields[*qi];
+                    let column = ScalarExpr::Column { index: *qi, data_type: field.data_type.clone() };
+                    if field.data_type == *col_type {
+                        column
+                    } else if same_ignoring_nullability(&field.data_type, col_type) {
+                        column
+                    } else {
+                        sluice_expr::assignment_cast(column, col_type).ok_or_else(|| {
+                            user(
+                                format!(
+                                    "cannot write {} into column \"{col_name}\" of type {col_type}",
+                                    field.data_type
+                                ),
+                                select_item_span(&insert.source, *qi).unwrap_or(insert.source.span),
+                            )
+                            .with_hint(format!(
+                                "Column {} of the query (\"{}\") goes into \"{col_name}\"; add an explicit CAST if the conversion is intended.",
+                                qi + 1,
+                                field.name
+                            ))
+                        })?
+                    }
+                }
+            };
+            exprs.push(expr);
+        }
+        let names = sink_columns.iter().map(|(n, _)| n.clone()).collect();
+        let projected = plan.project(exprs, names);
+        Ok((projected, JobSink::Table(table)))
+    }
+
+    fn show(&self, what: &ShowKind, span: Span, _source: &str) -> PlanResult<StatementOutcome> {
+        let one_column = |title: &str, rows: Vec<String>| {
+            StatementOutcome::Table(TableResult { columns: vec![title.to_string()], rows: rows.into_iter().map(|r| vec![r]).collect() })
+        };
+        Ok(match what {
+            ShowKind::Tables => one_column("table name", self.catalog.names().into_iter().map(String::from).collect()),
+            ShowKind::Views => one_column("view name", self.catalog.view_names().into_iter().map(String::from).collect()),
+            ShowKind::Functions => {
+                let mut names: Vec<String> = sluice_expr::function_names().into_iter().map(|s| s.to_lowercase()).collect();
+                names.sort();
+                names.dedup();
+                one_column("function name", names)
+            }
+            ShowKind::Catalogs => one_column("catalog name", vec!["default_catalog".into()]),
+            ShowKind::Databases => one_column("database name", vec!["default_database".into()]),
+            ShowKind::CreateTable(_) | ShowKind::CreateView(_) => return Err(not_supported("SHOW CREATE", span)),
+        })
+    }
+
+    /// `DESCRIBE t` in Flink's layout: name, type, null, key, extras, watermark.
+    fn describe(&self, name: &ast::ObjectName) -> PlanResult<TableResult> {
+        let n = &name.base().value;
+        let columns = vec!["name", "type", "null", "key", "extras", "watermark"].into_iter().map(String::from).collect();
+        match self.catalog.get(n) {
+            Some(CatalogEntry::Table(t)) => {
+                let rowtime = t.watermark.as_ref().map(|w| w.column);
+                let rows = t
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let mut ty = c.data_type.clone().with_nullable(true).to_string();
+                        if Some(i) == rowtime {
+                            ty.push_str(" *ROWTIME*");
+                        }
+                        if matches!(c.kind, TableColumnKind::Computed { is_proctime: true, .. }) {
+                            ty = "TIMESTAMP_LTZ(3) *PROCTIME*".into();
+                        }
+                        let key = if t.primary_key.contains(&c.name) { format!("PRI({})", t.primary_key.join(", ")) } else { String::new() };
+                        let extras = match &c.kind {
+                            TableColumnKind::Physical => String::new(),
+                            TableColumnKind::Metadata { key, is_virtual } => {
+                                format!("METADATA FROM '{key}'{}", if *is_virtual { " VIRTUAL" } else { "" })
+                            }
+                            TableColumnKind::Computed { .. } => "AS ...".to_string(),
+                        };
+                        let watermark = match &t.watermark {
+                            Some(w) if w.column == i => w.text.clone(),
+                            _ => String::new(),
+                        };
+                        vec![
+                            c.name.clone(),
+                            ty,
+                            if c.data_type.nullable { "TRUE" } else { "FALSE" }.to_string(),
+                            key,
+                            extras,
+                            watermark,
+                        ]
+                    })
+                    .collect();
+                Ok(TableResult { columns, rows })
+            }
+            Some(CatalogEntry::View(v)) => {
+                let mut binder = Binder::new(&self.catalog, self.eval_context());
+                let plan = binder.bind_query(&v.query)?;
+                let rows = plan
+                    .schema()
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let name = v.columns.get(i).map(|c| c.value.clone()).unwrap_or_else(|| f.name.clone());
+                        vec![name, f.data_type.to_string(), if f.data_type.nullable { "TRUE" } else { "FALSE" }.into(), String::new(), String::new(), String::new()]
+                    })
+                    .collect();
+                Ok(TableResult { columns, rows })
+            }
+            None => {
+                let mut d = user(format!("table \"{n}\" not found"), name.span());
+                if let Some(label) = did_you_mean(n, self.catalog.names()) {
+                    d = d.with_label(label);
+                }
+                Err(d)
+            }
+        }
+    }
+
+    /// Builds the runtime dataflow of a job. `collect` receives the rows of a bare SELECT.
+    pub fn build_dataflow(&self, job: &Job, collect: Option<Box<dyn SinkWriter>>) -> Result<Dataflow, Diagnostic> {
+        crate::lower::lower_job(job, &self.registry, &self.eval_context(), collect, &self.config)
+    }
+
+    /// The schema of a bare SELECT's result, for printing.
+    pub fn result_schema(job: &Job) -> Option<&PlanSchema> {
+        job.pipelines.iter().find(|(_, s)| matches!(s, JobSink::Collect)).map(|(p, _)| p.schema())
+    }
+}
+
+fn same_ignoring_nullability(a: &DataType, b: &DataType) -> bool {
+    a.kind == b.kind && (b.nullable || !a.nullable)
+}
+
+fn describe_columns<'a>(cols: impl Iterator<Item = (&'a str, &'a DataType)>) -> String {
+    cols.map(|(n, t)| format!("{n} {t}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The span of the `index`-th select item of a simple SELECT, to point at a bad column.
+fn select_item_span(query: &ast::Query, index: usize) -> Option<Span> {
+    let ast::SetExpr::Select(select) = &query.body else { return None };
+    match select.projection.get(index)? {
+        ast::SelectItem::Expr { expr, .. } => Some(expr.span),
+        _ => None,
+    }
+}

@@ -1,0 +1,306 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sluice_connector_api::{ChangeBatch, SourcePoll};
+
+use crate::dataflow::{Dataflow, NodeId, NodeKind};
+use crate::metrics::{NodeMetrics, NodeReport};
+use crate::operator::{Output, WATERMARK_END};
+use crate::RuntimeError;
+
+/// How a job is run.
+pub struct ExecutorOptions {
+    /// Set from outside (Ctrl-C) to stop an unbounded job; sinks are flushed and closed.
+    pub stop: Arc<AtomicBool>,
+    /// Called with a snapshot of every node's counters at this interval.
+    pub progress: Option<(Duration, Box<dyn FnMut(&[NodeReport]) + Send>)>,
+}
+
+impl Default for ExecutorOptions {
+    fn default() -> Self {
+        ExecutorOptions { stop: Arc::new(AtomicBool::new(false)), progress: None }
+    }
+}
+
+/// What a finished job did.
+#[derive(Clone, Debug)]
+pub struct JobReport {
+    pub nodes: Vec<NodeReport>,
+    pub elapsed: Duration,
+    /// Whether the job was stopped from outside before its inputs ended.
+    pub stopped: bool,
+}
+
+impl JobReport {
+    /// Rows read by all sources.
+    pub fn rows_read(&self) -> u64 {
+        self.nodes.iter().filter_map(|n| n.source_stats.as_ref()).map(|s| s.records).sum()
+    }
+}
+
+struct NodeState {
+    name: String,
+    kind: NodeKind,
+    inputs: usize,
+    downstream: Vec<(NodeId, usize)>,
+    input_watermarks: Vec<i64>,
+    watermark: i64,
+    /// The minimum of the input watermarks last handed to the node.
+    combined_input: i64,
+    ended_inputs: usize,
+    finished: bool,
+    metrics: NodeMetrics,
+}
+
+/// Runs a `Dataflow` on the calling thread: sources are polled in turn and each batch is
+/// pushed through the operators down to the sinks before the next poll, so no batch
+/// waits in a queue and memory stays bounded by the operators' own state.
+pub struct Executor {
+    nodes: Vec<NodeState>,
+    options: ExecutorOptions,
+}
+
+enum Event {
+    Batch(ChangeBatch),
+    Watermark(i64),
+    End,
+}
+
+impl Executor {
+    pub fn new(dataflow: Dataflow, options: ExecutorOptions) -> Self {
+        let mut downstream: Vec<Vec<(NodeId, usize)>> = vec![Vec::new(); dataflow.nodes.len()];
+        for (id, node) in dataflow.nodes.iter().enumerate() {
+            for (idx, input) in node.inputs.iter().enumerate() {
+                downstream[*input].push((id, idx));
+            }
+        }
+        let nodes = dataflow
+            .nodes
+            .into_iter()
+            .zip(downstream)
+            .map(|(node, downstream)| NodeState {
+                name: node.name,
+                kind: node.kind,
+                inputs: node.inputs.len(),
+                downstream,
+                input_watermarks: vec![i64::MIN; node.inputs.len()],
+                watermark: i64::MIN,
+                combined_input: i64::MIN,
+                ended_inputs: 0,
+                finished: false,
+                metrics: NodeMetrics::default(),
+            })
+            .collect();
+        Executor { nodes, options }
+    }
+
+    /// Runs until every source has ended (or the stop flag is set), then closes the sinks.
+    pub fn run(mut self) -> Result<JobReport, RuntimeError> {
+        let start = Instant::now();
+        let sources: Vec<NodeId> = (0..self.nodes.len())
+            .filter(|id| matches!(self.nodes[*id].kind, NodeKind::Source(_)))
+            .collect();
+        let mut last_progress = Instant::now();
+        let mut idle_rounds = 0u32;
+        let mut stopped = false;
+        loop {
+            if self.options.stop.load(Ordering::Relaxed) {
+                stopped = true;
+                break;
+            }
+            let mut active = 0;
+            let mut progressed = false;
+            for &id in &sources {
+                if self.nodes[id].finished {
+                    continue;
+                }
+                active += 1;
+                let poll = {
+                    let node = &mut self.nodes[id];
+                    let NodeKind::Source(reader) = &mut node.kind else { unreachable!() };
+                    let t = Instant::now();
+                    let poll = reader
+                        .poll_next()
+                        .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                    node.metrics.busy += t.elapsed();
+                    poll
+                };
+                match poll {
+                    SourcePoll::Batch(batch) => {
+                        progressed = true;
+                        let m = &mut self.nodes[id].metrics;
+                        m.rows_out += batch.num_rows() as u64;
+                        m.batches_in += 1;
+                        self.push(id, Event::Batch(batch))?;
+                    }
+                    SourcePoll::Pending => {}
+                    SourcePoll::Finished => {
+                        progressed = true;
+                        self.nodes[id].finished = true;
+                        self.push(id, Event::Watermark(WATERMARK_END))?;
+                        self.push(id, Event::End)?;
+                    }
+                }
+            }
+            if active == 0 {
+                break;
+            }
+            if progressed {
+                idle_rounds = 0;
+            } else {
+                // Every source is waiting: back off a little, up to 10 ms.
+                idle_rounds = (idle_rounds + 1).min(10);
+                std::thread::sleep(Duration::from_millis(idle_rounds as u64));
+            }
+            if let Some((interval, callback)) = &mut self.options.progress {
+                if last_progress.elapsed() >= *interval {
+                    last_progress = Instant::now();
+                    let snapshot = Self::reports(&self.nodes);
+                    callback(&snapshot);
+                }
+            }
+        }
+        if stopped {
+            // Flush and close every sink so that nothing written so far is lost.
+            for node in &mut self.nodes {
+                if let NodeKind::Sink(writer) = &mut node.kind {
+                    if !node.finished {
+                        node.finished = true;
+                        writer
+                            .finish()
+                            .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                    }
+                }
+            }
+        }
+        Ok(JobReport { nodes: Self::reports(&self.nodes), elapsed: start.elapsed(), stopped })
+    }
+
+    fn reports(nodes: &[NodeState]) -> Vec<NodeReport> {
+        nodes
+            .iter()
+            .map(|n| NodeReport {
+                name: n.name.clone(),
+                metrics: NodeMetrics {
+                    watermark: (n.watermark != i64::MIN).then_some(n.watermark),
+                    ..n.metrics.clone()
+                },
+                late_rows_dropped: match &n.kind {
+                    NodeKind::Operator(op) => op.late_rows_dropped(),
+                    _ => 0,
+                },
+                source_stats: match &n.kind {
+                    NodeKind::Source(reader) => Some(reader.stats()),
+                    _ => None,
+                },
+            })
+            .collect()
+    }
+
+    /// Sends an event from `from` to each of its downstream nodes.
+    fn push(&mut self, from: NodeId, event: Event) -> Result<(), RuntimeError> {
+        let downstream = std::mem::take(&mut self.nodes[from].downstream);
+        let result = (|| {
+            let last = downstream.len().saturating_sub(1);
+            let mut event = Some(event);
+            for (i, (to, input)) in downstream.iter().enumerate() {
+                // The last receiver takes the event; the others get a cheap clone
+                // (batches share their Arrow buffers).
+                let e = if i == last {
+                    event.take().expect("event is taken once")
+                } else {
+                    match event.as_ref().expect("event present") {
+                        Event::Batch(b) => Event::Batch(b.clone()),
+                        Event::Watermark(w) => Event::Watermark(*w),
+                        Event::End => Event::End,
+                    }
+                };
+                self.deliver(*to, *input, e)?;
+            }
+            Ok(())
+        })();
+        self.nodes[from].downstream = downstream;
+        result
+    }
+
+    fn deliver(&mut self, to: NodeId, input: usize, event: Event) -> Result<(), RuntimeError> {
+        match event {
+            Event::Batch(batch) => {
+                let out = {
+                    let node = &mut self.nodes[to];
+                    node.metrics.rows_in += batch.num_rows() as u64;
+                    node.metrics.batches_in += 1;
+                    let t = Instant::now();
+                    let mut out = Output::default();
+                    match &mut node.kind {
+                        NodeKind::Operator(op) => op.on_batch(input, batch, &mut out)?,
+                        NodeKind::Sink(writer) => writer
+                            .write(&batch)
+                            .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?,
+                        NodeKind::Source(_) => return Err(RuntimeError::Internal("a source has an input".into())),
+                    }
+                    node.metrics.busy += t.elapsed();
+                    out
+                };
+                self.route(to, out)
+            }
+            Event::Watermark(w) => {
+                let out = {
+                    let node = &mut self.nodes[to];
+                    let slot = &mut node.input_watermarks[input];
+                    *slot = (*slot).max(w);
+                    let combined = node.input_watermarks.iter().copied().min().unwrap_or(w);
+                    if combined <= node.combined_input {
+                        return Ok(());
+                    }
+                    node.combined_input = combined;
+                    let mut out = Output::default();
+                    match &mut node.kind {
+                        NodeKind::Operator(op) => op.on_watermark(combined, &mut out)?,
+                        NodeKind::Sink(_) => node.watermark = combined,
+                        NodeKind::Source(_) => {}
+                    }
+                    out
+                };
+                self.route(to, out)
+            }
+            Event::End => {
+                let node = &mut self.nodes[to];
+                node.ended_inputs += 1;
+                if node.ended_inputs < node.inputs || node.finished {
+                    return Ok(());
+                }
+                node.finished = true;
+                let mut out = Output::default();
+                match &mut node.kind {
+                    NodeKind::Operator(op) => op.on_end(&mut out)?,
+                    NodeKind::Sink(writer) => {
+                        writer
+                            .finish()
+                            .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                        return Ok(());
+                    }
+                    NodeKind::Source(_) => {}
+                }
+                self.route(to, out)?;
+                self.push(to, Event::End)
+            }
+        }
+    }
+
+    /// Sends what an operator emitted downstream: batches first, then the watermark.
+    fn route(&mut self, from: NodeId, out: Output) -> Result<(), RuntimeError> {
+        for batch in out.batches {
+            self.nodes[from].metrics.rows_out += batch.num_rows() as u64;
+            self.push(from, Event::Batch(batch))?;
+        }
+        if let Some(w) = out.watermark {
+            if w > self.nodes[from].watermark {
+                self.nodes[from].watermark = w;
+                self.push(from, Event::Watermark(w))?;
+            }
+        }
+        Ok(())
+    }
+}

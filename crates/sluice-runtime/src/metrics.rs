@@ -1,0 +1,24 @@
+use std::time::Duration;
+
+use sluice_connector_api::SourceStats;
+
+/// Counters the executor keeps for every node.
+#[derive(Clone, Debug, Default)]
+pub struct NodeMetrics {
+    pub rows_in: u64,
+    pub rows_out: u64,
+    pub batches_in: u64,
+    /// The node's current output watermark.
+    pub watermark: Option<i64>,
+    pub busy: Duration,
+}
+
+/// A node's counters at the end of a job.
+#[derive(Clone, Debug)]
+pub struct NodeReport {
+    pub name: String,
+    pub metrics: NodeMetrics,
+    pub late_rows_dropped: u64,
+    /// For sources: records read and records skipped as malformed.
+    pub source_stats: Option<SourceStats>,
+}

@@ -1,0 +1,54 @@
+use sluice_connector_api::ChangeBatch;
+
+use crate::RuntimeError;
+
+/// The watermark that closes every window: sent when all bounded inputs have ended.
+pub const WATERMARK_END: i64 = i64::MAX;
+
+/// Where an operator sends what it produces. The executor routes it downstream.
+#[derive(Default)]
+pub struct Output {
+    pub(crate) batches: Vec<ChangeBatch>,
+    pub(crate) watermark: Option<i64>,
+}
+
+impl Output {
+    pub fn emit(&mut self, batch: ChangeBatch) {
+        if batch.num_rows() > 0 {
+            self.batches.push(batch);
+        }
+    }
+
+    /// Forwards a watermark (in the rowtime's microseconds). Only an advance is kept.
+    pub fn emit_watermark(&mut self, watermark: i64) {
+        self.watermark = Some(self.watermark.map_or(watermark, |w| w.max(watermark)));
+    }
+}
+
+/// A step of the dataflow. One operator instance handles one partition of its input.
+///
+/// Each call may emit batches and a watermark into `out`. The executor calls
+/// `on_watermark` with the minimum watermark across all inputs, and `on_end` once every
+/// input has ended (after a final `WATERMARK_END` watermark).
+pub trait Operator: Send {
+    /// Short name for plans, logs and errors, e.g. `Calc` or `Unnest`.
+    fn name(&self) -> &str;
+
+    fn on_batch(&mut self, input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError>;
+
+    /// The combined input watermark advanced. The default forwards it.
+    fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    /// All inputs ended: emit what is left.
+    fn on_end(&mut self, _out: &mut Output) -> Result<(), RuntimeError> {
+        Ok(())
+    }
+
+    /// Rows dropped because they arrived behind the watermark.
+    fn late_rows_dropped(&self) -> u64 {
+        0
+    }
+}

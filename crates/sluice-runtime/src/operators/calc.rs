@@ -1,0 +1,68 @@
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, RecordBatchOptions};
+use arrow_schema::SchemaRef;
+use arrow_select::filter::{filter_record_batch, prep_null_mask_filter};
+use sluice_connector_api::ChangeBatch;
+use sluice_expr::{EvalContext, ScalarExpr};
+use sluice_types::RowKind;
+
+use crate::{Operator, Output, RuntimeError};
+
+/// Filter and projection in one step: `SELECT projections FROM input WHERE filter`.
+/// The filter runs first, so projections are computed only for the rows that pass.
+pub struct CalcOperator {
+    filter: Option<ScalarExpr>,
+    projections: Vec<ScalarExpr>,
+    schema: SchemaRef,
+    ctx: EvalContext,
+}
+
+impl CalcOperator {
+    pub fn new(filter: Option<ScalarExpr>, projections: Vec<ScalarExpr>, schema: SchemaRef, ctx: EvalContext) -> Self {
+        CalcOperator { filter, projections, schema, ctx }
+    }
+
+    fn eval_error(&self, e: sluice_expr::EvalError) -> RuntimeError {
+        RuntimeError::Eval { node: "Calc".into(), source: e }
+    }
+}
+
+impl Operator for CalcOperator {
+    fn name(&self) -> &str {
+        "Calc"
+    }
+
+    fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
+        let ChangeBatch { mut data, mut kinds } = batch;
+        if let Some(predicate) = &self.filter {
+            let mask = predicate.evaluate(&data, &self.ctx).map_err(|e| self.eval_error(e))?;
+            let mask: &BooleanArray = mask
+                .as_boolean_opt()
+                .ok_or_else(|| RuntimeError::Internal("filter predicate is not boolean".into()))?;
+            let mask = if mask.null_count() > 0 { prep_null_mask_filter(mask) } else { mask.clone() };
+            let selected = mask.true_count();
+            if selected == 0 {
+                return Ok(());
+            }
+            if selected < data.num_rows() {
+                data = filter_record_batch(&data, &mask).map_err(|e| RuntimeError::Internal(e.to_string()))?;
+                kinds = kinds.map(|k| filter_kinds(&k, &mask));
+            }
+        }
+        let columns = self
+            .projections
+            .iter()
+            .map(|p| p.evaluate(&data, &self.ctx))
+            .collect::<Result<Vec<ArrayRef>, _>>()
+            .map_err(|e| self.eval_error(e))?;
+        let options = RecordBatchOptions::new().with_row_count(Some(data.num_rows()));
+        let data = RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)
+            .map_err(|e| RuntimeError::Internal(format!("Calc output: {e}")))?;
+        out.emit(ChangeBatch { data, kinds });
+        Ok(())
+    }
+}
+
+fn filter_kinds(kinds: &[RowKind], mask: &BooleanArray) -> std::sync::Arc<[RowKind]> {
+    kinds.iter().zip(mask.values().iter()).filter(|(_, keep)| *keep).map(|(k, _)| *k).collect()
+}

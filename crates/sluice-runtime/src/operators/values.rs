@@ -1,0 +1,31 @@
+use sluice_connector_api::{ChangeBatch, ConnectorError, SourcePoll, SourceReader, SourceStats};
+
+use arrow_array::RecordBatch;
+
+/// `VALUES (..), (..)`: a bounded source of rows computed at planning time.
+pub struct ValuesSource {
+    batch: Option<RecordBatch>,
+    rows: u64,
+}
+
+impl ValuesSource {
+    pub fn new(batch: RecordBatch) -> Self {
+        ValuesSource { batch: Some(batch), rows: 0 }
+    }
+}
+
+impl SourceReader for ValuesSource {
+    fn poll_next(&mut self) -> Result<SourcePoll, ConnectorError> {
+        Ok(match self.batch.take() {
+            Some(b) => {
+                self.rows = b.num_rows() as u64;
+                SourcePoll::Batch(ChangeBatch::inserts(b))
+            }
+            None => SourcePoll::Finished,
+        })
+    }
+
+    fn stats(&self) -> SourceStats {
+        SourceStats { records: self.rows, ..Default::default() }
+    }
+}
