@@ -1,0 +1,205 @@
+//! The text of one row as Flink's `print` connector writes it: the change kind, then the
+//! fields in brackets, `+I[1, Chen Wei, 2021-10-11 12:52:57.231]`.
+//!
+//! Each type's spelling is one small function so it can be adjusted on its own as the
+//! spellings are checked against Flink.
+
+use std::fmt::Write;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Decimal128Type, DurationMillisecondType, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, IntervalYearMonthType, Time32MillisecondType,
+    TimestampMicrosecondType,
+};
+use arrow_array::{Array, RecordBatch};
+use sluice_types::temporal::{self, Fraction, SessionTimeZone, MICROS_PER_MILLI};
+use sluice_types::{DataType, RowKind, TypeKind};
+
+use crate::decimal::write_decimal_plain;
+use crate::java_number::{java_double_string, java_float_string};
+
+/// Appends row `row` of `batch` as Flink's print connector line (without a newline),
+/// showing `TIMESTAMP_LTZ` values in UTC.
+pub fn format_row(batch: &RecordBatch, types: &[DataType], row: usize, kind: RowKind, out: &mut String) {
+    format_row_in_zone(batch, types, row, kind, &SessionTimeZone::default(), out)
+}
+
+/// `format_row` with `TIMESTAMP_LTZ` values shown in the session time zone, as Flink does.
+pub fn format_row_in_zone(
+    batch: &RecordBatch,
+    types: &[DataType],
+    row: usize,
+    kind: RowKind,
+    zone: &SessionTimeZone,
+    out: &mut String,
+) {
+    out.push_str(kind.short_string());
+    out.push('[');
+    for (c, (array, ty)) in batch.columns().iter().zip(types).enumerate() {
+        if c > 0 {
+            out.push_str(", ");
+        }
+        write_field(out, array.as_ref(), ty, row, zone);
+    }
+    out.push(']');
+}
+
+/// Appends one value of `array` at `i`.
+pub fn write_field(out: &mut String, array: &dyn Array, ty: &DataType, i: usize, zone: &SessionTimeZone) {
+    if array.is_null(i) {
+        out.push_str(null_text());
+        return;
+    }
+    match &ty.kind {
+        TypeKind::Null => out.push_str(null_text()),
+        TypeKind::Boolean => write_bool(out, array.as_boolean().value(i)),
+        TypeKind::TinyInt => write_int(out, array.as_primitive::<Int8Type>().value(i) as i64),
+        TypeKind::SmallInt => write_int(out, array.as_primitive::<Int16Type>().value(i) as i64),
+        TypeKind::Int => write_int(out, array.as_primitive::<Int32Type>().value(i) as i64),
+        TypeKind::BigInt => write_int(out, array.as_primitive::<Int64Type>().value(i)),
+        TypeKind::Float => out.push_str(&java_float_string(array.as_primitive::<Float32Type>().value(i))),
+        TypeKind::Double => out.push_str(&java_double_string(array.as_primitive::<Float64Type>().value(i))),
+        TypeKind::Decimal { scale, .. } => {
+            write_decimal(out, array.as_primitive::<Decimal128Type>().value(i), *scale)
+        }
+        TypeKind::Char { .. } | TypeKind::Varchar { .. } => {
+            out.push_str(array.as_string::<i32>().value(i))
+        }
+        TypeKind::Binary { .. } | TypeKind::Varbinary { .. } => {
+            write_bytes(out, array.as_binary::<i32>().value(i))
+        }
+        TypeKind::Date => temporal::write_date_days(out, array.as_primitive::<Date32Type>().value(i)),
+        TypeKind::Time { precision } => temporal::write_time_millis(
+            out,
+            array.as_primitive::<Time32MillisecondType>().value(i),
+            Fraction::Fixed(*precision),
+        ),
+        TypeKind::Timestamp { precision } => write_timestamp(
+            out,
+            array.as_primitive::<TimestampMicrosecondType>().value(i),
+            *precision,
+        ),
+        TypeKind::TimestampLtz { precision } => write_timestamp(
+            out,
+            zone.to_local(array.as_primitive::<TimestampMicrosecondType>().value(i)),
+            *precision,
+        ),
+        TypeKind::IntervalDayTime => {
+            write_interval_day_time(out, array.as_primitive::<DurationMillisecondType>().value(i))
+        }
+        TypeKind::IntervalYearMonth => {
+            write_interval_year_month(out, array.as_primitive::<IntervalYearMonthType>().value(i))
+        }
+        TypeKind::Array(elem) => {
+            let values = array.as_list::<i32>().value(i);
+            out.push('[');
+            for k in 0..values.len() {
+                if k > 0 {
+                    out.push_str(", ");
+                }
+                write_field(out, values.as_ref(), elem, k, zone);
+            }
+            out.push(']');
+        }
+        TypeKind::Map(key_ty, value_ty) => write_map(out, array, key_ty, value_ty, i, zone),
+        TypeKind::Multiset(elem) => {
+            write_map(out, array, elem, &DataType::not_null(TypeKind::Int), i, zone)
+        }
+        TypeKind::Row(fields) => {
+            let s = array.as_struct();
+            out.push('(');
+            for (k, (f, child)) in fields.iter().zip(s.columns()).enumerate() {
+                if k > 0 {
+                    out.push_str(", ");
+                }
+                write_field(out, child.as_ref(), &f.data_type, i, zone);
+            }
+            out.push(')');
+        }
+    }
+}
+
+fn null_text() -> &'static str {
+    "null"
+}
+
+fn write_bool(out: &mut String, v: bool) {
+    out.push_str(if v { "true" } else { "false" });
+}
+
+fn write_int(out: &mut String, v: i64) {
+    out.push_str(itoa::Buffer::new().format(v));
+}
+
+fn write_decimal(out: &mut String, unscaled: i128, scale: i8) {
+    let mut b = Vec::new();
+    write_decimal_plain(&mut b, unscaled, scale);
+    out.push_str(std::str::from_utf8(&b).unwrap_or(""));
+}
+
+/// Bytes as Java's `Arrays.toString(byte[])`: signed values in brackets.
+fn write_bytes(out: &mut String, v: &[u8]) {
+    out.push('[');
+    for (k, b) in v.iter().enumerate() {
+        if k > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{}", *b as i8);
+    }
+    out.push(']');
+}
+
+/// `TIMESTAMP(p)` with exactly `p` fraction digits.
+fn write_timestamp(out: &mut String, micros: i64, precision: u8) {
+    temporal::write_timestamp(out, micros, Fraction::Fixed(precision), false);
+}
+
+/// `+D HH:mm:ss.SSS`, as Flink casts a day-time interval to a string.
+fn write_interval_day_time(out: &mut String, millis: i64) {
+    let sign = if millis < 0 { '-' } else { '+' };
+    let m = millis.unsigned_abs();
+    let (days, rest) = (m / 86_400_000, m % 86_400_000);
+    let _ = write!(
+        out,
+        "{sign}{days} {:02}:{:02}:{:02}.{:03}",
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1000 % 60,
+        rest % 1000
+    );
+}
+
+/// `+Y-MM`, as Flink casts a year-month interval to a string.
+fn write_interval_year_month(out: &mut String, months: i32) {
+    let sign = if months < 0 { '-' } else { '+' };
+    let m = months.unsigned_abs();
+    let _ = write!(out, "{sign}{}-{:02}", m / 12, m % 12);
+}
+
+/// `{k1=v1, k2=v2}`, as Java prints a map.
+fn write_map(
+    out: &mut String,
+    array: &dyn Array,
+    key_ty: &DataType,
+    value_ty: &DataType,
+    i: usize,
+    zone: &SessionTimeZone,
+) {
+    let entries = array.as_map().value(i);
+    out.push('{');
+    for k in 0..entries.len() {
+        if k > 0 {
+            out.push_str(", ");
+        }
+        write_field(out, entries.column(0).as_ref(), key_ty, k, zone);
+        out.push('=');
+        write_field(out, entries.column(1).as_ref(), value_ty, k, zone);
+    }
+    out.push('}');
+}
+
+#[allow(dead_code)]
+fn micros_of_millis(ms: i64) -> i64 {
+    ms * MICROS_PER_MILLI
+}
