@@ -1,1 +1,54 @@
-fn main() {}
+//! The `sluice` command: runs Flink SQL scripts (`sluice run`), benchmarks them against
+//! Flink (`sluice bench`), and hosts the other subcommands.
+
+mod bench;
+mod collect;
+mod run;
+mod summary;
+mod tableau;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "sluice",
+    version,
+    about = "Run Apache Flink SQL pipelines unchanged, as one small fast binary",
+    long_about = "Sluice runs Flink SQL scripts (CREATE TABLE, INSERT INTO, SELECT, EXECUTE STATEMENT SET, ...) \
+with Flink's connectors and semantics, without a JVM or a cluster.\n\n\
+Query results go to stdout; logs, progress and errors go to stderr."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a Flink SQL script until its bounded inputs end (or until Ctrl-C)
+    #[command(after_help = "Example:\n  sluice run examples/iot_alerts.sql\n  sluice run job.sql -D table.local-time-zone=Europe/Rome")]
+    Run {
+        /// The SQL script; statements are separated by `;`
+        script: PathBuf,
+        /// Set a configuration option before the script runs, as `SET 'key' = 'value'` would
+        #[arg(short = 'D', value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Print no progress or summary on stderr
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Measure the IoT filter pipeline (file to file), and Flink on the same SQL when installed
+    #[command(after_help = "Example:\n  sluice bench --rows 2000000\n  sluice bench --rows 2000000 --no-flink")]
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run { script, set, quiet } => run::run_script(&script, &set, quiet),
+        Command::Bench(args) => bench::run(args),
+    }
+}

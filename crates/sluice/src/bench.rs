@@ -1,0 +1,222 @@
+//! `sluice bench`: generates IoT rows into a JSON file, runs the seed filter pipeline
+//! (file to file, or into `blackhole`) in a child `sluice run`, and, where PyFlink is
+//! installed, runs the same SQL on Flink in the same invocation and prints the ratio.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use sluice_connectors::fake_data::{FakeDataGenerator, GeneratorSettings, Subject};
+
+use crate::summary::thousands;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// How many IoT rows to generate
+    #[arg(long, default_value_t = 2_000_000)]
+    rows: u64,
+    /// Where the filtered rows go: `filesystem` (JSON files) or `blackhole`
+    #[arg(long, default_value = "filesystem")]
+    sink: String,
+    /// Skip the Flink run even when PyFlink is installed
+    #[arg(long)]
+    no_flink: bool,
+    /// Python with PyFlink (default: $FLINK_PYTHON, then ~/.cache/flink-oracle-venv/bin/python)
+    #[arg(long)]
+    flink_python: Option<PathBuf>,
+    /// Keep the generated data and outputs in this folder instead of a temporary one
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+const QUERY: &str = "SELECT hostname, time_ltz, cpu, usage FROM iot_in WHERE usage > 90";
+
+pub fn run(args: BenchArgs) -> ExitCode {
+    match bench(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+struct Measurement {
+    seconds: f64,
+    peak_rss_kib: Option<u64>,
+}
+
+fn bench(args: BenchArgs) -> Result<()> {
+    if args.sink != "filesystem" && args.sink != "blackhole" {
+        bail!("--sink must be \"filesystem\" or \"blackhole\", not \"{}\"", args.sink);
+    }
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!("sluice-bench-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let input = dir.join("iot.json");
+    let t = Instant::now();
+    let bytes = generate(&input, args.rows)?;
+    eprintln!(
+        "[bench] generated {} IoT rows ({:.1} MB) in {:.2} s",
+        thousands(args.rows),
+        bytes as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+
+    let sluice_out = dir.join("out-sluice");
+    let _ = std::fs::remove_dir_all(&sluice_out);
+    let script = dir.join("bench.sql");
+    std::fs::write(&script, script_text(&input, &sluice_out, &args.sink))?;
+    let exe = std::env::current_exe().context("locating the sluice binary")?;
+    let sluice = measure_child(Command::new(exe).arg("run").arg("--quiet").arg(&script))?;
+    let sluice_rate = args.rows as f64 / sluice.seconds;
+    println!(
+        "sluice  {:>12} rows  {:>7.3} s  {:>12} rows/s  peak memory {}",
+        thousands(args.rows),
+        sluice.seconds,
+        thousands(sluice_rate as u64),
+        sluice.peak_rss_kib.map(|k| format!("{:.1} MB", k as f64 / 1024.0)).unwrap_or_else(|| "n/a".into())
+    );
+
+    if args.no_flink {
+        return Ok(());
+    }
+    let Some(python) = flink_python(args.flink_python.as_deref()) else {
+        println!("flink   not installed (run ../shared/flink-oracle/install-flink.sh, or pass --flink-python)");
+        return Ok(());
+    };
+    let flink_out = dir.join("out-flink");
+    let _ = std::fs::remove_dir_all(&flink_out);
+    let flink_script = dir.join("bench-flink.sql");
+    std::fs::write(&flink_script, script_text(&input, &flink_out, &args.sink))?;
+    let job = dir.join("bench_flink.py");
+    std::fs::write(&job, FLINK_JOB)?;
+    let output = Command::new(&python)
+        .arg(&job)
+        .arg(&flink_script)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running Flink")?;
+    if !output.status.success() {
+        bail!("the Flink run failed ({})", output.status);
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let seconds: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("JOB_SECONDS "))
+        .and_then(|s| s.trim().parse().ok())
+        .context("the Flink run printed no timing")?;
+    let flink_rate = args.rows as f64 / seconds;
+    println!(
+        "flink   {:>12} rows  {:>7.3} s  {:>12} rows/s  (PyFlink local, parallelism 1, JVM start excluded)",
+        thousands(args.rows),
+        seconds,
+        thousands(flink_rate as u64)
+    );
+    println!("ratio   sluice is {:.1}x Flink", sluice_rate / flink_rate);
+    Ok(())
+}
+
+fn script_text(input: &Path, output: &Path, sink: &str) -> String {
+    let sink_with = if sink == "blackhole" {
+        "'connector' = 'blackhole'".to_string()
+    } else {
+        format!("'connector' = 'filesystem', 'path' = '{}', 'format' = 'json'", output.display())
+    };
+    format!(
+        "SET 'table.local-time-zone' = 'UTC';\n\
+         CREATE TABLE iot_in (\n  hostname VARCHAR, cpu VARCHAR, usage DOUBLE, `occurred_at` BIGINT,\n  \
+         time_ltz AS TO_TIMESTAMP_LTZ(`occurred_at`, 3),\n  \
+         WATERMARK FOR time_ltz AS time_ltz - INTERVAL '10' SECONDS\n) \
+         WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');\n\
+         CREATE TABLE iot_filtered_alert (hostname VARCHAR, time_ltz TIMESTAMP(3), cpu VARCHAR, usage DOUBLE)\n\
+         WITH ({sink_with});\n\
+         INSERT INTO iot_filtered_alert {QUERY};\n",
+        input.display()
+    )
+}
+
+/// Writes `rows` IoT records as JSON lines; returns the byte count.
+fn generate(path: &Path, rows: u64) -> Result<u64> {
+    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut generator = FakeDataGenerator::new(GeneratorSettings::new(Subject::Metric));
+    let mut buf = Vec::with_capacity(1 << 16);
+    let mut total = 0u64;
+    for i in 0..rows {
+        generator.next_record(&mut buf);
+        buf.push(b'\n');
+        if buf.len() >= 1 << 16 || i + 1 == rows {
+            writer.write_all(&buf)?;
+            total += buf.len() as u64;
+            buf.clear();
+        }
+    }
+    writer.flush()?;
+    Ok(total)
+}
+
+/// Runs a child to completion; wall time and its peak resident memory.
+fn measure_child(cmd: &mut Command) -> Result<Measurement> {
+    let start = Instant::now();
+    let child = cmd.stdin(Stdio::null()).spawn().context("starting the benchmark run")?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data filled in by the kernel; pid is our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let seconds = start.elapsed().as_secs_f64();
+    if r < 0 {
+        bail!("waiting for the benchmark run: {}", std::io::Error::last_os_error());
+    }
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        bail!("the benchmark run failed (status {status})");
+    }
+    Ok(Measurement { seconds, peak_rss_kib: Some(usage.ru_maxrss as u64) })
+}
+
+fn flink_python(explicit: Option<&Path>) -> Option<PathBuf> {
+    let candidates: Vec<PathBuf> = match explicit {
+        Some(p) => vec![p.to_path_buf()],
+        None => std::env::var_os("FLINK_PYTHON")
+            .map(PathBuf::from)
+            .into_iter()
+            .chain(std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/flink-oracle-venv/bin/python")))
+            .collect(),
+    };
+    candidates.into_iter().find(|p| {
+        p.exists()
+            && Command::new(p)
+                .args(["-c", "import pyflink"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+    })
+}
+
+/// Runs a script on PyFlink (parallelism 1) and prints the INSERT job's duration,
+/// which excludes the JVM start and the DDL.
+const FLINK_JOB: &str = r#"
+import sys, time
+from pyflink.table import EnvironmentSettings, TableEnvironment
+t = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+t.get_config().set("parallelism.default", "1")
+statements = [s.strip() for s in open(sys.argv[1], encoding="utf-8").read().split(";\n") if s.strip()]
+import re
+for s in statements[:-1]:
+    m = re.match(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'", s, re.I)
+    if m:
+        t.get_config().set(m.group(1), m.group(2))
+    else:
+        t.execute_sql(s)
+start = time.time()
+t.execute_sql(statements[-1].rstrip(";")).wait()
+print("JOB_SECONDS %.3f" % (time.time() - start))
+"#;

@@ -1,0 +1,88 @@
+//! Progress lines and end-of-job summaries, on stderr.
+
+use std::time::Instant;
+
+use sluice_runtime::{JobReport, NodeReport};
+
+fn rows_read(nodes: &[NodeReport]) -> u64 {
+    nodes.iter().filter(|n| n.source_stats.is_some()).map(|n| n.metrics.rows_out).sum()
+}
+
+fn rows_written(nodes: &[NodeReport]) -> u64 {
+    nodes.iter().filter(|n| n.name.starts_with("Sink:")).map(|n| n.metrics.rows_in).sum()
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn print_progress(name: &str, nodes: &[NodeReport], last: &mut Option<(Instant, u64)>) {
+    let read = rows_read(nodes);
+    let now = Instant::now();
+    let rate = match last {
+        Some((t, r)) if now > *t => (read.saturating_sub(*r)) as f64 / now.duration_since(*t).as_secs_f64(),
+        _ => 0.0,
+    };
+    *last = Some((now, read));
+    let watermark = nodes
+        .iter()
+        .filter_map(|n| n.metrics.watermark)
+        .filter(|w| *w != i64::MAX)
+        .min()
+        .map(|w| {
+            let mut s = String::from(", watermark ");
+            sluice_types::temporal::write_timestamp(&mut s, w, sluice_types::temporal::Fraction::Fixed(3), false);
+            s
+        })
+        .unwrap_or_default();
+    eprintln!(
+        "[sluice] {name}: {} rows read ({} rows/s), {} rows written{watermark}",
+        thousands(read),
+        thousands(rate as u64),
+        thousands(rows_written(nodes))
+    );
+}
+
+pub fn print_summary(name: &str, report: &JobReport) {
+    let secs = report.elapsed.as_secs_f64();
+    let read = rows_read(&report.nodes);
+    let rate = if secs > 0.0 { read as f64 / secs } else { 0.0 };
+    eprintln!(
+        "[sluice] job \"{name}\" {} in {:.2} s: {} rows read ({} rows/s), {} rows written",
+        if report.stopped { "stopped" } else { "finished" },
+        secs,
+        thousands(read),
+        thousands(rate as u64),
+        thousands(rows_written(&report.nodes))
+    );
+    for node in &report.nodes {
+        if let Some(stats) = &node.source_stats {
+            if stats.skipped_bad_records > 0 {
+                eprintln!(
+                    "[sluice]   {}: skipped {} malformed records",
+                    node.name,
+                    thousands(stats.skipped_bad_records)
+                );
+                for example in &stats.skipped_examples {
+                    eprintln!("[sluice]     e.g. {example}");
+                }
+            }
+        }
+        if node.late_rows_dropped > 0 {
+            eprintln!(
+                "[sluice]   {}: dropped {} late rows (behind the watermark)",
+                node.name,
+                thousands(node.late_rows_dropped)
+            );
+        }
+    }
+}
