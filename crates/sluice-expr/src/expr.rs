@@ -1,4 +1,6 @@
-use arrow_array::{ArrayRef, RecordBatch};
+//! The expression tree, its evaluation context and its errors.
+
+use arrow_schema::ArrowError;
 use sluice_types::temporal::SessionTimeZone;
 use sluice_types::{DataType, ScalarValue};
 
@@ -24,6 +26,23 @@ pub enum ScalarExpr {
 pub struct EvalContext {
     /// `table.local-time-zone`.
     pub time_zone: SessionTimeZone,
+    /// The wall clock for `CURRENT_TIMESTAMP`, `NOW()`, `PROCTIME()` and friends, as epoch
+    /// microseconds. `None` reads the system clock once per evaluated batch (Flink reads it
+    /// per record in streaming mode; a batch is read at one instant).
+    pub now_micros: Option<i64>,
+}
+
+impl EvalContext {
+    /// The current instant in epoch microseconds.
+    pub fn now(&self) -> i64 {
+        match self.now_micros {
+            Some(t) => t,
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_micros() as i64)
+                .unwrap_or(0),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +52,17 @@ pub enum EvalError {
     Runtime(String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<ArrowError> for EvalError {
+    fn from(e: ArrowError) -> Self {
+        match e {
+            ArrowError::DivideByZero => EvalError::Runtime("division by zero".into()),
+            ArrowError::ArithmeticOverflow(m) => EvalError::Runtime(format!("arithmetic overflow: {m}")),
+            ArrowError::CastError(m) => EvalError::Runtime(m),
+            other => EvalError::Internal(other.to_string()),
+        }
+    }
 }
 
 /// Why a call could not be resolved.
@@ -63,9 +93,60 @@ impl ScalarExpr {
         }
     }
 
-    /// Evaluates over every row of `batch`; the result has `batch.num_rows()` values.
-    pub fn evaluate(&self, batch: &RecordBatch, ctx: &EvalContext) -> Result<ArrayRef, EvalError> {
-        let _ = (batch, ctx);
-        todo!("sluice-expr evaluation")
+    /// A typed literal.
+    pub fn literal(value: ScalarValue, data_type: DataType) -> Self {
+        ScalarExpr::Literal { value, data_type }
+    }
+
+    /// The literal value, if this is a literal.
+    pub fn as_literal(&self) -> Option<&ScalarValue> {
+        match self {
+            ScalarExpr::Literal { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The direct children of this node.
+    pub fn children(&self) -> Vec<&ScalarExpr> {
+        match self {
+            ScalarExpr::Column { .. } | ScalarExpr::Literal { .. } => vec![],
+            ScalarExpr::Call { args, .. } => args.iter().collect(),
+            ScalarExpr::Cast { expr, .. } | ScalarExpr::Field { expr, .. } => vec![expr],
+            ScalarExpr::Case { branches, else_result, .. } => {
+                let mut v: Vec<&ScalarExpr> = branches.iter().flat_map(|(c, r)| [c, r]).collect();
+                if let Some(e) = else_result {
+                    v.push(e);
+                }
+                v
+            }
+        }
+    }
+
+    /// Whether the expression never changes (all literals, no `CURRENT_TIMESTAMP`, `RAND`
+    /// or `PROCTIME`).
+    pub fn is_constant(&self) -> bool {
+        match self {
+            ScalarExpr::Column { .. } => false,
+            ScalarExpr::Literal { .. } => true,
+            ScalarExpr::Call { func, args, .. } => func.is_deterministic() && args.iter().all(|a| a.is_constant()),
+            _ => self.children().iter().all(|c| c.is_constant()),
+        }
+    }
+
+    /// The input columns this expression reads, sorted and without duplicates.
+    pub fn referenced_columns(&self) -> Vec<usize> {
+        fn walk(e: &ScalarExpr, out: &mut Vec<usize>) {
+            if let ScalarExpr::Column { index, .. } = e {
+                out.push(*index);
+            }
+            for c in e.children() {
+                walk(c, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }

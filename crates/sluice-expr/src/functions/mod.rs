@@ -1,0 +1,241 @@
+//! Flink's built-in scalar functions and operators: how a call is typed (`resolve_call`,
+//! in `registry`) and how it is computed (one module per family).
+
+pub(crate) mod arithmetic;
+pub(crate) mod collections;
+pub(crate) mod comparison;
+pub(crate) mod conditional;
+pub(crate) mod date_format;
+pub(crate) mod logic;
+pub(crate) mod math;
+pub(crate) mod registry;
+pub(crate) mod string;
+pub(crate) mod temporal;
+
+use arrow_array::RecordBatch;
+use sluice_types::DataType;
+
+pub use registry::{function_names, resolve_call};
+pub use temporal::TimeUnit;
+
+use crate::value::ColumnarValue;
+use crate::{EvalContext, EvalError, ScalarExpr};
+
+/// Which side(s) `TRIM` strips.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrimSide {
+    Both,
+    Leading,
+    Trailing,
+}
+
+/// A resolved built-in function or operator. Units of the special forms (`EXTRACT`,
+/// `TIMESTAMPDIFF`, `FLOOR(x TO unit)`, `TRIM(LEADING ..)`) are part of the function.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Func {
+    // Arithmetic (numbers, and datetime/interval arithmetic).
+    Plus,
+    Minus,
+    Multiply,
+    Divide,
+    Mod,
+    Negate,
+    // Comparison.
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    IsDistinctFrom,
+    IsNotDistinctFrom,
+    // Logic and predicates.
+    And,
+    Or,
+    Not,
+    IsNull,
+    IsNotNull,
+    IsTrue,
+    IsNotTrue,
+    IsFalse,
+    IsNotFalse,
+    Like,
+    NotLike,
+    SimilarTo,
+    NotSimilarTo,
+    /// `args[0] IN (args[1..])`.
+    In,
+    // Conditionals.
+    Coalesce,
+    Nullif,
+    Greatest,
+    Least,
+    // Collections.
+    Item,
+    Cardinality,
+    ArrayCtor,
+    MapCtor,
+    RowCtor,
+    Element,
+    ArrayContains,
+    // Strings.
+    Concat,
+    ConcatWs,
+    Upper,
+    Lower,
+    Trim(TrimSide),
+    CharLength,
+    Position,
+    Locate,
+    Substring,
+    Overlay,
+    Replace,
+    RegexpExtract,
+    RegexpReplace,
+    Regexp,
+    SplitIndex,
+    Lpad,
+    Rpad,
+    Initcap,
+    Left,
+    Right,
+    Repeat,
+    Reverse,
+    Ascii,
+    Chr,
+    ToBase64,
+    FromBase64,
+    Uuid,
+    JsonValue,
+    // Math.
+    Abs,
+    Round,
+    Truncate,
+    Floor,
+    Ceil,
+    Power,
+    Sqrt,
+    Ln,
+    Log10,
+    Log2,
+    Log,
+    Exp,
+    Sin,
+    Cos,
+    Tan,
+    Cot,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
+    Sinh,
+    Cosh,
+    Tanh,
+    Radians,
+    Degrees,
+    Pi,
+    E,
+    Sign,
+    Rand,
+    RandInteger,
+    // Temporal.
+    ToTimestamp,
+    ToTimestampLtz,
+    ToDate,
+    DateFormat,
+    Extract(TimeUnit),
+    TimestampDiff(TimeUnit),
+    TimestampAdd(TimeUnit),
+    FloorTo(TimeUnit),
+    CeilTo(TimeUnit),
+    CurrentTimestamp,
+    LocalTimestamp,
+    CurrentDate,
+    CurrentTime,
+    Proctime,
+    UnixTimestamp,
+    FromUnixtime,
+    ConvertTz,
+}
+
+impl Func {
+    /// Whether the same arguments always give the same result.
+    pub fn is_deterministic(&self) -> bool {
+        !matches!(
+            self,
+            Func::Rand
+                | Func::RandInteger
+                | Func::Uuid
+                | Func::CurrentTimestamp
+                | Func::LocalTimestamp
+                | Func::CurrentDate
+                | Func::CurrentTime
+                | Func::Proctime
+        ) && !(matches!(self, Func::UnixTimestamp))
+    }
+
+    /// Whether a call can be folded at planning time without a session (no time zone).
+    pub(crate) fn is_foldable(&self) -> bool {
+        self.is_deterministic()
+            && !matches!(
+                self,
+                Func::ToTimestampLtz
+                    | Func::DateFormat
+                    | Func::Extract(_)
+                    | Func::TimestampDiff(_)
+                    | Func::TimestampAdd(_)
+                    | Func::FloorTo(_)
+                    | Func::CeilTo(_)
+                    | Func::FromUnixtime
+                    | Func::ConvertTz
+            )
+    }
+
+    /// Whether the function can fail on some row (so it runs only on rows that reach it).
+    pub(crate) fn may_fail(&self) -> bool {
+        matches!(self, Func::Divide | Func::Mod | Func::FromBase64 | Func::Chr)
+    }
+}
+
+/// What a function's evaluation gets besides its argument values.
+pub(crate) struct CallCtx<'a> {
+    pub arg_types: Vec<&'a DataType>,
+    pub ret: &'a DataType,
+    /// The number of rows of the input batch.
+    pub rows: usize,
+    pub ctx: &'a EvalContext,
+}
+
+/// Evaluates a call: lazy forms first, then every argument and the function itself.
+pub(crate) fn eval_call(
+    func: &Func,
+    args: &[ScalarExpr],
+    ret: &DataType,
+    batch: &RecordBatch,
+    ctx: &EvalContext,
+) -> Result<ColumnarValue, EvalError> {
+    match func {
+        Func::And | Func::Or => return logic::eval_and_or(func, args, batch, ctx),
+        Func::Coalesce => return conditional::eval_coalesce(args, ret, batch, ctx),
+        _ => {}
+    }
+    let values = args.iter().map(|a| a.eval(batch, ctx)).collect::<Result<Vec<_>, _>>()?;
+    let cc = CallCtx { arg_types: args.iter().map(|a| a.data_type()).collect(), ret, rows: batch.num_rows(), ctx };
+    match func {
+        Func::Plus | Func::Minus | Func::Multiply | Func::Divide | Func::Mod | Func::Negate => {
+            arithmetic::eval(func, values, &cc)
+        }
+        Func::Eq | Func::NotEq | Func::Lt | Func::LtEq | Func::Gt | Func::GtEq | Func::IsDistinctFrom
+        | Func::IsNotDistinctFrom | Func::In => comparison::eval(func, values, &cc),
+        Func::Not | Func::IsNull | Func::IsNotNull | Func::IsTrue | Func::IsNotTrue | Func::IsFalse
+        | Func::IsNotFalse | Func::Like | Func::NotLike | Func::SimilarTo | Func::NotSimilarTo => {
+            logic::eval(func, values, &cc)
+        }
+        Func::Nullif | Func::Greatest | Func::Least => conditional::eval(func, values, &cc),
+        Func::Item | Func::Cardinality | Func::ArrayCtor | Func::MapCtor | Func::RowCtor | Func::Element
+        | Func::ArrayContains => collections::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::String => string::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::Math => math::eval(func, values, &cc),
+        _ => temporal::eval(func, values, &cc),
+    }
+}
