@@ -309,7 +309,7 @@ fn collection_offsets(n: usize, spec: &RandomSpec, valid: Option<&[bool]>) -> Ve
     let mut end = 0i32;
     offsets.push(end);
     for row in 0..n {
-        if !valid.is_some_and(|v| !v[row]) {
+        if valid.is_none_or(|v| v[row]) {
             end += length;
         }
         offsets.push(end);

@@ -12,11 +12,15 @@
 //! - `time-step` (a duration): event-time spacing between records. Default: the seed
 //!   data's spacing when the rate is unlimited, one second divided by the rate otherwise
 //!   (so event time keeps pace with the wall clock);
-//! - `scan.parallelism`.
+//! - `scan.parallelism`;
+//! - `format` / `value.format` (only `json`) and `json.*` / `value.json.*`: accepted so a
+//!   Kafka table's JSON settings can stay when only the connector is swapped; the JSON
+//!   options (e.g. `json.ignore-parse-errors`) apply to decoding the records.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sluice_connector_api::{ConnectorError, TableSpec};
+use sluice_formats::JsonOptions;
 
 use super::generator::GeneratorSettings;
 use super::subject::Subject;
@@ -27,7 +31,7 @@ const DEFAULT_ROWS_PER_SECOND: u64 = 1000;
 const DEFAULT_SEED: u64 = 42;
 
 /// The option keys `fake-data` knows.
-pub(crate) const KNOWN_KEYS: [&str; 8] = [
+pub(crate) const KNOWN_KEYS: [&str; 12] = [
     "subject",
     "rows-per-second",
     "number-of-rows",
@@ -36,11 +40,17 @@ pub(crate) const KNOWN_KEYS: [&str; 8] = [
     "start-time",
     "time-step",
     "scan.parallelism",
+    "format",
+    "value.format",
+    "json.#",
+    "value.json.#",
 ];
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub(crate) struct FakeDataConfig {
     pub settings: GeneratorSettings,
+    /// How the JSON records are decoded into the table's columns.
+    pub json: JsonOptions,
     /// `None` means as fast as possible.
     pub rows_per_second: Option<u64>,
     pub number_of_rows: Option<u64>,
@@ -81,6 +91,7 @@ impl FakeDataConfig {
                 Some(rate) => (1_000_000 / rate as i64).max(1),
             },
         };
+        let json = json_options(table)?;
         let parallelism = get_parsed(options, "scan.parallelism", parse_u64)?;
         if parallelism == Some(0) {
             return Err(invalid("scan.parallelism", "0", "the parallelism must be at least 1"));
@@ -93,11 +104,29 @@ impl FakeDataConfig {
                 time_step_micros,
                 max_delay_millis: max_delay.as_millis().min(i64::MAX as u128) as i64,
             },
+            json,
             rows_per_second,
             number_of_rows,
             parallelism: parallelism.map(|p| p as usize),
         })
     }
+}
+
+/// The JSON options under `json.` (or `value.json.` when `value.format` is set); the
+/// format, if named, must be `json`.
+fn json_options(table: &TableSpec) -> Result<JsonOptions, ConnectorError> {
+    let mut prefix = "json.";
+    for key in ["format", "value.format"] {
+        if let Some(format) = table.option(key) {
+            if !format.trim().eq_ignore_ascii_case("json") {
+                return Err(invalid(key, format, "fake-data records are JSON; use \"json\" or leave the option out"));
+            }
+            if key == "value.format" {
+                prefix = "value.json.";
+            }
+        }
+    }
+    Ok(JsonOptions::from_options(&table.options, prefix)?)
 }
 
 /// `yyyy-MM-dd HH:mm:ss[.SSS]` read as UTC, to epoch milliseconds.

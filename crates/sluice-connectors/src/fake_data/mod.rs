@@ -55,9 +55,9 @@ impl ConnectorFactory for FakeDataConnector {
         if !as_source {
             return Err(ConnectorError::Unsupported { connector: CONNECTOR.to_string(), role: "sink" });
         }
-        FakeDataConfig::from_table(table)?;
+        let config = FakeDataConfig::from_table(table)?;
         // The JSON format must be able to read every column type.
-        sluice_formats::JsonDecoder::new(&table.physical_columns, &Default::default())?;
+        sluice_formats::JsonDecoder::new(&table.physical_columns, &config.json)?;
         Ok(())
     }
 

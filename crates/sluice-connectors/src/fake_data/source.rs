@@ -9,7 +9,7 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{ArrayRef, PrimitiveArray, RecordBatch, RecordBatchOptions};
 use arrow_schema::SchemaRef;
 use sluice_connector_api::{ChangeBatch, ConnectorError, SourceContext, SourcePoll, SourceReader, SourceStats, TableSpec};
-use sluice_formats::{JsonDecoder, JsonOptions};
+use sluice_formats::JsonDecoder;
 use sluice_types::DataType;
 
 use super::config::FakeDataConfig;
@@ -45,7 +45,7 @@ impl FakeDataSource {
                 })
             })
             .collect::<Result<Vec<(String, DataType)>, _>>()?;
-        let decoder = JsonDecoder::new(&columns, &JsonOptions::default())?;
+        let decoder = JsonDecoder::new(&columns, &config.json)?;
         let metadata_types = ctx
             .metadata
             .iter()

@@ -159,6 +159,24 @@ fn transactions_and_alarms_decode() {
 }
 
 #[test]
+fn json_format_options_of_a_kafka_table_apply() {
+    // `shop` declared as INT cannot be read from a shop name: an error, unless the JSON
+    // options say to ignore parse errors (then it is NULL), as Flink's JSON format does.
+    let columns = [("shop", DataType::int()), ("name", string())];
+    let strict = table(&columns, &[("subject", "pizza"), ("number-of-rows", "3"), ("value.format", "json")]);
+    let mut source = factory().create_source(&strict, &context(&strict, vec![0, 1], vec![], 0, 1)).unwrap();
+    assert!(matches!(source.poll_next(), Err(ConnectorError::BadRecord { .. })));
+    let lenient = table(
+        &columns,
+        &[("subject", "pizza"), ("number-of-rows", "3"), ("value.format", "json"), ("value.json.ignore-parse-errors", "true")],
+    );
+    factory().validate(&lenient, true).expect("valid");
+    let batches = read_all(&lenient, &context(&lenient, vec![0, 1], vec![], 0, 1));
+    assert_eq!(batches[0].column(0).null_count(), 3);
+    assert_eq!(batches[0].column(1).null_count(), 0);
+}
+
+#[test]
 fn subtasks_split_number_of_rows() {
     let t = table(&[("id", DataType::int())], &[("subject", "pizza"), ("number-of-rows", "10")]);
     let mut ids: Vec<i32> = (0..3)
@@ -211,6 +229,9 @@ fn option_errors() {
     assert!(matches!(validate(&[("subject", "pizza"), ("start-time", "yesterday")]), ConnectorError::InvalidOption { .. }));
     assert!(matches!(validate(&[("subject", "pizza"), ("seed", "x")]), ConnectorError::InvalidOption { .. }));
     assert!(matches!(validate(&[("subject", "pizza"), ("rows-per-second", "0")]), ConnectorError::InvalidOption { .. }));
+    assert!(matches!(validate(&[("subject", "pizza"), ("format", "csv")]), ConnectorError::InvalidOption { .. }));
+    assert!(matches!(validate(&[("subject", "pizza"), ("json.ignore-parse-erors", "true")]), ConnectorError::UnknownOption { .. }));
+    assert!(matches!(validate(&[("subject", "pizza"), ("topic", "pizza-orders")]), ConnectorError::UnknownOption { .. }));
     let t = table(&[("id", DataType::int())], &[("subject", "pizza")]);
     assert!(matches!(factory().validate(&t, false), Err(ConnectorError::Unsupported { role: "sink", .. })));
     let bad_meta = context(&t, vec![0], vec![("offset", DataType::bigint())], 0, 1);
