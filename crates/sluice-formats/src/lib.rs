@@ -18,7 +18,7 @@ pub mod options;
 pub mod print_row;
 pub mod temporal_text;
 
-// pub use csv::{CsvDecoder, CsvEncoder};
+pub use csv::{CsvDecoder, CsvEncoder};
 pub use error::FormatError;
 pub use json::{JsonDecoder, JsonEncoder};
 pub use options::{format_options, CsvOptions, JsonOptions, MapNullKeyMode, TimestampStandard};

@@ -13,7 +13,7 @@ use arrow_array::types::{
     TimestampMicrosecondType,
 };
 use arrow_array::{Array, RecordBatch};
-use sluice_types::temporal::{self, Fraction, SessionTimeZone, MICROS_PER_MILLI};
+use sluice_types::temporal::{self, Fraction, SessionTimeZone};
 use sluice_types::{DataType, RowKind, TypeKind};
 
 use crate::decimal::write_decimal_plain;
@@ -199,7 +199,32 @@ fn write_map(
     out.push('}');
 }
 
-#[allow(dead_code)]
-fn micros_of_millis(ms: i64) -> i64 {
-    ms * MICROS_PER_MILLI
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, Int32Array, StringArray, TimestampMicrosecondArray};
+    use arrow_schema::Schema;
+
+    use super::*;
+
+    #[test]
+    fn prints_flink_rows() {
+        let types = vec![DataType::int(), DataType::string(), DataType::timestamp(3), DataType::double()];
+        let ts = temporal::parse_timestamp("2021-10-11 12:52:57.23").unwrap();
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(Int32Array::from(vec![Some(1), None])),
+            Arc::new(StringArray::from(vec!["Chen Wei", "x"])),
+            Arc::new(TimestampMicrosecondArray::from(vec![ts, ts])),
+            Arc::new(Float64Array::from(vec![1e10, 90.451])),
+        ];
+        let fields: Vec<_> = types.iter().enumerate().map(|(i, t)| t.to_field(&format!("c{i}"))).collect();
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).unwrap();
+        let mut s = String::new();
+        format_row(&batch, &types, 0, RowKind::Insert, &mut s);
+        assert_eq!(s, "+I[1, Chen Wei, 2021-10-11 12:52:57.230, 1.0E10]");
+        s.clear();
+        format_row(&batch, &types, 1, RowKind::UpdateBefore, &mut s);
+        assert_eq!(s, "-U[null, x, 2021-10-11 12:52:57.230, 90.451]");
+    }
 }
