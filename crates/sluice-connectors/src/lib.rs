@@ -2,8 +2,6 @@
 //! `datagen`, `print`, `blackhole`, and Sluice's own `fake-data` generator of the seed
 //! data sets. `register_all` puts them into a `ConnectorRegistry`.
 
-use std::sync::Arc;
-
 use sluice_connector_api::ConnectorRegistry;
 
 pub mod blackhole;
@@ -15,5 +13,6 @@ pub mod print;
 
 /// Registers every connector this crate provides.
 pub fn register_all(registry: &mut ConnectorRegistry) {
-    let _ = (registry, Arc::new(()));
+    registry.register(datagen::factory());
+    registry.register(fake_data::factory());
 }

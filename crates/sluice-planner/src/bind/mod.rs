@@ -11,7 +11,7 @@ use sluice_expr::EvalContext;
 use sluice_sql::ast;
 
 use crate::catalog::Catalog;
-pub use expr::{coerce, function_error, ExprContext};
+pub use expr::ExprContext;
 pub use query::scan;
 pub use scope::{Scope, ScopeColumn};
 
@@ -31,4 +31,3 @@ impl<'a> Binder<'a> {
     }
 }
 
-pub use literal::interval_value;

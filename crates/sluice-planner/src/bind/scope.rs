@@ -33,11 +33,6 @@ impl Scope {
         }
     }
 
-    pub fn join(mut self, other: Scope) -> Scope {
-        self.columns.extend(other.columns);
-        self
-    }
-
     /// Resolves `a`, `t.a`, `r.f`, `t.r.f` to a column, followed by field accesses into
     /// `ROW` values.
     pub fn resolve(&self, parts: &[Ident], schema: &PlanSchema) -> PlanResult<ScalarExpr> {
