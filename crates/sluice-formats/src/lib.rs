@@ -12,6 +12,7 @@ mod convert;
 pub mod csv;
 pub mod decimal;
 mod error;
+pub mod framing;
 pub mod java_number;
 pub mod json;
 pub mod options;

@@ -1,1 +1,96 @@
-//! TODO
+//! The `filesystem` connector: reads and writes newline-delimited `json` or `csv` files
+//! in a file or a folder, with Flink's option keys (`path`, `format`,
+//! `source.monitor-interval`, `sink.rolling-policy.*`) and metadata columns (`file.path`,
+//! `file.name`, `file.size`, `file.modification-time`).
+
+mod config;
+mod sink;
+mod source;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use sluice_connector_api::{
+    ConnectorError, ConnectorFactory, MetadataColumn, SinkContext, SinkWriter, SourceContext,
+    SourceReader, TableSpec,
+};
+use sluice_types::{DataType, TypeKind};
+
+pub use config::{FileFormat, FilesystemConfig};
+pub use sink::FileSink;
+pub use source::{list_files, FileSource};
+
+/// The metadata keys the source can produce.
+pub const METADATA_KEYS: &[&str] = &["file.path", "file.name", "file.size", "file.modification-time"];
+
+/// The factory to register under `filesystem`.
+pub fn factory() -> Arc<dyn ConnectorFactory> {
+    Arc::new(FilesystemFactory)
+}
+
+pub struct FilesystemFactory;
+
+impl ConnectorFactory for FilesystemFactory {
+    fn name(&self) -> &'static str {
+        "filesystem"
+    }
+
+    fn validate(&self, table: &TableSpec, as_source: bool) -> Result<(), ConnectorError> {
+        let config = FilesystemConfig::parse(table)?;
+        // Building the codec checks that the format can handle every column type.
+        match &config.format {
+            FileFormat::Json(o) => {
+                if as_source {
+                    sluice_formats::JsonDecoder::new(&table.physical_columns, o)?;
+                } else {
+                    sluice_formats::JsonEncoder::new(&table.physical_columns, o)?;
+                }
+            }
+            FileFormat::Csv(o) => {
+                if as_source {
+                    sluice_formats::CsvDecoder::new(&table.physical_columns, o)?;
+                } else {
+                    sluice_formats::CsvEncoder::new(&table.physical_columns, o)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn is_bounded(&self, table: &TableSpec) -> bool {
+        FilesystemConfig::parse(table).map(|c| c.monitor_interval.is_none()).unwrap_or(true)
+    }
+
+    fn metadata_columns(&self, _table: &TableSpec) -> Vec<MetadataColumn> {
+        vec![
+            MetadataColumn { key: "file.path", data_type: DataType::not_null(TypeKind::Varchar { length: sluice_types::MAX_VARCHAR_LENGTH }), writable: false },
+            MetadataColumn { key: "file.name", data_type: DataType::not_null(TypeKind::Varchar { length: sluice_types::MAX_VARCHAR_LENGTH }), writable: false },
+            MetadataColumn { key: "file.size", data_type: DataType::not_null(TypeKind::BigInt), writable: false },
+            MetadataColumn {
+                key: "file.modification-time",
+                data_type: DataType::not_null(TypeKind::TimestampLtz { precision: 3 }),
+                writable: false,
+            },
+        ]
+    }
+
+    fn create_source(
+        &self,
+        table: &TableSpec,
+        ctx: &SourceContext,
+    ) -> Result<Box<dyn SourceReader>, ConnectorError> {
+        let config = FilesystemConfig::parse(table)?;
+        Ok(Box::new(FileSource::new(table, &config, ctx)?))
+    }
+
+    fn create_sink(
+        &self,
+        table: &TableSpec,
+        ctx: &SinkContext,
+    ) -> Result<Box<dyn SinkWriter>, ConnectorError> {
+        let config = FilesystemConfig::parse(table)?;
+        Ok(Box::new(FileSink::new(table, &config, ctx)?))
+    }
+}

@@ -1,0 +1,369 @@
+//! Reading files: big sequential reads, records split at newlines, decoded straight into
+//! Arrow columns, with the file's metadata columns appended.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_schema::SchemaRef;
+use sluice_connector_api::{
+    ChangeBatch, ConnectorError, SourceContext, SourcePoll, SourceReader, SourceStats, TableSpec,
+};
+use sluice_formats::framing::{find_newline, is_blank};
+use sluice_formats::{CsvDecoder, JsonDecoder};
+
+use super::config::{FileFormat, FilesystemConfig};
+
+const READ_CHUNK: usize = 4 << 20;
+const MAX_SKIP_EXAMPLES: usize = 3;
+
+/// The files under `path` to read, in name order: the file itself, or every file in the
+/// folder and its subfolders, skipping hidden names (starting with `.` or `_`).
+pub fn list_files(path: &Path) -> Result<Vec<PathBuf>, ConnectorError> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            ConnectorError::External(format!("no such file or folder \"{}\"", path.display()))
+        } else {
+            ConnectorError::io(format!("cannot read \"{}\"", path.display()), e)
+        }
+    })?;
+    let mut out = Vec::new();
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+    } else {
+        walk(path, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ConnectorError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| ConnectorError::io(format!("cannot list folder \"{}\"", dir.display()), e))?;
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| ConnectorError::io(format!("cannot list folder \"{}\"", dir.display()), e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        paths.push(entry.path());
+    }
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+enum Decoder {
+    Json(JsonDecoder),
+    /// CSV columns are positional, so every physical column is decoded and the
+    /// projection is applied afterwards.
+    Csv(CsvDecoder, Vec<usize>),
+}
+
+impl Decoder {
+    fn decode(&mut self, record: &[u8]) -> Result<(), String> {
+        match self {
+            Decoder::Json(d) => d.decode(record),
+            Decoder::Csv(d, _) => d.decode(record),
+        }
+    }
+    fn num_rows(&self) -> usize {
+        match self {
+            Decoder::Json(d) => d.num_rows(),
+            Decoder::Csv(d, _) => d.num_rows(),
+        }
+    }
+    fn flush(&mut self) -> Result<Vec<ArrayRef>, ConnectorError> {
+        Ok(match self {
+            Decoder::Json(d) => d.flush()?,
+            Decoder::Csv(d, projection) => {
+                let all = d.flush()?;
+                projection.iter().map(|i| all[*i].clone()).collect()
+            }
+        })
+    }
+}
+
+struct OpenFile {
+    file: File,
+    path: PathBuf,
+    shown: String,
+    size: i64,
+    modified_micros: i64,
+    line: u64,
+    eof: bool,
+}
+
+/// A bounded (or, with `source.monitor-interval`, unbounded) reader of files.
+pub struct FileSource {
+    root: PathBuf,
+    pending: VecDeque<PathBuf>,
+    known: BTreeSet<PathBuf>,
+    current: Option<OpenFile>,
+    buf: Vec<u8>,
+    start: usize,
+    decoder: Decoder,
+    ignore_errors: bool,
+    csv: bool,
+    batch_size: usize,
+    schema: SchemaRef,
+    metadata: Vec<String>,
+    monitor: Option<Duration>,
+    last_scan: Instant,
+    subtask: usize,
+    parallelism: usize,
+    stats: SourceStats,
+}
+
+impl FileSource {
+    pub fn new(
+        table: &TableSpec,
+        config: &FilesystemConfig,
+        ctx: &SourceContext,
+    ) -> Result<FileSource, ConnectorError> {
+        let files = list_files(&config.path)?;
+        let projected: Vec<(String, sluice_types::DataType)> = ctx
+            .projection
+            .iter()
+            .map(|i| {
+                table.physical_columns.get(*i).cloned().ok_or_else(|| {
+                    ConnectorError::Schema(format!("projection index {i} is out of range"))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let (decoder, csv) = match &config.format {
+            FileFormat::Json(o) => (Decoder::Json(JsonDecoder::new(&projected, o)?), false),
+            FileFormat::Csv(o) => (
+                Decoder::Csv(CsvDecoder::new(&table.physical_columns, o)?, ctx.projection.clone()),
+                true,
+            ),
+        };
+        for (key, _) in &ctx.metadata {
+            if !super::METADATA_KEYS.contains(&key.as_str()) {
+                return Err(ConnectorError::Schema(format!(
+                    "the filesystem connector has no metadata column \"{key}\""
+                )));
+            }
+        }
+        let parallelism = ctx.parallelism.max(1);
+        let mut source = FileSource {
+            root: config.path.clone(),
+            pending: VecDeque::new(),
+            known: BTreeSet::new(),
+            current: None,
+            buf: Vec::with_capacity(READ_CHUNK),
+            start: 0,
+            decoder,
+            ignore_errors: config.format.ignore_parse_errors(),
+            csv,
+            batch_size: ctx.batch_size.max(1),
+            schema: ctx.output_schema.clone(),
+            metadata: ctx.metadata.iter().map(|(k, _)| k.clone()).collect(),
+            monitor: config.monitor_interval,
+            last_scan: Instant::now(),
+            subtask: ctx.subtask,
+            parallelism,
+            stats: SourceStats::default(),
+        };
+        source.add_files(files);
+        Ok(source)
+    }
+
+    fn add_files(&mut self, files: Vec<PathBuf>) {
+        for (i, f) in files.into_iter().enumerate() {
+            if self.known.insert(f.clone()) && i % self.parallelism == self.subtask {
+                self.pending.push_back(f);
+            }
+        }
+    }
+
+    fn open_next(&mut self) -> Result<bool, ConnectorError> {
+        let Some(path) = self.pending.pop_front() else { return Ok(false) };
+        let shown = path.display().to_string();
+        let file = File::open(&path).map_err(|e| ConnectorError::io(format!("cannot open \"{shown}\""), e))?;
+        let meta = file.metadata().map_err(|e| ConnectorError::io(format!("cannot read \"{shown}\""), e))?;
+        let modified_micros = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| (d.as_millis() as i64) * 1000)
+            .unwrap_or(0);
+        self.buf.clear();
+        self.start = 0;
+        self.current = Some(OpenFile {
+            file,
+            path,
+            shown,
+            size: meta.len() as i64,
+            modified_micros,
+            line: 0,
+            eof: false,
+        });
+        Ok(true)
+    }
+
+    /// Reads more of the current file; `false` at its end.
+    fn fill(&mut self) -> Result<bool, ConnectorError> {
+        let Some(f) = self.current.as_mut() else { return Ok(false) };
+        if f.eof {
+            return Ok(false);
+        }
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        let old = self.buf.len();
+        self.buf.resize(old + READ_CHUNK, 0);
+        let n = loop {
+            match f.file.read(&mut self.buf[old..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.truncate(old);
+                    return Err(ConnectorError::io(format!("cannot read \"{}\"", f.shown), e));
+                }
+            }
+        };
+        self.buf.truncate(old + n);
+        self.stats.bytes += n as u64;
+        if n == 0 {
+            f.eof = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// The next record of the current file as (start, end) in `buf`, without its line
+    /// break; `None` at the end of the file.
+    fn next_record(&mut self) -> Result<Option<(usize, usize)>, ConnectorError> {
+        loop {
+            let rest = &self.buf[self.start..];
+            let found = if self.csv {
+                match &self.decoder {
+                    Decoder::Csv(d, _) => d.record_len(rest).map(|n| n - 1),
+                    Decoder::Json(_) => None,
+                }
+            } else {
+                find_newline(rest)
+            };
+            if let Some(k) = found {
+                let s = self.start;
+                self.start += k + 1;
+                return Ok(Some((s, s + k)));
+            }
+            if !self.fill()? {
+                if self.start < self.buf.len() {
+                    let s = self.start;
+                    self.start = self.buf.len();
+                    return Ok(Some((s, self.buf.len())));
+                }
+                return Ok(None);
+            }
+        }
+    }
+
+    fn metadata_arrays(&self, f: &OpenFile, n: usize) -> Vec<ArrayRef> {
+        self.metadata
+            .iter()
+            .map(|key| -> ArrayRef {
+                match key.as_str() {
+                    "file.path" => Arc::new(StringArray::from(vec![f.shown.as_str(); n])),
+                    "file.name" => {
+                        let name = f.path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                        Arc::new(StringArray::from(vec![name.as_str(); n]))
+                    }
+                    "file.size" => Arc::new(Int64Array::from(vec![f.size; n])),
+                    _ => Arc::new(TimestampMicrosecondArray::from(vec![f.modified_micros; n]).with_timezone("UTC")),
+                }
+            })
+            .collect()
+    }
+
+    fn emit(&mut self) -> Result<SourcePoll, ConnectorError> {
+        let n = self.decoder.num_rows();
+        let mut arrays = self.decoder.flush()?;
+        if let Some(f) = &self.current {
+            arrays.extend(self.metadata_arrays(f, n));
+        }
+        self.stats.records += n as u64;
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays)
+            .map_err(|e| ConnectorError::Schema(format!("file rows do not fit the table schema: {e}")))?;
+        Ok(SourcePoll::Batch(ChangeBatch::inserts(batch)))
+    }
+}
+
+impl SourceReader for FileSource {
+    fn poll_next(&mut self) -> Result<SourcePoll, ConnectorError> {
+        loop {
+            if self.current.is_none() && !self.open_next()? {
+                if let Some(every) = self.monitor {
+                    if self.last_scan.elapsed() >= every {
+                        self.last_scan = Instant::now();
+                        let files = list_files(&self.root)?;
+                        self.add_files(files);
+                        if !self.pending.is_empty() {
+                            continue;
+                        }
+                    }
+                    return Ok(SourcePoll::Pending);
+                }
+                return Ok(SourcePoll::Finished);
+            }
+            while self.decoder.num_rows() < self.batch_size {
+                let Some((s, e)) = self.next_record()? else {
+                    // End of this file: hand out its rows before moving on, so each batch
+                    // carries one file's metadata.
+                    let poll = if self.decoder.num_rows() > 0 { Some(self.emit()?) } else { None };
+                    self.current = None;
+                    match poll {
+                        Some(p) => return Ok(p),
+                        None => break,
+                    }
+                };
+                let Some(f) = self.current.as_mut() else { break };
+                f.line += 1;
+                let mut record = &self.buf[s..e];
+                if let Some(r) = record.strip_suffix(b"\r") {
+                    record = r;
+                }
+                if is_blank(record) {
+                    continue;
+                }
+                if let Decoder::Csv(d, _) = &self.decoder {
+                    if d.is_comment(record) {
+                        continue;
+                    }
+                }
+                if let Err(reason) = self.decoder.decode(record) {
+                    let location = format!("{}:{}", f.shown, f.line);
+                    if !self.ignore_errors {
+                        return Err(ConnectorError::BadRecord { location, reason });
+                    }
+                    self.stats.skipped_bad_records += 1;
+                    if self.stats.skipped_examples.len() < MAX_SKIP_EXAMPLES {
+                        self.stats.skipped_examples.push(format!("{location}: {reason}"));
+                    }
+                }
+            }
+            if self.decoder.num_rows() >= self.batch_size {
+                return self.emit();
+            }
+        }
+    }
+
+    fn stats(&self) -> SourceStats {
+        self.stats.clone()
+    }
+}
