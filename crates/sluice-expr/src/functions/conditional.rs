@@ -215,6 +215,7 @@ mod tests {
     use super::*;
     use crate::functions::resolve_call;
     use arrow_array::types::Int32Type;
+    use std::sync::Arc;
     use arrow_schema::{Field, Schema};
 
     fn col(i: usize, t: DataType) -> ScalarExpr {
