@@ -13,6 +13,9 @@ pub mod print;
 
 /// Registers every connector this crate provides.
 pub fn register_all(registry: &mut ConnectorRegistry) {
+    registry.register(blackhole::factory());
     registry.register(datagen::factory());
     registry.register(fake_data::factory());
+    registry.register(filesystem::factory());
+    registry.register(print::factory());
 }

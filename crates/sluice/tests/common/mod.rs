@@ -1,0 +1,320 @@
+//! Shared by the data-driven test tiers: running `sluice run` on a case and reading its
+//! rows the way `../shared/flink-oracle/oracle.py` does, so that expected rows produced
+//! by Apache Flink compare equal.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+}
+
+pub fn sluice_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_sluice"))
+}
+
+/// A multiset of normalised rows.
+pub type Rows = BTreeMap<Vec<Option<String>>, i64>;
+
+/// `%.9g` as C and Python print it.
+pub fn g9(v: f64) -> String {
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let sci = format!("{:.8e}", v);
+    let (mantissa, exp) = sci.split_once('e').expect("exponent");
+    let exp: i32 = exp.parse().expect("exponent digits");
+    if !(-4..9).contains(&exp) {
+        let m = strip_zeros(mantissa);
+        format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    } else {
+        let decimals = (8 - exp).max(0) as usize;
+        strip_zeros(&format!("{:.*}", decimals, v))
+    }
+}
+
+fn strip_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn is_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'-') {
+        i += 1;
+    }
+    let digits_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    if i == digits_start {
+        return false;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let f = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == f {
+            return false;
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let e = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == e {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// `yyyy-MM-dd[ T]HH:mm[:ss[.f]]Z?` normalised to `yyyy-MM-dd HH:mm:ss.SSS`.
+fn norm_timestamp(s: &str) -> Option<String> {
+    let s = s.strip_suffix('Z').unwrap_or(s);
+    let b = s.as_bytes();
+    if b.len() < 16 {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(|c| c.is_ascii_digit());
+    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)
+        && (b[10] == b' ' || b[10] == b'T') && digits(11..13) && b[13] == b':' && digits(14..16))
+    {
+        return None;
+    }
+    let (date, hm) = (&s[0..10], &s[11..16]);
+    let rest = &s[16..];
+    let (sec, frac) = if rest.is_empty() {
+        ("00", "")
+    } else {
+        let r = rest.strip_prefix(':')?;
+        if r.len() < 2 || !r[..2].bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let (sec, after) = r.split_at(2);
+        let frac = if after.is_empty() {
+            ""
+        } else {
+            let f = after.strip_prefix('.')?;
+            if f.is_empty() || f.len() > 9 || !f.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            f
+        };
+        (sec, frac)
+    };
+    let mut frac = frac.to_string();
+    while frac.len() < 3 {
+        frac.push('0');
+    }
+    Some(format!("{date} {hm}:{sec}.{}", &frac[..3]))
+}
+
+pub fn norm_str(s: &str) -> Option<String> {
+    if s == "null" {
+        return None;
+    }
+    if let Some(t) = norm_timestamp(s) {
+        return Some(t);
+    }
+    if is_number(s) {
+        return Some(g9(s.parse::<f64>().unwrap_or(f64::NAN)));
+    }
+    if s == "TRUE" || s == "FALSE" {
+        return Some(s.to_lowercase());
+    }
+    Some(s.to_string())
+}
+
+pub fn norm(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(g9(n.as_f64().unwrap_or(f64::NAN))),
+        Value::String(s) => norm_str(s),
+        other => norm_str(&other.to_string()),
+    }
+}
+
+/// Rows of every JSON-lines file under `dir` (hidden and `_` files skipped), values in
+/// the order of their sorted keys.
+pub fn rows_from_files(dir: &Path) -> Rows {
+    let mut rows = Rows::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if name.starts_with('.') || name.starts_with('_') || name.ends_with(".crc") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("output file is UTF-8");
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let obj: serde_json::Map<String, Value> =
+                    serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON line {line:?}: {e}"));
+                let mut keys: Vec<&String> = obj.keys().collect();
+                keys.sort();
+                let row = keys.iter().map(|k| norm(&obj[*k])).collect();
+                *rows.entry(row).or_default() += 1;
+            }
+        }
+    }
+    rows
+}
+
+/// Folds Flink's `+I[..]`/`-U[..]`/`+U[..]`/`-D[..]` lines into the final multiset.
+pub fn rows_from_changelog(stdout: &str) -> Rows {
+    let mut rows = Rows::new();
+    for line in stdout.lines() {
+        let line = line.trim();
+        // An optional `identifier> ` prefix, as oracle.py allows.
+        let body = match line.find("> ") {
+            Some(i) if !line[..i].contains('[') => &line[i + 2..],
+            _ => line,
+        };
+        if body.len() < 4 || !body.ends_with(']') {
+            continue;
+        }
+        let (op, rest) = body.split_at(2);
+        if !matches!(op, "+I" | "-U" | "+U" | "-D") || !rest.starts_with('[') {
+            continue;
+        }
+        let inner = &rest[1..rest.len() - 1];
+        let row: Vec<Option<String>> = if inner.is_empty() { vec![] } else { inner.split(", ").map(norm_str).collect() };
+        let delta = if op == "+I" || op == "+U" { 1 } else { -1 };
+        let count = rows.entry(row.clone()).or_default();
+        *count += delta;
+        if *count == 0 {
+            rows.remove(&row);
+        }
+    }
+    rows
+}
+
+/// The stored `[[row, count], ...]` of an expected file.
+pub fn read_expected(path: &Path) -> Rows {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let pairs: Vec<(Vec<Option<String>>, i64)> = serde_json::from_str(&text).expect("expected rows file");
+    let mut rows = Rows::new();
+    for (row, n) in pairs {
+        *rows.entry(row).or_default() += n;
+    }
+    rows
+}
+
+pub fn write_expected(path: &Path, rows: &Rows) {
+    let mut pairs: Vec<(String, &Vec<Option<String>>, i64)> =
+        rows.iter().map(|(r, n)| (serde_json::to_string(&(r, n)).expect("json"), r, *n)).collect();
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let list: Vec<Value> = pairs.iter().map(|(_, r, n)| serde_json::json!([r, n])).collect();
+    std::fs::write(path, serde_json::to_string_pretty(&list).expect("json") + "\n").expect("write expected");
+}
+
+/// The outcome of running one case.
+pub struct CaseRun {
+    pub rows: Result<Rows, String>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs a case script with `${DATA}` and `${OUT}` filled in.
+pub fn run_case(case: &Path, data: &Path) -> CaseRun {
+    let work = std::env::temp_dir().join(format!(
+        "sluice-case-{}-{}",
+        std::process::id(),
+        case.file_stem().unwrap().to_string_lossy()
+    ));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).expect("work dir");
+    let out = work.join("out");
+    let script = std::fs::read_to_string(case).expect("case script")
+        .replace("${DATA}", &data.display().to_string())
+        .replace("${OUT}", &out.display().to_string());
+    let rendered = work.join("case.sql");
+    std::fs::write(&rendered, &script).expect("write case");
+    let output = Command::new(sluice_bin()).arg("run").arg(&rendered).output().expect("run sluice");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let rows = if !output.status.success() {
+        Err(format!("sluice failed ({}):\n{stderr}", output.status))
+    } else if script.contains("'print'") {
+        Ok(rows_from_changelog(&stdout))
+    } else {
+        Ok(rows_from_files(&out))
+    };
+    let _ = std::fs::remove_dir_all(&work);
+    CaseRun { rows, stdout, stderr }
+}
+
+/// A short description of how two multisets differ.
+pub fn diff(want: &Rows, got: &Rows) -> Option<String> {
+    if want == got {
+        return None;
+    }
+    let mut missing = Vec::new();
+    let mut extra = Vec::new();
+    for (r, n) in want {
+        let g = got.get(r).copied().unwrap_or(0);
+        if g < *n {
+            missing.push((r, n - g));
+        }
+    }
+    for (r, n) in got {
+        let w = want.get(r).copied().unwrap_or(0);
+        if w < *n {
+            extra.push((r, n - w));
+        }
+    }
+    let total: i64 = want.values().sum();
+    Some(format!(
+        "{} of {total} expected rows missing, {} unexpected; first missing: {:?}; first unexpected: {:?}",
+        missing.iter().map(|(_, n)| n).sum::<i64>(),
+        extra.iter().map(|(_, n)| n).sum::<i64>(),
+        missing.first(),
+        extra.first()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn g9_matches_python() {
+        assert_eq!(g9(98.874), "98.874");
+        assert_eq!(g9(1.0), "1");
+        assert_eq!(g9(1633956773100.0), "1.63395677e+12");
+        assert_eq!(g9(0.0001), "0.0001");
+        assert_eq!(g9(0.00001), "1e-05");
+        assert_eq!(g9(123456789.0), "123456789");
+        assert_eq!(g9(-2.5), "-2.5");
+    }
+}

@@ -1,0 +1,60 @@
+//! The Flink-conformance tier: every case under `tests/conformance/cases` runs on Sluice
+//! and its rows must equal the rows Apache Flink produced (`tests/conformance/expected`,
+//! made with `../shared/flink-oracle/oracle.py expect`). Cases listed in
+//! `tests/conformance/pending.txt` belong to features not built yet: they must fail with
+//! a "not supported yet" diagnostic, never with wrong rows.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+#[test]
+fn flink_conformance() {
+    let root = repo_root().join("tests/conformance");
+    let pending: Vec<String> = std::fs::read_to_string(root.join("pending.txt"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let mut cases: Vec<_> = std::fs::read_dir(root.join("cases"))
+        .expect("cases folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no conformance cases found");
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for case in &cases {
+        let name = case.file_stem().unwrap().to_string_lossy().to_string();
+        let run = run_case(case, &root.join("data"));
+        if pending.contains(&name) {
+            match run.rows {
+                Err(e) if e.contains("not supported yet") => {
+                    eprintln!("{name:<32} pending (not supported yet)");
+                }
+                Err(e) => failures.push(format!("{name}: pending case failed without a \"not supported yet\" diagnostic:\n{e}")),
+                Ok(_) => failures.push(format!("{name}: listed in pending.txt but runs: compare it and remove it from the list")),
+            }
+            continue;
+        }
+        let expected = read_expected(&root.join("expected").join(format!("{name}.expected.json")));
+        match run.rows {
+            Err(e) => failures.push(format!("{name}: {e}")),
+            Ok(rows) => match diff(&expected, &rows) {
+                None => {
+                    passed += 1;
+                    eprintln!("{name:<32} match");
+                }
+                Some(d) => failures.push(format!("{name}: differs: {d}")),
+            },
+        }
+    }
+    eprintln!("{passed}/{} conformance cases match Flink, {} pending", cases.len(), pending.len());
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+    let _ = Path::new(".");
+}
