@@ -68,6 +68,8 @@ const STATEMENTS: &[&str] = &[
     "SELECT value, `timestamp`, window_start, ts, `time` FROM t",
     "SELECT LEFT(s, 2), RIGHT(s, 1), IF(a > 1, 'x', 'y'), REPLACE(s, 'a', 'b'), TRUNCATE(x, 2), MOD(a, 3), POWER(a, 2) FROM t",
     "SELECT CURRENT_TIMESTAMP, CURRENT_DATE, LOCALTIMESTAMP, CURRENT_ROW_TIMESTAMP(), NOW(), PROCTIME() FROM t",
+    "CREATE TABLE k (key BYTES, value STRING, `timestamp` TIMESTAMP(3), time TIME, date DATE, comment STRING COMMENT 'c', position INT, year INT, user STRING) WITH ('connector' = 'kafka')",
+    "SELECT key, value, time, date, comment, position, year, user, row, first, last FROM k WHERE value <> '' GROUP BY value, key",
     "SELECT '🍍 pineapple' AS `🍕`, name FROM pizzas WHERE name LIKE '%🍌%' ESCAPE '\\'",
 ];
 

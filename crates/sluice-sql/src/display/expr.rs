@@ -219,7 +219,7 @@ impl Display for FunctionCall {
         let niladic = self.name.parts.len() == 1
             && !self.name.base().quoted
             && NILADIC_FUNCTIONS.iter().any(|n| n.eq_ignore_ascii_case(&self.name.base().value));
-        if !(niladic && self.args.is_empty() && !self.star && !self.distinct) {
+        if !niladic || !self.args.is_empty() || self.star || self.distinct {
             f.write_char('(')?;
             if self.distinct {
                 f.write_str("DISTINCT ")?;

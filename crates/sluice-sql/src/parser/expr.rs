@@ -28,7 +28,7 @@ pub(crate) mod prec {
 /// Functions that SQL lets you call without parentheses.
 pub const NILADIC_FUNCTIONS: &[&str] = &[
     "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "LOCALTIMESTAMP", "LOCALTIME",
-    "CURRENT_USER", "CURRENT_CATALOG", "CURRENT_DATABASE", "USER", "SESSION_USER",
+    "CURRENT_USER", "CURRENT_CATALOG", "CURRENT_DATABASE", "SESSION_USER",
 ];
 
 /// Time unit keywords (with Flink's accepted plurals).

@@ -39,9 +39,8 @@ impl Parser<'_> {
                 AfterMatchSkip::ToNextRow
             } else if self.eat_kws(&["TO", "FIRST"]) {
                 AfterMatchSkip::ToFirst(self.any_word_ident()?)
-            } else if self.eat_kws(&["TO", "LAST"]) {
-                AfterMatchSkip::ToLast(self.any_word_ident()?)
-            } else if self.eat_kw("TO") {
+            } else if self.eat_kws(&["TO", "LAST"]) || self.eat_kw("TO") {
+                // `SKIP TO v` means `SKIP TO LAST v`.
                 AfterMatchSkip::ToLast(self.any_word_ident()?)
             } else {
                 return Err(self.expected("\"PAST LAST ROW\", \"TO NEXT ROW\", \"TO FIRST v\" or \"TO LAST v\""));

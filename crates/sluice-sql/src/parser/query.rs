@@ -204,9 +204,7 @@ impl Parser<'_> {
         let mut left = self.table_factor()?;
         loop {
             let start = left.span();
-            let kind = if self.eat(&TokenKind::Comma) {
-                Some((JoinKind::Cross, false))
-            } else if self.eat_kws(&["CROSS", "JOIN"]) {
+            let kind = if self.eat(&TokenKind::Comma) || self.eat_kws(&["CROSS", "JOIN"]) {
                 Some((JoinKind::Cross, false))
             } else if self.eat_kw("JOIN") || self.eat_kws(&["INNER", "JOIN"]) {
                 Some((JoinKind::Inner, true))
