@@ -18,10 +18,11 @@ fn parse_or_render(name: &str, sql: &str) -> Vec<Statement> {
     }
 }
 
-/// The conformance cases: in the repo once copied there, else in the shared folder.
+/// The conformance cases: the repo's copy (`tests/conformance/cases` at the root), else
+/// the shared folder next to the repo.
 fn cases_dir() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [manifest.join("tests/conformance/cases"), manifest.join("../../../shared/conformance/cases")];
+    let candidates = [manifest.join("../../tests/conformance/cases"), manifest.join("../../../shared/conformance/cases")];
     for dir in &candidates {
         if dir.is_dir() {
             return dir.clone();
