@@ -1,17 +1,772 @@
-use super::{CallCtx, Func};
-use crate::value::ColumnarValue;
+//! String functions: `||`/`CONCAT`, `CONCAT_WS`, `UPPER`, `LOWER`, `TRIM`/`LTRIM`/`RTRIM`,
+//! `CHAR_LENGTH`, `POSITION`, `LOCATE`, `SUBSTRING`, `OVERLAY`, `REPLACE`, the
+//! `REGEXP_*` family, `SPLIT_INDEX`, `LPAD`/`RPAD`, `INITCAP`, `LEFT`/`RIGHT`, `REPEAT`,
+//! `REVERSE`, `ASCII`, `CHR`, base64, `UUID` and `JSON_VALUE`. Positions count characters
+//! (not bytes), 1-based as in Flink. Regular expressions are compiled once per pattern.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::builder::StringBuilder;
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::*;
+use regex::Regex;
+use sluice_types::{DataType, ScalarValue, TypeKind};
+
+use super::registry::{any_nullable, arity, coerce, literal_string, make_call, no_match, string_kind, stringish};
+use super::{CallCtx, Func, TrimSide};
+use crate::value::{expand, ColumnarValue};
 use crate::{EvalError, FunctionError, ScalarExpr};
 
-pub(crate) const NAMES: &[&str] = &[];
+pub(crate) const NAMES: &[&str] = &[
+    "||", "CONCAT", "CONCAT_WS", "UPPER", "LOWER", "TRIM", "LTRIM", "RTRIM", "BTRIM", "CHAR_LENGTH", "CHARACTER_LENGTH",
+    "POSITION", "LOCATE", "INSTR", "SUBSTRING", "SUBSTR", "OVERLAY", "REPLACE", "REGEXP_EXTRACT", "REGEXP_REPLACE",
+    "REGEXP", "SPLIT_INDEX", "LPAD", "RPAD", "INITCAP", "LEFT", "RIGHT", "REPEAT", "REVERSE", "ASCII", "CHR",
+    "TO_BASE64", "FROM_BASE64", "UUID", "JSON_VALUE",
+];
 
-pub(crate) fn resolve(name: &str, _args: Vec<ScalarExpr>) -> Result<ScalarExpr, FunctionError> {
-    Err(FunctionError::NotSupportedYet(name.to_string()))
+thread_local! {
+    static REGEX_CACHE: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
 }
 
-pub(crate) fn eval(func: &Func, _args: Vec<ColumnarValue>, _cc: &CallCtx) -> Result<ColumnarValue, EvalError> {
-    Err(EvalError::Internal(format!("{func:?}")))
+/// A compiled regular expression, cached per thread by pattern text.
+pub(crate) fn cached_regex(pattern: &str) -> Result<Regex, EvalError> {
+    REGEX_CACHE.with(|cache| {
+        if let Some(r) = cache.borrow().get(pattern) {
+            return Ok(r.clone());
+        }
+        let r = Regex::new(pattern).map_err(|e| EvalError::Runtime(format!("invalid regular expression '{pattern}': {e}")))?;
+        let mut c = cache.borrow_mut();
+        if c.len() >= 256 {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), r.clone());
+        Ok(r)
+    })
 }
 
-pub(crate) fn cached_regex(pattern: &str) -> Result<regex::Regex, EvalError> {
-    regex::Regex::new(pattern).map_err(|e| EvalError::Runtime(e.to_string()))
+/// One string-typed signature: which arguments are strings (`S`) and which integers (`I`).
+fn check(name: &str, args: &[ScalarExpr], shape: &str, sig: &str) -> Result<(), FunctionError> {
+    let ok = args.len() <= shape.len()
+        && args.iter().zip(shape.chars()).all(|(a, c)| match c {
+            'S' => stringish(a.data_type()),
+            _ => a.data_type().kind.is_integer() || a.data_type().kind == TypeKind::Null,
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(no_match(name, args, &[sig]))
+    }
 }
+
+/// Casts arguments to STRING / INT by the shape.
+fn shape_args(args: Vec<ScalarExpr>, shape: &str) -> Vec<ScalarExpr> {
+    let string = string_kind();
+    args.into_iter()
+        .zip(shape.chars())
+        .map(|(a, c)| if c == 'S' { coerce(a, &string) } else { coerce(a, &TypeKind::Int) })
+        .collect()
+}
+
+fn string_type(nullable: bool) -> DataType {
+    DataType { kind: string_kind(), nullable }
+}
+
+pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExpr, FunctionError> {
+    let nullable = any_nullable(&args);
+    // (function, shape of arguments, minimum count, result type)
+    let simple = |func: Func, shape: &str, min: usize, ret: DataType, args: Vec<ScalarExpr>| {
+        arity(name, &args, min, shape.len(), &[name])?;
+        check(name, &args, shape, name)?;
+        Ok(make_call(func, shape_args(args, shape), ret))
+    };
+    let int = DataType { kind: TypeKind::Int, nullable };
+    match name {
+        "||" | "CONCAT" => {
+            if args.is_empty() {
+                return Err(no_match(name, &args, &["CONCAT(STRING, ..)"]));
+            }
+            let shape = "S".repeat(args.len());
+            simple(Func::Concat, &shape, 1, string_type(nullable), args)
+        }
+        "CONCAT_WS" => {
+            if args.len() < 2 {
+                return Err(no_match(name, &args, &["CONCAT_WS(STRING, STRING, ..)"]));
+            }
+            let shape = "S".repeat(args.len());
+            let nullable = args[0].data_type().nullable;
+            simple(Func::ConcatWs, &shape, 2, string_type(nullable), args)
+        }
+        "UPPER" => simple(Func::Upper, "S", 1, string_type(nullable), args),
+        "LOWER" => simple(Func::Lower, "S", 1, string_type(nullable), args),
+        "TRIM" | "BTRIM" | "LTRIM" | "RTRIM" => {
+            // TRIM(side, chars, x) from the parser; LTRIM/RTRIM/BTRIM(x[, chars]).
+            let (side, chars, x) = if name == "TRIM" && args.len() == 3 {
+                let side = match literal_string(&args[0]).map(|s| s.to_ascii_uppercase()) {
+                    Some(s) if s == "LEADING" => TrimSide::Leading,
+                    Some(s) if s == "TRAILING" => TrimSide::Trailing,
+                    _ => TrimSide::Both,
+                };
+                let x = args.pop();
+                let chars = args.pop();
+                (side, chars, x)
+            } else {
+                arity(name, &args, 1, 2, &["TRIM(STRING)"])?;
+                let side = match name {
+                    "LTRIM" => TrimSide::Leading,
+                    "RTRIM" => TrimSide::Trailing,
+                    _ => TrimSide::Both,
+                };
+                let chars = if args.len() == 2 { args.pop() } else { None };
+                (side, chars, args.pop())
+            };
+            let x = x.ok_or_else(|| no_match(name, &[], &["TRIM(STRING)"]))?;
+            let chars = chars.unwrap_or_else(|| ScalarExpr::literal(ScalarValue::String(" ".into()), DataType::not_null(string_kind())));
+            let args = vec![x, chars];
+            let nullable = any_nullable(&args);
+            simple(Func::Trim(side), "SS", 2, string_type(nullable), args)
+        }
+        "CHAR_LENGTH" | "CHARACTER_LENGTH" => simple(Func::CharLength, "S", 1, int, args),
+        "POSITION" => simple(Func::Position, "SS", 2, int, args),
+        "LOCATE" => simple(Func::Locate, "SSI", 2, int, args),
+        "INSTR" => {
+            // INSTR(haystack, needle) = POSITION(needle IN haystack).
+            arity(name, &args, 2, 2, &["INSTR(STRING, STRING)"])?;
+            args.swap(0, 1);
+            simple(Func::Position, "SS", 2, int, args)
+        }
+        "SUBSTRING" | "SUBSTR" => simple(Func::Substring, "SII", 2, string_type(nullable), args),
+        "OVERLAY" => simple(Func::Overlay, "SSII", 3, string_type(nullable), args),
+        "REPLACE" => simple(Func::Replace, "SSS", 3, string_type(nullable), args),
+        "REGEXP_EXTRACT" => simple(Func::RegexpExtract, "SSI", 2, string_type(true), args),
+        "REGEXP_REPLACE" => simple(Func::RegexpReplace, "SSS", 3, string_type(nullable), args),
+        "REGEXP" => simple(Func::Regexp, "SS", 2, DataType { kind: TypeKind::Boolean, nullable }, args),
+        "SPLIT_INDEX" => simple(Func::SplitIndex, "SSI", 3, string_type(true), args),
+        "LPAD" => simple(Func::Lpad, "SIS", 3, string_type(true), args),
+        "RPAD" => simple(Func::Rpad, "SIS", 3, string_type(true), args),
+        "INITCAP" => simple(Func::Initcap, "S", 1, string_type(nullable), args),
+        "LEFT" => simple(Func::Left, "SI", 2, string_type(nullable), args),
+        "RIGHT" => simple(Func::Right, "SI", 2, string_type(nullable), args),
+        "REPEAT" => simple(Func::Repeat, "SI", 2, string_type(nullable), args),
+        "REVERSE" => simple(Func::Reverse, "S", 1, string_type(nullable), args),
+        "ASCII" => simple(Func::Ascii, "S", 1, int, args),
+        "CHR" => simple(Func::Chr, "I", 1, string_type(true), args),
+        "TO_BASE64" => simple(Func::ToBase64, "S", 1, string_type(nullable), args),
+        "FROM_BASE64" => simple(Func::FromBase64, "S", 1, string_type(true), args),
+        "UUID" => {
+            arity(name, &args, 0, 0, &["UUID()"])?;
+            Ok(make_call(Func::Uuid, args, DataType::not_null(string_kind())))
+        }
+        _ => resolve_json_value(args),
+    }
+}
+
+/// `JSON_VALUE(json, path)`, optionally with a third string literal naming the RETURNING
+/// type (`INT`, `BIGINT`, `DOUBLE`, `BOOLEAN`, `STRING`, ...). Errors give NULL, as
+/// Flink's default `NULL ON ERROR`.
+fn resolve_json_value(mut args: Vec<ScalarExpr>) -> Result<ScalarExpr, FunctionError> {
+    arity("JSON_VALUE", &args, 2, 3, &["JSON_VALUE(STRING, STRING [RETURNING type])"])?;
+    let returning = if args.len() == 3 { args.pop() } else { None };
+    check("JSON_VALUE", &args, "SS", "JSON_VALUE(STRING, STRING)")?;
+    if let Some(path) = literal_string(&args[1]) {
+        parse_json_path(path).map_err(FunctionError::BadArgument)?;
+    }
+    let call = make_call(Func::JsonValue, shape_args(args, "SS"), string_type(true));
+    match returning.as_ref().and_then(literal_string).map(|s| s.trim().to_ascii_uppercase()) {
+        None => Ok(call),
+        Some(t) => {
+            let kind = match t.as_str() {
+                "STRING" | "VARCHAR" => return Ok(call),
+                "INT" | "INTEGER" => TypeKind::Int,
+                "BIGINT" => TypeKind::BigInt,
+                "DOUBLE" => TypeKind::Double,
+                "FLOAT" => TypeKind::Float,
+                "BOOLEAN" => TypeKind::Boolean,
+                "DATE" => TypeKind::Date,
+                other => return Err(FunctionError::BadArgument(format!("JSON_VALUE cannot return {other}"))),
+            };
+            crate::cast::cast(call, DataType::new(kind), true)
+        }
+    }
+}
+
+/// One step of a JSON path: a member name or an array index.
+#[derive(Debug, Clone, PartialEq)]
+enum PathStep {
+    Key(String),
+    Index(usize),
+}
+
+/// Parses `$.a.b[0]`, `$['a']`, with the optional `lax`/`strict` mode prefix.
+fn parse_json_path(path: &str) -> Result<Vec<PathStep>, String> {
+    let p = path.trim();
+    let p = p.strip_prefix("lax").or_else(|| p.strip_prefix("strict")).unwrap_or(p).trim_start();
+    let rest = p.strip_prefix('$').ok_or_else(|| format!("invalid JSON path '{path}'"))?;
+    let bytes: Vec<char> = rest.chars().collect();
+    let mut steps = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            '.' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < bytes.len() && bytes[j] != '.' && bytes[j] != '[' {
+                    j += 1;
+                }
+                if j == start {
+                    return Err(format!("invalid JSON path '{path}'"));
+                }
+                steps.push(PathStep::Key(bytes[start..j].iter().collect()));
+                i = j;
+            }
+            '[' => {
+                let close = bytes[i..].iter().position(|&c| c == ']').ok_or_else(|| format!("invalid JSON path '{path}'"))?;
+                let inner: String = bytes[i + 1..i + close].iter().collect();
+                let inner = inner.trim();
+                if let Some(q) = inner.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).or_else(|| inner.strip_prefix('"').and_then(|s| s.strip_suffix('"'))) {
+                    steps.push(PathStep::Key(q.to_string()));
+                } else {
+                    steps.push(PathStep::Index(inner.parse().map_err(|_| format!("invalid JSON path '{path}'"))?));
+                }
+                i += close + 1;
+            }
+            c if c.is_whitespace() => i += 1,
+            _ => return Err(format!("invalid JSON path '{path}'")),
+        }
+    }
+    Ok(steps)
+}
+
+fn json_lookup(json: &str, steps: &[PathStep], out: &mut String) -> bool {
+    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(json) else {
+        return false;
+    };
+    for s in steps {
+        let next = match (s, v) {
+            (PathStep::Key(k), serde_json::Value::Object(mut m)) => m.remove(k),
+            (PathStep::Index(i), serde_json::Value::Array(mut a)) if *i < a.len() => Some(a.swap_remove(*i)),
+            _ => None,
+        };
+        match next {
+            Some(n) => v = n,
+            None => return false,
+        }
+    }
+    match v {
+        serde_json::Value::Null | serde_json::Value::Object(_) | serde_json::Value::Array(_) => false,
+        serde_json::Value::String(s) => {
+            out.push_str(&s);
+            true
+        }
+        serde_json::Value::Bool(b) => {
+            out.push_str(if b { "true" } else { "false" });
+            true
+        }
+        serde_json::Value::Number(n) => {
+            out.push_str(&n.to_string());
+            true
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Evaluation.
+
+/// Builds a string column row by row; `f` writes the value and returns false for NULL.
+fn build_strings(n: usize, mut f: impl FnMut(usize, &mut String) -> Result<bool, EvalError>) -> Result<ArrayRef, EvalError> {
+    let mut b = StringBuilder::with_capacity(n, n * 16);
+    let mut buf = String::new();
+    for i in 0..n {
+        buf.clear();
+        if f(i, &mut buf)? {
+            b.append_value(&buf);
+        } else {
+            b.append_null();
+        }
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+fn s_at(a: &StringArray, i: usize) -> Option<&str> {
+    a.is_valid(i).then(|| a.value(i))
+}
+
+fn i_at(a: &Int32Array, i: usize) -> Option<i32> {
+    a.is_valid(i).then(|| a.value(i))
+}
+
+/// The byte offset of character `k` (clamped to the end).
+fn char_offset(s: &str, k: usize) -> usize {
+    s.char_indices().nth(k).map(|(o, _)| o).unwrap_or(s.len())
+}
+
+/// Flink's SUBSTRING on characters: `pos` 1-based, negative from the end, 0 as 1.
+fn substring(s: &str, pos: i64, len: Option<i64>) -> &str {
+    let n = s.chars().count() as i64;
+    let start = if pos > 0 { pos - 1 } else if pos < 0 { n + pos } else { 0 };
+    let end = match len {
+        Some(l) => start.saturating_add(l),
+        None => n,
+    };
+    let (start, end) = (start.clamp(0, n), end.clamp(0, n));
+    if end <= start {
+        return "";
+    }
+    &s[char_offset(s, start as usize)..char_offset(s, end as usize)]
+}
+
+/// Flink's 1-based character position of `needle` in `hay` from character `from`, or 0.
+fn position(needle: &str, hay: &str, from: i64) -> i32 {
+    if from < 1 {
+        return 0;
+    }
+    let start = char_offset(hay, (from - 1) as usize);
+    if start > hay.len() || (start == hay.len() && !needle.is_empty() && from as usize > hay.chars().count() + 1) {
+        return 0;
+    }
+    match hay[start..].find(needle) {
+        Some(b) => (hay[..start + b].chars().count() + 1) as i32,
+        None => 0,
+    }
+}
+
+fn pad(s: &str, len: i32, fill: &str, left: bool, out: &mut String) -> bool {
+    if len < 0 {
+        return false;
+    }
+    let len = len as usize;
+    let n = s.chars().count();
+    if len <= n {
+        out.push_str(&s[..char_offset(s, len)]);
+        return true;
+    }
+    if fill.is_empty() {
+        return false;
+    }
+    let need = len - n;
+    if !left {
+        out.push_str(s);
+    }
+    out.extend(fill.chars().cycle().take(need));
+    if left {
+        out.push_str(s);
+    }
+    true
+}
+
+fn initcap(s: &str, out: &mut String) {
+    let mut start = true;
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            if start {
+                out.extend(c.to_uppercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+            start = false;
+        } else {
+            out.push(c);
+            start = true;
+        }
+    }
+}
+
+/// Java's replacement syntax (`$1`, `\$`) in Rust's (`${1}`, `$$`).
+fn java_replacement(r: &str) -> String {
+    let mut out = String::with_capacity(r.len());
+    let mut chars = r.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('$') => out.push_str("$$"),
+                Some(n) => out.push(n),
+                None => {}
+            },
+            '$' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                if digits.is_empty() {
+                    out.push_str("$$");
+                } else {
+                    out.push_str(&format!("${{{digits}}}"));
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn to_base64(bytes: &[u8], out: &mut String) {
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(B64[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+}
+
+fn from_base64(text: &str) -> Option<Vec<u8>> {
+    let clean: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if clean.len() % 4 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(clean.len() / 4 * 3);
+    for chunk in clean.chunks(4) {
+        let mut n = 0u32;
+        let mut pads = 0;
+        for &c in chunk {
+            let v = match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                b'=' => {
+                    pads += 1;
+                    0
+                }
+                _ => return None,
+            };
+            n = n << 6 | v as u32;
+        }
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - pads.min(2)]);
+    }
+    Some(out)
+}
+
+/// A random version-4 UUID from the standard library's randomly seeded hasher.
+fn uuid(out: &mut String) {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    let mut h1 = state.build_hasher();
+    h1.write_u64(0x9e37_79b9_7f4a_7c15);
+    let mut h2 = state.build_hasher();
+    h2.write_u64(h1.finish());
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&h1.finish().to_le_bytes());
+    bytes[8..].copy_from_slice(&h2.finish().to_le_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    for (i, b) in bytes.iter().enumerate() {
+        if [4, 6, 8, 10].contains(&i) {
+            out.push('-');
+        }
+        out.push_str(&format!("{b:02x}"));
+    }
+}
+
+pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Result<ColumnarValue, EvalError> {
+    if *func == Func::Uuid {
+        let out = build_strings(cc.rows, |_, o| {
+            uuid(o);
+            Ok(true)
+        })?;
+        return Ok(ColumnarValue::Array(out));
+    }
+    let (arrays, scalar) = expand(args, cc.rows)?;
+    let n = arrays.first().map(|a| a.len()).unwrap_or(cc.rows);
+    let s = |k: usize| arrays[k].as_string::<i32>();
+    let int = |k: usize| arrays[k].as_primitive::<Int32Type>();
+    let out: ArrayRef = match func {
+        Func::Concat => {
+            let cols: Vec<&StringArray> = (0..arrays.len()).map(s).collect();
+            build_strings(n, |i, o| {
+                for c in &cols {
+                    match s_at(c, i) {
+                        Some(v) => o.push_str(v),
+                        None => return Ok(false),
+                    }
+                }
+                Ok(true)
+            })?
+        }
+        Func::ConcatWs => {
+            let cols: Vec<&StringArray> = (0..arrays.len()).map(s).collect();
+            build_strings(n, |i, o| {
+                let Some(sep) = s_at(cols[0], i) else {
+                    return Ok(false);
+                };
+                let mut first = true;
+                for c in &cols[1..] {
+                    if let Some(v) = s_at(c, i) {
+                        if !first {
+                            o.push_str(sep);
+                        }
+                        o.push_str(v);
+                        first = false;
+                    }
+                }
+                Ok(true)
+            })?
+        }
+        Func::Upper | Func::Lower => {
+            let a = s(0);
+            let upper = *func == Func::Upper;
+            build_strings(n, |i, o| {
+                Ok(s_at(a, i).map(|v| o.push_str(&if upper { v.to_uppercase() } else { v.to_lowercase() })).is_some())
+            })?
+        }
+        Func::Trim(side) => {
+            let (a, chars) = (s(0), s(1));
+            build_strings(n, |i, o| {
+                let (Some(v), Some(c)) = (s_at(a, i), s_at(chars, i)) else {
+                    return Ok(false);
+                };
+                let set = |ch: char| c.contains(ch);
+                o.push_str(match side {
+                    TrimSide::Both => v.trim_matches(set),
+                    TrimSide::Leading => v.trim_start_matches(set),
+                    TrimSide::Trailing => v.trim_end_matches(set),
+                });
+                Ok(true)
+            })?
+        }
+        Func::CharLength => {
+            let a = s(0);
+            Arc::new((0..n).map(|i| s_at(a, i).map(|v| v.chars().count() as i32)).collect::<Int32Array>())
+        }
+        Func::Ascii => {
+            let a = s(0);
+            Arc::new((0..n).map(|i| s_at(a, i).map(|v| v.chars().next().map(|c| c as i32).unwrap_or(0))).collect::<Int32Array>())
+        }
+        Func::Position | Func::Locate => {
+            let (needle, hay) = (s(0), s(1));
+            let from = arrays.get(2).map(|a| a.as_primitive::<Int32Type>());
+            Arc::new(
+                (0..n)
+                    .map(|i| {
+                        let start = match from {
+                            Some(f) => i_at(f, i)? as i64,
+                            None => 1,
+                        };
+                        Some(position(s_at(needle, i)?, s_at(hay, i)?, start))
+                    })
+                    .collect::<Int32Array>(),
+            )
+        }
+        Func::Regexp => {
+            let (a, p) = (s(0), s(1));
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                out.push(match (s_at(a, i), s_at(p, i)) {
+                    (Some(v), Some(p)) => Some(cached_regex(p)?.is_match(v)),
+                    _ => None,
+                });
+            }
+            Arc::new(BooleanArray::from(out))
+        }
+        Func::Substring => {
+            let (a, from) = (s(0), int(1));
+            let len = arrays.get(2).map(|l| l.as_primitive::<Int32Type>());
+            build_strings(n, |i, o| {
+                let (Some(v), Some(f)) = (s_at(a, i), i_at(from, i)) else {
+                    return Ok(false);
+                };
+                let l = match len {
+                    Some(l) => match i_at(l, i) {
+                        Some(l) => Some(l as i64),
+                        None => return Ok(false),
+                    },
+                    None => None,
+                };
+                if l.is_some_and(|l| l < 0) {
+                    return Ok(true);
+                }
+                o.push_str(substring(v, f as i64, l));
+                Ok(true)
+            })?
+        }
+        Func::Overlay => {
+            let (a, placing, from) = (s(0), s(1), int(2));
+            let len = arrays.get(3).map(|l| l.as_primitive::<Int32Type>());
+            build_strings(n, |i, o| {
+                let (Some(v), Some(p), Some(f)) = (s_at(a, i), s_at(placing, i), i_at(from, i)) else {
+                    return Ok(false);
+                };
+                let l = match len {
+                    Some(l) => match i_at(l, i) {
+                        Some(l) => l as i64,
+                        None => return Ok(false),
+                    },
+                    None => p.chars().count() as i64,
+                };
+                o.push_str(substring(v, 1, Some(f as i64 - 1)));
+                o.push_str(p);
+                o.push_str(substring(v, f as i64 + l, None));
+                Ok(true)
+            })?
+        }
+        Func::Replace => {
+            let (a, from, to) = (s(0), s(1), s(2));
+            build_strings(n, |i, o| {
+                let (Some(v), Some(f), Some(t)) = (s_at(a, i), s_at(from, i), s_at(to, i)) else {
+                    return Ok(false);
+                };
+                if f.is_empty() {
+                    o.push_str(v);
+                } else {
+                    o.push_str(&v.replace(f, t));
+                }
+                Ok(true)
+            })?
+        }
+        Func::RegexpExtract => {
+            let (a, p) = (s(0), s(1));
+            let group = arrays.get(2).map(|g| g.as_primitive::<Int32Type>());
+            build_strings(n, |i, o| {
+                let (Some(v), Some(p)) = (s_at(a, i), s_at(p, i)) else {
+                    return Ok(false);
+                };
+                let g = match group {
+                    Some(g) => match i_at(g, i) {
+                        Some(g) if g >= 0 => g as usize,
+                        _ => return Ok(false),
+                    },
+                    None => 0,
+                };
+                let re = cached_regex(p)?;
+                if g >= re.captures_len() {
+                    return Ok(false);
+                }
+                match re.captures(v).and_then(|c| c.get(g)) {
+                    Some(m) => {
+                        o.push_str(m.as_str());
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                }
+            })?
+        }
+        Func::RegexpReplace => {
+            let (a, p, r) = (s(0), s(1), s(2));
+            build_strings(n, |i, o| {
+                let (Some(v), Some(p), Some(r)) = (s_at(a, i), s_at(p, i), s_at(r, i)) else {
+                    return Ok(false);
+                };
+                o.push_str(&cached_regex(p)?.replace_all(v, java_replacement(r).as_str()));
+                Ok(true)
+            })?
+        }
+        Func::SplitIndex => {
+            let (a, d, k) = (s(0), s(1), int(2));
+            build_strings(n, |i, o| {
+                let (Some(v), Some(d), Some(k)) = (s_at(a, i), s_at(d, i), i_at(k, i)) else {
+                    return Ok(false);
+                };
+                if k < 0 || d.is_empty() {
+                    return Ok(false);
+                }
+                match v.split(d).nth(k as usize) {
+                    Some(part) => {
+                        o.push_str(part);
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                }
+            })?
+        }
+        Func::Lpad | Func::Rpad => {
+            let (a, len, fill) = (s(0), int(1), s(2));
+            let left = *func == Func::Lpad;
+            build_strings(n, |i, o| {
+                let (Some(v), Some(l), Some(f)) = (s_at(a, i), i_at(len, i), s_at(fill, i)) else {
+                    return Ok(false);
+                };
+                Ok(pad(v, l, f, left, o))
+            })?
+        }
+        Func::Initcap => {
+            let a = s(0);
+            build_strings(n, |i, o| Ok(s_at(a, i).map(|v| initcap(v, o)).is_some()))?
+        }
+        Func::Left | Func::Right => {
+            let (a, k) = (s(0), int(1));
+            let left = *func == Func::Left;
+            build_strings(n, |i, o| {
+                let (Some(v), Some(k)) = (s_at(a, i), i_at(k, i)) else {
+                    return Ok(false);
+                };
+                let count = v.chars().count();
+                let k = (k.max(0) as usize).min(count);
+                o.push_str(if left { &v[..char_offset(v, k)] } else { &v[char_offset(v, count - k)..] });
+                Ok(true)
+            })?
+        }
+        Func::Repeat => {
+            let (a, k) = (s(0), int(1));
+            build_strings(n, |i, o| {
+                let (Some(v), Some(k)) = (s_at(a, i), i_at(k, i)) else {
+                    return Ok(false);
+                };
+                o.push_str(&v.repeat(k.max(0) as usize));
+                Ok(true)
+            })?
+        }
+        Func::Reverse => {
+            let a = s(0);
+            build_strings(n, |i, o| Ok(s_at(a, i).map(|v| o.extend(v.chars().rev())).is_some()))?
+        }
+        Func::Chr => {
+            let a = int(0);
+            build_strings(n, |i, o| {
+                let Some(v) = i_at(a, i) else {
+                    return Ok(false);
+                };
+                if v < 0 {
+                    return Ok(false);
+                }
+                let v = if v > 255 { v % 255 } else { v };
+                o.push(char::from_u32(v as u32).unwrap_or('\0'));
+                Ok(true)
+            })?
+        }
+        Func::ToBase64 => {
+            let a = s(0);
+            build_strings(n, |i, o| Ok(s_at(a, i).map(|v| to_base64(v.as_bytes(), o)).is_some()))?
+        }
+        Func::FromBase64 => {
+            let a = s(0);
+            build_strings(n, |i, o| {
+                match s_at(a, i).and_then(from_base64) {
+                    Some(bytes) => o.push_str(&String::from_utf8_lossy(&bytes)),
+                    None => return Ok(false),
+                }
+                Ok(true)
+            })?
+        }
+        Func::JsonValue => {
+            let (a, p) = (s(0), s(1));
+            let mut cached: Option<(String, Vec<PathStep>)> = None;
+            build_strings(n, |i, o| {
+                let (Some(v), Some(p)) = (s_at(a, i), s_at(p, i)) else {
+                    return Ok(false);
+                };
+                if cached.as_ref().is_none_or(|(text, _)| text != p) {
+                    cached = Some((p.to_string(), parse_json_path(p).map_err(EvalError::Runtime)?));
+                }
+                let steps = cached.as_ref().map(|(_, s)| s.as_slice()).unwrap_or(&[]);
+                Ok(json_lookup(v, steps, o))
+            })?
+        }
+        other => return Err(EvalError::Internal(format!("{other:?} is not a string function"))),
+    };
+    Ok(ColumnarValue::wrap(out, scalar))
+}
+
+#[cfg(test)]
+#[path = "string_tests.rs"]
+mod tests;
