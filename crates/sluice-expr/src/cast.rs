@@ -61,10 +61,14 @@ pub(crate) fn can_implicit_cast(from: &TypeKind, to: &TypeKind) -> bool {
     match (from, to) {
         (f, t) if is_string(f) && is_string(t) => true,
         (f, t) if is_binary(f) && is_binary(t) => true,
-        (f, t) if f.is_numeric() && t.is_numeric() => {
-            let (rf, rt) = (crate::coercion::numeric_rank(f).unwrap_or(0), crate::coercion::numeric_rank(t).unwrap_or(0));
-            rf < rt || (rf == rt && rf == 5)
+        // Flink's `LogicalTypeCasts`: DECIMAL and DOUBLE take any number, FLOAT any but
+        // DOUBLE, integers only narrower integers.
+        (f, Decimal { .. } | Double) if f.is_numeric() => true,
+        (f, Float) if f.is_numeric() => *f != Double,
+        (f, t) if f.is_integer() && t.is_integer() => {
+            crate::coercion::numeric_rank(f).unwrap_or(0) <= crate::coercion::numeric_rank(t).unwrap_or(0)
         }
+        (Timestamp { .. }, Date | Time { .. }) => true,
         (Timestamp { .. } | TimestampLtz { .. }, Timestamp { .. } | TimestampLtz { .. }) => true,
         (Time { .. }, Time { .. }) => true,
         (Array(a), Array(b)) => can_implicit_cast(&a.kind, &b.kind),
@@ -348,7 +352,8 @@ fn map_micros(array: &ArrayRef, ltz: bool, f: impl Fn(i64) -> i64) -> ArrayRef {
 /// `VARCHAR(n)` truncates and `CHAR(n)` pads, as Flink's casts do (strings cast from
 /// strings to STRING are passed through).
 fn fit_length(strings: ArrayRef, length: u32, pad: bool, from_string: bool) -> ArrayRef {
-    if length >= MAX_VARCHAR_LENGTH || (from_string && !pad) && length >= MAX_VARCHAR_LENGTH {
+    let _ = from_string;
+    if length >= MAX_VARCHAR_LENGTH {
         return strings;
     }
     let s = strings.as_string::<i32>();
@@ -612,6 +617,10 @@ mod tests {
         let l = ScalarExpr::Column { index: 0, data_type: DataType::timestamp_ltz(3) };
         assert!(assignment_cast(l, &DataType::timestamp(3)).is_some());
         let d = ScalarExpr::Column { index: 0, data_type: DataType::bigint() };
-        assert!(assignment_cast(d, &DataType::int()).is_none());
+        assert!(assignment_cast(d.clone(), &DataType::int()).is_none());
+        assert!(assignment_cast(d, &DataType::new(TypeKind::Decimal { precision: 10, scale: 2 })).is_some());
+        let f = ScalarExpr::Column { index: 0, data_type: DataType::double() };
+        assert!(assignment_cast(f.clone(), &DataType::new(TypeKind::Float)).is_none());
+        assert!(assignment_cast(f, &DataType::new(TypeKind::Decimal { precision: 10, scale: 2 })).is_some());
     }
 }

@@ -92,7 +92,7 @@ pub fn function_names() -> Vec<&'static str> {
         temporal::NAMES,
     ]
     .concat();
-    names.retain(|n| n.chars().next().is_some_and(|c| c.is_ascii_alphabetic()));
+    names.retain(|n| n.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && !n.ends_with("_TO") && !n.contains(' '));
     names.sort_unstable();
     names.dedup();
     names
