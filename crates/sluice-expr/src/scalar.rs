@@ -230,9 +230,11 @@ fn build_map(values: &[&ScalarValue], ty: &DataType, k: &DataType, v: &DataType)
 /// scale shrinks).
 pub(crate) fn rescale(value: i128, from: i8, to: i8) -> i128 {
     if to >= from {
-        value.saturating_mul(10i128.saturating_pow((to - from) as u32))
+        value.saturating_mul(10i128.saturating_pow((to as i32 - from as i32) as u32))
     } else {
-        let div = 10i128.pow((from - to) as u32);
+        let Some(div) = 10i128.checked_pow((from as i32 - to as i32) as u32) else {
+            return 0;
+        };
         let q = value / div;
         let r = value % div;
         if r.abs() * 2 >= div {

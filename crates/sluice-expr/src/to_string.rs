@@ -67,7 +67,7 @@ fn write_scientific(out: &mut String, rust: &str) {
 /// Appends a decimal's plain text with exactly `scale` fraction digits.
 pub(crate) fn write_decimal(out: &mut String, value: i128, scale: i8) {
     if scale <= 0 {
-        let _ = write!(out, "{}", value.saturating_mul(10i128.pow((-scale) as u32)));
+        let _ = write!(out, "{}", value.saturating_mul(10i128.saturating_pow((-(scale as i32)) as u32)));
         return;
     }
     let digits = value.unsigned_abs().to_string();
