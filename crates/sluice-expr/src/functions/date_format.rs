@@ -154,6 +154,16 @@ impl DatePattern {
     /// Parses text into a wall-clock microsecond timestamp; missing fields default to
     /// 1970-01-01 00:00:00. The whole text must match (trailing spaces aside).
     pub fn parse(&self, text: &str) -> Option<i64> {
+        self.parse_inner(text, false)
+    }
+
+    /// Like `parse`, but text after the pattern is ignored, as Java's `SimpleDateFormat`
+    /// does (`UNIX_TIMESTAMP('2021-10-11 12:53:11.237')` reads the seconds and stops).
+    pub fn parse_prefix(&self, text: &str) -> Option<i64> {
+        self.parse_inner(text, true)
+    }
+
+    fn parse_inner(&self, text: &str, allow_trailing: bool) -> Option<i64> {
         let s = text.as_bytes();
         let mut pos = 0;
         let (mut year, mut month, mut day, mut doy) = (1970i32, 1u32, 1u32, None::<u32>);
@@ -227,7 +237,7 @@ impl DatePattern {
                 }
             }
         }
-        if !s[pos..].iter().all(|b| b.is_ascii_whitespace()) {
+        if !allow_trailing && !s[pos..].iter().all(|b| b.is_ascii_whitespace()) {
             return None;
         }
         if hour12 && pm == Some(true) {
@@ -319,5 +329,8 @@ mod tests {
         assert_eq!(p.parse("11/Oct/2021:12:53:34.5"), parse_timestamp("2021-10-11 12:53:34.5"));
         let p = DatePattern::compile("yyyy-MM-dd").unwrap();
         assert_eq!(p.parse("2021-10-11"), parse_timestamp("2021-10-11"));
+        let p = DatePattern::compile("yyyy-MM-dd HH:mm:ss").unwrap();
+        assert_eq!(p.parse("2021-10-11 12:53:11.237"), None);
+        assert_eq!(p.parse_prefix("2021-10-11 12:53:11.237"), parse_timestamp("2021-10-11 12:53:11"));
     }
 }

@@ -454,6 +454,15 @@ const DEFAULT_FORMAT: &str = "yyyy-MM-dd HH:mm:ss";
 
 /// Parses each string with an optional pattern column into wall-clock micros.
 fn parse_column(values: &StringArray, patterns: Option<&StringArray>) -> Result<Vec<Option<i64>>, EvalError> {
+    parse_column_with(values, patterns, false)
+}
+
+/// `parse_column`, optionally ignoring text after the pattern (`SimpleDateFormat` style).
+fn parse_column_with(
+    values: &StringArray,
+    patterns: Option<&StringArray>,
+    allow_trailing: bool,
+) -> Result<Vec<Option<i64>>, EvalError> {
     let mut cache = Patterns::new();
     let mut out = Vec::with_capacity(values.len());
     for i in 0..values.len() {
@@ -464,6 +473,7 @@ fn parse_column(values: &StringArray, patterns: Option<&StringArray>) -> Result<
         let text = values.value(i);
         out.push(match patterns {
             None => temporal::parse_timestamp(text),
+            Some(p) if allow_trailing => cache.get(p.value(i))?.parse_prefix(text),
             Some(p) => cache.get(p.value(i))?.parse(text),
         });
     }
@@ -617,7 +627,7 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
             from_wall_clock(moved, cc.ret, &tz)
         }
         Func::UnixTimestamp => {
-            let parsed = parse_column(arrays[0].as_string::<i32>(), Some(&default_patterns(&arrays, 1)))?;
+            let parsed = parse_column_with(arrays[0].as_string::<i32>(), Some(&default_patterns(&arrays, 1)), true)?;
             let out: Int64Array =
                 parsed.into_iter().map(|v| v.map(|v| tz.to_instant(v).div_euclid(MICROS_PER_SECOND))).collect();
             Arc::new(out)

@@ -159,3 +159,33 @@ fn clock_and_unix_time() {
     let e = resolve_call("CONVERT_TZ", vec![s("1970-01-01 00:00:00"), s("UTC"), s("America/Los_Angeles")]).unwrap();
     assert_eq!(e.evaluate_constant(&ctx).unwrap(), ScalarValue::String("1969-12-31 16:00:00".into()));
 }
+
+/// Row "A00242" of the Flink conformance case 22_alarms_temporal, with the values Flink
+/// produced.
+#[test]
+fn alarms_temporal_row_matches_flink() {
+    let b = batch(vec![
+        Arc::new(TimestampMicrosecondArray::from(vec![ts("2021-10-11 12:53:11.237")])),
+        Arc::new(TimestampMicrosecondArray::from(vec![ts("2021-10-11 12:50:05.369")])),
+        Arc::new(TimestampMicrosecondArray::from(vec![ts("2021-10-11 13:07:22.713")])),
+    ]);
+    let ctx = EvalContext::default();
+    let (event, first, last) = (col(0, DataType::timestamp(3)), col(1, DataType::timestamp(3)), col(2, DataType::timestamp(3)));
+    let one = |e: ScalarExpr| text(&e, &b, &ctx).remove(0);
+    assert_eq!(one(resolve_call("TIMESTAMPDIFF", vec![s("SECOND"), first.clone(), last.clone()]).unwrap()), "1037");
+    assert_eq!(one(resolve_call("TIMESTAMPDIFF", vec![s("MINUTE"), first.clone(), last.clone()]).unwrap()), "17");
+    assert_eq!(one(resolve_call("DATE_FORMAT", vec![event.clone(), s("yyyy/MM/dd HH:mm:ss")]).unwrap()), "2021/10/11 12:53:11");
+    assert_eq!(one(resolve_call("DATE_FORMAT", vec![first.clone(), s("dd-MM-yy hh:mm a, EEE")]).unwrap()), "11-10-21 12:50 PM, Mon");
+    assert_eq!(one(resolve_call("EXTRACT", vec![s("HOUR"), event.clone()]).unwrap()), "12");
+    assert_eq!(one(resolve_call("EXTRACT", vec![s("DOW"), event.clone()]).unwrap()), "2");
+    assert_eq!(one(resolve_call("FLOOR", vec![event.clone(), s("MINUTE")]).unwrap()), "2021-10-11 12:53:00.000");
+    assert_eq!(one(resolve_call("CEIL", vec![event.clone(), s("HOUR")]).unwrap()), "2021-10-11 13:00:00.000");
+    assert_eq!(one(resolve_call("TIMESTAMPADD", vec![s("MINUTE"), i(90), event.clone()]).unwrap()), "2021-10-11 14:23:11.237");
+    let as_str = crate::cast(event.clone(), DataType::string(), false).unwrap();
+    assert_eq!(one(as_str.clone()), "2021-10-11 12:53:11.237");
+    assert_eq!(one(crate::cast(event.clone(), DataType::new(TypeKind::Date), false).unwrap()), "2021-10-11");
+    assert_eq!(one(resolve_call("UNIX_TIMESTAMP", vec![as_str]).unwrap()), "1633956791");
+    let ten = ScalarExpr::literal(ScalarValue::IntervalDayTime(600_000), DataType::not_null(TypeKind::IntervalDayTime));
+    let later = resolve_call(">", vec![last, resolve_call("+", vec![event, ten]).unwrap()]).unwrap();
+    assert_eq!(one(later), "TRUE");
+}
