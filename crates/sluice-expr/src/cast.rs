@@ -448,7 +448,7 @@ pub(crate) fn parse_decimal(s: &str, precision: u8, scale: i8) -> Option<i128> {
     let value: i128 = if digits.is_empty() { 0 } else { digits.get(..digits.len().min(38))?.parse().ok()? };
     let extra = digits.len().saturating_sub(38) as i32;
     let from_scale = frac.len() as i32 - exp - extra;
-    let v = if from_scale > 127 || from_scale < -127 {
+    let v = if !(-127..=127).contains(&from_scale) {
         return None;
     } else {
         crate::scalar::rescale(value, from_scale as i8, scale)
