@@ -328,7 +328,7 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
         Func::Power | Func::Atan2 | Func::Log if arrays.len() == 2 => {
             let (x, y) = (a.as_primitive::<Float64Type>(), arrays[1].as_primitive::<Float64Type>());
             let out: Float64Array = match func {
-                Func::Power => arrow_arith::arity::binary(x, y, f64::powf)?,
+                Func::Power => arrow_arith::arity::binary(x, y, java_pow)?,
                 Func::Atan2 => arrow_arith::arity::binary(x, y, f64::atan2)?,
                 _ => arrow_arith::arity::binary(x, y, |base, v| v.ln() / base.ln())?,
             };
@@ -417,5 +417,24 @@ mod tests {
         assert!(matches!(r, ScalarValue::Double(v) if (0.0..1.0).contains(&v)));
         let r = call("RAND_INTEGER", vec![i(10)]);
         assert!(matches!(r, ScalarValue::Int(v) if (0..10).contains(&v)));
+    }
+}
+
+/// `Math.pow` as the JVM computes it: squaring is an exact `x * x` (HotSpot special-cases
+/// an exponent of 2), which libm's `pow` may round differently in the last bit.
+fn java_pow(x: f64, y: f64) -> f64 {
+    if y == 2.0 {
+        x * x
+    } else {
+        x.powf(y)
+    }
+}
+
+#[cfg(test)]
+mod java_pow_tests {
+    #[test]
+    fn squares_like_the_jvm() {
+        assert_eq!(super::java_pow(47.985, 2.0), 47.985 * 47.985);
+        assert_eq!(super::java_pow(2.0, 10.0), 1024.0);
     }
 }

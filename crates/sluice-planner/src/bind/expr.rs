@@ -234,30 +234,15 @@ impl Binder<'_> {
             Some(e) => self.bind_expr(e, cx)?,
             None => ScalarExpr::Literal { value: ScalarValue::Null, data_type: DataType::new(TypeKind::Null) },
         };
-        results.push(else_expr);
-        let types: Vec<DataType> = results.iter().map(|r| r.data_type().clone()).collect();
-        let mut common = sluice_expr::common_type(&types).ok_or_else(|| {
-            user(
-                format!(
-                    "CASE branches have incompatible types: {}",
-                    types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
-                ),
-                span,
-            )
-        })?;
-        if else_result.is_none() {
-            common.nullable = true;
+        let mut args = Vec::with_capacity(conditions.len() * 2 + 1);
+        for (c, r) in conditions.into_iter().zip(results) {
+            args.push(c);
+            args.push(r);
         }
-        let mut cast_results = Vec::with_capacity(results.len());
-        for r in results {
-            cast_results.push(coerce(r, &common, span)?);
+        if else_result.is_some() {
+            args.push(else_expr);
         }
-        let else_cast = cast_results.pop().map(Box::new);
-        Ok(ScalarExpr::Case {
-            branches: conditions.into_iter().zip(cast_results).collect(),
-            else_result: else_cast,
-            data_type: common,
-        })
+        self.call("CASE", args, span)
     }
 
     fn bind_function(&mut self, call: &ast::FunctionCall, cx: &ExprContext, span: Span) -> PlanResult<ScalarExpr> {

@@ -1,0 +1,4 @@
+CREATE TABLE iot_in (
+  hostname STRING
+  usage DOUBLE
+) WITH ('connector' = 'filesystem', 'path' = 'data/bad.json', 'format' = 'json');
