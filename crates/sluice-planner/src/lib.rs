@@ -13,6 +13,7 @@ mod error;
 mod explain;
 mod logical;
 mod lower;
+mod rewrite;
 mod session;
 mod suggest;
 

@@ -164,7 +164,7 @@ impl Session {
             }
             Statement::Query(query) => {
                 let mut binder = Binder::new(&self.catalog, self.eval_context());
-                let plan = binder.bind_query(query)?;
+                let plan = crate::rewrite::optimize(binder.bind_query(query)?);
                 Ok(StatementOutcome::Job(Job { name: "collect".into(), pipelines: vec![(plan, JobSink::Collect)] }))
             }
             Statement::Explain { statement, span, .. } => {
@@ -297,7 +297,7 @@ impl Session {
             exprs.push(expr);
         }
         let names = sink_columns.iter().map(|(n, _)| n.clone()).collect();
-        let projected = plan.project(exprs, names);
+        let projected = crate::rewrite::optimize(plan.project(exprs, names));
         Ok((projected, JobSink::Table(table)))
     }
 

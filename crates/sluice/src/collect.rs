@@ -13,6 +13,8 @@ use crate::tableau;
 /// Widest column, as in Flink's SQL client; longer values end in `...`.
 const MAX_WIDTH: usize = 30;
 
+const NULL_TEXT: &str = "<NULL>";
+
 pub struct CollectSink {
     columns: Vec<String>,
     types: Vec<DataType>,
@@ -29,7 +31,8 @@ impl CollectSink {
         let mut types = Vec::new();
         for f in &schema.fields {
             columns.push(f.name.clone());
-            widths.push(f.name.chars().count().max(type_width(&f.data_type)).min(MAX_WIDTH));
+            let null_width = if f.data_type.nullable { NULL_TEXT.len() } else { 0 };
+            widths.push(f.name.chars().count().max(type_width(&f.data_type)).max(null_width).min(MAX_WIDTH));
             types.push(f.data_type.clone());
         }
         CollectSink { columns, types, widths, ctx, header_printed: false, rows: 0 }
@@ -81,7 +84,7 @@ impl SinkWriter for CollectSink {
                 let array = batch.data.column(col);
                 let mut cell = String::new();
                 if array.is_null(row) {
-                    cell.push_str("<NULL>");
+                    cell.push_str(NULL_TEXT);
                 } else {
                     sluice_expr::write_value_as_string(array.as_ref(), ty, row, &self.ctx, &mut cell);
                 }

@@ -124,11 +124,7 @@ pub fn run_script(path: &Path, settings: &[String], quiet: bool) -> ExitCode {
     }
     for job in running {
         match job.handle.join() {
-            Ok(Ok(report)) => {
-                if !quiet {
-                    print_summary(&job.name, &report);
-                }
-            }
+            Ok(Ok(report)) => print_summary(&job.name, &report, quiet),
             Ok(Err(e)) => {
                 failed = true;
                 report_runtime_error(&job.name, &e);
@@ -206,6 +202,9 @@ fn render(d: &Diagnostic, display: &str, source: &str) {
 
 fn report_runtime_error(name: &str, e: &RuntimeError) {
     eprintln!("error: job \"{name}\" failed: {e}");
+    if let RuntimeError::Connector { source: sluice_connector_api::ConnectorError::BadRecord { .. }, .. } = e {
+        eprintln!("  = hint: To skip malformed records and count them instead, set 'json.ignore-parse-errors' = 'true' (or 'csv.ignore-parse-errors') on the table.");
+    }
     if !e.is_user_error() {
         if matches!(e, RuntimeError::Internal(_)) {
             eprintln!("  = note: this is a bug in Sluice; please report it with the script that shows it.");

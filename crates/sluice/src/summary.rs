@@ -52,11 +52,14 @@ pub fn print_progress(name: &str, nodes: &[NodeReport], last: &mut Option<(Insta
     );
 }
 
-pub fn print_summary(name: &str, report: &JobReport) {
+/// The end-of-job line (unless `quiet`), then what was skipped or dropped (always: rows
+/// that did not make it into the result are never left unreported).
+pub fn print_summary(name: &str, report: &JobReport, quiet: bool) {
     let secs = report.elapsed.as_secs_f64();
     let read = rows_read(&report.nodes);
     let rate = if secs > 0.0 { read as f64 / secs } else { 0.0 };
-    eprintln!(
+    if !quiet {
+        eprintln!(
         "[sluice] job \"{name}\" {} in {:.2} s: {} rows read ({} rows/s), {} rows written",
         if report.stopped { "stopped" } else { "finished" },
         secs,
@@ -64,6 +67,7 @@ pub fn print_summary(name: &str, report: &JobReport) {
         thousands(rate as u64),
         thousands(rows_written(&report.nodes))
     );
+    }
     for node in &report.nodes {
         if let Some(stats) = &node.source_stats {
             if stats.skipped_bad_records > 0 {

@@ -1,0 +1,92 @@
+//! Rewrites of typed expressions used when plans are combined.
+
+use sluice_expr::ScalarExpr;
+
+use crate::logical::LogicalPlan;
+
+/// Simplifies a plan before it is explained or lowered: a projection over a projection
+/// becomes one projection (so that one Calc computes both), where that computes nothing
+/// twice.
+pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
+    match plan {
+        LogicalPlan::Project { input, exprs, schema } => {
+            let input = optimize(*input);
+            if let LogicalPlan::Project { input: inner_input, exprs: inner_exprs, .. } = &input {
+                if can_merge(&exprs, inner_exprs) {
+                    let merged = exprs.iter().map(|e| substitute(e, inner_exprs)).collect();
+                    return LogicalPlan::Project { input: inner_input.clone(), exprs: merged, schema };
+                }
+            }
+            LogicalPlan::Project { input: Box::new(input), exprs, schema }
+        }
+        LogicalPlan::Filter { input, predicate } => LogicalPlan::Filter { input: Box::new(optimize(*input)), predicate },
+        LogicalPlan::Unnest { input, collection, with_ordinality, outer, schema } => {
+            LogicalPlan::Unnest { input: Box::new(optimize(*input)), collection, with_ordinality, outer, schema }
+        }
+        LogicalPlan::Union { inputs, schema } => {
+            LogicalPlan::Union { inputs: inputs.into_iter().map(optimize).collect(), schema }
+        }
+        leaf @ (LogicalPlan::Scan { .. } | LogicalPlan::Values { .. }) => leaf,
+    }
+}
+
+/// Replaces every `Column { i }` in `expr` by `inputs[i]`: the expression over a
+/// projection's input instead of over its output.
+pub fn substitute(expr: &ScalarExpr, inputs: &[ScalarExpr]) -> ScalarExpr {
+    match expr {
+        ScalarExpr::Column { index, .. } => inputs[*index].clone(),
+        ScalarExpr::Literal { .. } => expr.clone(),
+        ScalarExpr::Call { func, args, data_type } => ScalarExpr::Call {
+            func: func.clone(),
+            args: args.iter().map(|a| substitute(a, inputs)).collect(),
+            data_type: data_type.clone(),
+        },
+        ScalarExpr::Cast { expr: inner, data_type, try_cast } => ScalarExpr::Cast {
+            expr: Box::new(substitute(inner, inputs)),
+            data_type: data_type.clone(),
+            try_cast: *try_cast,
+        },
+        ScalarExpr::Case { branches, else_result, data_type } => ScalarExpr::Case {
+            branches: branches.iter().map(|(w, t)| (substitute(w, inputs), substitute(t, inputs))).collect(),
+            else_result: else_result.as_ref().map(|e| Box::new(substitute(e, inputs))),
+            data_type: data_type.clone(),
+        },
+        ScalarExpr::Field { expr: inner, index, data_type } => ScalarExpr::Field {
+            expr: Box::new(substitute(inner, inputs)),
+            index: *index,
+            data_type: data_type.clone(),
+        },
+    }
+}
+
+/// Whether `outer` can be evaluated directly over the input of `inner` without computing
+/// any non-trivial inner expression twice, or dropping a non-deterministic one.
+pub fn can_merge(outer: &[ScalarExpr], inner: &[ScalarExpr]) -> bool {
+    let mut uses = vec![0usize; inner.len()];
+    for e in outer {
+        for c in e.referenced_columns() {
+            if c < uses.len() {
+                uses[c] += 1;
+            }
+        }
+    }
+    inner.iter().zip(&uses).all(|(e, n)| {
+        let trivial = matches!(e, ScalarExpr::Column { .. } | ScalarExpr::Literal { .. });
+        trivial || (*n == 1 && e.is_constant_or_deterministic())
+    })
+}
+
+trait Deterministic {
+    fn is_constant_or_deterministic(&self) -> bool;
+}
+
+impl Deterministic for ScalarExpr {
+    fn is_constant_or_deterministic(&self) -> bool {
+        match self {
+            ScalarExpr::Call { func, args, .. } => {
+                func.is_deterministic() && args.iter().all(|a| a.is_constant_or_deterministic())
+            }
+            other => other.children().iter().all(|c| c.is_constant_or_deterministic()),
+        }
+    }
+}
