@@ -77,6 +77,19 @@ impl<'a> Cursor<'a> {
     #[inline]
     pub fn string_raw(&mut self) -> Result<(&'a [u8], bool), Fail> {
         let start = self.i + 1;
+        // Most keys and values are short: look at the first bytes one by one before
+        // paying for a vectorized search.
+        let short_end = (start + 16).min(self.b.len());
+        for at in start..short_end {
+            match self.b[at] {
+                b'"' => {
+                    self.i = at + 1;
+                    return Ok((&self.b[start..at], false));
+                }
+                b'\\' => break,
+                _ => {}
+            }
+        }
         let mut pos = start;
         let mut escaped = false;
         loop {
