@@ -120,7 +120,7 @@ impl JsonOptions {
                 "decode.json-parser.enabled" => {
                     parse_bool(&full, value)?;
                 }
-                _ => unreachable_key(prefix, "json", key)?,
+                _ => no_effect_key(prefix, "json", key)?,
             }
         }
         if o.fail_on_missing_field && o.ignore_parse_errors {
@@ -188,7 +188,7 @@ impl CsvOptions {
                 "write-bigdecimal-in-scientific-notation" => {
                     o.write_bigdecimal_in_scientific_notation = parse_bool(&full, value)?
                 }
-                _ => unreachable_key(prefix, "csv", key)?,
+                _ => no_effect_key(prefix, "csv", key)?,
             }
         }
         if disable_quote {
@@ -234,7 +234,7 @@ fn prefixed<'a>(
     Ok(out)
 }
 
-fn unreachable_key(prefix: &str, format: &str, key: &str) -> Result<(), FormatError> {
+fn no_effect_key(prefix: &str, format: &str, key: &str) -> Result<(), FormatError> {
     // Known to `format_options` but without an effect here (e.g. a decode-only switch).
     let _ = (prefix, format, key);
     Ok(())

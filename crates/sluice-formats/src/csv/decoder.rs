@@ -17,7 +17,7 @@ pub struct CsvDecoder {
     names: Vec<String>,
     opts: CsvOptions,
     rows: usize,
-    /// Field boundaries of the current record: (start, end, quoted) into `text`.
+    /// Field boundaries of the current record: (start, end) into `text`.
     fields: Vec<(usize, usize)>,
     text: Vec<u8>,
 }
