@@ -128,6 +128,19 @@ pub fn write_decimal_plain(out: &mut Vec<u8>, unscaled: i128, scale: i8) {
     }
 }
 
+/// `BigDecimal.stripTrailingZeros`: the same value with the fewest digits (the scale may
+/// become negative: 100 is `1` with scale -2). Zero becomes scale 0.
+pub fn strip_trailing_zeros(mut unscaled: i128, mut scale: i8) -> (i128, i8) {
+    if unscaled == 0 {
+        return (0, 0);
+    }
+    while unscaled % 10 == 0 && scale > i8::MIN {
+        unscaled /= 10;
+        scale -= 1;
+    }
+    (unscaled, scale)
+}
+
 /// Appends the value as Java's `BigDecimal.toString`: plain when the scale is not negative
 /// and the adjusted exponent is at least -6, scientific (`1E-7`, `1.5E+3`) otherwise.
 pub fn write_decimal_java(out: &mut Vec<u8>, unscaled: i128, scale: i8) {
@@ -160,6 +173,21 @@ mod tests {
         let mut o = Vec::new();
         write_decimal_plain(&mut o, v, s);
         String::from_utf8(o).unwrap()
+    }
+
+    #[test]
+    fn strips_like_java() {
+        let java = |v: i128, s: i8| {
+            let (v, s) = strip_trailing_zeros(v, s);
+            let mut o = Vec::new();
+            write_decimal_java(&mut o, v, s);
+            String::from_utf8(o).unwrap()
+        };
+        assert_eq!(java(1230, 2), "12.3");
+        assert_eq!(java(700, 2), "7");
+        assert_eq!(java(10000, 2), "1E+2");
+        assert_eq!(java(0, 2), "0");
+        assert_eq!(java(-101, 2), "-1.01");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use arrow_array::types::{
     TimestampMicrosecondType,
 };
 use arrow_array::{Array, RecordBatch};
-use sluice_types::temporal::{self, Fraction, SessionTimeZone};
+use sluice_types::temporal::{self, SessionTimeZone};
 use sluice_types::{DataType, RowKind, TypeKind};
 
 use crate::decimal::write_decimal_plain;
@@ -70,21 +70,16 @@ pub fn write_field(out: &mut String, array: &dyn Array, ty: &DataType, i: usize,
             write_bytes(out, array.as_binary::<i32>().value(i))
         }
         TypeKind::Date => temporal::write_date_days(out, array.as_primitive::<Date32Type>().value(i)),
-        TypeKind::Time { precision } => temporal::write_time_millis(
-            out,
-            array.as_primitive::<Time32MillisecondType>().value(i),
-            Fraction::Fixed(*precision),
-        ),
-        TypeKind::Timestamp { precision } => write_timestamp(
-            out,
-            array.as_primitive::<TimestampMicrosecondType>().value(i),
-            *precision,
-        ),
-        TypeKind::TimestampLtz { precision } => write_timestamp(
-            out,
-            zone.to_local(array.as_primitive::<TimestampMicrosecondType>().value(i)),
-            *precision,
-        ),
+        TypeKind::Time { .. } => {
+            let millis = array.as_primitive::<Time32MillisecondType>().value(i) as i64;
+            write_java_time(out, millis * 1000, false);
+        }
+        TypeKind::Timestamp { .. } => write_java_local_date_time(out, array.as_primitive::<TimestampMicrosecondType>().value(i)),
+        TypeKind::TimestampLtz { .. } => {
+            // Flink prints an `Instant`: always UTC, with a `Z`, whatever the session zone.
+            let _ = zone;
+            write_java_instant(out, array.as_primitive::<TimestampMicrosecondType>().value(i))
+        }
         TypeKind::IntervalDayTime => {
             write_interval_day_time(out, array.as_primitive::<DurationMillisecondType>().value(i))
         }
@@ -107,15 +102,16 @@ pub fn write_field(out: &mut String, array: &dyn Array, ty: &DataType, i: usize,
             write_map(out, array, elem, &DataType::not_null(TypeKind::Int), i, zone)
         }
         TypeKind::Row(fields) => {
+            // A nested row prints as Flink's `RowData` does: with its own kind, `+I[..]`.
             let s = array.as_struct();
-            out.push('(');
+            out.push_str("+I[");
             for (k, (f, child)) in fields.iter().zip(s.columns()).enumerate() {
                 if k > 0 {
                     out.push_str(", ");
                 }
                 write_field(out, child.as_ref(), &f.data_type, i, zone);
             }
-            out.push(')');
+            out.push(']');
         }
     }
 }
@@ -150,9 +146,42 @@ fn write_bytes(out: &mut String, v: &[u8]) {
     out.push(']');
 }
 
-/// `TIMESTAMP(p)` with exactly `p` fraction digits.
-fn write_timestamp(out: &mut String, micros: i64, precision: u8) {
-    temporal::write_timestamp(out, micros, Fraction::Fixed(precision), false);
+/// `java.time.LocalDateTime.toString()`: `2021-10-11T12:53:34.840`, seconds omitted
+/// when they and the fraction are zero, the fraction in groups of 3 digits.
+fn write_java_local_date_time(out: &mut String, micros: i64) {
+    let days = micros.div_euclid(temporal::MICROS_PER_DAY);
+    temporal::write_date_days(out, days as i32);
+    out.push('T');
+    write_java_time(out, micros.rem_euclid(temporal::MICROS_PER_DAY), false);
+}
+
+/// `java.time.Instant.toString()`: `2021-10-11T12:53:34.845Z`, seconds always shown.
+fn write_java_instant(out: &mut String, micros: i64) {
+    let days = micros.div_euclid(temporal::MICROS_PER_DAY);
+    temporal::write_date_days(out, days as i32);
+    out.push('T');
+    write_java_time(out, micros.rem_euclid(temporal::MICROS_PER_DAY), true);
+    out.push('Z');
+}
+
+/// `java.time.LocalTime.toString()` of microseconds of the day (`always_seconds` for
+/// `Instant`'s form).
+fn write_java_time(out: &mut String, micros_of_day: i64, always_seconds: bool) {
+    use std::fmt::Write;
+    let secs = micros_of_day / 1_000_000;
+    let frac = micros_of_day % 1_000_000;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let _ = write!(out, "{h:02}:{m:02}");
+    if s != 0 || frac != 0 || always_seconds {
+        let _ = write!(out, ":{s:02}");
+        if frac != 0 {
+            if frac % 1000 == 0 {
+                let _ = write!(out, ".{:03}", frac / 1000);
+            } else {
+                let _ = write!(out, ".{frac:06}");
+            }
+        }
+    }
 }
 
 /// `+D HH:mm:ss.SSS`, as Flink casts a day-time interval to a string.
@@ -222,9 +251,30 @@ mod tests {
         let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).unwrap();
         let mut s = String::new();
         format_row(&batch, &types, 0, RowKind::Insert, &mut s);
-        assert_eq!(s, "+I[1, Chen Wei, 2021-10-11 12:52:57.230, 1.0E10]");
+        assert_eq!(s, "+I[1, Chen Wei, 2021-10-11T12:52:57.230, 1.0E10]");
         s.clear();
         format_row(&batch, &types, 1, RowKind::UpdateBefore, &mut s);
-        assert_eq!(s, "-U[null, x, 2021-10-11 12:52:57.230, 90.451]");
+        assert_eq!(s, "-U[null, x, 2021-10-11T12:52:57.230, 90.451]");
+    }
+
+    /// The spellings measured on Flink 2.3's print connector.
+    #[test]
+    fn java_time_text() {
+        let mut s = String::new();
+        let t = |text: &str| temporal::parse_timestamp(text).unwrap();
+        write_java_local_date_time(&mut s, t("2021-10-11 12:53:34"));
+        assert_eq!(s, "2021-10-11T12:53:34");
+        s.clear();
+        write_java_local_date_time(&mut s, t("2021-10-11 12:53:00"));
+        assert_eq!(s, "2021-10-11T12:53");
+        s.clear();
+        write_java_local_date_time(&mut s, t("2021-10-11 12:53:34.8"));
+        assert_eq!(s, "2021-10-11T12:53:34.800");
+        s.clear();
+        write_java_instant(&mut s, t("2021-10-11 12:53:34"));
+        assert_eq!(s, "2021-10-11T12:53:34Z");
+        s.clear();
+        write_java_instant(&mut s, t("2021-10-11 12:53:34.845"));
+        assert_eq!(s, "2021-10-11T12:53:34.845Z");
     }
 }

@@ -10,7 +10,7 @@ use arrow_array::{Array, RecordBatch};
 use sluice_types::temporal::{Fraction, MICROS_PER_MILLI};
 use sluice_types::{DataType, TypeKind};
 
-use crate::decimal::{write_decimal_java, write_decimal_plain};
+use crate::decimal::{strip_trailing_zeros, write_decimal_java, write_decimal_plain};
 use crate::java_number::{write_java_double, write_java_float};
 use crate::options::{MapNullKeyMode, TimestampStandard};
 use crate::{base64, temporal_text, FormatError, JsonOptions};
@@ -123,7 +123,10 @@ impl JsonEncoder {
                 if self.opts.encode_decimal_as_plain_number {
                     write_decimal_plain(out, v, *scale);
                 } else {
-                    write_decimal_java(out, v, *scale);
+                    // Flink's JSON writer goes through Jackson's node factory, which strips
+                    // trailing zeros: DECIMAL(10, 2) 12.30 is written 12.3, and 100.00 as 1E+2.
+                    let (v, s) = strip_trailing_zeros(v, *scale);
+                    write_decimal_java(out, v, s);
                 }
             }
             TypeKind::Char { .. } | TypeKind::Varchar { .. } => {

@@ -252,7 +252,7 @@ fn encodes_like_flink() {
     JsonEncoder::new(&c, &JsonOptions::default()).unwrap().encode(&b, &mut out).unwrap();
     assert_eq!(
         String::from_utf8(out.clone()).unwrap(),
-        "{\"s\":\"q\\\"b\\\\s\\u0001 é\",\"x\":1.0E10,\"n\":null,\"dec\":1.50,\"pizzas\":[{\"pizzaName\":\"M\",\"additionalToppings\":[\"a\"]}]}\n"
+        "{\"s\":\"q\\\"b\\\\s\\u0001 é\",\"x\":1.0E10,\"n\":null,\"dec\":1.5,\"pizzas\":[{\"pizzaName\":\"M\",\"additionalToppings\":[\"a\"]}]}\n"
     );
     let skip_nulls = JsonOptions { encode_ignore_null_fields: true, ..JsonOptions::default() };
     out.clear();
