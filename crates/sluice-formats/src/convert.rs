@@ -60,6 +60,26 @@ pub(crate) struct ConvEnv {
     /// Whether the schema has a DECIMAL column: Flink then reads floating-point numbers as
     /// BigDecimal, so a number into a STRING column keeps its exact text.
     pub exact_numbers: bool,
+    /// The only separator between date and time that timestamps may use (`' '` for
+    /// JSON's SQL standard, `'T'` for ISO-8601), as Flink's JSON format insists; `None`
+    /// accepts both.
+    pub timestamp_separator: Option<u8>,
+}
+
+fn separator_ok(t: &[u8], env: &ConvEnv) -> bool {
+    match env.timestamp_separator {
+        Some(sep) => t.get(10) == Some(&sep),
+        None => true,
+    }
+}
+
+fn timestamp_shape(env: &ConvEnv, ltz: bool) -> &'static str {
+    match (env.timestamp_separator, ltz) {
+        (Some(b'T'), false) => "a TIMESTAMP as \"yyyy-MM-ddTHH:mm:ss[.SSS]\" (json.timestamp-format.standard is ISO-8601)",
+        (Some(b'T'), true) => "a TIMESTAMP_LTZ as \"yyyy-MM-ddTHH:mm:ss[.SSS]Z\" (json.timestamp-format.standard is ISO-8601)",
+        (_, false) => "a TIMESTAMP as \"yyyy-MM-dd HH:mm:ss[.SSS]\"",
+        (_, true) => "a TIMESTAMP_LTZ as \"yyyy-MM-dd HH:mm:ss[.SSS]Z\"",
+    }
 }
 
 fn as_str(b: &[u8]) -> &str {
@@ -230,12 +250,18 @@ pub(crate) fn append_scalar(col: &mut Column, tok: Tok, env: ConvEnv) -> Result<
             _ => return Err(expected("a TIME as \"HH:mm:ss\"", &tok)),
         },
         ColData::Timestamp(v) => match tok {
+            Tok::Text(t) if !separator_ok(t, &env) => {
+                return Err(expected(timestamp_shape(&env, false), &tok))
+            }
             Tok::Text(t) => v.push(temporal_text::parse_timestamp(t, false).ok_or_else(|| {
                 expected("a TIMESTAMP as \"yyyy-MM-dd HH:mm:ss[.SSS]\"", &tok)
             })?),
             _ => return Err(expected("a TIMESTAMP as \"yyyy-MM-dd HH:mm:ss[.SSS]\"", &tok)),
         },
         ColData::TimestampLtz(v) => match tok {
+            Tok::Text(t) if !separator_ok(t, &env) => {
+                return Err(expected(timestamp_shape(&env, true), &tok))
+            }
             Tok::Text(t) => v.push(temporal_text::parse_timestamp(t, true).ok_or_else(|| {
                 expected("a TIMESTAMP_LTZ as \"yyyy-MM-dd HH:mm:ss[.SSS]Z\"", &tok)
             })?),

@@ -174,7 +174,7 @@ impl CsvDecoder {
                 self.fields.len()
             )));
         }
-        let env = ConvEnv { exact_numbers: true };
+        let env = ConvEnv { exact_numbers: true, timestamp_separator: None };
         for k in 0..n {
             let col = &mut self.columns[k];
             let Some(&(s, e)) = self.fields.get(k) else {

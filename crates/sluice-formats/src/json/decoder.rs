@@ -43,7 +43,13 @@ impl JsonDecoder {
             next_guess: 0,
             rows: 0,
             scratch: Vec::new(),
-            env: ConvEnv { exact_numbers: columns.iter().any(|(_, t)| has_decimal(t)) },
+            env: ConvEnv {
+                exact_numbers: columns.iter().any(|(_, t)| has_decimal(t)),
+                timestamp_separator: Some(match options.timestamp_standard {
+                    crate::options::TimestampStandard::Sql => b' ',
+                    crate::options::TimestampStandard::Iso8601 => b'T',
+                }),
+            },
             fail_on_missing: options.fail_on_missing_field,
             ignore_errors: options.ignore_parse_errors,
         })

@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -208,6 +209,17 @@ fn nested_arrays_of_rows_and_maps() {
 }
 
 #[test]
+fn iso_standard_takes_t_only() {
+    let c = cols(&[("ts", DataType::timestamp(3))]);
+    let mut options = BTreeMap::new();
+    options.insert("json.timestamp-format.standard".to_string(), "ISO-8601".to_string());
+    let opts = JsonOptions::from_options(&options, "json.").unwrap();
+    let mut d = JsonDecoder::new(&c, &opts).unwrap();
+    d.decode(br#"{"ts":"2021-10-11T12:53:34.5"}"#).unwrap();
+    assert!(d.decode(br#"{"ts":"2021-10-11 12:53:34.5"}"#).is_err());
+}
+
+#[test]
 fn timestamps_both_ways() {
     let c = cols(&[
         ("ts", DataType::timestamp(3)),
@@ -218,7 +230,9 @@ fn timestamps_both_ways() {
     let mut d = JsonDecoder::new(&c, &JsonOptions::default()).unwrap();
     d.decode(br#"{"ts":"2021-10-11 12:53:34.840","ltz":"2021-10-11 12:53:34.845Z","d":"2021-10-11","t":"12:53:34"}"#)
         .unwrap();
-    d.decode(br#"{"ts":"2021-10-11T12:53:34","ltz":"2021-10-11 12:53:34"}"#).unwrap();
+    d.decode(br#"{"ts":"2021-10-11 12:53:34","ltz":"2021-10-11 12:53:34"}"#).unwrap();
+    // Flink's SQL standard takes a space only: a `T` fails the record, as in Flink 2.3.
+    assert!(d.decode(br#"{"ts":"2021-10-11T12:53:34"}"#).is_err());
     assert!(d.decode(br#"{"ts":"2019-11-12T18:00:12Z"}"#).is_err());
     assert!(d.decode(br#"{"d":"20191112"}"#).is_err());
     let a = d.flush().unwrap();
