@@ -21,7 +21,8 @@ pub enum TableColumnKind {
     /// `METADATA [FROM 'key'] [VIRTUAL]`.
     Metadata { key: String, is_virtual: bool },
     /// `name AS expr`, bound over the source row (physical then metadata columns).
-    Computed { expr: ScalarExpr, is_proctime: bool },
+    /// `text` is the expression as written, for `DESCRIBE`.
+    Computed { expr: ScalarExpr, is_proctime: bool, text: String },
 }
 
 /// `WATERMARK FOR column AS expr`, the expression bound over the declared columns.

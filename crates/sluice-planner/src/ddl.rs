@@ -141,7 +141,11 @@ pub fn create_table(
                 declared.push(ColumnSpec {
                     name: c.name.value.clone(),
                     data_type: bound.data_type().clone(),
-                    kind: TableColumnKind::Computed { expr: bound, is_proctime },
+                    kind: TableColumnKind::Computed {
+                        expr: bound,
+                        is_proctime,
+                        text: source.get(expr.span.start as usize..expr.span.end as usize).unwrap_or("").to_string(),
+                    },
                 });
             }
             _ => {

@@ -345,7 +345,7 @@ impl Session {
                             TableColumnKind::Metadata { key, is_virtual } => {
                                 format!("METADATA FROM '{key}'{}", if *is_virtual { " VIRTUAL" } else { "" })
                             }
-                            TableColumnKind::Computed { .. } => "AS ...".to_string(),
+                            TableColumnKind::Computed { text, .. } => format!("AS {text}"),
                         };
                         let watermark = match &t.watermark {
                             Some(w) if w.column == i => w.text.clone(),
