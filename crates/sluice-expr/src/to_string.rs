@@ -14,55 +14,7 @@ use sluice_types::{DataType, TypeKind};
 
 use crate::{EvalContext, EvalError};
 
-/// Appends Java's `Double.toString(v)`: `1.0`, `90.451`, `1.0E10`, `1.0E-5`, `NaN`,
-/// `Infinity`.
-pub(crate) fn write_java_double(out: &mut String, v: f64) {
-    if v.is_nan() {
-        out.push_str("NaN");
-    } else if v.is_infinite() {
-        out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
-    } else if v == 0.0 {
-        out.push_str(if v.is_sign_negative() { "-0.0" } else { "0.0" });
-    } else if (1e-3..1e7).contains(&v.abs()) {
-        let start = out.len();
-        let _ = write!(out, "{v}");
-        if !out[start..].contains('.') {
-            out.push_str(".0");
-        }
-    } else {
-        write_scientific(out, &format!("{v:e}"));
-    }
-}
-
-/// Appends Java's `Float.toString(v)`.
-pub(crate) fn write_java_float(out: &mut String, v: f32) {
-    if v.is_nan() {
-        out.push_str("NaN");
-    } else if v.is_infinite() {
-        out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
-    } else if v == 0.0 {
-        out.push_str(if v.is_sign_negative() { "-0.0" } else { "0.0" });
-    } else if (1e-3..1e7).contains(&v.abs()) {
-        let start = out.len();
-        let _ = write!(out, "{v}");
-        if !out[start..].contains('.') {
-            out.push_str(".0");
-        }
-    } else {
-        write_scientific(out, &format!("{v:e}"));
-    }
-}
-
-/// Turns Rust's `1.5e10` into Java's `1.5E10` (and `1e10` into `1.0E10`).
-fn write_scientific(out: &mut String, rust: &str) {
-    let (mantissa, exp) = rust.split_once('e').unwrap_or((rust, "0"));
-    out.push_str(mantissa);
-    if !mantissa.contains('.') {
-        out.push_str(".0");
-    }
-    out.push('E');
-    out.push_str(exp);
-}
+pub(crate) use sluice_types::java_text::{write_java_double, write_java_float};
 
 /// Appends a decimal's plain text with exactly `scale` fraction digits.
 pub(crate) fn write_decimal(out: &mut String, value: i128, scale: i8) {

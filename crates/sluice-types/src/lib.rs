@@ -6,6 +6,7 @@
 //! other crates speak.
 
 mod data_type;
+pub mod java_text;
 mod row_kind;
 mod scalar;
 pub mod temporal;
