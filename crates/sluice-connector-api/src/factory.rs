@@ -129,17 +129,23 @@ pub trait ConnectorFactory: Send + Sync {
         Vec::new()
     }
 
+    /// A reader of the table. The default is for sink-only connectors: `Unsupported`.
     fn create_source(
         &self,
-        table: &TableSpec,
-        ctx: &SourceContext,
-    ) -> Result<Box<dyn SourceReader>, ConnectorError>;
+        _table: &TableSpec,
+        _ctx: &SourceContext,
+    ) -> Result<Box<dyn SourceReader>, ConnectorError> {
+        Err(ConnectorError::Unsupported { connector: self.name().to_string(), role: "source" })
+    }
 
+    /// A writer of the table. The default is for source-only connectors: `Unsupported`.
     fn create_sink(
         &self,
-        table: &TableSpec,
-        ctx: &SinkContext,
-    ) -> Result<Box<dyn SinkWriter>, ConnectorError>;
+        _table: &TableSpec,
+        _ctx: &SinkContext,
+    ) -> Result<Box<dyn SinkWriter>, ConnectorError> {
+        Err(ConnectorError::Unsupported { connector: self.name().to_string(), role: "sink" })
+    }
 }
 
 /// All connectors known to a process, by name.

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use sluice_connector_api::{ConnectorError, ConnectorRegistry, TableSpec};
-use sluice_expr::{EvalContext, ScalarExpr};
+use sluice_expr::ScalarExpr;
 use sluice_sql::ast::{self, ColumnKind, ExprKind};
 use sluice_sql::{Diagnostic, ErrorClass, Span};
 use sluice_types::TypeKind;
@@ -24,7 +24,6 @@ pub fn create_table(
     ct: &ast::CreateTable,
     catalog: &Catalog,
     registry: &ConnectorRegistry,
-    ctx: &EvalContext,
     source: &str,
 ) -> PlanResult<CatalogTable> {
     if let Some(q) = &ct.as_query {
@@ -133,7 +132,7 @@ pub fn create_table(
     for c in &ct.columns {
         match &c.kind {
             ColumnKind::Computed { expr } => {
-                let mut binder = Binder::new(catalog, ctx.clone());
+                let mut binder = Binder::new(catalog);
                 let cx = ExprContext { scope: &source_scope, schema: &source_schema };
                 let bound = binder.bind_expr(expr, &cx)?;
                 let is_proctime = matches!(&expr.kind, ExprKind::Function(f)
@@ -157,7 +156,7 @@ pub fn create_table(
 
     let watermark = match &ct.watermark {
         None => None,
-        Some(w) => Some(watermark(w, &declared, catalog, ctx, source)?),
+        Some(w) => Some(watermark(w, &declared, catalog, source)?),
     };
 
     let table = CatalogTable {
@@ -179,7 +178,6 @@ fn watermark(
     w: &ast::WatermarkDef,
     declared: &[ColumnSpec],
     catalog: &Catalog,
-    ctx: &EvalContext,
     source: &str,
 ) -> PlanResult<WatermarkSpec> {
     let Some(column) = declared.iter().position(|c| c.name == w.column.value) else {
@@ -203,7 +201,7 @@ fn watermark(
     }
     let schema = PlanSchema::new(declared.iter().map(|c| PlanField::new(c.name.clone(), c.data_type.clone())).collect());
     let scope = Scope { columns: declared.iter().map(|c| ScopeColumn { qualifier: None, name: c.name.clone() }).collect() };
-    let mut binder = Binder::new(catalog, ctx.clone());
+    let mut binder = Binder::new(catalog);
     let cx = ExprContext { scope: &scope, schema: &schema };
     let expr: ScalarExpr = binder.bind_expr(&w.expr, &cx)?;
     if std::mem::discriminant(&expr.data_type().kind) != std::mem::discriminant(&rowtime_type.kind) {

@@ -99,7 +99,7 @@ impl Session {
                     return Err(user(format!("table \"{name}\" already exists"), ct.name.span())
                         .with_hint("Use CREATE TABLE IF NOT EXISTS, or DROP TABLE first."));
                 }
-                let table = create_table(ct, &self.catalog, &self.registry, &self.eval_context(), source)?;
+                let table = create_table(ct, &self.catalog, &self.registry, source)?;
                 self.catalog.add_table(table);
                 Ok(StatementOutcome::Done)
             }
@@ -112,7 +112,7 @@ impl Session {
                     return Err(user(format!("view \"{name}\" already exists"), cv.name.span()));
                 }
                 // Bind now so that errors show at CREATE VIEW, as in Flink.
-                let mut binder = Binder::new(&self.catalog, self.eval_context());
+                let mut binder = Binder::new(&self.catalog);
                 let plan = binder.bind_query(&cv.query)?;
                 if !cv.columns.is_empty() && cv.columns.len() != plan.schema().len() {
                     return Err(user(
@@ -163,7 +163,7 @@ impl Session {
                 Ok(StatementOutcome::Job(Job { name: format!("insert-into_{}", names.join("_")), pipelines }))
             }
             Statement::Query(query) => {
-                let mut binder = Binder::new(&self.catalog, self.eval_context());
+                let mut binder = Binder::new(&self.catalog);
                 let plan = crate::rewrite::optimize(binder.bind_query(query)?);
                 Ok(StatementOutcome::Job(Job { name: "collect".into(), pipelines: vec![(plan, JobSink::Collect)] }))
             }
@@ -212,7 +212,7 @@ impl Session {
         })?;
         factory.validate(&table.spec(), false).map_err(|e| connector_diagnostic(e, &table))?;
 
-        let mut binder = Binder::new(&self.catalog, self.eval_context());
+        let mut binder = Binder::new(&self.catalog);
         let plan = binder.bind_query(&insert.source)?;
         let sink_columns: Vec<(String, DataType)> =
             table.sink_columns().map(|c| (c.name.clone(), c.data_type.clone())).collect();
@@ -364,7 +364,7 @@ impl Session {
                 Ok(TableResult { columns, rows })
             }
             Some(CatalogEntry::View(v)) => {
-                let mut binder = Binder::new(&self.catalog, self.eval_context());
+                let mut binder = Binder::new(&self.catalog);
                 let plan = binder.bind_query(&v.query)?;
                 let rows = plan
                     .schema()

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use sluice_connector_api::{
-    ChangeBatch, ConnectorError, ConnectorFactory, SinkContext, SinkWriter, SourceContext,
-    SourceReader, TableSpec,
+    ChangeBatch, ConnectorError, ConnectorFactory, SinkContext, SinkWriter, TableSpec,
 };
 
 use crate::options::check_known_keys;
@@ -39,13 +38,6 @@ impl ConnectorFactory for BlackholeFactory {
         true
     }
 
-    fn create_source(
-        &self,
-        _table: &TableSpec,
-        _ctx: &SourceContext,
-    ) -> Result<Box<dyn SourceReader>, ConnectorError> {
-        Err(ConnectorError::Unsupported { connector: "blackhole".into(), role: "source" })
-    }
 
     fn create_sink(
         &self,

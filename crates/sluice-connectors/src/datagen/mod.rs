@@ -18,7 +18,7 @@ pub(crate) mod throttle;
 use std::sync::Arc;
 
 use sluice_connector_api::{
-    ConnectorError, ConnectorFactory, SinkContext, SinkWriter, SourceContext, SourceReader, TableSpec,
+    ConnectorError, ConnectorFactory, SourceContext, SourceReader, TableSpec,
 };
 
 use config::{DatagenConfig, CONNECTOR};
@@ -57,9 +57,6 @@ impl ConnectorFactory for DatagenConnector {
         Ok(Box::new(DatagenSource::new(&config, ctx)?))
     }
 
-    fn create_sink(&self, _table: &TableSpec, _ctx: &SinkContext) -> Result<Box<dyn SinkWriter>, ConnectorError> {
-        Err(ConnectorError::Unsupported { connector: CONNECTOR.to_string(), role: "sink" })
-    }
 }
 
 /// The `scan.parallelism` option of a datagen table, for the planner.

@@ -27,7 +27,7 @@ mod transactions;
 use std::sync::Arc;
 
 use sluice_connector_api::{
-    ConnectorError, ConnectorFactory, MetadataColumn, SinkContext, SinkWriter, SourceContext, SourceReader,
+    ConnectorError, ConnectorFactory, MetadataColumn, SourceContext, SourceReader,
     TableSpec,
 };
 use sluice_types::DataType;
@@ -78,9 +78,6 @@ impl ConnectorFactory for FakeDataConnector {
         Ok(Box::new(FakeDataSource::new(&config, table, ctx)?))
     }
 
-    fn create_sink(&self, _table: &TableSpec, _ctx: &SinkContext) -> Result<Box<dyn SinkWriter>, ConnectorError> {
-        Err(ConnectorError::Unsupported { connector: CONNECTOR.to_string(), role: "sink" })
-    }
 }
 
 /// The `scan.parallelism` option of a fake-data table, for the planner.

@@ -6,8 +6,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use sluice_connector_api::{
-    ChangeBatch, ConnectorError, ConnectorFactory, SinkContext, SinkWriter, SourceContext,
-    SourceReader, TableSpec,
+    ChangeBatch, ConnectorError, ConnectorFactory, SinkContext, SinkWriter, TableSpec,
 };
 use sluice_formats::print_row::format_row_in_zone;
 use sluice_types::temporal::SessionTimeZone;
@@ -47,13 +46,6 @@ impl ConnectorFactory for PrintFactory {
         true
     }
 
-    fn create_source(
-        &self,
-        _table: &TableSpec,
-        _ctx: &SourceContext,
-    ) -> Result<Box<dyn SourceReader>, ConnectorError> {
-        Err(ConnectorError::Unsupported { connector: "print".into(), role: "source" })
-    }
 
     fn create_sink(
         &self,

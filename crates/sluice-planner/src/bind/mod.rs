@@ -7,7 +7,6 @@ mod literal;
 mod query;
 mod scope;
 
-use sluice_expr::EvalContext;
 use sluice_sql::ast;
 
 use crate::catalog::Catalog;
@@ -18,7 +17,6 @@ pub use scope::{Scope, ScopeColumn};
 /// Binds the queries of one statement.
 pub struct Binder<'a> {
     pub catalog: &'a Catalog,
-    pub ctx: EvalContext,
     /// CTEs in scope, innermost last: name, declared column names, query.
     ctes: Vec<(String, Vec<ast::Ident>, ast::Query)>,
     /// Guards against views or CTEs that refer to themselves.
@@ -26,8 +24,8 @@ pub struct Binder<'a> {
 }
 
 impl<'a> Binder<'a> {
-    pub fn new(catalog: &'a Catalog, ctx: EvalContext) -> Self {
-        Binder { catalog, ctx, ctes: Vec::new(), depth: 0 }
+    pub fn new(catalog: &'a Catalog) -> Self {
+        Binder { catalog, ctes: Vec::new(), depth: 0 }
     }
 }
 
