@@ -35,6 +35,14 @@ impl ChangeBatch {
         }
     }
 
+    /// Rows `offset..offset + len`, sharing the buffers.
+    pub fn slice(&self, offset: usize, len: usize) -> ChangeBatch {
+        ChangeBatch {
+            data: self.data.slice(offset, len),
+            kinds: self.kinds.as_ref().map(|k| k[offset..offset + len].into()),
+        }
+    }
+
     pub fn is_append_only(&self) -> bool {
         self.kinds.is_none()
     }

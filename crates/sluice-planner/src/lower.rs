@@ -156,7 +156,7 @@ impl Lowering<'_> {
             node = self.calc(node, None, exprs, schema);
         }
         if let Some(w) = &table.watermark {
-            let op = WatermarkAssigner::new(w.expr.clone(), self.ctx.clone());
+            let op = WatermarkAssigner::new(w.expr.clone(), w.column, self.ctx.clone());
             node = self.dataflow.add_operator(Box::new(op), vec![node]);
         }
         Ok(node)

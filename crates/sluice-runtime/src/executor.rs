@@ -6,7 +6,7 @@ use sluice_connector_api::{ChangeBatch, SourcePoll};
 
 use crate::dataflow::{Dataflow, NodeId, NodeKind};
 use crate::metrics::{NodeMetrics, NodeReport};
-use crate::operator::{Output, WATERMARK_END};
+use crate::operator::{Output, OutputEvent, WATERMARK_END};
 use crate::RuntimeError;
 
 /// How a job is run.
@@ -289,16 +289,20 @@ impl Executor {
         }
     }
 
-    /// Sends what an operator emitted downstream: batches first, then the watermark.
+    /// Sends what an operator emitted downstream, in the order it was emitted.
     fn route(&mut self, from: NodeId, out: Output) -> Result<(), RuntimeError> {
-        for batch in out.batches {
-            self.nodes[from].metrics.rows_out += batch.num_rows() as u64;
-            self.push(from, Event::Batch(batch))?;
-        }
-        if let Some(w) = out.watermark {
-            if w > self.nodes[from].watermark {
-                self.nodes[from].watermark = w;
-                self.push(from, Event::Watermark(w))?;
+        for event in out.events {
+            match event {
+                OutputEvent::Batch(batch) => {
+                    self.nodes[from].metrics.rows_out += batch.num_rows() as u64;
+                    self.push(from, Event::Batch(batch))?;
+                }
+                OutputEvent::Watermark(w) => {
+                    if w > self.nodes[from].watermark {
+                        self.nodes[from].watermark = w;
+                        self.push(from, Event::Watermark(w))?;
+                    }
+                }
             }
         }
         Ok(())

@@ -6,12 +6,14 @@
 //! The runtime knows nothing about SQL text or plans: operators are given typed
 //! `ScalarExpr`s and Arrow schemas by the planner.
 
+pub mod aggregate;
 mod dataflow;
 mod error;
 mod executor;
 mod metrics;
 mod operator;
 pub mod operators;
+pub mod spec;
 
 pub use dataflow::{Dataflow, Node, NodeId, NodeKind};
 pub use error::RuntimeError;

@@ -5,23 +5,48 @@ use crate::RuntimeError;
 /// The watermark that closes every window: sent when all bounded inputs have ended.
 pub const WATERMARK_END: i64 = i64::MAX;
 
-/// Where an operator sends what it produces. The executor routes it downstream.
+/// Where an operator sends what it produces. The executor routes it downstream in the
+/// order it was emitted: a watermark emitted between two batches reaches the next
+/// operator between them.
 #[derive(Default)]
 pub struct Output {
-    pub(crate) batches: Vec<ChangeBatch>,
-    pub(crate) watermark: Option<i64>,
+    pub(crate) events: Vec<OutputEvent>,
+    /// The largest watermark emitted so far into this output.
+    last_watermark: Option<i64>,
+}
+
+pub(crate) enum OutputEvent {
+    Batch(ChangeBatch),
+    Watermark(i64),
 }
 
 impl Output {
     pub fn emit(&mut self, batch: ChangeBatch) {
         if batch.num_rows() > 0 {
-            self.batches.push(batch);
+            self.events.push(OutputEvent::Batch(batch));
         }
     }
 
     /// Forwards a watermark (in the rowtime's microseconds). Only an advance is kept.
     pub fn emit_watermark(&mut self, watermark: i64) {
-        self.watermark = Some(self.watermark.map_or(watermark, |w| w.max(watermark)));
+        if self.last_watermark.is_some_and(|w| w >= watermark) {
+            return;
+        }
+        self.last_watermark = Some(watermark);
+        self.events.push(OutputEvent::Watermark(watermark));
+    }
+
+    /// The batches emitted so far, for tests of single operators.
+    pub fn batches(&self) -> impl Iterator<Item = &ChangeBatch> {
+        self.events.iter().filter_map(|e| match e {
+            OutputEvent::Batch(b) => Some(b),
+            OutputEvent::Watermark(_) => None,
+        })
+    }
+
+    /// The last watermark emitted, for tests of single operators.
+    pub fn watermark(&self) -> Option<i64> {
+        self.last_watermark
     }
 }
 

@@ -6,17 +6,26 @@ use sluice_expr::{EvalContext, ScalarExpr};
 
 use crate::{Operator, Output, RuntimeError};
 
-/// Generates watermarks from `WATERMARK FOR rowtime AS expr`: after each batch the
-/// watermark is the largest value of `expr` seen so far. Rows pass through unchanged.
+/// Generates watermarks from `WATERMARK FOR rowtime AS expr`. The watermark is the
+/// largest value of `expr` seen so far; rows pass through unchanged.
+///
+/// Flink emits the watermark periodically (every 200 ms), so how far it has advanced
+/// when a given row arrives depends on timing. Sluice makes it deterministic and as
+/// early as possible: every row sees the watermark of all rows before it. To keep
+/// batches whole, the batch is split only before a row whose rowtime is at or behind
+/// the current watermark (the only rows an operator may find late), and the watermark
+/// is emitted there. In-order input is therefore never split.
 pub struct WatermarkAssigner {
     expr: ScalarExpr,
+    /// The rowtime column, to find rows behind the watermark.
+    rowtime: usize,
     ctx: EvalContext,
     max_seen: Option<i64>,
 }
 
 impl WatermarkAssigner {
-    pub fn new(expr: ScalarExpr, ctx: EvalContext) -> Self {
-        WatermarkAssigner { expr, ctx, max_seen: None }
+    pub fn new(expr: ScalarExpr, rowtime: usize, ctx: EvalContext) -> Self {
+        WatermarkAssigner { expr, rowtime, ctx, max_seen: None }
     }
 }
 
@@ -33,12 +42,36 @@ impl Operator for WatermarkAssigner {
         let values = values
             .as_primitive_opt::<TimestampMicrosecondType>()
             .ok_or_else(|| RuntimeError::Internal("watermark expression is not a timestamp".into()))?;
-        let batch_max = arrow_arith_max(values);
-        out.emit(batch);
-        if let Some(m) = batch_max {
-            if self.max_seen.is_none_or(|seen| m > seen) {
-                self.max_seen = Some(m);
-                out.emit_watermark(m);
+        let rowtimes = batch
+            .data
+            .column(self.rowtime)
+            .as_primitive_opt::<TimestampMicrosecondType>()
+            .ok_or_else(|| RuntimeError::Internal("rowtime column is not a timestamp".into()))?;
+        let mut start = 0;
+        let mut watermark = self.max_seen;
+        for i in 0..batch.num_rows() {
+            if let Some(wm) = watermark {
+                // A row at or behind the watermark: everything before it is sent with
+                // the watermark it raised, so that operators can judge this row.
+                if rowtimes.is_valid(i) && rowtimes.value(i) <= wm && Some(wm) > self.max_seen {
+                    out.emit(batch.slice(start, i - start));
+                    out.emit_watermark(wm);
+                    self.max_seen = Some(wm);
+                    start = i;
+                }
+            }
+            if values.is_valid(i) {
+                let v = values.value(i);
+                if watermark.is_none_or(|w| v > w) {
+                    watermark = Some(v);
+                }
+            }
+        }
+        out.emit(batch.slice(start, batch.num_rows() - start));
+        if watermark > self.max_seen {
+            self.max_seen = watermark;
+            if let Some(w) = watermark {
+                out.emit_watermark(w);
             }
         }
         Ok(())
@@ -51,13 +84,5 @@ impl Operator for WatermarkAssigner {
             out.emit_watermark(watermark);
         }
         Ok(())
-    }
-}
-
-fn arrow_arith_max(values: &arrow_array::PrimitiveArray<TimestampMicrosecondType>) -> Option<i64> {
-    if values.null_count() == 0 {
-        values.values().iter().copied().max()
-    } else {
-        values.iter().flatten().max()
     }
 }

@@ -1,0 +1,1 @@
+//! Aggregate functions and their state (placeholder: being written).

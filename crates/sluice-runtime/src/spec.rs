@@ -1,0 +1,207 @@
+//! What the planner tells the time-based operators: aggregate calls, window shapes and
+//! the layout of each operator's input and output. These are plain data; the operators
+//! that read them live in `operators/`.
+//!
+//! Conventions shared by every spec here:
+//! - Column references are indices into the operator's input batch. The planner puts a
+//!   projection in front of an operator so that group keys, aggregate arguments and
+//!   `FILTER` conditions are plain columns.
+//! - Times are microseconds, as stored in Arrow `Timestamp(Microsecond, _)` columns. A
+//!   watermark is in the same unit as the rowtime column it was generated from.
+//! - Durations (window sizes, gaps, interval bounds) are microseconds too.
+//! - A window `[start, end)` fires once the watermark reaches `end - 1 ms`, as in Flink;
+//!   its rowtime (`window_time`) is `end - 1 ms`.
+
+use arrow_schema::SchemaRef;
+use sluice_expr::{EvalContext, ScalarExpr};
+use sluice_types::temporal::SessionTimeZone;
+use sluice_types::DataType;
+
+/// One millisecond in microseconds: windows end and fire on millisecond boundaries.
+pub const MILLI: i64 = 1_000;
+
+/// The aggregate functions of Flink SQL that the runtime computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggregateKind {
+    /// `COUNT(*)` (no argument) or `COUNT(x)` (counts non-null `x`).
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    /// `LISTAGG(x [, separator])`: non-null values joined in arrival order; `,` by default.
+    ListAgg,
+    FirstValue,
+    LastValue,
+    StddevPop,
+    StddevSamp,
+    VarPop,
+    VarSamp,
+    /// `COLLECT(x)`: a MULTISET of the non-null values.
+    Collect,
+}
+
+/// One aggregate call in a `GROUP BY`.
+#[derive(Clone, Debug)]
+pub struct AggregateCall {
+    pub kind: AggregateKind,
+    /// Argument columns; empty for `COUNT(*)`.
+    pub args: Vec<usize>,
+    /// `COUNT(DISTINCT x)` and the like: each distinct argument value counts once.
+    pub distinct: bool,
+    /// `FILTER (WHERE ...)`: a BOOLEAN column; rows where it is not TRUE are skipped.
+    pub filter: Option<usize>,
+    /// `LISTAGG`'s separator when given (a literal in Flink).
+    pub separator: Option<String>,
+    /// The argument's type (first argument), `None` for `COUNT(*)`.
+    pub arg_type: Option<DataType>,
+    /// The result type, decided by the planner with Flink's rules (`AVG` of INT is INT,
+    /// `SUM` of DECIMAL(p, s) is DECIMAL(38, s), `COUNT` is BIGINT NOT NULL, ...).
+    pub output_type: DataType,
+}
+
+/// The shape of a time window. Windows are aligned to the epoch (plus `offset`) in the
+/// time the rowtime column is read in (see `WindowTime::time_zone`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WindowKind {
+    Tumble { size: i64, offset: i64 },
+    /// `HOP(..., slide, size)`: windows of `size` starting every `slide`.
+    Hop { size: i64, slide: i64, offset: i64 },
+    /// `CUMULATE(..., step, max_size)`: windows `[start, start + k * step)` for
+    /// `k = 1..=max_size / step`, with `start` aligned to `max_size`.
+    Cumulate { step: i64, max_size: i64, offset: i64 },
+    /// Sessions per key, closed after `gap` without rows.
+    Session { gap: i64 },
+}
+
+/// Which column carries time, and how to read it.
+#[derive(Clone, Debug)]
+pub struct WindowTime {
+    /// The rowtime column of the input.
+    pub column: usize,
+    /// `Some` when the rowtime is a TIMESTAMP_LTZ: windows are then computed on the
+    /// wall-clock time in this zone (Flink's `table.local-time-zone`), `window_start` and
+    /// `window_end` are wall-clock TIMESTAMPs and `window_time` is an instant.
+    pub time_zone: Option<SessionTimeZone>,
+}
+
+/// `GROUP BY window_start, window_end, keys...` over a window TVF, or a legacy
+/// `GROUP BY TUMBLE(...)`: one row per key and window, emitted when the window fires.
+///
+/// Output columns, in order: `keys...`, one per aggregate, then `window_start`
+/// (TIMESTAMP(3)), `window_end` (TIMESTAMP(3)) and `window_time` (the rowtime's type,
+/// `window_end - 1 ms`). The planner projects what the query asks for on top.
+///
+/// Rows whose last window has already fired are late: they are dropped and counted. For
+/// `HOP` and `CUMULATE` a row still counts towards its windows that have not fired.
+#[derive(Clone, Debug)]
+pub struct WindowAggregateSpec {
+    pub window: WindowKind,
+    pub time: WindowTime,
+    pub keys: Vec<usize>,
+    pub aggregates: Vec<AggregateCall>,
+    pub output_schema: SchemaRef,
+}
+
+/// A window table-valued function on its own (not merged into an aggregate or a
+/// Top-N): appends `window_start`, `window_end` and `window_time` to each row, one copy
+/// per window the row belongs to (`HOP` and `CUMULATE` rows belong to several). Not for
+/// `SESSION`, whose windows are only known after the fact.
+#[derive(Clone, Debug)]
+pub struct WindowTableSpec {
+    pub window: WindowKind,
+    pub time: WindowTime,
+    pub output_schema: SchemaRef,
+}
+
+/// A sort key: column, ascending, nulls first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SortKey {
+    pub column: usize,
+    pub ascending: bool,
+    pub nulls_first: bool,
+}
+
+/// Window Top-N and window deduplication:
+/// `ROW_NUMBER() OVER (PARTITION BY window_start, window_end, keys... ORDER BY ...)`
+/// filtered by `rn <= limit` (deduplication is `limit = 1` ordered by the rowtime).
+///
+/// The input already has window columns (from a window aggregate or a window TVF). Rows
+/// are held per window and emitted once, in rank order, when the window fires (the
+/// watermark reaches `window_end - 1 ms`); rows of a fired window are late: dropped and
+/// counted. Ties keep arrival order.
+///
+/// Output: the input columns, then the row number (BIGINT NOT NULL) when `emit_rank`.
+#[derive(Clone, Debug)]
+pub struct WindowRankSpec {
+    pub window_start: usize,
+    pub window_end: usize,
+    /// Further partition keys (besides the window).
+    pub keys: Vec<usize>,
+    pub order: Vec<SortKey>,
+    pub limit: usize,
+    pub emit_rank: bool,
+    /// `window_end` is a TIMESTAMP on the wall clock of this zone when the rowtime was
+    /// a TIMESTAMP_LTZ (the watermark is an instant then).
+    pub time_zone: Option<SessionTimeZone>,
+    pub output_schema: SchemaRef,
+}
+
+/// The frame of an OVER aggregation, always ending at the current row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverFrame {
+    /// `RANGE BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW` (`None`: UNBOUNDED):
+    /// rows of the same key whose rowtime is within `preceding` of the current row's,
+    /// including every row with the same rowtime.
+    Range { preceding: Option<i64> },
+    /// `ROWS BETWEEN n PRECEDING AND CURRENT ROW` (`None`: UNBOUNDED).
+    Rows { preceding: Option<u64> },
+}
+
+/// `agg(...) OVER (PARTITION BY keys ORDER BY rowtime <frame>)` with one frame shared by
+/// every call. Rows are buffered until the watermark passes their rowtime, then emitted
+/// in rowtime order with the aggregates of their frame. Rows at or behind the
+/// watermark on arrival are late: dropped and counted.
+///
+/// Output: the input columns, then one column per aggregate.
+#[derive(Clone, Debug)]
+pub struct OverAggregateSpec {
+    pub keys: Vec<usize>,
+    pub time_column: usize,
+    pub frame: OverFrame,
+    pub aggregates: Vec<AggregateCall>,
+    pub output_schema: SchemaRef,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinType {
+    Inner,
+    Left,
+    Right,
+    Full,
+}
+
+/// An interval join: `l.k = r.k AND r.ts BETWEEN l.ts + lower AND l.ts + upper` (both
+/// bounds inclusive; `lower` may be negative), plus an optional residual condition.
+///
+/// Output: left columns then right columns. Both time columns stay rowtimes; the output
+/// watermark is the combined input watermark held back as Flink holds it (by the larger
+/// interval bound), so joined rows are never late downstream. Rows are kept until the
+/// other side's watermark guarantees they can no longer match; outer joins then emit
+/// the unmatched row padded with NULLs.
+#[derive(Clone, Debug)]
+pub struct IntervalJoinSpec {
+    pub join_type: JoinType,
+    pub left_keys: Vec<usize>,
+    pub right_keys: Vec<usize>,
+    pub left_time: usize,
+    pub right_time: usize,
+    pub lower: i64,
+    pub upper: i64,
+    /// Evaluated over the concatenated row (left columns, then right columns).
+    pub residual: Option<ScalarExpr>,
+    pub ctx: EvalContext,
+    pub left_schema: SchemaRef,
+    pub right_schema: SchemaRef,
+    pub output_schema: SchemaRef,
+}
