@@ -11,6 +11,10 @@ pub struct Node {
     pub kind: NodeKind,
     /// Upstream nodes; the position in this list is the input index the operator sees.
     pub inputs: Vec<NodeId>,
+    /// For a source: after this long without data it is idle, and its watermark stops
+    /// holding back the operators downstream until it produces rows again
+    /// (`table.exec.source.idle-timeout`, `scan.watermark.idle-timeout`).
+    pub idle_timeout: Option<std::time::Duration>,
 }
 
 pub enum NodeKind {
@@ -29,12 +33,17 @@ pub struct Dataflow {
 impl Dataflow {
     pub fn add(&mut self, name: impl Into<String>, kind: NodeKind, inputs: Vec<NodeId>) -> NodeId {
         debug_assert!(inputs.iter().all(|i| *i < self.nodes.len()));
-        self.nodes.push(Node { name: name.into(), kind, inputs });
+        self.nodes.push(Node { name: name.into(), kind, inputs, idle_timeout: None });
         self.nodes.len() - 1
     }
 
     pub fn add_source(&mut self, name: impl Into<String>, reader: Box<dyn SourceReader>) -> NodeId {
         self.add(name, NodeKind::Source(reader), Vec::new())
+    }
+
+    /// Marks a source idle after `timeout` without data (see `Node::idle_timeout`).
+    pub fn set_idle_timeout(&mut self, source: NodeId, timeout: std::time::Duration) {
+        self.nodes[source].idle_timeout = Some(timeout);
     }
 
     pub fn add_operator(&mut self, op: Box<dyn Operator>, inputs: Vec<NodeId>) -> NodeId {

@@ -45,6 +45,14 @@ struct NodeState {
     inputs: usize,
     downstream: Vec<(NodeId, usize)>,
     input_watermarks: Vec<i64>,
+    /// Inputs that are idle: their watermark does not count in the minimum.
+    input_idle: Vec<bool>,
+    /// Whether this node tells its downstream that it is idle (a source after its idle
+    /// timeout, an operator whose inputs are all idle).
+    idle: bool,
+    idle_timeout: Option<Duration>,
+    /// When a source last produced rows.
+    last_data: Instant,
     watermark: i64,
     /// The minimum of the input watermarks last handed to the node.
     combined_input: i64,
@@ -64,6 +72,8 @@ pub struct Executor {
 enum Event {
     Batch(ChangeBatch),
     Watermark(i64),
+    /// The sender became idle (`true`) or active again (`false`).
+    Idle(bool),
     End,
 }
 
@@ -85,6 +95,10 @@ impl Executor {
                 inputs: node.inputs.len(),
                 downstream,
                 input_watermarks: vec![i64::MIN; node.inputs.len()],
+                input_idle: vec![false; node.inputs.len()],
+                idle: false,
+                idle_timeout: node.idle_timeout,
+                last_data: Instant::now(),
                 watermark: i64::MIN,
                 combined_input: i64::MIN,
                 ended_inputs: 0,
@@ -129,15 +143,30 @@ impl Executor {
                 match poll {
                     SourcePoll::Batch(batch) => {
                         progressed = true;
+                        self.nodes[id].last_data = Instant::now();
+                        if self.nodes[id].idle {
+                            self.nodes[id].idle = false;
+                            self.push(id, Event::Idle(false))?;
+                        }
                         let m = &mut self.nodes[id].metrics;
                         m.rows_out += batch.num_rows() as u64;
                         m.batches_in += 1;
                         self.push(id, Event::Batch(batch))?;
                     }
-                    SourcePoll::Pending => {}
+                    SourcePoll::Pending => {
+                        let node = &mut self.nodes[id];
+                        if !node.idle && node.idle_timeout.is_some_and(|t| node.last_data.elapsed() >= t) {
+                            node.idle = true;
+                            self.push(id, Event::Idle(true))?;
+                        }
+                    }
                     SourcePoll::Finished => {
                         progressed = true;
                         self.nodes[id].finished = true;
+                        if self.nodes[id].idle {
+                            self.nodes[id].idle = false;
+                            self.push(id, Event::Idle(false))?;
+                        }
                         self.push(id, Event::Watermark(WATERMARK_END))?;
                         self.push(id, Event::End)?;
                     }
@@ -213,6 +242,7 @@ impl Executor {
                     match event.as_ref().expect("event present") {
                         Event::Batch(b) => Event::Batch(b.clone()),
                         Event::Watermark(w) => Event::Watermark(*w),
+                        Event::Idle(i) => Event::Idle(*i),
                         Event::End => Event::End,
                     }
                 };
@@ -246,24 +276,21 @@ impl Executor {
                 self.route(to, out)
             }
             Event::Watermark(w) => {
-                let out = {
-                    let node = &mut self.nodes[to];
-                    let slot = &mut node.input_watermarks[input];
-                    *slot = (*slot).max(w);
-                    let combined = node.input_watermarks.iter().copied().min().unwrap_or(w);
-                    if combined <= node.combined_input {
-                        return Ok(());
-                    }
-                    node.combined_input = combined;
-                    let mut out = Output::default();
-                    match &mut node.kind {
-                        NodeKind::Operator(op) => op.on_watermark(combined, &mut out)?,
-                        NodeKind::Sink(_) => node.watermark = combined,
-                        NodeKind::Source(_) => {}
-                    }
-                    out
-                };
-                self.route(to, out)
+                let slot = &mut self.nodes[to].input_watermarks[input];
+                *slot = (*slot).max(w);
+                self.advance_watermark(to)
+            }
+            Event::Idle(idle) => {
+                let node = &mut self.nodes[to];
+                node.input_idle[input] = idle;
+                let all_idle = node.input_idle.iter().all(|i| *i);
+                let changed = all_idle != node.idle;
+                node.idle = all_idle;
+                if changed && !matches!(node.kind, NodeKind::Sink(_)) {
+                    self.push(to, Event::Idle(all_idle))?;
+                }
+                // An input going idle may release the others' watermark.
+                self.advance_watermark(to)
             }
             Event::End => {
                 let node = &mut self.nodes[to];
@@ -287,6 +314,34 @@ impl Executor {
                 self.push(to, Event::End)
             }
         }
+    }
+
+    /// Hands a node the minimum watermark of its active inputs, if that advanced. When
+    /// every input is idle the watermark waits.
+    fn advance_watermark(&mut self, to: NodeId) -> Result<(), RuntimeError> {
+        let out = {
+            let node = &mut self.nodes[to];
+            let combined = node
+                .input_watermarks
+                .iter()
+                .zip(&node.input_idle)
+                .filter(|(_, idle)| !**idle)
+                .map(|(w, _)| *w)
+                .min();
+            let Some(combined) = combined else { return Ok(()) };
+            if combined <= node.combined_input {
+                return Ok(());
+            }
+            node.combined_input = combined;
+            let mut out = Output::default();
+            match &mut node.kind {
+                NodeKind::Operator(op) => op.on_watermark(combined, &mut out)?,
+                NodeKind::Sink(_) => node.watermark = combined,
+                NodeKind::Source(_) => {}
+            }
+            out
+        };
+        self.route(to, out)
     }
 
     /// Sends what an operator emitted downstream, in the order it was emitted.

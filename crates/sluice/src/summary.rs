@@ -44,8 +44,10 @@ pub fn print_progress(name: &str, nodes: &[NodeReport], last: &mut Option<(Insta
             s
         })
         .unwrap_or_default();
+    let late: u64 = nodes.iter().map(|n| n.late_rows_dropped).sum();
+    let late = if late > 0 { format!(", {} late rows dropped", thousands(late)) } else { String::new() };
     eprintln!(
-        "[sluice] {name}: {} rows read ({} rows/s), {} rows written{watermark}",
+        "[sluice] {name}: {} rows read ({} rows/s), {} rows written{watermark}{late}",
         thousands(read),
         thousands(rate as u64),
         thousands(rows_written(nodes))

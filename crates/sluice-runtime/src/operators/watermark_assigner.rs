@@ -86,3 +86,59 @@ impl Operator for WatermarkAssigner {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, RecordBatch, TimestampMicrosecondArray};
+    use arrow_schema::{DataType as ArrowType, Field, Schema, TimeUnit};
+    use sluice_types::{DataType, TypeKind};
+
+    use super::*;
+    use crate::operator::OutputEvent;
+
+    fn batch(times: &[i64]) -> ChangeBatch {
+        let schema =
+            Arc::new(Schema::new(vec![Field::new("ts", ArrowType::Timestamp(TimeUnit::Microsecond, None), true)]));
+        let col: ArrayRef = Arc::new(TimestampMicrosecondArray::from(times.to_vec()));
+        ChangeBatch::inserts(RecordBatch::try_new(schema, vec![col]).unwrap())
+    }
+
+    /// The watermark is the rowtime itself (no delay), to keep the numbers plain.
+    fn assigner() -> WatermarkAssigner {
+        let ts = ScalarExpr::Column { index: 0, data_type: DataType::new(TypeKind::Timestamp { precision: 3 }) };
+        WatermarkAssigner::new(ts, 0, EvalContext::default())
+    }
+
+    fn events(out: &Output) -> Vec<String> {
+        out.events
+            .iter()
+            .map(|e| match e {
+                OutputEvent::Batch(b) => format!("rows {}", b.num_rows()),
+                OutputEvent::Watermark(w) => format!("wm {w}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn in_order_batches_are_not_split() {
+        let mut op = assigner();
+        let mut out = Output::default();
+        op.on_batch(0, batch(&[1, 2, 3, 4]), &mut out).unwrap();
+        assert_eq!(events(&out), ["rows 4", "wm 4"]);
+    }
+
+    #[test]
+    fn a_row_behind_the_watermark_sees_the_rows_before_it() {
+        let mut op = assigner();
+        let mut out = Output::default();
+        op.on_batch(0, batch(&[10, 50, 20, 60, 55, 70]), &mut out).unwrap();
+        // 20 is behind 50 and 55 behind 60: the watermark goes out before each.
+        assert_eq!(events(&out), ["rows 2", "wm 50", "rows 2", "wm 60", "rows 2", "wm 70"]);
+        let mut out = Output::default();
+        op.on_batch(0, batch(&[65, 80]), &mut out).unwrap();
+        // 65 is behind the watermark already sent: no split needed.
+        assert_eq!(events(&out), ["rows 2", "wm 80"]);
+    }
+}

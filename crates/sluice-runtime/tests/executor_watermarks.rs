@@ -1,0 +1,109 @@
+//! How the executor combines watermarks: the minimum over inputs, and idle sources that
+//! stop holding the others back.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arrow_array::{ArrayRef, RecordBatch, TimestampMicrosecondArray};
+use arrow_schema::{DataType as ArrowType, Field, Schema, TimeUnit};
+use sluice_connector_api::{ChangeBatch, ConnectorError, SinkWriter, SourcePoll, SourceReader};
+use sluice_expr::{EvalContext, ScalarExpr};
+use sluice_runtime::operators::WatermarkAssigner;
+use sluice_runtime::{Dataflow, Executor, ExecutorOptions, Operator, Output, RuntimeError, WATERMARK_END};
+use sluice_types::{DataType, TypeKind};
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+fn batch(times: &[i64]) -> ChangeBatch {
+    let schema = Arc::new(Schema::new(vec![Field::new("ts", ArrowType::Timestamp(TimeUnit::Microsecond, None), true)]));
+    let col: ArrayRef = Arc::new(TimestampMicrosecondArray::from(times.to_vec()));
+    ChangeBatch::inserts(RecordBatch::try_new(schema, vec![col]).unwrap())
+}
+
+/// Emits its batches, then reports `Pending` a number of times, then ends (and logs it).
+struct ScriptedSource {
+    batches: Vec<ChangeBatch>,
+    pending_rounds: usize,
+    log: Log,
+}
+
+impl SourceReader for ScriptedSource {
+    fn poll_next(&mut self) -> Result<SourcePoll, ConnectorError> {
+        if !self.batches.is_empty() {
+            return Ok(SourcePoll::Batch(self.batches.remove(0)));
+        }
+        if self.pending_rounds > 0 {
+            self.pending_rounds -= 1;
+            return Ok(SourcePoll::Pending);
+        }
+        self.log.lock().unwrap().push("quiet source finished".into());
+        Ok(SourcePoll::Finished)
+    }
+}
+
+/// Logs the watermarks it is handed.
+struct Recorder {
+    log: Log,
+}
+
+impl Operator for Recorder {
+    fn name(&self) -> &str {
+        "Recorder"
+    }
+    fn on_batch(&mut self, _input: usize, _batch: ChangeBatch, _out: &mut Output) -> Result<(), RuntimeError> {
+        Ok(())
+    }
+    fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        let text = if watermark == WATERMARK_END { "watermark end".to_string() } else { format!("watermark {watermark}") };
+        self.log.lock().unwrap().push(text);
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+}
+
+fn assigner() -> Box<dyn Operator> {
+    let ts = ScalarExpr::Column { index: 0, data_type: DataType::new(TypeKind::Timestamp { precision: 3 }) };
+    Box::new(WatermarkAssigner::new(ts, 0, EvalContext::default()))
+}
+
+struct NullSink;
+impl SinkWriter for NullSink {
+    fn write(&mut self, _batch: &ChangeBatch) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+}
+
+fn run(idle_timeout: Option<Duration>) -> Vec<String> {
+    let log: Log = Arc::default();
+    let mut df = Dataflow::default();
+    let busy = ScriptedSource { batches: vec![batch(&[10, 20]), batch(&[30])], pending_rounds: 0, log: Arc::default() };
+    let busy = df.add_source("busy", Box::new(busy));
+    // The quiet source has one early row, then waits a long while before it ends.
+    let quiet = ScriptedSource { batches: vec![batch(&[5])], pending_rounds: 30, log: log.clone() };
+    let quiet = df.add_source("quiet", Box::new(quiet));
+    if let Some(t) = idle_timeout {
+        df.set_idle_timeout(quiet, t);
+    }
+    let a = df.add_operator(assigner(), vec![busy]);
+    let b = df.add_operator(assigner(), vec![quiet]);
+    let rec = df.add_operator(Box::new(Recorder { log: log.clone() }), vec![a, b]);
+    df.add_sink("sink", Box::new(NullSink), rec);
+    Executor::new(df, ExecutorOptions::default()).run().unwrap();
+    let v = log.lock().unwrap().clone();
+    v
+}
+
+#[test]
+fn the_slowest_input_holds_the_watermark_back() {
+    assert_eq!(run(None), ["watermark 5", "quiet source finished", "watermark end"]);
+}
+
+#[test]
+fn an_idle_source_stops_holding_the_watermark_back() {
+    // Once the quiet source is idle, the busy one's watermark (+inf after its end) goes
+    // through without waiting for the quiet one.
+    assert_eq!(run(Some(Duration::from_millis(1))), ["watermark 5", "watermark end", "quiet source finished"]);
+}
