@@ -1,0 +1,370 @@
+//! Event-time OVER aggregation: `agg(...) OVER (PARTITION BY keys ORDER BY rowtime
+//! <frame>)`, one output row per input row with the aggregates of its frame.
+//!
+//! Rows wait per key until the watermark passes their rowtime, then are processed in
+//! rowtime order (ties in arrival order), as Flink's event-time timers do:
+//! - `RANGE` frames: all rows of one rowtime are accumulated before any is emitted, so
+//!   peers see each other. `ROWS` frames: each row sees the rows processed before it.
+//! - Bounded frames slide: rows leaving the frame are retracted from the accumulators
+//!   and freed (`RowTimeRangeBoundedPrecedingFunction`,
+//!   `RowTimeRowsBoundedPrecedingFunction`).
+//!
+//! Lateness follows Flink exactly. With an UNBOUNDED frame a row at or behind the
+//! watermark is late. With a bounded frame a row is late when its rowtime is at or
+//! before the last rowtime processed for its key, which starts at 0: Flink's bounded
+//! OVER drops rows at or before 1970-01-01 00:00:00 too. Late rows are dropped and
+//! counted; rows with a NULL rowtime are dropped and counted as well.
+
+mod accumulator;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{
+    Array, ArrayRef, Decimal128Array, Float32Array, Float64Array, Int16Array, Int32Array, Int64Array, Int8Array,
+    RecordBatch, RecordBatchOptions,
+};
+use arrow_row::{RowConverter, SortField};
+use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::ChangeBatch;
+
+use self::accumulator::{Acc, AggInput, AggPlan, AggValue, RefChanges};
+use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
+use crate::spec::{OverAggregateSpec, OverFrame};
+use crate::{Operator, Output, RuntimeError};
+
+const NAME: &str = "OverAggregateOperator";
+
+fn internal(e: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::Internal(format!("{NAME}: {e}"))
+}
+
+pub struct OverAggregateOperator {
+    spec: OverAggregateSpec,
+    keys: Option<RowConverter>,
+    plans: Vec<AggPlan>,
+    input_types: Vec<ArrowType>,
+    output_types: Vec<ArrowType>,
+    key_index: HashMap<Vec<u8>, usize>,
+    states: Vec<KeyState>,
+    /// Pending rowtimes per key, like Flink's event-time timers: fired in time order.
+    timers: BTreeSet<(i64, usize)>,
+    store: BatchStore,
+    watermark: Option<i64>,
+    late: u64,
+}
+
+struct Held {
+    ts: i64,
+    row: RowRef,
+    inputs: Vec<AggInput>,
+}
+
+struct KeyState {
+    /// Accepted rows not processed yet, by rowtime, in arrival order.
+    pending: BTreeMap<i64, Vec<Held>>,
+    /// Processed rows still inside the frame of a future row (bounded frames only).
+    frame: VecDeque<Held>,
+    accs: Vec<Acc>,
+    /// The last rowtime processed (Flink's `lastTriggeringTs`, 0 at first).
+    last_triggering: i64,
+}
+
+/// Rows and aggregate values gathered during one watermark, emitted as one batch.
+#[derive(Default)]
+struct Emission {
+    rows: Vec<RowRef>,
+    values: Vec<Vec<AggValue>>,
+    refs: RefChanges,
+}
+
+impl OverAggregateOperator {
+    pub fn new(spec: OverAggregateSpec) -> Result<Self, RuntimeError> {
+        let fields = spec.output_schema.fields();
+        let input_len = fields
+            .len()
+            .checked_sub(spec.aggregates.len())
+            .ok_or_else(|| internal("output schema lacks the aggregate columns"))?;
+        let input_types: Vec<ArrowType> = fields.iter().take(input_len).map(|f| f.data_type().clone()).collect();
+        let output_types: Vec<ArrowType> = fields.iter().skip(input_len).map(|f| f.data_type().clone()).collect();
+        let type_of = |c: usize| input_types.get(c).ok_or_else(|| internal(format!("column {c} is out of range")));
+        type_of(spec.time_column)?;
+        let keys = if spec.keys.is_empty() {
+            None
+        } else {
+            let f = spec.keys.iter().map(|c| type_of(*c).map(|t| SortField::new(t.clone()))).collect::<Result<_, _>>()?;
+            Some(RowConverter::new(f).map_err(internal)?)
+        };
+        let plans = spec
+            .aggregates
+            .iter()
+            .zip(&output_types)
+            .map(|(call, out)| {
+                let arg = match call.args.first() {
+                    Some(c) => Some(type_of(*c)?),
+                    None => None,
+                };
+                AggPlan::new(call, arg, out)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(OverAggregateOperator {
+            spec,
+            keys,
+            plans,
+            input_types,
+            output_types,
+            key_index: HashMap::new(),
+            states: Vec::new(),
+            timers: BTreeSet::new(),
+            store: BatchStore::default(),
+            watermark: None,
+            late: 0,
+        })
+    }
+
+    /// How many input batches the operator still holds (for tests of state cleanup).
+    pub fn stored_batches(&self) -> usize {
+        self.store.len()
+    }
+
+    fn bounded(&self) -> bool {
+        matches!(self.spec.frame, OverFrame::Range { preceding: Some(_) } | OverFrame::Rows { preceding: Some(_) })
+    }
+
+    fn new_state(&self) -> KeyState {
+        let retracting = self.bounded();
+        KeyState {
+            pending: BTreeMap::new(),
+            frame: VecDeque::new(),
+            accs: self.plans.iter().map(|p| p.new_acc(retracting)).collect(),
+            last_triggering: 0,
+        }
+    }
+
+    /// Processes the rows of `key` at `ts` (all pending rows up to `ts` for an
+    /// UNBOUNDED frame).
+    fn process(&mut self, key: usize, ts: i64, watermark: i64, em: &mut Emission) {
+        let frame = self.spec.frame;
+        let bounded = self.bounded();
+        let plans = &self.plans;
+        let Some(state) = self.states.get_mut(key) else { return };
+        let groups: Vec<(i64, Vec<Held>)> = match frame {
+            OverFrame::Range { preceding: Some(_) } | OverFrame::Rows { preceding: Some(_) } => {
+                state.pending.remove(&ts).map(|rows| vec![(ts, rows)]).unwrap_or_default()
+            }
+            _ => {
+                let later = state.pending.split_off(&watermark.saturating_add(1));
+                let due = std::mem::replace(&mut state.pending, later);
+                due.into_iter().collect()
+            }
+        };
+        if !bounded {
+            if let Some((&next, _)) = state.pending.first_key_value() {
+                self.timers.insert((next, key));
+            }
+        }
+        for (ts, rows) in groups {
+            state.last_triggering = ts;
+            match frame {
+                OverFrame::Range { preceding } => {
+                    if let Some(p) = preceding {
+                        let oldest = ts.saturating_sub(p);
+                        while state.frame.front().is_some_and(|h| h.ts < oldest) {
+                            if let Some(h) = state.frame.pop_front() {
+                                for ((acc, plan), input) in state.accs.iter_mut().zip(plans).zip(&h.inputs) {
+                                    acc.retract(plan, input, &mut em.refs);
+                                }
+                                em.refs.released.push(h.row);
+                            }
+                        }
+                    }
+                    for h in &rows {
+                        for ((acc, plan), input) in state.accs.iter_mut().zip(plans).zip(&h.inputs) {
+                            acc.accumulate(plan, input, h.row, &mut em.refs);
+                        }
+                    }
+                    let values: Vec<AggValue> = state.accs.iter().zip(plans).map(|(a, p)| p.finish(a)).collect();
+                    for h in rows {
+                        em.rows.push(h.row);
+                        for (column, v) in em.values.iter_mut().zip(&values) {
+                            column.push(v.clone());
+                        }
+                        if preceding.is_some() {
+                            state.frame.push_back(h);
+                        } else {
+                            em.refs.released.push(h.row);
+                        }
+                    }
+                }
+                OverFrame::Rows { preceding } => {
+                    for h in rows {
+                        for ((acc, plan), input) in state.accs.iter_mut().zip(plans).zip(&h.inputs) {
+                            acc.accumulate(plan, input, h.row, &mut em.refs);
+                        }
+                        let row = h.row;
+                        match preceding {
+                            Some(n) => {
+                                state.frame.push_back(h);
+                                if state.frame.len() as u64 > n.saturating_add(1) {
+                                    if let Some(old) = state.frame.pop_front() {
+                                        for ((acc, plan), input) in state.accs.iter_mut().zip(plans).zip(&old.inputs) {
+                                            acc.retract(plan, input, &mut em.refs);
+                                        }
+                                        em.refs.released.push(old.row);
+                                    }
+                                }
+                            }
+                            None => em.refs.released.push(row),
+                        }
+                        em.rows.push(row);
+                        for (column, (acc, plan)) in em.values.iter_mut().zip(state.accs.iter().zip(plans)) {
+                            column.push(plan.finish(acc));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn fire(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        let mut em = Emission { values: vec![Vec::new(); self.plans.len()], ..Default::default() };
+        while let Some(&(ts, key)) = self.timers.first() {
+            if ts > watermark {
+                break;
+            }
+            self.timers.pop_first();
+            self.process(key, ts, watermark, &mut em);
+            // Values that entered MIN/MAX state are held before anything is freed.
+            for r in em.refs.retained.drain(..) {
+                self.store.retain(r.batch);
+            }
+        }
+        if em.rows.is_empty() {
+            return Ok(());
+        }
+        let mut columns = self.store.gather(&em.rows, &self.input_types)?;
+        for ((plan, values), out_type) in self.plans.iter().zip(&em.values).zip(&self.output_types) {
+            columns.push(self.build_column(plan, values, out_type)?);
+        }
+        for r in em.refs.released.drain(..) {
+            self.store.release(r.batch);
+        }
+        let options = RecordBatchOptions::new().with_row_count(Some(em.rows.len()));
+        let data = RecordBatch::try_new_with_options(self.spec.output_schema.clone(), columns, &options)
+            .map_err(internal)?;
+        out.emit(ChangeBatch::inserts(data));
+        Ok(())
+    }
+
+    fn build_column(&self, plan: &AggPlan, values: &[AggValue], out_type: &ArrowType) -> Result<ArrayRef, RuntimeError> {
+        if plan.is_ordered() {
+            let rows: Vec<Option<RowRef>> =
+                values.iter().map(|v| if let AggValue::Row(r) = v { *r } else { None }).collect();
+            let arg = plan.arg().ok_or_else(|| internal("MIN/MAX without argument"))?;
+            return self.store.gather_column(arg, &rows, out_type);
+        }
+        let ints = || values.iter().map(|v| if let AggValue::Int(i) = v { Some(*i) } else { None });
+        let floats = || values.iter().map(|v| if let AggValue::Float(f) = v { Some(*f) } else { None });
+        Ok(match out_type {
+            ArrowType::Int8 => Arc::new(ints().map(|v| v.map(|v| v as i8)).collect::<Int8Array>()),
+            ArrowType::Int16 => Arc::new(ints().map(|v| v.map(|v| v as i16)).collect::<Int16Array>()),
+            ArrowType::Int32 => Arc::new(ints().map(|v| v.map(|v| v as i32)).collect::<Int32Array>()),
+            ArrowType::Int64 => Arc::new(ints().collect::<Int64Array>()),
+            ArrowType::Float32 => Arc::new(floats().map(|v| v.map(|v| v as f32)).collect::<Float32Array>()),
+            ArrowType::Float64 => Arc::new(floats().collect::<Float64Array>()),
+            ArrowType::Decimal128(p, s) => Arc::new(
+                values
+                    .iter()
+                    .map(|v| if let AggValue::Decimal(d) = v { Some(*d) } else { None })
+                    .collect::<Decimal128Array>()
+                    .with_precision_and_scale(*p, *s)
+                    .map_err(internal)?,
+            ),
+            other => return Err(internal(format!("aggregate result type {other} is not supported"))),
+        })
+    }
+}
+
+impl Operator for OverAggregateOperator {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn on_batch(&mut self, _input: usize, batch: ChangeBatch, _out: &mut Output) -> Result<(), RuntimeError> {
+        if !batch.is_append_only() {
+            return Err(RuntimeError::Operator {
+                node: NAME.into(),
+                message: "OVER aggregation does not support updating input".into(),
+            });
+        }
+        let data = batch.data;
+        if data.num_rows() == 0 {
+            return Ok(());
+        }
+        let times = data
+            .column(self.spec.time_column)
+            .as_primitive_opt::<TimestampMicrosecondType>()
+            .cloned()
+            .ok_or_else(|| internal("rowtime column is not a timestamp"))?;
+        let keys = match &self.keys {
+            Some(c) => {
+                let cols: Vec<ArrayRef> = self.spec.keys.iter().map(|k| data.column(*k).clone()).collect();
+                Some(c.convert_columns(&cols).map_err(internal)?)
+            }
+            None => None,
+        };
+        let mut inputs: Vec<std::vec::IntoIter<AggInput>> =
+            self.plans.iter().map(|p| p.inputs(&data).map(|v| v.into_iter())).collect::<Result<_, _>>()?;
+        let bounded = self.bounded();
+        let id = self.store.insert(data.clone());
+        for i in 0..data.num_rows() {
+            let row_inputs: Vec<AggInput> = inputs.iter_mut().map(|it| it.next().unwrap_or(AggInput::Skip)).collect();
+            if times.is_null(i) {
+                self.late += 1;
+                continue;
+            }
+            let ts = times.value(i);
+            let key = keys.as_ref().map(|k| k.row(i).as_ref().to_vec()).unwrap_or_default();
+            let k = match self.key_index.get(&key) {
+                Some(k) => *k,
+                None => {
+                    let state = self.new_state();
+                    self.states.push(state);
+                    self.key_index.insert(key, self.states.len() - 1);
+                    self.states.len() - 1
+                }
+            };
+            let state = &mut self.states[k];
+            let late = if bounded { ts <= state.last_triggering } else { self.watermark.is_some_and(|wm| ts <= wm) };
+            if late {
+                self.late += 1;
+                continue;
+            }
+            state.pending.entry(ts).or_default().push(Held { ts, row: RowRef { batch: id, row: i as u32 }, inputs: row_inputs });
+            self.store.retain(id);
+            // Bounded frames fire once per rowtime; unbounded ones once per key, at the
+            // earliest pending rowtime.
+            if bounded || state.pending.first_key_value().is_some_and(|(t, _)| *t == ts) {
+                self.timers.insert((ts, k));
+            }
+        }
+        self.store.drop_if_unused(id);
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        if self.watermark.is_some_and(|w| w >= watermark) {
+            return Ok(());
+        }
+        self.watermark = Some(watermark);
+        self.fire(watermark, out)?;
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    fn late_rows_dropped(&self) -> u64 {
+        self.late
+    }
+}
