@@ -1,1 +1,42 @@
-//! Aggregate functions and their state (placeholder: being written).
+//! Aggregate functions and the state behind windowed aggregation.
+//!
+//! Aggregates are computed for many groups at once (`GroupAccumulator`): a group is a
+//! small integer id, each accumulator keeps its state in vectors indexed by it, and
+//! batches arrive column by column with a group id per row, so no per-row dynamic
+//! dispatch or `ScalarValue` is involved. `AggregateSet` bundles the calls of one
+//! operator over one id space; `KeyTable` turns `GROUP BY` keys into ids;
+//! `PaneAssigner` and `WindowClock` hold the window arithmetic.
+
+mod accumulator;
+mod aggregate_set;
+mod avg;
+mod collect;
+mod count;
+mod distinct;
+mod error;
+mod factory;
+mod first_last;
+mod hash;
+mod key_table;
+mod list_agg;
+mod min_max;
+mod numeric;
+mod pane_assigner;
+mod selection;
+mod sum;
+mod value_codec;
+mod variance;
+mod window_clock;
+
+pub use accumulator::GroupAccumulator;
+pub use aggregate_set::AggregateSet;
+pub use error::AggregateError;
+pub use factory::{create_accumulator, function_name};
+pub use hash::{FxBuildHasher, FxHasher};
+pub use key_table::KeyTable;
+pub use pane_assigner::{align, PaneAssigner, Steps};
+pub use selection::true_rows;
+pub use window_clock::WindowClock;
+
+#[cfg(test)]
+mod tests;

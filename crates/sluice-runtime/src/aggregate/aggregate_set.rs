@@ -1,0 +1,121 @@
+use arrow_array::cast::AsArray;
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_buffer::BooleanBuffer;
+use arrow_schema::{DataType as ArrowType, Schema};
+
+use super::factory::{create_accumulator, function_name};
+use super::selection::true_rows;
+use super::{AggregateError, GroupAccumulator};
+use crate::spec::AggregateCall;
+
+/// Where one call reads its inputs.
+struct CallInput {
+    name: &'static str,
+    args: Vec<usize>,
+    filter: Option<usize>,
+}
+
+/// Every aggregate call of an operator over one shared space of group ids: a group is
+/// one (key, window or slice) and has one state slot in each accumulator. Ids of freed
+/// groups are reused, so memory follows the number of open groups.
+pub struct AggregateSet {
+    inputs: Vec<CallInput>,
+    accumulators: Vec<Box<dyn GroupAccumulator>>,
+    next: u32,
+    capacity: usize,
+    free: Vec<u32>,
+}
+
+impl AggregateSet {
+    /// `input` is the schema of the batches `update` will be given.
+    pub fn new(calls: &[AggregateCall], input: &Schema) -> Result<Self, AggregateError> {
+        let mut inputs = Vec::with_capacity(calls.len());
+        let mut accumulators = Vec::with_capacity(calls.len());
+        for call in calls {
+            let name = function_name(call.kind);
+            let column_type = |i: usize| -> Result<ArrowType, AggregateError> {
+                input
+                    .fields()
+                    .get(i)
+                    .map(|f| f.data_type().clone())
+                    .ok_or_else(|| AggregateError::internal(name, format!("column {i} is not in the input")))
+            };
+            let arg_types = call.args.iter().map(|&i| column_type(i)).collect::<Result<Vec<_>, _>>()?;
+            if let Some(f) = call.filter {
+                if column_type(f)? != ArrowType::Boolean {
+                    return Err(AggregateError::internal(name, "the FILTER column is not BOOLEAN"));
+                }
+            }
+            accumulators.push(create_accumulator(call, &arg_types)?);
+            inputs.push(CallInput { name, args: call.args.clone(), filter: call.filter });
+        }
+        Ok(AggregateSet { inputs, accumulators, next: 0, capacity: 0, free: Vec::new() })
+    }
+
+    /// A fresh, empty group.
+    pub fn allocate(&mut self) -> u32 {
+        if let Some(g) = self.free.pop() {
+            return g;
+        }
+        let g = self.next;
+        self.next += 1;
+        if self.next as usize > self.capacity {
+            self.capacity = (self.capacity * 2).max(64);
+            for acc in &mut self.accumulators {
+                acc.resize(self.capacity);
+            }
+        }
+        g
+    }
+
+    /// Empties a group and makes its id available again.
+    pub fn release(&mut self, group: u32) {
+        for acc in &mut self.accumulators {
+            acc.reset(group);
+        }
+        self.free.push(group);
+    }
+
+    /// Groups allocated and not released.
+    pub fn open_groups(&self) -> usize {
+        self.next as usize - self.free.len()
+    }
+
+    /// Accumulates row `i` of `batch` into `group_ids[i]`, for the rows set in
+    /// `selected` (all when `None`) that also pass each call's `FILTER`.
+    pub fn update(&mut self, batch: &RecordBatch, group_ids: &[u32], selected: Option<&BooleanBuffer>) -> Result<(), AggregateError> {
+        for (input, acc) in self.inputs.iter().zip(self.accumulators.iter_mut()) {
+            let args: Vec<ArrayRef> = input.args.iter().map(|&i| batch.column(i).clone()).collect();
+            let filtered;
+            let rows = match input.filter {
+                None => selected,
+                Some(f) => {
+                    let column = batch
+                        .column(f)
+                        .as_boolean_opt()
+                        .ok_or_else(|| AggregateError::internal(input.name, "the FILTER column is not BOOLEAN"))?;
+                    let passing = true_rows(column);
+                    filtered = match selected {
+                        Some(s) => s & &passing,
+                        None => passing,
+                    };
+                    Some(&filtered)
+                }
+            };
+            acc.update(&args, group_ids, rows)?;
+        }
+        Ok(())
+    }
+
+    /// Folds group `src` into `dst` in every accumulator.
+    pub fn merge(&mut self, src: u32, dst: u32) {
+        for acc in &mut self.accumulators {
+            acc.merge(src, dst);
+        }
+    }
+
+    /// One result column per call for the given groups.
+    pub fn evaluate(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, AggregateError> {
+        self.accumulators.iter().map(|a| a.evaluate(groups)).collect()
+    }
+}

@@ -1,0 +1,89 @@
+use std::collections::HashSet;
+
+use arrow_array::{Array, ArrayRef};
+use arrow_buffer::BooleanBuffer;
+use arrow_row::OwnedRow;
+use arrow_schema::DataType as ArrowType;
+
+use super::selection::for_each_selected;
+use super::value_codec::ValueCodec;
+use super::{AggregateError, GroupAccumulator};
+
+/// Makes the plain (non-distinct) accumulator that a distinct one feeds at evaluation.
+pub type AccumulatorFactory = Box<dyn Fn() -> Result<Box<dyn GroupAccumulator>, AggregateError> + Send>;
+
+/// The distinct argument tuples of one group, in first-seen order.
+#[derive(Default, Clone)]
+struct DistinctSet {
+    seen: HashSet<OwnedRow>,
+    order: Vec<OwnedRow>,
+}
+
+impl DistinctSet {
+    fn add(&mut self, value: OwnedRow) {
+        if !self.seen.contains(&value) {
+            self.seen.insert(value.clone());
+            self.order.push(value);
+        }
+    }
+}
+
+/// `agg(DISTINCT x)`: keeps each group's distinct non-NULL argument values and runs the
+/// plain aggregate over them when the group is evaluated. Because the sets themselves
+/// are merged, a value seen in several slices of a hopping window still counts once.
+pub struct DistinctAccumulator {
+    codec: ValueCodec,
+    sets: Vec<DistinctSet>,
+    inner: AccumulatorFactory,
+}
+
+impl DistinctAccumulator {
+    pub fn new(function: &str, arg_types: &[ArrowType], inner: AccumulatorFactory) -> Result<Self, AggregateError> {
+        Ok(DistinctAccumulator { codec: ValueCodec::new(function, arg_types)?, sets: Vec::new(), inner })
+    }
+}
+
+impl GroupAccumulator for DistinctAccumulator {
+    fn resize(&mut self, num_groups: usize) {
+        self.sets.resize_with(num_groups, DistinctSet::default);
+    }
+
+    fn update(&mut self, args: &[ArrayRef], group_ids: &[u32], selected: Option<&BooleanBuffer>) -> Result<(), AggregateError> {
+        let rows = self.codec.encode(args)?;
+        // A row takes part only when no argument is NULL.
+        let mut nulls = None;
+        for a in args {
+            nulls = arrow_buffer::NullBuffer::union(nulls.as_ref(), a.logical_nulls().as_ref());
+        }
+        let sets = &mut self.sets;
+        for_each_selected(group_ids.len(), nulls.as_ref(), selected, |row| {
+            sets[group_ids[row] as usize].add(rows.row(row).owned());
+        });
+        Ok(())
+    }
+
+    fn merge(&mut self, src: u32, dst: u32) {
+        let values = self.sets[src as usize].order.clone();
+        for v in values {
+            self.sets[dst as usize].add(v);
+        }
+    }
+
+    fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, AggregateError> {
+        let sets: Vec<&DistinctSet> = groups.iter().map(|g| &self.sets[*g as usize]).collect();
+        let columns = self.codec.decode(sets.iter().flat_map(|s| s.order.iter().map(|r| Some(r.row()))))?;
+        let mut group_ids = Vec::new();
+        for (i, s) in sets.iter().enumerate() {
+            group_ids.extend(std::iter::repeat_n(i as u32, s.order.len()));
+        }
+        let mut inner = (self.inner)()?;
+        inner.resize(groups.len());
+        inner.update(&columns, &group_ids, None)?;
+        let all: Vec<u32> = (0..groups.len() as u32).collect();
+        inner.evaluate(&all)
+    }
+
+    fn reset(&mut self, group: u32) {
+        self.sets[group as usize] = DistinctSet::default();
+    }
+}

@@ -1,0 +1,66 @@
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::ArrowPrimitiveType;
+use arrow_array::{Array, ArrayRef, ArrowNativeTypeOp, PrimitiveArray};
+use arrow_buffer::{BooleanBuffer, ScalarBuffer};
+use arrow_schema::DataType as ArrowType;
+
+use super::selection::{for_each_selected, nulls_from_flags};
+use super::{AggregateError, GroupAccumulator};
+
+/// `SUM(x)` in the type of `x`. Integers wrap on overflow as Java's do; the result is
+/// NULL for a group without a non-NULL value.
+pub struct SumAccumulator<T: ArrowPrimitiveType> {
+    sums: Vec<T::Native>,
+    seen: Vec<bool>,
+    output: ArrowType,
+}
+
+impl<T: ArrowPrimitiveType> SumAccumulator<T> {
+    pub fn new(output: ArrowType) -> Self {
+        SumAccumulator { sums: Vec::new(), seen: Vec::new(), output }
+    }
+}
+
+impl<T: ArrowPrimitiveType> GroupAccumulator for SumAccumulator<T> {
+    fn resize(&mut self, num_groups: usize) {
+        self.sums.resize(num_groups, T::Native::ZERO);
+        self.seen.resize(num_groups, false);
+    }
+
+    fn update(&mut self, args: &[ArrayRef], group_ids: &[u32], selected: Option<&BooleanBuffer>) -> Result<(), AggregateError> {
+        let values = args
+            .first()
+            .and_then(|a| a.as_primitive_opt::<T>())
+            .ok_or_else(|| AggregateError::internal("SUM", "argument column has an unexpected type"))?;
+        let raw = values.values();
+        let (sums, seen) = (&mut self.sums, &mut self.seen);
+        for_each_selected(group_ids.len(), values.nulls(), selected, |row| {
+            let g = group_ids[row] as usize;
+            sums[g] = sums[g].add_wrapping(raw[row]);
+            seen[g] = true;
+        });
+        Ok(())
+    }
+
+    fn merge(&mut self, src: u32, dst: u32) {
+        let (s, d) = (src as usize, dst as usize);
+        if self.seen[s] {
+            self.sums[d] = self.sums[d].add_wrapping(self.sums[s]);
+            self.seen[d] = true;
+        }
+    }
+
+    fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, AggregateError> {
+        let values: ScalarBuffer<T::Native> = groups.iter().map(|g| self.sums[*g as usize]).collect();
+        let nulls = nulls_from_flags(groups.iter().map(|g| self.seen[*g as usize]));
+        let array = PrimitiveArray::<T>::new(values, nulls).with_data_type(self.output.clone());
+        Ok(Arc::new(array))
+    }
+
+    fn reset(&mut self, group: u32) {
+        self.sums[group as usize] = T::Native::ZERO;
+        self.seen[group as usize] = false;
+    }
+}

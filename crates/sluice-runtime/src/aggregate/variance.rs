@@ -1,0 +1,89 @@
+use arrow_array::ArrayRef;
+use arrow_buffer::BooleanBuffer;
+use arrow_schema::DataType as ArrowType;
+
+use super::numeric::{f64_column, for_each_f64};
+use super::{AggregateError, GroupAccumulator};
+
+/// Which of the four variance functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VarianceKind {
+    VarPop,
+    VarSamp,
+    StddevPop,
+    StddevSamp,
+}
+
+/// `VAR_POP`, `VAR_SAMP`, `STDDEV_POP` and `STDDEV_SAMP`, computed as Flink's Calcite
+/// reduction does: `(SUM(x * x) - SUM(x) * SUM(x) / COUNT(x)) / COUNT(x)` (or
+/// `/ (COUNT(x) - 1)` for the sample variants, NULL when the count is 1), the standard
+/// deviations as `POWER(variance, 0.5)`.
+///
+/// The sums are doubles whatever the input type; an integer result is truncated toward
+/// zero at the end (Flink computes integer inputs in their own type, which differs only
+/// when the integer sums overflow or lose the fraction earlier).
+pub struct VarianceAccumulator {
+    kind: VarianceKind,
+    sums: Vec<f64>,
+    squares: Vec<f64>,
+    counts: Vec<i64>,
+    output: ArrowType,
+}
+
+impl VarianceAccumulator {
+    pub fn new(kind: VarianceKind, output: ArrowType) -> Self {
+        VarianceAccumulator { kind, sums: Vec::new(), squares: Vec::new(), counts: Vec::new(), output }
+    }
+
+    fn result(&self, g: usize) -> Option<f64> {
+        let n = self.counts[g];
+        let sample = matches!(self.kind, VarianceKind::VarSamp | VarianceKind::StddevSamp);
+        if n == 0 || (sample && n == 1) {
+            return None;
+        }
+        let (sum, squares, nf) = (self.sums[g], self.squares[g], n as f64);
+        let divisor = if sample { nf - 1.0 } else { nf };
+        let variance = (squares - sum * sum / nf) / divisor;
+        Some(match self.kind {
+            VarianceKind::VarPop | VarianceKind::VarSamp => variance,
+            VarianceKind::StddevPop | VarianceKind::StddevSamp => variance.powf(0.5),
+        })
+    }
+}
+
+impl GroupAccumulator for VarianceAccumulator {
+    fn resize(&mut self, num_groups: usize) {
+        self.sums.resize(num_groups, 0.0);
+        self.squares.resize(num_groups, 0.0);
+        self.counts.resize(num_groups, 0);
+    }
+
+    fn update(&mut self, args: &[ArrayRef], group_ids: &[u32], selected: Option<&BooleanBuffer>) -> Result<(), AggregateError> {
+        let values = args.first().ok_or_else(|| AggregateError::internal("VARIANCE", "missing argument"))?;
+        let (sums, squares, counts) = (&mut self.sums, &mut self.squares, &mut self.counts);
+        for_each_f64(values, group_ids, selected, |g, v| {
+            sums[g] += v;
+            squares[g] += v * v;
+            counts[g] += 1;
+        })
+    }
+
+    fn merge(&mut self, src: u32, dst: u32) {
+        let (s, d) = (src as usize, dst as usize);
+        self.sums[d] += self.sums[s];
+        self.squares[d] += self.squares[s];
+        self.counts[d] += self.counts[s];
+    }
+
+    fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, AggregateError> {
+        let values: Vec<Option<f64>> = groups.iter().map(|g| self.result(*g as usize)).collect();
+        f64_column(&values, &self.output)
+    }
+
+    fn reset(&mut self, group: u32) {
+        let g = group as usize;
+        self.sums[g] = 0.0;
+        self.squares[g] = 0.0;
+        self.counts[g] = 0;
+    }
+}

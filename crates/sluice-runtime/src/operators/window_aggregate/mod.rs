@@ -1,0 +1,215 @@
+//! `WindowAggregateOperator`: `GROUP BY window_start, window_end, keys...` over TUMBLE,
+//! HOP, CUMULATE and SESSION windows, emitting one row per key and window when the
+//! watermark fires the window, with Flink's lateness rules.
+
+mod output;
+mod session;
+mod sliced;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType as ArrowType, Field, Schema, TimeUnit};
+use sluice_connector_api::ChangeBatch;
+
+use crate::aggregate::{AggregateError, AggregateSet, KeyTable, PaneAssigner, WindowClock};
+use crate::spec::{WindowAggregateSpec, WindowKind};
+use crate::{Operator, Output, RuntimeError};
+
+use output::{build_output, check_output_schema, FiredWindow};
+use session::SessionWindows;
+use sliced::{RowsIn, SlicedWindows};
+
+const NODE: &str = "WindowAggregate";
+
+pub(crate) fn node_error(e: AggregateError) -> RuntimeError {
+    match e {
+        AggregateError::Internal { .. } => RuntimeError::Internal(format!("{NODE}: {e}")),
+        other => RuntimeError::Operator { node: NODE.into(), message: other.to_string() },
+    }
+}
+
+enum Windows {
+    Sliced(SlicedWindows),
+    Session(SessionWindows),
+}
+
+/// Windowed `GROUP BY` on an append-only input. See `WindowAggregateSpec` for the
+/// output layout. State is one group per (key, pane) for TUMBLE/HOP/CUMULATE (a pane is
+/// a slice of `gcd(size, slide)`, so every row is accumulated once) and one group per
+/// (key, session) for SESSION; it is freed as soon as no unfired window needs it.
+pub struct WindowAggregateOperator {
+    spec: WindowAggregateSpec,
+    windows: Windows,
+    keys: KeyTable,
+    aggregates: AggregateSet,
+    clock: WindowClock,
+    /// Built from the first batch's column types (the spec's guess until then).
+    typed_from_input: bool,
+    watermark: i64,
+    late_rows: u64,
+    key_ids: Vec<u32>,
+    times: Vec<Option<i64>>,
+}
+
+impl WindowAggregateOperator {
+    pub fn new(spec: WindowAggregateSpec) -> Result<Self, RuntimeError> {
+        check_output_schema(&spec.output_schema, spec.keys.len(), spec.aggregates.len())?;
+        let windows = match spec.window {
+            WindowKind::Session { gap } => Windows::Session(SessionWindows::new(gap).map_err(node_error)?),
+            kind => Windows::Sliced(SlicedWindows::new(PaneAssigner::new(kind).map_err(node_error)?)),
+        };
+        let assumed = assumed_input_schema(&spec);
+        let (keys, aggregates) = build_state(&spec, &assumed)?;
+        Ok(WindowAggregateOperator {
+            clock: WindowClock::new(spec.time.time_zone),
+            spec,
+            windows,
+            keys,
+            aggregates,
+            typed_from_input: false,
+            watermark: i64::MIN,
+            late_rows: 0,
+            key_ids: Vec::new(),
+            times: Vec::new(),
+        })
+    }
+
+    /// Groups holding state (one per key and pane or session), for tests of memory use.
+    pub fn open_groups(&self) -> usize {
+        self.aggregates.open_groups()
+    }
+
+    /// Distinct keys held in state.
+    pub fn open_keys(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Panes (TUMBLE/HOP/CUMULATE) or sessions holding state.
+    pub fn open_windows(&self) -> usize {
+        match &self.windows {
+            Windows::Sliced(s) => s.open_panes(),
+            Windows::Session(s) => s.open_sessions(),
+        }
+    }
+
+    fn read_times(&mut self, data: &RecordBatch) -> Result<(), RuntimeError> {
+        let column = data
+            .columns()
+            .get(self.spec.time.column)
+            .ok_or_else(|| RuntimeError::Internal(format!("{NODE}: rowtime column {} is missing", self.spec.time.column)))?;
+        let times = column.as_primitive_opt::<TimestampMicrosecondType>().ok_or_else(|| {
+            RuntimeError::Internal(format!("{NODE}: rowtime column is {}, not a microsecond timestamp", column.data_type()))
+        })?;
+        let clock = self.clock;
+        self.times.clear();
+        self.times.extend(times.iter().map(|t| t.map(|t| clock.local(t))));
+        Ok(())
+    }
+}
+
+/// The input types the spec implies, used to reject unsupported plans before any row
+/// arrives: key columns have their output types, arguments their declared types.
+fn assumed_input_schema(spec: &WindowAggregateSpec) -> Schema {
+    let mut types: Vec<ArrowType> = Vec::new();
+    let mut set = |i: usize, t: ArrowType| {
+        if types.len() <= i {
+            types.resize(i + 1, ArrowType::Null);
+        }
+        types[i] = t;
+    };
+    for (n, &k) in spec.keys.iter().enumerate() {
+        set(k, spec.output_schema.field(n).data_type().clone());
+    }
+    for call in &spec.aggregates {
+        for &a in &call.args {
+            set(a, call.arg_type.as_ref().map(|t| t.to_arrow()).unwrap_or(ArrowType::Null));
+        }
+        if let Some(f) = call.filter {
+            set(f, ArrowType::Boolean);
+        }
+    }
+    set(spec.time.column, ArrowType::Timestamp(TimeUnit::Microsecond, None));
+    Schema::new(types.into_iter().enumerate().map(|(i, t)| Field::new(format!("c{i}"), t, true)).collect::<Vec<_>>())
+}
+
+fn build_state(spec: &WindowAggregateSpec, input: &Schema) -> Result<(KeyTable, AggregateSet), RuntimeError> {
+    let key_types: Vec<ArrowType> = spec
+        .keys
+        .iter()
+        .map(|&k| input.fields().get(k).map(|f| f.data_type().clone()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| RuntimeError::Internal(format!("{NODE}: a key column is not in the input")))?;
+    let keys = KeyTable::new(&key_types).map_err(node_error)?;
+    let aggregates = AggregateSet::new(&spec.aggregates, input).map_err(node_error)?;
+    Ok((keys, aggregates))
+}
+
+impl Operator for WindowAggregateOperator {
+    fn name(&self) -> &str {
+        NODE
+    }
+
+    fn on_batch(&mut self, _input: usize, batch: ChangeBatch, _out: &mut Output) -> Result<(), RuntimeError> {
+        if !batch.is_append_only() {
+            return Err(RuntimeError::Operator {
+                node: NODE.into(),
+                message: "updating input is not supported by window aggregation".into(),
+            });
+        }
+        let data = batch.data;
+        if data.num_rows() == 0 {
+            return Ok(());
+        }
+        if !self.typed_from_input {
+            // No state exists before the first batch, so it can be rebuilt for the
+            // exact input types.
+            let (keys, aggregates) = build_state(&self.spec, &data.schema())?;
+            self.keys = keys;
+            self.aggregates = aggregates;
+            self.typed_from_input = true;
+        }
+        self.read_times(&data)?;
+        let key_columns: Vec<ArrayRef> = self.spec.keys.iter().map(|&k| data.column(k).clone()).collect();
+        self.keys.intern(&key_columns, data.num_rows(), &mut self.key_ids).map_err(node_error)?;
+        let rows = RowsIn { batch: &data, times: &self.times, key_ids: &self.key_ids };
+        let dropped = match &mut self.windows {
+            Windows::Sliced(s) => s.accumulate(&rows, self.watermark, &self.clock, &mut self.keys, &mut self.aggregates),
+            Windows::Session(s) => s.accumulate(&rows, self.watermark, &self.clock, &mut self.keys, &mut self.aggregates),
+        }
+        .map_err(node_error)?;
+        self.late_rows += dropped;
+        self.keys.sweep();
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        self.watermark = self.watermark.max(watermark);
+        let mut fired: Vec<FiredWindow> = Vec::new();
+        let mut release = Vec::new();
+        match &mut self.windows {
+            Windows::Sliced(s) => s.fire(self.watermark, &self.clock, &self.keys, &mut self.aggregates, &mut fired, &mut release),
+            Windows::Session(s) => s.fire(self.watermark, &self.clock, &mut fired, &mut release),
+        }
+        let result = if fired.is_empty() {
+            Ok(())
+        } else {
+            build_output(&self.spec.output_schema, &self.keys, &self.aggregates, &self.clock, &fired)
+                .map(|batch| out.emit(ChangeBatch::inserts(batch)))
+        };
+        // Free state even when building the output failed, so nothing leaks.
+        for (key, group) in release {
+            self.aggregates.release(group);
+            if let Some(key) = key {
+                self.keys.release(key);
+            }
+        }
+        result?;
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    fn late_rows_dropped(&self) -> u64 {
+        self.late_rows
+    }
+}

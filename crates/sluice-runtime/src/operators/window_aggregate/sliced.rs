@@ -1,0 +1,223 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use arrow_array::RecordBatch;
+use arrow_buffer::BooleanBufferBuilder;
+
+use crate::aggregate::{AggregateError, AggregateSet, KeyTable, PaneAssigner, WindowClock};
+
+use super::output::FiredWindow;
+
+const NO_GROUP: u32 = u32::MAX;
+
+/// The state of one pane: a group per key that has rows in it.
+#[derive(Default)]
+struct Pane {
+    /// Group id by key id (`NO_GROUP` when the key has no rows here).
+    group_of_key: Vec<u32>,
+    /// `(key, group)` in order of first arrival.
+    entries: Vec<(u32, u32)>,
+}
+
+/// TUMBLE, HOP and CUMULATE state: rows are accumulated once into their pane (slice);
+/// a window that fires merges its panes per key; a pane is freed when the last window
+/// that includes it has fired.
+pub(super) struct SlicedWindows {
+    assigner: PaneAssigner,
+    panes: BTreeMap<i64, Pane>,
+    /// Ends of the windows that have state and have not fired.
+    timers: BTreeSet<i64>,
+    group_ids: Vec<u32>,
+    /// Window group by key id while merging panes (`NO_GROUP` otherwise).
+    window_group_of_key: Vec<u32>,
+}
+
+/// What the rows of a batch need from the operator around them.
+pub(super) struct RowsIn<'a> {
+    pub batch: &'a RecordBatch,
+    /// Wall-clock times; `None` where the rowtime is NULL.
+    pub times: &'a [Option<i64>],
+    pub key_ids: &'a [u32],
+}
+
+impl SlicedWindows {
+    pub fn new(assigner: PaneAssigner) -> Self {
+        SlicedWindows {
+            assigner,
+            panes: BTreeMap::new(),
+            timers: BTreeSet::new(),
+            group_ids: Vec::new(),
+            window_group_of_key: Vec::new(),
+        }
+    }
+
+    pub fn open_panes(&self) -> usize {
+        self.panes.len()
+    }
+
+    /// Accumulates the rows that are not late; returns how many rows were dropped
+    /// (late for every window, or with a NULL rowtime).
+    pub fn accumulate(
+        &mut self,
+        rows: &RowsIn<'_>,
+        watermark: i64,
+        clock: &WindowClock,
+        keys: &mut KeyTable,
+        aggregates: &mut AggregateSet,
+    ) -> Result<u64, AggregateError> {
+        let n = rows.times.len();
+        let passes = self.assigner.panes_per_row();
+        let mut taken = vec![false; if passes > 1 { n } else { 0 }];
+        let mut dropped = 0u64;
+        for pass in 0..passes {
+            self.group_ids.clear();
+            self.group_ids.resize(n, 0);
+            let mut skipped: Option<BooleanBufferBuilder> = None;
+            let mut current: Option<(i64, bool)> = None;
+            let mut pane: Option<&mut Pane> = None;
+            for i in 0..n {
+                let pane_end = rows.times[i].and_then(|t| self.assigner.pane_end(t, pass));
+                let accept = match pane_end {
+                    None => false,
+                    Some(end) => {
+                        let late = match current {
+                            Some((e, late)) if e == end => late,
+                            _ => {
+                                let late = clock.has_fired(self.assigner.last_window_end(end), watermark);
+                                current = Some((end, late));
+                                if !late {
+                                    pane = Some(open_pane(&mut self.panes, &mut self.timers, &self.assigner, clock, watermark, end));
+                                }
+                                late
+                            }
+                        };
+                        if !late {
+                            let Some(p) = pane.as_deref_mut() else {
+                                return Err(AggregateError::internal("window", "no open pane"));
+                            };
+                            let key = rows.key_ids[i];
+                            self.group_ids[i] = group_for(p, key, keys, aggregates);
+                        }
+                        !late
+                    }
+                };
+                if !accept && skipped.is_none() {
+                    let mut b = BooleanBufferBuilder::new(n);
+                    b.append_n(n, true);
+                    skipped = Some(b);
+                }
+                if let Some(b) = skipped.as_mut() {
+                    b.set_bit(i, accept);
+                }
+                if passes > 1 {
+                    taken[i] |= accept;
+                } else if !accept {
+                    dropped += 1;
+                }
+            }
+            let selected = skipped.map(|mut b| b.finish());
+            aggregates.update(rows.batch, &self.group_ids, selected.as_ref())?;
+        }
+        if passes > 1 {
+            dropped = taken.iter().filter(|t| !**t).count() as u64;
+        }
+        Ok(dropped)
+    }
+
+    /// Fires every window whose end the watermark has reached, in end order. Appends
+    /// the result rows to `fired` and the groups to free once they are evaluated (with
+    /// the key each one holds, if any) to `release`.
+    pub fn fire(
+        &mut self,
+        watermark: i64,
+        clock: &WindowClock,
+        keys: &KeyTable,
+        aggregates: &mut AggregateSet,
+        fired: &mut Vec<FiredWindow>,
+        release: &mut Vec<(Option<u32>, u32)>,
+    ) {
+        while let Some(&end) = self.timers.first() {
+            if !clock.has_fired(end, watermark) {
+                break;
+            }
+            self.timers.pop_first();
+            let (start, pane_ends) = self.assigner.panes_of_window(end);
+            let present: Vec<i64> = pane_ends.filter(|e| self.panes.contains_key(e)).collect();
+            let last_use = |e: &i64| self.assigner.last_window_end(*e) <= end;
+            if let [only] = present[..] {
+                if last_use(&only) {
+                    // A tumbling window (or the last window of a lone pane): no merge.
+                    if let Some(pane) = self.panes.remove(&only) {
+                        for &(key, group) in &pane.entries {
+                            fired.push(FiredWindow { key, group, start, end });
+                            release.push((Some(key), group));
+                        }
+                    }
+                    continue;
+                }
+            }
+            if self.window_group_of_key.len() < keys.capacity() {
+                self.window_group_of_key.resize(keys.capacity(), NO_GROUP);
+            }
+            let first_row = fired.len();
+            for pane_end in &present {
+                let Some(pane) = self.panes.get(pane_end) else { continue };
+                for &(key, group) in &pane.entries {
+                    let slot = &mut self.window_group_of_key[key as usize];
+                    if *slot == NO_GROUP {
+                        *slot = aggregates.allocate();
+                        fired.push(FiredWindow { key, group: *slot, start, end });
+                        release.push((None, *slot));
+                    }
+                    aggregates.merge(group, *slot);
+                }
+            }
+            for f in &fired[first_row..] {
+                self.window_group_of_key[f.key as usize] = NO_GROUP;
+            }
+            for pane_end in present.iter().filter(|e| last_use(e)) {
+                if let Some(pane) = self.panes.remove(pane_end) {
+                    release.extend(pane.entries.iter().map(|&(key, group)| (Some(key), group)));
+                }
+            }
+        }
+    }
+}
+
+/// The pane ending at `end`, created (with timers for its windows that have not fired)
+/// when it does not exist yet.
+fn open_pane<'a>(
+    panes: &'a mut BTreeMap<i64, Pane>,
+    timers: &mut BTreeSet<i64>,
+    assigner: &PaneAssigner,
+    clock: &WindowClock,
+    watermark: i64,
+    end: i64,
+) -> &'a mut Pane {
+    panes.entry(end).or_insert_with(|| {
+        for window_end in assigner.windows_of_pane(end) {
+            if !clock.has_fired(window_end, watermark) {
+                timers.insert(window_end);
+            }
+        }
+        Pane::default()
+    })
+}
+
+/// The group of `key` in `pane`, allocated on the key's first row there.
+#[inline]
+fn group_for(pane: &mut Pane, key: u32, keys: &mut KeyTable, aggregates: &mut AggregateSet) -> u32 {
+    let k = key as usize;
+    if let Some(&g) = pane.group_of_key.get(k) {
+        if g != NO_GROUP {
+            return g;
+        }
+    }
+    if pane.group_of_key.len() <= k {
+        pane.group_of_key.resize(keys.capacity().max(k + 1), NO_GROUP);
+    }
+    let g = aggregates.allocate();
+    keys.retain(key);
+    pane.group_of_key[k] = g;
+    pane.entries.push((key, g));
+    g
+}
