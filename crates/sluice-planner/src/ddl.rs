@@ -133,7 +133,7 @@ pub fn create_table(
         match &c.kind {
             ColumnKind::Computed { expr } => {
                 let mut binder = Binder::new(catalog);
-                let cx = ExprContext { scope: &source_scope, schema: &source_schema };
+                let cx = ExprContext { scope: &source_scope, schema: &source_schema, grouped: None };
                 let bound = binder.bind_expr(expr, &cx)?;
                 let is_proctime = matches!(&expr.kind, ExprKind::Function(f)
                     if f.name.base().value.eq_ignore_ascii_case("PROCTIME") && f.args.is_empty());
@@ -202,7 +202,7 @@ fn watermark(
     let schema = PlanSchema::new(declared.iter().map(|c| PlanField::new(c.name.clone(), c.data_type.clone())).collect());
     let scope = Scope { columns: declared.iter().map(|c| ScopeColumn { qualifier: None, name: c.name.clone() }).collect() };
     let mut binder = Binder::new(catalog);
-    let cx = ExprContext { scope: &scope, schema: &schema };
+    let cx = ExprContext { scope: &scope, schema: &schema, grouped: None };
     let expr: ScalarExpr = binder.bind_expr(&w.expr, &cx)?;
     if std::mem::discriminant(&expr.data_type().kind) != std::mem::discriminant(&rowtime_type.kind) {
         return Err(user(

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use sluice_expr::ScalarExpr;
 use sluice_types::ScalarValue;
 
+use crate::explain_window::{aggregate_text, window_text};
 use crate::logical::{LogicalPlan, PlanSchema, TimeAttribute};
 use crate::session::{Job, JobSink};
 
@@ -80,10 +81,26 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
                 node(out, i, depth + 1);
             }
         }
+        LogicalPlan::Aggregate { input, keys, aggregates, window, schema, .. } => {
+            let _ = writeln!(out, "{}", aggregate_text(input.schema(), keys, aggregates, window.as_ref(), schema));
+            node(out, input, depth + 1);
+        }
+        LogicalPlan::WindowTvf { input, kind, time_column, partition_keys, schema, .. } => {
+            let names = input.schema();
+            let partition: Vec<&str> = partition_keys.iter().map(|k| names.fields[*k].name.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "WindowTableFunction(window=[{}]{}, fields=[{}])",
+                window_text(kind, &names.fields[*time_column].name),
+                if partition.is_empty() { String::new() } else { format!(", partitionBy=[{}]", partition.join(", ")) },
+                fields_with_time(schema)
+            );
+            node(out, input, depth + 1);
+        }
     }
 }
 
-fn fields_with_time(schema: &PlanSchema) -> String {
+pub fn fields_with_time(schema: &PlanSchema) -> String {
     schema
         .fields
         .iter()
@@ -163,6 +180,14 @@ fn literal_text(v: &ScalarValue) -> String {
         ScalarValue::BigInt(v) => v.to_string(),
         ScalarValue::Double(v) => v.to_string(),
         ScalarValue::IntervalDayTime(ms) => format!("{ms}:INTERVAL SECOND"),
+        ScalarValue::Decimal { value, scale, .. } if *scale > 0 => {
+            let digits = value.unsigned_abs().to_string();
+            let scale = *scale as usize;
+            let padded = format!("{digits:0>width$}", width = scale + 1);
+            let (int, frac) = padded.split_at(padded.len() - scale);
+            format!("{}{int}.{frac}", if *value < 0 { "-" } else { "" })
+        }
+        ScalarValue::Decimal { value, .. } => value.to_string(),
         other => format!("{other:?}"),
     }
 }

@@ -11,6 +11,7 @@ mod config;
 mod ddl;
 mod error;
 mod explain;
+mod explain_window;
 mod logical;
 mod lower;
 mod rewrite;
@@ -19,5 +20,5 @@ mod suggest;
 
 pub use catalog::{Catalog, CatalogTable, CatalogView, ColumnSpec, TableColumnKind, WatermarkSpec};
 pub use config::SessionConfig;
-pub use logical::{LogicalPlan, PlanField, PlanSchema, TimeAttribute};
+pub use logical::{GroupWindow, LogicalPlan, PlanField, PlanSchema, TimeAttribute};
 pub use session::{Job, JobSink, Session, StatementOutcome, TableResult};

@@ -2,6 +2,8 @@ use std::sync::Arc;
 
 use arrow_schema::{Field, Schema, SchemaRef};
 use sluice_expr::ScalarExpr;
+use sluice_runtime::spec::{AggregateCall, WindowKind};
+use sluice_sql::Span;
 use sluice_types::DataType;
 
 use crate::catalog::CatalogTable;
@@ -83,6 +85,37 @@ pub enum LogicalPlan {
     },
     /// `UNION ALL`; inputs already have this schema.
     Union { inputs: Vec<LogicalPlan>, schema: PlanSchema },
+    /// `GROUP BY`: one row per distinct value of the `keys` columns, with the aggregates.
+    /// Output: the key columns, then one column per aggregate, then (with a window)
+    /// `window_start`, `window_end` and `window_time`. Without a window it is an updating
+    /// aggregation; `span` points at the query for errors found while lowering.
+    Aggregate {
+        input: Box<LogicalPlan>,
+        keys: Vec<usize>,
+        aggregates: Vec<AggregateCall>,
+        window: Option<GroupWindow>,
+        schema: PlanSchema,
+        span: Span,
+    },
+    /// A window table-valued function on its own (`TABLE(TUMBLE(TABLE t, ...))`): the
+    /// input columns (the descriptor column no longer a time attribute), then
+    /// `window_start`, `window_end` and `window_time`.
+    WindowTvf {
+        input: Box<LogicalPlan>,
+        kind: WindowKind,
+        time_column: usize,
+        /// `SESSION(TABLE t PARTITION BY k, ...)`: the input columns sessions are per.
+        partition_keys: Vec<usize>,
+        schema: PlanSchema,
+        span: Span,
+    },
+}
+
+/// The window of a window aggregation: its shape and the input's rowtime column.
+#[derive(Clone, Debug)]
+pub struct GroupWindow {
+    pub kind: WindowKind,
+    pub time_column: usize,
 }
 
 impl LogicalPlan {
@@ -92,7 +125,9 @@ impl LogicalPlan {
             | LogicalPlan::Values { schema, .. }
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Unnest { schema, .. }
-            | LogicalPlan::Union { schema, .. } => schema,
+            | LogicalPlan::Union { schema, .. }
+            | LogicalPlan::Aggregate { schema, .. }
+            | LogicalPlan::WindowTvf { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } => input.schema(),
         }
     }

@@ -26,6 +26,12 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
         LogicalPlan::Union { inputs, schema } => {
             LogicalPlan::Union { inputs: inputs.into_iter().map(optimize).collect(), schema }
         }
+        LogicalPlan::Aggregate { input, keys, aggregates, window, schema, span } => {
+            LogicalPlan::Aggregate { input: Box::new(optimize(*input)), keys, aggregates, window, schema, span }
+        }
+        LogicalPlan::WindowTvf { input, kind, time_column, partition_keys, schema, span } => {
+            LogicalPlan::WindowTvf { input: Box::new(optimize(*input)), kind, time_column, partition_keys, schema, span }
+        }
         leaf @ (LogicalPlan::Scan { .. } | LogicalPlan::Values { .. }) => leaf,
     }
 }

@@ -5,6 +5,7 @@ use sluice_sql::ast::{self, BinaryOp, Expr, ExprKind, TrimSide, UnaryOp};
 use sluice_sql::{Diagnostic, Span};
 use sluice_types::{DataType, ScalarValue, TypeKind};
 
+use super::aggregate::Grouping;
 use super::literal::{bind_literal, interval_value};
 use super::scope::{field_access, Scope};
 use super::Binder;
@@ -33,11 +34,19 @@ const SPECIAL_CONTEXT: &[&str] = &[
 pub struct ExprContext<'s> {
     pub scope: &'s Scope,
     pub schema: &'s PlanSchema,
+    /// Set for expressions after a `GROUP BY` (SELECT list, HAVING): they are bound over
+    /// the aggregation's output, where group keys and aggregate calls are columns.
+    pub grouped: Option<&'s Grouping<'s>>,
 }
 
 impl Binder<'_> {
     pub fn bind_expr(&mut self, expr: &Expr, cx: &ExprContext) -> PlanResult<ScalarExpr> {
         let span = expr.span;
+        if let Some(g) = cx.grouped {
+            if let Some(e) = self.bind_grouped(expr, g)? {
+                return Ok(e);
+            }
+        }
         match &expr.kind {
             ExprKind::Identifier(ident) => cx.scope.resolve(std::slice::from_ref(ident), cx.schema),
             ExprKind::CompoundIdentifier(parts) => cx.scope.resolve(parts, cx.schema),

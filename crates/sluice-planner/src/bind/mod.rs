@@ -2,14 +2,20 @@
 //! catalog, CTEs and FROM-clause scopes; expressions become `ScalarExpr`s typed by
 //! `sluice_expr::resolve_call`, which applies Flink's implicit casts.
 
+mod agg_call;
+mod aggregate;
 mod expr;
+mod legacy_window;
 mod literal;
 mod query;
 mod scope;
+mod window_agg;
+mod window_tvf;
 
 use sluice_sql::ast;
 
 use crate::catalog::Catalog;
+pub use agg_call::aggregate_name;
 pub use expr::ExprContext;
 pub use query::scan;
 pub use scope::{Scope, ScopeColumn};

@@ -7,6 +7,7 @@ use sluice_sql::ast::{self, Expr, ExprKind, JoinConstraint, JoinKind, Literal, S
 use sluice_sql::Span;
 use sluice_types::{DataType, TypeKind};
 
+use super::aggregate::is_aggregate_select;
 use super::expr::{coerce, ExprContext, AGGREGATES};
 use super::scope::{Scope, ScopeColumn};
 use super::Binder;
@@ -116,7 +117,7 @@ impl Binder<'_> {
     fn bind_values(&mut self, rows: &[Vec<Expr>], span: Span) -> PlanResult<LogicalPlan> {
         let empty_scope = Scope::default();
         let empty_schema = PlanSchema::default();
-        let cx = ExprContext { scope: &empty_scope, schema: &empty_schema };
+        let cx = ExprContext { scope: &empty_scope, schema: &empty_schema, grouped: None };
         let width = rows.first().map(|r| r.len()).unwrap_or(0);
         let mut bound = Vec::with_capacity(rows.len());
         for row in rows {
@@ -145,36 +146,22 @@ impl Binder<'_> {
             None => (LogicalPlan::Values { rows: vec![vec![]], schema: PlanSchema::default() }, Scope::default()),
         };
         if let Some(predicate) = &select.selection {
-            let cx = ExprContext { scope: &scope, schema: plan.schema() };
+            let cx = ExprContext { scope: &scope, schema: plan.schema(), grouped: None };
             let p = self.bind_expr(predicate, &cx)?;
             if !matches!(p.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
                 return Err(user(format!("WHERE clause must be BOOLEAN, not {}", p.data_type()), predicate.span));
             }
             plan = LogicalPlan::Filter { input: Box::new(plan), predicate: p };
         }
-        if let Some(item) = select.group_by.first() {
-            let span = match item {
-                ast::GroupByItem::Expr(e) => e.span,
-                ast::GroupByItem::GroupingSets(_, s) | ast::GroupByItem::Rollup(_, s) | ast::GroupByItem::Cube(_, s) => *s,
-            };
-            return Err(not_supported("aggregation (GROUP BY)", span));
-        }
-        if let Some(having) = &select.having {
-            return Err(not_supported("HAVING", having.span));
+        if is_aggregate_select(select) {
+            return self.bind_aggregate_select(select, plan, scope);
         }
         for item in &select.projection {
             if let SelectItem::Expr { expr, .. } = item {
-                if let Some((name, span, over)) = find_aggregate(expr) {
-                    return Err(if over {
-                        not_supported("an OVER window", span)
-                    } else {
-                        not_supported(&format!("aggregate function \"{name}\""), span)
-                    });
+                if let Some((_, span, true)) = find_aggregate(expr) {
+                    return Err(not_supported("an OVER window", span));
                 }
             }
-        }
-        if select.distinct {
-            return Err(not_supported("SELECT DISTINCT", select.span));
         }
         let mut exprs = Vec::new();
         let mut names = Vec::new();
@@ -200,7 +187,7 @@ impl Binder<'_> {
                     }
                 }
                 SelectItem::Expr { expr, alias } => {
-                    let cx = ExprContext { scope: &scope, schema: plan.schema() };
+                    let cx = ExprContext { scope: &scope, schema: plan.schema(), grouped: None };
                     exprs.push(self.bind_expr(expr, &cx)?);
                     names.push(match alias {
                         Some(a) => a.value.clone(),
@@ -239,10 +226,10 @@ impl Binder<'_> {
                 let scope = Scope::qualified(alias.as_ref().map(|a| a.name.value.as_str()), plan.schema());
                 Ok((plan, scope))
             }
-            TableRef::Function { name, span, .. } => {
+            TableRef::Function { name, span, args, alias, lateral } => {
                 let n = name.base().value.to_uppercase();
-                if ["TUMBLE", "HOP", "CUMULATE", "SESSION"].contains(&n.as_str()) {
-                    Err(not_supported(&format!("the window table-valued function {n}"), *span))
+                if !*lateral && ["TUMBLE", "HOP", "CUMULATE", "SESSION"].contains(&n.as_str()) {
+                    self.bind_window_tvf(&n, args, alias.as_ref(), *span)
                 } else {
                     Err(not_supported(&format!("the table function \"{}\"", name.base().value), *span))
                 }
@@ -289,7 +276,7 @@ impl Binder<'_> {
         if exprs.len() != 1 {
             return Err(not_supported("UNNEST of several collections at once", *span));
         }
-        let cx = ExprContext { scope: &scope, schema: input.schema() };
+        let cx = ExprContext { scope: &scope, schema: input.schema(), grouped: None };
         let collection = self.bind_expr(&exprs[0], &cx)?;
         let mut element_fields: Vec<PlanField> = match &collection.data_type().kind {
             TypeKind::Array(elem) | TypeKind::Multiset(elem) => match &elem.kind {
@@ -349,7 +336,7 @@ impl Binder<'_> {
     }
 
     /// A table, view or CTE by name.
-    fn bind_named(&mut self, name: &ast::ObjectName, hints: &[ast::Hint], span: Span) -> PlanResult<LogicalPlan> {
+    pub(super) fn bind_named(&mut self, name: &ast::ObjectName, hints: &[ast::Hint], span: Span) -> PlanResult<LogicalPlan> {
         let base = &name.base().value;
         if name.parts.len() == 1 {
             if let Some(pos) = self.ctes.iter().rposition(|(n, _, _)| n == base) {
@@ -438,7 +425,7 @@ fn apply_options_hint(table: Arc<CatalogTable>, hints: &[ast::Hint]) -> PlanResu
 }
 
 /// Renames a plan's columns to `columns` (from `AS t(a, b)`, a view or CTE column list).
-fn rename_columns(plan: LogicalPlan, columns: &[ast::Ident], span: Span) -> PlanResult<LogicalPlan> {
+pub(super) fn rename_columns(plan: LogicalPlan, columns: &[ast::Ident], span: Span) -> PlanResult<LogicalPlan> {
     if columns.is_empty() {
         return Ok(plan);
     }
@@ -459,7 +446,7 @@ fn rename_columns(plan: LogicalPlan, columns: &[ast::Ident], span: Span) -> Plan
 }
 
 /// The name Flink gives an unaliased select item: a column's own name, a field's name.
-fn derived_name(expr: &Expr) -> Option<String> {
+pub(super) fn derived_name(expr: &Expr) -> Option<String> {
     match &expr.kind {
         ExprKind::Identifier(i) => Some(i.value.clone()),
         ExprKind::CompoundIdentifier(parts) => parts.last().map(|p| p.value.clone()),

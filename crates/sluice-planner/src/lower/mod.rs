@@ -15,8 +15,11 @@ use sluice_types::DataType;
 use crate::catalog::{CatalogTable, TableColumnKind};
 use crate::config::SessionConfig;
 use crate::ddl::connector_diagnostic;
+use crate::error::not_supported;
 use crate::logical::{LogicalPlan, PlanSchema};
 use crate::session::{Job, JobSink};
+
+mod window;
 
 /// Rows per batch a source is asked for.
 const DEFAULT_BATCH_SIZE: usize = 8192;
@@ -49,7 +52,7 @@ pub fn lower_job(
     Ok(lowering.dataflow)
 }
 
-fn internal(message: &str) -> Diagnostic {
+pub(crate) fn internal(message: &str) -> Diagnostic {
     Diagnostic::without_span(ErrorClass::Internal, message.to_string())
 }
 
@@ -89,6 +92,25 @@ impl Lowering<'_> {
             LogicalPlan::Union { inputs, .. } => {
                 let ids = inputs.iter().map(|i| self.lower(i)).collect::<Result<Vec<_>, _>>()?;
                 Ok(self.dataflow.add_operator(Box::new(UnionOperator), ids))
+            }
+            LogicalPlan::Aggregate { input, keys, aggregates, window, schema, span } => {
+                let Some(window) = window else {
+                    return Err(not_supported("aggregation without a window (GROUP BY ...)", *span).with_hint(
+                        "Group by window_start and window_end of a window table-valued function such as TUMBLE, or by a legacy TUMBLE(...) group window.",
+                    ));
+                };
+                let id = self.lower(input)?;
+                let op = window::window_aggregate(input.schema(), keys, aggregates, window, schema, &self.ctx)?;
+                Ok(self.dataflow.add_operator(op, vec![id]))
+            }
+            LogicalPlan::WindowTvf { input, kind, time_column, schema, span, .. } => {
+                if matches!(kind, sluice_runtime::spec::WindowKind::Session { .. }) {
+                    return Err(not_supported("a SESSION window table-valued function that is not aggregated", *span)
+                        .with_hint("Group its rows by window_start and window_end."));
+                }
+                let id = self.lower(input)?;
+                let op = window::window_table(input.schema(), *kind, *time_column, schema, &self.ctx)?;
+                Ok(self.dataflow.add_operator(op, vec![id]))
             }
         }
     }

@@ -1,0 +1,351 @@
+//! Aggregation: `GROUP BY`, aggregate calls in SELECT and HAVING, `SELECT DISTINCT`.
+//!
+//! The shape is always: a projection computing the group keys, the aggregate arguments
+//! and the `FILTER` conditions; an `Aggregate` over it (group keys, then aggregates); an
+//! optional filter for HAVING; and a projection for the SELECT list. A `GROUP BY` of the
+//! window columns of a window TVF, or of a legacy `TUMBLE(...)` call, makes it a window
+//! aggregation.
+
+use sluice_expr::ScalarExpr;
+use sluice_runtime::spec::{AggregateCall, AggregateKind};
+use sluice_sql::ast::{self, Expr, ExprKind, GroupByItem, SelectItem};
+use sluice_sql::Span;
+use sluice_types::{DataType, ScalarValue, TypeKind};
+
+use super::agg_call::{aggregate_kind, aggregate_name, check_arity, result_type};
+use super::expr::{ExprContext, AGGREGATES};
+use super::legacy_window::{legacy_auxiliary, LegacyWindow};
+use super::query::{derived_name, visit};
+use super::scope::Scope;
+use super::window_agg::to_window_aggregate;
+use super::Binder;
+use crate::error::{not_supported, user, PlanResult};
+use crate::explain::expr_text;
+use crate::logical::{GroupWindow, LogicalPlan, PlanField, PlanSchema};
+
+/// One distinct aggregate call of a query, bound over the aggregation's input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallSig {
+    pub kind: AggregateKind,
+    pub args: Vec<ScalarExpr>,
+    pub distinct: bool,
+    pub filter: Option<ScalarExpr>,
+    pub separator: Option<String>,
+    pub output_type: DataType,
+}
+
+/// What expressions after a `GROUP BY` can see: group keys and aggregate calls, each a
+/// column of the aggregation's output (`output`: keys, then calls, then the legacy
+/// window's start, end and rowtime).
+pub struct Grouping<'s> {
+    pub scope: &'s Scope,
+    pub schema: &'s PlanSchema,
+    pub keys: Vec<ScalarExpr>,
+    pub calls: Vec<CallSig>,
+    pub legacy: Option<LegacyWindow>,
+    pub output: PlanSchema,
+}
+
+impl Grouping<'_> {
+    fn column(&self, index: usize) -> ScalarExpr {
+        ScalarExpr::Column { index, data_type: self.output.fields[index].data_type.clone() }
+    }
+}
+
+/// Whether a SELECT aggregates: GROUP BY, HAVING, DISTINCT or an aggregate call.
+pub fn is_aggregate_select(select: &ast::Select) -> bool {
+    if !select.group_by.is_empty() || select.having.is_some() || select.distinct {
+        return true;
+    }
+    select.projection.iter().any(|item| match item {
+        SelectItem::Expr { expr, .. } => contains_group_aggregate(expr),
+        _ => false,
+    })
+}
+
+fn contains_group_aggregate(expr: &Expr) -> bool {
+    let mut found = false;
+    visit(expr, &mut |e| {
+        if let ExprKind::Function(call) = &e.kind {
+            if call.over.is_none() && AGGREGATES.contains(&call.name.base().value.to_uppercase().as_str()) {
+                found = true;
+            }
+        }
+    });
+    found
+}
+
+impl Binder<'_> {
+    /// Binds the rest of an aggregating SELECT over `plan` (FROM and WHERE).
+    pub fn bind_aggregate_select(&mut self, select: &ast::Select, plan: LogicalPlan, scope: Scope) -> PlanResult<LogicalPlan> {
+        let input_schema = plan.schema().clone();
+        let input_cx = ExprContext { scope: &scope, schema: &input_schema, grouped: None };
+
+        // Group keys and the legacy window.
+        let mut keys = Vec::new();
+        let mut key_names = Vec::new();
+        let mut legacy: Option<LegacyWindow> = None;
+        for item in &select.group_by {
+            let e = match item {
+                GroupByItem::Expr(e) => e,
+                GroupByItem::GroupingSets(_, s) => return Err(not_supported("GROUPING SETS", *s)),
+                GroupByItem::Rollup(_, s) => return Err(not_supported("ROLLUP", *s)),
+                GroupByItem::Cube(_, s) => return Err(not_supported("CUBE", *s)),
+            };
+            if let Some(w) = self.bind_legacy_window(e, &input_cx)? {
+                if legacy.is_some() {
+                    return Err(user("a GROUP BY can have only one group window", e.span));
+                }
+                legacy = Some(w);
+                continue;
+            }
+            let key = self.bind_expr(e, &input_cx)?;
+            if !keys.contains(&key) {
+                key_names.push(derived_name(e).unwrap_or_else(|| format!("$f{}", keys.len())));
+                keys.push(key);
+            }
+        }
+
+        // Aggregate calls, in order of appearance, each once.
+        let mut calls: Vec<CallSig> = Vec::new();
+        let mut exprs: Vec<&Expr> = Vec::new();
+        for item in &select.projection {
+            match item {
+                SelectItem::Expr { expr, .. } => exprs.push(expr),
+                SelectItem::Wildcard(span) | SelectItem::QualifiedWildcard(_, span) => {
+                    return Err(user("\"*\" cannot be used in a query with GROUP BY or aggregates", *span)
+                        .with_hint("List the group keys and aggregates to select."))
+                }
+            }
+        }
+        exprs.extend(select.having.as_ref());
+        for expr in &exprs {
+            let mut found: Vec<(ast::FunctionCall, Span)> = Vec::new();
+            let mut over: Option<Span> = None;
+            visit(expr, &mut |e| {
+                if let ExprKind::Function(call) = &e.kind {
+                    let name = call.name.base().value.to_uppercase();
+                    if call.over.is_some() {
+                        over.get_or_insert(e.span);
+                    } else if AGGREGATES.contains(&name.as_str()) {
+                        found.push(((**call).clone(), e.span));
+                    }
+                }
+            });
+            if let Some(span) = over {
+                return Err(not_supported("an OVER window in a query with GROUP BY or aggregates", span));
+            }
+            for (call, span) in found {
+                let sig = self.aggregate_signature(&call, &input_cx, span)?;
+                if !calls.contains(&sig) {
+                    calls.push(sig);
+                }
+            }
+        }
+
+        // The projection under the aggregate: keys, then arguments and filters.
+        let mut pre: Vec<ScalarExpr> = keys.clone();
+        let mut pre_names = key_names.clone();
+        let column_of = |e: &ScalarExpr, pre: &mut Vec<ScalarExpr>, names: &mut Vec<String>| -> usize {
+            if let Some(i) = pre.iter().position(|p| p == e) {
+                return i;
+            }
+            let name = match e {
+                ScalarExpr::Column { index, .. } => input_schema.fields[*index].name.clone(),
+                _ => format!("$f{}", pre.len()),
+            };
+            names.push(if names.contains(&name) { format!("$f{}", pre.len()) } else { name });
+            pre.push(e.clone());
+            pre.len() - 1
+        };
+        let mut aggregates = Vec::with_capacity(calls.len());
+        let mut agg_fields = Vec::with_capacity(calls.len());
+        for sig in &calls {
+            let args = sig.args.iter().map(|a| column_of(a, &mut pre, &mut pre_names)).collect();
+            let filter = sig.filter.as_ref().map(|f| column_of(f, &mut pre, &mut pre_names));
+            aggregates.push(AggregateCall {
+                kind: sig.kind,
+                args,
+                distinct: sig.distinct,
+                filter,
+                separator: sig.separator.clone(),
+                arg_type: sig.args.first().map(|a| a.data_type().clone()),
+                output_type: sig.output_type.clone(),
+            });
+            agg_fields.push(PlanField::new(call_text(sig, &input_schema), sig.output_type.clone()));
+        }
+        let window = match &legacy {
+            Some(w) => {
+                let time = ScalarExpr::Column { index: w.time_column, data_type: w.time_type.clone() };
+                Some(GroupWindow { kind: w.kind, time_column: column_of(&time, &mut pre, &mut pre_names) })
+            }
+            None => None,
+        };
+        let pre_plan = plan.project(pre, pre_names);
+
+        let mut fields: Vec<PlanField> =
+            pre_plan.schema().fields[..keys.len()].iter().map(|f| PlanField::new(f.name.clone(), f.data_type.clone())).collect();
+        fields.extend(agg_fields);
+        if let Some(w) = &legacy {
+            fields.extend(w.output_fields());
+        }
+        let span = group_span(select);
+        let mut plan = LogicalPlan::Aggregate {
+            input: Box::new(pre_plan),
+            keys: (0..keys.len()).collect(),
+            aggregates,
+            window,
+            schema: PlanSchema::new(fields),
+            span,
+        };
+        if legacy.is_none() {
+            plan = to_window_aggregate(plan)?;
+        }
+
+        // HAVING and the SELECT list over the aggregation's output.
+        let grouping = Grouping { scope: &scope, schema: &input_schema, keys, calls, legacy, output: plan.schema().clone() };
+        let no_scope = Scope::default();
+        let view = grouping.output.clone();
+        let cx = ExprContext { scope: &no_scope, schema: &view, grouped: Some(&grouping) };
+        if let Some(having) = &select.having {
+            let p = self.bind_expr(having, &cx)?;
+            if !matches!(p.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
+                return Err(user(format!("HAVING clause must be BOOLEAN, not {}", p.data_type()), having.span));
+            }
+            plan = LogicalPlan::Filter { input: Box::new(plan), predicate: p };
+        }
+        let mut out = Vec::with_capacity(select.projection.len());
+        let mut names = Vec::with_capacity(select.projection.len());
+        for (position, item) in select.projection.iter().enumerate() {
+            if let SelectItem::Expr { expr, alias } = item {
+                out.push(self.bind_expr(expr, &cx)?);
+                names.push(match alias {
+                    Some(a) => a.value.clone(),
+                    None => derived_name(expr).unwrap_or_else(|| format!("EXPR${position}")),
+                });
+            }
+        }
+        let plan = plan.project(out, names);
+        Ok(if select.distinct { distinct(plan, span) } else { plan })
+    }
+
+    /// An aggregate call bound over the aggregation's input.
+    fn aggregate_signature(&mut self, call: &ast::FunctionCall, input: &ExprContext, span: Span) -> PlanResult<CallSig> {
+        let name = call.name.base().value.to_uppercase();
+        let Some(kind) = aggregate_kind(&name) else {
+            return Err(not_supported(&format!("aggregate function \"{name}\""), span));
+        };
+        check_arity(&name, kind, call.args.len(), call.star, span)?;
+        let mut separator = None;
+        let mut args = Vec::with_capacity(call.args.len());
+        for (i, a) in call.args.iter().enumerate() {
+            let bound = self.bind_expr(a, input)?;
+            if kind == AggregateKind::ListAgg && i == 1 {
+                match &bound {
+                    ScalarExpr::Literal { value: ScalarValue::String(s), .. } => separator = Some(s.clone()),
+                    _ => return Err(user("the separator of \"LISTAGG\" must be a character literal", a.span)),
+                }
+            } else {
+                args.push(bound);
+            }
+        }
+        let filter = match &call.filter {
+            Some(f) => {
+                let cond = self.bind_expr(f, input)?;
+                if !matches!(cond.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
+                    return Err(user(format!("FILTER condition must be BOOLEAN, not {}", cond.data_type()), f.span));
+                }
+                Some(cond)
+            }
+            None => None,
+        };
+        let output_type = result_type(&name, kind, args.first().map(|a| a.data_type()), span)?;
+        Ok(CallSig { kind, args, distinct: call.distinct, filter, separator, output_type })
+    }
+
+    /// After a GROUP BY: an aggregate call, group key or legacy window function becomes
+    /// a column of the aggregation's output; `None` binds the expression as usual (its
+    /// parts come back here).
+    pub fn bind_grouped(&mut self, expr: &Expr, g: &Grouping) -> PlanResult<Option<ScalarExpr>> {
+        let input = ExprContext { scope: g.scope, schema: g.schema, grouped: None };
+        if let ExprKind::Function(call) = &expr.kind {
+            let name = call.name.base().value.to_uppercase();
+            if call.over.is_none() && AGGREGATES.contains(&name.as_str()) {
+                let sig = self.aggregate_signature(call, &input, expr.span)?;
+                let i = g
+                    .calls
+                    .iter()
+                    .position(|c| *c == sig)
+                    .ok_or_else(|| user(format!("aggregate function \"{name}\" is not allowed here"), expr.span))?;
+                return Ok(Some(g.column(g.keys.len() + i)));
+            }
+            if let Some((base, part)) = legacy_auxiliary(&name) {
+                let args = call.args.iter().map(|a| self.bind_expr(a, &input)).collect::<PlanResult<Vec<_>>>()?;
+                return match &g.legacy {
+                    Some(w) if w.function == base && w.args == args => {
+                        Ok(Some(g.column(g.keys.len() + g.calls.len() + part)))
+                    }
+                    _ => Err(user(format!("\"{name}\" does not match a {base} window in the GROUP BY"), expr.span)
+                        .with_hint(format!("Group by {base}(...) with the same arguments to use \"{name}\"."))),
+                };
+            }
+        }
+        match self.bind_expr(expr, &input) {
+            Ok(e) => {
+                if let Some(i) = g.keys.iter().position(|k| *k == e) {
+                    return Ok(Some(g.column(i)));
+                }
+                if matches!(expr.kind, ExprKind::Identifier(_) | ExprKind::CompoundIdentifier(_)) {
+                    return Err(user(format!("expression \"{}\" is not being grouped", expr_source(expr)), expr.span)
+                        .with_hint("Add it to the GROUP BY, or use it inside an aggregate function."));
+                }
+                if e.referenced_columns().is_empty() {
+                    return Ok(Some(e));
+                }
+                Ok(None)
+            }
+            Err(e) if matches!(expr.kind, ExprKind::Identifier(_) | ExprKind::CompoundIdentifier(_)) => Err(e),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+/// Where errors about the aggregation point: the GROUP BY list, else the whole SELECT.
+fn group_span(select: &ast::Select) -> Span {
+    let spans: Vec<Span> = select
+        .group_by
+        .iter()
+        .map(|g| match g {
+            GroupByItem::Expr(e) => e.span,
+            GroupByItem::GroupingSets(_, s) | GroupByItem::Rollup(_, s) | GroupByItem::Cube(_, s) => *s,
+        })
+        .collect();
+    match (spans.first(), spans.last()) {
+        (Some(a), Some(b)) => a.to(*b),
+        _ => select.span,
+    }
+}
+
+/// `SELECT DISTINCT`: a GROUP BY of every column, without aggregates.
+fn distinct(plan: LogicalPlan, span: Span) -> LogicalPlan {
+    let schema = PlanSchema::new(plan.schema().fields.iter().map(|f| PlanField::new(f.name.clone(), f.data_type.clone())).collect());
+    let keys = (0..schema.len()).collect();
+    LogicalPlan::Aggregate { input: Box::new(plan), keys, aggregates: Vec::new(), window: None, schema, span }
+}
+
+/// `COUNT(*)`, `SUM(amount)`, `COUNT(DISTINCT x)`: the name of an aggregate's column.
+fn call_text(sig: &CallSig, input: &PlanSchema) -> String {
+    let args: Vec<String> = sig.args.iter().map(|a| expr_text(a, input)).collect();
+    let args = if args.is_empty() { "*".to_string() } else { args.join(", ") };
+    let filter = sig.filter.as_ref().map(|f| format!(" FILTER {}", expr_text(f, input))).unwrap_or_default();
+    format!("{}({}{}){filter}", aggregate_name(sig.kind), if sig.distinct { "DISTINCT " } else { "" }, args)
+}
+
+/// A column reference as written.
+fn expr_source(expr: &Expr) -> String {
+    match &expr.kind {
+        ExprKind::Identifier(i) => i.value.clone(),
+        ExprKind::CompoundIdentifier(parts) => parts.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join("."),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,178 @@
+//! Window aggregation over a window TVF: `GROUP BY window_start, window_end, ...`.
+//!
+//! The window TVF is merged into the aggregate, as Flink does: the filters and
+//! projections between them move below the window (they must not use the window
+//! columns), the window columns come out of the window aggregate, and a projection
+//! restores the GROUP BY's column order.
+
+use sluice_expr::ScalarExpr;
+use sluice_runtime::spec::{AggregateCall, WindowKind};
+use sluice_types::{DataType, ScalarValue};
+
+use super::window_tvf::window_fields;
+use crate::error::{not_supported, user, PlanResult};
+use crate::logical::{GroupWindow, LogicalPlan, PlanSchema};
+use crate::rewrite::substitute;
+
+/// Where a column of a plan above a window TVF comes from, once the TVF is removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    /// Column of the plan without the TVF.
+    Col(usize),
+    /// `window_start` (0), `window_end` (1) or `window_time` (2).
+    Window(usize),
+}
+
+/// A plan with its window TVF taken out.
+struct Stripped {
+    plan: LogicalPlan,
+    slots: Vec<Slot>,
+    kind: WindowKind,
+    time_column: usize,
+    /// The SESSION partition keys, as columns of `plan` (`None`: projected away).
+    partition: Vec<Option<usize>>,
+}
+
+/// Turns an `Aggregate` over a window TVF whose keys include `window_start` and
+/// `window_end` into a window aggregate. Other plans come back unchanged.
+pub fn to_window_aggregate(plan: LogicalPlan) -> PlanResult<LogicalPlan> {
+    let LogicalPlan::Aggregate { input, keys, aggregates, window: None, schema, span } = plan else {
+        return Ok(plan);
+    };
+    let unchanged = |input, keys, aggregates, schema| LogicalPlan::Aggregate { input, keys, aggregates, window: None, schema, span };
+    let Some(s) = strip(&input) else {
+        return Ok(unchanged(input, keys, aggregates, schema));
+    };
+    let slots: Vec<Slot> = keys.iter().map(|k| s.slots[*k]).collect();
+    if !slots.contains(&Slot::Window(0)) || !slots.contains(&Slot::Window(1)) {
+        return Ok(unchanged(input, keys, aggregates, schema));
+    }
+    let plain: Vec<usize> = slots.iter().filter_map(|s| if let Slot::Col(j) = s { Some(*j) } else { None }).collect();
+    let column = |c: usize| -> PlanResult<usize> {
+        match s.slots[c] {
+            Slot::Col(j) => Ok(j),
+            Slot::Window(_) => Err(not_supported("a window column as an aggregate argument", span)),
+        }
+    };
+    let mut calls = Vec::with_capacity(aggregates.len());
+    for a in &aggregates {
+        calls.push(AggregateCall {
+            args: a.args.iter().map(|c| column(*c)).collect::<PlanResult<_>>()?,
+            filter: a.filter.map(column).transpose()?,
+            ..a.clone()
+        });
+    }
+    if matches!(s.kind, WindowKind::Session { .. }) && !s.partition.iter().all(|p| p.is_some_and(|p| plain.contains(&p))) {
+        return Err(user("the PARTITION BY keys of a SESSION window must be in the GROUP BY", span)
+            .with_hint("Group by window_start, window_end and every PARTITION BY column."));
+    }
+
+    let nkeys = keys.len();
+    let mut fields = Vec::new();
+    for (i, slot) in slots.iter().enumerate() {
+        if let Slot::Col(_) = slot {
+            fields.push(schema.fields[i].clone());
+        }
+    }
+    fields.extend(schema.fields[nkeys..].iter().cloned());
+    let time_type = s.plan.schema().fields[s.time_column].data_type.clone();
+    fields.extend(window_fields(&time_type, ["window_start", "window_end", "window_time"]));
+    let nplain = plain.len();
+    let naggs = calls.len();
+    let window = LogicalPlan::Aggregate {
+        input: Box::new(s.plan),
+        keys: plain,
+        aggregates: calls,
+        window: Some(GroupWindow { kind: s.kind, time_column: s.time_column }),
+        schema: PlanSchema::new(fields),
+        span,
+    };
+
+    // Back to the GROUP BY's order: keys (window columns among them), then aggregates.
+    let out = window.schema().clone();
+    let col = |index: usize| ScalarExpr::Column { index, data_type: out.fields[index].data_type.clone() };
+    let mut exprs = Vec::with_capacity(schema.len());
+    let mut next_plain = 0;
+    for slot in &slots {
+        exprs.push(match slot {
+            Slot::Col(_) => {
+                next_plain += 1;
+                col(next_plain - 1)
+            }
+            Slot::Window(w) => col(nplain + naggs + w),
+        });
+    }
+    exprs.extend((0..naggs).map(|a| col(nplain + a)));
+    Ok(window.project(exprs, schema.names().iter().map(|n| n.to_string()).collect()))
+}
+
+/// The plan without its window TVF, when `plan` is filters and projections over one.
+fn strip(plan: &LogicalPlan) -> Option<Stripped> {
+    match plan {
+        LogicalPlan::WindowTvf { input, kind, time_column, partition_keys, .. } => {
+            let n = input.schema().len();
+            let mut slots: Vec<Slot> = (0..n).map(Slot::Col).collect();
+            slots.extend((0..3).map(Slot::Window));
+            Some(Stripped {
+                plan: (**input).clone(),
+                slots,
+                kind: *kind,
+                time_column: *time_column,
+                partition: partition_keys.iter().map(|k| Some(*k)).collect(),
+            })
+        }
+        LogicalPlan::Filter { input, predicate } => {
+            let s = strip(input)?;
+            let predicate = remap(predicate, &s)?;
+            Some(Stripped { plan: LogicalPlan::Filter { input: Box::new(s.plan), predicate }, ..s })
+        }
+        LogicalPlan::Project { input, exprs, schema } => {
+            let s = strip(input)?;
+            let mut out = Vec::with_capacity(exprs.len());
+            let mut names = Vec::with_capacity(exprs.len());
+            let mut slots = Vec::with_capacity(exprs.len());
+            for (e, f) in exprs.iter().zip(&schema.fields) {
+                if let ScalarExpr::Column { index, .. } = e {
+                    if let Slot::Window(w) = s.slots[*index] {
+                        slots.push(Slot::Window(w));
+                        continue;
+                    }
+                }
+                out.push(remap(e, &s)?);
+                names.push(f.name.clone());
+                slots.push(Slot::Col(out.len() - 1));
+            }
+            let position =
+                |out: &[ScalarExpr], c: usize| out.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == c));
+            let time_column = match position(&out, s.time_column) {
+                Some(p) => p,
+                None => {
+                    let t = s.plan.schema().fields[s.time_column].data_type.clone();
+                    out.push(ScalarExpr::Column { index: s.time_column, data_type: t });
+                    let name = s.plan.schema().fields[s.time_column].name.clone();
+                    names.push(if names.contains(&name) { format!("$f{}", out.len() - 1) } else { name });
+                    out.len() - 1
+                }
+            };
+            let partition = s.partition.iter().map(|p| p.and_then(|p| position(&out, p))).collect();
+            Some(Stripped { plan: s.plan.project(out, names), slots, kind: s.kind, time_column, partition })
+        }
+        _ => None,
+    }
+}
+
+/// `expr` over the plan without the TVF; `None` when it uses a window column.
+fn remap(expr: &ScalarExpr, s: &Stripped) -> Option<ScalarExpr> {
+    if expr.referenced_columns().iter().any(|c| matches!(s.slots.get(*c), Some(Slot::Window(_)) | None)) {
+        return None;
+    }
+    let inputs: Vec<ScalarExpr> = s
+        .slots
+        .iter()
+        .map(|slot| match slot {
+            Slot::Col(j) => ScalarExpr::Column { index: *j, data_type: s.plan.schema().fields[*j].data_type.clone() },
+            Slot::Window(_) => ScalarExpr::Literal { value: ScalarValue::Null, data_type: DataType::new(sluice_types::TypeKind::Null) },
+        })
+        .collect();
+    Some(substitute(expr, &inputs))
+}

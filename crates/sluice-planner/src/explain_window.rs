@@ -1,0 +1,104 @@
+//! EXPLAIN text of aggregations and windows: `WindowAggregate(groupBy=[..], window=[..],
+//! select=[..])` in the spirit of Flink's plans.
+
+use sluice_runtime::spec::{AggregateCall, WindowKind, MILLI};
+
+use crate::bind::aggregate_name;
+use crate::explain::fields_with_time;
+use crate::logical::{GroupWindow, PlanSchema};
+
+/// A duration in microseconds as Flink prints it: `5 min`, `10 s`, `1500 ms`.
+pub fn duration_text(micros: i64) -> String {
+    let ms = micros / MILLI;
+    for (unit, name) in [(86_400_000, "d"), (3_600_000, "h"), (60_000, "min"), (1_000, "s")] {
+        if ms != 0 && ms % unit == 0 {
+            return format!("{} {name}", ms / unit);
+        }
+    }
+    format!("{ms} ms")
+}
+
+/// `TUMBLE(time_col=[ts], size=[5 min])` and the like.
+pub fn window_text(kind: &WindowKind, time: &str) -> String {
+    let offset = |o: i64| if o == 0 { String::new() } else { format!(", offset=[{}]", duration_text(o)) };
+    match kind {
+        WindowKind::Tumble { size, offset: o } => {
+            format!("TUMBLE(time_col=[{time}], size=[{}]{})", duration_text(*size), offset(*o))
+        }
+        WindowKind::Hop { size, slide, offset: o } => format!(
+            "HOP(time_col=[{time}], slide=[{}], size=[{}]{})",
+            duration_text(*slide),
+            duration_text(*size),
+            offset(*o)
+        ),
+        WindowKind::Cumulate { step, max_size, offset: o } => format!(
+            "CUMULATE(time_col=[{time}], step=[{}], max_size=[{}]{})",
+            duration_text(*step),
+            duration_text(*max_size),
+            offset(*o)
+        ),
+        WindowKind::Session { gap } => format!("SESSION(time_col=[{time}], gap=[{}])", duration_text(*gap)),
+    }
+}
+
+/// One aggregate call over `input`: `COUNT(DISTINCT x) FILTER $f3`.
+pub fn call_text(call: &AggregateCall, input: &PlanSchema) -> String {
+    let name = |c: usize| input.fields.get(c).map(|f| f.name.clone()).unwrap_or_else(|| format!("${c}"));
+    let args: Vec<String> = call.args.iter().map(|c| name(*c)).collect();
+    let mut text = format!(
+        "{}({}{})",
+        aggregate_name(call.kind),
+        if call.distinct { "DISTINCT " } else { "" },
+        if args.is_empty() { "*".to_string() } else { args.join(", ") }
+    );
+    if let Some(sep) = &call.separator {
+        text = format!("{}, '{}')", &text[..text.len() - 1], sep.replace('\'', "''"));
+    }
+    if let Some(f) = call.filter {
+        text.push_str(&format!(" FILTER {}", name(f)));
+    }
+    text
+}
+
+/// The line of an `Aggregate` node.
+pub fn aggregate_text(
+    input: &PlanSchema,
+    keys: &[usize],
+    aggregates: &[AggregateCall],
+    window: Option<&GroupWindow>,
+    schema: &PlanSchema,
+) -> String {
+    let key_names: Vec<String> = keys.iter().map(|k| input.fields[*k].name.clone()).collect();
+    let mut select = key_names.clone();
+    for (call, field) in aggregates.iter().zip(&schema.fields[keys.len()..]) {
+        let text = call_text(call, input);
+        select.push(if text == field.name { text } else { format!("{text} AS {}", field.name) });
+    }
+    match window {
+        Some(w) => {
+            let n = keys.len() + aggregates.len();
+            let tail = PlanSchema::new(schema.fields[n..].to_vec());
+            select.push(fields_with_time(&tail));
+            format!(
+                "WindowAggregate(groupBy=[{}], window=[{}], select=[{}])",
+                key_names.join(", "),
+                window_text(&w.kind, &input.fields[w.time_column].name),
+                select.join(", ")
+            )
+        }
+        None => format!("GroupAggregate(groupBy=[{}], select=[{}])", key_names.join(", "), select.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_text(5 * 60 * 1_000_000), "5 min");
+        assert_eq!(duration_text(10 * 1_000_000), "10 s");
+        assert_eq!(duration_text(1_500_000), "1500 ms");
+        assert_eq!(duration_text(2 * 3_600 * 1_000_000), "2 h");
+    }
+}
