@@ -1,0 +1,206 @@
+//! Unit tests of each aggregate through `create_accumulator`.
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef, BooleanArray, Decimal128Array, Float64Array, Int32Array, Int8Array, StringArray};
+use arrow_buffer::BooleanBuffer;
+use sluice_types::{DataType, TypeKind};
+
+use super::{create_accumulator, true_rows, GroupAccumulator};
+use crate::spec::{AggregateCall, AggregateKind};
+
+fn call(kind: AggregateKind, arg: Option<DataType>, output: DataType) -> AggregateCall {
+    AggregateCall {
+        kind,
+        args: if arg.is_some() { vec![0] } else { vec![] },
+        distinct: false,
+        filter: None,
+        separator: None,
+        arg_type: arg,
+        output_type: output,
+    }
+}
+
+/// Runs `call` over `values` with the given group of each row, returning one result per
+/// group `0..groups`.
+fn run(call: &AggregateCall, values: ArrayRef, group_ids: &[u32], groups: usize, selected: Option<&BooleanBuffer>) -> ArrayRef {
+    let types = if call.args.is_empty() { vec![] } else { vec![values.data_type().clone()] };
+    let mut acc = create_accumulator(call, &types).unwrap();
+    acc.resize(groups);
+    let args = if call.args.is_empty() { vec![] } else { vec![values] };
+    acc.update(&args, group_ids, selected).unwrap();
+    let all: Vec<u32> = (0..groups as u32).collect();
+    acc.evaluate(&all).unwrap()
+}
+
+fn ints(v: &[Option<i32>]) -> ArrayRef {
+    Arc::new(Int32Array::from(v.to_vec()))
+}
+
+#[test]
+fn count_star_and_count_of_values() {
+    let values = ints(&[Some(1), None, Some(3)]);
+    let star = run(&call(AggregateKind::Count, None, DataType::bigint()), values.clone(), &[0, 0, 1], 3, None);
+    assert_eq!(star.as_primitive::<Int64Type>().values().to_vec(), vec![2, 1, 0]);
+    let c = run(&call(AggregateKind::Count, Some(DataType::int()), DataType::bigint()), values, &[0, 0, 1], 3, None);
+    assert_eq!(c.as_primitive::<Int64Type>().values().to_vec(), vec![1, 1, 0]);
+}
+
+#[test]
+fn sum_wraps_like_java_and_is_null_without_values() {
+    let t = DataType::new(TypeKind::TinyInt);
+    let values: ArrayRef = Arc::new(Int8Array::from(vec![Some(100), Some(100), None]));
+    let s = run(&call(AggregateKind::Sum, Some(t.clone()), t), values, &[0, 0, 1], 2, None);
+    let s = s.as_primitive::<Int8Type>();
+    assert_eq!(s.value(0), -56);
+    assert!(s.is_null(1));
+}
+
+#[test]
+fn avg_of_integers_truncates_toward_zero() {
+    let values = ints(&[Some(-7), Some(2), Some(5), Some(6), None]);
+    let a = run(&call(AggregateKind::Avg, Some(DataType::int()), DataType::int()), values, &[0, 0, 1, 1, 2], 3, None);
+    let a = a.as_primitive::<Int32Type>();
+    assert_eq!((a.value(0), a.value(1)), (-2, 5));
+    assert!(a.is_null(2));
+}
+
+#[test]
+fn avg_of_doubles_and_decimals() {
+    let values: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 2.0]));
+    let a = run(&call(AggregateKind::Avg, Some(DataType::double()), DataType::double()), values, &[0, 0], 1, None);
+    assert_eq!(a.as_primitive::<Float64Type>().value(0), 1.5);
+
+    // AVG of DECIMAL(10, 2) is DECIMAL(38, 6), rounded HALF_UP: (1.00 + 1.00 + 1.01) / 3.
+    let input = DataType::new(TypeKind::Decimal { precision: 10, scale: 2 });
+    let output = DataType::new(TypeKind::Decimal { precision: 38, scale: 6 });
+    let values: ArrayRef = Arc::new(Decimal128Array::from(vec![100, 100, 101, -1, -2]).with_precision_and_scale(10, 2).unwrap());
+    let a = run(&call(AggregateKind::Avg, Some(input), output), values, &[0, 0, 0, 1, 1], 2, None);
+    let a = a.as_primitive::<Decimal128Type>();
+    assert_eq!(a.value(0), 1_003_333);
+    assert_eq!(a.value(1), -15_000); // -0.015 exactly
+    assert_eq!(a.data_type(), &arrow_schema::DataType::Decimal128(38, 6));
+    assert_eq!(super::avg::decimal_avg(-5, 2, 0, 0), Some(-3)); // -2.5 rounds away from zero
+}
+
+#[test]
+fn min_max_of_strings_booleans_and_numbers() {
+    let s: ArrayRef = Arc::new(StringArray::from(vec![Some("b"), None, Some("a"), Some("c")]));
+    let mn = run(&call(AggregateKind::Min, Some(DataType::string()), DataType::string()), s.clone(), &[0, 0, 0, 1], 3, None);
+    let mn = mn.as_string::<i32>();
+    assert_eq!((mn.value(0), mn.value(1), mn.is_null(2)), ("a", "c", true));
+    let mx = run(&call(AggregateKind::Max, Some(DataType::string()), DataType::string()), s, &[0, 0, 0, 1], 2, None);
+    assert_eq!(mx.as_string::<i32>().value(0), "b");
+    let b: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), Some(false), None]));
+    let mn = run(&call(AggregateKind::Min, Some(DataType::boolean()), DataType::boolean()), b.clone(), &[0, 0, 1], 2, None);
+    assert_eq!((mn.as_boolean().value(0), mn.is_null(1)), (false, true));
+    let mx = run(&call(AggregateKind::Max, Some(DataType::boolean()), DataType::boolean()), b, &[0, 0, 1], 2, None);
+    assert!(mx.as_boolean().value(0));
+    let n: ArrayRef = Arc::new(Float64Array::from(vec![-1.5, 3.0]));
+    let mx = run(&call(AggregateKind::Max, Some(DataType::double()), DataType::double()), n, &[0, 0], 1, None);
+    assert_eq!(mx.as_primitive::<Float64Type>().value(0), 3.0);
+}
+
+#[test]
+fn variance_family() {
+    let values: ArrayRef = Arc::new(Float64Array::from(vec![Some(1.0), Some(2.0), Some(3.0), Some(4.0), Some(5.0), None]));
+    let g = [0, 0, 0, 0, 1, 1];
+    let f = |kind| run(&call(kind, Some(DataType::double()), DataType::double()), values.clone(), &g, 3, None);
+    let vp = f(AggregateKind::VarPop);
+    let vp = vp.as_primitive::<Float64Type>();
+    assert_eq!(vp.value(0), 1.25);
+    assert_eq!(vp.value(1), 0.0);
+    assert!(vp.is_null(2));
+    let vs = f(AggregateKind::VarSamp);
+    let vs = vs.as_primitive::<Float64Type>();
+    assert!((vs.value(0) - 5.0 / 3.0).abs() < 1e-12);
+    assert!(vs.is_null(1)); // one value: no sample variance
+    let sd = f(AggregateKind::StddevPop);
+    assert!((sd.as_primitive::<Float64Type>().value(0) - 1.25f64.sqrt()).abs() < 1e-12);
+    let ss = f(AggregateKind::StddevSamp);
+    assert!((ss.as_primitive::<Float64Type>().value(0) - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
+    // Integer input, integer result: truncated.
+    let i = run(&call(AggregateKind::VarPop, Some(DataType::int()), DataType::int()), ints(&[Some(1), Some(2), Some(4)]), &[0, 0, 0], 1, None);
+    assert_eq!(i.as_primitive::<Int32Type>().value(0), 1); // 1.555...
+}
+
+#[test]
+fn listagg_first_last_skip_nulls_in_arrival_order() {
+    let s: ArrayRef = Arc::new(StringArray::from(vec![None, Some("x"), Some("y"), None, Some("z")]));
+    let mut c = call(AggregateKind::ListAgg, Some(DataType::string()), DataType::string());
+    let l = run(&c, s.clone(), &[0, 0, 0, 1, 0], 2, None);
+    assert_eq!(l.as_string::<i32>().value(0), "x,y,z");
+    assert!(l.is_null(1));
+    c.separator = Some("; ".into());
+    assert_eq!(run(&c, s.clone(), &[0, 0, 0, 1, 0], 2, None).as_string::<i32>().value(0), "x; y; z");
+    let first = run(&call(AggregateKind::FirstValue, Some(DataType::string()), DataType::string()), s.clone(), &[0, 0, 0, 1, 0], 2, None);
+    assert_eq!((first.as_string::<i32>().value(0), first.is_null(1)), ("x", true));
+    let last = run(&call(AggregateKind::LastValue, Some(DataType::string()), DataType::string()), s, &[0, 0, 0, 1, 0], 2, None);
+    assert_eq!(last.as_string::<i32>().value(0), "z");
+}
+
+#[test]
+fn collect_counts_values_in_first_seen_order() {
+    let out = DataType::new(TypeKind::Multiset(Box::new(DataType::string())));
+    let s: ArrayRef = Arc::new(StringArray::from(vec![Some("b"), Some("a"), None, Some("b")]));
+    let m = run(&call(AggregateKind::Collect, Some(DataType::string()), out.clone()), s, &[0, 0, 0, 0], 2, None);
+    assert_eq!(m.data_type(), &out.to_arrow());
+    let m = m.as_map();
+    let first = m.value(0);
+    assert_eq!(first.column(0).as_string::<i32>().iter().collect::<Vec<_>>(), vec![Some("b"), Some("a")]);
+    assert_eq!(first.column(1).as_primitive::<Int32Type>().values().to_vec(), vec![2, 1]);
+    assert_eq!(m.value(1).len(), 0);
+}
+
+#[test]
+fn filter_keeps_only_true_rows() {
+    let filter = BooleanArray::from(vec![Some(true), None, Some(false), Some(true)]);
+    let selected = true_rows(&filter);
+    let c = run(&call(AggregateKind::Sum, Some(DataType::int()), DataType::int()), ints(&[Some(1), Some(2), Some(4), Some(8)]), &[0; 4], 1, Some(&selected));
+    assert_eq!(c.as_primitive::<Int32Type>().value(0), 9);
+}
+
+#[test]
+fn distinct_counts_each_value_once_across_merged_groups() {
+    let mut c = call(AggregateKind::Count, Some(DataType::int()), DataType::bigint());
+    c.distinct = true;
+    let mut acc = create_accumulator(&c, &[arrow_schema::DataType::Int32]).unwrap();
+    acc.resize(3);
+    acc.update(&[ints(&[Some(1), Some(1), Some(2), None])], &[0, 0, 0, 0], None).unwrap();
+    acc.update(&[ints(&[Some(2), Some(3)])], &[1, 1], None).unwrap();
+    let r = acc.evaluate(&[0, 1]).unwrap();
+    assert_eq!(r.as_primitive::<Int64Type>().values().to_vec(), vec![2, 2]);
+    // Merging two slices into a window: {1, 2} ∪ {2, 3}.
+    acc.merge(0, 2);
+    acc.merge(1, 2);
+    assert_eq!(acc.evaluate(&[2]).unwrap().as_primitive::<Int64Type>().value(0), 3);
+    let mut s = call(AggregateKind::Sum, Some(DataType::int()), DataType::int());
+    s.distinct = true;
+    let r = run(&s, ints(&[Some(5), Some(5), Some(1)]), &[0, 0, 0], 1, None);
+    assert_eq!(r.as_primitive::<Int32Type>().value(0), 6);
+}
+
+#[test]
+fn merge_and_reset() {
+    let c = call(AggregateKind::Max, Some(DataType::int()), DataType::int());
+    let mut acc: Box<dyn GroupAccumulator> = create_accumulator(&c, &[arrow_schema::DataType::Int32]).unwrap();
+    acc.resize(3);
+    acc.update(&[ints(&[Some(4), Some(9)])], &[0, 1], None).unwrap();
+    acc.merge(1, 0);
+    acc.merge(2, 0); // an empty group changes nothing
+    assert_eq!(acc.evaluate(&[0]).unwrap().as_primitive::<Int32Type>().value(0), 9);
+    acc.reset(0);
+    assert!(acc.evaluate(&[0]).unwrap().is_null(0));
+}
+
+#[test]
+fn unsupported_types_are_rejected_at_build_time() {
+    let c = call(AggregateKind::Sum, Some(DataType::string()), DataType::string());
+    assert!(create_accumulator(&c, &[arrow_schema::DataType::Utf8]).is_err());
+    let c = call(AggregateKind::Avg, Some(DataType::boolean()), DataType::boolean());
+    assert!(create_accumulator(&c, &[arrow_schema::DataType::Boolean]).is_err());
+    let c = call(AggregateKind::Sum, Some(DataType::int()), DataType::int());
+    assert!(create_accumulator(&c, &[]).is_err());
+}
