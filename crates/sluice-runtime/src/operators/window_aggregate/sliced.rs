@@ -56,6 +56,8 @@ impl SlicedWindows {
 
     /// Accumulates the rows that are not late; returns how many rows were dropped
     /// (late for every window, or with a NULL rowtime).
+    // The row loop indexes several parallel per-row vectors.
+    #[allow(clippy::needless_range_loop)]
     pub fn accumulate(
         &mut self,
         rows: &RowsIn<'_>,
