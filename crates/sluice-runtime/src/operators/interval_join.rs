@@ -1,26 +1,505 @@
-//! Placeholder: being written. Constructing it fails, so nothing can run on it.
+//! Event-time interval join: `l.k = r.k AND r.ts BETWEEN l.ts + lower AND l.ts + upper`
+//! plus an optional residual condition, for INNER, LEFT, RIGHT and FULL joins.
+//!
+//! This follows Flink's `TimeIntervalJoin`/`RowTimeIntervalJoin` step by step, so that
+//! which rows meet, and when an unmatched outer row is emitted, are the same:
+//! - The operator time is the watermark, or 0 while the watermark is not positive.
+//! - An arriving row is joined with the other side's cache unless that cache's
+//!   expiration time has passed the row's upper bound; while joining, cached rows at or
+//!   before the expiration time (`operator time - relative size - 1`) are removed, and
+//!   unmatched outer ones are emitted padded with NULLs.
+//! - The row itself is cached when the operator time is before its upper bound;
+//!   otherwise, if it matched nothing and its side is outer, it is emitted padded.
+//! - Each key has one cleanup timer per cache, at `row time + relative size +
+//!   (upper - lower) / 2 + 1`; when it fires the expired rows are removed (padded if
+//!   outer) and a new timer is set for the earliest row left.
+//! - The output watermark is held back by the larger relative size, so joined rows are
+//!   never late downstream.
+//!
+//! NULL keys never match. Output rows are inserts.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
+use arrow_row::{RowConverter, Rows, SortField};
+use arrow_schema::{Schema, SchemaRef};
 use sluice_connector_api::ChangeBatch;
 
-use crate::spec::IntervalJoinSpec;
-use crate::{Operator, Output, RuntimeError};
+use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
+use crate::spec::{IntervalJoinSpec, JoinType};
+use crate::{Operator, Output, RuntimeError, WATERMARK_END};
+
+const NAME: &str = "IntervalJoinOperator";
+
+fn internal(e: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::Internal(format!("{NAME}: {e}"))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Left,
+    Right,
+}
+
+struct Cached {
+    row: RowRef,
+    /// Joined at least once (outer joins pad only rows never joined).
+    emitted: bool,
+}
+
+#[derive(Default)]
+struct KeyState {
+    null_key: bool,
+    left: BTreeMap<i64, Vec<Cached>>,
+    right: BTreeMap<i64, Vec<Cached>>,
+    /// The cleanup timer of the left cache (Flink's `rightTimerState`).
+    left_timer: Option<i64>,
+    /// The cleanup timer of the right cache (Flink's `leftTimerState`).
+    right_timer: Option<i64>,
+}
 
 pub struct IntervalJoinOperator {
-    _spec: IntervalJoinSpec,
+    spec: IntervalJoinSpec,
+    left_keys: Option<RowConverter>,
+    right_keys: Option<RowConverter>,
+    /// How far a right row may be after its left row (Flink's `leftRelativeSize`).
+    left_relative: i64,
+    /// How far a right row may be before its left row (Flink's `rightRelativeSize`).
+    right_relative: i64,
+    min_cleanup_interval: i64,
+    pair_schema: SchemaRef,
+    key_index: HashMap<Vec<u8>, usize>,
+    states: Vec<Option<KeyState>>,
+    timers: BTreeSet<(i64, usize)>,
+    left_store: BatchStore,
+    right_store: BatchStore,
+    left_expiration: i64,
+    right_expiration: i64,
+    watermark: Option<i64>,
+    /// Output rows: the left and the right row (`None` pads with NULLs).
+    pending: Vec<(Option<RowRef>, Option<RowRef>)>,
 }
 
 impl IntervalJoinOperator {
-    pub fn new(_spec: IntervalJoinSpec) -> Result<Self, RuntimeError> {
-        Err(RuntimeError::Internal("IntervalJoinOperator is not built yet".into()))
+    pub fn new(spec: IntervalJoinSpec) -> Result<Self, RuntimeError> {
+        if spec.lower > spec.upper {
+            return Err(RuntimeError::Operator {
+                node: NAME.into(),
+                message: format!("the interval's lower bound {} is above its upper bound {}", spec.lower, spec.upper),
+            });
+        }
+        if spec.left_keys.len() != spec.right_keys.len() {
+            return Err(internal("left and right key counts differ"));
+        }
+        let converter = |schema: &SchemaRef, keys: &[usize]| -> Result<Option<RowConverter>, RuntimeError> {
+            if keys.is_empty() {
+                return Ok(None);
+            }
+            let fields = keys
+                .iter()
+                .map(|k| {
+                    schema.fields().get(*k).map(|f| SortField::new(f.data_type().clone())).ok_or_else(|| internal("key column out of range"))
+                })
+                .collect::<Result<_, _>>()?;
+            RowConverter::new(fields).map(Some).map_err(internal)
+        };
+        let left_keys = converter(&spec.left_schema, &spec.left_keys)?;
+        let right_keys = converter(&spec.right_schema, &spec.right_keys)?;
+        let left_relative = spec.upper;
+        let right_relative = spec.lower.saturating_neg();
+        let span = spec.upper.saturating_sub(spec.lower);
+        // Flink halves the span in milliseconds.
+        let min_cleanup_interval = if span % 1000 == 0 { span / 2000 * 1000 } else { span / 2 };
+        let fields: Vec<_> = spec.left_schema.fields().iter().chain(spec.right_schema.fields().iter()).cloned().collect();
+        let pair_schema = Arc::new(Schema::new(fields));
+        Ok(IntervalJoinOperator {
+            spec,
+            left_keys,
+            right_keys,
+            left_relative,
+            right_relative,
+            min_cleanup_interval,
+            pair_schema,
+            key_index: HashMap::new(),
+            states: Vec::new(),
+            timers: BTreeSet::new(),
+            left_store: BatchStore::default(),
+            right_store: BatchStore::default(),
+            left_expiration: 0,
+            right_expiration: 0,
+            watermark: None,
+            pending: Vec::new(),
+        })
+    }
+
+    /// Rows held in the caches, left and right (for tests of state cleanup).
+    pub fn cached_rows(&self) -> (usize, usize) {
+        let count = |m: &BTreeMap<i64, Vec<Cached>>| m.values().map(|v| v.len()).sum::<usize>();
+        self.states.iter().flatten().fold((0, 0), |(l, r), s| (l + count(&s.left), r + count(&s.right)))
+    }
+
+    /// How much the output watermark lags the input one.
+    fn delay(&self) -> i64 {
+        self.left_relative.max(self.right_relative).max(0)
+    }
+
+    fn operator_time(&self) -> i64 {
+        self.watermark.filter(|w| *w > 0).unwrap_or(0)
+    }
+
+    fn expiration(operator_time: i64, relative: i64) -> i64 {
+        if operator_time < i64::MAX {
+            operator_time.saturating_sub(relative).saturating_sub(1)
+        } else {
+            i64::MAX
+        }
+    }
+
+    fn cleanup_time(&self, row_time: i64, side: Side) -> i64 {
+        let relative = if side == Side::Left { self.left_relative } else { self.right_relative };
+        row_cleanup(row_time, relative, self.min_cleanup_interval)
+    }
+
+    fn outer(&self, side: Side) -> bool {
+        match side {
+            Side::Left => matches!(self.spec.join_type, JoinType::Left | JoinType::Full),
+            Side::Right => matches!(self.spec.join_type, JoinType::Right | JoinType::Full),
+        }
+    }
+
+    fn store(&mut self, side: Side) -> &mut BatchStore {
+        match side {
+            Side::Left => &mut self.left_store,
+            Side::Right => &mut self.right_store,
+        }
+    }
+
+    /// Queues an output row, keeping its input rows alive until the batch is built.
+    fn push_output(&mut self, left: Option<RowRef>, right: Option<RowRef>) {
+        if let Some(l) = left {
+            self.left_store.retain(l.batch);
+        }
+        if let Some(r) = right {
+            self.right_store.retain(r.batch);
+        }
+        self.pending.push((left, right));
+    }
+
+    /// Removes a cache's rows at or before `expiration`, padding unmatched outer rows.
+    /// Only the given range of times is visited.
+    fn expire(&mut self, key: usize, side: Side, expiration: i64) {
+        let outer = self.outer(side);
+        let Some(state) = self.states.get_mut(key).and_then(|s| s.as_mut()) else { return };
+        let cache = if side == Side::Left { &mut state.left } else { &mut state.right };
+        let kept = cache.split_off(&expiration.saturating_add(1));
+        let expired = std::mem::replace(cache, kept);
+        if expiration == i64::MAX {
+            // Nothing is after the end of time.
+            let rest = std::mem::take(cache);
+            let mut all = expired;
+            all.extend(rest);
+            self.drop_rows(side, outer, all);
+        } else {
+            self.drop_rows(side, outer, expired);
+        }
+    }
+
+    fn drop_rows(&mut self, side: Side, outer: bool, rows: BTreeMap<i64, Vec<Cached>>) {
+        for (_, rows) in rows {
+            for c in rows {
+                if outer && !c.emitted {
+                    match side {
+                        Side::Left => self.push_output(Some(c.row), None),
+                        Side::Right => self.push_output(None, Some(c.row)),
+                    }
+                }
+                self.store(side).release(c.row.batch);
+            }
+        }
+    }
+
+    fn free_if_empty(&mut self, key: usize) {
+        let empty = self.states.get(key).and_then(|s| s.as_ref()).is_some_and(|s| {
+            s.left.is_empty() && s.right.is_empty() && s.left_timer.is_none() && s.right_timer.is_none()
+        });
+        if empty {
+            self.states[key] = None;
+            self.key_index.retain(|_, k| *k != key);
+        }
+    }
+
+    fn key_of(&mut self, key: Vec<u8>, null_key: bool) -> usize {
+        if let Some(k) = self.key_index.get(&key) {
+            return *k;
+        }
+        self.states.push(Some(KeyState { null_key, ..Default::default() }));
+        self.key_index.insert(key, self.states.len() - 1);
+        self.states.len() - 1
+    }
+
+    /// Evaluates the residual condition for `row` against `candidates` of the other side.
+    fn matches(&self, side: Side, data: &RecordBatch, row: usize, candidates: &[RowRef]) -> Result<Vec<bool>, RuntimeError> {
+        let Some(residual) = &self.spec.residual else {
+            return Ok(vec![true; candidates.len()]);
+        };
+        let repeated = UInt32Array::from(vec![row as u32; candidates.len()]);
+        let mine: Vec<ArrayRef> = data
+            .columns()
+            .iter()
+            .map(|c| arrow_select::take::take(c.as_ref(), &repeated, None))
+            .collect::<Result<_, _>>()
+            .map_err(internal)?;
+        let others: Vec<Option<RowRef>> = candidates.iter().map(|c| Some(*c)).collect();
+        let (other_store, other_schema) = match side {
+            Side::Left => (&self.right_store, &self.spec.right_schema),
+            Side::Right => (&self.left_store, &self.spec.left_schema),
+        };
+        let theirs: Vec<ArrayRef> = other_schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| other_store.gather_column(i, &others, f.data_type()))
+            .collect::<Result<_, _>>()?;
+        let columns = if side == Side::Left { [mine, theirs].concat() } else { [theirs, mine].concat() };
+        let options = RecordBatchOptions::new().with_row_count(Some(candidates.len()));
+        let pairs = RecordBatch::try_new_with_options(self.pair_schema.clone(), columns, &options).map_err(internal)?;
+        let mask = residual
+            .evaluate(&pairs, &self.spec.ctx)
+            .map_err(|e| RuntimeError::Eval { node: NAME.into(), source: e })?;
+        let mask = mask.as_boolean_opt().ok_or_else(|| internal("residual condition is not boolean"))?;
+        Ok((0..candidates.len()).map(|i| mask.is_valid(i) && mask.value(i)).collect())
+    }
+
+    fn process_row(&mut self, side: Side, data: &RecordBatch, row: RowRef, ts: i64, key: usize) -> Result<(), RuntimeError> {
+        let operator_time = self.operator_time();
+        // The other side's rows this row can meet lie in [low, high].
+        let (low, high, other_relative) = match side {
+            Side::Left => (ts.saturating_add(self.spec.lower), ts.saturating_add(self.spec.upper), self.right_relative),
+            Side::Right => (ts.saturating_sub(self.spec.upper), ts.saturating_sub(self.spec.lower), self.left_relative),
+        };
+        let other = if side == Side::Left { Side::Right } else { Side::Left };
+        let mut emitted = false;
+        let other_expiration = if side == Side::Left { self.right_expiration } else { self.left_expiration };
+        if other_expiration < high {
+            let expiration = Self::expiration(operator_time, other_relative);
+            if side == Side::Left {
+                self.right_expiration = expiration;
+            } else {
+                self.left_expiration = expiration;
+            }
+            let state = self.states.get(key).and_then(|s| s.as_ref()).ok_or_else(|| internal("missing key state"))?;
+            let cache = if side == Side::Left { &state.right } else { &state.left };
+            let mut candidates = Vec::new();
+            if !state.null_key && low <= high {
+                for (t, rows) in cache.range(low..=high) {
+                    for (i, c) in rows.iter().enumerate() {
+                        candidates.push((*t, i, c.row));
+                    }
+                }
+            }
+            if !candidates.is_empty() {
+                let refs: Vec<RowRef> = candidates.iter().map(|c| c.2).collect();
+                let ok = self.matches(side, data, row.row as usize, &refs)?;
+                for ((t, i, other_row), ok) in candidates.into_iter().zip(ok) {
+                    if !ok {
+                        continue;
+                    }
+                    emitted = true;
+                    match side {
+                        Side::Left => self.push_output(Some(row), Some(other_row)),
+                        Side::Right => self.push_output(Some(other_row), Some(row)),
+                    }
+                    if let Some(state) = self.states.get_mut(key).and_then(|s| s.as_mut()) {
+                        let cache = if side == Side::Left { &mut state.right } else { &mut state.left };
+                        if let Some(c) = cache.get_mut(&t).and_then(|rows| rows.get_mut(i)) {
+                            c.emitted = true;
+                        }
+                    }
+                }
+            }
+            self.expire(key, other, expiration);
+        }
+        let other_operator_time = operator_time;
+        if other_operator_time < high {
+            let cleanup = self.cleanup_time(ts, side);
+            self.store(side).retain(row.batch);
+            let state = self.states.get_mut(key).and_then(|s| s.as_mut()).ok_or_else(|| internal("missing key state"))?;
+            let (cache, timer) = match side {
+                Side::Left => (&mut state.left, &mut state.left_timer),
+                Side::Right => (&mut state.right, &mut state.right_timer),
+            };
+            cache.entry(ts).or_default().push(Cached { row, emitted });
+            if timer.is_none() {
+                *timer = Some(cleanup);
+                self.timers.insert((cleanup, key));
+            }
+        } else if !emitted && self.outer(side) {
+            match side {
+                Side::Left => self.push_output(Some(row), None),
+                Side::Right => self.push_output(None, Some(row)),
+            }
+        }
+        Ok(())
+    }
+
+    fn on_timer(&mut self, time: i64, key: usize) {
+        let operator_time = self.operator_time();
+        for side in [Side::Right, Side::Left] {
+            let Some(state) = self.states.get(key).and_then(|s| s.as_ref()) else { return };
+            let timer = if side == Side::Left { state.left_timer } else { state.right_timer };
+            if timer != Some(time) {
+                continue;
+            }
+            let relative = if side == Side::Left { self.left_relative } else { self.right_relative };
+            let expiration = Self::expiration(operator_time, relative);
+            if side == Side::Left {
+                self.left_expiration = expiration;
+            } else {
+                self.right_expiration = expiration;
+            }
+            self.expire(key, side, expiration);
+            let Some(state) = self.states.get_mut(key).and_then(|s| s.as_mut()) else { return };
+            let (cache, slot) = match side {
+                Side::Left => (&mut state.left, &mut state.left_timer),
+                Side::Right => (&mut state.right, &mut state.right_timer),
+            };
+            match cache.first_key_value().map(|(t, _)| *t) {
+                Some(earliest) if earliest > 0 => {
+                    let cleanup = row_cleanup(earliest, relative, self.min_cleanup_interval);
+                    *slot = Some(cleanup);
+                    self.timers.insert((cleanup, key));
+                }
+                _ => {
+                    // As in Flink: the cache is cleared with its timer (rows at or before
+                    // time 0 are dropped unpadded).
+                    *slot = None;
+                    let rest = std::mem::take(cache);
+                    for c in rest.into_values().flatten() {
+                        self.store(side).release(c.row.batch);
+                    }
+                }
+            }
+        }
+        self.free_if_empty(key);
+    }
+
+    fn flush(&mut self, out: &mut Output) -> Result<(), RuntimeError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let lefts: Vec<Option<RowRef>> = pending.iter().map(|p| p.0).collect();
+        let rights: Vec<Option<RowRef>> = pending.iter().map(|p| p.1).collect();
+        let fields = self.spec.output_schema.fields();
+        let left_len = self.spec.left_schema.fields().len();
+        let mut columns = Vec::with_capacity(fields.len());
+        for (i, f) in fields.iter().enumerate() {
+            let column = if i < left_len {
+                self.left_store.gather_column(i, &lefts, f.data_type())?
+            } else {
+                self.right_store.gather_column(i - left_len, &rights, f.data_type())?
+            };
+            columns.push(column);
+        }
+        for l in lefts.into_iter().flatten() {
+            self.left_store.release(l.batch);
+        }
+        for r in rights.into_iter().flatten() {
+            self.right_store.release(r.batch);
+        }
+        let options = RecordBatchOptions::new().with_row_count(Some(pending.len()));
+        let data = RecordBatch::try_new_with_options(self.spec.output_schema.clone(), columns, &options).map_err(internal)?;
+        out.emit(ChangeBatch::inserts(data));
+        Ok(())
+    }
+}
+
+fn row_cleanup(row_time: i64, relative: i64, min_cleanup_interval: i64) -> i64 {
+    row_time.saturating_add(relative).saturating_add(min_cleanup_interval).saturating_add(1)
+}
+
+fn encode(converter: &Option<RowConverter>, data: &RecordBatch, keys: &[usize]) -> Result<Option<Rows>, RuntimeError> {
+    match converter {
+        None => Ok(None),
+        Some(c) => {
+            let cols: Vec<ArrayRef> = keys.iter().map(|k| data.column(*k).clone()).collect();
+            c.convert_columns(&cols).map(Some).map_err(internal)
+        }
     }
 }
 
 impl Operator for IntervalJoinOperator {
     fn name(&self) -> &str {
-        "IntervalJoinOperator"
+        NAME
     }
 
-    fn on_batch(&mut self, _input: usize, _batch: ChangeBatch, _out: &mut Output) -> Result<(), RuntimeError> {
-        Err(RuntimeError::Internal("IntervalJoinOperator is not built yet".into()))
+    fn on_batch(&mut self, input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
+        if !batch.is_append_only() {
+            return Err(RuntimeError::Operator {
+                node: NAME.into(),
+                message: "interval join does not support updating input".into(),
+            });
+        }
+        let side = if input == 0 { Side::Left } else { Side::Right };
+        let data = batch.data;
+        if data.num_rows() == 0 {
+            return Ok(());
+        }
+        let (time_column, key_columns, converter) = match side {
+            Side::Left => (self.spec.left_time, self.spec.left_keys.clone(), &self.left_keys),
+            Side::Right => (self.spec.right_time, self.spec.right_keys.clone(), &self.right_keys),
+        };
+        let keys = encode(converter, &data, &key_columns)?;
+        let times = data
+            .columns()
+            .get(time_column)
+            .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
+            .cloned()
+            .ok_or_else(|| internal("time column is not a timestamp"))?;
+        let null_keys: Vec<bool> = (0..data.num_rows())
+            .map(|i| key_columns.iter().any(|k| data.column(*k).is_null(i)))
+            .collect();
+        let id = self.store(side).insert(data.clone());
+        for i in 0..data.num_rows() {
+            let row = RowRef { batch: id, row: i as u32 };
+            if times.is_null(i) {
+                // A row without a time can never be in an interval.
+                if self.outer(side) {
+                    match side {
+                        Side::Left => self.push_output(Some(row), None),
+                        Side::Right => self.push_output(None, Some(row)),
+                    }
+                }
+                continue;
+            }
+            let key = keys.as_ref().map(|k| k.row(i).as_ref().to_vec()).unwrap_or_default();
+            let k = self.key_of(key, null_keys[i]);
+            self.process_row(side, &data, row, times.value(i), k)?;
+            self.free_if_empty(k);
+        }
+        self.flush(out)?;
+        self.store(side).drop_if_unused(id);
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        if self.watermark.is_some_and(|w| w >= watermark) {
+            return Ok(());
+        }
+        self.watermark = Some(watermark);
+        while let Some(&(time, key)) = self.timers.first() {
+            if time > watermark {
+                break;
+            }
+            self.timers.pop_first();
+            self.on_timer(time, key);
+        }
+        self.flush(out)?;
+        let delayed = if watermark == WATERMARK_END { watermark } else { watermark.saturating_sub(self.delay()) };
+        out.emit_watermark(delayed);
+        Ok(())
     }
 }
