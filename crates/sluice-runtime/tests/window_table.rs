@@ -86,7 +86,7 @@ fn hop_and_cumulate_copy_rows() {
 
     let (mut op, schema) = operator(WindowKind::Cumulate { step: 2 * MS, max_size: 6 * MS, offset: 0 }, None);
     let mut out = Output::default();
-    op.on_batch(0, batch(&schema, &[(1, Some(7 * MS)), (2, Some(1 * MS))], false), &mut out).unwrap();
+    op.on_batch(0, batch(&schema, &[(1, Some(7 * MS)), (2, Some(MS))], false), &mut out).unwrap();
     let got: Vec<_> = rows(&out).iter().map(|r| (r.0, r.2 / MS, r.3 / MS)).collect();
     assert_eq!(got, vec![(1, 6, 8), (1, 6, 10), (1, 6, 12), (2, 0, 2), (2, 0, 4), (2, 0, 6)]);
 }

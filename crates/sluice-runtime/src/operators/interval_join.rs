@@ -459,9 +459,6 @@ impl Operator for IntervalJoinOperator {
             .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
             .cloned()
             .ok_or_else(|| internal("time column is not a timestamp"))?;
-        let null_keys: Vec<bool> = (0..data.num_rows())
-            .map(|i| key_columns.iter().any(|k| data.column(*k).is_null(i)))
-            .collect();
         let id = self.store(side).insert(data.clone());
         for i in 0..data.num_rows() {
             let row = RowRef { batch: id, row: i as u32 };
@@ -476,7 +473,8 @@ impl Operator for IntervalJoinOperator {
                 continue;
             }
             let key = keys.as_ref().map(|k| k.row(i).as_ref().to_vec()).unwrap_or_default();
-            let k = self.key_of(key, null_keys[i]);
+            let null_key = key_columns.iter().any(|c| data.column(*c).is_null(i));
+            let k = self.key_of(key, null_key);
             self.process_row(side, &data, row, times.value(i), k)?;
             self.free_if_empty(k);
         }

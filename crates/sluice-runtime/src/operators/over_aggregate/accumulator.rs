@@ -126,7 +126,7 @@ impl AggPlan {
         let valid = |i: usize| keep[i] && array.is_valid(i);
         let mut out = Vec::with_capacity(n);
         if let Some(converter) = &self.ordered {
-            let rows = converter.convert_columns(&[array.clone()]).map_err(|e| RuntimeError::Internal(e.to_string()))?;
+            let rows = converter.convert_columns(std::slice::from_ref(&array)).map_err(|e| RuntimeError::Internal(e.to_string()))?;
             for i in 0..n {
                 out.push(if valid(i) { AggInput::Ordered(rows.row(i).as_ref().to_vec()) } else { AggInput::Skip });
             }
