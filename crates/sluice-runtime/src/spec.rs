@@ -160,8 +160,9 @@ pub enum OverFrame {
 
 /// `agg(...) OVER (PARTITION BY keys ORDER BY rowtime <frame>)` with one frame shared by
 /// every call. Rows are buffered until the watermark passes their rowtime, then emitted
-/// in rowtime order with the aggregates of their frame. Rows at or behind the
-/// watermark on arrival are late: dropped and counted.
+/// in rowtime order with the aggregates of their frame. Late rows are dropped and
+/// counted as in Flink: for an UNBOUNDED frame a row at or behind the watermark, for a
+/// bounded frame a row at or behind the last rowtime its key has already emitted.
 ///
 /// Output: the input columns, then one column per aggregate.
 #[derive(Clone, Debug)]
