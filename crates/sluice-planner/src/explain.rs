@@ -5,7 +5,7 @@ use std::fmt::Write;
 use sluice_expr::ScalarExpr;
 use sluice_types::ScalarValue;
 
-use crate::explain_window::{aggregate_text, window_text};
+use crate::explain_window::{aggregate_text, order_text, over_text, window_text};
 use crate::logical::{LogicalPlan, PlanSchema, TimeAttribute};
 use crate::session::{Job, JobSink};
 
@@ -83,6 +83,35 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
         }
         LogicalPlan::Aggregate { input, keys, aggregates, window, schema, .. } => {
             let _ = writeln!(out, "{}", aggregate_text(input.schema(), keys, aggregates, window.as_ref(), schema));
+            node(out, input, depth + 1);
+        }
+        LogicalPlan::OverAggregate { input, keys, time_column, frame, aggregates, schema, .. } => {
+            let names = input.schema();
+            let _ = writeln!(out, "{}", over_text(names, keys, *time_column, frame, aggregates, schema));
+            node(out, input, depth + 1);
+        }
+        LogicalPlan::RowNumber { input, keys, order, .. } => {
+            let names = input.schema();
+            let _ = writeln!(
+                out,
+                "Rank(rankType=[ROW_NUMBER], partitionBy=[{}], orderBy=[{}], select=[{}, $rn])",
+                keys.iter().map(|k| names.fields[*k].name.clone()).collect::<Vec<_>>().join(", "),
+                order_text(order, names),
+                names.names().join(", ")
+            );
+            node(out, input, depth + 1);
+        }
+        LogicalPlan::WindowRank { input, window_start, window_end, keys, order, limit, .. } => {
+            let names = input.schema();
+            let _ = writeln!(
+                out,
+                "WindowRank(window=[{}, {}], partitionBy=[{}], orderBy=[{}], rankRange=[rankStart=1, rankEnd={limit}], select=[{}, $rn])",
+                names.fields[*window_start].name,
+                names.fields[*window_end].name,
+                keys.iter().map(|k| names.fields[*k].name.clone()).collect::<Vec<_>>().join(", "),
+                order_text(order, names),
+                names.names().join(", ")
+            );
             node(out, input, depth + 1);
         }
         LogicalPlan::WindowTvf { input, kind, time_column, partition_keys, schema, .. } => {

@@ -1,7 +1,7 @@
 //! EXPLAIN text of aggregations and windows: `WindowAggregate(groupBy=[..], window=[..],
 //! select=[..])` in the spirit of Flink's plans.
 
-use sluice_runtime::spec::{AggregateCall, WindowKind, MILLI};
+use sluice_runtime::spec::{AggregateCall, OverFrame, SortKey, WindowKind, MILLI};
 
 use crate::bind::aggregate_name;
 use crate::explain::fields_with_time;
@@ -88,6 +88,44 @@ pub fn aggregate_text(
         }
         None => format!("GroupAggregate(groupBy=[{}], select=[{}])", key_names.join(", "), select.join(", ")),
     }
+}
+
+/// `ts ASC, x DESC`.
+pub fn order_text(order: &[SortKey], input: &PlanSchema) -> String {
+    order
+        .iter()
+        .map(|k| format!("{} {}", input.fields[k.column].name, if k.ascending { "ASC" } else { "DESC" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The line of an `OverAggregate` node.
+pub fn over_text(
+    input: &PlanSchema,
+    keys: &[usize],
+    time_column: usize,
+    frame: &OverFrame,
+    aggregates: &[AggregateCall],
+    schema: &PlanSchema,
+) -> String {
+    let frame = match frame {
+        OverFrame::Range { preceding: None } => "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW".to_string(),
+        OverFrame::Range { preceding: Some(p) } => format!("RANGE BETWEEN {} PRECEDING AND CURRENT ROW", duration_text(*p)),
+        OverFrame::Rows { preceding: None } => "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW".to_string(),
+        OverFrame::Rows { preceding: Some(n) } => format!("ROWS BETWEEN {n} PRECEDING AND CURRENT ROW"),
+    };
+    let n = input.len();
+    let mut select: Vec<String> = input.names().iter().map(|s| s.to_string()).collect();
+    for (call, field) in aggregates.iter().zip(&schema.fields[n..]) {
+        let text = call_text(call, input);
+        select.push(if text == field.name { text } else { format!("{text} AS {}", field.name) });
+    }
+    format!(
+        "OverAggregate(partitionBy=[{}], orderBy=[{} ASC], window=[{frame}], select=[{}])",
+        keys.iter().map(|k| input.fields[*k].name.clone()).collect::<Vec<_>>().join(", "),
+        input.fields[time_column].name,
+        select.join(", ")
+    )
 }
 
 #[cfg(test)]

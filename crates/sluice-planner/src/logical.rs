@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use arrow_schema::{Field, Schema, SchemaRef};
 use sluice_expr::ScalarExpr;
-use sluice_runtime::spec::{AggregateCall, WindowKind};
+use sluice_runtime::spec::{AggregateCall, OverFrame, SortKey, WindowKind};
 use sluice_sql::Span;
 use sluice_types::DataType;
 
@@ -109,6 +109,35 @@ pub enum LogicalPlan {
         schema: PlanSchema,
         span: Span,
     },
+    /// `agg(...) OVER (PARTITION BY keys ORDER BY rowtime <frame>)`: the input columns,
+    /// then one column per aggregate.
+    OverAggregate {
+        input: Box<LogicalPlan>,
+        keys: Vec<usize>,
+        time_column: usize,
+        frame: OverFrame,
+        aggregates: Vec<AggregateCall>,
+        schema: PlanSchema,
+        span: Span,
+    },
+    /// `ROW_NUMBER() OVER (PARTITION BY keys ORDER BY order)`: the input columns, then the
+    /// row number. Only runnable as a window Top-N, once a filter on the row number
+    /// turns it into a `WindowRank`.
+    RowNumber { input: Box<LogicalPlan>, keys: Vec<usize>, order: Vec<SortKey>, schema: PlanSchema, span: Span },
+    /// Window Top-N / deduplication: the `limit` first rows per window and key, in
+    /// `order`. Output: the input columns, then the row number.
+    WindowRank {
+        input: Box<LogicalPlan>,
+        window_start: usize,
+        window_end: usize,
+        keys: Vec<usize>,
+        order: Vec<SortKey>,
+        limit: usize,
+        /// The window's rowtime is a TIMESTAMP_LTZ: `window_end` is then wall-clock time in
+        /// the session time zone while watermarks are instants.
+        ltz: bool,
+        schema: PlanSchema,
+    },
 }
 
 /// The window of a window aggregation: its shape and the input's rowtime column.
@@ -127,7 +156,10 @@ impl LogicalPlan {
             | LogicalPlan::Unnest { schema, .. }
             | LogicalPlan::Union { schema, .. }
             | LogicalPlan::Aggregate { schema, .. }
-            | LogicalPlan::WindowTvf { schema, .. } => schema,
+            | LogicalPlan::WindowTvf { schema, .. }
+            | LogicalPlan::OverAggregate { schema, .. }
+            | LogicalPlan::RowNumber { schema, .. }
+            | LogicalPlan::WindowRank { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } => input.schema(),
         }
     }

@@ -32,6 +32,28 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
         LogicalPlan::WindowTvf { input, kind, time_column, partition_keys, schema, span } => {
             LogicalPlan::WindowTvf { input: Box::new(optimize(*input)), kind, time_column, partition_keys, schema, span }
         }
+        LogicalPlan::OverAggregate { input, keys, time_column, frame, aggregates, schema, span } => LogicalPlan::OverAggregate {
+            input: Box::new(optimize(*input)),
+            keys,
+            time_column,
+            frame,
+            aggregates,
+            schema,
+            span,
+        },
+        LogicalPlan::RowNumber { input, keys, order, schema, span } => {
+            LogicalPlan::RowNumber { input: Box::new(optimize(*input)), keys, order, schema, span }
+        }
+        LogicalPlan::WindowRank { input, window_start, window_end, keys, order, limit, ltz, schema } => LogicalPlan::WindowRank {
+            input: Box::new(optimize(*input)),
+            window_start,
+            window_end,
+            keys,
+            order,
+            limit,
+            ltz,
+            schema,
+        },
         leaf @ (LogicalPlan::Scan { .. } | LogicalPlan::Values { .. }) => leaf,
     }
 }

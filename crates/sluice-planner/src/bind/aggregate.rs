@@ -44,6 +44,11 @@ pub struct Grouping<'s> {
     pub calls: Vec<CallSig>,
     pub legacy: Option<LegacyWindow>,
     pub output: PlanSchema,
+    /// In a SELECT with OVER aggregates: the calls, at columns `over_base..`, and the
+    /// column of `ROW_NUMBER()`. Empty after a GROUP BY.
+    pub over: Vec<CallSig>,
+    pub over_base: usize,
+    pub row_number: Option<usize>,
 }
 
 impl Grouping<'_> {
@@ -203,7 +208,17 @@ impl Binder<'_> {
         }
 
         // HAVING and the SELECT list over the aggregation's output.
-        let grouping = Grouping { scope: &scope, schema: &input_schema, keys, calls, legacy, output: plan.schema().clone() };
+        let grouping = Grouping {
+            scope: &scope,
+            schema: &input_schema,
+            keys,
+            calls,
+            legacy,
+            output: plan.schema().clone(),
+            over: Vec::new(),
+            over_base: 0,
+            row_number: None,
+        };
         let no_scope = Scope::default();
         let view = grouping.output.clone();
         let cx = ExprContext { scope: &no_scope, schema: &view, grouped: Some(&grouping) };
@@ -230,7 +245,7 @@ impl Binder<'_> {
     }
 
     /// An aggregate call bound over the aggregation's input.
-    fn aggregate_signature(&mut self, call: &ast::FunctionCall, input: &ExprContext, span: Span) -> PlanResult<CallSig> {
+    pub(super) fn aggregate_signature(&mut self, call: &ast::FunctionCall, input: &ExprContext, span: Span) -> PlanResult<CallSig> {
         let name = call.name.base().value.to_uppercase();
         let Some(kind) = aggregate_kind(&name) else {
             return Err(not_supported(&format!("aggregate function \"{name}\""), span));
@@ -270,6 +285,18 @@ impl Binder<'_> {
         let input = ExprContext { scope: g.scope, schema: g.schema, grouped: None };
         if let ExprKind::Function(call) = &expr.kind {
             let name = call.name.base().value.to_uppercase();
+            if call.over.is_some() {
+                if name == "ROW_NUMBER" {
+                    if let Some(c) = g.row_number {
+                        return Ok(Some(g.column(c)));
+                    }
+                }
+                let sig = self.aggregate_signature(call, &input, expr.span)?;
+                return match g.over.iter().position(|c| *c == sig) {
+                    Some(i) => Ok(Some(g.column(g.over_base + i))),
+                    None => Err(not_supported("an OVER window in a query with GROUP BY or aggregates", expr.span)),
+                };
+            }
             if call.over.is_none() && AGGREGATES.contains(&name.as_str()) {
                 let sig = self.aggregate_signature(call, &input, expr.span)?;
                 let i = g

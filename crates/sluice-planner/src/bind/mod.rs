@@ -7,8 +7,10 @@ mod aggregate;
 mod expr;
 mod legacy_window;
 mod literal;
+mod over;
 mod query;
 mod scope;
+mod top_n;
 mod window_agg;
 mod window_tvf;
 

@@ -8,7 +8,9 @@ use sluice_sql::Span;
 use sluice_types::{DataType, TypeKind};
 
 use super::aggregate::is_aggregate_select;
-use super::expr::{coerce, ExprContext, AGGREGATES};
+use super::over::has_over;
+use super::top_n::to_window_rank;
+use super::expr::{coerce, ExprContext};
 use super::scope::{Scope, ScopeColumn};
 use super::Binder;
 use crate::catalog::{CatalogEntry, CatalogTable, TableColumnKind};
@@ -151,17 +153,13 @@ impl Binder<'_> {
             if !matches!(p.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
                 return Err(user(format!("WHERE clause must be BOOLEAN, not {}", p.data_type()), predicate.span));
             }
-            plan = LogicalPlan::Filter { input: Box::new(plan), predicate: p };
+            plan = to_window_rank(LogicalPlan::Filter { input: Box::new(plan), predicate: p })?;
         }
         if is_aggregate_select(select) {
             return self.bind_aggregate_select(select, plan, scope);
         }
-        for item in &select.projection {
-            if let SelectItem::Expr { expr, .. } = item {
-                if let Some((_, span, true)) = find_aggregate(expr) {
-                    return Err(not_supported("an OVER window", span));
-                }
-            }
+        if has_over(select) {
+            return self.bind_over_select(select, plan, scope);
         }
         let mut exprs = Vec::new();
         let mut names = Vec::new();
@@ -454,25 +452,6 @@ pub(super) fn derived_name(expr: &Expr) -> Option<String> {
         ExprKind::Nested(inner) => derived_name(inner),
         _ => None,
     }
-}
-
-/// The first aggregate or OVER call in an expression: (name, span, has OVER).
-fn find_aggregate(expr: &Expr) -> Option<(String, Span, bool)> {
-    let mut found = None;
-    visit(expr, &mut |e| {
-        if found.is_some() {
-            return;
-        }
-        if let ExprKind::Function(call) = &e.kind {
-            let name = call.name.base().value.to_uppercase();
-            if call.over.is_some() {
-                found = Some((name, e.span, true));
-            } else if AGGREGATES.contains(&name.as_str()) {
-                found = Some((name, e.span, false));
-            }
-        }
-    });
-    found
 }
 
 /// Calls `f` on `expr` and every expression nested in it (not into subqueries).

@@ -103,6 +103,31 @@ impl Lowering<'_> {
                 let op = window::window_aggregate(input.schema(), keys, aggregates, window, schema, &self.ctx)?;
                 Ok(self.dataflow.add_operator(op, vec![id]))
             }
+            LogicalPlan::OverAggregate { input, keys, time_column, frame, aggregates, schema, .. } => {
+                let id = self.lower(input)?;
+                let op = window::over_aggregate(keys, *time_column, *frame, aggregates, schema)?;
+                Ok(self.dataflow.add_operator(op, vec![id]))
+            }
+            LogicalPlan::RowNumber { span, .. } => Err(not_supported(
+                "ROW_NUMBER outside a window Top-N (Top-N and deduplication without a window)",
+                *span,
+            )
+            .with_hint("Partition by window_start and window_end of a window and filter on the row number (rn <= N).")),
+            LogicalPlan::WindowRank { input, window_start, window_end, keys, order, limit, ltz, schema } => {
+                let id = self.lower(input)?;
+                let spec = sluice_runtime::spec::WindowRankSpec {
+                    window_start: *window_start,
+                    window_end: *window_end,
+                    keys: keys.clone(),
+                    order: order.clone(),
+                    limit: *limit,
+                    emit_rank: true,
+                    time_zone: ltz.then_some(self.ctx.time_zone),
+                    output_schema: schema.to_arrow(),
+                };
+                let op = window::window_rank(spec)?;
+                Ok(self.dataflow.add_operator(op, vec![id]))
+            }
             LogicalPlan::WindowTvf { input, kind, time_column, schema, span, .. } => {
                 if matches!(kind, sluice_runtime::spec::WindowKind::Session { .. }) {
                     return Err(not_supported("a SESSION window table-valued function that is not aggregated", *span)

@@ -1,8 +1,10 @@
 //! Lowering of window aggregations and window TVFs to their runtime operators.
 
 use sluice_expr::EvalContext;
-use sluice_runtime::operators::{WindowAggregateOperator, WindowTableOperator};
-use sluice_runtime::spec::{AggregateCall, WindowAggregateSpec, WindowKind, WindowTableSpec, WindowTime};
+use sluice_runtime::operators::{OverAggregateOperator, WindowAggregateOperator, WindowRankOperator, WindowTableOperator};
+use sluice_runtime::spec::{
+    AggregateCall, OverAggregateSpec, OverFrame, WindowAggregateSpec, WindowKind, WindowRankSpec, WindowTableSpec, WindowTime,
+};
 use sluice_runtime::{Operator, RuntimeError};
 use sluice_sql::{Diagnostic, ErrorClass};
 use sluice_types::TypeKind;
@@ -43,6 +45,29 @@ pub fn window_table(
 ) -> Result<Box<dyn Operator>, Diagnostic> {
     let spec = WindowTableSpec { window: kind, time: window_time(input, time_column, ctx), output_schema: schema.to_arrow() };
     let op = WindowTableOperator::new(spec).map_err(|e| operator_error("a window table-valued function", e))?;
+    Ok(Box::new(op))
+}
+
+pub fn over_aggregate(
+    keys: &[usize],
+    time_column: usize,
+    frame: OverFrame,
+    aggregates: &[AggregateCall],
+    schema: &PlanSchema,
+) -> Result<Box<dyn Operator>, Diagnostic> {
+    let spec = OverAggregateSpec {
+        keys: keys.to_vec(),
+        time_column,
+        frame,
+        aggregates: aggregates.to_vec(),
+        output_schema: schema.to_arrow(),
+    };
+    let op = OverAggregateOperator::new(spec).map_err(|e| operator_error("OVER aggregation", e))?;
+    Ok(Box::new(op))
+}
+
+pub fn window_rank(spec: WindowRankSpec) -> Result<Box<dyn Operator>, Diagnostic> {
+    let op = WindowRankOperator::new(spec).map_err(|e| operator_error("window Top-N", e))?;
     Ok(Box::new(op))
 }
 
