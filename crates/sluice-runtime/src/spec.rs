@@ -206,3 +206,106 @@ pub struct IntervalJoinSpec {
     pub right_schema: SchemaRef,
     pub output_schema: SchemaRef,
 }
+
+// ---------------------------------------------------------------------------------------
+// Updating (changelog) operators. Their inputs may carry `+I`, `-U`, `+U` and `-D` rows
+// (`ChangeBatch::kinds`) and they emit changelogs as Flink's operators do.
+// ---------------------------------------------------------------------------------------
+
+/// Mini-batching (`table.exec.mini-batch.enabled` / `.size`): rows are buffered and folded
+/// per key, and at most one change per key is emitted per flush. A flush happens when
+/// `size` rows are buffered, on every watermark and at the end of input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MiniBatch {
+    pub size: usize,
+}
+
+/// A non-windowed `GROUP BY` (Flink's GroupAggFunction): for each key, the first row
+/// emits `+I`; a change of the result emits `-U` old then `+U` new (only `+U` when
+/// `generate_update_before` is false, for upsert consumers keyed by the group keys); an
+/// unchanged result emits nothing; when the key's row count drops to zero the last
+/// result is retracted with `-D` and the state is freed. `-U`/`-D` input rows retract.
+///
+/// Output: `keys...`, then one column per aggregate. With no keys (a global aggregate)
+/// there is one group.
+#[derive(Clone, Debug)]
+pub struct GroupAggregateSpec {
+    pub keys: Vec<usize>,
+    pub aggregates: Vec<AggregateCall>,
+    pub generate_update_before: bool,
+    pub mini_batch: Option<MiniBatch>,
+    /// `table.exec.state.ttl`: a key untouched for this long (processing time) is
+    /// forgotten, as Flink's state TTL does.
+    pub state_ttl: Option<std::time::Duration>,
+    pub output_schema: SchemaRef,
+}
+
+/// A regular join of two changelog streams (Flink's StreamingJoinOperator): each side's
+/// rows are kept per join key (with a count per distinct row, or per unique key when the
+/// side has one), every input change is joined with the other side's state and emitted
+/// with the input's kind; outer joins emit and retract NULL-padded rows as matches come
+/// and go.
+///
+/// Output: left columns then right columns.
+#[derive(Clone, Debug)]
+pub struct JoinSpec {
+    pub join_type: JoinType,
+    pub left_keys: Vec<usize>,
+    pub right_keys: Vec<usize>,
+    /// Non-equi part of the condition, over the concatenated row (left, then right).
+    pub residual: Option<ScalarExpr>,
+    pub ctx: EvalContext,
+    /// A unique key of a side's rows when the planner knows one (an upsert source's
+    /// primary key, a group aggregate's keys), so state holds one row per key.
+    pub left_unique_key: Option<Vec<usize>>,
+    pub right_unique_key: Option<Vec<usize>>,
+    pub state_ttl: Option<std::time::Duration>,
+    pub left_schema: SchemaRef,
+    pub right_schema: SchemaRef,
+    pub output_schema: SchemaRef,
+}
+
+/// Unbounded Top-N: `ROW_NUMBER() OVER (PARTITION BY keys ORDER BY ...)` filtered by
+/// `rn <= limit`, over an append-only or updating input. As the ranking changes the
+/// operator retracts rows that leave the top N (`-D`, or `-U`/`+U` when `emit_rank` and a
+/// row's rank changes) and inserts the ones that enter, as Flink's
+/// AppendOnlyTopNFunction / RetractableTopNFunction do.
+///
+/// Output: input columns, then the row number (BIGINT NOT NULL) when `emit_rank`.
+#[derive(Clone, Debug)]
+pub struct RankSpec {
+    pub keys: Vec<usize>,
+    pub order: Vec<SortKey>,
+    pub limit: usize,
+    pub emit_rank: bool,
+    pub generate_update_before: bool,
+    pub state_ttl: Option<std::time::Duration>,
+    pub output_schema: SchemaRef,
+}
+
+/// Deduplication on processing time (`ROW_NUMBER() OVER (PARTITION BY keys ORDER BY
+/// PROCTIME() ASC|DESC) = 1`): keep the first row per key (append-only output) or the
+/// last (an update of the previous row each time).
+///
+/// Output: the input columns.
+#[derive(Clone, Debug)]
+pub struct DeduplicateSpec {
+    pub keys: Vec<usize>,
+    pub keep_last: bool,
+    pub generate_update_before: bool,
+    pub state_ttl: Option<std::time::Duration>,
+    pub output_schema: SchemaRef,
+}
+
+/// In front of an upsert sink whose primary key differs from the upsert key of its input
+/// (Flink's SinkUpsertMaterializer): turns the changelog into correct upserts on the sink
+/// key. Flink keeps every row ever seen per key; this keeps only the rows currently
+/// alive per key (a retraction removes one), so state does not grow with the history.
+///
+/// Output: the input columns, as `+U` (or `+I`) upserts and `-D` deletes on `sink_key`.
+#[derive(Clone, Debug)]
+pub struct UpsertMaterializeSpec {
+    pub sink_key: Vec<usize>,
+    pub state_ttl: Option<std::time::Duration>,
+    pub output_schema: SchemaRef,
+}
