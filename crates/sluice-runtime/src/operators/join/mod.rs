@@ -1,0 +1,425 @@
+//! Regular (unwindowed) joins of two changelog streams, INNER, LEFT, RIGHT and FULL, as
+//! Flink's `StreamingJoinOperator` computes them.
+//!
+//! Each side keeps its rows per join key (see `side_state`). An input change is first
+//! matched against the other side's rows of its key (the residual condition decides
+//! among them; NULL keys never match) and then:
+//! - An accumulate row (`+I`/`+U`) of an outer side with no match emits `+I(row, NULLs)`.
+//!   With matches it emits, per matched row, `-D(NULLs, other)` if that other row was
+//!   padded until now (its side is outer and it had no association), then
+//!   `+I(row, other)`. An inner side's row emits `+I` joins when the other side is outer,
+//!   and joins with its own kind (`+I` or `+U`) when both sides are inner.
+//! - A retract row (`-U`/`-D`) emits, per matched row, the join with kind `-D` when its
+//!   side is outer and its own kind otherwise, followed by `+I(NULLs, other)` when that
+//!   other row (of an outer side) loses its last association. With no match an outer
+//!   side emits `-D(row, NULLs)`, even for a row it never saw, as Flink does.
+//!
+//! Association counts go up by one per accumulated match, except when a row replaces
+//! the row of the same unique key (the replaced row's matches carry over).
+//!
+//! With `state_ttl`, a stored row not written for the TTL (processing time) is forgotten
+//! without any output, as Flink's state TTL does.
+
+mod side_state;
+pub mod state_clock;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
+use arrow_row::{RowConverter, Rows, SortField};
+use arrow_schema::{Schema, SchemaRef};
+use sluice_connector_api::ChangeBatch;
+use sluice_types::RowKind;
+
+use self::side_state::KeyRows;
+pub use self::state_clock::{ManualTime, ProcessingClock};
+use self::state_clock::StateTtl;
+use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
+use crate::spec::{JoinSpec, JoinType};
+use crate::{Operator, Output, RuntimeError};
+
+const NAME: &str = "JoinOperator";
+
+fn internal(e: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::Internal(format!("{NAME}: {e}"))
+}
+
+/// A converter encoding `columns` of `schema` into comparable bytes; `None` when there
+/// are no columns (every row then has the same, empty, encoding).
+pub(crate) fn row_converter(schema: &SchemaRef, columns: &[usize]) -> Result<Option<RowConverter>, RuntimeError> {
+    if columns.is_empty() {
+        return Ok(None);
+    }
+    let fields = columns
+        .iter()
+        .map(|c| {
+            schema
+                .fields()
+                .get(*c)
+                .map(|f| SortField::new(f.data_type().clone()))
+                .ok_or_else(|| RuntimeError::Internal(format!("column {c} is out of range")))
+        })
+        .collect::<Result<_, _>>()?;
+    RowConverter::new(fields).map(Some).map_err(|e| RuntimeError::Internal(e.to_string()))
+}
+
+/// Encodes `columns` of every row of `data` (`None` when there is no converter).
+pub(crate) fn encode_rows(
+    converter: &Option<RowConverter>,
+    data: &RecordBatch,
+    columns: &[usize],
+) -> Result<Option<Rows>, RuntimeError> {
+    match converter {
+        None => Ok(None),
+        Some(c) => {
+            let cols: Vec<ArrayRef> = columns
+                .iter()
+                .map(|i| data.columns().get(*i).cloned().ok_or_else(|| RuntimeError::Internal(format!("column {i} is out of range"))))
+                .collect::<Result<_, _>>()?;
+            c.convert_columns(&cols).map(Some).map_err(|e| RuntimeError::Internal(e.to_string()))
+        }
+    }
+}
+
+/// The bytes of row `i` (empty when there is no encoding).
+pub(crate) fn row_bytes(rows: &Option<Rows>, i: usize) -> Vec<u8> {
+    rows.as_ref().map(|r| r.row(i).as_ref().to_vec()).unwrap_or_default()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum SideId {
+    Left,
+    Right,
+}
+
+/// One input of the join and the rows it holds.
+struct Side {
+    schema: SchemaRef,
+    outer: bool,
+    key_columns: Vec<usize>,
+    keys: Option<RowConverter>,
+    /// Unique-key columns, or every column when the side has no unique key.
+    id_columns: Vec<usize>,
+    ids: Option<RowConverter>,
+    unique: bool,
+    store: BatchStore,
+    state: HashMap<Vec<u8>, KeyRows>,
+}
+
+impl Side {
+    fn new(schema: &SchemaRef, outer: bool, key_columns: &[usize], unique_key: &Option<Vec<usize>>) -> Result<Self, RuntimeError> {
+        let (id_columns, unique) = match unique_key {
+            Some(k) if !k.is_empty() => (k.clone(), true),
+            _ => ((0..schema.fields().len()).collect(), false),
+        };
+        Ok(Side {
+            schema: schema.clone(),
+            outer,
+            key_columns: key_columns.to_vec(),
+            keys: row_converter(schema, key_columns)?,
+            ids: row_converter(schema, &id_columns)?,
+            id_columns,
+            unique,
+            store: BatchStore::default(),
+            state: HashMap::new(),
+        })
+    }
+
+    fn rows_held(&self) -> usize {
+        self.state.values().map(|k| k.rows.iter().map(|r| r.count as usize).sum::<usize>()).sum()
+    }
+}
+
+/// A matched row of the other side, as read before this input row changed anything.
+struct Match {
+    index: usize,
+    row: RowRef,
+    count: u32,
+    associations: u32,
+}
+
+/// One input row: its batch, where it is stored, its kind, join key and identity.
+#[derive(Clone, Copy)]
+struct Change<'a> {
+    data: &'a RecordBatch,
+    row: RowRef,
+    kind: RowKind,
+    key: &'a [u8],
+    id: &'a [u8],
+}
+
+pub struct JoinOperator {
+    spec: JoinSpec,
+    left: Side,
+    right: Side,
+    pair_schema: SchemaRef,
+    ttl: StateTtl,
+    /// Output rows: left row, right row (`None` pads with NULLs), kind.
+    pending: Vec<(Option<RowRef>, Option<RowRef>, RowKind)>,
+}
+
+impl JoinOperator {
+    pub fn new(spec: JoinSpec) -> Result<Self, RuntimeError> {
+        if spec.left_keys.len() != spec.right_keys.len() {
+            return Err(internal("left and right key counts differ"));
+        }
+        let left_outer = matches!(spec.join_type, JoinType::Left | JoinType::Full);
+        let right_outer = matches!(spec.join_type, JoinType::Right | JoinType::Full);
+        let left = Side::new(&spec.left_schema, left_outer, &spec.left_keys, &spec.left_unique_key)?;
+        let right = Side::new(&spec.right_schema, right_outer, &spec.right_keys, &spec.right_unique_key)?;
+        let fields: Vec<_> = spec.left_schema.fields().iter().chain(spec.right_schema.fields().iter()).cloned().collect();
+        if fields.len() != spec.output_schema.fields().len() {
+            return Err(internal("the output schema is not the left columns followed by the right ones"));
+        }
+        let pair_schema = Arc::new(Schema::new(fields));
+        let ttl = StateTtl::new(spec.state_ttl);
+        Ok(JoinOperator { spec, left, right, pair_schema, ttl, pending: Vec::new() })
+    }
+
+    /// Replaces the processing-time clock the state TTL is measured on (for tests).
+    pub fn with_clock(mut self, clock: ProcessingClock) -> Self {
+        self.ttl.set_clock(clock);
+        self
+    }
+
+    /// Rows held in state (counting duplicates), left and right.
+    pub fn state_rows(&self) -> (usize, usize) {
+        (self.left.rows_held(), self.right.rows_held())
+    }
+
+    /// Input batches still referenced by state, left and right.
+    pub fn stored_batches(&self) -> (usize, usize) {
+        (self.left.store.len(), self.right.store.len())
+    }
+
+    fn sides(&mut self, input: SideId) -> (&mut Side, &mut Side) {
+        match input {
+            SideId::Left => (&mut self.left, &mut self.right),
+            SideId::Right => (&mut self.right, &mut self.left),
+        }
+    }
+
+    /// Queues an output row; `mine` is the input side's row, `other` the other side's.
+    fn push(&mut self, input: SideId, mine: Option<RowRef>, other: Option<RowRef>, kind: RowKind) {
+        let (me, them) = self.sides(input);
+        if let Some(r) = mine {
+            me.store.retain(r.batch);
+        }
+        if let Some(r) = other {
+            them.store.retain(r.batch);
+        }
+        let (l, r) = if input == SideId::Left { (mine, other) } else { (other, mine) };
+        self.pending.push((l, r, kind));
+    }
+
+    /// Drops expired rows of both sides' `key`.
+    fn expire_key(&mut self, key: &[u8], now: u64) {
+        let ttl = &self.ttl;
+        for side in [&mut self.left, &mut self.right] {
+            if let Some(rows) = side.state.get_mut(key) {
+                rows.expire(|w| ttl.expired(w, now), &mut side.store);
+                if rows.is_empty() {
+                    side.state.remove(key);
+                }
+            }
+        }
+    }
+
+    /// A pass over all state dropping expired rows, at most once per TTL.
+    fn sweep(&mut self, now: u64) {
+        if !self.ttl.sweep_due(now) {
+            return;
+        }
+        let ttl = &self.ttl;
+        for side in [&mut self.left, &mut self.right] {
+            let store = &mut side.store;
+            side.state.retain(|_, rows| {
+                rows.expire(|w| ttl.expired(w, now), store);
+                !rows.is_empty()
+            });
+        }
+    }
+
+    /// The other side's rows of `key` that satisfy the residual condition with input
+    /// row `row` of `data`.
+    fn matches(&self, input: SideId, data: &RecordBatch, row: usize, key: &[u8]) -> Result<Vec<Match>, RuntimeError> {
+        let other = if input == SideId::Left { &self.right } else { &self.left };
+        let Some(rows) = other.state.get(key) else { return Ok(Vec::new()) };
+        let all: Vec<Match> = rows
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(index, r)| Match { index, row: r.row, count: r.count, associations: r.associations })
+            .collect();
+        let Some(residual) = &self.spec.residual else { return Ok(all) };
+        if all.is_empty() {
+            return Ok(all);
+        }
+        let repeated = UInt32Array::from(vec![row as u32; all.len()]);
+        let mine: Vec<ArrayRef> = data
+            .columns()
+            .iter()
+            .map(|c| arrow_select::take::take(c.as_ref(), &repeated, None))
+            .collect::<Result<_, _>>()
+            .map_err(internal)?;
+        let refs: Vec<Option<RowRef>> = all.iter().map(|m| Some(m.row)).collect();
+        let theirs: Vec<ArrayRef> = other
+            .schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| other.store.gather_column(i, &refs, f.data_type()))
+            .collect::<Result<_, _>>()?;
+        let columns = if input == SideId::Left { [mine, theirs].concat() } else { [theirs, mine].concat() };
+        let options = RecordBatchOptions::new().with_row_count(Some(all.len()));
+        let pairs = RecordBatch::try_new_with_options(self.pair_schema.clone(), columns, &options).map_err(internal)?;
+        let mask = residual
+            .evaluate(&pairs, &self.spec.ctx)
+            .map_err(|e| RuntimeError::Eval { node: NAME.into(), source: e })?;
+        let mask = mask.as_boolean_opt().ok_or_else(|| internal("residual condition is not boolean"))?;
+        Ok(all.into_iter().enumerate().filter(|(i, _)| mask.is_valid(*i) && mask.value(*i)).map(|(_, m)| m).collect())
+    }
+
+    fn process_row(&mut self, input: SideId, change: &Change<'_>, now: u64) -> Result<(), RuntimeError> {
+        let Change { data, row, kind, key, id } = *change;
+        self.expire_key(key, now);
+        let matches = self.matches(input, data, row.row as usize, key)?;
+        let (me, them) = self.sides(input);
+        let (input_outer, other_outer, unique) = (me.outer, them.outer, me.unique);
+        if kind.is_accumulate() {
+            let replaces = unique && me.state.get(key).is_some_and(|rows| rows.contains(id));
+            if input_outer && matches.is_empty() {
+                self.push(input, Some(row), None, RowKind::Insert);
+                let me = self.sides(input).0;
+                me.state.entry(key.to_vec()).or_default().add(id, row, 0, unique, now, &mut me.store);
+                return Ok(());
+            }
+            let joined_kind = if input_outer || other_outer { RowKind::Insert } else { kind };
+            let mut associations = 0u32;
+            for m in &matches {
+                for _ in 0..m.count {
+                    if other_outer && m.associations == 0 {
+                        self.push(input, None, Some(m.row), RowKind::Delete);
+                    }
+                    self.push(input, Some(row), Some(m.row), joined_kind);
+                }
+                if other_outer && (m.associations == 0 || !replaces) {
+                    let them = self.sides(input).1;
+                    if let Some(rows) = them.state.get_mut(key) {
+                        rows.set_associations(m.index, m.associations.saturating_add(1), now);
+                    }
+                }
+                associations = associations.saturating_add(m.count);
+            }
+            let me = self.sides(input).0;
+            me.state.entry(key.to_vec()).or_default().add(id, row, associations, unique, now, &mut me.store);
+        } else {
+            let me = self.sides(input).0;
+            if let Some(rows) = me.state.get_mut(key) {
+                rows.retract(id, unique, now, &mut me.store);
+                if rows.is_empty() {
+                    me.state.remove(key);
+                }
+            }
+            if matches.is_empty() {
+                if input_outer {
+                    self.push(input, Some(row), None, RowKind::Delete);
+                }
+                return Ok(());
+            }
+            let joined_kind = if input_outer { RowKind::Delete } else { kind };
+            for m in &matches {
+                for _ in 0..m.count {
+                    self.push(input, Some(row), Some(m.row), joined_kind);
+                    if other_outer && m.associations == 1 {
+                        self.push(input, None, Some(m.row), RowKind::Insert);
+                    }
+                }
+                if other_outer {
+                    let them = self.sides(input).1;
+                    if let Some(rows) = them.state.get_mut(key) {
+                        rows.set_associations(m.index, m.associations.saturating_sub(1), now);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, out: &mut Output) -> Result<(), RuntimeError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let lefts: Vec<Option<RowRef>> = pending.iter().map(|p| p.0).collect();
+        let rights: Vec<Option<RowRef>> = pending.iter().map(|p| p.1).collect();
+        let kinds: Vec<RowKind> = pending.iter().map(|p| p.2).collect();
+        let left_len = self.left.schema.fields().len();
+        let mut columns = Vec::with_capacity(self.spec.output_schema.fields().len());
+        for (i, f) in self.spec.output_schema.fields().iter().enumerate() {
+            let column = if i < left_len {
+                self.left.store.gather_column(i, &lefts, f.data_type())?
+            } else {
+                self.right.store.gather_column(i - left_len, &rights, f.data_type())?
+            };
+            columns.push(column);
+        }
+        for l in lefts.into_iter().flatten() {
+            self.left.store.release(l.batch);
+        }
+        for r in rights.into_iter().flatten() {
+            self.right.store.release(r.batch);
+        }
+        let options = RecordBatchOptions::new().with_row_count(Some(kinds.len()));
+        let data = RecordBatch::try_new_with_options(self.spec.output_schema.clone(), columns, &options).map_err(internal)?;
+        out.emit(ChangeBatch::new(data, kinds));
+        Ok(())
+    }
+}
+
+impl Operator for JoinOperator {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn on_batch(&mut self, input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
+        let side = match input {
+            0 => SideId::Left,
+            1 => SideId::Right,
+            _ => return Err(internal(format!("no input {input}"))),
+        };
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let now = self.ttl.now();
+        self.sweep(now);
+        let data = batch.data.clone();
+        let me = self.sides(side).0;
+        let keys = encode_rows(&me.keys, &data, &me.key_columns)?;
+        let ids = encode_rows(&me.ids, &data, &me.id_columns)?;
+        let key_arrays: Vec<ArrayRef> = me.key_columns.iter().filter_map(|c| data.columns().get(*c).cloned()).collect();
+        let batch_id = me.store.insert(data.clone());
+        // Held while the batch is processed: its rows may enter and leave state in turn.
+        me.store.retain(batch_id);
+        for i in 0..data.num_rows() {
+            let row = RowRef { batch: batch_id, row: i as u32 };
+            let kind = batch.kind(i);
+            if key_arrays.iter().any(|a| a.is_null(i)) {
+                // A NULL key matches nothing and is never stored.
+                if self.sides(side).0.outer {
+                    let kind = if kind.is_accumulate() { RowKind::Insert } else { RowKind::Delete };
+                    self.push(side, Some(row), None, kind);
+                }
+                continue;
+            }
+            let key = row_bytes(&keys, i);
+            let id = row_bytes(&ids, i);
+            self.process_row(side, &Change { data: &data, row, kind, key: &key, id: &id }, now)?;
+        }
+        self.flush(out)?;
+        self.sides(side).0.store.release(batch_id);
+        Ok(())
+    }
+}

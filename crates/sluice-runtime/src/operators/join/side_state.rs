@@ -1,0 +1,103 @@
+//! The rows one side of a regular join holds for one join key, as Flink's
+//! `JoinRecordStateView`s and `OuterJoinRecordStateView`s hold them.
+//!
+//! A row is identified by its unique key when the side has one (a new accumulate message
+//! replaces the row of that key, a retraction removes it), otherwise by all its values
+//! (each distinct row keeps how many times it is present). Rows of an outer side also
+//! keep how many rows of the other side they currently join with, so the operator knows
+//! when to retract or re-emit the NULL-padded row.
+
+use std::collections::HashMap;
+
+use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
+
+pub(super) struct StoredRow {
+    pub row: RowRef,
+    /// How many times the row is present (always 1 with a unique key).
+    pub count: u32,
+    /// Rows of the other side it joins with (outer sides only).
+    pub associations: u32,
+    /// Processing time of the last write, for the TTL.
+    pub written: u64,
+}
+
+#[derive(Default)]
+pub(super) struct KeyRows {
+    pub rows: Vec<StoredRow>,
+    ids: Vec<Vec<u8>>,
+    index: HashMap<Vec<u8>, usize>,
+}
+
+impl KeyRows {
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn contains(&self, id: &[u8]) -> bool {
+        self.index.contains_key(id)
+    }
+
+    /// Adds one occurrence of a row. With `unique`, a row of the same id is replaced.
+    pub fn add(&mut self, id: &[u8], row: RowRef, associations: u32, unique: bool, now: u64, store: &mut BatchStore) {
+        if let Some(&i) = self.index.get(id) {
+            let entry = &mut self.rows[i];
+            if unique {
+                store.retain(row.batch);
+                store.release(entry.row.batch);
+                entry.row = row;
+                entry.count = 1;
+            } else {
+                entry.count = entry.count.saturating_add(1);
+            }
+            entry.associations = associations;
+            entry.written = now;
+            return;
+        }
+        store.retain(row.batch);
+        self.index.insert(id.to_vec(), self.rows.len());
+        self.ids.push(id.to_vec());
+        self.rows.push(StoredRow { row, count: 1, associations, written: now });
+    }
+
+    /// Removes one occurrence of a row (all of it with a unique key); a row never seen is
+    /// ignored.
+    pub fn retract(&mut self, id: &[u8], unique: bool, now: u64, store: &mut BatchStore) {
+        let Some(&i) = self.index.get(id) else { return };
+        let entry = &mut self.rows[i];
+        if !unique && entry.count > 1 {
+            entry.count -= 1;
+            entry.written = now;
+            return;
+        }
+        self.remove(i, store);
+    }
+
+    pub fn set_associations(&mut self, i: usize, associations: u32, now: u64) {
+        if let Some(entry) = self.rows.get_mut(i) {
+            entry.associations = associations;
+            entry.written = now;
+        }
+    }
+
+    fn remove(&mut self, i: usize, store: &mut BatchStore) {
+        let entry = self.rows.swap_remove(i);
+        let id = self.ids.swap_remove(i);
+        self.index.remove(&id);
+        if let Some(moved) = self.ids.get(i) {
+            self.index.insert(moved.clone(), i);
+        }
+        store.release(entry.row.batch);
+    }
+
+    /// Drops the rows for which `expired(written)` holds.
+    pub fn expire(&mut self, expired: impl Fn(u64) -> bool, store: &mut BatchStore) {
+        let mut i = 0;
+        while i < self.rows.len() {
+            if expired(self.rows[i].written) {
+                self.remove(i, store);
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
