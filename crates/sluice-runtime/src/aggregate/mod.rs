@@ -5,7 +5,8 @@
 //! batches arrive column by column with a group id per row, so no per-row dynamic
 //! dispatch or `ScalarValue` is involved. `AggregateSet` bundles the calls of one
 //! operator over one id space; `KeyTable` turns `GROUP BY` keys into ids;
-//! `PaneAssigner` and `WindowClock` hold the window arithmetic.
+//! `PaneAssigner` and `WindowClock` hold the window arithmetic. `retract` has the
+//! row-at-a-time, retractable accumulators of the updating (non-windowed) `GROUP BY`.
 
 mod accumulator;
 mod aggregate_set;
@@ -22,6 +23,7 @@ mod list_agg;
 mod min_max;
 mod numeric;
 mod pane_assigner;
+pub mod retract;
 mod selection;
 mod sum;
 mod value_codec;

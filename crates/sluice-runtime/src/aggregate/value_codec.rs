@@ -38,4 +38,14 @@ impl ValueCodec {
             .convert_rows(rows.into_iter().map(|r| r.unwrap_or(null)))
             .map_err(|e| AggregateError::internal("aggregate", e.to_string()))
     }
+
+    /// Like `decode`, from the bytes of rows this codec encoded (`Row::data`).
+    pub fn decode_bytes<'a>(&self, rows: impl IntoIterator<Item = Option<&'a [u8]>>) -> Result<Vec<ArrayRef>, AggregateError> {
+        let parser = self.converter.parser();
+        let null = self.null_row.row();
+        let parsed: Vec<Row<'_>> = rows.into_iter().map(|r| r.map_or(null, |b| parser.parse(b))).collect();
+        self.converter
+            .convert_rows(parsed)
+            .map_err(|e| AggregateError::internal("aggregate", e.to_string()))
+    }
 }

@@ -36,19 +36,24 @@ impl VarianceAccumulator {
     }
 
     fn result(&self, g: usize) -> Option<f64> {
-        let n = self.counts[g];
-        let sample = matches!(self.kind, VarianceKind::VarSamp | VarianceKind::StddevSamp);
-        if n == 0 || (sample && n == 1) {
-            return None;
-        }
-        let (sum, squares, nf) = (self.sums[g], self.squares[g], n as f64);
-        let divisor = if sample { nf - 1.0 } else { nf };
-        let variance = (squares - sum * sum / nf) / divisor;
-        Some(match self.kind {
-            VarianceKind::VarPop | VarianceKind::VarSamp => variance,
-            VarianceKind::StddevPop | VarianceKind::StddevSamp => variance.powf(0.5),
-        })
+        variance_result(self.kind, self.counts[g], self.sums[g], self.squares[g])
     }
+}
+
+/// The variance function of `n` values with sum `sum` and sum of squares `squares`;
+/// `None` (NULL) without values, or with one value for the sample variants.
+pub(crate) fn variance_result(kind: VarianceKind, n: i64, sum: f64, squares: f64) -> Option<f64> {
+    let sample = matches!(kind, VarianceKind::VarSamp | VarianceKind::StddevSamp);
+    if n <= 0 || (sample && n == 1) {
+        return None;
+    }
+    let nf = n as f64;
+    let divisor = if sample { nf - 1.0 } else { nf };
+    let variance = (squares - sum * sum / nf) / divisor;
+    Some(match kind {
+        VarianceKind::VarPop | VarianceKind::VarSamp => variance,
+        VarianceKind::StddevPop | VarianceKind::StddevSamp => variance.powf(0.5),
+    })
 }
 
 impl GroupAccumulator for VarianceAccumulator {

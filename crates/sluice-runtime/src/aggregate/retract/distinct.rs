@@ -1,0 +1,93 @@
+use std::collections::HashMap;
+
+use arrow_array::{Array, ArrayRef};
+use arrow_buffer::NullBuffer;
+use arrow_row::Rows;
+use arrow_schema::DataType as ArrowType;
+
+use super::RetractAccumulator;
+use crate::aggregate::hash::FxBuildHasher;
+use crate::aggregate::value_codec::ValueCodec;
+use crate::aggregate::AggregateError;
+
+/// `agg(DISTINCT x)` with retraction, as Flink's distinct map views work: a count per
+/// distinct argument tuple; the inner aggregate sees a value when its count goes from
+/// zero to one and loses it when the count drops back to zero. Rows with a NULL argument
+/// take no part.
+pub struct RetractDistinct {
+    codec: ValueCodec,
+    counts: Vec<HashMap<Box<[u8]>, u64, FxBuildHasher>>,
+    rows: Option<Rows>,
+    nulls: Option<NullBuffer>,
+    inner: Box<dyn RetractAccumulator>,
+}
+
+impl RetractDistinct {
+    pub fn new(function: &str, arg_types: &[ArrowType], inner: Box<dyn RetractAccumulator>) -> Result<Self, AggregateError> {
+        Ok(RetractDistinct { codec: ValueCodec::new(function, arg_types)?, counts: Vec::new(), rows: None, nulls: None, inner })
+    }
+}
+
+impl RetractAccumulator for RetractDistinct {
+    fn resize(&mut self, num_groups: usize) {
+        self.counts.resize_with(num_groups, HashMap::default);
+        self.inner.resize(num_groups);
+    }
+
+    fn bind(&mut self, args: &[ArrayRef]) -> Result<(), AggregateError> {
+        self.rows = Some(self.codec.encode(args)?);
+        let mut nulls = None;
+        for a in args {
+            nulls = NullBuffer::union(nulls.as_ref(), a.logical_nulls().as_ref());
+        }
+        self.nulls = nulls.filter(|n| n.null_count() > 0);
+        self.inner.bind(args)
+    }
+
+    fn apply(&mut self, row: usize, group: u32, retract: bool) {
+        let Some(rows) = &self.rows else { return };
+        if self.nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+            return;
+        }
+        let value = rows.row(row);
+        let counts = &mut self.counts[group as usize];
+        if retract {
+            let Some(c) = counts.get_mut(value.data()) else { return };
+            *c -= 1;
+            if *c == 0 {
+                counts.remove(value.data());
+                self.inner.apply(row, group, true);
+            }
+        } else if let Some(c) = counts.get_mut(value.data()) {
+            *c += 1;
+        } else {
+            counts.insert(value.data().into(), 1);
+            self.inner.apply(row, group, false);
+        }
+    }
+
+    fn push_result(&mut self, group: u32) {
+        self.inner.push_result(group);
+    }
+
+    fn pop_results(&mut self, n: usize) {
+        self.inner.pop_results(n);
+    }
+
+    fn remove_before_last(&mut self) {
+        self.inner.remove_before_last();
+    }
+
+    fn last_two_equal(&self) -> bool {
+        self.inner.last_two_equal()
+    }
+
+    fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
+        self.inner.take_results()
+    }
+
+    fn reset(&mut self, group: u32) {
+        self.counts[group as usize] = HashMap::default();
+        self.inner.reset(group);
+    }
+}

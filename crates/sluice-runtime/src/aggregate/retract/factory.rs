@@ -1,0 +1,157 @@
+use arrow_array::types::*;
+use arrow_array::ArrowPrimitiveType;
+use arrow_array::PrimitiveArray;
+use arrow_schema::{DataType as ArrowType, IntervalUnit, TimeUnit};
+use sluice_types::TypeKind;
+
+use super::distinct::RetractDistinct;
+use super::min_max::{AppendMinMax, OrderedMinMax};
+use super::numeric::{RetractAvg, RetractCount, RetractSum, RetractVariance};
+use super::values::{RetractCollect, RetractFirstLast, RetractListAgg};
+use super::RetractAccumulator;
+use crate::aggregate::avg::AvgMode;
+use crate::aggregate::factory::function_name;
+use crate::aggregate::numeric::{is_f64_producible, is_f64_readable};
+use crate::aggregate::variance::VarianceKind;
+use crate::aggregate::AggregateError;
+use crate::spec::{AggregateCall, AggregateKind};
+
+/// Builds the retractable accumulator of one call. `arg_types` are the Arrow types of
+/// the call's argument columns. With `insert_only` (the input never retracts) some
+/// functions keep less state. Fails on types the function does not take.
+pub fn create_retract_accumulator(
+    call: &AggregateCall,
+    arg_types: &[ArrowType],
+    insert_only: bool,
+) -> Result<Box<dyn RetractAccumulator>, AggregateError> {
+    let name = function_name(call.kind);
+    let expected = match call.kind {
+        AggregateKind::Count => arg_types.len().max(call.distinct as usize),
+        _ => 1,
+    };
+    if arg_types.len() < expected || (call.kind != AggregateKind::Count && arg_types.is_empty()) {
+        return Err(AggregateError::Arity { function: name.into(), expected, actual: arg_types.len() });
+    }
+    let plain = create_plain(call, arg_types, insert_only)?;
+    if call.distinct {
+        return Ok(Box::new(RetractDistinct::new(name, arg_types, plain)?));
+    }
+    Ok(plain)
+}
+
+fn create_plain(call: &AggregateCall, arg_types: &[ArrowType], insert_only: bool) -> Result<Box<dyn RetractAccumulator>, AggregateError> {
+    let name = function_name(call.kind);
+    let output = call.output_type.to_arrow();
+    let input = arg_types.first().cloned().unwrap_or(ArrowType::Null);
+    let unsupported = || AggregateError::UnsupportedType { function: name.into(), data_type: input.to_string() };
+    let acc: Box<dyn RetractAccumulator> = match call.kind {
+        AggregateKind::Count => Box::new(RetractCount::new()),
+        AggregateKind::Sum => {
+            if !is_f64_readable(&input) {
+                return Err(unsupported());
+            }
+            primitive(&input, &output, SumMaker).ok_or_else(unsupported)?
+        }
+        AggregateKind::Min | AggregateKind::Max => {
+            let is_max = call.kind == AggregateKind::Max;
+            let fast = insert_only.then(|| primitive(&input, &output, AppendMinMaxMaker { is_max })).flatten();
+            match fast {
+                Some(acc) => acc,
+                None => {
+                    if input != output {
+                        return Err(unsupported());
+                    }
+                    Box::new(OrderedMinMax::new(is_max, &input)?)
+                }
+            }
+        }
+        AggregateKind::Avg => {
+            let mode = match (&input, &output) {
+                (ArrowType::Decimal128(_, s), ArrowType::Decimal128(_, o)) => {
+                    AvgMode::Decimal { input_scale: *s, output_scale: *o }
+                }
+                (ArrowType::Int8 | ArrowType::Int16 | ArrowType::Int32 | ArrowType::Int64, o) if o.is_integer() => {
+                    AvgMode::Integer
+                }
+                (i, o) if is_f64_readable(i) && is_f64_producible(o) => AvgMode::Float,
+                _ => return Err(unsupported()),
+            };
+            Box::new(RetractAvg::new(mode, output))
+        }
+        AggregateKind::StddevPop | AggregateKind::StddevSamp | AggregateKind::VarPop | AggregateKind::VarSamp => {
+            if !is_f64_readable(&input) || !is_f64_producible(&output) {
+                return Err(unsupported());
+            }
+            let kind = match call.kind {
+                AggregateKind::StddevPop => VarianceKind::StddevPop,
+                AggregateKind::StddevSamp => VarianceKind::StddevSamp,
+                AggregateKind::VarPop => VarianceKind::VarPop,
+                _ => VarianceKind::VarSamp,
+            };
+            Box::new(RetractVariance::new(kind, output))
+        }
+        AggregateKind::ListAgg => {
+            if input != ArrowType::Utf8 {
+                return Err(unsupported());
+            }
+            Box::new(RetractListAgg::new(call.separator.clone()))
+        }
+        AggregateKind::FirstValue | AggregateKind::LastValue => {
+            if output != input {
+                return Err(unsupported());
+            }
+            Box::new(RetractFirstLast::new(call.kind == AggregateKind::LastValue, insert_only, &input)?)
+        }
+        AggregateKind::Collect => {
+            if !matches!(call.output_type.kind, TypeKind::Multiset(_)) {
+                return Err(unsupported());
+            }
+            Box::new(RetractCollect::new(&input, &output)?)
+        }
+    };
+    Ok(acc)
+}
+
+/// Builds an accumulator generic over an Arrow primitive type.
+trait PrimitiveMaker {
+    fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn RetractAccumulator>;
+}
+
+struct SumMaker;
+impl PrimitiveMaker for SumMaker {
+    fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn RetractAccumulator> {
+        Box::new(RetractSum::<T>::new(output.clone()))
+    }
+}
+
+struct AppendMinMaxMaker {
+    is_max: bool,
+}
+impl PrimitiveMaker for AppendMinMaxMaker {
+    fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn RetractAccumulator> {
+        Box::new(AppendMinMax::<T>::new(self.is_max, output.clone()))
+    }
+}
+
+/// Picks the primitive type of `input`; `None` when `input` is not primitive or when
+/// `output` cannot hold the same native values.
+fn primitive(input: &ArrowType, output: &ArrowType, maker: impl PrimitiveMaker) -> Option<Box<dyn RetractAccumulator>> {
+    fn checked<T: ArrowPrimitiveType>(output: &ArrowType, maker: impl PrimitiveMaker) -> Option<Box<dyn RetractAccumulator>> {
+        PrimitiveArray::<T>::is_compatible(output).then(|| maker.make::<T>(output))
+    }
+    match input {
+        ArrowType::Int8 => checked::<Int8Type>(output, maker),
+        ArrowType::Int16 => checked::<Int16Type>(output, maker),
+        ArrowType::Int32 => checked::<Int32Type>(output, maker),
+        ArrowType::Int64 => checked::<Int64Type>(output, maker),
+        ArrowType::Float32 => checked::<Float32Type>(output, maker),
+        ArrowType::Float64 => checked::<Float64Type>(output, maker),
+        ArrowType::Decimal128(..) => checked::<Decimal128Type>(output, maker),
+        ArrowType::Date32 => checked::<Date32Type>(output, maker),
+        ArrowType::Time32(TimeUnit::Millisecond) => checked::<Time32MillisecondType>(output, maker),
+        ArrowType::Timestamp(TimeUnit::Microsecond, _) => checked::<TimestampMicrosecondType>(output, maker),
+        ArrowType::Duration(TimeUnit::Millisecond) => checked::<DurationMillisecondType>(output, maker),
+        ArrowType::Interval(IntervalUnit::YearMonth) => checked::<IntervalYearMonthType>(output, maker),
+        _ => None,
+    }
+}

@@ -1,0 +1,161 @@
+//! `MIN` and `MAX` with retraction (a sorted multiset of values per group, as Flink's
+//! `MinWithRetractAggFunction` keeps a map view of value counts), and a single-value
+//! version for inputs that never retract.
+
+use std::collections::BTreeMap;
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, ArrowNativeTypeOp, ArrowPrimitiveType, PrimitiveArray};
+use arrow_buffer::NullBuffer;
+use arrow_row::Rows;
+use arrow_schema::DataType as ArrowType;
+
+use super::results::{delegate_results, primitive_column, NativeEq, Results};
+use super::RetractAccumulator;
+use crate::aggregate::value_codec::ValueCodec;
+use crate::aggregate::AggregateError;
+
+/// `MIN`/`MAX` of any comparable type with retraction. Values are kept as `arrow-row`
+/// bytes, whose byte order is the values' order (Java's order for numbers, including
+/// `-0.0 < 0.0` and NaN above everything; byte-wise for strings), each with its count.
+pub struct OrderedMinMax {
+    is_max: bool,
+    codec: ValueCodec,
+    sets: Vec<BTreeMap<Box<[u8]>, u64>>,
+    rows: Option<Rows>,
+    nulls: Option<NullBuffer>,
+    results: Results<Option<Box<[u8]>>>,
+}
+
+impl OrderedMinMax {
+    pub fn new(is_max: bool, input: &ArrowType) -> Result<Self, AggregateError> {
+        let name = if is_max { "MAX" } else { "MIN" };
+        Ok(OrderedMinMax {
+            is_max,
+            codec: ValueCodec::new(name, std::slice::from_ref(input))?,
+            sets: Vec::new(),
+            rows: None,
+            nulls: None,
+            results: Results::new(),
+        })
+    }
+}
+
+impl RetractAccumulator for OrderedMinMax {
+    fn resize(&mut self, num_groups: usize) {
+        self.sets.resize_with(num_groups, BTreeMap::new);
+    }
+
+    fn bind(&mut self, args: &[ArrayRef]) -> Result<(), AggregateError> {
+        let column = args.first().ok_or_else(|| AggregateError::internal("MIN/MAX", "missing argument"))?;
+        self.rows = Some(self.codec.encode(std::slice::from_ref(column))?);
+        self.nulls = column.logical_nulls().filter(|n| n.null_count() > 0);
+        Ok(())
+    }
+
+    fn apply(&mut self, row: usize, group: u32, retract: bool) {
+        let Some(rows) = &self.rows else { return };
+        if self.nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+            return;
+        }
+        let value = rows.row(row);
+        let set = &mut self.sets[group as usize];
+        if retract {
+            // A value that was never added is ignored.
+            if let Some(count) = set.get_mut(value.data()) {
+                *count -= 1;
+                if *count == 0 {
+                    set.remove(value.data());
+                }
+            }
+        } else if let Some(count) = set.get_mut(value.data()) {
+            *count += 1;
+        } else {
+            set.insert(value.data().into(), 1);
+        }
+    }
+
+    fn push_result(&mut self, group: u32) {
+        let set = &self.sets[group as usize];
+        let best = if self.is_max { set.last_key_value() } else { set.first_key_value() };
+        self.results.push(best.map(|(k, _)| k.clone()));
+    }
+
+    delegate_results!(results);
+
+    fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
+        let values = self.results.take();
+        let mut columns = self.codec.decode_bytes(values.iter().map(|v| v.as_deref()))?;
+        columns.pop().ok_or_else(|| AggregateError::internal("MIN/MAX", "no column decoded"))
+    }
+
+    fn reset(&mut self, group: u32) {
+        self.sets[group as usize] = BTreeMap::new();
+    }
+}
+
+/// `MIN`/`MAX` of a fixed-width type over an input that never retracts: one value per
+/// group, as Flink's plain `MaxAggFunction` keeps. Retractions are not expected here
+/// (the operator rejects them before they arrive).
+pub struct AppendMinMax<T: ArrowPrimitiveType> {
+    is_max: bool,
+    best: Vec<T::Native>,
+    seen: Vec<bool>,
+    values: Option<PrimitiveArray<T>>,
+    results: Results<NativeEq<T>>,
+    output: ArrowType,
+}
+
+impl<T: ArrowPrimitiveType> AppendMinMax<T> {
+    pub fn new(is_max: bool, output: ArrowType) -> Self {
+        AppendMinMax { is_max, best: Vec::new(), seen: Vec::new(), values: None, results: Results::new(), output }
+    }
+}
+
+impl<T: ArrowPrimitiveType> RetractAccumulator for AppendMinMax<T> {
+    fn resize(&mut self, num_groups: usize) {
+        self.best.resize(num_groups, T::Native::ZERO);
+        self.seen.resize(num_groups, false);
+    }
+
+    fn bind(&mut self, args: &[ArrayRef]) -> Result<(), AggregateError> {
+        let values = args
+            .first()
+            .and_then(|a| a.as_primitive_opt::<T>())
+            .ok_or_else(|| AggregateError::internal("MIN/MAX", "argument column has an unexpected type"))?;
+        self.values = Some(values.clone());
+        Ok(())
+    }
+
+    #[inline]
+    fn apply(&mut self, row: usize, group: u32, _retract: bool) {
+        let Some(values) = &self.values else { return };
+        if values.is_null(row) {
+            return;
+        }
+        let (v, g) = (values.value(row), group as usize);
+        let better = if self.is_max { v.is_gt(self.best[g]) } else { v.is_lt(self.best[g]) };
+        if !self.seen[g] || better {
+            self.best[g] = v;
+            self.seen[g] = true;
+        }
+    }
+
+    #[inline]
+    fn push_result(&mut self, group: u32) {
+        let g = group as usize;
+        self.results.push(NativeEq(self.seen[g].then_some(self.best[g])));
+    }
+
+    delegate_results!(results);
+
+    fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
+        let values: Vec<Option<T::Native>> = self.results.take().into_iter().map(|v| v.0).collect();
+        Ok(primitive_column::<T>(&values, &self.output))
+    }
+
+    fn reset(&mut self, group: u32) {
+        self.best[group as usize] = T::Native::ZERO;
+        self.seen[group as usize] = false;
+    }
+}
