@@ -5,7 +5,7 @@ use std::fmt::Write;
 use sluice_expr::ScalarExpr;
 use sluice_types::ScalarValue;
 
-use crate::explain_window::{aggregate_text, order_text, over_text, window_text};
+use crate::explain_window::{aggregate_text, join_text, order_text, over_text, window_text};
 use crate::logical::{LogicalPlan, PlanSchema, TimeAttribute};
 use crate::session::{Job, JobSink};
 
@@ -113,6 +113,11 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
                 names.names().join(", ")
             );
             node(out, input, depth + 1);
+        }
+        LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, .. } => {
+            let _ = writeln!(out, "{}", join_text(left.schema(), right.schema(), *join_type, left_keys, right_keys, interval.as_ref(), residual.as_ref(), schema));
+            node(out, left, depth + 1);
+            node(out, right, depth + 1);
         }
         LogicalPlan::WindowTvf { input, kind, time_column, partition_keys, schema, .. } => {
             let names = input.schema();

@@ -1,11 +1,12 @@
 //! EXPLAIN text of aggregations and windows: `WindowAggregate(groupBy=[..], window=[..],
 //! select=[..])` in the spirit of Flink's plans.
 
-use sluice_runtime::spec::{AggregateCall, OverFrame, SortKey, WindowKind, MILLI};
+use sluice_expr::ScalarExpr;
+use sluice_runtime::spec::{AggregateCall, JoinType, OverFrame, SortKey, WindowKind, MILLI};
 
 use crate::bind::aggregate_name;
-use crate::explain::fields_with_time;
-use crate::logical::{GroupWindow, PlanSchema};
+use crate::explain::{expr_text, fields_with_time};
+use crate::logical::{GroupWindow, JoinInterval, PlanSchema};
 
 /// A duration in microseconds as Flink prints it: `5 min`, `10 s`, `1500 ms`.
 pub fn duration_text(micros: i64) -> String {
@@ -139,4 +140,49 @@ mod tests {
         assert_eq!(duration_text(1_500_000), "1500 ms");
         assert_eq!(duration_text(2 * 3_600 * 1_000_000), "2 h");
     }
+}
+
+/// `IntervalJoin(joinType=[InnerJoin], windowBounds=[..], equi=[..], where=[..], select=[..])`
+/// (`Join` for a regular join). The bounds are Flink's: the left time minus the right
+/// time lies between `leftLowerBound` and `leftUpperBound`, in milliseconds.
+#[allow(clippy::too_many_arguments)]
+pub fn join_text(
+    left: &PlanSchema,
+    right: &PlanSchema,
+    join_type: JoinType,
+    left_keys: &[usize],
+    right_keys: &[usize],
+    interval: Option<&JoinInterval>,
+    residual: Option<&ScalarExpr>,
+    schema: &PlanSchema,
+) -> String {
+    let kind = match join_type {
+        JoinType::Inner => "InnerJoin",
+        JoinType::Left => "LeftOuterJoin",
+        JoinType::Right => "RightOuterJoin",
+        JoinType::Full => "FullOuterJoin",
+    };
+    let mut text = match interval {
+        Some(i) => format!(
+            "IntervalJoin(joinType=[{kind}], windowBounds=[isRowTime=true, leftLowerBound={}, leftUpperBound={}, leftTimeIndex={}, rightTimeIndex={}]",
+            -i.upper / MILLI,
+            -i.lower / MILLI,
+            i.left_time,
+            i.right_time
+        ),
+        None => format!("Join(joinType=[{kind}]"),
+    };
+    let keys: Vec<String> = left_keys
+        .iter()
+        .zip(right_keys)
+        .map(|(l, r)| format!("=({}, {})", left.fields[*l].name, right.fields[*r].name))
+        .collect();
+    if !keys.is_empty() {
+        text.push_str(&format!(", equi=[{}]", keys.join(", ")));
+    }
+    if let Some(r) = residual {
+        text.push_str(&format!(", where=[{}]", expr_text(r, schema)));
+    }
+    text.push_str(&format!(", select=[{}])", fields_with_time(schema)));
+    text
 }

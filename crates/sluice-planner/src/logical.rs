@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use arrow_schema::{Field, Schema, SchemaRef};
 use sluice_expr::ScalarExpr;
-use sluice_runtime::spec::{AggregateCall, OverFrame, SortKey, WindowKind};
+use sluice_runtime::spec::{AggregateCall, JoinType, OverFrame, SortKey, WindowKind};
 use sluice_sql::Span;
 use sluice_types::DataType;
 
@@ -138,6 +138,34 @@ pub enum LogicalPlan {
         ltz: bool,
         schema: PlanSchema,
     },
+    /// A join of two inputs: the left columns, then the right ones (nullable on a side
+    /// an outer join pads). Rows match when their `left_keys` equal their `right_keys`
+    /// (same types on both sides; NULL never matches), their times fall in `interval`
+    /// if there is one, and `residual` (over the output columns) holds. Without an
+    /// interval it is a regular join.
+    Join {
+        left: Box<LogicalPlan>,
+        right: Box<LogicalPlan>,
+        join_type: JoinType,
+        left_keys: Vec<usize>,
+        right_keys: Vec<usize>,
+        interval: Option<JoinInterval>,
+        residual: Option<ScalarExpr>,
+        schema: PlanSchema,
+        span: Span,
+    },
+}
+
+/// The time condition of an interval join: `right time - left time` lies in
+/// `[lower, upper]` (microseconds, both inclusive; strict bounds already shifted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JoinInterval {
+    /// The rowtime column of the left input.
+    pub left_time: usize,
+    /// The rowtime column of the right input.
+    pub right_time: usize,
+    pub lower: i64,
+    pub upper: i64,
 }
 
 /// The window of a window aggregation: its shape and the input's rowtime column.
@@ -145,6 +173,9 @@ pub enum LogicalPlan {
 pub struct GroupWindow {
     pub kind: WindowKind,
     pub time_column: usize,
+    /// A legacy `GROUP BY TUMBLE(...)` rather than a window TVF: Flink runs it as one
+    /// phase, which changes floating-point sums (see `WindowAggregateSpec::two_phase`).
+    pub legacy: bool,
 }
 
 impl LogicalPlan {
@@ -159,7 +190,8 @@ impl LogicalPlan {
             | LogicalPlan::WindowTvf { schema, .. }
             | LogicalPlan::OverAggregate { schema, .. }
             | LogicalPlan::RowNumber { schema, .. }
-            | LogicalPlan::WindowRank { schema, .. } => schema,
+            | LogicalPlan::WindowRank { schema, .. }
+            | LogicalPlan::Join { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } => input.schema(),
         }
     }

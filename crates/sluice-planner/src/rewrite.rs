@@ -54,6 +54,17 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             ltz,
             schema,
         },
+        LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, span } => LogicalPlan::Join {
+            left: Box::new(optimize(*left)),
+            right: Box::new(optimize(*right)),
+            join_type,
+            left_keys,
+            right_keys,
+            interval,
+            residual,
+            schema,
+            span,
+        },
         leaf @ (LogicalPlan::Scan { .. } | LogicalPlan::Values { .. }) => leaf,
     }
 }

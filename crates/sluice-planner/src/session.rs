@@ -214,6 +214,7 @@ impl Session {
 
         let mut binder = Binder::new(&self.catalog);
         let plan = binder.bind_query(&insert.source)?;
+        check_single_rowtime(plan.schema(), name, insert.source.span)?;
         let sink_columns: Vec<(String, DataType)> =
             table.sink_columns().map(|c| (c.name.clone(), c.data_type.clone())).collect();
         if table.columns.iter().any(|c| matches!(c.kind, TableColumnKind::Metadata { is_virtual: false, .. })) {
@@ -397,6 +398,37 @@ impl Session {
     pub fn result_schema(job: &Job) -> Option<&PlanSchema> {
         job.pipelines.iter().find(|(_, s)| matches!(s, JobSink::Collect)).map(|(p, _)| p.schema())
     }
+}
+
+/// A sink takes at most one rowtime attribute, as in Flink: the query must say which
+/// column carries the event time by casting the others to plain timestamps.
+fn check_single_rowtime(schema: &crate::logical::PlanSchema, table: &str, span: Span) -> PlanResult<()> {
+    // Flink names repeated columns `ts`, `ts0`, `ts1`, ...
+    let mut seen: Vec<String> = Vec::new();
+    let mut rowtimes = Vec::new();
+    for f in &schema.fields {
+        let mut name = f.name.clone();
+        let mut n = 0;
+        while seen.contains(&name) {
+            name = format!("{}{n}", f.name);
+            n += 1;
+        }
+        seen.push(name.clone());
+        if f.time_attribute == Some(crate::logical::TimeAttribute::Rowtime) {
+            rowtimes.push(name);
+        }
+    }
+    if rowtimes.len() <= 1 {
+        return Ok(());
+    }
+    Err(user(
+        format!(
+            "the query contains more than one rowtime attribute column [{}] for writing into table \"{table}\"",
+            rowtimes.join(", ")
+        ),
+        span,
+    )
+    .with_hint("Keep one as the event time and CAST the others to a plain TIMESTAMP(3) or TIMESTAMP_LTZ(3), e.g. CAST(b.ts AS TIMESTAMP_LTZ(3))."))
 }
 
 fn same_ignoring_nullability(a: &DataType, b: &DataType) -> bool {

@@ -143,7 +143,18 @@ impl Binder<'_> {
             ExprKind::Case { operand, branches, else_result } => self.bind_case(operand.as_deref(), branches, else_result.as_deref(), cx, span),
             ExprKind::Cast { expr: inner, data_type, type_span, try_cast } => {
                 let arg = self.bind_expr(inner, cx)?;
-                sluice_expr::cast(arg, data_type.clone(), *try_cast).map_err(|e| function_error(e, "CAST", *type_span))
+                let cast = sluice_expr::cast(arg, data_type.clone(), *try_cast).map_err(|e| function_error(e, "CAST", *type_span))?;
+                // A CAST of a time attribute is a plain timestamp even to the same type
+                // (Flink's way to drop a rowtime), so it must not look like a column.
+                match cast {
+                    ScalarExpr::Column { index, ref data_type }
+                        if cx.schema.fields.get(index).is_some_and(|f| f.time_attribute.is_some()) =>
+                    {
+                        let data_type = data_type.clone();
+                        Ok(ScalarExpr::Cast { expr: Box::new(cast), data_type, try_cast: *try_cast })
+                    }
+                    other => Ok(other),
+                }
             }
             ExprKind::Function(call) => self.bind_function(call, cx, span),
             ExprKind::Extract { unit, expr: inner } => {

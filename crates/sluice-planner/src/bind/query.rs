@@ -8,6 +8,7 @@ use sluice_sql::Span;
 use sluice_types::{DataType, TypeKind};
 
 use super::aggregate::is_aggregate_select;
+use super::join::joins_tables;
 use super::over::has_over;
 use super::top_n::to_window_rank;
 use super::expr::{coerce, ExprContext};
@@ -143,11 +144,18 @@ impl Binder<'_> {
     }
 
     fn bind_select(&mut self, select: &ast::Select) -> PlanResult<LogicalPlan> {
+        // An inner join takes the WHERE clause into its condition, as Flink pushes it.
+        let mut selection = select.selection.as_ref();
         let (mut plan, scope) = match &select.from {
+            Some(TableRef::Join(join))
+                if selection.is_some() && joins_tables(join) && matches!(join.kind, JoinKind::Inner | JoinKind::Cross) =>
+            {
+                self.bind_join(join, selection.take())?
+            }
             Some(from) => self.bind_from(from)?,
             None => (LogicalPlan::Values { rows: vec![vec![]], schema: PlanSchema::default() }, Scope::default()),
         };
-        if let Some(predicate) = &select.selection {
+        if let Some(predicate) = selection {
             let cx = ExprContext { scope: &scope, schema: plan.schema(), grouped: None };
             let p = self.bind_expr(predicate, &cx)?;
             if !matches!(p.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
@@ -255,14 +263,7 @@ impl Binder<'_> {
                 if let TableRef::Named { system_time: Some(t), .. } = &join.right {
                     return Err(not_supported("FOR SYSTEM_TIME AS OF (temporal and lookup joins)", t.span));
                 }
-                let kind = match join.kind {
-                    JoinKind::Inner => "JOIN",
-                    JoinKind::Left => "LEFT JOIN",
-                    JoinKind::Right => "RIGHT JOIN",
-                    JoinKind::Full => "FULL JOIN",
-                    JoinKind::Cross => "CROSS JOIN of two tables",
-                };
-                Err(not_supported(kind, join.span))
+                self.bind_join(join, None)
             }
         }
     }

@@ -83,7 +83,7 @@ pub fn to_window_aggregate(plan: LogicalPlan) -> PlanResult<LogicalPlan> {
         input: Box::new(s.plan),
         keys: plain,
         aggregates: calls,
-        window: Some(GroupWindow { kind: s.kind, time_column: s.time_column }),
+        window: Some(GroupWindow { kind: s.kind, time_column: s.time_column, legacy: false }),
         schema: PlanSchema::new(fields),
         span,
     };

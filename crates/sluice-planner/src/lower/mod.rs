@@ -128,6 +128,31 @@ impl Lowering<'_> {
                 let op = window::window_rank(spec)?;
                 Ok(self.dataflow.add_operator(op, vec![id]))
             }
+            LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, span } => {
+                let Some(interval) = interval else {
+                    return Err(not_supported("JOIN (regular joins without a time interval)", *span).with_hint(
+                        "An interval join works: bound one side's rowtime by the other's, e.g. b.ts BETWEEN a.ts - INTERVAL '1' MINUTE AND a.ts.",
+                    ));
+                };
+                let l = self.lower(left)?;
+                let r = self.lower(right)?;
+                let spec = sluice_runtime::spec::IntervalJoinSpec {
+                    join_type: *join_type,
+                    left_keys: left_keys.clone(),
+                    right_keys: right_keys.clone(),
+                    left_time: interval.left_time,
+                    right_time: interval.right_time,
+                    lower: interval.lower,
+                    upper: interval.upper,
+                    residual: residual.clone(),
+                    ctx: self.ctx.clone(),
+                    left_schema: left.schema().to_arrow(),
+                    right_schema: right.schema().to_arrow(),
+                    output_schema: schema.to_arrow(),
+                };
+                let op = window::interval_join(spec)?;
+                Ok(self.dataflow.add_operator(op, vec![l, r]))
+            }
             LogicalPlan::WindowTvf { input, kind, time_column, schema, span, .. } => {
                 if matches!(kind, sluice_runtime::spec::WindowKind::Session { .. }) {
                     return Err(not_supported("a SESSION window table-valued function that is not aggregated", *span)

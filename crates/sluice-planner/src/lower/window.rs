@@ -1,9 +1,9 @@
 //! Lowering of window aggregations and window TVFs to their runtime operators.
 
 use sluice_expr::EvalContext;
-use sluice_runtime::operators::{OverAggregateOperator, WindowAggregateOperator, WindowRankOperator, WindowTableOperator};
+use sluice_runtime::operators::{IntervalJoinOperator, OverAggregateOperator, WindowAggregateOperator, WindowRankOperator, WindowTableOperator};
 use sluice_runtime::spec::{
-    AggregateCall, OverAggregateSpec, OverFrame, WindowAggregateSpec, WindowKind, WindowRankSpec, WindowTableSpec, WindowTime,
+    AggregateCall, IntervalJoinSpec, OverAggregateSpec, OverFrame, WindowAggregateSpec, WindowKind, WindowRankSpec, WindowTableSpec, WindowTime,
 };
 use sluice_runtime::{Operator, RuntimeError};
 use sluice_sql::{Diagnostic, ErrorClass};
@@ -30,6 +30,7 @@ pub fn window_aggregate(
         time: window_time(input, window.time_column, ctx),
         keys: keys.to_vec(),
         aggregates: aggregates.to_vec(),
+        two_phase: !window.legacy,
         output_schema: schema.to_arrow(),
     };
     let op = WindowAggregateOperator::new(spec).map_err(|e| operator_error("window aggregation", e))?;
@@ -68,6 +69,11 @@ pub fn over_aggregate(
 
 pub fn window_rank(spec: WindowRankSpec) -> Result<Box<dyn Operator>, Diagnostic> {
     let op = WindowRankOperator::new(spec).map_err(|e| operator_error("window Top-N", e))?;
+    Ok(Box::new(op))
+}
+
+pub fn interval_join(spec: IntervalJoinSpec) -> Result<Box<dyn Operator>, Diagnostic> {
+    let op = IntervalJoinOperator::new(spec).map_err(|e| operator_error("an interval join", e))?;
     Ok(Box::new(op))
 }
 
