@@ -100,6 +100,13 @@ pub struct WindowAggregateSpec {
     pub time: WindowTime,
     pub keys: Vec<usize>,
     pub aggregates: Vec<AggregateCall>,
+    /// Flink plans a window TVF aggregation in two phases (a local pre-aggregation whose
+    /// buffer is flushed into the global state each time the watermark fires a slice),
+    /// and a legacy group window in one. The results differ only in the last bits of
+    /// floating-point sums; `true` reproduces the two-phase order of additions. It
+    /// applies to TUMBLE, HOP and CUMULATE when every aggregate can be merged (no
+    /// DISTINCT, FIRST_VALUE, LAST_VALUE, LISTAGG or COLLECT), as in Flink.
+    pub two_phase: bool,
     pub output_schema: SchemaRef,
 }
 

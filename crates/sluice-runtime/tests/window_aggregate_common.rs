@@ -76,6 +76,7 @@ pub fn spec(window: WindowKind, zone: Option<SessionTimeZone>) -> WindowAggregat
             call(AggregateKind::Max, vec![2], DataType::bigint()),
             call(AggregateKind::Avg, vec![2], DataType::bigint()),
         ],
+        two_phase: false,
         output_schema: output,
     }
 }

@@ -1,6 +1,7 @@
-//! `sluice bench`: generates IoT rows into a JSON file, runs the seed filter pipeline
-//! (file to file, or into `blackhole`) in a child `sluice run`, and, where PyFlink is
-//! installed, runs the same SQL on Flink in the same invocation and prints the ratio.
+//! `sluice bench`: generates IoT rows into a JSON file, runs one of the seed pipelines
+//! (the alert filter, a 5-minute tumbling average, a sliding 1-minute average) file to
+//! file or into `blackhole` in a child `sluice run`, and, where PyFlink is installed,
+//! runs the same SQL on Flink in the same invocation and prints the ratio.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use sluice_connectors::fake_data::{FakeDataGenerator, GeneratorSettings, Subject};
 
 use crate::summary::thousands;
@@ -18,7 +19,10 @@ pub struct BenchArgs {
     /// How many IoT rows to generate
     #[arg(long, default_value_t = 2_000_000)]
     rows: u64,
-    /// Where the filtered rows go: `filesystem` (JSON files) or `blackhole`
+    /// Which pipeline to run
+    #[arg(long, value_enum, default_value_t = Query::Filter)]
+    query: Query,
+    /// Where the result rows go: `filesystem` (JSON files) or `blackhole`
     #[arg(long, default_value = "filesystem")]
     sink: String,
     /// Skip the Flink run even when PyFlink is installed
@@ -32,7 +36,42 @@ pub struct BenchArgs {
     dir: Option<PathBuf>,
 }
 
-const QUERY: &str = "SELECT hostname, time_ltz, cpu, usage FROM iot_in WHERE usage > 90";
+/// The pipelines `sluice bench` can time.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Query {
+    /// `WHERE usage > 90` alerts
+    Filter,
+    /// 5-minute TUMBLE average and maximum per host and cpu
+    Tumble,
+    /// 1-minute HOP sliding every 10 seconds, average and maximum per host and cpu
+    Hop,
+}
+
+impl Query {
+    /// The sink's columns and the query that fills it.
+    fn sql(self) -> (&'static str, &'static str) {
+        const WINDOWED: &str = "window_start TIMESTAMP(3), window_end TIMESTAMP(3), hostname VARCHAR, cpu VARCHAR, \
+                                avg_usage DOUBLE, max_usage DOUBLE";
+        match self {
+            Query::Filter => (
+                "hostname VARCHAR, time_ltz TIMESTAMP(3), cpu VARCHAR, usage DOUBLE",
+                "SELECT hostname, time_ltz, cpu, usage FROM iot_in WHERE usage > 90",
+            ),
+            Query::Tumble => (
+                WINDOWED,
+                "SELECT window_start, window_end, hostname, cpu, AVG(usage), MAX(usage) \
+                 FROM TABLE(TUMBLE(TABLE iot_in, DESCRIPTOR(time_ltz), INTERVAL '5' MINUTES)) \
+                 GROUP BY window_start, window_end, hostname, cpu",
+            ),
+            Query::Hop => (
+                WINDOWED,
+                "SELECT window_start, window_end, hostname, cpu, AVG(usage), MAX(usage) \
+                 FROM TABLE(HOP(TABLE iot_in, DESCRIPTOR(time_ltz), INTERVAL '10' SECONDS, INTERVAL '1' MINUTE)) \
+                 GROUP BY window_start, window_end, hostname, cpu",
+            ),
+        }
+    }
+}
 
 pub fn run(args: BenchArgs) -> ExitCode {
     match bench(args) {
@@ -68,10 +107,11 @@ fn bench(args: BenchArgs) -> Result<()> {
         t.elapsed().as_secs_f64()
     );
 
+    eprintln!("[bench] query: {}", args.query.sql().1);
     let sluice_out = dir.join("out-sluice");
     let _ = std::fs::remove_dir_all(&sluice_out);
     let script = dir.join("bench.sql");
-    std::fs::write(&script, script_text(&input, &sluice_out, &args.sink))?;
+    std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, args.query))?;
     let exe = std::env::current_exe().context("locating the sluice binary")?;
     let sluice = measure_child(Command::new(exe).arg("run").arg("--quiet").arg(&script))?;
     let sluice_rate = args.rows as f64 / sluice.seconds;
@@ -93,7 +133,7 @@ fn bench(args: BenchArgs) -> Result<()> {
     let flink_out = dir.join("out-flink");
     let _ = std::fs::remove_dir_all(&flink_out);
     let flink_script = dir.join("bench-flink.sql");
-    std::fs::write(&flink_script, script_text(&input, &flink_out, &args.sink))?;
+    std::fs::write(&flink_script, script_text(&input, &flink_out, &args.sink, args.query))?;
     let job = dir.join("bench_flink.py");
     std::fs::write(&job, FLINK_JOB)?;
     let output = Command::new(&python)
@@ -123,7 +163,8 @@ fn bench(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
-fn script_text(input: &Path, output: &Path, sink: &str) -> String {
+fn script_text(input: &Path, output: &Path, sink: &str, query: Query) -> String {
+    let (columns, query) = query.sql();
     let sink_with = if sink == "blackhole" {
         "'connector' = 'blackhole'".to_string()
     } else {
@@ -135,9 +176,9 @@ fn script_text(input: &Path, output: &Path, sink: &str) -> String {
          time_ltz AS TO_TIMESTAMP_LTZ(`occurred_at`, 3),\n  \
          WATERMARK FOR time_ltz AS time_ltz - INTERVAL '10' SECONDS\n) \
          WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');\n\
-         CREATE TABLE iot_filtered_alert (hostname VARCHAR, time_ltz TIMESTAMP(3), cpu VARCHAR, usage DOUBLE)\n\
+         CREATE TABLE bench_out ({columns})\n\
          WITH ({sink_with});\n\
-         INSERT INTO iot_filtered_alert {QUERY};\n",
+         INSERT INTO bench_out {query};\n",
         input.display()
     )
 }

@@ -1,5 +1,5 @@
--- hourly windows on a TIMESTAMP_LTZ rowtime follow the session time zone (+05:30)
-SET 'table.local-time-zone' = 'Asia/Kolkata';
+-- hourly windows on a TIMESTAMP_LTZ rowtime follow the session time zone (+08:00)
+SET 'table.local-time-zone' = 'Asia/Shanghai';
 CREATE TABLE iot_in (
   hostname VARCHAR, cpu VARCHAR, usage DOUBLE, `occurred_at` BIGINT,
   time_ltz AS TO_TIMESTAMP_LTZ(`occurred_at`, 3),

@@ -275,6 +275,12 @@ pub fn run_case(case: &Path, data: &Path) -> CaseRun {
 }
 
 /// A short description of how two multisets differ.
+/// How many expected rows are missing from `got` (as many are then unexpected when the
+/// row counts agree).
+pub fn missing_rows(want: &Rows, got: &Rows) -> i64 {
+    want.iter().map(|(r, n)| (n - got.get(r).copied().unwrap_or(0)).max(0)).sum()
+}
+
 pub fn diff(want: &Rows, got: &Rows) -> Option<String> {
     if want == got {
         return None;

@@ -57,7 +57,10 @@ impl WindowAggregateOperator {
         check_output_schema(&spec.output_schema, spec.keys.len(), spec.aggregates.len())?;
         let windows = match spec.window {
             WindowKind::Session { gap } => Windows::Session(SessionWindows::new(gap).map_err(node_error)?),
-            kind => Windows::Sliced(SlicedWindows::new(PaneAssigner::new(kind).map_err(node_error)?)),
+            kind => {
+                let two_phase = spec.two_phase && spec.aggregates.iter().all(is_mergeable_in_flink);
+                Windows::Sliced(SlicedWindows::new(PaneAssigner::new(kind).map_err(node_error)?, two_phase))
+            }
         };
         let assumed = assumed_input_schema(&spec);
         let (keys, aggregates) = build_state(&spec, &assumed)?;
@@ -106,6 +109,14 @@ impl WindowAggregateOperator {
         self.times.extend(times.iter().map(|t| t.map(|t| clock.local(t))));
         Ok(())
     }
+}
+
+/// Whether Flink's two-phase window aggregation can split this call into a local and a
+/// global part (its function has a `merge`).
+fn is_mergeable_in_flink(call: &crate::spec::AggregateCall) -> bool {
+    use crate::spec::AggregateKind::*;
+    !call.distinct
+        && matches!(call.kind, Count | Sum | Avg | Min | Max | StddevPop | StddevSamp | VarPop | VarSamp)
 }
 
 /// The input types the spec implies, used to reject unsupported plans before any row

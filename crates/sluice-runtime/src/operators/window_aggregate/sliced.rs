@@ -16,6 +16,10 @@ struct Pane {
     group_of_key: Vec<u32>,
     /// `(key, group)` in order of first arrival.
     entries: Vec<(u32, u32)>,
+    /// In two-phase mode, the rows since the last flush, pre-aggregated per key like
+    /// Flink's local window aggregate (same layout as above).
+    local_group_of_key: Vec<u32>,
+    local_entries: Vec<(u32, u32)>,
 }
 
 /// TUMBLE, HOP and CUMULATE state: rows are accumulated once into their pane (slice);
@@ -29,6 +33,10 @@ pub(super) struct SlicedWindows {
     group_ids: Vec<u32>,
     /// Window group by key id while merging panes (`NO_GROUP` otherwise).
     window_group_of_key: Vec<u32>,
+    /// Reproduce Flink's two-phase window aggregation (see `WindowAggregateSpec`).
+    two_phase: bool,
+    /// The smallest end of a pane with pre-aggregated rows not flushed yet.
+    min_local_pane_end: Option<i64>,
 }
 
 /// What the rows of a batch need from the operator around them.
@@ -40,13 +48,15 @@ pub(super) struct RowsIn<'a> {
 }
 
 impl SlicedWindows {
-    pub fn new(assigner: PaneAssigner) -> Self {
+    pub fn new(assigner: PaneAssigner, two_phase: bool) -> Self {
         SlicedWindows {
             assigner,
             panes: BTreeMap::new(),
             timers: BTreeSet::new(),
             group_ids: Vec::new(),
             window_group_of_key: Vec::new(),
+            two_phase,
+            min_local_pane_end: None,
         }
     }
 
@@ -88,6 +98,9 @@ impl SlicedWindows {
                                 current = Some((end, late));
                                 if !late {
                                     pane = Some(open_pane(&mut self.panes, &mut self.timers, &self.assigner, clock, watermark, end));
+                                    if self.two_phase {
+                                        self.min_local_pane_end = Some(self.min_local_pane_end.map_or(end, |m| m.min(end)));
+                                    }
                                 }
                                 late
                             }
@@ -97,7 +110,11 @@ impl SlicedWindows {
                                 return Err(AggregateError::internal("window", "no open pane"));
                             };
                             let key = rows.key_ids[i];
-                            self.group_ids[i] = group_for(p, key, keys, aggregates);
+                            self.group_ids[i] = if self.two_phase {
+                                group_for(&mut p.local_group_of_key, &mut p.local_entries, key, keys, aggregates)
+                            } else {
+                                group_for(&mut p.group_of_key, &mut p.entries, key, keys, aggregates)
+                            };
                         }
                         !late
                     }
@@ -137,6 +154,11 @@ impl SlicedWindows {
         fired: &mut Vec<FiredWindow>,
         release: &mut Vec<(Option<u32>, u32)>,
     ) {
+        // Flink's local aggregate flushes its buffer into the global state when the
+        // watermark fires the earliest pane it holds rows for.
+        if self.min_local_pane_end.is_some_and(|end| clock.has_fired(end, watermark)) {
+            self.flush_local(aggregates, release);
+        }
         while let Some(&end) = self.timers.first() {
             if !clock.has_fired(end, watermark) {
                 break;
@@ -185,6 +207,31 @@ impl SlicedWindows {
     }
 }
 
+impl SlicedWindows {
+    /// Merges every pane's pre-aggregated rows into its global groups (a key's first
+    /// local group simply becomes its global one).
+    fn flush_local(&mut self, aggregates: &mut AggregateSet, release: &mut Vec<(Option<u32>, u32)>) {
+        self.min_local_pane_end = None;
+        for pane in self.panes.values_mut() {
+            for (key, local) in std::mem::take(&mut pane.local_entries) {
+                pane.local_group_of_key[key as usize] = NO_GROUP;
+                let k = key as usize;
+                if pane.group_of_key.len() <= k {
+                    pane.group_of_key.resize(pane.local_group_of_key.len().max(k + 1), NO_GROUP);
+                }
+                let global = pane.group_of_key[k];
+                if global == NO_GROUP {
+                    pane.group_of_key[k] = local;
+                    pane.entries.push((key, local));
+                } else {
+                    aggregates.merge(local, global);
+                    release.push((Some(key), local));
+                }
+            }
+        }
+    }
+}
+
 /// The pane ending at `end`, created (with timers for its windows that have not fired)
 /// when it does not exist yet.
 fn open_pane<'a>(
@@ -205,21 +252,28 @@ fn open_pane<'a>(
     })
 }
 
-/// The group of `key` in `pane`, allocated on the key's first row there.
+/// The group of `key` in a pane's `group_of_key`/`entries`, allocated on the key's
+/// first row there.
 #[inline]
-fn group_for(pane: &mut Pane, key: u32, keys: &mut KeyTable, aggregates: &mut AggregateSet) -> u32 {
+fn group_for(
+    group_of_key: &mut Vec<u32>,
+    entries: &mut Vec<(u32, u32)>,
+    key: u32,
+    keys: &mut KeyTable,
+    aggregates: &mut AggregateSet,
+) -> u32 {
     let k = key as usize;
-    if let Some(&g) = pane.group_of_key.get(k) {
+    if let Some(&g) = group_of_key.get(k) {
         if g != NO_GROUP {
             return g;
         }
     }
-    if pane.group_of_key.len() <= k {
-        pane.group_of_key.resize(keys.capacity().max(k + 1), NO_GROUP);
+    if group_of_key.len() <= k {
+        group_of_key.resize(keys.capacity().max(k + 1), NO_GROUP);
     }
     let g = aggregates.allocate();
     keys.retain(key);
-    pane.group_of_key[k] = g;
-    pane.entries.push((key, g));
+    group_of_key[k] = g;
+    entries.push((key, g));
     g
 }
