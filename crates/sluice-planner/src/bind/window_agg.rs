@@ -157,6 +157,26 @@ fn strip(plan: &LogicalPlan) -> Option<Stripped> {
             let partition = s.partition.iter().map(|p| p.and_then(|p| position(&out, p))).collect();
             Some(Stripped { plan: s.plan.project(out, names), slots, kind: s.kind, time_column, partition })
         }
+        LogicalPlan::Unnest { input, collection, with_ordinality, outer, schema } => {
+            // Window columns pass through an UNNEST (Flink plans the correlate below the
+            // window aggregate), as long as the collection does not use them.
+            let s = strip(input)?;
+            let collection = remap(collection, &s)?;
+            let base = s.plan.schema().len();
+            let mut fields = s.plan.schema().fields.clone();
+            let elements = &schema.fields[input.schema().len()..];
+            fields.extend(elements.iter().cloned());
+            let mut slots = s.slots.clone();
+            slots.extend((0..elements.len()).map(|i| Slot::Col(base + i)));
+            let plan = LogicalPlan::Unnest {
+                input: Box::new(s.plan),
+                collection,
+                with_ordinality: *with_ordinality,
+                outer: *outer,
+                schema: PlanSchema::new(fields),
+            };
+            Some(Stripped { plan, slots, ..s })
+        }
         _ => None,
     }
 }
