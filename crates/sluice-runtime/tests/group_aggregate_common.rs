@@ -1,5 +1,7 @@
 //! Shared helpers of the group aggregate tests (included with `#[path]`).
 
+#![allow(dead_code)]
+
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;

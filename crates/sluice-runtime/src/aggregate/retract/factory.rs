@@ -5,7 +5,7 @@ use arrow_schema::{DataType as ArrowType, IntervalUnit, TimeUnit};
 use sluice_types::TypeKind;
 
 use super::distinct::RetractDistinct;
-use super::min_max::{AppendMinMax, OrderedMinMax};
+use super::min_max::{AppendMinMax, OrderedMinMax, PrimitiveRetractMinMax};
 use super::numeric::{RetractAvg, RetractCount, RetractSum, RetractVariance};
 use super::values::{RetractCollect, RetractFirstLast, RetractListAgg};
 use super::RetractAccumulator;
@@ -54,8 +54,12 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType], insert_only: bool
         }
         AggregateKind::Min | AggregateKind::Max => {
             let is_max = call.kind == AggregateKind::Max;
-            let fast = insert_only.then(|| primitive(&input, &output, AppendMinMaxMaker { is_max })).flatten();
-            match fast {
+            let typed = if insert_only {
+                primitive(&input, &output, AppendMinMaxMaker { is_max })
+            } else {
+                primitive(&input, &output, RetractMinMaxMaker { is_max })
+            };
+            match typed {
                 Some(acc) => acc,
                 None => {
                     if input != output {
@@ -130,6 +134,15 @@ struct AppendMinMaxMaker {
 impl PrimitiveMaker for AppendMinMaxMaker {
     fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn RetractAccumulator> {
         Box::new(AppendMinMax::<T>::new(self.is_max, output.clone()))
+    }
+}
+
+struct RetractMinMaxMaker {
+    is_max: bool,
+}
+impl PrimitiveMaker for RetractMinMaxMaker {
+    fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn RetractAccumulator> {
+        Box::new(PrimitiveRetractMinMax::<T>::new(self.is_max, output.clone()))
     }
 }
 

@@ -159,3 +159,98 @@ impl<T: ArrowPrimitiveType> RetractAccumulator for AppendMinMax<T> {
         self.seen[group as usize] = false;
     }
 }
+
+/// A native value ordered as Arrow's total order (`-0.0 < 0.0`, NaN above everything,
+/// as Java's `Double.compareTo`), so floats can key a `BTreeMap`.
+#[derive(Clone, Copy, Debug)]
+struct TotalOrd<N: ArrowNativeTypeOp>(N);
+
+impl<N: ArrowNativeTypeOp> PartialEq for TotalOrd<N> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.is_eq(other.0)
+    }
+}
+
+impl<N: ArrowNativeTypeOp> Eq for TotalOrd<N> {}
+
+impl<N: ArrowNativeTypeOp> PartialOrd for TotalOrd<N> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<N: ArrowNativeTypeOp> Ord for TotalOrd<N> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.compare(other.0)
+    }
+}
+
+/// `MIN`/`MAX` with retraction of a fixed-width type: a sorted multiset of native values
+/// per group (no encoding or allocation per value, unlike `OrderedMinMax`).
+pub struct PrimitiveRetractMinMax<T: ArrowPrimitiveType> {
+    is_max: bool,
+    sets: Vec<BTreeMap<TotalOrd<T::Native>, u64>>,
+    values: Option<PrimitiveArray<T>>,
+    results: Results<NativeEq<T>>,
+    output: ArrowType,
+}
+
+impl<T: ArrowPrimitiveType> PrimitiveRetractMinMax<T> {
+    pub fn new(is_max: bool, output: ArrowType) -> Self {
+        PrimitiveRetractMinMax { is_max, sets: Vec::new(), values: None, results: Results::new(), output }
+    }
+}
+
+impl<T: ArrowPrimitiveType> RetractAccumulator for PrimitiveRetractMinMax<T> {
+    fn resize(&mut self, num_groups: usize) {
+        self.sets.resize_with(num_groups, BTreeMap::new);
+    }
+
+    fn bind(&mut self, args: &[ArrayRef]) -> Result<(), AggregateError> {
+        let values = args
+            .first()
+            .and_then(|a| a.as_primitive_opt::<T>())
+            .ok_or_else(|| AggregateError::internal("MIN/MAX", "argument column has an unexpected type"))?;
+        self.values = Some(values.clone());
+        Ok(())
+    }
+
+    #[inline]
+    fn apply(&mut self, row: usize, group: u32, retract: bool) {
+        let Some(values) = &self.values else { return };
+        if values.is_null(row) {
+            return;
+        }
+        let v = TotalOrd(values.value(row));
+        let set = &mut self.sets[group as usize];
+        if retract {
+            // A value that was never added is ignored.
+            if let Some(count) = set.get_mut(&v) {
+                *count -= 1;
+                if *count == 0 {
+                    set.remove(&v);
+                }
+            }
+        } else {
+            *set.entry(v).or_insert(0) += 1;
+        }
+    }
+
+    #[inline]
+    fn push_result(&mut self, group: u32) {
+        let set = &self.sets[group as usize];
+        let best = if self.is_max { set.last_key_value() } else { set.first_key_value() };
+        self.results.push(NativeEq(best.map(|(k, _)| k.0)));
+    }
+
+    delegate_results!(results);
+
+    fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
+        let values: Vec<Option<T::Native>> = self.results.take().into_iter().map(|v| v.0).collect();
+        Ok(primitive_column::<T>(&values, &self.output))
+    }
+
+    fn reset(&mut self, group: u32) {
+        self.sets[group as usize] = BTreeMap::new();
+    }
+}
