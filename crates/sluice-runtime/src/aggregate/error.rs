@@ -6,7 +6,7 @@ pub enum AggregateError {
     UnsupportedType { function: String, data_type: String },
     #[error("aggregate {function} expects {expected} argument(s), got {actual}")]
     Arity { function: String, expected: usize, actual: usize },
-    #[error("window aggregation does not support {0}")]
+    #[error("aggregation does not support {0}")]
     Unsupported(String),
     /// An argument column does not have the Arrow layout of its declared type.
     #[error("internal error in aggregate {function}: {message}")]
