@@ -257,11 +257,13 @@ impl GroupAggregateOperator {
     }
 
     /// After the old and new results of a key were recorded: emits the update, or drops
-    /// both records when the result did not change (unless state TTL is on: Flink then
-    /// emits anyway so that downstream state stays alive).
+    /// both records when the result did not change. Row at a time with state TTL on,
+    /// Flink's `GroupAggFunction` emits even an unchanged result so that downstream
+    /// state stays alive; its mini-batch version does not, and neither does this.
     #[inline]
     fn emit_update(&mut self, row: usize) {
-        if self.ttl_millis.is_none() && self.aggregates.last_two_equal() {
+        let always = self.ttl_millis.is_some() && self.spec.mini_batch.is_none();
+        if !always && self.aggregates.last_two_equal() {
             self.aggregates.pop_results(2);
         } else if self.spec.generate_update_before {
             self.emit(row, RowKind::UpdateBefore);
