@@ -70,6 +70,43 @@ struct KeyState {
     accs: Vec<Acc>,
     /// The last rowtime processed (Flink's `lastTriggeringTs`, 0 at first).
     last_triggering: i64,
+    /// Flink keeps a bounded RANGE frame's rows in a `java.util.HashMap` keyed by rowtime
+    /// and retracts expired rowtimes in that map's iteration order, which decides the
+    /// last bits of floating-point sums. Sluice replays that order: the map holds
+    /// `map_size` rowtimes (pending and in the frame) in `map_capacity` buckets.
+    java_map: JavaMapShape,
+}
+
+/// The size and capacity of a `java.util.HashMap` that only grows by doubling.
+#[derive(Clone, Copy)]
+struct JavaMapShape {
+    size: usize,
+    capacity: usize,
+}
+
+impl JavaMapShape {
+    fn new() -> Self {
+        JavaMapShape { size: 0, capacity: 16 }
+    }
+
+    fn insert(&mut self) {
+        self.size += 1;
+        while self.size * 4 > self.capacity * 3 {
+            self.capacity *= 2;
+        }
+    }
+
+    fn remove(&mut self) {
+        self.size = self.size.saturating_sub(1);
+    }
+
+    /// The bucket of a rowtime (a `Long` of epoch milliseconds in Flink).
+    fn bucket(&self, ts_micros: i64) -> usize {
+        let v = ts_micros.div_euclid(1000) as u64;
+        let h = (v ^ (v >> 32)) as u32;
+        let h = h ^ (h >> 16);
+        h as usize & (self.capacity - 1)
+    }
 }
 
 /// Rows and aggregate values gathered during one watermark, emitted as one batch.
@@ -140,6 +177,7 @@ impl OverAggregateOperator {
             frame: VecDeque::new(),
             accs: self.plans.iter().map(|p| p.new_acc(retracting)).collect(),
             last_triggering: 0,
+            java_map: JavaMapShape::new(),
         }
     }
 
@@ -171,13 +209,26 @@ impl OverAggregateOperator {
                 OverFrame::Range { preceding } => {
                     if let Some(p) = preceding {
                         let oldest = ts.saturating_sub(p);
+                        let mut expired = Vec::new();
                         while state.frame.front().is_some_and(|h| h.ts < oldest) {
                             if let Some(h) = state.frame.pop_front() {
-                                for ((acc, plan), input) in state.accs.iter_mut().zip(plans).zip(&h.inputs) {
-                                    acc.retract(plan, input, &mut em.refs);
-                                }
-                                em.refs.released.push(h.row);
+                                expired.push(h);
                             }
+                        }
+                        // In the order Flink's HashMap of rowtimes yields them (stable:
+                        // rows of one rowtime keep their arrival order).
+                        let shape = state.java_map;
+                        expired.sort_by_key(|h| (shape.bucket(h.ts), h.ts));
+                        let mut previous = None;
+                        for h in expired {
+                            if previous != Some(h.ts) {
+                                state.java_map.remove();
+                                previous = Some(h.ts);
+                            }
+                            for ((acc, plan), input) in state.accs.iter_mut().zip(plans).zip(&h.inputs) {
+                                acc.retract(plan, input, &mut em.refs);
+                            }
+                            em.refs.released.push(h.row);
                         }
                     }
                     for h in &rows {
@@ -341,6 +392,9 @@ impl Operator for OverAggregateOperator {
             if late {
                 self.late += 1;
                 continue;
+            }
+            if !state.pending.contains_key(&ts) {
+                state.java_map.insert();
             }
             state.pending.entry(ts).or_default().push(Held { ts, row: RowRef { batch: id, row: i as u32 }, inputs: row_inputs });
             self.store.retain(id);
