@@ -48,17 +48,29 @@ pub struct CatalogTable {
     pub span: Span,
 }
 
+/// Table options the planner handles for every connector.
+pub const PLANNER_OPTIONS: &[&str] = &[IDLE_TIMEOUT_OPTION];
+
+/// Flink's per-table source idleness: after this long without rows a source no longer
+/// holds back the watermark. It overrides `table.exec.source.idle-timeout`.
+pub const IDLE_TIMEOUT_OPTION: &str = "scan.watermark.idle-timeout";
+
 impl CatalogTable {
     pub fn physical_columns(&self) -> impl Iterator<Item = &ColumnSpec> {
         self.columns.iter().filter(|c| matches!(c.kind, TableColumnKind::Physical))
     }
 
-    /// What a connector sees of this table.
+    /// What a connector sees of this table: options the planner reads itself (such as
+    /// `scan.watermark.idle-timeout`, valid on any source) are left out.
     pub fn spec(&self) -> TableSpec {
+        let mut options = self.options.clone();
+        for key in PLANNER_OPTIONS {
+            options.remove(*key);
+        }
         TableSpec {
             name: self.name.clone(),
             physical_columns: self.physical_columns().map(|c| (c.name.clone(), c.data_type.clone())).collect(),
-            options: self.options.clone(),
+            options,
             primary_key: self.primary_key.clone(),
             partition_keys: Vec::new(),
         }

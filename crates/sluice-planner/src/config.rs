@@ -2,6 +2,9 @@ use std::collections::BTreeMap;
 
 use sluice_types::temporal::{parse_time_zone, SessionTimeZone};
 
+/// Flink's session-wide source idleness (`0`, the default, disables it).
+pub const IDLE_TIMEOUT_KEY: &str = "table.exec.source.idle-timeout";
+
 /// The session's `SET` options. Keys are Flink's; unknown keys are kept (Flink accepts
 /// any key) and read by whoever understands them.
 #[derive(Clone, Debug, Default)]
@@ -16,6 +19,9 @@ impl SessionConfig {
         }
         if key == "parallelism.default" && value.parse::<u32>().map_or(true, |p| p == 0) {
             return Err(format!("invalid parallelism \"{value}\": expected a positive integer"));
+        }
+        if key == IDLE_TIMEOUT_KEY {
+            crate::duration::parse_duration(value).map_err(|e| format!("invalid duration \"{value}\" for \"{key}\": {e}"))?;
         }
         self.values.insert(key.to_string(), value.to_string());
         Ok(())

@@ -217,6 +217,7 @@ fn watermark(
 /// Asks the connector whether it accepts the options (as a source or as a sink: a table
 /// is fine when either works; errors for the use it is put to come when it is used).
 fn check_options(table: &CatalogTable, registry: &ConnectorRegistry) -> PlanResult<()> {
+    idle_timeout_option(table)?;
     let Some(factory) = registry.get(&table.connector) else { return Ok(()) };
     let spec = table.spec();
     let as_source = factory.validate(&spec, true);
@@ -228,6 +229,17 @@ fn check_options(table: &CatalogTable, registry: &ConnectorRegistry) -> PlanResu
             Err(connector_diagnostic(e, table))
         }
     }
+}
+
+/// `'scan.watermark.idle-timeout'` of a table, when set: a Flink duration.
+pub fn idle_timeout_option(table: &CatalogTable) -> PlanResult<Option<std::time::Duration>> {
+    let key = crate::catalog::IDLE_TIMEOUT_OPTION;
+    let Some(value) = table.options.get(key) else { return Ok(None) };
+    crate::duration::parse_duration(value).map(Some).map_err(|e| {
+        let span = table.option_spans.get(key).copied().unwrap_or(table.span);
+        user(format!("invalid duration \"{value}\" for \"{key}\": {e}"), span)
+            .with_hint("Write a duration such as '30 s' or '5 min'; '0' turns idleness off.")
+    })
 }
 
 /// A connector error about a table, pointing at the option it names where it can.

@@ -9,6 +9,7 @@ mod bind;
 mod catalog;
 mod config;
 mod ddl;
+mod duration;
 mod error;
 mod explain;
 mod explain_window;

@@ -36,7 +36,13 @@ pub fn lower_job(
         .and_then(|v| v.parse().ok())
         .filter(|b: &usize| *b > 0)
         .unwrap_or(DEFAULT_BATCH_SIZE);
-    let mut lowering = Lowering { registry, ctx: ctx.clone(), dataflow: Dataflow::default(), batch_size };
+    let idle_timeout = match config.get(crate::config::IDLE_TIMEOUT_KEY) {
+        Some(v) => crate::duration::parse_duration(v).map_err(|e| {
+            Diagnostic::without_span(ErrorClass::User, format!("invalid duration \"{v}\" for \"{}\": {e}", crate::config::IDLE_TIMEOUT_KEY))
+        })?,
+        None => std::time::Duration::ZERO,
+    };
+    let mut lowering = Lowering { registry, ctx: ctx.clone(), dataflow: Dataflow::default(), batch_size, idle_timeout };
     for (plan, sink) in &job.pipelines {
         let input = lowering.lower(plan)?;
         match sink {
@@ -61,6 +67,8 @@ struct Lowering<'a> {
     ctx: EvalContext,
     dataflow: Dataflow,
     batch_size: usize,
+    /// `table.exec.source.idle-timeout` (zero: sources never go idle).
+    idle_timeout: std::time::Duration,
 }
 
 impl Lowering<'_> {
@@ -204,6 +212,10 @@ impl Lowering<'_> {
         };
         let reader = factory.create_source(&spec, &source_ctx).map_err(|e| connector_diagnostic(e, table))?;
         let mut node = self.dataflow.add_source(format!("Source: {}", table.name), reader);
+        let idle_timeout = crate::ddl::idle_timeout_option(table)?.unwrap_or(self.idle_timeout);
+        if !idle_timeout.is_zero() {
+            self.dataflow.set_idle_timeout(node, idle_timeout);
+        }
 
         // The declared row, in declaration order.
         let np = physical.len();

@@ -1,0 +1,2 @@
+-- A bad session idle timeout is rejected by SET.
+SET 'table.exec.source.idle-timeout' = 'soon';
