@@ -1,4 +1,4 @@
-//! Window Top-N and deduplication: a filter `rn <= N` (or `rn < N`, `rn = 1`) on a
+//! Window Top-N and deduplication: a filter `rn <= N` (or `rn < N`, `rn = N`) on a
 //! `ROW_NUMBER()` partitioned by `window_start` and `window_end` of a window TVF or
 //! window aggregation becomes a `WindowRank`.
 
@@ -24,7 +24,11 @@ pub fn to_window_rank(plan: LogicalPlan) -> PlanResult<LogicalPlan> {
     let Some(ranked) = replace_row_number(*input.clone(), limit) else {
         return Ok(LogicalPlan::Filter { input, predicate });
     };
-    conjuncts.remove(pos);
+    // `rn = N` for N > 1 ranks the first N and keeps the N-th (Flink's rank range
+    // [N, N]): the condition stays as a filter on the emitted row number.
+    if !is_rank_equality(&conjuncts[pos], limit) {
+        conjuncts.remove(pos);
+    }
     Ok(match conjuncts.into_iter().reduce(|a, b| and(a, b)) {
         Some(rest) => LogicalPlan::Filter { input: Box::new(ranked), predicate: rest },
         None => ranked,
@@ -43,7 +47,7 @@ fn row_number_column(plan: &LogicalPlan) -> Option<usize> {
     }
 }
 
-/// `rn <= N` -> N, `rn < N` -> N - 1, `rn = 1` -> 1.
+/// `rn <= N` -> N, `rn < N` -> N - 1, `rn = N` -> N.
 fn limit_of(e: &ScalarExpr, rn: usize) -> Option<usize> {
     let ScalarExpr::Call { func, args, .. } = e else { return None };
     let [ScalarExpr::Column { index, .. }, value] = args.as_slice() else { return None };
@@ -54,9 +58,15 @@ fn limit_of(e: &ScalarExpr, rn: usize) -> Option<usize> {
     match func {
         Func::LtEq if n >= 1 => Some(n as usize),
         Func::Lt if n >= 2 => Some(n as usize - 1),
-        Func::Eq if n == 1 => Some(1),
+        Func::Eq if n >= 1 => Some(n as usize),
         _ => None,
     }
+}
+
+/// Whether `e` (a limit condition) is `rn = N` with N > 1, which a rank alone does not
+/// express.
+fn is_rank_equality(e: &ScalarExpr, limit: usize) -> bool {
+    matches!(e, ScalarExpr::Call { func: Func::Eq, .. }) && limit > 1
 }
 
 fn literal_int(e: &ScalarExpr) -> Option<i64> {

@@ -120,7 +120,7 @@ impl Lowering<'_> {
                 "ROW_NUMBER outside a window Top-N (Top-N and deduplication without a window)",
                 *span,
             )
-            .with_hint("Partition by window_start and window_end of a window and filter on the row number (rn <= N).")),
+            .with_hint("Without a window Flink's Top-N and event-time deduplication emit updating (changelog) results, which Sluice cannot run yet; partition by window_start and window_end of a window and filter on the row number (rn <= N).")),
             LogicalPlan::WindowRank { input, window_start, window_end, keys, order, limit, ltz, schema } => {
                 let id = self.lower(input)?;
                 let spec = sluice_runtime::spec::WindowRankSpec {
