@@ -42,7 +42,9 @@ pub fn lower_job(
         })?,
         None => std::time::Duration::ZERO,
     };
-    let mut lowering = Lowering { registry, ctx: ctx.clone(), dataflow: Dataflow::default(), batch_size, idle_timeout };
+    let grid = job.pipelines.iter().filter_map(|(plan, _)| slice_grid(plan)).reduce(gcd);
+    let mut lowering =
+        Lowering { registry, ctx: ctx.clone(), dataflow: Dataflow::default(), batch_size, idle_timeout, grid };
     for (plan, sink) in &job.pipelines {
         let input = lowering.lower(plan)?;
         match sink {
@@ -69,6 +71,45 @@ struct Lowering<'a> {
     batch_size: usize,
     /// `table.exec.source.idle-timeout` (zero: sources never go idle).
     idle_timeout: std::time::Duration,
+    /// The slice size of the job's two-phase window aggregations (their gcd), for
+    /// `WatermarkAssigner::with_grid`.
+    grid: Option<i64>,
+}
+
+/// The slice size of the two-phase (window TVF) aggregations in a plan, if any.
+fn slice_grid(plan: &LogicalPlan) -> Option<i64> {
+    use sluice_runtime::spec::WindowKind;
+    let own = match plan {
+        LogicalPlan::Aggregate { window: Some(w), .. } if !w.legacy => match w.kind {
+            WindowKind::Tumble { size, .. } => Some(size),
+            WindowKind::Hop { size, slide, .. } => Some(gcd(size, slide)),
+            WindowKind::Cumulate { step, .. } => Some(step),
+            WindowKind::Session { .. } => None,
+        },
+        _ => None,
+    };
+    let inputs: Vec<&LogicalPlan> = match plan {
+        LogicalPlan::Scan { .. } | LogicalPlan::Values { .. } => vec![],
+        LogicalPlan::Project { input, .. }
+        | LogicalPlan::Filter { input, .. }
+        | LogicalPlan::Unnest { input, .. }
+        | LogicalPlan::Aggregate { input, .. }
+        | LogicalPlan::WindowTvf { input, .. }
+        | LogicalPlan::OverAggregate { input, .. }
+        | LogicalPlan::RowNumber { input, .. }
+        | LogicalPlan::WindowRank { input, .. } => vec![input],
+        LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
+        LogicalPlan::Join { left, right, .. } => vec![left, right],
+    };
+    inputs.into_iter().filter_map(slice_grid).chain(own).reduce(gcd)
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        a.abs()
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 impl Lowering<'_> {
@@ -240,7 +281,10 @@ impl Lowering<'_> {
             node = self.calc(node, None, exprs, schema);
         }
         if let Some(w) = &table.watermark {
-            let op = WatermarkAssigner::new(w.expr.clone(), w.column, self.ctx.clone());
+            let mut op = WatermarkAssigner::new(w.expr.clone(), w.column, self.ctx.clone());
+            if let Some(grid) = self.grid {
+                op = op.with_grid(grid);
+            }
             node = self.dataflow.add_operator(Box::new(op), vec![node]);
         }
         Ok(node)

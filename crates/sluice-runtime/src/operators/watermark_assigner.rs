@@ -21,11 +21,28 @@ pub struct WatermarkAssigner {
     rowtime: usize,
     ctx: EvalContext,
     max_seen: Option<i64>,
+    /// See `with_grid`.
+    grid: Option<i64>,
 }
 
 impl WatermarkAssigner {
     pub fn new(expr: ScalarExpr, rowtime: usize, ctx: EvalContext) -> Self {
-        WatermarkAssigner { expr, rowtime, ctx, max_seen: None }
+        WatermarkAssigner { expr, rowtime, ctx, max_seen: None, grid: None }
+    }
+
+    /// Also emits the watermark right after a row that moves it past a multiple of
+    /// `interval` (µs) minus 1 ms: the moments a window slice of that size fires. Flink's
+    /// two-phase window aggregation flushes its local pre-aggregate at exactly those
+    /// rows, and floating-point sums depend on where the flushes fall.
+    pub fn with_grid(mut self, interval: i64) -> Self {
+        self.grid = (interval > 0).then_some(interval);
+        self
+    }
+
+    fn crosses_grid(&self, watermark: i64) -> bool {
+        let Some(grid) = self.grid else { return false };
+        let index = |w: i64| w.saturating_add(crate::spec::MILLI).div_euclid(grid);
+        self.max_seen.is_none_or(|seen| index(watermark) > index(seen))
     }
 }
 
@@ -64,6 +81,12 @@ impl Operator for WatermarkAssigner {
                 let v = values.value(i);
                 if watermark.is_none_or(|w| v > w) {
                     watermark = Some(v);
+                    if self.crosses_grid(v) {
+                        out.emit(batch.slice(start, i + 1 - start));
+                        out.emit_watermark(v);
+                        self.max_seen = Some(v);
+                        start = i + 1;
+                    }
                 }
             }
         }
@@ -140,5 +163,17 @@ mod tests {
         op.on_batch(0, batch(&[65, 80]), &mut out).unwrap();
         // 65 is behind the watermark already sent: no split needed.
         assert_eq!(events(&out), ["rows 2", "wm 80"]);
+    }
+
+    #[test]
+    fn a_grid_emits_the_watermark_right_after_the_row_that_crosses_a_slice_end() {
+        // Slices of 10 ms: boundaries at 9 ms, 19 ms, ... (in µs: 9_000, 19_000).
+        let mut op = assigner().with_grid(10_000);
+        let mut out = Output::default();
+        op.on_batch(0, batch(&[1_000, 5_000, 9_000, 12_000, 18_000, 25_000, 26_000]), &mut out).unwrap();
+        assert_eq!(
+            events(&out),
+            ["rows 1", "wm 1000", "rows 2", "wm 9000", "rows 3", "wm 25000", "rows 1", "wm 26000"]
+        );
     }
 }
