@@ -72,8 +72,9 @@ struct KeyState {
     last_triggering: i64,
     /// Flink keeps a bounded RANGE frame's rows in a `java.util.HashMap` keyed by rowtime
     /// and retracts expired rowtimes in that map's iteration order, which decides the
-    /// last bits of floating-point sums. Sluice replays that order: the map holds
-    /// `map_size` rowtimes (pending and in the frame) in `map_capacity` buckets.
+    /// last bits of floating-point sums. Sluice replays that order: the map holds the
+    /// rowtimes of the frame and the one being processed (this model, measured against
+    /// Flink's rows, fits them; counting rowtimes still pending does not).
     java_map: JavaMapShape,
 }
 
@@ -208,6 +209,7 @@ impl OverAggregateOperator {
             match frame {
                 OverFrame::Range { preceding } => {
                     if let Some(p) = preceding {
+                        state.java_map.insert();
                         let oldest = ts.saturating_sub(p);
                         let mut expired = Vec::new();
                         while state.frame.front().is_some_and(|h| h.ts < oldest) {
@@ -392,9 +394,6 @@ impl Operator for OverAggregateOperator {
             if late {
                 self.late += 1;
                 continue;
-            }
-            if !state.pending.contains_key(&ts) {
-                state.java_map.insert();
             }
             state.pending.entry(ts).or_default().push(Held { ts, row: RowRef { batch: id, row: i as u32 }, inputs: row_inputs });
             self.store.retain(id);
