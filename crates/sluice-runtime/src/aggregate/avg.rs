@@ -22,6 +22,24 @@ pub enum AvgMode {
     Decimal { input_scale: i8, output_scale: i8 },
 }
 
+impl AvgMode {
+    /// How `AVG` of `input` into `output` sums; `None` when it cannot.
+    pub fn for_types(input: &ArrowType, output: &ArrowType) -> Option<AvgMode> {
+        match (input, output) {
+            (ArrowType::Decimal128(_, s), ArrowType::Decimal128(_, o)) => {
+                Some(AvgMode::Decimal { input_scale: *s, output_scale: *o })
+            }
+            (ArrowType::Int8 | ArrowType::Int16 | ArrowType::Int32 | ArrowType::Int64, o) if o.is_integer() => {
+                Some(AvgMode::Integer)
+            }
+            (i, o) if super::numeric::is_f64_readable(i) && super::numeric::is_f64_producible(o) => {
+                Some(AvgMode::Float)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// `AVG(x)`: NULL for a group without a non-NULL value.
 pub struct AvgAccumulator {
     mode: AvgMode,

@@ -14,6 +14,20 @@ pub enum VarianceKind {
     StddevSamp,
 }
 
+impl VarianceKind {
+    /// The variance function an aggregate kind names, if it is one.
+    pub fn of(kind: crate::spec::AggregateKind) -> Option<VarianceKind> {
+        use crate::spec::AggregateKind;
+        match kind {
+            AggregateKind::StddevPop => Some(VarianceKind::StddevPop),
+            AggregateKind::StddevSamp => Some(VarianceKind::StddevSamp),
+            AggregateKind::VarPop => Some(VarianceKind::VarPop),
+            AggregateKind::VarSamp => Some(VarianceKind::VarSamp),
+            _ => None,
+        }
+    }
+}
+
 /// `VAR_POP`, `VAR_SAMP`, `STDDEV_POP` and `STDDEV_SAMP`, computed as Flink's Calcite
 /// reduction does: `(SUM(x * x) - SUM(x) * SUM(x) / COUNT(x)) / COUNT(x)` (or
 /// `/ (COUNT(x) - 1)` for the sample variants, NULL when the count is 1), the standard

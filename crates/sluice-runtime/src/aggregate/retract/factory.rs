@@ -70,28 +70,14 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType], insert_only: bool
             }
         }
         AggregateKind::Avg => {
-            let mode = match (&input, &output) {
-                (ArrowType::Decimal128(_, s), ArrowType::Decimal128(_, o)) => {
-                    AvgMode::Decimal { input_scale: *s, output_scale: *o }
-                }
-                (ArrowType::Int8 | ArrowType::Int16 | ArrowType::Int32 | ArrowType::Int64, o) if o.is_integer() => {
-                    AvgMode::Integer
-                }
-                (i, o) if is_f64_readable(i) && is_f64_producible(o) => AvgMode::Float,
-                _ => return Err(unsupported()),
-            };
+            let mode = AvgMode::for_types(&input, &output).ok_or_else(unsupported)?;
             Box::new(RetractAvg::new(mode, output))
         }
         AggregateKind::StddevPop | AggregateKind::StddevSamp | AggregateKind::VarPop | AggregateKind::VarSamp => {
             if !is_f64_readable(&input) || !is_f64_producible(&output) {
                 return Err(unsupported());
             }
-            let kind = match call.kind {
-                AggregateKind::StddevPop => VarianceKind::StddevPop,
-                AggregateKind::StddevSamp => VarianceKind::StddevSamp,
-                AggregateKind::VarPop => VarianceKind::VarPop,
-                _ => VarianceKind::VarSamp,
-            };
+            let kind = VarianceKind::of(call.kind).ok_or_else(unsupported)?;
             Box::new(RetractVariance::new(kind, output))
         }
         AggregateKind::ListAgg => {
