@@ -26,6 +26,26 @@ pub struct AggregateSet {
     free: Vec<u32>,
 }
 
+/// The types of a call's argument columns in `input`, after checking that they exist and
+/// that its FILTER column is BOOLEAN.
+pub(crate) fn argument_types(call: &AggregateCall, input: &Schema) -> Result<Vec<ArrowType>, AggregateError> {
+    let name = function_name(call.kind);
+    let column_type = |i: usize| -> Result<ArrowType, AggregateError> {
+        input
+            .fields()
+            .get(i)
+            .map(|f| f.data_type().clone())
+            .ok_or_else(|| AggregateError::internal(name, format!("column {i} is not in the input")))
+    };
+    let arg_types = call.args.iter().map(|&i| column_type(i)).collect::<Result<Vec<_>, _>>()?;
+    if let Some(f) = call.filter {
+        if column_type(f)? != ArrowType::Boolean {
+            return Err(AggregateError::internal(name, "the FILTER column is not BOOLEAN"));
+        }
+    }
+    Ok(arg_types)
+}
+
 impl AggregateSet {
     /// `input` is the schema of the batches `update` will be given.
     pub fn new(calls: &[AggregateCall], input: &Schema) -> Result<Self, AggregateError> {
@@ -33,19 +53,7 @@ impl AggregateSet {
         let mut accumulators = Vec::with_capacity(calls.len());
         for call in calls {
             let name = function_name(call.kind);
-            let column_type = |i: usize| -> Result<ArrowType, AggregateError> {
-                input
-                    .fields()
-                    .get(i)
-                    .map(|f| f.data_type().clone())
-                    .ok_or_else(|| AggregateError::internal(name, format!("column {i} is not in the input")))
-            };
-            let arg_types = call.args.iter().map(|&i| column_type(i)).collect::<Result<Vec<_>, _>>()?;
-            if let Some(f) = call.filter {
-                if column_type(f)? != ArrowType::Boolean {
-                    return Err(AggregateError::internal(name, "the FILTER column is not BOOLEAN"));
-                }
-            }
+            let arg_types = argument_types(call, input)?;
             accumulators.push(create_accumulator(call, &arg_types)?);
             inputs.push(CallInput { name, args: call.args.clone(), filter: call.filter });
         }

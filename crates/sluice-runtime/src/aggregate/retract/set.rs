@@ -1,7 +1,7 @@
 use arrow_array::cast::AsArray;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_buffer::BooleanBuffer;
-use arrow_schema::{DataType as ArrowType, Schema};
+use arrow_schema::Schema;
 
 use super::{create_retract_accumulator, RetractAccumulator};
 use crate::aggregate::selection::true_rows;
@@ -34,19 +34,7 @@ impl RetractAggregates {
         let mut accumulators = Vec::with_capacity(calls.len());
         for call in calls {
             let name = function_name(call.kind);
-            let column_type = |i: usize| -> Result<ArrowType, AggregateError> {
-                input
-                    .fields()
-                    .get(i)
-                    .map(|f| f.data_type().clone())
-                    .ok_or_else(|| AggregateError::internal(name, format!("column {i} is not in the input")))
-            };
-            let arg_types = call.args.iter().map(|&i| column_type(i)).collect::<Result<Vec<_>, _>>()?;
-            if let Some(f) = call.filter {
-                if column_type(f)? != ArrowType::Boolean {
-                    return Err(AggregateError::internal(name, "the FILTER column is not BOOLEAN"));
-                }
-            }
+            let arg_types = crate::aggregate::aggregate_set::argument_types(call, input)?;
             accumulators.push(create_retract_accumulator(call, &arg_types, insert_only)?);
             inputs.push(CallInput { name, args: call.args.clone(), filter: call.filter });
         }
