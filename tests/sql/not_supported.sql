@@ -1,3 +1,3 @@
-CREATE TABLE iot_in (hostname STRING, usage DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+CREATE TABLE iot_in (hostname STRING, usage DOUBLE, ts TIMESTAMP(3), pt AS PROCTIME())
 WITH ('connector' = 'filesystem', 'path' = 'data/bad.json', 'format' = 'json');
-SELECT hostname, COUNT(*) FROM iot_in GROUP BY hostname;
+SELECT window_start, hostname, COUNT(*) FROM TABLE(TUMBLE(TABLE iot_in, DESCRIPTOR(pt), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, hostname;

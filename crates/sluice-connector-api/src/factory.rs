@@ -107,6 +107,28 @@ pub trait SinkWriter: Send {
     fn finish(&mut self) -> Result<(), ConnectorError>;
 }
 
+/// The changes a sink accepts, as Flink's `DynamicTableSink#getChangelogMode` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SinkChangelogMode {
+    /// Only `+I` rows (`filesystem`, plain `kafka`).
+    InsertOnly,
+    /// Upserts on the table's primary key: `+I`/`+U` write the row for its key, `-D`
+    /// deletes it; `-U` rows are not needed (`upsert-kafka`, `jdbc` with a key).
+    Upsert,
+    /// Every kind, `-U` included (`print`).
+    All,
+}
+
+/// The changes a source produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceChangelogMode {
+    /// Only `+I` rows.
+    InsertOnly,
+    /// Upserts keyed by the table's primary key (`upsert-kafka`): `+U` rows without
+    /// their `-U`, and `-D`.
+    Upsert,
+}
+
 /// A connector, named as in Flink's `'connector' = '...'`.
 pub trait ConnectorFactory: Send + Sync {
     /// The `connector` option value, e.g. `filesystem`.
@@ -119,9 +141,14 @@ pub trait ConnectorFactory: Send + Sync {
     /// Whether a source over this table ends by itself.
     fn is_bounded(&self, table: &TableSpec) -> bool;
 
-    /// Whether the sink accepts updates and deletes (`-U`/`+U`/`-D`), not only inserts.
-    fn sink_accepts_updates(&self, _table: &TableSpec) -> bool {
-        false
+    /// Which changes the sink accepts. The default is an append-only sink.
+    fn sink_changelog_mode(&self, _table: &TableSpec) -> SinkChangelogMode {
+        SinkChangelogMode::InsertOnly
+    }
+
+    /// Which changes a source over this table produces. The default is insert-only.
+    fn source_changelog_mode(&self, _table: &TableSpec) -> SourceChangelogMode {
+        SourceChangelogMode::InsertOnly
     }
 
     /// The metadata columns the connector offers.

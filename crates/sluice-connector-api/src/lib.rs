@@ -12,6 +12,6 @@ mod factory;
 pub use batch::ChangeBatch;
 pub use error::ConnectorError;
 pub use factory::{
-    ConnectorFactory, ConnectorRegistry, MetadataColumn, SinkContext, SinkWriter, SourceContext,
-    SourcePoll, SourceReader, SourceStats, TableSpec,
+    ConnectorFactory, ConnectorRegistry, MetadataColumn, SinkChangelogMode, SinkContext, SinkWriter,
+    SourceChangelogMode, SourceContext, SourcePoll, SourceReader, SourceStats, TableSpec,
 };

@@ -5,6 +5,13 @@ use sluice_types::temporal::{parse_time_zone, SessionTimeZone};
 /// Flink's session-wide source idleness (`0`, the default, disables it).
 pub const IDLE_TIMEOUT_KEY: &str = "table.exec.source.idle-timeout";
 
+/// `table.exec.state.ttl`: how long state of an idle key is kept (`0`: forever).
+pub const STATE_TTL_KEY: &str = "table.exec.state.ttl";
+/// `table.exec.mini-batch.*`: buffer input rows and fold each key's rows at once.
+pub const MINI_BATCH_ENABLED_KEY: &str = "table.exec.mini-batch.enabled";
+pub const MINI_BATCH_LATENCY_KEY: &str = "table.exec.mini-batch.allow-latency";
+pub const MINI_BATCH_SIZE_KEY: &str = "table.exec.mini-batch.size";
+
 /// The session's `SET` options. Keys are Flink's; unknown keys are kept (Flink accepts
 /// any key) and read by whoever understands them.
 #[derive(Clone, Debug, Default)]
@@ -20,8 +27,14 @@ impl SessionConfig {
         if key == "parallelism.default" && value.parse::<u32>().map_or(true, |p| p == 0) {
             return Err(format!("invalid parallelism \"{value}\": expected a positive integer"));
         }
-        if key == IDLE_TIMEOUT_KEY {
+        if key == IDLE_TIMEOUT_KEY || key == STATE_TTL_KEY || key == MINI_BATCH_LATENCY_KEY {
             crate::duration::parse_duration(value).map_err(|e| format!("invalid duration \"{value}\" for \"{key}\": {e}"))?;
+        }
+        if key == MINI_BATCH_ENABLED_KEY && !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") {
+            return Err(format!("invalid value \"{value}\" for \"{key}\": expected true or false"));
+        }
+        if key == MINI_BATCH_SIZE_KEY && value.trim().parse::<i64>().is_err() {
+            return Err(format!("invalid value \"{value}\" for \"{key}\": expected a whole number of rows"));
         }
         self.values.insert(key.to_string(), value.to_string());
         Ok(())
@@ -42,6 +55,28 @@ impl SessionConfig {
 
     pub fn entries(&self) -> impl Iterator<Item = (&String, &String)> {
         self.values.iter()
+    }
+
+    /// `table.exec.state.ttl`, when set to more than zero.
+    pub fn state_ttl(&self) -> Option<std::time::Duration> {
+        let ttl = crate::duration::parse_duration(self.get(STATE_TTL_KEY)?).ok()?;
+        (!ttl.is_zero()).then_some(ttl)
+    }
+
+    /// The mini-batch size when `table.exec.mini-batch.enabled` is true, checked as Flink
+    /// checks it: `allow-latency` and `size` must both be set and positive.
+    pub fn mini_batch(&self) -> Result<Option<usize>, String> {
+        if !self.get(MINI_BATCH_ENABLED_KEY).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            return Ok(None);
+        }
+        let latency = self.get(MINI_BATCH_LATENCY_KEY).and_then(|v| crate::duration::parse_duration(v).ok());
+        if latency.map_or(true, |l| l.is_zero()) {
+            return Err(format!("\"{MINI_BATCH_LATENCY_KEY}\" must be set to a positive duration when \"{MINI_BATCH_ENABLED_KEY}\" is true"));
+        }
+        match self.get(MINI_BATCH_SIZE_KEY).and_then(|v| v.trim().parse::<i64>().ok()) {
+            Some(size) if size > 0 => Ok(Some(size as usize)),
+            _ => Err(format!("\"{MINI_BATCH_SIZE_KEY}\" must be set to a positive number of rows when \"{MINI_BATCH_ENABLED_KEY}\" is true")),
+        }
     }
 
     /// `table.local-time-zone`, UTC by default (Flink's default is the JVM's zone; Sluice

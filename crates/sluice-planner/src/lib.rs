@@ -6,6 +6,7 @@
 //! job: the caller gets a `Job` and decides how to run it.
 
 mod bind;
+mod changelog;
 mod catalog;
 mod config;
 mod ddl;

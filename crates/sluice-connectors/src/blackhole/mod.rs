@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use sluice_connector_api::{
-    ChangeBatch, ConnectorError, ConnectorFactory, SinkContext, SinkWriter, TableSpec,
+    ChangeBatch, ConnectorError, ConnectorFactory, SinkChangelogMode, SinkContext, SinkWriter, TableSpec,
 };
 
 use crate::options::check_known_keys;
@@ -34,8 +34,8 @@ impl ConnectorFactory for BlackholeFactory {
         false
     }
 
-    fn sink_accepts_updates(&self, _table: &TableSpec) -> bool {
-        true
+    fn sink_changelog_mode(&self, _table: &TableSpec) -> SinkChangelogMode {
+        SinkChangelogMode::Upsert
     }
 
 

@@ -147,7 +147,7 @@ fn option_errors() {
     let mut missing = iot_table("/tmp", &[]);
     missing.options.remove("path");
     assert!(matches!(f.validate(&missing, true), Err(ConnectorError::MissingOption { .. })));
-    assert!(!f.sink_accepts_updates(&ok));
+    assert_eq!(f.sink_changelog_mode(&ok), sluice_connector_api::SinkChangelogMode::InsertOnly);
     assert!(f.is_bounded(&ok));
     assert!(!f.is_bounded(&iot_table("/tmp", &[("source.monitor-interval", "10 s")])));
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use sluice_connector_api::{
-    ChangeBatch, ConnectorError, ConnectorFactory, SinkContext, SinkWriter, TableSpec,
+    ChangeBatch, ConnectorError, ConnectorFactory, SinkChangelogMode, SinkContext, SinkWriter, TableSpec,
 };
 use sluice_formats::print_row::format_row_in_zone;
 use sluice_types::temporal::SessionTimeZone;
@@ -42,8 +42,8 @@ impl ConnectorFactory for PrintFactory {
         false
     }
 
-    fn sink_accepts_updates(&self, _table: &TableSpec) -> bool {
-        true
+    fn sink_changelog_mode(&self, _table: &TableSpec) -> SinkChangelogMode {
+        SinkChangelogMode::All
     }
 
 

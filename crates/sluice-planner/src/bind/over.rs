@@ -248,7 +248,7 @@ impl Binder<'_> {
         let field = &input.schema.fields[order[0].column];
         match field.time_attribute {
             Some(TimeAttribute::Rowtime) => {}
-            Some(TimeAttribute::Proctime) => return Err(not_supported("OVER windows on processing time", first.expr.span)),
+            Some(TimeAttribute::Proctime) => return Err(not_supported("an OVER window on processing time", first.expr.span)),
             None => {
                 return Err(user(
                     format!("OVER windows' ordering in stream mode must be defined on a time attribute, but \"{}\" is {}", field.name, field.data_type),

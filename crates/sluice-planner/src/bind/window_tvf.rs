@@ -32,7 +32,7 @@ pub fn check_time_attribute(schema: &PlanSchema, index: usize, span: Span) -> Pl
     let field = &schema.fields[index];
     match field.time_attribute {
         Some(TimeAttribute::Rowtime) => Ok(()),
-        Some(TimeAttribute::Proctime) => Err(not_supported("windows on processing time", span)),
+        Some(TimeAttribute::Proctime) => Err(not_supported("a window on processing time", span)),
         None => Err(user(
             format!(
                 "the window function requires the time column \"{}\" to be a time attribute, but it is {}",

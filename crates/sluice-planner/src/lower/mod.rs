@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use arrow_array::{new_empty_array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema};
-use sluice_connector_api::{ConnectorRegistry, SinkContext, SinkWriter, SourceContext};
+use sluice_connector_api::{ConnectorRegistry, SinkChangelogMode, SinkContext, SinkWriter, SourceContext};
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_runtime::operators::{CalcOperator, UnionOperator, UnnestOperator, ValuesSource, WatermarkAssigner};
 use sluice_runtime::{Dataflow, NodeId};
@@ -13,12 +13,14 @@ use sluice_sql::{Diagnostic, ErrorClass};
 use sluice_types::DataType;
 
 use crate::catalog::{CatalogTable, TableColumnKind};
+use crate::changelog::ChangelogInference;
 use crate::config::SessionConfig;
 use crate::ddl::connector_diagnostic;
 use crate::error::not_supported;
 use crate::logical::{LogicalPlan, PlanSchema};
 use crate::session::{Job, JobSink};
 
+mod update;
 mod window;
 
 /// Rows per batch a source is asked for.
@@ -43,13 +45,23 @@ pub fn lower_job(
         None => std::time::Duration::ZERO,
     };
     let grid = job.pipelines.iter().filter_map(|(plan, _)| slice_grid(plan)).reduce(gcd);
-    let mut lowering =
-        Lowering { registry, ctx: ctx.clone(), dataflow: Dataflow::default(), batch_size, idle_timeout, grid };
+    let mini_batch = config.mini_batch().map_err(|e| Diagnostic::without_span(ErrorClass::User, e))?;
+    let mut lowering = Lowering {
+        registry,
+        ctx: ctx.clone(),
+        dataflow: Dataflow::default(),
+        batch_size,
+        idle_timeout,
+        grid,
+        state_ttl: config.state_ttl(),
+        mini_batch,
+    };
     for (plan, sink) in &job.pipelines {
-        let input = lowering.lower(plan)?;
         match sink {
-            JobSink::Table(table) => lowering.sink(table, plan.schema(), input)?,
+            JobSink::Table(table) => lowering.sink(table, plan)?,
             JobSink::Collect => {
+                lowering.changelog().mode(plan)?;
+                let input = lowering.lower(plan, true)?;
                 let writer = collect
                     .take()
                     .ok_or_else(|| internal("a job with two collected results"))?;
@@ -74,6 +86,10 @@ struct Lowering<'a> {
     /// The slice size of the job's two-phase window aggregations (their gcd), for
     /// `WatermarkAssigner::with_grid`.
     grid: Option<i64>,
+    /// `table.exec.state.ttl`.
+    state_ttl: Option<std::time::Duration>,
+    /// `table.exec.mini-batch.size` when mini-batching is on.
+    mini_batch: Option<usize>,
 }
 
 /// The slice size of the two-phase (window TVF) aggregations in a plan, if any.
@@ -113,47 +129,55 @@ fn gcd(a: i64, b: i64) -> i64 {
 }
 
 impl Lowering<'_> {
-    fn lower(&mut self, plan: &LogicalPlan) -> Result<NodeId, Diagnostic> {
+    fn changelog(&self) -> ChangelogInference<'_> {
+        ChangelogInference { registry: self.registry }
+    }
+
+    /// Lowers `plan`. `before` says whether its consumer needs the `-U` row before each
+    /// `+U` (a retracting consumer does; an upsert sink keyed by the result's upsert key
+    /// does not), as Flink's `UpdateKindTrait` does.
+    fn lower(&mut self, plan: &LogicalPlan, before: bool) -> Result<NodeId, Diagnostic> {
         match plan {
             LogicalPlan::Scan { table, .. } => self.scan(table),
             LogicalPlan::Values { rows, schema } => self.values(rows, schema),
             LogicalPlan::Project { input, exprs, schema } => {
                 if let LogicalPlan::Filter { input: inner, predicate } = input.as_ref() {
-                    let id = self.lower(inner)?;
+                    let id = self.lower(inner, before)?;
                     return Ok(self.calc(id, Some(predicate.clone()), exprs.clone(), schema));
                 }
-                let id = self.lower(input)?;
+                let id = self.lower(input, before)?;
                 if is_identity(exprs, input.schema()) && input.schema().names() == schema.names() {
                     return Ok(id);
                 }
                 Ok(self.calc(id, None, exprs.clone(), schema))
             }
             LogicalPlan::Filter { input, predicate } => {
-                let id = self.lower(input)?;
+                let id = self.lower(input, before)?;
                 let schema = input.schema();
                 Ok(self.calc(id, Some(predicate.clone()), identity(schema), schema))
             }
             LogicalPlan::Unnest { input, collection, with_ordinality, outer, schema } => {
-                let id = self.lower(input)?;
+                let id = self.lower(input, before)?;
                 let op = UnnestOperator::new(collection.clone(), *with_ordinality, *outer, schema.to_arrow(), self.ctx.clone());
                 Ok(self.dataflow.add_operator(Box::new(op), vec![id]))
             }
             LogicalPlan::Union { inputs, .. } => {
-                let ids = inputs.iter().map(|i| self.lower(i)).collect::<Result<Vec<_>, _>>()?;
+                let ids = inputs.iter().map(|i| self.lower(i, before)).collect::<Result<Vec<_>, _>>()?;
                 Ok(self.dataflow.add_operator(Box::new(UnionOperator), ids))
             }
-            LogicalPlan::Aggregate { input, keys, aggregates, window, schema, span } => {
+            LogicalPlan::Aggregate { input, keys, aggregates, window, schema, .. } => {
                 let Some(window) = window else {
-                    return Err(not_supported("aggregation without a window (GROUP BY ...)", *span).with_hint(
-                        "Group by window_start and window_end of a window table-valued function such as TUMBLE, or by a legacy TUMBLE(...) group window.",
-                    ));
+                    let insert_only = !self.changelog().mode(input)?.updating;
+                    let id = self.lower(input, true)?;
+                    let op = self.group_aggregate(keys, aggregates, schema, insert_only, before)?;
+                    return Ok(self.dataflow.add_operator(op, vec![id]));
                 };
-                let id = self.lower(input)?;
+                let id = self.lower(input, false)?;
                 let op = window::window_aggregate(input.schema(), keys, aggregates, window, schema, &self.ctx)?;
                 Ok(self.dataflow.add_operator(op, vec![id]))
             }
             LogicalPlan::OverAggregate { input, keys, time_column, frame, aggregates, schema, .. } => {
-                let id = self.lower(input)?;
+                let id = self.lower(input, false)?;
                 let op = window::over_aggregate(keys, *time_column, *frame, aggregates, schema)?;
                 Ok(self.dataflow.add_operator(op, vec![id]))
             }
@@ -163,7 +187,7 @@ impl Lowering<'_> {
             )
             .with_hint("Without a window Flink's Top-N and event-time deduplication emit updating (changelog) results, which Sluice cannot run yet; partition by window_start and window_end of a window and filter on the row number (rn <= N).")),
             LogicalPlan::WindowRank { input, window_start, window_end, keys, order, limit, ltz, schema } => {
-                let id = self.lower(input)?;
+                let id = self.lower(input, false)?;
                 let spec = sluice_runtime::spec::WindowRankSpec {
                     window_start: *window_start,
                     window_end: *window_end,
@@ -183,8 +207,8 @@ impl Lowering<'_> {
                         "An interval join works: bound one side's rowtime by the other's, e.g. b.ts BETWEEN a.ts - INTERVAL '1' MINUTE AND a.ts.",
                     ));
                 };
-                let l = self.lower(left)?;
-                let r = self.lower(right)?;
+                let l = self.lower(left, false)?;
+                let r = self.lower(right, false)?;
                 let spec = sluice_runtime::spec::IntervalJoinSpec {
                     join_type: *join_type,
                     left_keys: left_keys.clone(),
@@ -207,7 +231,7 @@ impl Lowering<'_> {
                     return Err(not_supported("a SESSION window table-valued function that is not aggregated", *span)
                         .with_hint("Group its rows by window_start and window_end."));
                 }
-                let id = self.lower(input)?;
+                let id = self.lower(input, false)?;
                 let op = window::window_table(input.schema(), *kind, *time_column, schema, &self.ctx)?;
                 Ok(self.dataflow.add_operator(op, vec![id]))
             }
@@ -324,14 +348,40 @@ impl Lowering<'_> {
         Ok(self.dataflow.add_source("Source: VALUES", Box::new(ValuesSource::new(batch))))
     }
 
-    fn sink(&mut self, table: &Arc<CatalogTable>, schema: &PlanSchema, input: NodeId) -> Result<(), Diagnostic> {
+    /// An `INSERT INTO table`: the query, checked against the changes the sink accepts,
+    /// with an upsert materialiser when an upsert sink's key is not the result's.
+    fn sink(&mut self, table: &Arc<CatalogTable>, plan: &LogicalPlan) -> Result<(), Diagnostic> {
         let factory = self
             .registry
             .get(&table.connector)
             .ok_or_else(|| internal("connector vanished from the registry"))?;
         let spec = table.spec();
+        let mode = self.changelog().mode(plan)?;
+        let sink_key: Vec<usize> = table
+            .primary_key
+            .iter()
+            .filter_map(|k| spec.physical_columns.iter().position(|(name, _)| name == k))
+            .collect();
+        let (before, materialize) = match factory.sink_changelog_mode(&spec) {
+            SinkChangelogMode::InsertOnly if mode.updating => return Err(update::append_only_sink(table, &mode)),
+            SinkChangelogMode::InsertOnly | SinkChangelogMode::All => (true, false),
+            SinkChangelogMode::Upsert => {
+                let keyed_alike = mode.upsert_key.as_ref().is_some_and(|key| same_columns(key, &sink_key));
+                if !mode.updating || sink_key.is_empty() {
+                    (true, false)
+                } else if keyed_alike {
+                    (false, false)
+                } else {
+                    (true, true)
+                }
+            }
+        };
+        let mut input = self.lower(plan, before)?;
+        if materialize {
+            input = self.upsert_materialize(input, sink_key, plan.schema())?;
+        }
         let ctx = SinkContext {
-            input_schema: schema.to_arrow(),
+            input_schema: plan.schema().to_arrow(),
             time_zone: self.ctx.time_zone,
             subtask: 0,
             parallelism: 1,
@@ -340,6 +390,16 @@ impl Lowering<'_> {
         self.dataflow.add_sink(format!("Sink: {}", table.name), writer, input);
         Ok(())
     }
+}
+
+/// Whether two column lists name the same set of columns.
+fn same_columns(a: &[usize], b: &[usize]) -> bool {
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    a.sort_unstable();
+    a.dedup();
+    b.sort_unstable();
+    b.dedup();
+    a == b
 }
 
 fn identity(schema: &PlanSchema) -> Vec<ScalarExpr> {

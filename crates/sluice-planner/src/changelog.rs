@@ -1,0 +1,185 @@
+//! Changelog modes: which changes the rows of a plan carry, derived bottom-up the way
+//! Flink's planner infers them (`FlinkChangelogModeInferenceProgram`).
+//!
+//! A stream is insert-only (`+I` rows only) or updating (`-U`, `+U` and `-D` as well).
+//! An updating stream may know an upsert key: columns whose values identify one live
+//! row, so an update of a row can be written as an upsert on those columns.
+//!
+//! Operators that keep results forever and revise them (a `GROUP BY` without a window,
+//! an unbounded Top-N, a regular outer join) make a stream updating. Operators that
+//! finalise results on watermarks (windows, OVER, interval joins) need an insert-only
+//! input; an updating one is a planning error naming the operator that made it so.
+
+use sluice_connector_api::{ConnectorRegistry, SourceChangelogMode};
+use sluice_expr::ScalarExpr;
+use sluice_runtime::spec::JoinType;
+use sluice_sql::{Diagnostic, Span};
+
+use crate::error::PlanResult;
+use crate::logical::LogicalPlan;
+
+/// The changes a plan's rows carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangelogMode {
+    /// Rows may be `-U`, `+U` or `-D`, not only `+I`.
+    pub updating: bool,
+    /// Columns identifying one live row of an updating stream, when known.
+    pub upsert_key: Option<Vec<usize>>,
+    /// The operator that made the stream updating, for messages.
+    pub origin: Option<Origin>,
+}
+
+/// Where updates come from: a description of the operator and its place in the script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub what: String,
+    pub span: Option<Span>,
+}
+
+impl ChangelogMode {
+    pub fn insert_only() -> ChangelogMode {
+        ChangelogMode { updating: false, upsert_key: None, origin: None }
+    }
+
+    fn updating(upsert_key: Option<Vec<usize>>, what: impl Into<String>, span: Option<Span>) -> ChangelogMode {
+        ChangelogMode { updating: true, upsert_key, origin: Some(Origin { what: what.into(), span }) }
+    }
+
+    /// The error for an operator (`consumer`, at `span`) that cannot take this stream's
+    /// updates.
+    pub fn refused_by(&self, consumer: &str, span: Option<Span>) -> Diagnostic {
+        let origin = self.origin.clone().unwrap_or(Origin { what: "an updating input".into(), span: None });
+        let message = format!("{consumer} cannot consume the updating result of {}", origin.what);
+        let hint = "Windows, OVER aggregations and interval joins need an append-only input, whose rows are never revised. Put the window before the updating operator, or group by window_start and window_end of a window instead of an unbounded GROUP BY.";
+        match span.or(origin.span) {
+            Some(span) => Diagnostic::user(message, span).with_label("needs an append-only input").with_hint(hint),
+            None => Diagnostic::without_span(sluice_sql::ErrorClass::User, message).with_hint(hint),
+        }
+    }
+}
+
+/// Derives changelog modes. Scans ask the connector whether their source is an upsert
+/// stream.
+pub struct ChangelogInference<'a> {
+    pub registry: &'a ConnectorRegistry,
+}
+
+impl ChangelogInference<'_> {
+    pub fn mode(&self, plan: &LogicalPlan) -> PlanResult<ChangelogMode> {
+        Ok(match plan {
+            LogicalPlan::Scan { table, .. } => {
+                let upsert = self
+                    .registry
+                    .get(&table.connector)
+                    .is_some_and(|f| f.source_changelog_mode(&table.spec()) == SourceChangelogMode::Upsert);
+                if upsert {
+                    let key = table
+                        .primary_key
+                        .iter()
+                        .map(|k| table.columns.iter().position(|c| c.name == *k))
+                        .collect::<Option<Vec<_>>>();
+                    ChangelogMode::updating(key, format!("the upsert source \"{}\"", table.name), None)
+                } else {
+                    ChangelogMode::insert_only()
+                }
+            }
+            LogicalPlan::Values { .. } => ChangelogMode::insert_only(),
+            LogicalPlan::Project { input, exprs, .. } => {
+                let mut mode = self.mode(input)?;
+                mode.upsert_key = mode.upsert_key.and_then(|key| project_key(&key, exprs));
+                mode
+            }
+            LogicalPlan::Filter { input, .. } => self.mode(input)?,
+            LogicalPlan::Unnest { input, .. } => {
+                let mut mode = self.mode(input)?;
+                mode.upsert_key = None;
+                mode
+            }
+            LogicalPlan::Union { inputs, .. } => {
+                let mut out = ChangelogMode::insert_only();
+                for input in inputs {
+                    let mode = self.mode(input)?;
+                    if mode.updating && !out.updating {
+                        out = mode;
+                    }
+                }
+                out.upsert_key = None;
+                out
+            }
+            LogicalPlan::Aggregate { input, keys, window, span, .. } => {
+                let mode = self.mode(input)?;
+                match window {
+                    Some(_) => {
+                        if mode.updating {
+                            return Err(mode.refused_by("a window aggregation", Some(*span)));
+                        }
+                        ChangelogMode::insert_only()
+                    }
+                    None => ChangelogMode::updating(
+                        Some((0..keys.len()).collect()),
+                        "GROUP BY without a window (its results are revised as rows arrive)",
+                        Some(*span),
+                    ),
+                }
+            }
+            LogicalPlan::WindowTvf { input, span, .. } => {
+                self.append_only_input(input, "a window table-valued function", Some(*span))?;
+                ChangelogMode::insert_only()
+            }
+            LogicalPlan::OverAggregate { input, span, .. } => {
+                self.append_only_input(input, "an OVER aggregation", Some(*span))?;
+                ChangelogMode::insert_only()
+            }
+            LogicalPlan::WindowRank { input, .. } => {
+                self.append_only_input(input, "a window Top-N", None)?;
+                ChangelogMode::insert_only()
+            }
+            LogicalPlan::RowNumber { input, .. } => self.mode(input)?,
+            LogicalPlan::Join { left, right, join_type, interval, span, .. } => {
+                if interval.is_some() {
+                    self.append_only_input(left, "an interval join", Some(*span))?;
+                    self.append_only_input(right, "an interval join", Some(*span))?;
+                    return Ok(ChangelogMode::insert_only());
+                }
+                let (l, r) = (self.mode(left)?, self.mode(right)?);
+                if *join_type != JoinType::Inner {
+                    ChangelogMode::updating(
+                        None,
+                        format!("{} JOIN (a row without a match is retracted once its match arrives)", join_name(*join_type)),
+                        Some(*span),
+                    )
+                } else if l.updating {
+                    ChangelogMode { upsert_key: None, ..l }
+                } else if r.updating {
+                    ChangelogMode { upsert_key: None, ..r }
+                } else {
+                    ChangelogMode::insert_only()
+                }
+            }
+        })
+    }
+
+    fn append_only_input(&self, input: &LogicalPlan, consumer: &str, span: Option<Span>) -> PlanResult<()> {
+        let mode = self.mode(input)?;
+        if mode.updating {
+            return Err(mode.refused_by(consumer, span));
+        }
+        Ok(())
+    }
+}
+
+fn join_name(join_type: JoinType) -> &'static str {
+    match join_type {
+        JoinType::Inner => "INNER",
+        JoinType::Left => "LEFT",
+        JoinType::Right => "RIGHT",
+        JoinType::Full => "FULL OUTER",
+    }
+}
+
+/// An upsert key after a projection: kept when every key column is projected as is.
+fn project_key(key: &[usize], exprs: &[ScalarExpr]) -> Option<Vec<usize>> {
+    key.iter()
+        .map(|k| exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if index == k)))
+        .collect()
+}

@@ -1,0 +1,68 @@
+//! Lowering of the updating (changelog) operators: `GROUP BY` without a window and the
+//! upsert materialiser in front of upsert sinks; and the error for an updating result
+//! written to an append-only sink.
+
+use std::sync::Arc;
+
+use sluice_runtime::operators::{GroupAggregateOperator, UpsertMaterializeOperator};
+use sluice_runtime::spec::{AggregateCall, GroupAggregateSpec, MiniBatch, UpsertMaterializeSpec};
+use sluice_runtime::{NodeId, Operator};
+use sluice_sql::{Diagnostic, ErrorClass};
+
+use super::window::operator_error;
+use super::Lowering;
+use crate::catalog::CatalogTable;
+use crate::changelog::ChangelogMode;
+use crate::logical::PlanSchema;
+
+impl Lowering<'_> {
+    /// A non-windowed `GROUP BY`. `insert_only`: the input never retracts, so `MIN`/`MAX`
+    /// keep one value per key. `before`: the consumer needs `-U` rows.
+    pub(super) fn group_aggregate(
+        &self,
+        keys: &[usize],
+        aggregates: &[AggregateCall],
+        schema: &PlanSchema,
+        insert_only: bool,
+        before: bool,
+    ) -> Result<Box<dyn Operator>, Diagnostic> {
+        let spec = GroupAggregateSpec {
+            keys: keys.to_vec(),
+            aggregates: aggregates.to_vec(),
+            generate_update_before: before,
+            mini_batch: self.mini_batch.map(|size| MiniBatch { size }),
+            state_ttl: self.state_ttl,
+            output_schema: schema.to_arrow(),
+        };
+        let op = if insert_only { GroupAggregateOperator::new_insert_only(spec) } else { GroupAggregateOperator::new(spec) };
+        Ok(Box::new(op.map_err(|e| operator_error("GROUP BY", e))?))
+    }
+
+    /// Flink's `SinkUpsertMaterializer`: rows keyed by the sink's primary key.
+    pub(super) fn upsert_materialize(
+        &mut self,
+        input: NodeId,
+        sink_key: Vec<usize>,
+        schema: &PlanSchema,
+    ) -> Result<NodeId, Diagnostic> {
+        let spec = UpsertMaterializeSpec { sink_key, state_ttl: self.state_ttl, output_schema: schema.to_arrow() };
+        let op = UpsertMaterializeOperator::new(spec).map_err(|e| operator_error("the upsert materialiser", e))?;
+        Ok(self.dataflow.add_operator(Box::new(op), vec![input]))
+    }
+}
+
+/// The planning error for an updating result written into an append-only sink. It
+/// points at the operator that makes the result updating and says what to do instead.
+pub(super) fn append_only_sink(table: &Arc<CatalogTable>, mode: &ChangelogMode) -> Diagnostic {
+    let origin = mode.origin.as_ref();
+    let what = origin.map_or("an updating operator", |o| o.what.as_str());
+    let message = format!(
+        "table \"{}\" (connector \"{}\") only accepts inserts, but the query's result is updated by {what}",
+        table.name, table.connector
+    );
+    let hint = "Write the result to a sink that accepts updates: an upsert sink with a PRIMARY KEY (such as 'upsert-kafka' or 'jdbc') or 'print'. Or aggregate per window (GROUP BY window_start, window_end of TUMBLE(...)), so that every result row is final when it is written.";
+    match origin.and_then(|o| o.span) {
+        Some(span) => Diagnostic::user(message, span).with_label("this makes the result updating").with_hint(hint),
+        None => Diagnostic::without_span(ErrorClass::User, message).with_hint(hint),
+    }
+}
