@@ -135,6 +135,30 @@ impl ChangelogInference<'_> {
                 ChangelogMode::insert_only()
             }
             LogicalPlan::RowNumber { input, .. } => self.mode(input)?,
+            LogicalPlan::Rank { keys, limit, emit_rank, schema, span, .. } => {
+                let key = if *emit_rank {
+                    Some(keys.iter().copied().chain([schema.len() - 1]).collect())
+                } else if *limit == 1 {
+                    Some(keys.clone())
+                } else {
+                    None
+                };
+                ChangelogMode::updating(key, "a Top-N without a window (its ranking is revised as rows arrive)", Some(*span))
+            }
+            LogicalPlan::Deduplicate { input, keys, keep_last, rowtime, span, .. } => {
+                let mode = self.mode(input)?;
+                if !*keep_last && rowtime.is_none() && !mode.updating {
+                    ChangelogMode::insert_only()
+                } else {
+                    let what = if *keep_last { "a keep-last-row deduplication" } else { "an event-time deduplication" };
+                    ChangelogMode::updating(Some(keys.clone()), what, Some(*span))
+                }
+            }
+            LogicalPlan::Expand { input, .. } => {
+                let mut mode = self.mode(input)?;
+                mode.upsert_key = None;
+                mode
+            }
             LogicalPlan::Join { left, right, join_type, interval, span, .. } => {
                 if interval.is_some() {
                     self.append_only_input(left, "an interval join", Some(*span))?;

@@ -114,6 +114,38 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
             );
             node(out, input, depth + 1);
         }
+        LogicalPlan::Rank { input, keys, order, limit, emit_rank, .. } => {
+            let names = input.schema();
+            let _ = writeln!(
+                out,
+                "Rank(strategy=[{}], rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd={limit}], partitionBy=[{}], orderBy=[{}], select=[{}{}])",
+                "RetractStrategy",
+                keys.iter().map(|k| names.fields[*k].name.clone()).collect::<Vec<_>>().join(", "),
+                order_text(order, names),
+                names.names().join(", "),
+                if *emit_rank { ", $rn" } else { "" }
+            );
+            node(out, input, depth + 1);
+        }
+        LogicalPlan::Deduplicate { input, keys, keep_last, rowtime, .. } => {
+            let names = input.schema();
+            let _ = writeln!(
+                out,
+                "Deduplicate(keep=[{}], key=[{}], order=[{}])",
+                if *keep_last { "LastRow" } else { "FirstRow" },
+                keys.iter().map(|k| names.fields[*k].name.clone()).collect::<Vec<_>>().join(", "),
+                if rowtime.is_some() { "ROWTIME" } else { "PROCTIME" }
+            );
+            node(out, input, depth + 1);
+        }
+        LogicalPlan::Expand { input, projections, schema } => {
+            let lists: Vec<String> = projections
+                .iter()
+                .map(|p| format!("{{{}}}", p.iter().map(|e| expr_text(e, input.schema())).collect::<Vec<_>>().join(", ")))
+                .collect();
+            let _ = writeln!(out, "Expand(projects=[{}], fields=[{}])", lists.join(", "), schema.names().join(", "));
+            node(out, input, depth + 1);
+        }
         LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, .. } => {
             let _ = writeln!(out, "{}", join_text(left.schema(), right.schema(), *join_type, left_keys, right_keys, interval.as_ref(), residual.as_ref(), schema));
             node(out, left, depth + 1);

@@ -124,6 +124,32 @@ pub enum LogicalPlan {
     /// row number. Only runnable as a window Top-N, once a filter on the row number
     /// turns it into a `WindowRank`.
     RowNumber { input: Box<LogicalPlan>, keys: Vec<usize>, order: Vec<SortKey>, schema: PlanSchema, span: Span },
+    /// Unbounded Top-N: the `limit` first rows per `keys` in `order`, revised as rows
+    /// arrive (an updating result). Output: the input columns, then the row number when
+    /// `emit_rank`.
+    Rank {
+        input: Box<LogicalPlan>,
+        keys: Vec<usize>,
+        order: Vec<SortKey>,
+        limit: usize,
+        emit_rank: bool,
+        schema: PlanSchema,
+        span: Span,
+    },
+    /// Deduplication without a window: the first (or with `keep_last` the last) row per
+    /// `keys`, by processing time, or by the `rowtime` column when it is set. Output: the
+    /// input columns.
+    Deduplicate {
+        input: Box<LogicalPlan>,
+        keys: Vec<usize>,
+        keep_last: bool,
+        rowtime: Option<usize>,
+        schema: PlanSchema,
+        span: Span,
+    },
+    /// Each input row once per projection list (Flink's Expand, for GROUPING SETS,
+    /// ROLLUP and CUBE): every list has this schema.
+    Expand { input: Box<LogicalPlan>, projections: Vec<Vec<ScalarExpr>>, schema: PlanSchema },
     /// Window Top-N / deduplication: the `limit` first rows per window and key, in
     /// `order`. Output: the input columns, then the row number.
     WindowRank {
@@ -191,6 +217,9 @@ impl LogicalPlan {
             | LogicalPlan::OverAggregate { schema, .. }
             | LogicalPlan::RowNumber { schema, .. }
             | LogicalPlan::WindowRank { schema, .. }
+            | LogicalPlan::Rank { schema, .. }
+            | LogicalPlan::Deduplicate { schema, .. }
+            | LogicalPlan::Expand { schema, .. }
             | LogicalPlan::Join { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } => input.schema(),
         }

@@ -65,6 +65,15 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             schema,
             span,
         },
+        LogicalPlan::Rank { input, keys, order, limit, emit_rank, schema, span } => {
+            LogicalPlan::Rank { input: Box::new(optimize(*input)), keys, order, limit, emit_rank, schema, span }
+        }
+        LogicalPlan::Deduplicate { input, keys, keep_last, rowtime, schema, span } => {
+            LogicalPlan::Deduplicate { input: Box::new(optimize(*input)), keys, keep_last, rowtime, schema, span }
+        }
+        LogicalPlan::Expand { input, projections, schema } => {
+            LogicalPlan::Expand { input: Box::new(optimize(*input)), projections, schema }
+        }
         leaf @ (LogicalPlan::Scan { .. } | LogicalPlan::Values { .. }) => leaf,
     }
 }

@@ -20,6 +20,9 @@ use crate::error::not_supported;
 use crate::logical::{LogicalPlan, PlanSchema};
 use crate::session::{Job, JobSink};
 
+mod expand;
+mod join;
+mod rank;
 mod update;
 mod window;
 
@@ -113,7 +116,10 @@ fn slice_grid(plan: &LogicalPlan) -> Option<i64> {
         | LogicalPlan::WindowTvf { input, .. }
         | LogicalPlan::OverAggregate { input, .. }
         | LogicalPlan::RowNumber { input, .. }
-        | LogicalPlan::WindowRank { input, .. } => vec![input],
+        | LogicalPlan::WindowRank { input, .. }
+        | LogicalPlan::Rank { input, .. }
+        | LogicalPlan::Deduplicate { input, .. }
+        | LogicalPlan::Expand { input, .. } => vec![input],
         LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
         LogicalPlan::Join { left, right, .. } => vec![left, right],
     };
@@ -201,12 +207,11 @@ impl Lowering<'_> {
                 let op = window::window_rank(spec)?;
                 Ok(self.dataflow.add_operator(op, vec![id]))
             }
-            LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, span } => {
-                let Some(interval) = interval else {
-                    return Err(not_supported("JOIN (regular joins without a time interval)", *span).with_hint(
-                        "An interval join works: bound one side's rowtime by the other's, e.g. b.ts BETWEEN a.ts - INTERVAL '1' MINUTE AND a.ts.",
-                    ));
-                };
+            LogicalPlan::Rank { .. } | LogicalPlan::Deduplicate { .. } => self.rank(plan, before),
+            LogicalPlan::Expand { .. } => self.expand(plan, before),
+            LogicalPlan::Join { interval: None, .. } => self.regular_join(plan, before),
+            LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, .. } => {
+                let Some(interval) = interval else { return Err(internal("a regular join reached the interval join")) };
                 let l = self.lower(left, false)?;
                 let r = self.lower(right, false)?;
                 let spec = sluice_runtime::spec::IntervalJoinSpec {
