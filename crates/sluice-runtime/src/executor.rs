@@ -178,6 +178,9 @@ impl Executor {
             if progressed {
                 idle_rounds = 0;
             } else {
+                if idle_rounds == 0 {
+                    self.quiet()?;
+                }
                 // Every source is waiting: back off a little, up to 10 ms.
                 idle_rounds = (idle_rounds + 1).min(10);
                 std::thread::sleep(Duration::from_millis(idle_rounds as u64));
@@ -225,6 +228,25 @@ impl Executor {
                 },
             })
             .collect()
+    }
+
+    /// Every source is waiting: operators flush what they buffer, upstream first (node
+    /// ids are in topological order).
+    fn quiet(&mut self) -> Result<(), RuntimeError> {
+        for id in 0..self.nodes.len() {
+            let out = {
+                let node = &mut self.nodes[id];
+                let NodeKind::Operator(op) = &mut node.kind else { continue };
+                if node.finished {
+                    continue;
+                }
+                let mut out = Output::default();
+                op.on_quiet(&mut out)?;
+                out
+            };
+            self.route(id, out)?;
+        }
+        Ok(())
     }
 
     /// Sends an event from `from` to each of its downstream nodes.

@@ -72,6 +72,14 @@ pub trait Operator: Send {
         Ok(())
     }
 
+    /// Every source is waiting for data: emit what is only buffered to save work
+    /// (mini-batches), so that results do not wait for the next row. This is when
+    /// Sluice honours `table.exec.mini-batch.allow-latency`: a single thread that has
+    /// nothing to read has no reason to hold rows back.
+    fn on_quiet(&mut self, _out: &mut Output) -> Result<(), RuntimeError> {
+        Ok(())
+    }
+
     /// Rows dropped because they arrived behind the watermark.
     fn late_rows_dropped(&self) -> u64 {
         0

@@ -107,3 +107,53 @@ fn an_idle_source_stops_holding_the_watermark_back() {
     // through without waiting for the quiet one.
     assert_eq!(run(Some(Duration::from_millis(1))), ["watermark 5", "watermark end", "quiet source finished"]);
 }
+
+/// Holds batches back until told that the sources are quiet (as a mini-batch does).
+struct Buffering {
+    held: Vec<ChangeBatch>,
+    log: Log,
+}
+
+impl Operator for Buffering {
+    fn name(&self) -> &str {
+        "Buffering"
+    }
+    fn on_batch(&mut self, _input: usize, batch: ChangeBatch, _out: &mut Output) -> Result<(), RuntimeError> {
+        self.held.push(batch);
+        Ok(())
+    }
+    fn on_quiet(&mut self, out: &mut Output) -> Result<(), RuntimeError> {
+        if !self.held.is_empty() {
+            self.log.lock().unwrap().push(format!("flushed {} batches", self.held.len()));
+        }
+        self.held.drain(..).for_each(|b| out.emit(b));
+        Ok(())
+    }
+}
+
+/// Logs the batches it writes.
+struct LoggingSink {
+    log: Log,
+}
+impl SinkWriter for LoggingSink {
+    fn write(&mut self, batch: &ChangeBatch) -> Result<(), ConnectorError> {
+        self.log.lock().unwrap().push(format!("wrote {} rows", batch.num_rows()));
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn buffered_rows_flow_once_every_source_waits() {
+    let log: Log = Arc::default();
+    let mut df = Dataflow::default();
+    let source = ScriptedSource { batches: vec![batch(&[10, 20]), batch(&[30])], pending_rounds: 3, log: log.clone() };
+    let source = df.add_source("source", Box::new(source));
+    let buffering = df.add_operator(Box::new(Buffering { held: Vec::new(), log: log.clone() }), vec![source]);
+    df.add_sink("sink", Box::new(LoggingSink { log: log.clone() }), buffering);
+    Executor::new(df, ExecutorOptions::default()).run().unwrap();
+    let log = log.lock().unwrap().clone();
+    assert_eq!(log, ["flushed 2 batches", "wrote 2 rows", "wrote 1 rows", "quiet source finished"]);
+}

@@ -1,7 +1,9 @@
 //! `sluice bench`: generates IoT rows into a JSON file, runs one of the seed pipelines
-//! (the alert filter, a 5-minute tumbling average, a sliding 1-minute average) file to
-//! file or into `blackhole` in a child `sluice run`, and, where PyFlink is installed,
-//! runs the same SQL on Flink in the same invocation and prints the ratio.
+//! (the alert filter, a 5-minute tumbling average, a sliding 1-minute average, an
+//! updating GROUP BY) file to file or into `blackhole` in a child `sluice run`, and,
+//! where PyFlink is installed, runs the same SQL on Flink in the same invocation and
+//! prints the ratio. The updating GROUP BY also runs with mini-batching on, and the
+//! changelog rows each run wrote are compared.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -45,7 +47,14 @@ pub enum Query {
     Tumble,
     /// 1-minute HOP sliding every 10 seconds, average and maximum per host and cpu
     Hop,
+    /// Updating GROUP BY host and cpu (COUNT, AVG, MAX), without and with mini-batching
+    Group,
 }
+
+/// The mini-batch settings of the `group` benchmark's second run.
+const MINI_BATCH_SETTINGS: &str = "SET 'table.exec.mini-batch.enabled' = 'true';\n\
+                                   SET 'table.exec.mini-batch.allow-latency' = '1 s';\n\
+                                   SET 'table.exec.mini-batch.size' = '5000';\n";
 
 impl Query {
     /// The sink's columns and the query that fills it.
@@ -68,6 +77,10 @@ impl Query {
                 "SELECT window_start, window_end, hostname, cpu, AVG(usage), MAX(usage) \
                  FROM TABLE(HOP(TABLE iot_in, DESCRIPTOR(time_ltz), INTERVAL '10' SECONDS, INTERVAL '1' MINUTE)) \
                  GROUP BY window_start, window_end, hostname, cpu",
+            ),
+            Query::Group => (
+                "hostname VARCHAR, cpu VARCHAR, samples BIGINT, avg_usage DOUBLE, max_usage DOUBLE",
+                "SELECT hostname, cpu, COUNT(*), AVG(usage), MAX(usage) FROM iot_in GROUP BY hostname, cpu",
             ),
         }
     }
@@ -92,6 +105,9 @@ fn bench(args: BenchArgs) -> Result<()> {
     if args.sink != "filesystem" && args.sink != "blackhole" {
         bail!("--sink must be \"filesystem\" or \"blackhole\", not \"{}\"", args.sink);
     }
+    if matches!(args.query, Query::Group) && args.sink != "blackhole" {
+        bail!("--query group produces an updating result, which a filesystem sink cannot take: add --sink blackhole");
+    }
     let dir = match &args.dir {
         Some(d) => d.clone(),
         None => std::env::temp_dir().join(format!("sluice-bench-{}", std::process::id())),
@@ -111,17 +127,25 @@ fn bench(args: BenchArgs) -> Result<()> {
     let sluice_out = dir.join("out-sluice");
     let _ = std::fs::remove_dir_all(&sluice_out);
     let script = dir.join("bench.sql");
-    std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, args.query))?;
+    std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, args.query, ""))?;
     let exe = std::env::current_exe().context("locating the sluice binary")?;
-    let sluice = measure_child(Command::new(exe).arg("run").arg("--quiet").arg(&script))?;
+    let (sluice, changelog) = measure_child(Command::new(&exe).arg("run").arg(&script))?;
     let sluice_rate = args.rows as f64 / sluice.seconds;
-    println!(
-        "sluice  {:>12} rows  {:>7.3} s  {:>12} rows/s  peak memory {}",
-        thousands(args.rows),
-        sluice.seconds,
-        thousands(sluice_rate as u64),
-        sluice.peak_rss_kib.map(|k| format!("{:.1} MB", k as f64 / 1024.0)).unwrap_or_else(|| "n/a".into())
-    );
+    report_sluice("sluice", args.rows, &sluice);
+    if matches!(args.query, Query::Group) {
+        let script = dir.join("bench-mini-batch.sql");
+        std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, args.query, MINI_BATCH_SETTINGS))?;
+        let (batched, batched_changelog) = measure_child(Command::new(&exe).arg("run").arg(&script))?;
+        report_sluice("sluice mini-batch", args.rows, &batched);
+        if let (Some(plain), Some(batched)) = (changelog, batched_changelog) {
+            println!(
+                "changelog  {} rows without mini-batch, {} rows with it ({:.1}x smaller)",
+                thousands(plain),
+                thousands(batched),
+                plain as f64 / batched.max(1) as f64
+            );
+        }
+    }
 
     if args.no_flink {
         return Ok(());
@@ -133,7 +157,7 @@ fn bench(args: BenchArgs) -> Result<()> {
     let flink_out = dir.join("out-flink");
     let _ = std::fs::remove_dir_all(&flink_out);
     let flink_script = dir.join("bench-flink.sql");
-    std::fs::write(&flink_script, script_text(&input, &flink_out, &args.sink, args.query))?;
+    std::fs::write(&flink_script, script_text(&input, &flink_out, &args.sink, args.query, ""))?;
     let job = dir.join("bench_flink.py");
     std::fs::write(&job, FLINK_JOB)?;
     let output = Command::new(&python)
@@ -163,7 +187,17 @@ fn bench(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
-fn script_text(input: &Path, output: &Path, sink: &str, query: Query) -> String {
+fn report_sluice(label: &str, rows: u64, m: &Measurement) {
+    println!(
+        "{label:<18} {:>12} rows  {:>7.3} s  {:>12} rows/s  peak memory {}",
+        thousands(rows),
+        m.seconds,
+        thousands((rows as f64 / m.seconds) as u64),
+        m.peak_rss_kib.map(|k| format!("{:.1} MB", k as f64 / 1024.0)).unwrap_or_else(|| "n/a".into())
+    );
+}
+
+fn script_text(input: &Path, output: &Path, sink: &str, query: Query, settings: &str) -> String {
     let (columns, query) = query.sql();
     let sink_with = if sink == "blackhole" {
         "'connector' = 'blackhole'".to_string()
@@ -171,7 +205,7 @@ fn script_text(input: &Path, output: &Path, sink: &str, query: Query) -> String 
         format!("'connector' = 'filesystem', 'path' = '{}', 'format' = 'json'", output.display())
     };
     format!(
-        "SET 'table.local-time-zone' = 'UTC';\n\
+        "SET 'table.local-time-zone' = 'UTC';\n{settings}\
          CREATE TABLE iot_in (\n  hostname VARCHAR, cpu VARCHAR, usage DOUBLE, `occurred_at` BIGINT,\n  \
          time_ltz AS TO_TIMESTAMP_LTZ(`occurred_at`, 3),\n  \
          WATERMARK FOR time_ltz AS time_ltz - INTERVAL '10' SECONDS\n) \
@@ -203,10 +237,19 @@ fn generate(path: &Path, rows: u64) -> Result<u64> {
     Ok(total)
 }
 
-/// Runs a child to completion; wall time and its peak resident memory.
-fn measure_child(cmd: &mut Command) -> Result<Measurement> {
+/// Runs a `sluice run` child to completion: its wall time and peak resident memory, and
+/// the rows its sinks wrote (read from its end-of-job line on stderr).
+fn measure_child(cmd: &mut Command) -> Result<(Measurement, Option<u64>)> {
     let start = Instant::now();
-    let child = cmd.stdin(Stdio::null()).spawn().context("starting the benchmark run")?;
+    let mut child = cmd.stdin(Stdio::null()).stderr(Stdio::piped()).spawn().context("starting the benchmark run")?;
+    let stderr = child.stderr.take();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut s) = stderr {
+            let _ = std::io::Read::read_to_string(&mut s, &mut text);
+        }
+        text
+    });
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: rusage is plain data filled in by the kernel; pid is our own child.
@@ -216,10 +259,16 @@ fn measure_child(cmd: &mut Command) -> Result<Measurement> {
     if r < 0 {
         bail!("waiting for the benchmark run: {}", std::io::Error::last_os_error());
     }
+    let stderr = reader.join().unwrap_or_default();
     if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        bail!("the benchmark run failed (status {status})");
+        bail!("the benchmark run failed (status {status}):\n{stderr}");
     }
-    Ok(Measurement { seconds, peak_rss_kib: Some(usage.ru_maxrss as u64) })
+    let written = stderr
+        .lines()
+        .filter(|l| l.starts_with("[sluice] job "))
+        .find_map(|l| l.split(", ").find_map(|part| part.strip_suffix(" rows written")))
+        .and_then(|n| n.replace(',', "").trim().parse().ok());
+    Ok((Measurement { seconds, peak_rss_kib: Some(usage.ru_maxrss as u64) }, written))
 }
 
 fn flink_python(explicit: Option<&Path>) -> Option<PathBuf> {

@@ -459,6 +459,10 @@ impl Operator for GroupAggregateOperator {
     fn on_end(&mut self, out: &mut Output) -> Result<(), RuntimeError> {
         self.flush(out)
     }
+
+    fn on_quiet(&mut self, out: &mut Output) -> Result<(), RuntimeError> {
+        self.flush(out)
+    }
 }
 
 /// The input types the spec implies, used to reject unsupported plans before any row
