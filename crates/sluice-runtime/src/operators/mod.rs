@@ -2,6 +2,7 @@
 
 mod calc;
 pub mod deduplicate;
+pub mod expand;
 pub mod group_aggregate;
 pub mod interval_join;
 pub mod join;
@@ -18,6 +19,7 @@ pub mod window_table;
 
 pub use calc::CalcOperator;
 pub use deduplicate::DeduplicateOperator;
+pub use expand::ExpandOperator;
 pub use group_aggregate::GroupAggregateOperator;
 pub use interval_join::IntervalJoinOperator;
 pub use join::JoinOperator;
