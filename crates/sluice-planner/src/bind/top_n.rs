@@ -1,15 +1,26 @@
-//! Window Top-N and deduplication: a filter `rn <= N` (or `rn < N`, `rn = N`) on a
-//! `ROW_NUMBER()` partitioned by `window_start` and `window_end` of a window TVF or
-//! window aggregation becomes a `WindowRank`.
+//! Top-N and deduplication: a filter `rn <= N` (or `rn < N`, `rn = N`) on a
+//! `ROW_NUMBER()` becomes a rank node, as Flink's planner recognises them:
+//! - partitioned by `window_start` and `window_end` of a window TVF or window
+//!   aggregation: a `WindowRank` (window Top-N / window deduplication);
+//! - otherwise, with `rn = 1` and an `ORDER BY` of a single time attribute: a
+//!   `Deduplicate` (keep the first row per key when ascending, the last when
+//!   descending; on processing time, or on event time for a rowtime);
+//! - otherwise an unbounded `Rank` (Top-N), an updating result.
+//!
+//! A `ROW_NUMBER()` without such a filter stays a `RowNumber`, which Flink does not run
+//! either (it only supports ROW_NUMBER as Top-N or deduplication).
 
 use sluice_expr::{Func, ScalarExpr};
-use sluice_types::TypeKind;
+use sluice_runtime::spec::SortKey;
+use sluice_sql::Span;
+use sluice_types::{DataType, ScalarValue, TypeKind};
 
 use crate::error::PlanResult;
-use crate::logical::LogicalPlan;
+use crate::logical::{LogicalPlan, PlanSchema, TimeAttribute};
 
 /// Rewrites `Filter(rn <= N, projections over RowNumber)` into a window rank when the
-/// row number is partitioned by a window; other plans come back unchanged.
+/// row number is partitioned by a window, into a deduplication or an unbounded Top-N
+/// otherwise; other plans come back unchanged.
 pub fn to_window_rank(plan: LogicalPlan) -> PlanResult<LogicalPlan> {
     let LogicalPlan::Filter { input, predicate } = plan else { return Ok(plan) };
     let Some(rn) = row_number_column(&input) else {
@@ -90,13 +101,17 @@ fn and(a: ScalarExpr, b: ScalarExpr) -> ScalarExpr {
     ScalarExpr::Call { func: Func::And, args: vec![a, b], data_type }
 }
 
-/// The plan with its `RowNumber` replaced by a `WindowRank` of `limit` rows, when the
-/// row number is partitioned by `window_start` and `window_end`.
+/// The plan with its `RowNumber` replaced by a rank of `limit` rows: a `WindowRank`
+/// when the row number is partitioned by `window_start` and `window_end`, else a
+/// `Deduplicate` or a `Rank`. The replacement has the row number's columns.
 fn replace_row_number(plan: LogicalPlan, limit: usize) -> Option<LogicalPlan> {
     match plan {
-        LogicalPlan::RowNumber { input, keys, order, schema, .. } => {
-            let start = keys.iter().copied().find(|k| window_role(&input, *k) == Some(0))?;
-            let end = keys.iter().copied().find(|k| window_role(&input, *k) == Some(1))?;
+        LogicalPlan::RowNumber { input, keys, order, schema, span } => {
+            let start = keys.iter().copied().find(|k| window_role(&input, *k) == Some(0));
+            let end = keys.iter().copied().find(|k| window_role(&input, *k) == Some(1));
+            let (Some(start), Some(end)) = (start, end) else {
+                return Some(unbounded_rank(*input, keys, order, limit, schema, span));
+            };
             let others = keys.into_iter().filter(|k| *k != start && *k != end).collect();
             let ltz = matches!(window_time_type(&input), Some(TypeKind::TimestampLtz { .. }));
             Some(LogicalPlan::WindowRank { input, window_start: start, window_end: end, keys: others, order, limit, ltz, schema })
@@ -136,3 +151,85 @@ fn window_role(plan: &LogicalPlan, col: usize) -> Option<usize> {
     }
 }
 
+
+/// A row number without a window, filtered to the first `limit` rows. With `limit` 1
+/// and an order on one time attribute it is Flink's deduplication: ascending keeps the
+/// first row per key, descending the last; its row number is always 1. Anything else is
+/// Flink's (unbounded) Top-N, which emits its row number.
+fn unbounded_rank(
+    input: LogicalPlan,
+    keys: Vec<usize>,
+    order: Vec<SortKey>,
+    limit: usize,
+    schema: PlanSchema,
+    span: Span,
+) -> LogicalPlan {
+    let time = match order.as_slice() {
+        [key] if limit == 1 => input.schema().fields.get(key.column).and_then(|f| f.time_attribute).map(|t| (key, t)),
+        _ => None,
+    };
+    let Some((key, time)) = time else {
+        return LogicalPlan::Rank { input: Box::new(input), keys, order, limit, emit_rank: true, schema, span };
+    };
+    let rowtime = (time == TimeAttribute::Rowtime).then_some(key.column);
+    let keep_last = !key.ascending;
+    let dedup_schema = input.schema().clone();
+    let mut exprs: Vec<ScalarExpr> = dedup_schema
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(index, f)| ScalarExpr::Column { index, data_type: f.data_type.clone() })
+        .collect();
+    exprs.push(ScalarExpr::Literal { value: ScalarValue::BigInt(1), data_type: DataType::bigint().with_nullable(false) });
+    let dedup = LogicalPlan::Deduplicate { input: Box::new(input), keys, keep_last, rowtime, schema: dedup_schema, span };
+    LogicalPlan::Project { input: Box::new(dedup), exprs, schema }
+}
+
+/// Drops the row number of a `Rank` that nothing above reads, as Flink's planner only
+/// outputs the rank number when the query selects it: a `Project(Rank)` or
+/// `Project(Filter(Rank))` whose projection (and filter) leave the rank column alone
+/// becomes the same plan over a `Rank` without `emit_rank`, which emits `-D`/`+I` for
+/// rows entering and leaving the top instead of per-rank updates. Meant for each
+/// projection of an already simplified plan (`rewrite::optimize`); any other plan comes
+/// back unchanged.
+#[allow(dead_code)] // not yet called from `rewrite::optimize`
+pub fn prune_rank_number(plan: LogicalPlan) -> LogicalPlan {
+    let LogicalPlan::Project { input, exprs, schema } = plan else { return plan };
+    let input = match *input {
+        LogicalPlan::Rank { input: inner, keys, order, limit, emit_rank: true, schema: rank_schema, span }
+            if !exprs.iter().any(|e| references(e, rank_schema.len() - 1)) =>
+        {
+            without_rank_number(*inner, keys, order, limit, rank_schema, span)
+        }
+        LogicalPlan::Filter { input: filtered, predicate } => match *filtered {
+            LogicalPlan::Rank { input: inner, keys, order, limit, emit_rank: true, schema: rank_schema, span }
+                if !exprs.iter().chain([&predicate]).any(|e| references(e, rank_schema.len() - 1)) =>
+            {
+                let rank = without_rank_number(*inner, keys, order, limit, rank_schema, span);
+                LogicalPlan::Filter { input: Box::new(rank), predicate }
+            }
+            other => LogicalPlan::Filter { input: Box::new(other), predicate },
+        },
+        other => other,
+    };
+    LogicalPlan::Project { input: Box::new(input), exprs, schema }
+}
+
+#[allow(dead_code)]
+fn without_rank_number(
+    input: LogicalPlan,
+    keys: Vec<usize>,
+    order: Vec<SortKey>,
+    limit: usize,
+    mut schema: PlanSchema,
+    span: Span,
+) -> LogicalPlan {
+    schema.fields.pop();
+    LogicalPlan::Rank { input: Box::new(input), keys, order, limit, emit_rank: false, schema, span }
+}
+
+/// Whether `e` reads column `col`.
+#[allow(dead_code)]
+fn references(e: &ScalarExpr, col: usize) -> bool {
+    e.referenced_columns().contains(&col)
+}

@@ -188,10 +188,10 @@ impl Lowering<'_> {
                 Ok(self.dataflow.add_operator(op, vec![id]))
             }
             LogicalPlan::RowNumber { span, .. } => Err(not_supported(
-                "ROW_NUMBER outside a window Top-N (Top-N and deduplication without a window)",
+                "ROW_NUMBER without a filter on the row number",
                 *span,
             )
-            .with_hint("Without a window Flink's Top-N and event-time deduplication emit updating (changelog) results, which Sluice cannot run yet; partition by window_start and window_end of a window and filter on the row number (rn <= N).")),
+            .with_hint("As in Flink, a streaming ROW_NUMBER runs only as a Top-N or a deduplication, which the enclosing query marks by filtering on the row number: WHERE rn <= N for the first N rows per partition, or WHERE rn = 1 with ORDER BY a time attribute to keep the first or last row per key.")),
             LogicalPlan::WindowRank { input, window_start, window_end, keys, order, limit, ltz, schema } => {
                 let id = self.lower(input, false)?;
                 let spec = sluice_runtime::spec::WindowRankSpec {

@@ -8,12 +8,21 @@
 //!   updating input a retraction (`-U`/`-D`) deletes the key's row (`-D`) if there is
 //!   one, and is ignored otherwise.
 //!
+//! On event time (`DeduplicateOperator::on_rowtime`, Flink's `RowTimeDeduplicateFunction`)
+//! the order is the rowtime column's, and each row is decided as it arrives (no waiting
+//! for watermarks): a key's first row is emitted as `+I`; a later row replaces the kept one
+//! (`-U` old when `generate_update_before`, `+U` new) when its rowtime is strictly
+//! smaller (keep first) or greater or equal (keep last), and is dropped otherwise. Both
+//! are updating results. Rows with a NULL rowtime are dropped.
+//!
 //! With `state_ttl` a key not written for the TTL is forgotten: its next row counts as a
 //! first row again.
 
 use std::collections::HashMap;
 
-use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow_row::RowConverter;
 use arrow_schema::DataType as ArrowType;
 use sluice_connector_api::ChangeBatch;
@@ -32,8 +41,10 @@ fn internal(e: impl std::fmt::Display) -> RuntimeError {
 }
 
 struct Kept {
-    /// The key's current row (keep last only).
+    /// The key's current row (keep last, or on event time).
     row: Option<RowRef>,
+    /// The current row's rowtime (on event time).
+    rowtime: i64,
     written: u64,
 }
 
@@ -44,6 +55,8 @@ pub struct DeduplicateOperator {
     state: HashMap<Vec<u8>, Kept>,
     store: BatchStore,
     ttl: StateTtl,
+    /// The rowtime column rows are ordered by, for event-time deduplication.
+    rowtime: Option<usize>,
 }
 
 impl DeduplicateOperator {
@@ -51,7 +64,20 @@ impl DeduplicateOperator {
         let keys = row_converter(&spec.output_schema, &spec.keys)?;
         let types = spec.output_schema.fields().iter().map(|f| f.data_type().clone()).collect();
         let ttl = StateTtl::new(spec.state_ttl);
-        Ok(DeduplicateOperator { spec, keys, types, state: HashMap::new(), store: BatchStore::default(), ttl })
+        Ok(DeduplicateOperator { spec, keys, types, state: HashMap::new(), store: BatchStore::default(), ttl, rowtime: None })
+    }
+
+    /// Deduplicates on event time: rows are ordered by the rowtime in `column` (a
+    /// TIMESTAMP or TIMESTAMP_LTZ column) instead of by arrival.
+    pub fn on_rowtime(mut self, column: usize) -> Result<Self, RuntimeError> {
+        match self.types.get(column) {
+            Some(ArrowType::Timestamp(arrow_schema::TimeUnit::Microsecond, _)) => {
+                self.rowtime = Some(column);
+                Ok(self)
+            }
+            Some(other) => Err(internal(format!("rowtime column {column} has type {other}, not a timestamp"))),
+            None => Err(internal(format!("rowtime column {column} is out of range"))),
+        }
     }
 
     /// Replaces the processing-time clock the state TTL is measured on (for tests).
@@ -105,7 +131,7 @@ impl DeduplicateOperator {
             }
             let key = row_bytes(keys, i);
             if self.live(&key, now).is_none() {
-                self.state.insert(key, Kept { row: None, written: now });
+                self.state.insert(key, Kept { row: None, rowtime: 0, written: now });
                 selected.push(i as u32);
             }
         }
@@ -126,15 +152,39 @@ impl DeduplicateOperator {
         Ok(())
     }
 
-    fn keep_last(&mut self, batch: &ChangeBatch, keys: &Option<arrow_row::Rows>, now: u64, out: &mut Output) -> Result<(), RuntimeError> {
+    /// Keep last on processing time, and both modes on event time: the key's row is
+    /// kept in state and replaced as `replaces` decides.
+    fn keep_row(&mut self, batch: &ChangeBatch, keys: &Option<arrow_row::Rows>, now: u64, out: &mut Output) -> Result<(), RuntimeError> {
+        let rowtimes = match self.rowtime {
+            Some(column) => Some(
+                batch
+                    .data
+                    .column(column)
+                    .as_primitive_opt::<TimestampMicrosecondType>()
+                    .ok_or_else(|| internal("the rowtime column is not a timestamp"))?,
+            ),
+            None => None,
+        };
         let id = self.store.insert(batch.data.clone());
         self.store.retain(id);
         let mut emitted: Vec<(RowRef, RowKind)> = Vec::new();
         for i in 0..batch.num_rows() {
             let row = RowRef { batch: id, row: i as u32 };
             let key = row_bytes(keys, i);
-            let before = self.live(&key, now).and_then(|k| k.row);
+            let rowtime = match rowtimes {
+                Some(times) if times.is_null(i) => continue,
+                Some(times) => times.value(i),
+                None => 0,
+            };
+            let kept = self.live(&key, now).and_then(|k| k.row.map(|r| (r, k.rowtime)));
+            let before = kept.map(|(r, _)| r);
             if batch.kind(i).is_accumulate() {
+                if let (Some((_, kept_time)), Some(_)) = (kept, self.rowtime) {
+                    let replaces = if self.spec.keep_last { rowtime >= kept_time } else { rowtime < kept_time };
+                    if !replaces {
+                        continue;
+                    }
+                }
                 self.store.retain(id);
                 match before {
                     None => emitted.push((row, RowKind::Insert)),
@@ -147,7 +197,7 @@ impl DeduplicateOperator {
                         self.store.release(prev.batch);
                     }
                 }
-                self.state.insert(key, Kept { row: Some(row), written: now });
+                self.state.insert(key, Kept { row: Some(row), rowtime, written: now });
             } else if let Some(prev) = before {
                 // The kept row is handed over to the output.
                 emitted.push((prev, RowKind::Delete));
@@ -196,8 +246,8 @@ impl Operator for DeduplicateOperator {
         let now = self.ttl.now();
         self.sweep(now);
         let keys = encode_rows(&self.keys, &batch.data, &self.spec.keys)?;
-        if self.spec.keep_last {
-            self.keep_last(&batch, &keys, now, out)
+        if self.spec.keep_last || self.rowtime.is_some() {
+            self.keep_row(&batch, &keys, now, out)
         } else {
             self.keep_first(&batch, &keys, now, out)
         }
