@@ -16,7 +16,7 @@ use sluice_runtime::spec::JoinType;
 use sluice_sql::{Diagnostic, Span};
 
 use crate::error::PlanResult;
-use crate::logical::LogicalPlan;
+use crate::logical::{LogicalPlan, PlanSchema};
 
 /// The changes a plan's rows carry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,23 +159,24 @@ impl ChangelogInference<'_> {
                 mode.upsert_key = None;
                 mode
             }
-            LogicalPlan::Join { left, right, join_type, interval, span, .. } => {
+            LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, span, .. } => {
                 if interval.is_some() {
                     self.append_only_input(left, "an interval join", Some(*span))?;
                     self.append_only_input(right, "an interval join", Some(*span))?;
                     return Ok(ChangelogMode::insert_only());
                 }
                 let (l, r) = (self.mode(left)?, self.mode(right)?);
+                let upsert_key = join_upsert_key(&l, &r, *join_type, (left_keys, right_keys), (left.schema(), right.schema()));
                 if *join_type != JoinType::Inner {
                     ChangelogMode::updating(
-                        None,
+                        upsert_key,
                         format!("{} JOIN (a row without a match is retracted once its match arrives)", join_name(*join_type)),
                         Some(*span),
                     )
                 } else if l.updating {
-                    ChangelogMode { upsert_key: None, ..l }
+                    ChangelogMode { upsert_key, ..l }
                 } else if r.updating {
-                    ChangelogMode { upsert_key: None, ..r }
+                    ChangelogMode { upsert_key, ..r }
                 } else {
                     ChangelogMode::insert_only()
                 }
@@ -198,6 +199,42 @@ fn join_name(join_type: JoinType) -> &'static str {
         JoinType::Left => "LEFT",
         JoinType::Right => "RIGHT",
         JoinType::Full => "FULL OUTER",
+    }
+}
+
+/// The upsert key of a regular join's result, from its inputs' (`None` when unsure,
+/// which is always correct). Only updating inputs have upsert keys: an insert-only
+/// input may hold equal rows twice, so nothing identifies one of its rows.
+///
+/// - An inner or left join whose right join keys contain the right upsert key matches
+///   each left row with at most one live right row, so the left key alone identifies an
+///   output row (a left row's padded row and its join are never live together); the
+///   same holds mirrored for inner and right joins.
+/// - Otherwise the union of both keys (right columns shifted) identifies an output row:
+///   a live left row is joined with each of its live matches, or else padded once, and
+///   the same holds for a right row. In a full join a left row padded with NULLs and a
+///   right row padded with NULLs share the union when both their keys are NULL (a
+///   GROUP BY over NULL values), so there the union is kept only when a key column is
+///   NOT NULL in its input.
+fn join_upsert_key(
+    left: &ChangelogMode,
+    right: &ChangelogMode,
+    join_type: JoinType,
+    (left_keys, right_keys): (&[usize], &[usize]),
+    (left_schema, right_schema): (&PlanSchema, &PlanSchema),
+) -> Option<Vec<usize>> {
+    let lk = left.upsert_key.as_ref().filter(|_| left.updating)?;
+    let rk = right.upsert_key.as_ref().filter(|_| right.updating)?;
+    let covers = |keys: &[usize], key: &[usize]| key.iter().all(|k| keys.contains(k));
+    let not_null = |schema: &PlanSchema, key: &[usize]| {
+        key.iter().any(|k| schema.fields.get(*k).is_some_and(|f| !f.data_type.nullable))
+    };
+    let shifted = rk.iter().map(|k| k + left_schema.len());
+    match join_type {
+        JoinType::Inner | JoinType::Left if covers(right_keys, rk) => Some(lk.clone()),
+        JoinType::Inner | JoinType::Right if covers(left_keys, lk) => Some(shifted.collect()),
+        JoinType::Full if !not_null(left_schema, lk) && !not_null(right_schema, rk) => None,
+        _ => Some(lk.iter().copied().chain(shifted).collect()),
     }
 }
 
