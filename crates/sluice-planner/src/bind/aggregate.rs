@@ -13,7 +13,7 @@ use sluice_sql::Span;
 use sluice_types::{DataType, ScalarValue, TypeKind};
 
 use super::agg_call::{aggregate_kind, aggregate_name, check_arity, result_type};
-use super::expr::{ExprContext, AGGREGATES};
+use super::expr::{ExprContext, AGGREGATES, GROUPING_FUNCTIONS};
 use super::legacy_window::{legacy_auxiliary, LegacyWindow};
 use super::query::{derived_name, visit};
 use super::scope::Scope;
@@ -22,6 +22,10 @@ use super::Binder;
 use crate::error::{not_supported, user, PlanResult};
 use crate::explain::expr_text;
 use crate::logical::{GroupWindow, LogicalPlan, PlanField, PlanSchema};
+
+mod grouping_sets;
+
+pub use grouping_sets::GroupingSets;
 
 /// One distinct aggregate call of a query, bound over the aggregation's input.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,11 +53,19 @@ pub struct Grouping<'s> {
     pub over: Vec<CallSig>,
     pub over_base: usize,
     pub row_number: Option<usize>,
+    /// With more than one grouping set: the sets and the `$e` column (between the keys
+    /// and the calls), for `GROUPING(...)`.
+    pub grouping_sets: Option<GroupingSets>,
 }
 
 impl Grouping<'_> {
     fn column(&self, index: usize) -> ScalarExpr {
         ScalarExpr::Column { index, data_type: self.output.fields[index].data_type.clone() }
+    }
+
+    /// The column of the first aggregate call: after the keys and `$e`, if any.
+    fn calls_base(&self) -> usize {
+        self.keys.len() + usize::from(self.grouping_sets.is_some())
     }
 }
 
@@ -86,29 +98,47 @@ impl Binder<'_> {
         let input_schema = plan.schema().clone();
         let input_cx = ExprContext { scope: &scope, schema: &input_schema, grouped: None };
 
-        // Group keys and the legacy window.
+        // Group keys, the legacy window, and each item's grouping sets (key indexes).
         let mut keys = Vec::new();
         let mut key_names = Vec::new();
         let mut legacy: Option<LegacyWindow> = None;
+        let mut item_sets: Vec<Vec<Vec<usize>>> = Vec::new();
         for item in &select.group_by {
-            let e = match item {
-                GroupByItem::Expr(e) => e,
-                GroupByItem::GroupingSets(_, s) => return Err(not_supported("GROUPING SETS", *s)),
-                GroupByItem::Rollup(_, s) => return Err(not_supported("ROLLUP", *s)),
-                GroupByItem::Cube(_, s) => return Err(not_supported("CUBE", *s)),
-            };
-            if let Some(w) = self.bind_legacy_window(e, &input_cx)? {
-                if legacy.is_some() {
-                    return Err(user("a GROUP BY can have only one group window", e.span));
+            let sets = match item {
+                GroupByItem::Expr(e) => {
+                    if let Some(w) = self.bind_legacy_window(e, &input_cx)? {
+                        if legacy.is_some() {
+                            return Err(user("a GROUP BY can have only one group window", e.span));
+                        }
+                        legacy = Some(w);
+                        continue;
+                    }
+                    vec![vec![self.group_key(e, &input_cx, &mut keys, &mut key_names)?]]
                 }
-                legacy = Some(w);
-                continue;
-            }
-            let key = self.bind_expr(e, &input_cx)?;
-            if !keys.contains(&key) {
-                key_names.push(derived_name(e).unwrap_or_else(|| format!("$f{}", keys.len())));
-                keys.push(key);
-            }
+                GroupByItem::GroupingSets(list, _) => {
+                    let mut sets = Vec::with_capacity(list.len());
+                    for set in list {
+                        sets.push(self.group_keys(set, &input_cx, &mut keys, &mut key_names)?);
+                    }
+                    sets
+                }
+                GroupByItem::Rollup(list, _) => grouping_sets::rollup(&self.group_keys(list, &input_cx, &mut keys, &mut key_names)?),
+                GroupByItem::Cube(list, s) => grouping_sets::cube(&self.group_keys(list, &input_cx, &mut keys, &mut key_names)?, *s)?,
+            };
+            item_sets.push(sets);
+        }
+        let sets_span = select.group_by.iter().find_map(|g| match g {
+            GroupByItem::GroupingSets(_, s) | GroupByItem::Rollup(_, s) | GroupByItem::Cube(_, s) => Some(*s),
+            GroupByItem::Expr(_) => None,
+        });
+        let sets = match sets_span {
+            Some(span) => grouping_sets::combine(&item_sets, keys.len(), span)?,
+            None => Vec::new(),
+        };
+        // With one grouping set it is a plain GROUP BY.
+        let sets_span = sets_span.filter(|_| sets.len() > 1);
+        if let (Some(span), Some(_)) = (sets_span, &legacy) {
+            return Err(not_supported("GROUPING SETS, ROLLUP or CUBE with a group window", span));
         }
 
         // Aggregate calls, in order of appearance, each once.
@@ -149,11 +179,13 @@ impl Binder<'_> {
         }
 
         // The projection under the aggregate: keys, then arguments and filters.
+        // With grouping sets the Expand nulls key columns, so arguments get their own.
         let mut pre: Vec<ScalarExpr> = keys.clone();
         let mut pre_names = key_names.clone();
+        let shared = if sets_span.is_some() { keys.len() } else { 0 };
         let column_of = |e: &ScalarExpr, pre: &mut Vec<ScalarExpr>, names: &mut Vec<String>| -> usize {
-            if let Some(i) = pre.iter().position(|p| p == e) {
-                return i;
+            if let Some(i) = pre.iter().skip(shared).position(|p| p == e) {
+                return i + shared;
             }
             let name = match e {
                 ScalarExpr::Column { index, .. } => input_schema.fields[*index].name.clone(),
@@ -187,25 +219,32 @@ impl Binder<'_> {
             None => None,
         };
         let pre_plan = plan.project(pre, pre_names);
-
-        let mut fields: Vec<PlanField> =
-            pre_plan.schema().fields[..keys.len()].iter().map(|f| PlanField::new(f.name.clone(), f.data_type.clone())).collect();
-        fields.extend(agg_fields);
-        if let Some(w) = &legacy {
-            fields.extend(w.output_fields());
-        }
         let span = group_span(select);
-        let mut plan = LogicalPlan::Aggregate {
-            input: Box::new(pre_plan),
-            keys: (0..keys.len()).collect(),
-            aggregates,
-            window,
-            schema: PlanSchema::new(fields),
-            span,
+        let (mut plan, grouping_sets) = match sets_span {
+            None => {
+                let mut fields: Vec<PlanField> = pre_plan.schema().fields[..keys.len()]
+                    .iter()
+                    .map(|f| PlanField::new(f.name.clone(), f.data_type.clone()))
+                    .collect();
+                fields.extend(agg_fields);
+                if let Some(w) = &legacy {
+                    fields.extend(w.output_fields());
+                }
+                let plan = LogicalPlan::Aggregate {
+                    input: Box::new(pre_plan),
+                    keys: (0..keys.len()).collect(),
+                    aggregates,
+                    window,
+                    schema: PlanSchema::new(fields),
+                    span,
+                };
+                (if legacy.is_none() { to_window_aggregate(plan)? } else { plan }, None)
+            }
+            Some(sets_span) => {
+                let (plan, info) = grouping_sets::aggregate(pre_plan, keys.len(), sets, aggregates, agg_fields, span, sets_span)?;
+                (plan, Some(info))
+            }
         };
-        if legacy.is_none() {
-            plan = to_window_aggregate(plan)?;
-        }
 
         // HAVING and the SELECT list over the aggregation's output.
         let grouping = Grouping {
@@ -218,6 +257,7 @@ impl Binder<'_> {
             over: Vec::new(),
             over_base: 0,
             row_number: None,
+            grouping_sets,
         };
         let no_scope = Scope::default();
         let view = grouping.output.clone();
@@ -242,6 +282,57 @@ impl Binder<'_> {
         }
         let plan = plan.project(out, names);
         Ok(if select.distinct { distinct(plan, span) } else { plan })
+    }
+
+    /// A GROUP BY expression as a key index, added to `keys` the first time it is seen.
+    fn group_key(&mut self, e: &Expr, input: &ExprContext, keys: &mut Vec<ScalarExpr>, names: &mut Vec<String>) -> PlanResult<usize> {
+        let key = self.bind_expr(e, input)?;
+        if let Some(i) = keys.iter().position(|k| *k == key) {
+            return Ok(i);
+        }
+        names.push(derived_name(e).unwrap_or_else(|| format!("$f{}", keys.len())));
+        keys.push(key);
+        Ok(keys.len() - 1)
+    }
+
+    /// The expressions of a grouping set, ROLLUP or CUBE as key indexes.
+    fn group_keys(&mut self, list: &[Expr], input: &ExprContext, keys: &mut Vec<ScalarExpr>, names: &mut Vec<String>) -> PlanResult<Vec<usize>> {
+        let mut out = Vec::with_capacity(list.len());
+        for e in list {
+            if self.bind_legacy_window(e, input)?.is_some() {
+                return Err(not_supported("a group window in GROUPING SETS, ROLLUP or CUBE", e.span));
+            }
+            let k = self.group_key(e, input, keys, names)?;
+            if !out.contains(&k) {
+                out.push(k);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `GROUPING(a, ...)` / `GROUPING_ID(a, ...)` after a GROUP BY: which of its
+    /// arguments the row's grouping set leaves out, as Flink's bit vector (0 without
+    /// grouping sets).
+    fn bind_grouping_call(&mut self, call: &ast::FunctionCall, name: &str, g: &Grouping, input: &ExprContext, span: Span) -> PlanResult<ScalarExpr> {
+        if name == "GROUP_ID" {
+            return Err(not_supported("GROUP_ID()", span));
+        }
+        if call.args.is_empty() || call.star || call.distinct || call.filter.is_some() {
+            return Err(user(format!("\"{name}\" takes one or more GROUP BY expressions"), span));
+        }
+        let mut args = Vec::with_capacity(call.args.len());
+        for a in &call.args {
+            let bound = self.bind_expr(a, input)?;
+            let Some(k) = g.keys.iter().position(|k| *k == bound) else {
+                return Err(user(format!("the arguments of \"{name}\" must be GROUP BY expressions"), a.span)
+                    .with_hint("Pass columns or expressions that appear in the GROUP BY."));
+            };
+            args.push(k);
+        }
+        Ok(match &g.grouping_sets {
+            Some(sets) => sets.grouping_expr(&args, &g.output.fields[sets.id_column].data_type),
+            None => ScalarExpr::Literal { value: ScalarValue::BigInt(0), data_type: grouping_sets::grouping_type() },
+        })
     }
 
     /// An aggregate call bound over the aggregation's input.
@@ -304,7 +395,10 @@ impl Binder<'_> {
                     .iter()
                     .position(|c| *c == sig)
                     .ok_or_else(|| user(format!("aggregate function \"{name}\" is not allowed here"), expr.span))?;
-                return Ok(Some(g.column(g.keys.len() + i)));
+                return Ok(Some(g.column(g.calls_base() + i)));
+            }
+            if GROUPING_FUNCTIONS.contains(&name.as_str()) {
+                return self.bind_grouping_call(call, &name, g, &input, expr.span).map(Some);
             }
             if let Some((base, part)) = legacy_auxiliary(&name) {
                 let args = call.args.iter().map(|a| self.bind_expr(a, &input)).collect::<PlanResult<Vec<_>>>()?;

@@ -20,6 +20,9 @@ pub const AGGREGATES: &[&str] = &[
     "JSON_OBJECTAGG", "BOOL_AND", "BOOL_OR",
 ];
 
+/// Grouping functions: only meaningful after a GROUP BY, bound by the aggregation planner.
+pub const GROUPING_FUNCTIONS: &[&str] = &["GROUPING", "GROUPING_ID", "GROUP_ID"];
+
 /// Window and ranking functions used with `OVER`.
 pub const WINDOW_FUNCTIONS: &[&str] = &["ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE", "LAG", "LEAD"];
 
@@ -276,6 +279,10 @@ impl Binder<'_> {
         }
         if WINDOW_FUNCTIONS.contains(&name.as_str()) {
             return Err(user(format!("function \"{name}\" needs an OVER clause"), span));
+        }
+        if GROUPING_FUNCTIONS.contains(&name.as_str()) {
+            return Err(user(format!("function \"{name}\" is only allowed in a query with GROUP BY"), span)
+                .with_hint("Use it in the SELECT list or HAVING clause of a GROUP BY query."));
         }
         if SPECIAL_CONTEXT.contains(&name.as_str()) {
             return Err(not_supported(&format!("function \"{name}\" in this position"), span));

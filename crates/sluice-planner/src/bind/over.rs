@@ -176,6 +176,7 @@ impl Binder<'_> {
             over: sigs,
             over_base,
             row_number: row_number.then_some(over_base),
+            grouping_sets: None,
         };
         let no_scope = Scope::default();
         let view = grouping.output.clone();
