@@ -233,3 +233,46 @@ fn without_rank_number(
 fn references(e: &ScalarExpr, col: usize) -> bool {
     e.referenced_columns().contains(&col)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logical::PlanField;
+
+    fn rank_under(columns: &[usize]) -> LogicalPlan {
+        let fields = vec![PlanField::new("k", DataType::new(TypeKind::Int)), PlanField::new("v", DataType::bigint())];
+        let input = LogicalPlan::Values { rows: vec![], schema: PlanSchema::new(fields.clone()) };
+        let mut rank_fields = fields;
+        rank_fields.push(PlanField::new("$rn", DataType::bigint().with_nullable(false)));
+        let rank = LogicalPlan::Rank {
+            input: Box::new(input),
+            keys: vec![0],
+            order: vec![SortKey { column: 1, ascending: false, nulls_first: false }],
+            limit: 2,
+            emit_rank: true,
+            schema: PlanSchema::new(rank_fields),
+            span: Span::default(),
+        };
+        let exprs = columns.iter().map(|c| ScalarExpr::Column { index: *c, data_type: rank.schema().fields[*c].data_type.clone() }).collect();
+        let names = columns.iter().map(|c| rank.schema().fields[*c].name.clone()).collect();
+        rank.project(exprs, names)
+    }
+
+    fn emits_rank(plan: &LogicalPlan) -> Option<bool> {
+        match plan {
+            LogicalPlan::Project { input, .. } | LogicalPlan::Filter { input, .. } => emits_rank(input),
+            LogicalPlan::Rank { emit_rank, schema, .. } => Some(*emit_rank && schema.len() == 3),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn an_unread_row_number_is_dropped() {
+        assert_eq!(emits_rank(&prune_rank_number(rank_under(&[0, 1]))), Some(false));
+    }
+
+    #[test]
+    fn a_selected_row_number_stays() {
+        assert_eq!(emits_rank(&prune_rank_number(rank_under(&[1, 2]))), Some(true));
+    }
+}
