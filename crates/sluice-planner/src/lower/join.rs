@@ -49,3 +49,75 @@ impl Lowering<'_> {
         Ok(if mode.updating { mode.upsert_key.filter(|k| !k.is_empty()) } else { None })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sluice_connector_api::ConnectorRegistry;
+
+    use crate::changelog::{ChangelogInference, ChangelogMode};
+    use crate::session::{Session, StatementOutcome};
+
+    /// The changelog mode of the query that ends `sql`.
+    fn mode_of(sql: &str) -> ChangelogMode {
+        let mut session = Session::new(ConnectorRegistry::default());
+        let mut outcome = None;
+        for statement in sluice_sql::parse_statements(sql).expect("parses") {
+            outcome = Some(session.execute(&statement, sql).expect("plans"));
+        }
+        let Some(StatementOutcome::Job(job)) = outcome else { panic!("not a query") };
+        ChangelogInference { registry: session.registry() }.mode(&job.pipelines[0].0).expect("a mode")
+    }
+
+    const A: &str = "(VALUES (1, 10), (2, 20)) AS a(k, v)";
+    const B: &str = "(VALUES (1, 'x'), (3, 'y')) AS b(k, w)";
+    const GA: &str = "(SELECT k, COUNT(*) AS n FROM (VALUES (1, 10), (1, 20)) AS t(k, v) GROUP BY k) AS a";
+    const GB: &str = "(SELECT k, MAX(w) AS m FROM (VALUES (1, 'x'), (3, 'y')) AS t(k, w) GROUP BY k) AS b";
+
+    #[test]
+    fn an_inner_join_of_insert_only_inputs_is_insert_only() {
+        assert_eq!(mode_of(&format!("SELECT a.v, b.w FROM {A} JOIN {B} ON a.k = b.k")), ChangelogMode::insert_only());
+    }
+
+    #[test]
+    fn an_outer_join_of_insert_only_inputs_is_updating_without_a_key() {
+        for join in ["LEFT", "RIGHT", "FULL"] {
+            let mode = mode_of(&format!("SELECT a.v, b.w FROM {A} {join} JOIN {B} ON a.k = b.k"));
+            assert!(mode.updating, "{join}");
+            assert_eq!(mode.upsert_key, None, "{join}");
+        }
+    }
+
+    #[test]
+    fn a_join_with_an_insert_only_input_has_no_key() {
+        let mode = mode_of(&format!("SELECT a.k, a.n, b.w FROM {GA} JOIN {B} ON a.k = b.k"));
+        assert!(mode.updating);
+        assert_eq!(mode.upsert_key, None);
+    }
+
+    #[test]
+    fn a_side_unique_on_the_join_keys_leaves_the_other_sides_key() {
+        let sql = |join: &str| format!("SELECT a.k, a.n, b.k, b.m FROM {GA} {join} JOIN {GB} ON a.k = b.k");
+        assert_eq!(mode_of(&sql("")).upsert_key, Some(vec![0]));
+        assert_eq!(mode_of(&sql("LEFT")).upsert_key, Some(vec![0]));
+        assert_eq!(mode_of(&sql("RIGHT")).upsert_key, Some(vec![2]));
+    }
+
+    #[test]
+    fn otherwise_both_keys_identify_a_row() {
+        // The right join key (b.m) does not hold b's key (b.k).
+        let mode = mode_of(&format!("SELECT a.k, a.n, b.k, b.m FROM {GA} LEFT JOIN {GB} ON CAST(a.k AS STRING) = b.m"));
+        assert_eq!(mode.upsert_key, Some(vec![0, 2]));
+        // The keys of VALUES are NOT NULL, so the rows padded on either side differ.
+        let mode = mode_of(&format!("SELECT a.k, a.n, b.k, b.m FROM {GA} FULL JOIN {GB} ON a.k = b.k"));
+        assert_eq!(mode.upsert_key, Some(vec![0, 2]));
+    }
+
+    #[test]
+    fn a_full_join_of_nullable_keys_has_none() {
+        let ga = "(SELECT k, COUNT(*) AS n FROM (VALUES (CAST(NULL AS INT), 10), (1, 20)) AS t(k, v) GROUP BY k) AS a";
+        let gb = "(SELECT k, MAX(w) AS m FROM (VALUES (CAST(NULL AS INT), 'x'), (3, 'y')) AS t(k, w) GROUP BY k) AS b";
+        let mode = mode_of(&format!("SELECT a.k, a.n, b.k, b.m FROM {ga} FULL JOIN {gb} ON a.k = b.k"));
+        assert!(mode.updating);
+        assert_eq!(mode.upsert_key, None);
+    }
+}
