@@ -213,7 +213,8 @@ pub fn aggregate(
         schema: PlanSchema::new(probe_fields),
         span,
     };
-    if matches!(to_window_aggregate(probe)?, LogicalPlan::Aggregate { window: Some(_), .. }) {
+    // A window aggregation comes back as a projection over a windowed `Aggregate`.
+    if !matches!(to_window_aggregate(probe)?, LogicalPlan::Aggregate { window: None, .. }) {
         return Err(not_supported("GROUPING SETS, ROLLUP or CUBE in a window aggregation", sets_span)
             .with_hint("Group the window TVF by window_start, window_end and plain keys, or aggregate without a window."));
     }
