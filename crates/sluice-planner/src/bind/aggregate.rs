@@ -317,6 +317,9 @@ impl Binder<'_> {
         if name == "GROUP_ID" {
             return Err(not_supported("GROUP_ID()", span));
         }
+        if !g.over.is_empty() {
+            return Err(user(format!("function \"{name}\" is only allowed in a query with GROUP BY"), span));
+        }
         if call.args.is_empty() || call.star || call.distinct || call.filter.is_some() {
             return Err(user(format!("\"{name}\" takes one or more GROUP BY expressions"), span));
         }
