@@ -81,8 +81,13 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
                 node(out, i, depth + 1);
             }
         }
-        LogicalPlan::Aggregate { input, keys, aggregates, window, schema, .. } => {
-            let _ = writeln!(out, "{}", aggregate_text(input.schema(), keys, aggregates, window.as_ref(), schema));
+        LogicalPlan::Aggregate { input, keys, aggregates, window, schema, state_ttl, .. } => {
+            let mut text = aggregate_text(input.schema(), keys, aggregates, window.as_ref(), schema);
+            if let (Some(ttl), Some(')')) = (state_ttl, text.chars().last()) {
+                text.pop();
+                text.push_str(&format!(", stateTtl=[{} ms])", ttl.as_millis()));
+            }
+            let _ = writeln!(out, "{text}");
             node(out, input, depth + 1);
         }
         LogicalPlan::OverAggregate { input, keys, time_column, frame, aggregates, schema, .. } => {

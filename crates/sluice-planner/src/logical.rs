@@ -96,6 +96,8 @@ pub enum LogicalPlan {
         window: Option<GroupWindow>,
         schema: PlanSchema,
         span: Span,
+        /// A `STATE_TTL` hint of the query, overriding `table.exec.state.ttl`.
+        state_ttl: Option<std::time::Duration>,
     },
     /// A window table-valued function on its own (`TABLE(TUMBLE(TABLE t, ...))`): the
     /// input columns (the descriptor column no longer a time attribute), then

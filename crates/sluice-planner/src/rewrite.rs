@@ -26,8 +26,8 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
         LogicalPlan::Union { inputs, schema } => {
             LogicalPlan::Union { inputs: inputs.into_iter().map(optimize).collect(), schema }
         }
-        LogicalPlan::Aggregate { input, keys, aggregates, window, schema, span } => {
-            LogicalPlan::Aggregate { input: Box::new(optimize(*input)), keys, aggregates, window, schema, span }
+        LogicalPlan::Aggregate { input, keys, aggregates, window, schema, span, state_ttl } => {
+            LogicalPlan::Aggregate { input: Box::new(optimize(*input)), keys, aggregates, window, schema, span, state_ttl }
         }
         LogicalPlan::WindowTvf { input, kind, time_column, partition_keys, schema, span } => {
             LogicalPlan::WindowTvf { input: Box::new(optimize(*input)), kind, time_column, partition_keys, schema, span }

@@ -237,6 +237,7 @@ impl Binder<'_> {
                     window,
                     schema: PlanSchema::new(fields),
                     span,
+                    state_ttl: None,
                 };
                 (if legacy.is_none() { to_window_aggregate(plan)? } else { plan }, None)
             }
@@ -454,7 +455,7 @@ fn group_span(select: &ast::Select) -> Span {
 fn distinct(plan: LogicalPlan, span: Span) -> LogicalPlan {
     let schema = PlanSchema::new(plan.schema().fields.iter().map(|f| PlanField::new(f.name.clone(), f.data_type.clone())).collect());
     let keys = (0..schema.len()).collect();
-    LogicalPlan::Aggregate { input: Box::new(plan), keys, aggregates: Vec::new(), window: None, schema, span }
+    LogicalPlan::Aggregate { input: Box::new(plan), keys, aggregates: Vec::new(), window: None, schema, span, state_ttl: None }
 }
 
 /// `COUNT(*)`, `SUM(amount)`, `COUNT(DISTINCT x)`: the name of an aggregate's column.

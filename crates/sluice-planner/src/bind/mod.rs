@@ -5,6 +5,7 @@
 mod agg_call;
 mod aggregate;
 mod expr;
+mod hints;
 mod join;
 mod legacy_window;
 mod literal;

@@ -144,6 +144,11 @@ impl Binder<'_> {
     }
 
     fn bind_select(&mut self, select: &ast::Select) -> PlanResult<LogicalPlan> {
+        let plan = self.bind_select_body(select)?;
+        super::hints::apply_state_ttl(plan, select)
+    }
+
+    fn bind_select_body(&mut self, select: &ast::Select) -> PlanResult<LogicalPlan> {
         // An inner join takes the WHERE clause into its condition, as Flink pushes it.
         let mut selection = select.selection.as_ref();
         let (mut plan, scope) = match &select.from {

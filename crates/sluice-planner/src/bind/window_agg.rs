@@ -36,10 +36,10 @@ struct Stripped {
 /// Turns an `Aggregate` over a window TVF whose keys include `window_start` and
 /// `window_end` into a window aggregate. Other plans come back unchanged.
 pub fn to_window_aggregate(plan: LogicalPlan) -> PlanResult<LogicalPlan> {
-    let LogicalPlan::Aggregate { input, keys, aggregates, window: None, schema, span } = plan else {
+    let LogicalPlan::Aggregate { input, keys, aggregates, window: None, schema, span, state_ttl } = plan else {
         return Ok(plan);
     };
-    let unchanged = |input, keys, aggregates, schema| LogicalPlan::Aggregate { input, keys, aggregates, window: None, schema, span };
+    let unchanged = |input, keys, aggregates, schema| LogicalPlan::Aggregate { input, keys, aggregates, window: None, schema, span, state_ttl };
     let Some(s) = strip(&input) else {
         return Ok(unchanged(input, keys, aggregates, schema));
     };
@@ -86,6 +86,7 @@ pub fn to_window_aggregate(plan: LogicalPlan) -> PlanResult<LogicalPlan> {
         window: Some(GroupWindow { kind: s.kind, time_column: s.time_column, legacy: false }),
         schema: PlanSchema::new(fields),
         span,
+        state_ttl: None,
     };
 
     // Back to the GROUP BY's order: keys (window columns among them), then aggregates.

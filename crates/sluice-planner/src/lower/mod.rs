@@ -171,11 +171,12 @@ impl Lowering<'_> {
                 let ids = inputs.iter().map(|i| self.lower(i, before)).collect::<Result<Vec<_>, _>>()?;
                 Ok(self.dataflow.add_operator(Box::new(UnionOperator), ids))
             }
-            LogicalPlan::Aggregate { input, keys, aggregates, window, schema, .. } => {
+            LogicalPlan::Aggregate { input, keys, aggregates, window, schema, state_ttl, .. } => {
                 let Some(window) = window else {
                     let insert_only = !self.changelog().mode(input)?.updating;
                     let id = self.lower(input, true)?;
-                    let op = self.group_aggregate(keys, aggregates, schema, insert_only, before)?;
+                    let ttl = state_ttl.or(self.state_ttl);
+                    let op = self.group_aggregate(keys, aggregates, schema, insert_only, before, ttl)?;
                     return Ok(self.dataflow.add_operator(op, vec![id]));
                 };
                 let id = self.lower(input, false)?;

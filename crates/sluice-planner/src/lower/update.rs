@@ -17,7 +17,8 @@ use crate::logical::PlanSchema;
 
 impl Lowering<'_> {
     /// A non-windowed `GROUP BY`. `insert_only`: the input never retracts, so `MIN`/`MAX`
-    /// keep one value per key. `before`: the consumer needs `-U` rows.
+    /// keep one value per key. `before`: the consumer needs `-U` rows. `state_ttl`: the
+    /// query's `STATE_TTL` hint, else `table.exec.state.ttl`.
     pub(super) fn group_aggregate(
         &self,
         keys: &[usize],
@@ -25,13 +26,14 @@ impl Lowering<'_> {
         schema: &PlanSchema,
         insert_only: bool,
         before: bool,
+        state_ttl: Option<std::time::Duration>,
     ) -> Result<Box<dyn Operator>, Diagnostic> {
         let spec = GroupAggregateSpec {
             keys: keys.to_vec(),
             aggregates: aggregates.to_vec(),
             generate_update_before: before,
             mini_batch: self.mini_batch.map(|size| MiniBatch { size }),
-            state_ttl: self.state_ttl,
+            state_ttl,
             output_schema: schema.to_arrow(),
         };
         let op = if insert_only { GroupAggregateOperator::new_insert_only(spec) } else { GroupAggregateOperator::new(spec) };

@@ -212,6 +212,7 @@ pub fn aggregate(
         window: None,
         schema: PlanSchema::new(probe_fields),
         span,
+        state_ttl: None,
     };
     // A window aggregation comes back as a projection over a windowed `Aggregate`.
     if !matches!(to_window_aggregate(probe)?, LogicalPlan::Aggregate { window: None, .. }) {
@@ -233,6 +234,7 @@ pub fn aggregate(
         window: None,
         schema: PlanSchema::new(fields),
         span,
+        state_ttl: None,
     };
     Ok((plan, info))
 }
