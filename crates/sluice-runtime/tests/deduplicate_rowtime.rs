@@ -1,7 +1,7 @@
-//! Event-time deduplication (`DeduplicateOperator::on_rowtime`): keep first replaces the
-//! kept row only on a strictly smaller rowtime, keep last on a greater or equal one; rows
-//! are decided as they arrive; and a property test folding the changelog against the
-//! earliest (first of ties) / latest (last of ties) row per key.
+//! Event-time deduplication (`DeduplicateOperator::on_rowtime`): keep last replaces the
+//! kept row on a greater or equal rowtime as rows arrive; keep first emits the earliest
+//! row (first of ties) once the watermark reaches it, insert-only, dropping late rows;
+//! and a property test folding the changelog against the earliest / latest row per key.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -52,6 +52,17 @@ fn feed(op: &mut DeduplicateOperator, rows: &[Row]) -> Vec<(RowKind, Row)> {
     .unwrap();
     let mut out = Output::default();
     op.on_batch(0, ChangeBatch::inserts(data), &mut out).unwrap();
+    rows_of(&out)
+}
+
+fn watermark(op: &mut DeduplicateOperator, wm: i64) -> Vec<(RowKind, Row)> {
+    let mut out = Output::default();
+    op.on_watermark(wm, &mut out).unwrap();
+    assert_eq!(out.watermark(), Some(wm));
+    rows_of(&out)
+}
+
+fn rows_of(out: &Output) -> Vec<(RowKind, Row)> {
     let mut res = Vec::new();
     for b in out.batches() {
         let k = b.data.column(0).as_primitive::<Int64Type>();
@@ -65,17 +76,26 @@ fn feed(op: &mut DeduplicateOperator, rows: &[Row]) -> Vec<(RowKind, Row)> {
 }
 
 #[test]
-fn keep_first_replaces_on_a_strictly_earlier_rowtime() {
+fn keep_first_emits_the_earliest_row_when_the_watermark_reaches_it() {
     let mut op = operator(false, true);
-    assert_eq!(feed(&mut op, &[(1, Some(50), 1), (1, Some(50), 2), (1, Some(60), 3)]), vec![(I, (1, Some(50), 1))]);
+    assert!(feed(&mut op, &[(1, Some(50), 1), (1, Some(50), 2), (1, Some(60), 3), (2, Some(30), 4)]).is_empty());
+    assert!(feed(&mut op, &[(1, Some(40), 5), (1, Some(40), 6)]).is_empty());
+    assert_eq!(watermark(&mut op, 39), vec![(I, (2, Some(30), 4))]);
+    assert_eq!(watermark(&mut op, 45), vec![(I, (1, Some(40), 5))]);
+    // Emitted keys ignore later rows, even earlier ones; rows behind the watermark are late.
+    assert!(feed(&mut op, &[(1, Some(45), 7), (3, Some(44), 8), (3, Some(46), 9)]).is_empty());
+    assert_eq!(op.late_rows_dropped(), 1);
+    assert_eq!(watermark(&mut op, i64::MAX), vec![(I, (3, Some(46), 9))]);
+    assert_eq!(op.stored_batches(), 0);
+}
+
+#[test]
+fn keep_first_fires_in_rowtime_order_then_arrival() {
+    let mut op = operator(false, false);
+    assert!(feed(&mut op, &[(1, Some(20), 1), (2, Some(10), 2), (3, Some(20), 3)]).is_empty());
     assert_eq!(
-        feed(&mut op, &[(1, Some(40), 4), (1, Some(40), 5)]),
-        vec![(UB, (1, Some(50), 1)), (UA, (1, Some(40), 4))]
-    );
-    let mut upsert = operator(false, false);
-    assert_eq!(
-        feed(&mut upsert, &[(1, Some(50), 1), (1, Some(40), 2)]),
-        vec![(I, (1, Some(50), 1)), (UA, (1, Some(40), 2))]
+        watermark(&mut op, 20),
+        vec![(I, (2, Some(10), 2)), (I, (1, Some(20), 1)), (I, (3, Some(20), 3))]
     );
 }
 
@@ -93,7 +113,7 @@ fn keep_last_replaces_on_an_equal_or_later_rowtime() {
 
 #[test]
 fn null_rowtimes_are_dropped() {
-    let mut op = operator(false, true);
+    let mut op = operator(true, true);
     assert!(feed(&mut op, &[(1, None, 1)]).is_empty());
     assert_eq!(feed(&mut op, &[(1, Some(5), 2)]), vec![(I, (1, Some(5), 2))]);
 }
@@ -121,8 +141,17 @@ proptest! {
         let rows: Vec<Row> = rows.iter().enumerate().map(|(i, (k, t))| (*k, Some(*t), i as i64)).collect();
         let mut op = operator(keep_last, true);
         let mut state: BTreeMap<i64, Row> = BTreeMap::new();
+        let mut emitted = Vec::new();
         for chunk in rows.chunks(split) {
-            for (kind, row) in feed(&mut op, chunk) {
+            emitted.extend(feed(&mut op, chunk));
+        }
+        emitted.extend(watermark(&mut op, i64::MAX));
+        {
+            for (kind, row) in emitted {
+                match kind {
+                    UA | UB => prop_assert!(keep_last),
+                    _ => {}
+                }
                 match kind {
                     I | UA => prop_assert!(state.insert(row.0, row).is_none()),
                     _ => prop_assert_eq!(state.remove(&row.0), Some(row)),

@@ -8,17 +8,22 @@
 //!   updating input a retraction (`-U`/`-D`) deletes the key's row (`-D`) if there is
 //!   one, and is ignored otherwise.
 //!
-//! On event time (`DeduplicateOperator::on_rowtime`, Flink's `RowTimeDeduplicateFunction`)
-//! the order is the rowtime column's, and each row is decided as it arrives (no waiting
-//! for watermarks): a key's first row is emitted as `+I`; a later row replaces the kept one
-//! (`-U` old when `generate_update_before`, `+U` new) when its rowtime is strictly
-//! smaller (keep first) or greater or equal (keep last), and is dropped otherwise. Both
-//! are updating results. Rows with a NULL rowtime are dropped.
+//! On event time (`DeduplicateOperator::on_rowtime`) the order is the rowtime column's, and
+//! rows with a NULL rowtime are dropped:
+//! - Keep last (Flink's `RowTimeDeduplicateFunction`): each row is decided as it arrives;
+//!   a key's first row is emitted as `+I`, a later row with a greater or equal rowtime
+//!   replaces it (`-U` old when `generate_update_before`, `+U` new), an earlier one is
+//!   dropped. An updating result.
+//! - Keep first (Flink 2.x's `RowTimeDeduplicateKeepFirstRowFunction`): insert-only. A
+//!   key's candidate is its row with the smallest rowtime (the first of ties); it is
+//!   emitted as `+I` once the watermark reaches its rowtime (in rowtime order, then
+//!   arrival), and later rows of that key are dropped. Rows behind the watermark are late
+//!   and dropped (counted in `late_rows_dropped`).
 //!
 //! With `state_ttl` a key not written for the TTL is forgotten: its next row counts as a
 //! first row again.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
@@ -45,6 +50,10 @@ struct Kept {
     row: Option<RowRef>,
     /// The current row's rowtime (on event time).
     rowtime: i64,
+    /// Arrival number of the current row (keep first on event time: timer order of ties).
+    seq: u64,
+    /// Keep first on event time: the key's row was emitted, later rows are dropped.
+    emitted: bool,
     written: u64,
 }
 
@@ -57,6 +66,12 @@ pub struct DeduplicateOperator {
     ttl: StateTtl,
     /// The rowtime column rows are ordered by, for event-time deduplication.
     rowtime: Option<usize>,
+    /// Keep first on event time: candidates waiting for the watermark, by (rowtime,
+    /// arrival, key).
+    timers: BTreeSet<(i64, u64, Vec<u8>)>,
+    watermark: Option<i64>,
+    next_seq: u64,
+    late_rows: u64,
 }
 
 impl DeduplicateOperator {
@@ -64,7 +79,19 @@ impl DeduplicateOperator {
         let keys = row_converter(&spec.output_schema, &spec.keys)?;
         let types = spec.output_schema.fields().iter().map(|f| f.data_type().clone()).collect();
         let ttl = StateTtl::new(spec.state_ttl);
-        Ok(DeduplicateOperator { spec, keys, types, state: HashMap::new(), store: BatchStore::default(), ttl, rowtime: None })
+        Ok(DeduplicateOperator {
+            spec,
+            keys,
+            types,
+            state: HashMap::new(),
+            store: BatchStore::default(),
+            ttl,
+            rowtime: None,
+            timers: BTreeSet::new(),
+            watermark: None,
+            next_seq: 0,
+            late_rows: 0,
+        })
     }
 
     /// Deduplicates on event time: rows are ordered by the rowtime in `column` (a
@@ -102,7 +129,7 @@ impl DeduplicateOperator {
         }
         let (ttl, store) = (&self.ttl, &mut self.store);
         self.state.retain(|_, kept| {
-            let alive = !ttl.expired(kept.written, now);
+            let alive = !kept.emitted || !ttl.expired(kept.written, now);
             if !alive {
                 if let Some(r) = kept.row {
                     store.release(r.batch);
@@ -114,7 +141,7 @@ impl DeduplicateOperator {
 
     /// The key's state, unless it expired (then it is dropped).
     fn live(&mut self, key: &[u8], now: u64) -> Option<&mut Kept> {
-        let expired = self.state.get(key).is_some_and(|k| self.ttl.expired(k.written, now));
+        let expired = self.state.get(key).is_some_and(|k| k.emitted && self.ttl.expired(k.written, now));
         if expired {
             if let Some(Kept { row: Some(r), .. }) = self.state.remove(key) {
                 self.store.release(r.batch);
@@ -131,7 +158,7 @@ impl DeduplicateOperator {
             }
             let key = row_bytes(keys, i);
             if self.live(&key, now).is_none() {
-                self.state.insert(key, Kept { row: None, rowtime: 0, written: now });
+                self.state.insert(key, Kept { row: None, rowtime: 0, seq: 0, emitted: true, written: now });
                 selected.push(i as u32);
             }
         }
@@ -156,13 +183,7 @@ impl DeduplicateOperator {
     /// kept in state and replaced as `replaces` decides.
     fn keep_row(&mut self, batch: &ChangeBatch, keys: &Option<arrow_row::Rows>, now: u64, out: &mut Output) -> Result<(), RuntimeError> {
         let rowtimes = match self.rowtime {
-            Some(column) => Some(
-                batch
-                    .data
-                    .column(column)
-                    .as_primitive_opt::<TimestampMicrosecondType>()
-                    .ok_or_else(|| internal("the rowtime column is not a timestamp"))?,
-            ),
+            Some(column) => Some(rowtime_values(batch, column)?),
             None => None,
         };
         let id = self.store.insert(batch.data.clone());
@@ -197,7 +218,7 @@ impl DeduplicateOperator {
                         self.store.release(prev.batch);
                     }
                 }
-                self.state.insert(key, Kept { row: Some(row), rowtime, written: now });
+                self.state.insert(key, Kept { row: Some(row), rowtime, seq: 0, emitted: true, written: now });
             } else if let Some(prev) = before {
                 // The kept row is handed over to the output.
                 emitted.push((prev, RowKind::Delete));
@@ -215,6 +236,66 @@ impl DeduplicateOperator {
             self.store.release(r.batch);
         }
         self.store.release(id);
+        result
+    }
+
+    /// Keep first on event time: each row may become its key's candidate; nothing is
+    /// emitted until the watermark passes (`fire`).
+    fn buffer_first(&mut self, batch: &ChangeBatch, keys: &Option<arrow_row::Rows>, column: usize, now: u64) -> Result<(), RuntimeError> {
+        let rowtimes = rowtime_values(batch, column)?;
+        let id = self.store.insert(batch.data.clone());
+        self.store.retain(id);
+        for i in 0..batch.num_rows() {
+            if !batch.kind(i).is_accumulate() || rowtimes.is_null(i) {
+                continue;
+            }
+            let rowtime = rowtimes.value(i);
+            if self.watermark.is_some_and(|wm| rowtime < wm) {
+                self.late_rows += 1;
+                continue;
+            }
+            let key = row_bytes(keys, i);
+            let previous = match self.live(&key, now) {
+                Some(kept) if kept.emitted || rowtime >= kept.rowtime => continue,
+                Some(kept) => kept.row.map(|r| (r, kept.rowtime, kept.seq)),
+                None => None,
+            };
+            if let Some((old, old_time, old_seq)) = previous {
+                self.timers.remove(&(old_time, old_seq, key.clone()));
+                self.store.release(old.batch);
+            }
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            self.store.retain(id);
+            self.timers.insert((rowtime, seq, key.clone()));
+            let row = RowRef { batch: id, row: i as u32 };
+            self.state.insert(key, Kept { row: Some(row), rowtime, seq, emitted: false, written: now });
+        }
+        self.store.release(id);
+        Ok(())
+    }
+
+    /// Keep first on event time: emits the candidates whose rowtime the watermark reached.
+    fn fire(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        let now = self.ttl.now();
+        let mut rows = Vec::new();
+        while let Some(first) = self.timers.first() {
+            if first.0 > watermark {
+                break;
+            }
+            let Some((_, _, key)) = self.timers.pop_first() else { break };
+            if let Some(kept) = self.state.get_mut(&key) {
+                if let Some(row) = kept.row.take() {
+                    rows.push((row, RowKind::Insert));
+                }
+                kept.emitted = true;
+                kept.written = now;
+            }
+        }
+        let result = self.emit(&rows, out);
+        for (r, _) in &rows {
+            self.store.release(r.batch);
+        }
         result
     }
 
@@ -246,10 +327,38 @@ impl Operator for DeduplicateOperator {
         let now = self.ttl.now();
         self.sweep(now);
         let keys = encode_rows(&self.keys, &batch.data, &self.spec.keys)?;
-        if self.spec.keep_last || self.rowtime.is_some() {
+        if let (Some(column), false) = (self.rowtime, self.spec.keep_last) {
+            self.buffer_first(&batch, &keys, column, now)
+        } else if self.spec.keep_last || self.rowtime.is_some() {
             self.keep_row(&batch, &keys, now, out)
         } else {
             self.keep_first(&batch, &keys, now, out)
         }
     }
+
+    fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        if self.rowtime.is_some() && !self.spec.keep_last {
+            if self.watermark.is_some_and(|w| w >= watermark) {
+                out.emit_watermark(watermark);
+                return Ok(());
+            }
+            self.watermark = Some(watermark);
+            self.fire(watermark, out)?;
+        }
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    fn late_rows_dropped(&self) -> u64 {
+        self.late_rows
+    }
+}
+
+/// The values of the rowtime column of `batch`.
+fn rowtime_values(batch: &ChangeBatch, column: usize) -> Result<&arrow_array::PrimitiveArray<TimestampMicrosecondType>, RuntimeError> {
+    batch
+        .data
+        .column(column)
+        .as_primitive_opt::<TimestampMicrosecondType>()
+        .ok_or_else(|| internal("the rowtime column is not a timestamp"))
 }
