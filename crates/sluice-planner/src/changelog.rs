@@ -145,12 +145,15 @@ impl ChangelogInference<'_> {
                 };
                 ChangelogMode::updating(key, "a Top-N without a window (its ranking is revised as rows arrive)", Some(*span))
             }
-            LogicalPlan::Deduplicate { input, keys, keep_last, rowtime, span, .. } => {
+            LogicalPlan::Deduplicate { input, keys, keep_last, span, .. } => {
                 let mode = self.mode(input)?;
-                if !*keep_last && rowtime.is_none() && !mode.updating {
+                // Keep-first emits each key's row once: on processing time at once, on
+                // event time when the watermark passes it (Flink 2.3's
+                // RowTimeDeduplicateKeepFirstRowFunction). Keep-last revises it.
+                if !*keep_last && !mode.updating {
                     ChangelogMode::insert_only()
                 } else {
-                    let what = if *keep_last { "a keep-last-row deduplication" } else { "an event-time deduplication" };
+                    let what = if *keep_last { "a keep-last-row deduplication" } else { "a deduplication over an updating input" };
                     ChangelogMode::updating(Some(keys.clone()), what, Some(*span))
                 }
             }

@@ -14,10 +14,11 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             if let LogicalPlan::Project { input: inner_input, exprs: inner_exprs, .. } = &input {
                 if can_merge(&exprs, inner_exprs) {
                     let merged = exprs.iter().map(|e| substitute(e, inner_exprs)).collect();
-                    return LogicalPlan::Project { input: inner_input.clone(), exprs: merged, schema };
+                    let plan = LogicalPlan::Project { input: inner_input.clone(), exprs: merged, schema };
+                    return crate::bind::prune_rank_number(plan);
                 }
             }
-            LogicalPlan::Project { input: Box::new(input), exprs, schema }
+            crate::bind::prune_rank_number(LogicalPlan::Project { input: Box::new(input), exprs, schema })
         }
         LogicalPlan::Filter { input, predicate } => LogicalPlan::Filter { input: Box::new(optimize(*input)), predicate },
         LogicalPlan::Unnest { input, collection, with_ordinality, outer, schema } => {

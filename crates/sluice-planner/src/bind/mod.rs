@@ -23,6 +23,7 @@ pub use agg_call::aggregate_name;
 pub use expr::ExprContext;
 pub use query::scan;
 pub use scope::{Scope, ScopeColumn};
+pub use top_n::prune_rank_number;
 
 /// Binds the queries of one statement.
 pub struct Binder<'a> {

@@ -192,7 +192,6 @@ fn unbounded_rank(
 /// rows entering and leaving the top instead of per-rank updates. Meant for each
 /// projection of an already simplified plan (`rewrite::optimize`); any other plan comes
 /// back unchanged.
-#[allow(dead_code)] // not yet called from `rewrite::optimize`
 pub fn prune_rank_number(plan: LogicalPlan) -> LogicalPlan {
     let LogicalPlan::Project { input, exprs, schema } = plan else { return plan };
     let input = match *input {
