@@ -151,8 +151,14 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
             let _ = writeln!(out, "Expand(projects=[{}], fields=[{}])", lists.join(", "), schema.names().join(", "));
             node(out, input, depth + 1);
         }
-        LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, .. } => {
-            let _ = writeln!(out, "{}", join_text(left.schema(), right.schema(), *join_type, left_keys, right_keys, interval.as_ref(), residual.as_ref(), schema));
+        LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, state_ttl, .. } => {
+            let mut text = join_text(left.schema(), right.schema(), *join_type, left_keys, right_keys, interval.as_ref(), residual.as_ref(), schema);
+            if state_ttl.iter().any(Option::is_some) && text.ends_with(')') {
+                let ms = |t: &Option<std::time::Duration>| t.map_or("default".to_string(), |t| format!("{} ms", t.as_millis()));
+                text.pop();
+                text.push_str(&format!(", stateTtl=[left={}, right={}])", ms(&state_ttl[0]), ms(&state_ttl[1])));
+            }
+            let _ = writeln!(out, "{text}");
             node(out, left, depth + 1);
             node(out, right, depth + 1);
         }

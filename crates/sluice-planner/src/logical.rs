@@ -181,6 +181,9 @@ pub enum LogicalPlan {
         residual: Option<ScalarExpr>,
         schema: PlanSchema,
         span: Span,
+        /// A `STATE_TTL` hint's TTL for the left and the right rows of a regular join,
+        /// overriding `table.exec.state.ttl`.
+        state_ttl: [Option<std::time::Duration>; 2],
     },
 }
 

@@ -55,7 +55,7 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             ltz,
             schema,
         },
-        LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, span } => LogicalPlan::Join {
+        LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, span, state_ttl } => LogicalPlan::Join {
             left: Box::new(optimize(*left)),
             right: Box::new(optimize(*right)),
             join_type,
@@ -65,6 +65,7 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             residual,
             schema,
             span,
+            state_ttl,
         },
         LogicalPlan::Rank { input, keys, order, limit, emit_rank, schema, span } => {
             LogicalPlan::Rank { input: Box::new(optimize(*input)), keys, order, limit, emit_rank, schema, span }

@@ -266,7 +266,12 @@ pub struct JoinSpec {
     /// primary key, a group aggregate's keys), so state holds one row per key.
     pub left_unique_key: Option<Vec<usize>>,
     pub right_unique_key: Option<Vec<usize>>,
+    /// State TTL of the left rows (`table.exec.state.ttl`, or a `STATE_TTL` hint naming
+    /// the left input).
     pub state_ttl: Option<std::time::Duration>,
+    /// State TTL of the right rows when it differs from the left's (a `STATE_TTL` hint
+    /// naming the right input); `None` means the same as `state_ttl`.
+    pub right_state_ttl: Option<std::time::Duration>,
     pub left_schema: SchemaRef,
     pub right_schema: SchemaRef,
     pub output_schema: SchemaRef,

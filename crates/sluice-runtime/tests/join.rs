@@ -40,6 +40,7 @@ fn spec(join_type: JoinType) -> JoinSpec {
         left_unique_key: None,
         right_unique_key: None,
         state_ttl: None,
+        right_state_ttl: None,
         left_schema: left,
         right_schema: right,
         output_schema: Arc::new(Schema::new(fields)),
@@ -304,4 +305,21 @@ proptest! {
         folded.retain(|_, c| *c != 0);
         prop_assert_eq!(folded, reference(join_type, residual, &live[0], &live[1]));
     }
+}
+
+#[test]
+fn each_side_can_keep_its_rows_for_its_own_ttl() {
+    let mut s = spec(JoinType::Inner);
+    s.state_ttl = Some(std::time::Duration::from_millis(1000));
+    s.right_state_ttl = Some(std::time::Duration::from_millis(10_000));
+    let (clock, time) = ProcessingClock::manual(5_000);
+    let mut op = JoinOperator::new(s).unwrap().with_clock(clock);
+    feed(&mut op, 0, &[(I, Some(1), Some(10))]);
+    feed(&mut op, 1, &[(I, Some(2), Some(20))]);
+    time.advance(2_000);
+    // The left row expired after 1 s; the right one lives for 10 s.
+    assert!(feed(&mut op, 1, &[(I, Some(1), Some(21))]).is_empty());
+    assert_eq!(feed(&mut op, 0, &[(I, Some(2), Some(11))]).len(), 1);
+    time.advance(9_000);
+    assert!(feed(&mut op, 0, &[(I, Some(2), Some(12))]).is_empty());
 }

@@ -1,6 +1,7 @@
 //! Query hints on a SELECT: `/*+ STATE_TTL('input' = '1d', ...) */` sets the state
-//! time-to-live of that query's updating `GROUP BY` (keyed by the name or alias of its
-//! input), overriding `table.exec.state.ttl` as in Flink.
+//! time-to-live of that query's regular joins (each side's rows by the name or alias of
+//! that input) and of its updating `GROUP BY` (by the name of its input), overriding
+//! `table.exec.state.ttl` as in Flink.
 
 use std::time::Duration;
 
@@ -64,10 +65,60 @@ pub fn apply_state_ttl(plan: LogicalPlan, select: &ast::Select) -> PlanResult<Lo
                 .with_hint(format!("The inputs here are: {}.", names.join(", "))));
         }
     }
+    let ttl_of = |names: &[String]| {
+        hints.iter().filter(|(k, _, _)| names.iter().any(|n| n.eq_ignore_ascii_case(k))).map(|(_, t, _)| *t).max()
+    };
     // One input: its TTL is the aggregate's. With several (a join), the aggregate above
     // the join takes the longest, so no state it needs is dropped early.
-    let ttl = hints.iter().map(|(_, t, _)| *t).max();
-    Ok(set_aggregate_ttl(plan, ttl))
+    let plan = set_aggregate_ttl(plan, ttl_of(&names));
+    Ok(match &select.from {
+        Some(TableRef::Join(join)) => set_join_ttl(plan, join, &ttl_of),
+        _ => plan,
+    })
+}
+
+/// Sets the TTL of each side of the regular join that `join` (the FROM clause) became,
+/// and of the joins nested in it, from the names of each side's inputs.
+fn set_join_ttl(plan: LogicalPlan, join: &ast::Join, ttl_of: &dyn Fn(&[String]) -> Option<Duration>) -> LogicalPlan {
+    match plan {
+        LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval: None, residual, schema, span, .. } => {
+            let (mut left_names, mut right_names) = (Vec::new(), Vec::new());
+            input_names(&join.left, &mut left_names);
+            input_names(&join.right, &mut right_names);
+            let nested = |plan: LogicalPlan, side: &TableRef| match side {
+                TableRef::Join(inner) => set_join_ttl(plan, inner, ttl_of),
+                _ => plan,
+            };
+            LogicalPlan::Join {
+                left: Box::new(nested(*left, &join.left)),
+                right: Box::new(nested(*right, &join.right)),
+                join_type,
+                left_keys,
+                right_keys,
+                interval: None,
+                residual,
+                schema,
+                span,
+                state_ttl: [ttl_of(&left_names), ttl_of(&right_names)],
+            }
+        }
+        LogicalPlan::Project { input, exprs, schema } => {
+            LogicalPlan::Project { input: Box::new(set_join_ttl(*input, join, ttl_of)), exprs, schema }
+        }
+        LogicalPlan::Filter { input, predicate } => {
+            LogicalPlan::Filter { input: Box::new(set_join_ttl(*input, join, ttl_of)), predicate }
+        }
+        LogicalPlan::Aggregate { input, keys, aggregates, window, schema, span, state_ttl } => LogicalPlan::Aggregate {
+            input: Box::new(set_join_ttl(*input, join, ttl_of)),
+            keys,
+            aggregates,
+            window,
+            schema,
+            span,
+            state_ttl,
+        },
+        other => other,
+    }
 }
 
 fn set_aggregate_ttl(plan: LogicalPlan, ttl: Option<Duration>) -> LogicalPlan {

@@ -266,6 +266,7 @@ fn plan_join(
         residual,
         schema: PlanSchema::new(fields),
         span,
+        state_ttl: [None, None],
     };
     if joined.schema().len() == schema.len() {
         return Ok(joined);

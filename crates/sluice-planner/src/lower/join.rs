@@ -17,7 +17,7 @@ impl Lowering<'_> {
     /// A `Join` without an interval. The join emits its inputs' kinds as they come, so
     /// `_before` needs nothing of its own: the inputs always carry `-U` rows.
     pub(super) fn regular_join(&mut self, plan: &LogicalPlan, _before: bool) -> Result<NodeId, Diagnostic> {
-        let LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval: None, residual, schema, .. } = plan
+        let LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval: None, residual, schema, state_ttl, .. } = plan
         else {
             return Err(internal("regular_join() lowers a Join without an interval only"));
         };
@@ -33,7 +33,8 @@ impl Lowering<'_> {
             ctx: self.ctx.clone(),
             left_unique_key,
             right_unique_key,
-            state_ttl: self.state_ttl,
+            state_ttl: state_ttl[0].or(self.state_ttl),
+            right_state_ttl: state_ttl[1].or(self.state_ttl),
             left_schema: left.schema().to_arrow(),
             right_schema: right.schema().to_arrow(),
             output_schema: schema.to_arrow(),

@@ -155,7 +155,8 @@ pub struct JoinOperator {
     left: Side,
     right: Side,
     pair_schema: SchemaRef,
-    ttl: StateTtl,
+    /// State TTL of the left rows, then of the right rows.
+    ttl: [StateTtl; 2],
     /// Output rows: left row, right row (`None` pads with NULLs), kind.
     pending: Vec<(Option<RowRef>, Option<RowRef>, RowKind)>,
 }
@@ -174,13 +175,15 @@ impl JoinOperator {
             return Err(internal("the output schema is not the left columns followed by the right ones"));
         }
         let pair_schema = Arc::new(Schema::new(fields));
-        let ttl = StateTtl::new(spec.state_ttl);
+        let ttl = [StateTtl::new(spec.state_ttl), StateTtl::new(spec.right_state_ttl.or(spec.state_ttl))];
         Ok(JoinOperator { spec, left, right, pair_schema, ttl, pending: Vec::new() })
     }
 
     /// Replaces the processing-time clock the state TTL is measured on (for tests).
     pub fn with_clock(mut self, clock: ProcessingClock) -> Self {
-        self.ttl.set_clock(clock);
+        for ttl in &mut self.ttl {
+            ttl.set_clock(clock.clone());
+        }
         self
     }
 
@@ -216,8 +219,7 @@ impl JoinOperator {
 
     /// Drops expired rows of both sides' `key`.
     fn expire_key(&mut self, key: &[u8], now: u64) {
-        let ttl = &self.ttl;
-        for side in [&mut self.left, &mut self.right] {
+        for (side, ttl) in [&mut self.left, &mut self.right].into_iter().zip(&self.ttl) {
             if let Some(rows) = side.state.get_mut(key) {
                 rows.expire(|w| ttl.expired(w, now), &mut side.store);
                 if rows.is_empty() {
@@ -229,11 +231,11 @@ impl JoinOperator {
 
     /// A pass over all state dropping expired rows, at most once per TTL.
     fn sweep(&mut self, now: u64) {
-        if !self.ttl.sweep_due(now) {
-            return;
-        }
-        let ttl = &self.ttl;
-        for side in [&mut self.left, &mut self.right] {
+        let due = [self.ttl[0].sweep_due(now), self.ttl[1].sweep_due(now)];
+        for ((side, ttl), due) in [&mut self.left, &mut self.right].into_iter().zip(&self.ttl).zip(due) {
+            if !due {
+                continue;
+            }
             let store = &mut side.store;
             side.state.retain(|_, rows| {
                 rows.expire(|w| ttl.expired(w, now), store);
@@ -393,7 +395,7 @@ impl Operator for JoinOperator {
         if batch.num_rows() == 0 {
             return Ok(());
         }
-        let now = self.ttl.now();
+        let now = self.ttl[0].now().max(self.ttl[1].now());
         self.sweep(now);
         let data = batch.data.clone();
         let me = self.sides(side).0;
