@@ -21,7 +21,9 @@ fn parse_or_render(name: &str, sql: &str) -> Vec<Statement> {
 /// The conformance cases: the repo's copy (`tests/conformance/cases` at the root), else
 /// the shared folder next to the repo.
 fn cases_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // Read at run time: a test binary reused from another checkout (a shared target
+    // folder) must still look at this checkout's files.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     let candidates = [manifest.join("../../tests/conformance/cases"), manifest.join("../../../shared/conformance/cases")];
     for dir in &candidates {
         if dir.is_dir() {

@@ -12,7 +12,12 @@ use serde_json::Value;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    // Read at run time: a test binary reused from another checkout (a shared target
+    // folder) must still look at this checkout's files.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf());
+    manifest.join("../..").canonicalize().expect("repo root")
 }
 
 pub fn sluice_bin() -> PathBuf {
