@@ -62,7 +62,16 @@ pub(super) fn append_only_sink(table: &Arc<CatalogTable>, mode: &ChangelogMode) 
         "table \"{}\" (connector \"{}\") only accepts inserts, but the query's result is updated by {what}",
         table.name, table.connector
     );
-    let hint = "Write the result to a sink that accepts updates: an upsert sink with a PRIMARY KEY (such as 'upsert-kafka' or 'jdbc') or 'print'. Or aggregate per window (GROUP BY window_start, window_end of TUMBLE(...)), so that every result row is final when it is written.";
+    let instead = if what.contains("JOIN") {
+        "Or bound the join in time (an interval join, e.g. b.ts BETWEEN a.ts - INTERVAL '1' MINUTE AND a.ts), whose rows are final."
+    } else if what.contains("Top-N") || what.contains("deduplication") {
+        "Or rank per window (PARTITION BY window_start, window_end of a window table-valued function), whose rows are final when the window closes."
+    } else {
+        "Or aggregate per window (GROUP BY window_start, window_end of TUMBLE(...)), so that every result row is final when it is written."
+    };
+    let hint = format!(
+        "Write the result to a sink that accepts updates: an upsert sink with a PRIMARY KEY (such as 'upsert-kafka' or 'jdbc') or 'print'. {instead}"
+    );
     match origin.and_then(|o| o.span) {
         Some(span) => Diagnostic::user(message, span).with_label("this makes the result updating").with_hint(hint),
         None => Diagnostic::without_span(ErrorClass::User, message).with_hint(hint),
