@@ -125,6 +125,9 @@ pub fn run_script(path: &Path, settings: &[String], quiet: bool) -> ExitCode {
     for job in running {
         match job.handle.join() {
             Ok(Ok(report)) => print_summary(&job.name, &report, quiet),
+            // Whoever read stdout stopped reading (`sluice run x.sql | head`): the job
+            // ends quietly, as Unix tools do.
+            Ok(Err(e)) if is_closed_stdout(&e) => {}
             Ok(Err(e)) => {
                 failed = true;
                 report_runtime_error(&job.name, &e);
@@ -140,6 +143,15 @@ pub fn run_script(path: &Path, settings: &[String], quiet: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Whether a job failed only because the reader of stdout went away (a broken pipe).
+fn is_closed_stdout(e: &sluice_runtime::RuntimeError) -> bool {
+    matches!(
+        e,
+        sluice_runtime::RuntimeError::Connector { source: sluice_connector_api::ConnectorError::Io { source, .. }, .. }
+            if source.kind() == std::io::ErrorKind::BrokenPipe
+    )
 }
 
 fn executor_options(name: &str, quiet: bool, stop: Arc<AtomicBool>) -> ExecutorOptions {
@@ -189,6 +201,7 @@ fn run_collect(
     let dataflow = session.build_dataflow(job, Some(Box::new(sink))).map_err(|d| render(&d, display, source))?;
     match Executor::new(dataflow, executor_options(&job.name, quiet, stop)).run() {
         Ok(_) => Ok(()),
+        Err(e) if is_closed_stdout(&e) => Ok(()),
         Err(e) => {
             report_runtime_error(&job.name, &e);
             Err(())

@@ -47,3 +47,38 @@ fn ctrl_c_stops_an_unbounded_job_cleanly() {
     assert!(stderr.contains("stopped"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_reader_that_stops_reading_ends_the_job_quietly() {
+    let dir = std::env::temp_dir().join(format!("sluice-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("unbounded.sql");
+    std::fs::write(
+        &script,
+        "CREATE TABLE iot_in (hostname STRING, usage DOUBLE) \
+         WITH ('connector' = 'fake-data', 'subject' = 'metric', 'rows-per-second' = '2000');\n\
+         CREATE TABLE out_t (hostname STRING, usage DOUBLE) WITH ('connector' = 'print');\n\
+         INSERT INTO out_t SELECT hostname, usage FROM iot_in;\n",
+    )
+    .unwrap();
+    // `sluice run script.sql | head -3`: the reader goes away after three rows.
+    let mut child = Command::new(sluice_bin())
+        .arg("run")
+        .arg(&script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sluice");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    for _ in 0..3 {
+        lines.next().expect("a printed row").expect("utf-8");
+    }
+    drop(lines);
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status}; stderr:\n{stderr}");
+    assert!(!stderr.contains("error"), "stderr:\n{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
