@@ -8,9 +8,10 @@ use std::process::{Command, Stdio};
 
 use common::*;
 
-#[test]
-fn ctrl_c_stops_an_unbounded_job_cleanly() {
-    let dir = std::env::temp_dir().join(format!("sluice-stop-{}", std::process::id()));
+/// Starts `sluice run` on an unbounded job printing generated IoT rows, with stdout and
+/// stderr piped; returns the child and its scratch folder.
+fn start_unbounded_print_job(name: &str) -> (std::process::Child, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("sluice-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let script = dir.join("unbounded.sql");
     std::fs::write(
@@ -21,13 +22,19 @@ fn ctrl_c_stops_an_unbounded_job_cleanly() {
          INSERT INTO out_t SELECT hostname, usage FROM iot_in;\n",
     )
     .unwrap();
-    let mut child = Command::new(sluice_bin())
+    let child = Command::new(sluice_bin())
         .arg("run")
         .arg(&script)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start sluice");
+    (child, dir)
+}
+
+#[test]
+fn ctrl_c_stops_an_unbounded_job_cleanly() {
+    let (mut child, dir) = start_unbounded_print_job("stop");
     // Wait until rows flow, then interrupt.
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
@@ -50,25 +57,8 @@ fn ctrl_c_stops_an_unbounded_job_cleanly() {
 
 #[test]
 fn a_reader_that_stops_reading_ends_the_job_quietly() {
-    let dir = std::env::temp_dir().join(format!("sluice-pipe-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = dir.join("unbounded.sql");
-    std::fs::write(
-        &script,
-        "CREATE TABLE iot_in (hostname STRING, usage DOUBLE) \
-         WITH ('connector' = 'fake-data', 'subject' = 'metric', 'rows-per-second' = '2000');\n\
-         CREATE TABLE out_t (hostname STRING, usage DOUBLE) WITH ('connector' = 'print');\n\
-         INSERT INTO out_t SELECT hostname, usage FROM iot_in;\n",
-    )
-    .unwrap();
     // `sluice run script.sql | head -3`: the reader goes away after three rows.
-    let mut child = Command::new(sluice_bin())
-        .arg("run")
-        .arg(&script)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sluice");
+    let (mut child, dir) = start_unbounded_print_job("pipe");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     for _ in 0..3 {
