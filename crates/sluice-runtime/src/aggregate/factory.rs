@@ -114,13 +114,16 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType]) -> Result<Box<dyn
     Ok(acc)
 }
 
-/// Builds an accumulator generic over an Arrow primitive type.
-trait PrimitiveMaker {
-    fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn GroupAccumulator>;
+/// Builds an accumulator (of the window or the retracting kind) generic over an Arrow
+/// primitive type; `primitive` picks the type.
+pub(crate) trait PrimitiveMaker {
+    type Made;
+    fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Self::Made;
 }
 
 struct SumMaker;
 impl PrimitiveMaker for SumMaker {
+    type Made = Box<dyn GroupAccumulator>;
     fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn GroupAccumulator> {
         Box::new(SumAccumulator::<T>::new(output.clone()))
     }
@@ -130,6 +133,7 @@ struct MinMaxMaker {
     is_max: bool,
 }
 impl PrimitiveMaker for MinMaxMaker {
+    type Made = Box<dyn GroupAccumulator>;
     fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn GroupAccumulator> {
         Box::new(PrimitiveMinMax::<T>::new(self.is_max, output.clone()))
     }
@@ -137,23 +141,23 @@ impl PrimitiveMaker for MinMaxMaker {
 
 /// Picks the primitive type of `input`; `None` when `input` is not primitive or when
 /// `output` cannot hold the same native values (the result keeps the input's layout).
-fn primitive(input: &ArrowType, output: &ArrowType, maker: impl PrimitiveMaker) -> Option<Box<dyn GroupAccumulator>> {
-    fn checked<T: ArrowPrimitiveType>(output: &ArrowType, maker: impl PrimitiveMaker) -> Option<Box<dyn GroupAccumulator>> {
+pub(crate) fn primitive<M: PrimitiveMaker>(input: &ArrowType, output: &ArrowType, maker: M) -> Option<M::Made> {
+    fn checked<T: ArrowPrimitiveType, M: PrimitiveMaker>(output: &ArrowType, maker: M) -> Option<M::Made> {
         PrimitiveArray::<T>::is_compatible(output).then(|| maker.make::<T>(output))
     }
     match input {
-        ArrowType::Int8 => checked::<Int8Type>(output, maker),
-        ArrowType::Int16 => checked::<Int16Type>(output, maker),
-        ArrowType::Int32 => checked::<Int32Type>(output, maker),
-        ArrowType::Int64 => checked::<Int64Type>(output, maker),
-        ArrowType::Float32 => checked::<Float32Type>(output, maker),
-        ArrowType::Float64 => checked::<Float64Type>(output, maker),
-        ArrowType::Decimal128(..) => checked::<Decimal128Type>(output, maker),
-        ArrowType::Date32 => checked::<Date32Type>(output, maker),
-        ArrowType::Time32(TimeUnit::Millisecond) => checked::<Time32MillisecondType>(output, maker),
-        ArrowType::Timestamp(TimeUnit::Microsecond, _) => checked::<TimestampMicrosecondType>(output, maker),
-        ArrowType::Duration(TimeUnit::Millisecond) => checked::<DurationMillisecondType>(output, maker),
-        ArrowType::Interval(IntervalUnit::YearMonth) => checked::<IntervalYearMonthType>(output, maker),
+        ArrowType::Int8 => checked::<Int8Type, M>(output, maker),
+        ArrowType::Int16 => checked::<Int16Type, M>(output, maker),
+        ArrowType::Int32 => checked::<Int32Type, M>(output, maker),
+        ArrowType::Int64 => checked::<Int64Type, M>(output, maker),
+        ArrowType::Float32 => checked::<Float32Type, M>(output, maker),
+        ArrowType::Float64 => checked::<Float64Type, M>(output, maker),
+        ArrowType::Decimal128(..) => checked::<Decimal128Type, M>(output, maker),
+        ArrowType::Date32 => checked::<Date32Type, M>(output, maker),
+        ArrowType::Time32(TimeUnit::Millisecond) => checked::<Time32MillisecondType, M>(output, maker),
+        ArrowType::Timestamp(TimeUnit::Microsecond, _) => checked::<TimestampMicrosecondType, M>(output, maker),
+        ArrowType::Duration(TimeUnit::Millisecond) => checked::<DurationMillisecondType, M>(output, maker),
+        ArrowType::Interval(IntervalUnit::YearMonth) => checked::<IntervalYearMonthType, M>(output, maker),
         _ => None,
     }
 }

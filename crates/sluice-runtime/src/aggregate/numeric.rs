@@ -13,6 +13,19 @@ use arrow_schema::DataType as ArrowType;
 use super::selection::{for_each_selected, nulls_from_flags};
 use super::AggregateError;
 
+/// Calls `f(group, conv(value))` for each selected non-NULL value of a column of `T`.
+fn each<T: ArrowPrimitiveType, V>(
+    array: &ArrayRef,
+    group_ids: &[u32],
+    selected: Option<&BooleanBuffer>,
+    mut f: impl FnMut(usize, V),
+    conv: impl Fn(T::Native) -> V,
+) {
+    let a = array.as_primitive::<T>();
+    let raw = a.values();
+    for_each_selected(group_ids.len(), a.nulls(), selected, |row| f(group_ids[row] as usize, conv(raw[row])));
+}
+
 /// Calls `f(group, value)` for each selected non-NULL value of an integer column.
 pub(crate) fn for_each_i64(
     array: &ArrayRef,
@@ -20,22 +33,11 @@ pub(crate) fn for_each_i64(
     selected: Option<&BooleanBuffer>,
     f: impl FnMut(usize, i64),
 ) -> Result<(), AggregateError> {
-    fn each<T: ArrowPrimitiveType>(
-        array: &ArrayRef,
-        group_ids: &[u32],
-        selected: Option<&BooleanBuffer>,
-        mut f: impl FnMut(usize, i64),
-        conv: impl Fn(T::Native) -> i64,
-    ) {
-        let a = array.as_primitive::<T>();
-        let raw = a.values();
-        for_each_selected(group_ids.len(), a.nulls(), selected, |row| f(group_ids[row] as usize, conv(raw[row])));
-    }
     match array.data_type() {
-        ArrowType::Int8 => each::<Int8Type>(array, group_ids, selected, f, i64::from),
-        ArrowType::Int16 => each::<Int16Type>(array, group_ids, selected, f, i64::from),
-        ArrowType::Int32 => each::<Int32Type>(array, group_ids, selected, f, i64::from),
-        ArrowType::Int64 => each::<Int64Type>(array, group_ids, selected, f, |v| v),
+        ArrowType::Int8 => each::<Int8Type, _>(array, group_ids, selected, f, i64::from),
+        ArrowType::Int16 => each::<Int16Type, _>(array, group_ids, selected, f, i64::from),
+        ArrowType::Int32 => each::<Int32Type, _>(array, group_ids, selected, f, i64::from),
+        ArrowType::Int64 => each::<Int64Type, _>(array, group_ids, selected, f, |v| v),
         other => return Err(AggregateError::internal("AVG", format!("expected an integer column, got {other}"))),
     }
     Ok(())
@@ -49,27 +51,16 @@ pub(crate) fn for_each_f64(
     selected: Option<&BooleanBuffer>,
     f: impl FnMut(usize, f64),
 ) -> Result<(), AggregateError> {
-    fn each<T: ArrowPrimitiveType>(
-        array: &ArrayRef,
-        group_ids: &[u32],
-        selected: Option<&BooleanBuffer>,
-        mut f: impl FnMut(usize, f64),
-        conv: impl Fn(T::Native) -> f64,
-    ) {
-        let a = array.as_primitive::<T>();
-        let raw = a.values();
-        for_each_selected(group_ids.len(), a.nulls(), selected, |row| f(group_ids[row] as usize, conv(raw[row])));
-    }
     match array.data_type() {
-        ArrowType::Int8 => each::<Int8Type>(array, group_ids, selected, f, f64::from),
-        ArrowType::Int16 => each::<Int16Type>(array, group_ids, selected, f, f64::from),
-        ArrowType::Int32 => each::<Int32Type>(array, group_ids, selected, f, f64::from),
-        ArrowType::Int64 => each::<Int64Type>(array, group_ids, selected, f, |v| v as f64),
-        ArrowType::Float32 => each::<Float32Type>(array, group_ids, selected, f, f64::from),
-        ArrowType::Float64 => each::<Float64Type>(array, group_ids, selected, f, |v| v),
+        ArrowType::Int8 => each::<Int8Type, _>(array, group_ids, selected, f, f64::from),
+        ArrowType::Int16 => each::<Int16Type, _>(array, group_ids, selected, f, f64::from),
+        ArrowType::Int32 => each::<Int32Type, _>(array, group_ids, selected, f, f64::from),
+        ArrowType::Int64 => each::<Int64Type, _>(array, group_ids, selected, f, |v| v as f64),
+        ArrowType::Float32 => each::<Float32Type, _>(array, group_ids, selected, f, f64::from),
+        ArrowType::Float64 => each::<Float64Type, _>(array, group_ids, selected, f, |v| v),
         ArrowType::Decimal128(_, scale) => {
             let factor = 10f64.powi(i32::from(*scale));
-            each::<Decimal128Type>(array, group_ids, selected, f, |v| v as f64 / factor)
+            each::<Decimal128Type, _>(array, group_ids, selected, f, |v| v as f64 / factor)
         }
         other => return Err(AggregateError::internal("AVG", format!("expected a numeric column, got {other}"))),
     }

@@ -1,7 +1,5 @@
-use arrow_array::types::*;
 use arrow_array::ArrowPrimitiveType;
-use arrow_array::PrimitiveArray;
-use arrow_schema::{DataType as ArrowType, IntervalUnit, TimeUnit};
+use arrow_schema::DataType as ArrowType;
 use sluice_types::TypeKind;
 
 use super::distinct::RetractDistinct;
@@ -10,7 +8,7 @@ use super::numeric::{RetractAvg, RetractCount, RetractSum, RetractVariance};
 use super::values::{RetractCollect, RetractFirstLast, RetractListAgg};
 use super::RetractAccumulator;
 use crate::aggregate::avg::AvgMode;
-use crate::aggregate::factory::function_name;
+use crate::aggregate::factory::{function_name, primitive, PrimitiveMaker};
 use crate::aggregate::numeric::{is_f64_producible, is_f64_readable};
 use crate::aggregate::variance::VarianceKind;
 use crate::aggregate::AggregateError;
@@ -102,13 +100,9 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType], insert_only: bool
     Ok(acc)
 }
 
-/// Builds an accumulator generic over an Arrow primitive type.
-trait PrimitiveMaker {
-    fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn RetractAccumulator>;
-}
-
 struct SumMaker;
 impl PrimitiveMaker for SumMaker {
+    type Made = Box<dyn RetractAccumulator>;
     fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn RetractAccumulator> {
         Box::new(RetractSum::<T>::new(output.clone()))
     }
@@ -118,6 +112,7 @@ struct AppendMinMaxMaker {
     is_max: bool,
 }
 impl PrimitiveMaker for AppendMinMaxMaker {
+    type Made = Box<dyn RetractAccumulator>;
     fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn RetractAccumulator> {
         Box::new(AppendMinMax::<T>::new(self.is_max, output.clone()))
     }
@@ -127,30 +122,9 @@ struct RetractMinMaxMaker {
     is_max: bool,
 }
 impl PrimitiveMaker for RetractMinMaxMaker {
+    type Made = Box<dyn RetractAccumulator>;
     fn make<T: ArrowPrimitiveType>(self, output: &ArrowType) -> Box<dyn RetractAccumulator> {
         Box::new(PrimitiveRetractMinMax::<T>::new(self.is_max, output.clone()))
     }
 }
 
-/// Picks the primitive type of `input`; `None` when `input` is not primitive or when
-/// `output` cannot hold the same native values.
-fn primitive(input: &ArrowType, output: &ArrowType, maker: impl PrimitiveMaker) -> Option<Box<dyn RetractAccumulator>> {
-    fn checked<T: ArrowPrimitiveType>(output: &ArrowType, maker: impl PrimitiveMaker) -> Option<Box<dyn RetractAccumulator>> {
-        PrimitiveArray::<T>::is_compatible(output).then(|| maker.make::<T>(output))
-    }
-    match input {
-        ArrowType::Int8 => checked::<Int8Type>(output, maker),
-        ArrowType::Int16 => checked::<Int16Type>(output, maker),
-        ArrowType::Int32 => checked::<Int32Type>(output, maker),
-        ArrowType::Int64 => checked::<Int64Type>(output, maker),
-        ArrowType::Float32 => checked::<Float32Type>(output, maker),
-        ArrowType::Float64 => checked::<Float64Type>(output, maker),
-        ArrowType::Decimal128(..) => checked::<Decimal128Type>(output, maker),
-        ArrowType::Date32 => checked::<Date32Type>(output, maker),
-        ArrowType::Time32(TimeUnit::Millisecond) => checked::<Time32MillisecondType>(output, maker),
-        ArrowType::Timestamp(TimeUnit::Microsecond, _) => checked::<TimestampMicrosecondType>(output, maker),
-        ArrowType::Duration(TimeUnit::Millisecond) => checked::<DurationMillisecondType>(output, maker),
-        ArrowType::Interval(IntervalUnit::YearMonth) => checked::<IntervalYearMonthType>(output, maker),
-        _ => None,
-    }
-}
