@@ -6,6 +6,7 @@ use arrow_array::{Array, ArrayRef, ArrowNativeTypeOp, BinaryArray, BooleanArray,
 use arrow_buffer::{BooleanBuffer, ScalarBuffer};
 use arrow_schema::DataType as ArrowType;
 
+use super::numeric::primitive_arg;
 use super::selection::{for_each_selected, nulls_from_flags};
 use super::{AggregateError, GroupAccumulator};
 
@@ -40,10 +41,7 @@ impl<T: ArrowPrimitiveType> GroupAccumulator for PrimitiveMinMax<T> {
     }
 
     fn update(&mut self, args: &[ArrayRef], group_ids: &[u32], selected: Option<&BooleanBuffer>) -> Result<(), AggregateError> {
-        let values = args
-            .first()
-            .and_then(|a| a.as_primitive_opt::<T>())
-            .ok_or_else(|| AggregateError::internal("MIN/MAX", "argument column has an unexpected type"))?;
+        let values = primitive_arg::<T>(args, "MIN/MAX")?;
         let raw = values.values();
         let (best, seen, is_max) = (&mut self.best, &mut self.seen, self.is_max);
         for_each_selected(group_ids.len(), values.nulls(), selected, |row| {

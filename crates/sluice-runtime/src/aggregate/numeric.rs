@@ -13,6 +13,17 @@ use arrow_schema::DataType as ArrowType;
 use super::selection::{for_each_selected, nulls_from_flags};
 use super::AggregateError;
 
+/// The first argument column as a primitive array of `T`; `function` names the aggregate
+/// in the error.
+pub(crate) fn primitive_arg<'a, T: ArrowPrimitiveType>(
+    args: &'a [ArrayRef],
+    function: &'static str,
+) -> Result<&'a PrimitiveArray<T>, AggregateError> {
+    args.first()
+        .and_then(|a| a.as_primitive_opt::<T>())
+        .ok_or_else(|| AggregateError::internal(function, "argument column has an unexpected type"))
+}
+
 /// Calls `f(group, conv(value))` for each selected non-NULL value of a column of `T`.
 fn each<T: ArrowPrimitiveType, V>(
     array: &ArrayRef,

@@ -1,11 +1,11 @@
 use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
 use arrow_array::types::ArrowPrimitiveType;
 use arrow_array::{Array, ArrayRef, ArrowNativeTypeOp, PrimitiveArray};
 use arrow_buffer::{BooleanBuffer, ScalarBuffer};
 use arrow_schema::DataType as ArrowType;
 
+use super::numeric::primitive_arg;
 use super::selection::{for_each_selected, nulls_from_flags};
 use super::{AggregateError, GroupAccumulator};
 
@@ -30,10 +30,7 @@ impl<T: ArrowPrimitiveType> GroupAccumulator for SumAccumulator<T> {
     }
 
     fn update(&mut self, args: &[ArrayRef], group_ids: &[u32], selected: Option<&BooleanBuffer>) -> Result<(), AggregateError> {
-        let values = args
-            .first()
-            .and_then(|a| a.as_primitive_opt::<T>())
-            .ok_or_else(|| AggregateError::internal("SUM", "argument column has an unexpected type"))?;
+        let values = primitive_arg::<T>(args, "SUM")?;
         let raw = values.values();
         let (sums, seen) = (&mut self.sums, &mut self.seen);
         for_each_selected(group_ids.len(), values.nulls(), selected, |row| {

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, ArrowNativeTypeOp, ArrowPrimitiveType, PrimitiveArray};
 use arrow_buffer::NullBuffer;
 use arrow_row::Rows;
@@ -12,6 +11,7 @@ use arrow_schema::DataType as ArrowType;
 
 use super::results::{delegate_results, primitive_column, NativeEq, Results};
 use super::RetractAccumulator;
+use crate::aggregate::numeric::primitive_arg;
 use crate::aggregate::value_codec::ValueCodec;
 use crate::aggregate::AggregateError;
 
@@ -119,10 +119,7 @@ impl<T: ArrowPrimitiveType> RetractAccumulator for AppendMinMax<T> {
     }
 
     fn bind(&mut self, args: &[ArrayRef]) -> Result<(), AggregateError> {
-        let values = args
-            .first()
-            .and_then(|a| a.as_primitive_opt::<T>())
-            .ok_or_else(|| AggregateError::internal("MIN/MAX", "argument column has an unexpected type"))?;
+        let values = primitive_arg::<T>(args, "MIN/MAX")?;
         self.values = Some(values.clone());
         Ok(())
     }
@@ -207,10 +204,7 @@ impl<T: ArrowPrimitiveType> RetractAccumulator for PrimitiveRetractMinMax<T> {
     }
 
     fn bind(&mut self, args: &[ArrayRef]) -> Result<(), AggregateError> {
-        let values = args
-            .first()
-            .and_then(|a| a.as_primitive_opt::<T>())
-            .ok_or_else(|| AggregateError::internal("MIN/MAX", "argument column has an unexpected type"))?;
+        let values = primitive_arg::<T>(args, "MIN/MAX")?;
         self.values = Some(values.clone());
         Ok(())
     }

@@ -12,7 +12,7 @@ use arrow_schema::DataType as ArrowType;
 use super::results::{delegate_results, primitive_column, F64Bits, NativeEq, Results};
 use super::RetractAccumulator;
 use crate::aggregate::avg::{decimal_avg, AvgMode};
-use crate::aggregate::numeric::{f64_column, i64_column};
+use crate::aggregate::numeric::{f64_column, i64_column, primitive_arg};
 use crate::aggregate::variance::{variance_result, VarianceKind};
 use crate::aggregate::AggregateError;
 
@@ -94,10 +94,7 @@ impl<T: ArrowPrimitiveType> RetractAccumulator for RetractSum<T> {
     }
 
     fn bind(&mut self, args: &[ArrayRef]) -> Result<(), AggregateError> {
-        let values = args
-            .first()
-            .and_then(|a| a.as_primitive_opt::<T>())
-            .ok_or_else(|| AggregateError::internal("SUM", "argument column has an unexpected type"))?;
+        let values = primitive_arg::<T>(args, "SUM")?;
         self.values = Some(values.clone());
         Ok(())
     }
