@@ -60,6 +60,29 @@ pub(crate) enum ColData {
     Map { offsets: Vec<i32>, keys: Box<Column>, values: Box<Column>, entries: FieldRef },
 }
 
+/// Ends one decoded record: on success `rows` counts it; on failure every column is cut
+/// back to `rows`, so no half row is kept and the caller can skip the record.
+pub(crate) fn commit_record(columns: &mut [Column], rows: &mut usize, result: Result<(), crate::convert::Fail>) -> Result<(), String> {
+    match result {
+        Ok(()) => {
+            *rows += 1;
+            Ok(())
+        }
+        Err(fail) => {
+            for c in columns {
+                c.truncate(*rows);
+            }
+            Err(fail.message())
+        }
+    }
+}
+
+/// Takes the rows decoded so far as arrays in column order; the columns are then empty.
+pub(crate) fn flush_columns(columns: &mut [Column], rows: &mut usize) -> Result<Vec<ArrayRef>, FormatError> {
+    *rows = 0;
+    columns.iter_mut().map(|c| c.finish()).collect()
+}
+
 /// A column under construction: its values, its validity and whether nulls are allowed.
 #[derive(Debug)]
 pub(crate) struct Column {

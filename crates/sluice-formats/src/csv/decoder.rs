@@ -3,7 +3,7 @@
 use arrow_array::ArrayRef;
 use sluice_types::{DataType, TypeKind};
 
-use crate::column::{ColData, Column};
+use crate::column::{commit_record, flush_columns, ColData, Column};
 use crate::convert::{append_scalar, ConvEnv, Fail, Tok};
 use crate::{CsvOptions, FormatError};
 
@@ -78,19 +78,8 @@ impl CsvDecoder {
 
     /// Decodes one record (without its line break). On `Err(reason)` nothing is kept.
     pub fn decode(&mut self, record: &[u8]) -> Result<(), String> {
-        let rows = self.rows;
-        match self.decode_record(record) {
-            Ok(()) => {
-                self.rows += 1;
-                Ok(())
-            }
-            Err(f) => {
-                for c in &mut self.columns {
-                    c.truncate(rows);
-                }
-                Err(f.message())
-            }
-        }
+        let result = self.decode_record(record);
+        commit_record(&mut self.columns, &mut self.rows, result)
     }
 
     pub fn num_rows(&self) -> usize {
@@ -99,8 +88,7 @@ impl CsvDecoder {
 
     /// Takes the rows decoded so far as arrays in column order.
     pub fn flush(&mut self) -> Result<Vec<ArrayRef>, FormatError> {
-        self.rows = 0;
-        self.columns.iter_mut().map(|c| c.finish()).collect()
+        flush_columns(&mut self.columns, &mut self.rows)
     }
 
     fn split(&mut self, record: &[u8]) -> Result<(), Fail> {

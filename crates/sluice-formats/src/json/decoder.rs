@@ -4,7 +4,7 @@ use arrow_array::ArrayRef;
 use sluice_types::{DataType, TypeKind};
 
 use super::cursor::{unescape, Cursor};
-use crate::column::{ColData, Column};
+use crate::column::{commit_record, flush_columns, ColData, Column};
 use crate::convert::{append_scalar, float_literal, int_literal, ConvEnv, Fail, Tok};
 use crate::{FormatError, JsonOptions};
 
@@ -59,19 +59,8 @@ impl JsonDecoder {
     /// exactly as before the call (no half row is kept), so the caller can skip the record.
     /// Content after the object is ignored, as Jackson's `readTree` does.
     pub fn decode(&mut self, record: &[u8]) -> Result<(), String> {
-        let rows = self.rows;
-        match self.decode_record(record) {
-            Ok(()) => {
-                self.rows += 1;
-                Ok(())
-            }
-            Err(fail) => {
-                for c in &mut self.columns {
-                    c.truncate(rows);
-                }
-                Err(fail.message())
-            }
-        }
+        let result = self.decode_record(record);
+        commit_record(&mut self.columns, &mut self.rows, result)
     }
 
     /// Rows decoded since the last flush.
@@ -81,8 +70,7 @@ impl JsonDecoder {
 
     /// Takes the rows decoded so far as arrays in column order; the decoder is then empty.
     pub fn flush(&mut self) -> Result<Vec<ArrayRef>, FormatError> {
-        self.rows = 0;
-        self.columns.iter_mut().map(|c| c.finish()).collect()
+        flush_columns(&mut self.columns, &mut self.rows)
     }
 
     fn decode_record(&mut self, record: &[u8]) -> Result<(), Fail> {
