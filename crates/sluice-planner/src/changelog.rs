@@ -51,10 +51,7 @@ impl ChangelogMode {
         let origin = self.origin.clone().unwrap_or(Origin { what: "an updating input".into(), span: None });
         let message = format!("{consumer} cannot consume the updating result of {}", origin.what);
         let hint = "Windows, OVER aggregations and interval joins need an append-only input, whose rows are never revised. Put the window before the updating operator, or group by window_start and window_end of a window instead of an unbounded GROUP BY.";
-        match span.or(origin.span) {
-            Some(span) => Diagnostic::user(message, span).with_label("needs an append-only input").with_hint(hint),
-            None => Diagnostic::without_span(sluice_sql::ErrorClass::User, message).with_hint(hint),
-        }
+        crate::error::user_at(message, span.or(origin.span), "needs an append-only input").with_hint(hint)
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sluice_runtime::operators::{GroupAggregateOperator, UpsertMaterializeOperator};
 use sluice_runtime::spec::{AggregateCall, GroupAggregateSpec, MiniBatch, UpsertMaterializeSpec};
 use sluice_runtime::{NodeId, Operator};
-use sluice_sql::{Diagnostic, ErrorClass};
+use sluice_sql::Diagnostic;
 
 use super::window::operator_error;
 use super::Lowering;
@@ -72,8 +72,5 @@ pub(super) fn append_only_sink(table: &Arc<CatalogTable>, mode: &ChangelogMode) 
     let hint = format!(
         "Write the result to a sink that accepts updates: an upsert sink with a PRIMARY KEY (such as 'upsert-kafka' or 'jdbc') or 'print'. {instead}"
     );
-    match origin.and_then(|o| o.span) {
-        Some(span) => Diagnostic::user(message, span).with_label("this makes the result updating").with_hint(hint),
-        None => Diagnostic::without_span(ErrorClass::User, message).with_hint(hint),
-    }
+    crate::error::user_at(message, origin.and_then(|o| o.span), "this makes the result updating").with_hint(hint)
 }
