@@ -60,17 +60,34 @@ pub struct SourceContext {
 /// How a sink is asked to write.
 #[derive(Clone, Debug)]
 pub struct SinkContext {
-    /// The schema of the batches the writer receives: the table's physical columns.
+    /// The schema of the batches the writer receives: the table's physical columns, in
+    /// declaration order, followed by the written metadata columns (see `metadata`).
     pub input_schema: SchemaRef,
+    /// Metadata columns the writer receives after the physical ones: (key, type). Only
+    /// keys the connector offers as writable reach here.
+    pub metadata: Vec<(String, DataType)>,
     pub time_zone: SessionTimeZone,
     pub subtask: usize,
     pub parallelism: usize,
 }
 
+/// Identifies one split of a source, such as a Kafka partition. A source with splits
+/// reports rows per split, so that watermarks are generated per split and combined by
+/// minimum, as Flink does.
+pub type SplitId = u32;
+
 /// The result of polling a source.
 #[derive(Debug)]
 pub enum SourcePoll {
     Batch(ChangeBatch),
+    /// Rows that all come from one split. Each batch holds rows of one split only.
+    SplitBatch { split: SplitId, batch: ChangeBatch },
+    /// A split was assigned (before its first rows). Until it has rows, or is idle, it
+    /// holds the source's watermark back, as an empty Kafka partition does in Flink.
+    SplitAdded(SplitId),
+    /// A split has no more rows (a bounded partition reached its end offset). It no
+    /// longer holds the watermark back.
+    SplitFinished(SplitId),
     /// Nothing available right now (an unbounded source between records); poll again.
     Pending,
     /// A bounded source has no more rows.
@@ -93,6 +110,13 @@ pub trait SourceReader: Send {
     fn poll_next(&mut self) -> Result<SourcePoll, ConnectorError>;
     fn stats(&self) -> SourceStats {
         SourceStats::default()
+    }
+    /// Every row returned so far has been written by the sinks (they were flushed just
+    /// before). A source that tracks positions outside the job (Kafka consumer group
+    /// offsets) may record them now. The executor never calls this while rows are only
+    /// held in operator state; checkpoints will widen that.
+    fn commit(&mut self) -> Result<(), ConnectorError> {
+        Ok(())
     }
 }
 

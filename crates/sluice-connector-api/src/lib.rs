@@ -13,5 +13,5 @@ pub use batch::ChangeBatch;
 pub use error::ConnectorError;
 pub use factory::{
     ConnectorFactory, ConnectorRegistry, MetadataColumn, SinkChangelogMode, SinkContext, SinkWriter,
-    SourceChangelogMode, SourceContext, SourcePoll, SourceReader, SourceStats, TableSpec,
+    SourceChangelogMode, SourceContext, SourcePoll, SourceReader, SourceStats, SplitId, TableSpec,
 };

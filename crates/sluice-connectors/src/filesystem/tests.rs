@@ -164,6 +164,7 @@ fn sink_writes_part_files_that_read_back() {
     let sink_table = iot_table(out_dir.to_str().unwrap(), &[("sink.rolling-policy.file-size", "100b")]);
     let sink_ctx = SinkContext {
         input_schema: ctx.output_schema.clone(),
+        metadata: vec![],
         time_zone: SessionTimeZone::default(),
         subtask: 0,
         parallelism: 1,

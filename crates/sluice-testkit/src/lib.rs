@@ -1,0 +1,16 @@
+//! Fixtures for Sluice's integration tests that need real services. Each fixture starts
+//! its own server process on a free loopback port and stops it when dropped, so tests
+//! run in parallel without sharing state.
+//!
+//! - `KafkaBroker`: a `tansu` broker (a Kafka-protocol broker written in Rust) with
+//!   in-memory storage. `scripts/test.sh` installs `tansu` into `~/.cache/sluice-tools`;
+//!   `SLUICE_TANSU` names another binary.
+//!
+//! A missing service binary fails the test with a message that says how to install it:
+//! a test that cannot reach its service must not pass silently.
+
+mod kafka;
+mod process;
+
+pub use kafka::KafkaBroker;
+pub use process::{free_port, tool_path};
