@@ -1,6 +1,6 @@
-//! The connectors, one folder each, named and configured as in Flink: `filesystem`,
-//! `datagen`, `print`, `blackhole`, and Sluice's own `fake-data` generator of the seed
-//! data sets. `register_all` puts them into a `ConnectorRegistry`.
+//! The connectors, one folder each, named and configured as in Flink: `kafka`,
+//! `upsert-kafka`, `filesystem`, `datagen`, `print`, `blackhole`, and Sluice's own
+//! `fake-data` generator of the seed data sets. `register_all` puts them into a `ConnectorRegistry`.
 
 use sluice_connector_api::ConnectorRegistry;
 
@@ -8,6 +8,7 @@ pub mod blackhole;
 pub mod datagen;
 pub mod fake_data;
 pub mod filesystem;
+pub mod kafka;
 pub mod options;
 pub mod print;
 
@@ -17,5 +18,7 @@ pub fn register_all(registry: &mut ConnectorRegistry) {
     registry.register(datagen::factory());
     registry.register(fake_data::factory());
     registry.register(filesystem::factory());
+    registry.register(kafka::factory());
+    registry.register(kafka::upsert_factory());
     registry.register(print::factory());
 }

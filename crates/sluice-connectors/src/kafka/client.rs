@@ -1,0 +1,205 @@
+//! librdkafka clients for Sluice: the configuration from a table's `properties.*`, a
+//! client context that makes a broker outage visible on stderr (at most one line every
+//! few seconds), and the start-up metadata check that names the topic and servers.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rdkafka::client::ClientContext;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::metadata::Metadata;
+use rdkafka::types::RDKafkaRespErr;
+use sluice_connector_api::ConnectorError;
+
+use super::config::{KafkaConfig, Topics};
+
+/// How long start-up waits for the cluster's metadata.
+pub const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+/// The shortest time between two "broker down" lines.
+const LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// Shared by the client's callbacks: whether the brokers are down, and when that was
+/// last said.
+pub struct ClientHealth {
+    servers: String,
+    down: AtomicBool,
+    last_log: Mutex<Option<Instant>>,
+}
+
+impl ClientHealth {
+    pub fn new(servers: &str) -> Arc<ClientHealth> {
+        Arc::new(ClientHealth { servers: servers.to_string(), down: AtomicBool::new(false), last_log: Mutex::new(None) })
+    }
+
+    fn report_down(&self, reason: &str) {
+        self.down.store(true, Ordering::Relaxed);
+        let Ok(mut last) = self.last_log.lock() else { return };
+        if last.is_some_and(|t| t.elapsed() < LOG_EVERY) {
+            return;
+        }
+        *last = Some(Instant::now());
+        eprintln!("[sluice] kafka: cannot reach the brokers at {} ({reason}); retrying", self.servers);
+    }
+
+    /// Called when the client got something from a broker: logs the recovery once.
+    pub fn report_up(&self) {
+        if self.down.swap(false, Ordering::Relaxed) {
+            if let Ok(mut last) = self.last_log.lock() {
+                *last = None;
+            }
+            eprintln!("[sluice] kafka: the brokers at {} are reachable again", self.servers);
+        }
+    }
+}
+
+/// The client context of Sluice's consumers and producers.
+pub struct SluiceContext {
+    pub health: Arc<ClientHealth>,
+    /// For producers: the first few delivery failures, drained by the sink.
+    pub delivery_errors: Mutex<Vec<String>>,
+    /// For producers: how many messages failed since the sink last looked.
+    pub failed: AtomicU64,
+}
+
+impl SluiceContext {
+    pub fn new(servers: &str) -> SluiceContext {
+        SluiceContext { health: ClientHealth::new(servers), delivery_errors: Mutex::new(Vec::new()), failed: AtomicU64::new(0) }
+    }
+}
+
+impl ClientContext for SluiceContext {
+    fn log(&self, _level: RDKafkaLogLevel, _fac: &str, _message: &str) {
+        // librdkafka's own log lines are too chatty for a job's stderr; outages are
+        // reported through `error` below.
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        match error.rdkafka_error_code() {
+            Some(RDKafkaErrorCode::AllBrokersDown) => self.health.report_down("all brokers are down"),
+            Some(RDKafkaErrorCode::BrokerTransportFailure) | Some(RDKafkaErrorCode::Resolve) => {
+                self.health.report_down(reason)
+            }
+            _ => {}
+        }
+    }
+}
+
+impl ConsumerContext for SluiceContext {}
+
+/// The librdkafka configuration of a table: every `properties.*` key as is, plus
+/// Sluice's defaults where the user set nothing.
+pub fn client_config(config: &KafkaConfig, defaults: &[(&str, &str)]) -> ClientConfig {
+    let mut cc = ClientConfig::new();
+    for (k, v) in defaults {
+        cc.set(*k, *v);
+    }
+    for (k, v) in &config.properties {
+        // Java's `auto.offset.reset=none` is librdkafka's `error`.
+        if k == "auto.offset.reset" && v.eq_ignore_ascii_case("none") {
+            cc.set(k, "error");
+        } else {
+            cc.set(k, v);
+        }
+    }
+    cc
+}
+
+/// Turns a librdkafka error at client creation into a user-facing one.
+pub fn creation_error(config: &KafkaConfig, e: KafkaError) -> ConnectorError {
+    ConnectorError::External(format!(
+        "cannot create a Kafka client for {} at {}: {e}. Check the \"properties.*\" options.",
+        config.topics.describe(),
+        config.bootstrap_servers
+    ))
+}
+
+/// One topic's partitions, from the cluster's metadata.
+#[derive(Clone, Debug)]
+pub struct TopicPartitions {
+    pub topic: String,
+    pub partitions: Vec<i32>,
+}
+
+/// The topics of `topics` and their partitions. A listed topic that does not exist, and a
+/// cluster that does not answer within `timeout`, are errors naming the servers.
+pub fn fetch_topics(
+    consumer: &BaseConsumer<SluiceContext>,
+    topics: &Topics,
+    servers: &str,
+    timeout: Duration,
+) -> Result<Vec<TopicPartitions>, ConnectorError> {
+    let unreachable = |e: KafkaError| {
+        ConnectorError::External(format!(
+            "cannot reach Kafka at {servers}: {e}. Check \"properties.bootstrap.servers\" and that the brokers are running."
+        ))
+    };
+    match topics {
+        Topics::List(list) => {
+            let mut out = Vec::with_capacity(list.len());
+            for topic in list {
+                let md = consumer.fetch_metadata(Some(topic), timeout).map_err(unreachable)?;
+                out.push(topic_from_metadata(&md, topic, servers)?);
+            }
+            Ok(out)
+        }
+        Topics::Pattern { regex, .. } => {
+            let md = consumer.fetch_metadata(None, timeout).map_err(unreachable)?;
+            let mut out: Vec<TopicPartitions> = md
+                .topics()
+                .iter()
+                .filter(|t| regex.is_match(t.name()) && t.error().is_none())
+                .map(|t| TopicPartitions {
+                    topic: t.name().to_string(),
+                    partitions: sorted_partitions(t.partitions().iter().map(|p| p.id())),
+                })
+                .collect();
+            out.sort_by(|a, b| a.topic.cmp(&b.topic));
+            Ok(out)
+        }
+    }
+}
+
+fn topic_from_metadata(md: &Metadata, topic: &str, servers: &str) -> Result<TopicPartitions, ConnectorError> {
+    let missing = || {
+        ConnectorError::External(format!(
+            "topic \"{topic}\" does not exist at {servers}. Create it, or check the \"topic\" option."
+        ))
+    };
+    let Some(t) = md.topics().iter().find(|t| t.name() == topic) else { return Err(missing()) };
+    match t.error() {
+        None => {}
+        Some(RDKafkaRespErr::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) => return Err(missing()),
+        Some(e) => {
+            return Err(ConnectorError::External(format!(
+                "cannot read the metadata of topic \"{topic}\" at {servers}: {}",
+                RDKafkaErrorCode::from(e)
+            )))
+        }
+    }
+    if t.partitions().is_empty() {
+        return Err(missing());
+    }
+    Ok(TopicPartitions { topic: topic.to_string(), partitions: sorted_partitions(t.partitions().iter().map(|p| p.id())) })
+}
+
+fn sorted_partitions(ids: impl Iterator<Item = i32>) -> Vec<i32> {
+    let mut v: Vec<i32> = ids.collect();
+    v.sort_unstable();
+    v
+}
+
+/// Java's `String.hashCode`, for Flink's assignment of partitions to readers.
+pub fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
+}
+
+/// The reader (of `readers`) that owns a partition, as Flink's `KafkaSourceEnumerator`
+/// assigns them.
+pub fn split_owner(topic: &str, partition: i32, readers: usize) -> usize {
+    let readers = readers.max(1) as i64;
+    let start = ((java_string_hash(topic).wrapping_mul(31)) & 0x7FFF_FFFF) as i64 % readers;
+    ((start + partition as i64) % readers) as usize
+}

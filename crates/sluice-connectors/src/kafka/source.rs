@@ -1,0 +1,565 @@
+//! `KafkaSource`: one reader of a `kafka` or `upsert-kafka` table. It assigns its
+//! partitions itself (as Flink's `KafkaSource` does, no group rebalancing), reports one
+//! split per partition, decodes messages straight into Arrow per partition, stops
+//! bounded partitions at their end offsets, and commits the offsets of returned rows
+//! only when asked (`SourceReader::commit`).
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::{Offset, Timestamp, TopicPartitionList};
+use sluice_connector_api::{ConnectorError, SourceContext, SourcePoll, SourceReader, SourceStats, SplitId, TableSpec};
+
+use super::assemble::{AssemblyPlan, PartitionRows};
+use super::client::{client_config, creation_error, fetch_topics, split_owner, SluiceContext, METADATA_TIMEOUT};
+use super::config::{KafkaConfig, Topics};
+use super::metadata::{MessageMeta, MetaKind};
+use super::offsets::{BoundedMode, StartupMode};
+
+/// Skip reasons kept for the end-of-job report.
+const MAX_SKIP_EXAMPLES: usize = 5;
+/// How long a partition-discovery metadata request may take inside the poll loop.
+const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// One assigned partition.
+struct Split {
+    id: SplitId,
+    topic: String,
+    partition: i32,
+    rows: PartitionRows,
+    /// Exclusive end offset of a bounded partition.
+    stop: Option<i64>,
+    finished: bool,
+    /// The offset after the last message consumed.
+    consumed_next: Option<i64>,
+}
+
+/// Something for `poll_next` to hand out, and the position it makes returned.
+struct Ready {
+    poll: Option<SourcePoll>,
+    position: Option<(usize, i64)>,
+}
+
+/// Everything but the consumer, so a borrowed message and this state can be used together.
+struct ReaderState {
+    plan: AssemblyPlan,
+    splits: Vec<Split>,
+    by_partition: HashMap<i32, Vec<usize>>,
+    ready: VecDeque<Ready>,
+    /// Per split: the offset after the last returned message, and the last committed.
+    returned: HashMap<usize, i64>,
+    committed: HashMap<usize, i64>,
+    to_unassign: Vec<(String, i32)>,
+    batch_size: usize,
+    ignore_errors: bool,
+    wants_headers: bool,
+    wants_epoch: bool,
+    stats: SourceStats,
+}
+
+pub struct KafkaSource {
+    consumer: BaseConsumer<SluiceContext>,
+    config: KafkaConfig,
+    table: TableSpec,
+    st: ReaderState,
+    group_id: String,
+    subtask: usize,
+    parallelism: usize,
+    next_split_id: SplitId,
+    last_discovery: Instant,
+}
+
+impl KafkaSource {
+    pub fn new(table: &TableSpec, config: &KafkaConfig, ctx: &SourceContext) -> Result<KafkaSource, ConnectorError> {
+        let meta: Vec<MetaKind> = ctx
+            .metadata
+            .iter()
+            .map(|(k, t)| MetaKind::resolve(k, t, config.flavor.name()))
+            .collect::<Result<_, _>>()?;
+        let wants_headers = meta.iter().any(|m| matches!(m, MetaKind::Headers));
+        let wants_epoch = meta.iter().any(|m| matches!(m, MetaKind::LeaderEpoch));
+        let plan = AssemblyPlan::new(config, table, &ctx.projection, meta, ctx.output_schema.clone(), ctx.time_zone)?;
+        // Flink names a source's group after the table when none is given.
+        let group_id = config.group_id.clone().unwrap_or_else(|| format!("KafkaSource-{}", table.name));
+        let eof = if config.bounded.is_bounded() { "true" } else { "false" };
+        let cc = client_config(
+            config,
+            &[
+                ("bootstrap.servers", config.bootstrap_servers.as_str()),
+                ("group.id", group_id.as_str()),
+                ("enable.auto.commit", "false"),
+                ("enable.auto.offset.store", "false"),
+                ("enable.partition.eof", eof),
+            ],
+        );
+        let consumer: BaseConsumer<SluiceContext> = cc
+            .create_with_context(SluiceContext::new(&config.bootstrap_servers))
+            .map_err(|e| creation_error(config, e))?;
+        let ignore_errors = config.value_format.ignore_parse_errors()
+            || config.key_format.as_ref().is_some_and(|k| k.ignore_parse_errors());
+        let mut source = KafkaSource {
+            consumer,
+            config: config.clone(),
+            table: table.clone(),
+            st: ReaderState {
+                plan,
+                splits: Vec::new(),
+                by_partition: HashMap::new(),
+                ready: VecDeque::new(),
+                returned: HashMap::new(),
+                committed: HashMap::new(),
+                to_unassign: Vec::new(),
+                batch_size: ctx.batch_size.max(1),
+                ignore_errors,
+                wants_headers,
+                wants_epoch,
+                stats: SourceStats::default(),
+            },
+            group_id,
+            subtask: ctx.subtask,
+            parallelism: ctx.parallelism.max(1),
+            next_split_id: 0,
+            last_discovery: Instant::now(),
+        };
+        source.start()?;
+        Ok(source)
+    }
+
+    /// Finds the partitions, resolves where each starts and stops, and assigns them.
+    fn start(&mut self) -> Result<(), ConnectorError> {
+        let topics = fetch_topics(&self.consumer, &self.config.topics, &self.config.bootstrap_servers, METADATA_TIMEOUT)?;
+        let mut owned: Vec<(String, i32)> = Vec::new();
+        for t in &topics {
+            for &p in &t.partitions {
+                if split_owner(&t.topic, p, self.parallelism) == self.subtask {
+                    owned.push((t.topic.clone(), p));
+                }
+            }
+        }
+        let starts = self.start_offsets(&owned)?;
+        let stops = self.stop_offsets(&owned)?;
+        let mut assignment = TopicPartitionList::new();
+        for (((topic, partition), start), stop) in owned.iter().zip(starts).zip(stops) {
+            let i = self.add_split(topic, *partition, stop)?;
+            if let Some(stop) = stop {
+                let first = match start {
+                    Offset::Offset(n) => n,
+                    Offset::End => stop,
+                    _ => self.watermarks(topic, *partition)?.0,
+                };
+                if first >= stop {
+                    self.st.finish(i);
+                    continue;
+                }
+            }
+            assignment
+                .add_partition_offset(topic, *partition, start)
+                .map_err(|e| self.kafka_error("cannot assign partitions", e))?;
+        }
+        self.consumer.assign(&assignment).map_err(|e| self.kafka_error("cannot assign partitions", e))?;
+        Ok(())
+    }
+
+    fn add_split(&mut self, topic: &str, partition: i32, stop: Option<i64>) -> Result<usize, ConnectorError> {
+        let id = match &self.config.topics {
+            Topics::List(list) if list.len() == 1 => partition as SplitId,
+            _ => {
+                self.next_split_id += 1;
+                self.next_split_id - 1
+            }
+        };
+        let rows = PartitionRows::new(&self.st.plan, &self.config, topic, partition)?;
+        let i = self.st.splits.len();
+        self.st.splits.push(Split {
+            id,
+            topic: topic.to_string(),
+            partition,
+            rows,
+            stop,
+            finished: false,
+            consumed_next: None,
+        });
+        self.st.by_partition.entry(partition).or_default().push(i);
+        self.st.ready.push_back(Ready { poll: Some(SourcePoll::SplitAdded(id)), position: None });
+        Ok(i)
+    }
+
+    fn kafka_error(&self, what: &str, e: KafkaError) -> ConnectorError {
+        ConnectorError::External(format!(
+            "{what} of {} at {}: {e}",
+            self.config.topics.describe(),
+            self.config.bootstrap_servers
+        ))
+    }
+
+    fn watermarks(&self, topic: &str, partition: i32) -> Result<(i64, i64), ConnectorError> {
+        self.consumer
+            .fetch_watermarks(topic, partition, METADATA_TIMEOUT)
+            .map_err(|e| self.kafka_error(&format!("cannot read the offsets of partition {partition} of \"{topic}\""), e))
+    }
+
+    fn committed(&self, owned: &[(String, i32)]) -> Result<Vec<Option<i64>>, ConnectorError> {
+        let mut tpl = TopicPartitionList::new();
+        for (t, p) in owned {
+            tpl.add_partition(t, *p);
+        }
+        let got = self
+            .consumer
+            .committed_offsets(tpl, METADATA_TIMEOUT)
+            .map_err(|e| self.kafka_error(&format!("cannot read the committed offsets of group \"{}\"", self.group_id), e))?;
+        let map = got.to_topic_map();
+        Ok(owned
+            .iter()
+            .map(|(t, p)| match map.get(&(t.clone(), *p)) {
+                Some(Offset::Offset(n)) => Some(*n),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn by_timestamp(&self, owned: &[(String, i32)], millis: i64) -> Result<Vec<Option<i64>>, ConnectorError> {
+        let mut tpl = TopicPartitionList::new();
+        for (t, p) in owned {
+            tpl.add_partition_offset(t, *p, Offset::Offset(millis))
+                .map_err(|e| self.kafka_error("cannot look up offsets by timestamp", e))?;
+        }
+        let got = self
+            .consumer
+            .offsets_for_times(tpl, METADATA_TIMEOUT)
+            .map_err(|e| self.kafka_error("cannot look up offsets by timestamp", e))?;
+        let map = got.to_topic_map();
+        Ok(owned
+            .iter()
+            .map(|(t, p)| match map.get(&(t.clone(), *p)) {
+                Some(Offset::Offset(n)) if *n >= 0 => Some(*n),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Where each partition starts, as `scan.startup.mode` says.
+    fn start_offsets(&self, owned: &[(String, i32)]) -> Result<Vec<Offset>, ConnectorError> {
+        Ok(match &self.config.startup {
+            StartupMode::Earliest => vec![Offset::Beginning; owned.len()],
+            StartupMode::Latest => vec![Offset::End; owned.len()],
+            StartupMode::Timestamp(ms) => {
+                self.by_timestamp(owned, *ms)?.into_iter().map(|o| o.map_or(Offset::End, Offset::Offset)).collect()
+            }
+            StartupMode::Specific(list) => {
+                let committed = self.committed(owned)?;
+                owned
+                    .iter()
+                    .zip(committed)
+                    .map(|((_, p), c)| match list.iter().find(|(lp, _)| lp == p) {
+                        Some((_, o)) => Offset::Offset(*o),
+                        None => c.map_or(Offset::Beginning, Offset::Offset),
+                    })
+                    .collect()
+            }
+            StartupMode::GroupOffsets => {
+                let committed = self.committed(owned)?;
+                let reset = self
+                    .config
+                    .properties
+                    .iter()
+                    .find(|(k, _)| k == "auto.offset.reset")
+                    .map(|(_, v)| v.to_ascii_lowercase());
+                let mut out = Vec::with_capacity(owned.len());
+                for ((t, p), c) in owned.iter().zip(committed) {
+                    out.push(match (c, reset.as_deref()) {
+                        (Some(n), _) => Offset::Offset(n),
+                        (None, Some("earliest" | "smallest" | "beginning")) => Offset::Beginning,
+                        (None, Some("latest" | "largest" | "end")) => Offset::End,
+                        (None, _) => {
+                            return Err(ConnectorError::External(format!(
+                                "partition {p} of topic \"{t}\" has no committed offset for consumer group \"{}\", \
+                                 and \"scan.startup.mode\" is \"group-offsets\" (the default). Set \
+                                 'properties.auto.offset.reset' to 'earliest' or 'latest', or choose another \
+                                 \"scan.startup.mode\".",
+                                self.group_id
+                            )))
+                        }
+                    });
+                }
+                out
+            }
+        })
+    }
+
+    /// Where each partition stops (exclusive), as `scan.bounded.mode` says; `None` when
+    /// unbounded. A partition the mode gives no offset for stops at its end offset.
+    fn stop_offsets(&self, owned: &[(String, i32)]) -> Result<Vec<Option<i64>>, ConnectorError> {
+        let given: Vec<Option<i64>> = match &self.config.bounded {
+            BoundedMode::Unbounded => return Ok(vec![None; owned.len()]),
+            BoundedMode::Latest => vec![None; owned.len()],
+            BoundedMode::GroupOffsets => self.committed(owned)?,
+            BoundedMode::Timestamp(ms) => self.by_timestamp(owned, *ms)?,
+            BoundedMode::Specific(list) => owned
+                .iter()
+                .map(|(_, p)| list.iter().find(|(lp, _)| lp == p).map(|(_, o)| *o))
+                .collect(),
+        };
+        owned
+            .iter()
+            .zip(given)
+            .map(|((t, p), g)| match g {
+                Some(n) => Ok(Some(n)),
+                None => Ok(Some(self.watermarks(t, *p)?.1)),
+            })
+            .collect()
+    }
+
+    /// Picks up new partitions (and topics matching a pattern); they start at the earliest offset.
+    fn discover(&mut self) -> Result<(), ConnectorError> {
+        self.last_discovery = Instant::now();
+        let Ok(topics) = fetch_topics(&self.consumer, &self.config.topics, &self.config.bootstrap_servers, DISCOVERY_TIMEOUT)
+        else {
+            return Ok(());
+        };
+        let mut added = TopicPartitionList::new();
+        for t in &topics {
+            for &p in &t.partitions {
+                if split_owner(&t.topic, p, self.parallelism) != self.subtask || self.st.find(&t.topic, p).is_some() {
+                    continue;
+                }
+                self.add_split(&t.topic, p, None)?;
+                added
+                    .add_partition_offset(&t.topic, p, Offset::Beginning)
+                    .map_err(|e| self.kafka_error("cannot assign new partitions", e))?;
+            }
+        }
+        if added.count() > 0 {
+            self.consumer
+                .incremental_assign(&added)
+                .map_err(|e| self.kafka_error("cannot assign new partitions", e))?;
+        }
+        Ok(())
+    }
+
+    /// Reads what librdkafka has, without waiting, into ready batches.
+    fn read(&mut self) -> Result<(), ConnectorError> {
+        let budget = self.st.batch_size * 2;
+        let mut eofs: Vec<i32> = Vec::new();
+        for _ in 0..budget {
+            match self.consumer.poll(Duration::ZERO) {
+                None => break,
+                Some(Ok(msg)) => {
+                    self.consumer.context().health.report_up();
+                    self.st.on_message(&msg, self.config.flavor.name())?;
+                }
+                Some(Err(KafkaError::PartitionEOF(p))) => eofs.push(p),
+                Some(Err(e)) => self.on_error(e)?,
+            }
+        }
+        if !eofs.is_empty() {
+            self.on_eof(&eofs)?;
+        }
+        for i in 0..self.st.splits.len() {
+            self.st.cut(i)?;
+        }
+        if !self.st.to_unassign.is_empty() {
+            let mut tpl = TopicPartitionList::new();
+            for (t, p) in self.st.to_unassign.drain(..) {
+                tpl.add_partition(&t, p);
+            }
+            // A partition left assigned only costs fetches; its messages are dropped.
+            let _ = self.consumer.incremental_unassign(&tpl);
+        }
+        Ok(())
+    }
+
+    fn on_error(&self, e: KafkaError) -> Result<(), ConnectorError> {
+        let transient = matches!(
+            e.rdkafka_error_code(),
+            Some(
+                RDKafkaErrorCode::AllBrokersDown
+                    | RDKafkaErrorCode::BrokerTransportFailure
+                    | RDKafkaErrorCode::OperationTimedOut
+                    | RDKafkaErrorCode::RequestTimedOut
+                    | RDKafkaErrorCode::NotLeaderForPartition
+                    | RDKafkaErrorCode::LeaderNotAvailable
+                    | RDKafkaErrorCode::NetworkException
+            )
+        );
+        if transient {
+            return Ok(());
+        }
+        Err(ConnectorError::External(format!(
+            "Kafka consumer of {} at {} failed: {e}",
+            self.config.topics.describe(),
+            self.config.bootstrap_servers
+        )))
+    }
+
+    /// A bounded partition that reached the end of its log finishes if its position is
+    /// at its stop offset (the last offsets before the stop may not exist, e.g. after
+    /// compaction or transaction markers).
+    fn on_eof(&mut self, partitions: &[i32]) -> Result<(), ConnectorError> {
+        let Ok(positions) = self.consumer.position() else { return Ok(()) };
+        let map = positions.to_topic_map();
+        for p in partitions {
+            let Some(list) = self.st.by_partition.get(p).cloned() else { continue };
+            for i in list {
+                let s = &self.st.splits[i];
+                let (Some(stop), false) = (s.stop, s.finished) else { continue };
+                if let Some(Offset::Offset(pos)) = map.get(&(s.topic.clone(), *p)) {
+                    if *pos >= stop {
+                        self.st.cut(i)?;
+                        self.st.finish(i);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ReaderState {
+    fn find(&self, topic: &str, partition: i32) -> Option<usize> {
+        self.by_partition.get(&partition)?.iter().copied().find(|&i| self.splits[i].topic == topic)
+    }
+
+    fn on_message(&mut self, msg: &BorrowedMessage<'_>, connector: &str) -> Result<(), ConnectorError> {
+        let Some(i) = self.find(msg.topic(), msg.partition()) else { return Ok(()) };
+        let offset = msg.offset();
+        {
+            let split = &self.splits[i];
+            if split.finished {
+                return Ok(());
+            }
+            if split.stop.is_some_and(|stop| offset >= stop) {
+                self.cut(i)?;
+                self.finish(i);
+                return Ok(());
+            }
+        }
+        self.stats.records += 1;
+        self.stats.bytes += (msg.payload_len() + msg.key_len()) as u64;
+        let (timestamp_millis, timestamp_type) = match msg.timestamp() {
+            Timestamp::NotAvailable => (-1, "NoTimestampType"),
+            Timestamp::CreateTime(t) => (t, "CreateTime"),
+            Timestamp::LogAppendTime(t) => (t, "LogAppendTime"),
+        };
+        let headers: Vec<(&str, Option<&[u8]>)> = match (self.wants_headers, msg.headers()) {
+            (true, Some(h)) => h.iter().map(|h| (h.key, h.value)).collect(),
+            _ => Vec::new(),
+        };
+        let leader_epoch = if self.wants_epoch {
+            // SAFETY: the pointer is the live message `msg` borrows.
+            let e = unsafe { rdkafka::bindings::rd_kafka_message_leader_epoch(msg.ptr()) };
+            (e >= 0).then_some(e)
+        } else {
+            None
+        };
+        let meta = MessageMeta { offset, timestamp_millis, timestamp_type, leader_epoch, headers: &headers };
+        let split = &mut self.splits[i];
+        if let Err(reason) = split.rows.push(&self.plan, msg.key(), msg.payload(), &meta) {
+            let location = format!("topic {} partition {} offset {offset}", split.topic, split.partition);
+            if !self.ignore_errors {
+                return Err(ConnectorError::BadRecord { location, reason });
+            }
+            self.stats.skipped_bad_records += 1;
+            if self.stats.skipped_examples.len() < MAX_SKIP_EXAMPLES {
+                self.stats.skipped_examples.push(format!("{location}: {reason}"));
+            }
+        }
+        split.consumed_next = Some(offset + 1);
+        let full = split.rows.len() >= self.batch_size;
+        let at_stop = split.stop.is_some_and(|stop| offset + 1 >= stop);
+        if full || at_stop {
+            self.cut(i)?;
+        }
+        if at_stop {
+            self.finish(i);
+        }
+        Ok(())
+    }
+
+    /// Hands out split `i`'s rows as a batch (and the position they bring).
+    fn cut(&mut self, i: usize) -> Result<(), ConnectorError> {
+        let split = &mut self.splits[i];
+        let position = split.consumed_next.map(|next| (i, next));
+        if split.rows.len() == 0 {
+            if position.is_some() {
+                self.ready.push_back(Ready { poll: None, position });
+            }
+            return Ok(());
+        }
+        let batch = split.rows.flush(&self.plan)?;
+        self.ready.push_back(Ready { poll: Some(SourcePoll::SplitBatch { split: split.id, batch }), position });
+        Ok(())
+    }
+
+    fn finish(&mut self, i: usize) {
+        let split = &mut self.splits[i];
+        if split.finished {
+            return;
+        }
+        split.finished = true;
+        self.to_unassign.push((split.topic.clone(), split.partition));
+        self.ready.push_back(Ready { poll: Some(SourcePoll::SplitFinished(split.id)), position: None });
+    }
+
+    fn all_finished(&self) -> bool {
+        self.splits.iter().all(|s| s.finished)
+    }
+}
+
+impl SourceReader for KafkaSource {
+    fn poll_next(&mut self) -> Result<SourcePoll, ConnectorError> {
+        loop {
+            while let Some(ready) = self.st.ready.pop_front() {
+                if let Some((i, next)) = ready.position {
+                    self.st.returned.insert(i, next);
+                }
+                if let Some(poll) = ready.poll {
+                    return Ok(poll);
+                }
+            }
+            if self.config.bounded.is_bounded() && self.st.all_finished() {
+                return Ok(SourcePoll::Finished);
+            }
+            if let Some(every) = self.config.discovery_interval {
+                if self.last_discovery.elapsed() >= every {
+                    self.discover()?;
+                }
+            }
+            self.read()?;
+            if self.st.ready.is_empty() {
+                return Ok(SourcePoll::Pending);
+            }
+        }
+    }
+
+    fn stats(&self) -> SourceStats {
+        self.st.stats.clone()
+    }
+
+    fn commit(&mut self) -> Result<(), ConnectorError> {
+        let mut tpl = TopicPartitionList::new();
+        let mut done = Vec::new();
+        for (&i, &next) in &self.st.returned {
+            if self.st.committed.get(&i) == Some(&next) {
+                continue;
+            }
+            let s = &self.st.splits[i];
+            tpl.add_partition_offset(&s.topic, s.partition, Offset::Offset(next))
+                .map_err(|e| self.kafka_error("cannot commit offsets", e))?;
+            done.push((i, next));
+        }
+        if done.is_empty() {
+            return Ok(());
+        }
+        self.consumer.commit(&tpl, CommitMode::Async).map_err(|e| {
+            ConnectorError::External(format!(
+                "cannot commit the offsets of consumer group \"{}\" at {}: {e}",
+                self.group_id, self.config.bootstrap_servers
+            ))
+        })?;
+        self.st.committed.extend(done);
+        Ok(())
+    }
+}
