@@ -217,8 +217,17 @@ impl Session {
         check_single_rowtime(plan.schema(), name, insert.source.span)?;
         let sink_columns: Vec<(String, DataType)> =
             table.sink_columns().map(|c| (c.name.clone(), c.data_type.clone())).collect();
-        if table.columns.iter().any(|c| matches!(c.kind, TableColumnKind::Metadata { is_virtual: false, .. })) {
-            return Err(not_supported("writing metadata columns", insert.span));
+        let offered = factory.metadata_columns(&table.spec());
+        for c in &table.columns {
+            if let TableColumnKind::Metadata { key, is_virtual: false, .. } = &c.kind {
+                if !offered.iter().any(|m| m.key == key && m.writable) {
+                    return Err(user(
+                        format!("metadata column \"{}\" of table \"{name}\" cannot be written: connector \"{}\" reads \"{key}\" only", c.name, table.connector),
+                        insert.table.span(),
+                    )
+                    .with_hint(format!("Declare it as `{} ... METADATA FROM '{key}' VIRTUAL` so that INSERT leaves it out.", c.name)));
+                }
+            }
         }
 
         // Which query column feeds each sink column (None: NULL).
@@ -297,7 +306,14 @@ impl Session {
             };
             exprs.push(expr);
         }
-        let names = sink_columns.iter().map(|(n, _)| n.clone()).collect();
+        // The sink takes its physical columns first, then the written metadata columns.
+        let mut names: Vec<String> = sink_columns.iter().map(|(n, _)| n.clone()).collect();
+        let is_physical: Vec<bool> = table.sink_columns().map(|c| matches!(c.kind, TableColumnKind::Physical)).collect();
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        order.sort_by_key(|i| !is_physical[*i]);
+        let mut exprs: Vec<Option<ScalarExpr>> = exprs.into_iter().map(Some).collect();
+        let exprs: Vec<ScalarExpr> = order.iter().filter_map(|i| exprs[*i].take()).collect();
+        names = order.iter().map(|i| std::mem::take(&mut names[*i])).collect();
         let projected = crate::rewrite::optimize(plan.project(exprs, names));
         Ok((projected, JobSink::Table(table)))
     }

@@ -2,11 +2,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sluice_connector_api::{ChangeBatch, SourcePoll};
+use sluice_connector_api::{ChangeBatch, SourcePoll, SplitId};
 
 use crate::dataflow::{Dataflow, NodeId, NodeKind};
 use crate::metrics::{NodeMetrics, NodeReport};
-use crate::operator::{Output, OutputEvent, WATERMARK_END};
+use crate::operator::{Output, OutputEvent, SplitEvent, WATERMARK_END};
 use crate::RuntimeError;
 
 /// How a job is run.
@@ -15,11 +15,15 @@ pub struct ExecutorOptions {
     pub stop: Arc<AtomicBool>,
     /// Called with a snapshot of every node's counters at this interval.
     pub progress: Option<(Duration, Box<dyn FnMut(&[NodeReport]) + Send>)>,
+    /// How often sinks are flushed and sources commit their positions (Kafka offsets),
+    /// while every operator is stateless. A job that holds rows in state commits only
+    /// when its input has ended, until checkpoints exist.
+    pub commit_interval: Duration,
 }
 
 impl Default for ExecutorOptions {
     fn default() -> Self {
-        ExecutorOptions { stop: Arc::new(AtomicBool::new(false)), progress: None }
+        ExecutorOptions { stop: Arc::new(AtomicBool::new(false)), progress: None, commit_interval: Duration::from_secs(5) }
     }
 }
 
@@ -71,6 +75,8 @@ pub struct Executor {
 
 enum Event {
     Batch(ChangeBatch),
+    /// From a source with splits, to the operator right after it.
+    Split(SplitId, SplitEvent),
     Watermark(i64),
     /// The sender became idle (`true`) or active again (`false`).
     Idle(bool),
@@ -116,6 +122,11 @@ impl Executor {
             .filter(|id| matches!(self.nodes[*id].kind, NodeKind::Source(_)))
             .collect();
         let mut last_progress = Instant::now();
+        let mut last_commit = Instant::now();
+        let stateless = self.nodes.iter().all(|n| match &n.kind {
+            NodeKind::Operator(op) => op.is_stateless(),
+            _ => true,
+        });
         let mut idle_rounds = 0u32;
         let mut stopped = false;
         loop {
@@ -143,15 +154,21 @@ impl Executor {
                 match poll {
                     SourcePoll::Batch(batch) => {
                         progressed = true;
-                        self.nodes[id].last_data = Instant::now();
-                        if self.nodes[id].idle {
-                            self.nodes[id].idle = false;
-                            self.push(id, Event::Idle(false))?;
-                        }
-                        let m = &mut self.nodes[id].metrics;
-                        m.rows_out += batch.num_rows() as u64;
-                        m.batches_in += 1;
+                        self.source_rows(id, batch.num_rows())?;
                         self.push(id, Event::Batch(batch))?;
+                    }
+                    SourcePoll::SplitBatch { split, batch } => {
+                        progressed = true;
+                        self.source_rows(id, batch.num_rows())?;
+                        self.push(id, Event::Split(split, SplitEvent::Batch(batch)))?;
+                    }
+                    SourcePoll::SplitAdded(split) => {
+                        progressed = true;
+                        self.push(id, Event::Split(split, SplitEvent::Added))?;
+                    }
+                    SourcePoll::SplitFinished(split) => {
+                        progressed = true;
+                        self.push(id, Event::Split(split, SplitEvent::Finished))?;
                     }
                     SourcePoll::Pending => {
                         let node = &mut self.nodes[id];
@@ -185,6 +202,10 @@ impl Executor {
                 idle_rounds = (idle_rounds + 1).min(10);
                 std::thread::sleep(Duration::from_millis(idle_rounds as u64));
             }
+            if stateless && last_commit.elapsed() >= self.options.commit_interval {
+                last_commit = Instant::now();
+                self.commit()?;
+            }
             if let Some((interval, callback)) = &mut self.options.progress {
                 if last_progress.elapsed() >= *interval {
                     last_progress = Instant::now();
@@ -206,7 +227,43 @@ impl Executor {
                 }
             }
         }
+        // Every sink has finished: what the sources returned is written, unless the job
+        // was stopped while operators held rows in state.
+        if !stopped || stateless {
+            self.commit()?;
+        }
         Ok(JobReport { nodes: Self::reports(&self.nodes), elapsed: start.elapsed(), stopped })
+    }
+
+    /// A source produced `rows` rows: it is active again.
+    fn source_rows(&mut self, id: NodeId, rows: usize) -> Result<(), RuntimeError> {
+        self.nodes[id].last_data = Instant::now();
+        if self.nodes[id].idle {
+            self.nodes[id].idle = false;
+            self.push(id, Event::Idle(false))?;
+        }
+        let m = &mut self.nodes[id].metrics;
+        m.rows_out += rows as u64;
+        m.batches_in += 1;
+        Ok(())
+    }
+
+    /// Flushes every open sink, then lets every source commit its position: everything
+    /// the sources returned has been pushed through to the sinks by now.
+    fn commit(&mut self) -> Result<(), RuntimeError> {
+        for node in &mut self.nodes {
+            if let NodeKind::Sink(writer) = &mut node.kind {
+                if !node.finished {
+                    writer.flush().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                }
+            }
+        }
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                reader.commit().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
+        Ok(())
     }
 
     fn reports(nodes: &[NodeState]) -> Vec<NodeReport> {
@@ -263,6 +320,7 @@ impl Executor {
                 } else {
                     match event.as_ref().expect("event present") {
                         Event::Batch(b) => Event::Batch(b.clone()),
+                        Event::Split(split, e) => Event::Split(*split, e.clone()),
                         Event::Watermark(w) => Event::Watermark(*w),
                         Event::Idle(i) => Event::Idle(*i),
                         Event::End => Event::End,
@@ -278,6 +336,31 @@ impl Executor {
 
     fn deliver(&mut self, to: NodeId, input: usize, event: Event) -> Result<(), RuntimeError> {
         match event {
+            Event::Split(split, event) => {
+                let out = {
+                    let node = &mut self.nodes[to];
+                    if let SplitEvent::Batch(b) = &event {
+                        node.metrics.rows_in += b.num_rows() as u64;
+                        node.metrics.batches_in += 1;
+                    }
+                    let t = Instant::now();
+                    let mut out = Output::default();
+                    match &mut node.kind {
+                        NodeKind::Operator(op) => op.on_split(input, split, event, &mut out)?,
+                        NodeKind::Sink(writer) => {
+                            if let SplitEvent::Batch(batch) = event {
+                                writer
+                                    .write(&batch)
+                                    .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                            }
+                        }
+                        NodeKind::Source(_) => return Err(RuntimeError::Internal("a source has an input".into())),
+                    }
+                    node.metrics.busy += t.elapsed();
+                    out
+                };
+                self.route(to, out)
+            }
             Event::Batch(batch) => {
                 let out = {
                     let node = &mut self.nodes[to];

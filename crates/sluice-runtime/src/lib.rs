@@ -19,4 +19,4 @@ pub use dataflow::{Dataflow, Node, NodeId, NodeKind};
 pub use error::RuntimeError;
 pub use executor::{Executor, ExecutorOptions, JobReport};
 pub use metrics::{NodeMetrics, NodeReport};
-pub use operator::{Operator, Output, WATERMARK_END};
+pub use operator::{Operator, Output, SplitEvent, WATERMARK_END};

@@ -1,4 +1,4 @@
-use sluice_connector_api::ChangeBatch;
+use sluice_connector_api::{ChangeBatch, SplitId};
 
 use crate::RuntimeError;
 
@@ -50,6 +50,16 @@ impl Output {
     }
 }
 
+/// What a source says about one of its splits (a Kafka partition). Only the operator
+/// right after a source with splits receives these; the watermark assigner tracks a
+/// watermark per split, the others just take the rows.
+#[derive(Clone, Debug)]
+pub enum SplitEvent {
+    Batch(ChangeBatch),
+    Added,
+    Finished,
+}
+
 /// A step of the dataflow. One operator instance handles one partition of its input.
 ///
 /// Each call may emit batches and a watermark into `out`. The executor calls
@@ -60,6 +70,22 @@ pub trait Operator: Send {
     fn name(&self) -> &str;
 
     fn on_batch(&mut self, input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError>;
+
+    /// Rows or news of one split of the source feeding `input`. The default takes the
+    /// rows as any other batch.
+    fn on_split(&mut self, input: usize, _split: SplitId, event: SplitEvent, out: &mut Output) -> Result<(), RuntimeError> {
+        match event {
+            SplitEvent::Batch(batch) => self.on_batch(input, batch, out),
+            SplitEvent::Added | SplitEvent::Finished => Ok(()),
+        }
+    }
+
+    /// Whether the operator keeps no rows between calls: every row it takes is emitted
+    /// (or dropped) before the call returns. Source positions are committed only while
+    /// every operator is stateless, since rows held in state would be lost on a crash.
+    fn is_stateless(&self) -> bool {
+        false
+    }
 
     /// The combined input watermark advanced. The default forwards it.
     fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {

@@ -89,6 +89,22 @@ fn keep_last_deletes_on_retraction() {
 }
 
 #[test]
+fn changelog_normalize_drops_unchanged_rows_and_deletes_whole_rows() {
+    let mut op = operator(true, true).as_changelog_normalize().unwrap();
+    assert_eq!(op.name(), "ChangelogNormalize");
+    // Upsert source rows arrive as +U; a repeated value is not an update.
+    assert_eq!(
+        feed(&mut op, &[(UA, Some(1), 10), (UA, Some(1), 10), (UA, Some(1), 11)]),
+        vec![(I, Some(1), 10), (UB, Some(1), 10), (UA, Some(1), 11)]
+    );
+    // A tombstone carries the key only: the kept row is what gets deleted. A tombstone
+    // for an unknown key is dropped.
+    assert_eq!(feed(&mut op, &[(D, Some(1), 0), (D, Some(7), 0)]), vec![(D, Some(1), 11)]);
+    // After the delete the key starts over.
+    assert_eq!(feed(&mut op, &[(UA, Some(1), 11)]), vec![(I, Some(1), 11)]);
+}
+
+#[test]
 fn state_ttl_forgets_keys() {
     let (clock, time) = ProcessingClock::manual(0);
     let mut op = DeduplicateOperator::new(DeduplicateSpec {

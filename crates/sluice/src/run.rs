@@ -165,7 +165,7 @@ fn executor_options(name: &str, quiet: bool, stop: Arc<AtomicBool>) -> ExecutorO
             Box::new(move |nodes| print_progress(&name, nodes, &mut last)),
         ))
     };
-    ExecutorOptions { stop, progress }
+    ExecutorOptions { stop, progress, ..ExecutorOptions::default() }
 }
 
 fn start_job(

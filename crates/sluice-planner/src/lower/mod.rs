@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use arrow_array::{new_empty_array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema};
-use sluice_connector_api::{ConnectorRegistry, SinkChangelogMode, SinkContext, SinkWriter, SourceContext};
+use sluice_connector_api::{SourceChangelogMode, ConnectorRegistry, SinkChangelogMode, SinkContext, SinkWriter, SourceContext};
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_runtime::operators::{CalcOperator, UnionOperator, UnnestOperator, ValuesSource, WatermarkAssigner};
 use sluice_runtime::{Dataflow, NodeId};
@@ -144,7 +144,7 @@ impl Lowering<'_> {
     /// does not), as Flink's `UpdateKindTrait` does.
     fn lower(&mut self, plan: &LogicalPlan, before: bool) -> Result<NodeId, Diagnostic> {
         match plan {
-            LogicalPlan::Scan { table, .. } => self.scan(table),
+            LogicalPlan::Scan { table, .. } => self.scan(table, before),
             LogicalPlan::Values { rows, schema } => self.values(rows, schema),
             LogicalPlan::Project { input, exprs, schema } => {
                 if let LogicalPlan::Filter { input: inner, predicate } = input.as_ref() {
@@ -250,8 +250,10 @@ impl Lowering<'_> {
     }
 
     /// A table scan: the connector's reader, then the declared row (computed columns),
-    /// then the watermark.
-    fn scan(&mut self, table: &Arc<CatalogTable>) -> Result<NodeId, Diagnostic> {
+    /// then the watermark. An upsert source (`upsert-kafka`) is followed by Flink's
+    /// ChangelogNormalize, which turns its upserts into `+I`/`-U`/`+U`/`-D` per primary
+    /// key (`before`: the consumer needs the `-U` rows).
+    fn scan(&mut self, table: &Arc<CatalogTable>, before: bool) -> Result<NodeId, Diagnostic> {
         let factory = self
             .registry
             .get(&table.connector)
@@ -307,14 +309,43 @@ impl Lowering<'_> {
         }
         let declared = crate::bind::scan(table.clone());
         let schema = declared.schema();
-        if !exprs.iter().enumerate().all(|(i, e)| matches!(e, ScalarExpr::Column { index, .. } if *index == i)) {
-            node = self.calc(node, None, exprs, schema);
-        }
-        if let Some(w) = &table.watermark {
-            let mut op = WatermarkAssigner::new(w.expr.clone(), w.column, self.ctx.clone());
-            if let Some(grid) = self.grid {
-                op = op.with_grid(grid);
+        let identity = exprs.iter().enumerate().all(|(i, e)| matches!(e, ScalarExpr::Column { index, .. } if *index == i));
+        match &table.watermark {
+            // The assigner evaluates the computed columns itself, so that it sits right
+            // after the source and sees each split's rows (per-partition watermarks).
+            Some(w) => {
+                let mut op = WatermarkAssigner::new(w.expr.clone(), w.column, self.ctx.clone())
+                    .with_split_idle_timeout(idle_timeout);
+                if !identity {
+                    op = op.with_projection(exprs, schema.to_arrow());
+                }
+                if let Some(grid) = self.grid {
+                    op = op.with_grid(grid);
+                }
+                node = self.dataflow.add_operator(Box::new(op), vec![node]);
             }
+            None if !identity => node = self.calc(node, None, exprs, schema),
+            None => {}
+        }
+        if factory.source_changelog_mode(&spec) == SourceChangelogMode::Upsert {
+            let keys: Vec<usize> = table
+                .primary_key
+                .iter()
+                .filter_map(|k| schema.fields.iter().position(|f| f.name == *k))
+                .collect();
+            if keys.len() != table.primary_key.len() || keys.is_empty() {
+                return Err(internal("an upsert source without its primary key columns"));
+            }
+            let spec = sluice_runtime::spec::DeduplicateSpec {
+                keys,
+                keep_last: true,
+                generate_update_before: before,
+                state_ttl: self.state_ttl,
+                output_schema: schema.to_arrow(),
+            };
+            let op = sluice_runtime::operators::DeduplicateOperator::new(spec)
+                .and_then(|op| op.as_changelog_normalize())
+                .map_err(|e| internal(&format!("ChangelogNormalize: {e}")))?;
             node = self.dataflow.add_operator(Box::new(op), vec![node]);
         }
         Ok(node)
@@ -386,8 +417,16 @@ impl Lowering<'_> {
         if materialize {
             input = self.upsert_materialize(input, sink_key, plan.schema())?;
         }
+        let metadata = table
+            .sink_columns()
+            .filter_map(|c| match &c.kind {
+                TableColumnKind::Metadata { key, .. } => Some((key.clone(), c.data_type.clone())),
+                _ => None,
+            })
+            .collect();
         let ctx = SinkContext {
             input_schema: plan.schema().to_arrow(),
+            metadata,
             time_zone: self.ctx.time_zone,
             subtask: 0,
             parallelism: 1,

@@ -32,6 +32,10 @@ impl Operator for CalcOperator {
         "Calc"
     }
 
+    fn is_stateless(&self) -> bool {
+        true
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         let ChangeBatch { mut data, mut kinds } = batch;
         if let Some(predicate) = &self.filter {

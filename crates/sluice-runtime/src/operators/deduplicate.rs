@@ -20,6 +20,11 @@
 //!   arrival), and later rows of that key are dropped. Rows behind the watermark are late
 //!   and dropped (counted in `late_rows_dropped`).
 //!
+//! As Flink's ChangelogNormalize (`as_changelog_normalize`), keep last on processing time
+//! turns an upsert source's changes into a proper changelog: a `-D` (a Kafka tombstone,
+//! which carries only the key) deletes the whole kept row, and without a state TTL a row
+//! equal to the kept one emits nothing.
+//!
 //! With `state_ttl` a key not written for the TTL is forgotten: its next row counts as a
 //! first row again.
 
@@ -72,6 +77,12 @@ pub struct DeduplicateOperator {
     watermark: Option<i64>,
     next_seq: u64,
     late_rows: u64,
+    /// ChangelogNormalize: encodes whole rows, to skip a row equal to the kept one.
+    normalize: Option<RowConverter>,
+    /// The encoded kept row per key, when `normalize` is set.
+    full_rows: HashMap<Vec<u8>, Vec<u8>>,
+    /// Named ChangelogNormalize in plans and reports.
+    normalizing: bool,
 }
 
 impl DeduplicateOperator {
@@ -91,7 +102,22 @@ impl DeduplicateOperator {
             watermark: None,
             next_seq: 0,
             late_rows: 0,
+            normalize: None,
+            full_rows: HashMap::new(),
+            normalizing: false,
         })
+    }
+
+    /// Flink's ChangelogNormalize after an upsert source: keep last on processing time,
+    /// where a row equal to the key's kept row is dropped when there is no state TTL
+    /// (with a TTL Flink re-emits it, to refresh downstream state).
+    pub fn as_changelog_normalize(mut self) -> Result<Self, RuntimeError> {
+        self.normalizing = true;
+        if self.spec.state_ttl.is_none() {
+            let all: Vec<usize> = (0..self.types.len()).collect();
+            self.normalize = row_converter(&self.spec.output_schema, &all)?;
+        }
+        Ok(self)
     }
 
     /// Deduplicates on event time: rows are ordered by the rowtime in `column` (a
@@ -186,6 +212,13 @@ impl DeduplicateOperator {
             Some(column) => Some(rowtime_values(batch, column)?),
             None => None,
         };
+        let full = match &self.normalize {
+            Some(_) => {
+                let all: Vec<usize> = (0..self.types.len()).collect();
+                encode_rows(&self.normalize, &batch.data, &all)?
+            }
+            None => None,
+        };
         let id = self.store.insert(batch.data.clone());
         self.store.retain(id);
         let mut emitted: Vec<(RowRef, RowKind)> = Vec::new();
@@ -206,6 +239,13 @@ impl DeduplicateOperator {
                         continue;
                     }
                 }
+                if let Some(full) = &full {
+                    let encoded = full.row(i).as_ref().to_vec();
+                    if before.is_some() && self.full_rows.get(&key) == Some(&encoded) {
+                        continue;
+                    }
+                    self.full_rows.insert(key.clone(), encoded);
+                }
                 self.store.retain(id);
                 match before {
                     None => emitted.push((row, RowKind::Insert)),
@@ -223,6 +263,7 @@ impl DeduplicateOperator {
                 // The kept row is handed over to the output.
                 emitted.push((prev, RowKind::Delete));
                 self.state.remove(&key);
+                self.full_rows.remove(&key);
             }
         }
         // Every emitted row holds one reference, released once gathered.
@@ -314,7 +355,11 @@ impl DeduplicateOperator {
 
 impl Operator for DeduplicateOperator {
     fn name(&self) -> &str {
-        NAME
+        if self.normalizing {
+            "ChangelogNormalize"
+        } else {
+            NAME
+        }
     }
 
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {

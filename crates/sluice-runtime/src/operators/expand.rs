@@ -64,6 +64,10 @@ impl Operator for ExpandOperator {
         "Expand"
     }
 
+    fn is_stateless(&self) -> bool {
+        true
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         let rows = batch.num_rows();
         if rows == 0 {

@@ -12,6 +12,10 @@ impl Operator for UnionOperator {
         "Union"
     }
 
+    fn is_stateless(&self) -> bool {
+        true
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         out.emit(batch);
         Ok(())

@@ -34,6 +34,10 @@ impl Operator for UnnestOperator {
         "Unnest"
     }
 
+    fn is_stateless(&self) -> bool {
+        true
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         let internal = |e: arrow_schema::ArrowError| RuntimeError::Internal(format!("Unnest: {e}"));
         let collection = self

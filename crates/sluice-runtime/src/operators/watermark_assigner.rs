@@ -1,9 +1,15 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
-use arrow_array::Array;
-use sluice_connector_api::ChangeBatch;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::SchemaRef;
+use sluice_connector_api::{ChangeBatch, SplitId};
 use sluice_expr::{EvalContext, ScalarExpr};
 
+use crate::operator::SplitEvent;
 use crate::{Operator, Output, RuntimeError};
 
 /// Generates watermarks from `WATERMARK FOR rowtime AS expr`. The watermark is the
@@ -15,19 +21,49 @@ use crate::{Operator, Output, RuntimeError};
 /// batches whole, the batch is split only before a row whose rowtime is at or behind
 /// the current watermark (the only rows an operator may find late), and the watermark
 /// is emitted there. In-order input is therefore never split.
+///
+/// A source with splits (Kafka partitions) gets a watermark per split, and the minimum
+/// over the splits goes downstream, as Flink's per-partition watermarks do: a partition
+/// that lags holds the others back, so its rows are not late merely because another
+/// partition is ahead. A split that was added but has no rows yet holds the watermark
+/// back too; a split with no rows for the idle timeout, or a finished one, does not.
 pub struct WatermarkAssigner {
     expr: ScalarExpr,
     /// The rowtime column, to find rows behind the watermark.
     rowtime: usize,
     ctx: EvalContext,
+    /// The largest value of `expr` over all rows, when the source has no splits.
     max_seen: Option<i64>,
+    /// The last watermark emitted.
+    emitted: Option<i64>,
     /// See `with_grid`.
     grid: Option<i64>,
+    /// Computed columns evaluated first, when the assigner sits right after a source.
+    projection: Option<(Vec<ScalarExpr>, SchemaRef)>,
+    splits: HashMap<SplitId, SplitState>,
+    split_idle_timeout: Option<Duration>,
+}
+
+/// The watermark state of one split.
+struct SplitState {
+    max_seen: Option<i64>,
+    last_data: Instant,
+    finished: bool,
 }
 
 impl WatermarkAssigner {
     pub fn new(expr: ScalarExpr, rowtime: usize, ctx: EvalContext) -> Self {
-        WatermarkAssigner { expr, rowtime, ctx, max_seen: None, grid: None }
+        WatermarkAssigner {
+            expr,
+            rowtime,
+            ctx,
+            max_seen: None,
+            emitted: None,
+            grid: None,
+            projection: None,
+            splits: HashMap::new(),
+            split_idle_timeout: None,
+        }
     }
 
     /// Also emits the watermark right after a row that moves it past a multiple of
@@ -39,19 +75,69 @@ impl WatermarkAssigner {
         self
     }
 
+    /// Evaluates `exprs` over each input batch first (the table's computed columns),
+    /// producing rows of `schema`; `expr` and `rowtime` refer to that row. This keeps the
+    /// assigner right after the source, where it sees which split each batch came from.
+    pub fn with_projection(mut self, exprs: Vec<ScalarExpr>, schema: SchemaRef) -> Self {
+        self.projection = Some((exprs, schema));
+        self
+    }
+
+    /// A split without rows for this long stops holding the watermark back
+    /// (`scan.watermark.idle-timeout`, `table.exec.source.idle-timeout`).
+    pub fn with_split_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.split_idle_timeout = (!timeout.is_zero()).then_some(timeout);
+        self
+    }
+
     fn crosses_grid(&self, watermark: i64) -> bool {
         let Some(grid) = self.grid else { return false };
         let index = |w: i64| w.saturating_add(crate::spec::MILLI).div_euclid(grid);
-        self.max_seen.is_none_or(|seen| index(watermark) > index(seen))
-    }
-}
-
-impl Operator for WatermarkAssigner {
-    fn name(&self) -> &str {
-        "WatermarkAssigner"
+        self.emitted.is_none_or(|seen| index(watermark) > index(seen))
     }
 
-    fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
+    fn project(&self, batch: ChangeBatch) -> Result<ChangeBatch, RuntimeError> {
+        let Some((exprs, schema)) = &self.projection else { return Ok(batch) };
+        let columns = exprs
+            .iter()
+            .map(|e| e.evaluate(&batch.data, &self.ctx))
+            .collect::<Result<Vec<ArrayRef>, _>>()
+            .map_err(|e| RuntimeError::Eval { node: "WatermarkAssigner".into(), source: e })?;
+        let data = RecordBatch::try_new_with_options(
+            Arc::clone(schema),
+            columns,
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+        )
+        .map_err(|e| RuntimeError::Internal(format!("computed columns: {e}")))?;
+        Ok(ChangeBatch { data, kinds: batch.kinds })
+    }
+
+    fn is_idle(&self, split: &SplitState, now: Instant) -> bool {
+        self.split_idle_timeout.is_some_and(|t| now.duration_since(split.last_data) >= t)
+    }
+
+    /// What the splits other than `except` allow: `None` when none of them counts (no
+    /// other split, or all idle or finished), `Some(None)` when one holds the watermark
+    /// back entirely (no rows yet), `Some(Some(w))` their minimum.
+    fn others(&self, except: Option<SplitId>) -> Option<Option<i64>> {
+        let now = Instant::now();
+        let mut result: Option<Option<i64>> = None;
+        for (id, split) in &self.splits {
+            if Some(*id) == except || split.finished || self.is_idle(split, now) {
+                continue;
+            }
+            result = Some(match (result, split.max_seen) {
+                (None, m) => m,
+                (Some(None), _) | (_, None) => None,
+                (Some(Some(a)), Some(b)) => Some(a.min(b)),
+            });
+        }
+        result
+    }
+
+    /// The rows of one batch, from the split `split` (or from a source without splits).
+    fn assign(&mut self, batch: ChangeBatch, split: Option<SplitId>, out: &mut Output) -> Result<(), RuntimeError> {
+        let batch = self.project(batch)?;
         let values = self
             .expr
             .evaluate(&batch.data, &self.ctx)
@@ -64,40 +150,113 @@ impl Operator for WatermarkAssigner {
             .column(self.rowtime)
             .as_primitive_opt::<TimestampMicrosecondType>()
             .ok_or_else(|| RuntimeError::Internal("rowtime column is not a timestamp".into()))?;
+        let (mut max, others) = match split {
+            None => (self.max_seen, None),
+            Some(s) => (self.splits.get(&s).and_then(|st| st.max_seen), self.others(Some(s))),
+        };
+        let combine = |m: Option<i64>| match others {
+            None => m,
+            Some(None) => None,
+            Some(Some(o)) => m.map(|m| m.min(o)),
+        };
         let mut start = 0;
-        let mut watermark = self.max_seen;
         for i in 0..batch.num_rows() {
-            if let Some(wm) = watermark {
+            if let Some(wm) = combine(max) {
                 // A row at or behind the watermark: everything before it is sent with
                 // the watermark it raised, so that operators can judge this row.
-                if rowtimes.is_valid(i) && rowtimes.value(i) <= wm && Some(wm) > self.max_seen {
+                if rowtimes.is_valid(i) && rowtimes.value(i) <= wm && Some(wm) > self.emitted {
                     out.emit(batch.slice(start, i - start));
                     out.emit_watermark(wm);
-                    self.max_seen = Some(wm);
+                    self.emitted = Some(wm);
                     start = i;
                 }
             }
             if values.is_valid(i) {
                 let v = values.value(i);
-                if watermark.is_none_or(|w| v > w) {
-                    watermark = Some(v);
-                    if self.crosses_grid(v) {
-                        out.emit(batch.slice(start, i + 1 - start));
-                        out.emit_watermark(v);
-                        self.max_seen = Some(v);
-                        start = i + 1;
+                if max.is_none_or(|m| v > m) {
+                    max = Some(v);
+                    if let Some(wm) = combine(max) {
+                        if Some(wm) > self.emitted && self.crosses_grid(wm) {
+                            out.emit(batch.slice(start, i + 1 - start));
+                            out.emit_watermark(wm);
+                            self.emitted = Some(wm);
+                            start = i + 1;
+                        }
                     }
                 }
             }
         }
         out.emit(batch.slice(start, batch.num_rows() - start));
-        if watermark > self.max_seen {
-            self.max_seen = watermark;
-            if let Some(w) = watermark {
+        match split {
+            None => self.max_seen = max,
+            Some(s) => {
+                let state = self.splits.entry(s).or_insert_with(|| SplitState {
+                    max_seen: None,
+                    last_data: Instant::now(),
+                    finished: false,
+                });
+                state.max_seen = max;
+                state.last_data = Instant::now();
+            }
+        }
+        let wm = combine(max);
+        if wm > self.emitted {
+            self.emitted = wm;
+            if let Some(w) = wm {
                 out.emit_watermark(w);
             }
         }
         Ok(())
+    }
+
+    /// After a split went idle or finished: emit the watermark the others allow.
+    fn release(&mut self, out: &mut Output) {
+        if let Some(Some(wm)) = self.others(None) {
+            if Some(wm) > self.emitted {
+                self.emitted = Some(wm);
+                out.emit_watermark(wm);
+            }
+        }
+    }
+}
+
+impl Operator for WatermarkAssigner {
+    fn name(&self) -> &str {
+        "WatermarkAssigner"
+    }
+
+    fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
+        self.assign(batch, None, out)
+    }
+
+    fn on_split(&mut self, _input: usize, split: SplitId, event: SplitEvent, out: &mut Output) -> Result<(), RuntimeError> {
+        match event {
+            SplitEvent::Batch(batch) => self.assign(batch, Some(split), out),
+            SplitEvent::Added => {
+                self.splits.entry(split).or_insert_with(|| SplitState {
+                    max_seen: None,
+                    last_data: Instant::now(),
+                    finished: false,
+                });
+                Ok(())
+            }
+            SplitEvent::Finished => {
+                if let Some(state) = self.splits.get_mut(&split) {
+                    state.finished = true;
+                }
+                self.release(out);
+                Ok(())
+            }
+        }
+    }
+
+    fn on_quiet(&mut self, out: &mut Output) -> Result<(), RuntimeError> {
+        self.release(out);
+        Ok(())
+    }
+
+    fn is_stateless(&self) -> bool {
+        true
     }
 
     fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
@@ -163,6 +322,51 @@ mod tests {
         op.on_batch(0, batch(&[65, 80]), &mut out).unwrap();
         // 65 is behind the watermark already sent: no split needed.
         assert_eq!(events(&out), ["rows 2", "wm 80"]);
+    }
+
+    fn split(op: &mut WatermarkAssigner, id: SplitId, times: &[i64]) -> Vec<String> {
+        let mut out = Output::default();
+        op.on_split(0, id, SplitEvent::Batch(batch(times)), &mut out).unwrap();
+        events(&out)
+    }
+
+    #[test]
+    fn the_watermark_is_the_minimum_over_splits() {
+        let mut op = assigner();
+        let mut out = Output::default();
+        op.on_split(0, 0, SplitEvent::Added, &mut out).unwrap();
+        op.on_split(0, 1, SplitEvent::Added, &mut out).unwrap();
+        assert!(events(&out).is_empty());
+        // Split 1 has no rows yet: it holds the watermark back.
+        assert_eq!(split(&mut op, 0, &[10, 20]), ["rows 2"]);
+        // Split 1 lags behind split 0: its rows are not late.
+        assert_eq!(split(&mut op, 1, &[5, 15]), ["rows 2", "wm 15"]);
+        assert_eq!(split(&mut op, 1, &[30]), ["rows 1", "wm 20"]);
+        // Behind the combined watermark (20): the watermark already went out.
+        assert_eq!(split(&mut op, 0, &[18, 40]), ["rows 2", "wm 30"]);
+    }
+
+    #[test]
+    fn a_finished_split_releases_the_watermark() {
+        let mut op = assigner();
+        let mut out = Output::default();
+        op.on_split(0, 0, SplitEvent::Added, &mut out).unwrap();
+        op.on_split(0, 1, SplitEvent::Added, &mut out).unwrap();
+        assert_eq!(split(&mut op, 0, &[10, 20]), ["rows 2"]);
+        let mut out = Output::default();
+        op.on_split(0, 1, SplitEvent::Finished, &mut out).unwrap();
+        assert_eq!(events(&out), ["wm 20"]);
+    }
+
+    #[test]
+    fn an_idle_split_stops_holding_back() {
+        let mut op = assigner().with_split_idle_timeout(Duration::from_nanos(1));
+        let mut out = Output::default();
+        op.on_split(0, 0, SplitEvent::Added, &mut out).unwrap();
+        op.on_split(0, 1, SplitEvent::Added, &mut out).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+        // Split 1 has been silent for longer than the timeout.
+        assert_eq!(split(&mut op, 0, &[10, 20]), ["rows 2", "wm 20"]);
     }
 
     #[test]
