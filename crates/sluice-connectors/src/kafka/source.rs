@@ -63,7 +63,6 @@ struct ReaderState {
 pub struct KafkaSource {
     consumer: BaseConsumer<SluiceContext>,
     config: KafkaConfig,
-    table: TableSpec,
     st: ReaderState,
     group_id: String,
     subtask: usize,
@@ -103,7 +102,6 @@ impl KafkaSource {
         let mut source = KafkaSource {
             consumer,
             config: config.clone(),
-            table: table.clone(),
             st: ReaderState {
                 plan,
                 splits: Vec::new(),
@@ -348,7 +346,7 @@ impl KafkaSource {
                 None => break,
                 Some(Ok(msg)) => {
                     self.consumer.context().health.report_up();
-                    self.st.on_message(&msg, self.config.flavor.name())?;
+                    self.st.on_message(&msg)?;
                 }
                 Some(Err(KafkaError::PartitionEOF(p))) => eofs.push(p),
                 Some(Err(e)) => self.on_error(e)?,
@@ -422,7 +420,7 @@ impl ReaderState {
         self.by_partition.get(&partition)?.iter().copied().find(|&i| self.splits[i].topic == topic)
     }
 
-    fn on_message(&mut self, msg: &BorrowedMessage<'_>, connector: &str) -> Result<(), ConnectorError> {
+    fn on_message(&mut self, msg: &BorrowedMessage<'_>) -> Result<(), ConnectorError> {
         let Some(i) = self.find(msg.topic(), msg.partition()) else { return Ok(()) };
         let offset = msg.offset();
         {
