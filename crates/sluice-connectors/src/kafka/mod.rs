@@ -47,6 +47,15 @@ pub fn upsert_factory() -> Arc<dyn ConnectorFactory> {
     Arc::new(KafkaFactory { flavor: KafkaFlavor::Upsert })
 }
 
+/// The factory of `kafka` or `upsert-kafka` by name (`kafka` for anything else).
+pub fn factory_for(name: &str) -> Arc<dyn ConnectorFactory> {
+    if name == "upsert-kafka" {
+        upsert_factory()
+    } else {
+        factory()
+    }
+}
+
 /// Both connectors; they differ in options, changelog modes and tombstone handling.
 pub struct KafkaFactory {
     flavor: KafkaFlavor,
