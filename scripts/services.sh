@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the integration tests need, once, into caches outside the clone:
+# - the C toolchain pieces librdkafka is built with (Debian: libssl-dev, zlib1g-dev);
+# - `tansu` 0.6.0, a Kafka-protocol broker in Rust, into ~/.cache/sluice-tools (building
+#   it takes about 25 minutes on 2 cores the first time; later runs reuse it).
+# The tests start their own broker processes on free ports (crates/sluice-testkit).
+set -euo pipefail
+TOOLS="${SLUICE_TOOLS:-$HOME/.cache/sluice-tools}"
+
+missing=()
+for pkg in libssl-dev zlib1g-dev pkg-config make; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing ${missing[*]} (Debian)" >&2
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x "$TOOLS/bin/tansu" ]; then
+    echo "== installing the tansu Kafka broker into $TOOLS (first time only; about 25 minutes)" >&2
+    # A separate target dir keeps the broker's build out of the project's own cache.
+    CARGO_TARGET_DIR="$TOOLS/target" cargo install tansu --version 0.6.0 --locked \
+        --features dynostore --root "$TOOLS"
+    rm -rf "$TOOLS/target"
+fi
+export SLUICE_TANSU="$TOOLS/bin/tansu"
