@@ -3,6 +3,7 @@
 
 mod bench;
 mod collect;
+mod gen;
 mod run;
 mod summary;
 mod tableau;
@@ -43,6 +44,9 @@ enum Command {
     /// Measure the IoT filter pipeline (file to file), and Flink on the same SQL when installed
     #[command(after_help = "Example:\n  sluice bench --rows 2000000\n  sluice bench --rows 2000000 --no-flink")]
     Bench(bench::BenchArgs),
+    /// Produce fake seed data (pizza orders, IoT metrics, transactions, alarms) to Kafka
+    #[command(after_help = gen::EXAMPLES)]
+    Gen(gen::GenArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,5 +54,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run { script, set, quiet } => run::run_script(&script, &set, quiet),
         Command::Bench(args) => bench::run(args),
+        Command::Gen(args) => gen::run(args),
     }
 }

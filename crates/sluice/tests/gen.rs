@@ -1,0 +1,262 @@
+//! `sluice gen`, run as a user runs it: the dry run's shapes and determinism, option
+//! errors, and production to a real Kafka-protocol broker (tansu) read back with an
+//! rdkafka consumer.
+
+use std::collections::{BTreeSet, HashMap};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::{Offset, TopicPartitionList};
+use serde_json::Value;
+use sluice_testkit::KafkaBroker;
+
+fn sluice(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sluice")).args(args).output().expect("run the sluice binary")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs a dry run that must succeed and returns its lines parsed as JSON objects.
+fn dry_run(args: &[&str]) -> Vec<serde_json::Map<String, Value>> {
+    let mut all = vec!["gen", "--dry-run", "--quiet"];
+    all.extend_from_slice(args);
+    let output = sluice(&all);
+    assert!(output.status.success(), "sluice {all:?} failed: {}", stderr(&output));
+    stdout(&output)
+        .lines()
+        .map(|line| match serde_json::from_str(line) {
+            Ok(Value::Object(object)) => object,
+            other => panic!("not a JSON object: {line} ({other:?})"),
+        })
+        .collect()
+}
+
+fn field_names(object: &serde_json::Map<String, Value>) -> Vec<&str> {
+    object.keys().map(String::as_str).collect::<BTreeSet<_>>().into_iter().collect()
+}
+
+#[test]
+fn dry_run_writes_each_subjects_shape() {
+    let expected: [(&str, &[&str]); 4] = [
+        ("metric", &["cpu", "hostname", "occurred_at", "usage"]),
+        ("pizza", &["address", "id", "name", "orderTimestamp", "phoneNumber", "pizzas", "shop"]),
+        ("transactions", &["amount", "client", "ts"]),
+        (
+            "alarms",
+            &[
+                "alarm_id", "alarm_type", "atoll_id", "event_time", "firstoccurrence", "lastoccurrence", "latitude",
+                "longitude", "severity",
+            ],
+        ),
+    ];
+    for (subject, fields) in expected {
+        let records = dry_run(&[subject, "--count", "25", "--rate", "0"]);
+        assert_eq!(records.len(), 25, "{subject}");
+        for record in &records {
+            assert_eq!(field_names(record), fields, "{subject}: {record:?}");
+        }
+    }
+    let pizzas = dry_run(&["pizza", "--count", "5", "--rate", "0"]);
+    for pizza in pizzas {
+        let items = pizza["pizzas"].as_array().expect("pizzas is an array");
+        assert!(!items.is_empty());
+        assert!(items.iter().all(|p| p["pizzaName"].is_string() && p["additionalToppings"].is_array()));
+    }
+}
+
+#[test]
+fn dry_run_is_the_same_for_a_seed_and_differs_across_seeds() {
+    let run = |args: &[&str]| {
+        let output = sluice(args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let first = run(&["gen", "metric", "--dry-run", "-q", "--count", "200", "--rate", "0", "--seed", "7"]);
+    let again = run(&["gen", "--subject", "metric", "--dry-run", "-q", "--count", "200", "--rate", "0", "--seed", "7"]);
+    let other = run(&["gen", "metric", "--dry-run", "-q", "--count", "200", "--rate", "0", "--seed", "8"]);
+    assert_eq!(first.lines().count(), 200);
+    assert_eq!(first, again);
+    assert_ne!(first, other);
+    // With a rate and a start time the output is just as reproducible.
+    let args = ["gen", "alarms", "--dry-run", "-q", "--count", "30", "--rate", "2000", "--start-time", "2024-01-01 00:00:00"];
+    let paced = run(&args);
+    assert_eq!(paced.lines().count(), 30);
+    assert_eq!(paced, run(&args));
+    assert!(paced.contains("\"event_time\": \"2024-01-01 00:"), "{paced}");
+}
+
+#[test]
+fn max_delay_shuffles_event_time_within_the_bound() {
+    let records = dry_run(&["metric", "--count", "2000", "--rate", "0", "--max-delay", "8 s", "--time-step", "100 ms"]);
+    let times: Vec<i64> = records.iter().map(|r| r["occurred_at"].as_i64().expect("occurred_at is a number")).collect();
+    let mut latest = i64::MIN;
+    let mut out_of_order = 0;
+    for &time in &times {
+        if time < latest {
+            out_of_order += 1;
+            assert!(latest - time <= 8_000, "{time} is more than 8 s behind {latest}");
+        }
+        latest = latest.max(time);
+    }
+    assert!(out_of_order > 100, "only {out_of_order} records out of order");
+    let in_order = dry_run(&["metric", "--count", "200", "--rate", "0", "--time-step", "100 ms"]);
+    let times: Vec<i64> = in_order.iter().map(|r| r["occurred_at"].as_i64().unwrap_or_default()).collect();
+    assert!(times.windows(2).all(|w| w[1] - w[0] == 100), "{times:?}");
+}
+
+#[test]
+fn bad_option_values_are_clap_errors() {
+    for (args, mentions) in [
+        (&["gen", "metric", "--rate", "abc"][..], "--rate"),
+        (&["gen", "metric", "--max-delay", "soon"], "--max-delay"),
+        (&["gen", "metric", "--start-time", "yesterday"], "--start-time"),
+        (&["gen", "metric", "--partitions", "0"], "--partitions"),
+        (&["gen", "metric", "-X", "linger.ms"], "KEY=VALUE"),
+        (&["gen", "cpu"], "\"cpu\""),
+        (&["gen"], "SUBJECT"),
+        (&["gen", "metric", "--subject", "pizza"], "--subject"),
+    ] {
+        let output = sluice(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(mentions), "{args:?}: {}", stderr(&output));
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn help_shows_examples() {
+    let output = sluice(&["gen", "--help"]);
+    assert!(output.status.success());
+    let help = stdout(&output);
+    assert!(help.contains("sluice gen metric --topic iot-data-input --rate 100 --max-delay 8s"), "{help}");
+    assert!(help.contains("--bootstrap-servers"));
+    assert!(help.contains("--dry-run"));
+}
+
+#[test]
+fn a_key_field_that_does_not_exist_is_named_with_the_fields_there_are() {
+    let output = sluice(&["gen", "metric", "--key", "host", "--bootstrap-servers", "127.0.0.1:9"]);
+    assert_eq!(output.status.code(), Some(1));
+    let error = stderr(&output);
+    assert!(error.contains("field \"host\" is not in a \"metric\" record"), "{error}");
+    assert!(error.contains("\"hostname\""), "{error}");
+}
+
+#[test]
+fn an_unreachable_broker_fails_with_a_clear_message() {
+    let port = sluice_testkit::free_port();
+    let bootstrap = format!("127.0.0.1:{port}");
+    let output = sluice(&["gen", "metric", "--count", "5", "--bootstrap-servers", &bootstrap, "-X", "message.timeout.ms=1500"]);
+    assert_eq!(output.status.code(), Some(1));
+    let error = stderr(&output);
+    assert!(error.contains(&format!("cannot reach Kafka at \"{bootstrap}\"")), "{error}");
+    assert!(error.contains("hint: "), "{error}");
+}
+
+/// Every message of `topic` (which has `partitions` partitions): (partition, key, value).
+/// Reads until `expected` messages arrived and then until the topic stays quiet, so that
+/// extra messages would be seen. (tansu 0.6's watermarks do not count messages, so they
+/// cannot be used instead.)
+fn read_topic(broker: &KafkaBroker, topic: &str, partitions: i32, expected: usize) -> Vec<(i32, String, String)> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", broker.bootstrap())
+        .set("group.id", "sluice-gen-test")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("create a consumer");
+    let mut assignment = TopicPartitionList::new();
+    for partition in 0..partitions {
+        assignment.add_partition_offset(topic, partition, Offset::Beginning).expect("add a partition");
+    }
+    consumer.assign(&assignment).expect("assign the partitions");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut messages = Vec::new();
+    let mut quiet_polls = 0;
+    while quiet_polls < 3 && Instant::now() < deadline {
+        match consumer.poll(Duration::from_millis(200)) {
+            Some(Ok(message)) => messages.push((
+                message.partition(),
+                String::from_utf8_lossy(message.key().unwrap_or_default()).into_owned(),
+                String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned(),
+            )),
+            Some(Err(e)) => panic!("consuming failed: {e}"),
+            None if messages.len() >= expected => quiet_polls += 1,
+            None => {}
+        }
+    }
+    messages
+}
+
+#[test]
+fn count_messages_reach_a_real_broker_keyed_and_spread_over_partitions() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("iot", 3);
+    let output = sluice(&["gen", "metric", "--topic", "iot", "--count", "600", "--rate", "0", "--bootstrap-servers", &broker.bootstrap()]);
+    assert!(output.status.success(), "{}\nbroker log:\n{}", stderr(&output), broker.log_text());
+    let summary = stderr(&output);
+    assert!(summary.contains("600 messages sent, 600 delivered, 0 delivery errors"), "{summary}");
+
+    let messages = read_topic(&broker, "iot", 3, 600);
+    assert_eq!(messages.len(), 600);
+    let mut partition_of_key: HashMap<String, i32> = HashMap::new();
+    for (partition, key, value) in &messages {
+        let record: Value = serde_json::from_str(value).expect("each message is JSON");
+        assert_eq!(record["hostname"].as_str(), Some(key.as_str()), "the key is the hostname: {value}");
+        assert!(record["usage"].is_f64() && record["occurred_at"].is_i64(), "{value}");
+        let first = *partition_of_key.entry(key.clone()).or_insert(*partition);
+        assert_eq!(first, *partition, "key {key} is in two partitions");
+    }
+    let used: BTreeSet<i32> = messages.iter().map(|(p, _, _)| *p).collect();
+    assert!(used.len() >= 2, "all 600 messages went to partitions {used:?}");
+    assert_eq!(partition_of_key.len(), 7, "the seven hosts: {partition_of_key:?}");
+
+    // The messages are the dry run's records, in order within each key.
+    let dry = stdout(&sluice(&["gen", "metric", "--dry-run", "-q", "--count", "600", "--rate", "0"]));
+    let mut sent_by_key: HashMap<String, Vec<String>> = HashMap::new();
+    for line in dry.lines() {
+        let record: Value = serde_json::from_str(line).expect("JSON");
+        sent_by_key.entry(record["hostname"].as_str().unwrap_or_default().to_string()).or_default().push(line.to_string());
+    }
+    let mut read_by_key: HashMap<String, Vec<String>> = HashMap::new();
+    for (_, key, value) in messages {
+        read_by_key.entry(key).or_default().push(value);
+    }
+    assert_eq!(read_by_key, sent_by_key);
+}
+
+#[test]
+fn a_missing_topic_is_created_with_the_partitions_asked_for() {
+    let broker = KafkaBroker::start();
+    let output = sluice(&[
+        "gen", "pizza", "--count", "40", "--rate", "0", "--partitions", "2", "--bootstrap-servers", &broker.bootstrap(),
+    ]);
+    assert!(output.status.success(), "{}\nbroker log:\n{}", stderr(&output), broker.log_text());
+    assert!(stderr(&output).contains("created topic \"pizzas\" with 2 partitions"), "{}", stderr(&output));
+
+    let consumer: BaseConsumer =
+        ClientConfig::new().set("bootstrap.servers", broker.bootstrap()).create().expect("create a consumer");
+    let metadata = consumer.fetch_metadata(Some("pizzas"), Duration::from_secs(10)).expect("fetch metadata");
+    let topic = metadata.topics().iter().find(|t| t.name() == "pizzas").expect("the topic exists");
+    assert_eq!(topic.partitions().len(), 2);
+
+    let messages = read_topic(&broker, "pizzas", 2, 40);
+    assert_eq!(messages.len(), 40);
+    let ids: BTreeSet<i64> = messages
+        .iter()
+        .map(|(_, key, value)| {
+            let record: Value = serde_json::from_str(value).expect("JSON");
+            assert_eq!(record["shop"].as_str(), Some(key.as_str()), "the key is the shop");
+            record["id"].as_i64().expect("an id")
+        })
+        .collect();
+    assert_eq!(ids, (0..40).collect::<BTreeSet<i64>>());
+}
