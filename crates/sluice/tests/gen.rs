@@ -260,3 +260,113 @@ fn a_missing_topic_is_created_with_the_partitions_asked_for() {
         .collect();
     assert_eq!(ids, (0..40).collect::<BTreeSet<i64>>());
 }
+
+/// A `sluice gen` running in the background, with its stderr collected by a thread.
+struct Background {
+    child: std::process::Child,
+    stderr: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Background {
+    fn start(args: &[&str]) -> Background {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start sluice gen");
+        let pipe = child.stderr.take().expect("stderr is piped");
+        let (sender, stderr) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Background { child, stderr, seen: Vec::new() }
+    }
+
+    /// Waits for a stderr line containing `text` (the process must not end first).
+    fn wait_for_line(&mut self, text: &str) {
+        loop {
+            match self.stderr.recv() {
+                Ok(line) => {
+                    let found = line.contains(text);
+                    self.seen.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(_) => panic!("sluice gen ended before printing {text:?}:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    fn interrupt(&self) {
+        // SAFETY: sends a signal to our own child process.
+        assert_eq!(unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    }
+
+    /// Waits for the process to end: its exit code and its whole stderr.
+    fn finish(mut self) -> (Option<i32>, String) {
+        let status = self.child.wait().expect("wait for sluice gen");
+        self.seen.extend(self.stderr.iter());
+        (status.code(), self.seen.join("\n"))
+    }
+}
+
+/// Waits until `topic` holds at least `at_least` messages, so production is under way.
+fn wait_for_messages(broker: &KafkaBroker, topic: &str, at_least: usize) {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", broker.bootstrap())
+        .set("group.id", "sluice-gen-watch")
+        .create()
+        .expect("create a consumer");
+    let mut assignment = TopicPartitionList::new();
+    assignment.add_partition_offset(topic, 0, Offset::Beginning).expect("add a partition");
+    consumer.assign(&assignment).expect("assign");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = 0;
+    while seen < at_least {
+        assert!(Instant::now() < deadline, "only {seen} messages arrived in \"{topic}\"");
+        if let Some(Ok(_)) = consumer.poll(Duration::from_millis(200)) {
+            seen += 1;
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_delivers_what_is_queued_and_exits_cleanly() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("tx", 1);
+    let mut gen = Background::start(&["gen", "transactions", "--topic", "tx", "--rate", "400", "--bootstrap-servers", &broker.bootstrap()]);
+    gen.wait_for_line("producing to \"tx\"");
+    wait_for_messages(&broker, "tx", 20);
+    gen.interrupt();
+    let (code, stderr) = gen.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    let summary = stderr.lines().find(|l| l.contains("done: ")).unwrap_or_else(|| panic!("no summary: {stderr}"));
+    // "[gen] done: N messages sent, N delivered, 0 delivery errors in ..."
+    let numbers: Vec<u64> = summary.split_whitespace().filter_map(|w| w.trim_end_matches(',').parse().ok()).collect();
+    let (sent, delivered, failed) = (numbers[0], numbers[1], numbers[2]);
+    assert!(sent >= 20 && sent == delivered && failed == 0, "{summary}");
+    assert_eq!(read_topic(&broker, "tx", 1, sent as usize).len() as u64, sent);
+}
+
+#[test]
+fn a_broker_that_goes_away_ends_the_run_with_an_error_after_the_message_timeout() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("alarms", 1);
+    let bootstrap = broker.bootstrap();
+    let mut gen = Background::start(&["gen", "alarms", "--rate", "500", "--bootstrap-servers", &bootstrap, "-X", "message.timeout.ms=1500"]);
+    gen.wait_for_line("producing to \"alarms\"");
+    wait_for_messages(&broker, "alarms", 20);
+    drop(broker);
+    let (code, stderr) = gen.finish();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("error: no message could be delivered for"), "{stderr}");
+    assert!(stderr.contains("[gen] done: "), "the summary is printed before the error: {stderr}");
+}
