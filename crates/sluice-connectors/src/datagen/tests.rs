@@ -48,6 +48,7 @@ fn read_all_subtask(table: &TableSpec, subtask: usize, parallelism: usize) -> Ve
             }
             SourcePoll::Pending => {}
             SourcePoll::Finished => return batches,
+            other => panic!("datagen has no splits: {other:?}"),
         }
     }
 }

@@ -47,6 +47,7 @@ fn read_all(table: &TableSpec, ctx: &SourceContext) -> Vec<RecordBatch> {
             SourcePoll::Batch(b) => batches.push(b.data),
             SourcePoll::Pending => {}
             SourcePoll::Finished => return batches,
+            other => panic!("fake-data has no splits: {other:?}"),
         }
     }
 }

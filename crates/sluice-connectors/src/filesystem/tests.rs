@@ -74,6 +74,7 @@ fn read_all(table: &TableSpec, ctx: &SourceContext) -> Result<(Vec<RecordBatch>,
             SourcePoll::Batch(b) => out.push(b.data),
             SourcePoll::Pending => panic!("a bounded source must not be pending"),
             SourcePoll::Finished => return Ok((out, src.stats())),
+            other => panic!("files have no splits: {other:?}"),
         }
     }
 }
