@@ -1,0 +1,323 @@
+//! Seed pipelines over a real Kafka-protocol broker (tansu), run as a user runs them:
+//! `sluice gen` fills a topic, `sluice run` executes the Flink SQL script, and the
+//! output topic is read back with an independent rdkafka consumer.
+//!
+//! - the IoT filter, topic to topic, checked row by row against the generated data;
+//! - a tumbling window over a topic whose partitions are far apart in event time: with
+//!   per-partition watermarks no row is late;
+//! - a GROUP BY into `upsert-kafka`, read back by key, and the same topic read as an
+//!   upsert source through ChangelogNormalize;
+//! - consumer-group offsets: a second run reads only what arrived since the first;
+//! - a malformed message fails the job with its topic, partition and offset, or is
+//!   skipped and counted under `value.json.ignore-parse-errors`.
+//!
+//! tansu 0.6 reports a partition's end offset as one past the first offset of its last
+//! record batch, so a bounded read (`scan.bounded.mode = latest-offset`) of a topic
+//! written in multi-message batches would stop early. Every writer here (the test's
+//! producer, `sluice gen`, Sluice's sinks) therefore sends one message per batch
+//! (`batch.num.messages = 1`). Real Kafka has no such bug.
+
+/// Producer settings that work around tansu's end offsets (see above).
+const ONE_PER_BATCH: &str = "'properties.batch.num.messages' = '1'";
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::{Offset, TopicPartitionList};
+use serde_json::Value;
+use sluice_testkit::KafkaBroker;
+
+fn sluice(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sluice")).args(args).output().expect("run the sluice binary")
+}
+
+/// Runs `sluice run` on `sql` and returns (success, stdout, stderr).
+fn run_script(name: &str, sql: &str) -> (bool, String, String) {
+    let dir = std::env::temp_dir().join(format!("sluice-kafka-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script: PathBuf = dir.join("job.sql");
+    std::fs::write(&script, sql).unwrap();
+    let out = sluice(&["run", script.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every message of `topic`, as (partition, key, value); a tombstone has no value.
+fn read_topic(broker: &KafkaBroker, topic: &str, partitions: i32) -> Vec<(i32, Option<String>, Option<String>)> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", broker.bootstrap())
+        .set("group.id", "sluice-test-reader")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let mut ends = HashMap::new();
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions {
+        let (_, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).expect("watermarks");
+        ends.insert(p, high);
+        tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
+    }
+    consumer.assign(&tpl).unwrap();
+    let mut positions: HashMap<i32, i64> = (0..partitions).map(|p| (p, 0)).collect();
+    let mut out = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while positions.iter().any(|(p, pos)| *pos < ends[p]) {
+        assert!(Instant::now() < deadline, "timed out reading {topic}");
+        if let Some(message) = consumer.poll(Duration::from_millis(100)) {
+            let m = message.expect("message");
+            positions.insert(m.partition(), m.offset() + 1);
+            out.push((
+                m.partition(),
+                m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+                m.payload().map(|v| String::from_utf8_lossy(v).into_owned()),
+            ));
+        }
+    }
+    out
+}
+
+fn produce(broker: &KafkaBroker, topic: &str, messages: &[(i32, &str)]) {
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", broker.bootstrap())
+        .set("batch.num.messages", "1")
+        .create()
+        .unwrap();
+    for (partition, value) in messages {
+        producer.send(BaseRecord::<(), str>::to(topic).partition(*partition).payload(*value)).expect("queue a message");
+        producer.poll(Duration::ZERO);
+    }
+    producer.flush(Duration::from_secs(30)).expect("flush");
+}
+
+fn gen_metrics(broker: &KafkaBroker, topic: &str, count: usize) -> Vec<Value> {
+    let count = count.to_string();
+    let args = ["gen", "metric", "--count", &count, "--rate", "0", "--quiet", "--seed", "7"];
+    let kafka = ["--topic", topic, "--bootstrap-servers", &broker.bootstrap(), "-X", "batch.num.messages=1"];
+    let out = sluice(&[&args[..], &kafka[..]].concat());
+    assert!(out.status.success(), "sluice gen failed: {}", String::from_utf8_lossy(&out.stderr));
+    let dry = sluice(&[&args[..], &["--dry-run"]].concat());
+    assert!(dry.status.success());
+    String::from_utf8(dry.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn iot_source(broker: &KafkaBroker, topic: &str, extra: &str) -> String {
+    format!(
+        "CREATE TABLE iot_in (hostname STRING, cpu STRING, usage DOUBLE, occurred_at BIGINT) WITH (
+            'connector' = 'kafka', 'topic' = '{topic}',
+            'properties.bootstrap.servers' = '{}',
+            'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset',
+            'value.format' = 'json'{extra});\n",
+        broker.bootstrap()
+    )
+}
+
+#[test]
+fn iot_filter_from_topic_to_topic() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("iot-data-input", 3);
+    broker.create_topic("iot-filtered-alert", 1);
+    let records = gen_metrics(&broker, "iot-data-input", 3000);
+    let sql = iot_source(&broker, "iot-data-input", "")
+        + &format!(
+            "CREATE TABLE alerts (hostname STRING, cpu STRING, usage DOUBLE, occurred_at BIGINT) WITH (
+                'connector' = 'kafka', 'topic' = 'iot-filtered-alert',
+                'properties.bootstrap.servers' = '{}', 'format' = 'json', {ONE_PER_BATCH});
+             INSERT INTO alerts SELECT * FROM iot_in WHERE usage > 90;\n",
+            broker.bootstrap()
+        );
+    let (ok, _, stderr) = run_script("filter", &sql);
+    assert!(ok, "{stderr}");
+
+    let mut expected: Vec<String> = records
+        .iter()
+        .filter(|r| r["usage"].as_f64().unwrap() > 90.0)
+        .map(|r| format!("{}|{}|{}|{}", r["hostname"], r["cpu"], r["usage"], r["occurred_at"]))
+        .collect();
+    let mut actual: Vec<String> = read_topic(&broker, "iot-filtered-alert", 1)
+        .into_iter()
+        .map(|(_, _, v)| {
+            let r: Value = serde_json::from_str(&v.expect("a value")).unwrap();
+            format!("{}|{}|{}|{}", r["hostname"], r["cpu"], r["usage"], r["occurred_at"])
+        })
+        .collect();
+    expected.sort();
+    actual.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(actual, expected);
+}
+
+#[test]
+fn partitions_far_apart_in_event_time_lose_no_rows() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("skewed", 2);
+    // Partition 0 runs a minute ahead of partition 1, and all of it is written first. A
+    // single watermark over both would make every row of partition 1 late.
+    let mut messages = Vec::new();
+    for i in 0..60 {
+        messages.push((0, format!(r#"{{"hostname":"doc","cpu":"cpu1","usage":1.0,"occurred_at":{}}}"#, 1_633_000_060_000i64 + i * 1000)));
+    }
+    for i in 0..60 {
+        messages.push((1, format!(r#"{{"hostname":"doc","cpu":"cpu1","usage":1.0,"occurred_at":{}}}"#, 1_633_000_000_000i64 + i * 1000)));
+    }
+    let refs: Vec<(i32, &str)> = messages.iter().map(|(p, m)| (*p, m.as_str())).collect();
+    produce(&broker, "skewed", &refs[..60]);
+    produce(&broker, "skewed", &refs[60..]);
+    let sql = format!(
+        "CREATE TABLE iot_in (hostname STRING, cpu STRING, usage DOUBLE, occurred_at BIGINT,
+            ts AS TO_TIMESTAMP_LTZ(occurred_at, 3), WATERMARK FOR ts AS ts) WITH (
+            'connector' = 'kafka', 'topic' = 'skewed', 'properties.bootstrap.servers' = '{}',
+            'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset',
+            'value.format' = 'json');
+         SET 'table.local-time-zone' = 'UTC';
+         CREATE TABLE out_t (window_start TIMESTAMP(3), n BIGINT) WITH ('connector' = 'print');
+         INSERT INTO out_t SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE iot_in, DESCRIPTOR(ts), INTERVAL '30' SECOND))
+           GROUP BY window_start, window_end;\n",
+        broker.bootstrap()
+    );
+    let (ok, stdout, stderr) = run_script("skewed", &sql);
+    assert!(ok, "{stderr}");
+    let mut rows: Vec<&str> = stdout.lines().collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            "+I[2021-09-30T11:06:30, 20]",
+            "+I[2021-09-30T11:07, 30]",
+            "+I[2021-09-30T11:07:30, 30]",
+            "+I[2021-09-30T11:08, 30]",
+            "+I[2021-09-30T11:08:30, 10]",
+        ],
+        "{stderr}"
+    );
+    assert!(!stderr.contains("late"), "no row may be dropped as late: {stderr}");
+}
+
+#[test]
+fn group_by_into_upsert_kafka_and_back() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("metrics", 2);
+    broker.create_topic("host_counts", 1);
+    let records = gen_metrics(&broker, "metrics", 500);
+    let sql = iot_source(&broker, "metrics", "")
+        + &format!(
+            "CREATE TABLE host_counts (hostname STRING, n BIGINT, PRIMARY KEY (hostname) NOT ENFORCED) WITH (
+                'connector' = 'upsert-kafka', 'topic' = 'host_counts',
+                'properties.bootstrap.servers' = '{}', 'key.format' = 'json', 'value.format' = 'json',
+                {ONE_PER_BATCH});
+             INSERT INTO host_counts SELECT hostname, COUNT(*) FROM iot_in GROUP BY hostname;\n",
+            broker.bootstrap()
+        );
+    let (ok, _, stderr) = run_script("upsert", &sql);
+    assert!(ok, "{stderr}");
+
+    let mut expected: BTreeMap<String, i64> = BTreeMap::new();
+    for r in &records {
+        *expected.entry(r["hostname"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    // The last value per key is the final count; keys are the primary key as JSON.
+    let mut last: BTreeMap<String, i64> = BTreeMap::new();
+    for (_, key, value) in read_topic(&broker, "host_counts", 1) {
+        let key: Value = serde_json::from_str(&key.expect("a key")).unwrap();
+        let value: Value = serde_json::from_str(&value.expect("no deletes here")).unwrap();
+        assert_eq!(key["hostname"], value["hostname"]);
+        last.insert(key["hostname"].as_str().unwrap().to_string(), value["n"].as_i64().unwrap());
+    }
+    assert_eq!(last, expected);
+
+    // Read back as an upsert source: ChangelogNormalize makes a changelog whose final
+    // state is the same counts.
+    let sql = format!(
+        "CREATE TABLE host_counts (hostname STRING, n BIGINT, PRIMARY KEY (hostname) NOT ENFORCED) WITH (
+            'connector' = 'upsert-kafka', 'topic' = 'host_counts',
+            'properties.bootstrap.servers' = '{}', 'key.format' = 'json', 'value.format' = 'json',
+            'scan.bounded.mode' = 'latest-offset');
+         CREATE TABLE out_t (hostname STRING, n BIGINT) WITH ('connector' = 'print');
+         INSERT INTO out_t SELECT * FROM host_counts;\n",
+        broker.bootstrap()
+    );
+    let (ok, stdout, stderr) = run_script("upsert-source", &sql);
+    assert!(ok, "{stderr}");
+    let mut state: BTreeMap<String, i64> = BTreeMap::new();
+    let mut inserts = 0;
+    for line in stdout.lines() {
+        let (kind, rest) = line.split_at(2);
+        let inner = rest.trim_start_matches('[').trim_end_matches(']');
+        let (host, n) = inner.split_once(", ").unwrap();
+        match kind {
+            "+I" => {
+                inserts += 1;
+                assert!(state.insert(host.to_string(), n.parse().unwrap()).is_none(), "second +I for {host}");
+            }
+            "-U" => assert_eq!(state.remove(host), Some(n.parse().unwrap()), "{line}"),
+            "+U" => assert!(state.insert(host.to_string(), n.parse().unwrap()).is_none(), "+U without -U: {line}"),
+            other => panic!("unexpected change {other}: {line}"),
+        }
+    }
+    assert_eq!(inserts, expected.len());
+    assert_eq!(state, expected);
+}
+
+#[test]
+fn group_offsets_resume_where_the_last_run_ended() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("orders", 2);
+    let first: Vec<String> = (0..10).map(|i| format!(r#"{{"id":{i}}}"#)).collect();
+    produce(&broker, "orders", &first.iter().map(|m| (0, m.as_str())).collect::<Vec<_>>());
+    let sql = format!(
+        "CREATE TABLE orders (id INT) WITH (
+            'connector' = 'kafka', 'topic' = 'orders', 'properties.bootstrap.servers' = '{}',
+            'properties.group.id' = 'sluice-job', 'properties.auto.offset.reset' = 'earliest',
+            'scan.startup.mode' = 'group-offsets', 'scan.bounded.mode' = 'latest-offset',
+            'format' = 'json');
+         CREATE TABLE out_t (id INT) WITH ('connector' = 'print');
+         INSERT INTO out_t SELECT id FROM orders;\n",
+        broker.bootstrap()
+    );
+    let (ok, stdout, stderr) = run_script("offsets1", &sql);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.lines().count(), 10, "{stdout}");
+
+    let second: Vec<String> = (10..15).map(|i| format!(r#"{{"id":{i}}}"#)).collect();
+    produce(&broker, "orders", &second.iter().map(|m| (1, m.as_str())).collect::<Vec<_>>());
+    let (ok, stdout, stderr) = run_script("offsets2", &sql);
+    assert!(ok, "{stderr}");
+    let mut ids: Vec<&str> = stdout.lines().collect();
+    ids.sort();
+    assert_eq!(ids, ["+I[10]", "+I[11]", "+I[12]", "+I[13]", "+I[14]"]);
+}
+
+#[test]
+fn a_malformed_message_fails_the_job_or_is_counted() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("dirty", 1);
+    produce(&broker, "dirty", &[(0, r#"{"id":1}"#), (0, "{not json"), (0, r#"{"id":3}"#)]);
+    let script = |extra: &str| {
+        format!(
+            "CREATE TABLE dirty (id INT) WITH (
+                'connector' = 'kafka', 'topic' = 'dirty', 'properties.bootstrap.servers' = '{}',
+                'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset',
+                'value.format' = 'json'{extra});
+             CREATE TABLE out_t (id INT) WITH ('connector' = 'print');
+             INSERT INTO out_t SELECT id FROM dirty;\n",
+            broker.bootstrap()
+        )
+    };
+    let (ok, _, stderr) = run_script("dirty-fail", &script(""));
+    assert!(!ok);
+    assert!(stderr.contains("topic dirty partition 0 offset 1"), "{stderr}");
+
+    let (ok, stdout, stderr) = run_script("dirty-skip", &script(", 'value.json.ignore-parse-errors' = 'true'"));
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), ["+I[1]", "+I[3]"]);
+    assert!(stderr.contains("skipped 1"), "the summary must count the skipped message: {stderr}");
+}
