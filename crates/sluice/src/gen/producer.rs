@@ -72,6 +72,7 @@ pub fn produce(
         partitions: target.partitions,
         replication_factor: target.replication_factor,
         patience: message_timeout,
+        stop,
     };
     let partitions = ensure_topic(&producer, &config, &plan, progress)?;
     let pace = if rate == 0 { "as fast as possible".to_string() } else { format!("{rate} messages/s") };

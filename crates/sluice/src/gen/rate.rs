@@ -52,8 +52,11 @@ impl TokenBucket {
             self.tokens -= granted as f64;
             return Grant::Send(granted);
         }
-        let missing = 1.0 - self.tokens;
-        Grant::Wait(Duration::from_secs_f64(missing / self.per_second))
+        // Whole milliseconds, at least one: librdkafka's poll timeout and the OS sleep
+        // have millisecond granularity (a shorter poll would spin), and the bucket
+        // holds enough tokens to make up for the longer wait.
+        let missing_micros = ((1.0 - self.tokens) / self.per_second * 1e6).ceil() as u64;
+        Grant::Wait(Duration::from_millis(missing_micros.div_ceil(1000).max(1)))
     }
 }
 
@@ -83,6 +86,17 @@ mod tests {
         assert!((100..=101).contains(&simulate(10, 1024, Duration::from_secs(10))));
         let high = simulate(250_000, 1024, Duration::from_secs(10));
         assert!((2_499_000..=2_500_001).contains(&high), "{high}");
+    }
+
+    #[test]
+    fn waits_are_whole_milliseconds() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::new(100_000, start).expect("a positive rate");
+        assert_eq!(bucket.take(10, start), Grant::Send(1));
+        assert_eq!(bucket.take(10, start), Grant::Wait(Duration::from_millis(1)));
+        let mut slow = TokenBucket::new(3, start).expect("a positive rate");
+        assert_eq!(slow.take(10, start), Grant::Send(1));
+        assert_eq!(slow.take(10, start), Grant::Wait(Duration::from_millis(334)));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Before producing: wait until the cluster answers, and create the topic when it is
 //! missing (many brokers, tansu among them, do not create topics on first use).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Result};
@@ -23,6 +24,8 @@ pub struct TopicPlan<'a> {
     pub replication_factor: i32,
     /// How long to keep trying to reach the cluster: the message timeout.
     pub patience: Duration,
+    /// Set by Ctrl-C: stop waiting for the cluster.
+    pub stop: &'a AtomicBool,
 }
 
 /// The topic's partition count once it exists.
@@ -108,14 +111,17 @@ fn partition_count(
             }
         };
         let now = Instant::now();
+        if plan.stop.load(Ordering::Relaxed) {
+            bail!("stopped while waiting for the cluster at \"{}\": {error}", plan.bootstrap);
+        }
         if now >= deadline {
-            return Err(unreachable(plan, &error));
+            return Err(unreachable_error(plan, &error));
         }
         progress.error(now, &format!("waiting for the cluster at \"{}\": {error}", plan.bootstrap));
     }
 }
 
-fn unreachable(plan: &TopicPlan<'_>, error: &str) -> anyhow::Error {
+fn unreachable_error(plan: &TopicPlan<'_>, error: &str) -> anyhow::Error {
     anyhow!(
         "cannot reach Kafka at \"{}\" within {} ms: {error}\n\n\
          hint: Check --bootstrap-servers and that the broker is running. Security settings go through -X, \
