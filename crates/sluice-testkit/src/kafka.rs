@@ -84,8 +84,18 @@ impl KafkaBroker {
     /// Stops the broker (as a crash would) and starts a new one on the same port. With
     /// in-memory storage, topics and messages are gone afterwards.
     pub fn restart(&mut self) {
+        self.stop();
+        self.resume();
+    }
+
+    /// Kills the broker, as a crash would; `resume` starts it again on the same port.
+    pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts the broker again after `stop` (empty, with in-memory storage).
+    pub fn resume(&mut self) {
         self.child = spawn(&self.binary, self.port, &self.log);
         self.wait_ready();
     }

@@ -321,3 +321,136 @@ fn a_malformed_message_fails_the_job_or_is_counted() {
     assert_eq!(stdout.lines().collect::<Vec<_>>(), ["+I[1]", "+I[3]"]);
     assert!(stderr.contains("skipped 1"), "the summary must count the skipped message: {stderr}");
 }
+
+/// A running `sluice run` job with its output lines arriving on channels.
+struct Job {
+    child: std::process::Child,
+    stdout: std::sync::mpsc::Receiver<String>,
+    stderr: std::sync::mpsc::Receiver<String>,
+    _dir: tempdir::Dir,
+}
+
+mod tempdir {
+    /// A scratch folder removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl Job {
+    fn start(name: &str, sql: &str) -> Job {
+        use std::io::BufRead;
+        let dir = std::env::temp_dir().join(format!("sluice-kafka-job-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join("job.sql");
+        std::fs::write(&script, sql).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .arg("run")
+            .arg(&script)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start sluice");
+        let lines = |r: Box<dyn std::io::Read + Send>| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(r).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            rx
+        };
+        let stdout = lines(Box::new(child.stdout.take().unwrap()));
+        let stderr = lines(Box::new(child.stderr.take().unwrap()));
+        Job { child, stdout, stderr, _dir: tempdir::Dir(dir) }
+    }
+
+    /// The next line on `stream` that contains `needle`, waiting up to a minute (a
+    /// guard against hanging, not a measured duration).
+    fn wait_for(stream: &std::sync::mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String>) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match stream.recv_timeout(left) {
+                Ok(line) => {
+                    seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(e) => panic!("no line containing {needle:?} ({e}); seen so far:\n{}", seen.join("\n")),
+            }
+        }
+    }
+
+    /// Ctrl-C, then the exit status must be a clean stop.
+    fn interrupt(mut self) -> String {
+        // SAFETY: sending a signal to our own child process.
+        assert_eq!(unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) }, 0);
+        let status = self.child.wait().expect("wait");
+        let rest: Vec<String> = self.stderr.iter().collect();
+        assert!(status.success(), "exit {status}: {}", rest.join("\n"));
+        rest.join("\n")
+    }
+}
+
+#[test]
+fn an_idle_partition_stops_holding_back_the_watermark() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("half_empty", 2);
+    let sql = format!(
+        "CREATE TABLE iot_in (hostname STRING, occurred_at BIGINT,
+            ts AS TO_TIMESTAMP_LTZ(occurred_at, 3), WATERMARK FOR ts AS ts) WITH (
+            'connector' = 'kafka', 'topic' = 'half_empty', 'properties.bootstrap.servers' = '{}',
+            'scan.startup.mode' = 'earliest-offset', 'value.format' = 'json',
+            'scan.watermark.idle-timeout' = '100 ms');
+         SET 'table.local-time-zone' = 'UTC';
+         CREATE TABLE out_t (window_start TIMESTAMP(3), n BIGINT) WITH ('connector' = 'print');
+         INSERT INTO out_t SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE iot_in, DESCRIPTOR(ts), INTERVAL '30' SECOND))
+           GROUP BY window_start, window_end;\n",
+        broker.bootstrap()
+    );
+    let job = Job::start("idle", &sql);
+    let mut seen = Vec::new();
+    Job::wait_for(&job.stderr, "started", &mut seen);
+    // Partition 1 never gets a row. Once it has been silent for the idle timeout, the
+    // watermark follows partition 0 alone and the first window fires while the job runs.
+    std::thread::sleep(Duration::from_millis(500));
+    let rows: Vec<String> = (0..40)
+        .map(|i| format!(r#"{{"hostname":"doc","occurred_at":{}}}"#, 1_633_000_020_000i64 + i * 1000))
+        .collect();
+    produce(&broker, "half_empty", &rows.iter().map(|r| (0, r.as_str())).collect::<Vec<_>>());
+    let first = Job::wait_for(&job.stdout, "+I[", &mut seen);
+    assert_eq!(first, "+I[2021-09-30T11:07, 30]");
+    job.interrupt();
+}
+
+#[test]
+fn a_broker_outage_is_logged_and_survived() {
+    let mut broker = KafkaBroker::start();
+    broker.create_topic("flaky", 1);
+    produce(&broker, "flaky", &[(0, r#"{"id":1}"#)]);
+    let sql = format!(
+        "CREATE TABLE flaky (id INT) WITH (
+            'connector' = 'kafka', 'topic' = 'flaky', 'properties.bootstrap.servers' = '{}',
+            'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
+         CREATE TABLE out_t (id INT) WITH ('connector' = 'print');
+         INSERT INTO out_t SELECT id FROM flaky;\n",
+        broker.bootstrap()
+    );
+    let job = Job::start("outage", &sql);
+    let mut seen = Vec::new();
+    assert_eq!(Job::wait_for(&job.stdout, "+I[", &mut seen), "+I[1]");
+    broker.stop();
+    Job::wait_for(&job.stderr, "[sluice] kafka: cannot reach", &mut seen);
+    broker.resume();
+    broker.create_topic("flaky", 1);
+    Job::wait_for(&job.stderr, "reachable again", &mut seen);
+    let rest = job.interrupt();
+    assert!(rest.contains("stopped"), "{rest}");
+}
