@@ -207,6 +207,8 @@ pub struct GroupWindow {
     /// A legacy `GROUP BY TUMBLE(...)` rather than a window TVF: Flink runs it as one
     /// phase, which changes floating-point sums (see `WindowAggregateSpec::two_phase`).
     pub legacy: bool,
+    /// A window on processing time: it fires when the wall clock passes its end.
+    pub proctime: bool,
 }
 
 impl LogicalPlan {

@@ -195,9 +195,8 @@ impl Executor {
             if progressed {
                 idle_rounds = 0;
             } else {
-                if idle_rounds == 0 {
-                    self.quiet()?;
-                }
+                // Operators flush what they buffer, and processing-time clocks tick.
+                self.quiet()?;
                 // Every source is waiting: back off a little, up to 10 ms.
                 idle_rounds = (idle_rounds + 1).min(10);
                 std::thread::sleep(Duration::from_millis(idle_rounds as u64));

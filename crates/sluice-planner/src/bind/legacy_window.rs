@@ -23,6 +23,8 @@ pub struct LegacyWindow {
     pub kind: WindowKind,
     pub time_column: usize,
     pub time_type: DataType,
+    /// A window on processing time (`PROCTIME()`), not event time.
+    pub proctime: bool,
 }
 
 impl LegacyWindow {
@@ -30,19 +32,18 @@ impl LegacyWindow {
     pub fn output_fields(&self) -> Vec<PlanField> {
         let f = self.function;
         let names = [format!("{f}_START"), format!("{f}_END"), format!("{f}_ROWTIME")];
-        window_fields(&self.time_type, [names[0].as_str(), names[1].as_str(), names[2].as_str()])
+        window_fields(&self.time_type, self.proctime, [names[0].as_str(), names[1].as_str(), names[2].as_str()])
     }
 }
 
-/// `TUMBLE_START` -> (`TUMBLE`, 0); `_END` is 1, `_ROWTIME` 2. `_PROCTIME` is not
-/// supported (no processing-time windows).
+/// `TUMBLE_START` -> (`TUMBLE`, 0); `_END` is 1, `_ROWTIME` and `_PROCTIME` 2.
 pub fn legacy_auxiliary(name: &str) -> Option<(&'static str, usize)> {
     let (base, suffix) = name.split_once('_')?;
     let base = ["TUMBLE", "HOP", "SESSION"].into_iter().find(|b| *b == base)?;
     let part = match suffix {
         "START" => 0,
         "END" => 1,
-        "ROWTIME" => 2,
+        "ROWTIME" | "PROCTIME" => 2,
         _ => return None,
     };
     Some((base, part))
@@ -98,7 +99,8 @@ impl Binder<'_> {
             }
             _ => WindowKind::Session { gap: window_duration(self, &call.args[1], "gap", false)? },
         };
-        Ok(Some(LegacyWindow { function, args, kind, time_column, time_type }))
+        let proctime = input.schema.fields[time_column].time_attribute == Some(crate::logical::TimeAttribute::Proctime);
+        Ok(Some(LegacyWindow { function, args, kind, time_column, time_type, proctime }))
     }
 }
 
@@ -111,7 +113,7 @@ mod tests {
         assert_eq!(legacy_auxiliary("TUMBLE_START"), Some(("TUMBLE", 0)));
         assert_eq!(legacy_auxiliary("HOP_ROWTIME"), Some(("HOP", 2)));
         assert_eq!(legacy_auxiliary("SESSION_END"), Some(("SESSION", 1)));
-        assert_eq!(legacy_auxiliary("TUMBLE_PROCTIME"), None);
+        assert_eq!(legacy_auxiliary("TUMBLE_PROCTIME"), Some(("TUMBLE", 2)));
         assert_eq!(legacy_auxiliary("SPLIT_INDEX"), None);
     }
 }

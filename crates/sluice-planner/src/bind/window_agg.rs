@@ -75,15 +75,17 @@ pub fn to_window_aggregate(plan: LogicalPlan) -> PlanResult<LogicalPlan> {
         }
     }
     fields.extend(schema.fields[nkeys..].iter().cloned());
-    let time_type = s.plan.schema().fields[s.time_column].data_type.clone();
-    fields.extend(window_fields(&time_type, ["window_start", "window_end", "window_time"]));
+    let time_field = &s.plan.schema().fields[s.time_column];
+    let time_type = time_field.data_type.clone();
+    let proctime = time_field.time_attribute == Some(crate::logical::TimeAttribute::Proctime);
+    fields.extend(window_fields(&time_type, proctime, ["window_start", "window_end", "window_time"]));
     let nplain = plain.len();
     let naggs = calls.len();
     let window = LogicalPlan::Aggregate {
         input: Box::new(s.plan),
         keys: plain,
         aggregates: calls,
-        window: Some(GroupWindow { kind: s.kind, time_column: s.time_column, legacy: false }),
+        window: Some(GroupWindow { kind: s.kind, time_column: s.time_column, legacy: false, proctime }),
         schema: PlanSchema::new(fields),
         span,
         state_ttl: None,

@@ -14,25 +14,27 @@ use crate::error::{not_supported, user, PlanResult};
 use crate::logical::{LogicalPlan, PlanField, PlanSchema, TimeAttribute};
 
 /// The three columns a window adds: `window_start`, `window_end` (wall-clock
-/// TIMESTAMP(3)) and `window_time`, a rowtime of the time column's kind.
-pub fn window_fields(time_type: &DataType, names: [&str; 3]) -> Vec<PlanField> {
+/// TIMESTAMP(3)) and `window_time`, a time attribute of the time column's kind: a
+/// rowtime, or for a window on processing time a `TIMESTAMP_LTZ(3)` proctime.
+pub fn window_fields(time_type: &DataType, proctime: bool, names: [&str; 3]) -> Vec<PlanField> {
     let window_time = match time_type.kind {
         TypeKind::TimestampLtz { .. } => DataType::not_null(TypeKind::TimestampLtz { precision: 3 }),
         _ => DataType::not_null(TypeKind::Timestamp { precision: 3 }),
     };
+    let attribute = if proctime { TimeAttribute::Proctime } else { TimeAttribute::Rowtime };
     vec![
         PlanField::new(names[0], DataType::not_null(TypeKind::Timestamp { precision: 3 })),
         PlanField::new(names[1], DataType::not_null(TypeKind::Timestamp { precision: 3 })),
-        PlanField { name: names[2].to_string(), data_type: window_time, time_attribute: Some(TimeAttribute::Rowtime) },
+        PlanField { name: names[2].to_string(), data_type: window_time, time_attribute: Some(attribute) },
     ]
 }
 
-/// Checks that column `index` of `schema` is an event-time attribute a window can use.
+/// Checks that column `index` of `schema` is a time attribute a window can use: event
+/// time (a WATERMARK) or processing time (`PROCTIME()`).
 pub fn check_time_attribute(schema: &PlanSchema, index: usize, span: Span) -> PlanResult<()> {
     let field = &schema.fields[index];
     match field.time_attribute {
-        Some(TimeAttribute::Rowtime) => Ok(()),
-        Some(TimeAttribute::Proctime) => Err(not_supported("a window on processing time", span)),
+        Some(TimeAttribute::Rowtime | TimeAttribute::Proctime) => Ok(()),
         None => Err(user(
             format!(
                 "the window function requires the time column \"{}\" to be a time attribute, but it is {}",
@@ -151,9 +153,10 @@ impl Binder<'_> {
         }
 
         let mut fields = input.schema().fields.clone();
+        let proctime = fields[time_column].time_attribute == Some(TimeAttribute::Proctime);
         fields[time_column].time_attribute = None;
         let time_type = fields[time_column].data_type.clone();
-        fields.extend(window_fields(&time_type, ["window_start", "window_end", "window_time"]));
+        fields.extend(window_fields(&time_type, proctime, ["window_start", "window_end", "window_time"]));
         let plan = LogicalPlan::WindowTvf {
             input: Box::new(input),
             kind,

@@ -7,7 +7,7 @@ use arrow_array::{new_empty_array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema};
 use sluice_connector_api::{SourceChangelogMode, ConnectorRegistry, SinkChangelogMode, SinkContext, SinkWriter, SourceContext};
 use sluice_expr::{EvalContext, ScalarExpr};
-use sluice_runtime::operators::{CalcOperator, UnionOperator, UnnestOperator, ValuesSource, WatermarkAssigner};
+use sluice_runtime::operators::{CalcOperator, ProcTimeClock, UnionOperator, UnnestOperator, ValuesSource, WatermarkAssigner};
 use sluice_runtime::{Dataflow, NodeId};
 use sluice_sql::{Diagnostic, ErrorClass};
 use sluice_types::DataType;
@@ -179,7 +179,10 @@ impl Lowering<'_> {
                     let op = self.group_aggregate(keys, aggregates, schema, insert_only, before, ttl)?;
                     return Ok(self.dataflow.add_operator(op, vec![id]));
                 };
-                let id = self.lower(input, false)?;
+                let mut id = self.lower(input, false)?;
+                if window.proctime {
+                    id = self.dataflow.add_operator(Box::new(ProcTimeClock::default()), vec![id]);
+                }
                 let op = window::window_aggregate(input.schema(), keys, aggregates, window, schema, &self.ctx)?;
                 Ok(self.dataflow.add_operator(op, vec![id]))
             }
@@ -231,6 +234,12 @@ impl Lowering<'_> {
                 };
                 let op = window::interval_join(spec)?;
                 Ok(self.dataflow.add_operator(op, vec![l, r]))
+            }
+            LogicalPlan::WindowTvf { input, time_column, span, .. }
+                if input.schema().fields[*time_column].time_attribute == Some(crate::logical::TimeAttribute::Proctime) =>
+            {
+                Err(not_supported("a window table-valued function on processing time that is not aggregated", *span)
+                    .with_hint("As in Flink, a window on processing time must be aggregated: group its rows by window_start and window_end."))
             }
             LogicalPlan::WindowTvf { input, kind, time_column, schema, span, .. } => {
                 if matches!(kind, sluice_runtime::spec::WindowKind::Session { .. }) {
