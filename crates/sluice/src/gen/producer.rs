@@ -141,9 +141,12 @@ impl Run<'_> {
                 match bucket.take(batch, Instant::now()) {
                     Grant::Send(n) => batch = n,
                     Grant::Wait(wait) => {
-                        // Waiting for the next token is time to serve delivery reports.
-                        self.producer.poll(wait);
+                        // Serve delivery reports, then sleep. (Not `poll(wait)`: rdkafka
+                        // rounds the time left down to whole milliseconds and so spins
+                        // through the last one, which at high rates is every wait.)
+                        self.producer.poll(Duration::ZERO);
                         self.check()?;
+                        std::thread::sleep(wait);
                         continue;
                     }
                 }
