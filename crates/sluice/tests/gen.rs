@@ -95,6 +95,24 @@ fn dry_run_is_the_same_for_a_seed_and_differs_across_seeds() {
 }
 
 #[test]
+fn a_reader_that_goes_away_ends_an_endless_dry_run_quietly() {
+    // `sluice gen metric --dry-run --rate 0 | head -3`
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["gen", "metric", "--dry-run", "--rate", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start sluice gen");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let lines: Vec<String> = BufReader::new(stdout).lines().take(3).map(|l| l.expect("a line")).collect();
+    assert_eq!(lines.len(), 3);
+    let output = child.wait_with_output().expect("wait for sluice gen");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("error"), "{}", stderr(&output));
+}
+
+#[test]
 fn max_delay_shuffles_event_time_within_the_bound() {
     let records = dry_run(&["metric", "--count", "2000", "--rate", "0", "--max-delay", "8 s", "--time-step", "100 ms"]);
     let times: Vec<i64> = records.iter().map(|r| r["occurred_at"].as_i64().expect("occurred_at is a number")).collect();
