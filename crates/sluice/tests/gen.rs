@@ -279,6 +279,29 @@ fn a_missing_topic_is_created_with_the_partitions_asked_for() {
     assert_eq!(ids, (0..40).collect::<BTreeSet<i64>>());
 }
 
+#[test]
+fn key_picks_another_field_and_no_key_sends_none() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("by-cpu", 2);
+    broker.create_topic("unkeyed", 2);
+    let bootstrap = broker.bootstrap();
+    for (topic, key_args) in [("by-cpu", &["--key", "cpu"][..]), ("unkeyed", &["--no-key"])] {
+        let mut args = vec!["gen", "metric", "-q", "--topic", topic, "--count", "50", "--rate", "0", "--bootstrap-servers", &bootstrap];
+        args.extend_from_slice(key_args);
+        let output = sluice(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let by_cpu = read_topic(&broker, "by-cpu", 2, 50);
+    assert_eq!(by_cpu.len(), 50);
+    for (_, key, value) in by_cpu {
+        let record: Value = serde_json::from_str(&value).expect("JSON");
+        assert_eq!(record["cpu"].as_str(), Some(key.as_str()));
+    }
+    let unkeyed = read_topic(&broker, "unkeyed", 2, 50);
+    assert_eq!(unkeyed.len(), 50);
+    assert!(unkeyed.iter().all(|(_, key, _)| key.is_empty()), "{unkeyed:?}");
+}
+
 /// A `sluice gen` running in the background, with its stderr collected by a thread.
 struct Background {
     child: std::process::Child,
