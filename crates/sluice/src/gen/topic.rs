@@ -87,7 +87,11 @@ fn partition_count(
                 match topic.error().map(RDKafkaErrorCode::from) {
                     None if !topic.partitions().is_empty() => return Ok(Some(topic.partitions().len())),
                     None | Some(RDKafkaErrorCode::UnknownTopicOrPartition) => return Ok(None),
-                    Some(RDKafkaErrorCode::LeaderNotAvailable) => "the topic has no leader yet".to_string(),
+                    Some(RDKafkaErrorCode::LeaderNotAvailable) => {
+                        // The cluster is electing one; ask again shortly, not at once.
+                        std::thread::sleep(Duration::from_millis(100));
+                        "the topic has no leader yet".to_string()
+                    }
                     Some(RDKafkaErrorCode::TopicAuthorizationFailed) => bail!(
                         "not authorized to use topic \"{}\"\n\nhint: Check the credentials passed with -X (sasl.username, sasl.password) and the topic's ACLs.",
                         plan.name
