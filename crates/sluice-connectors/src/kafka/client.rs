@@ -1,6 +1,7 @@
 //! librdkafka clients for Sluice: the configuration from a table's `properties.*`, a
 //! client context that makes a broker outage visible on stderr (at most one line every
-//! few seconds), and the start-up metadata check that names the topic and servers.
+//! few seconds) and notices when the brokers answer again, and the start-up metadata
+//! check that names the topic and servers.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,16 +27,32 @@ const LOG_EVERY: Duration = Duration::from_secs(5);
 pub struct ClientHealth {
     servers: String,
     down: AtomicBool,
+    /// librdkafka said "all brokers are down" and no broker has been seen up since. The
+    /// source pauses its partitions while this holds (see `KafkaSource`).
+    all_down: AtomicBool,
     last_log: Mutex<Option<Instant>>,
 }
 
 impl ClientHealth {
     pub fn new(servers: &str) -> Arc<ClientHealth> {
-        Arc::new(ClientHealth { servers: servers.to_string(), down: AtomicBool::new(false), last_log: Mutex::new(None) })
+        Arc::new(ClientHealth {
+            servers: servers.to_string(),
+            down: AtomicBool::new(false),
+            all_down: AtomicBool::new(false),
+            last_log: Mutex::new(None),
+        })
     }
 
-    fn report_down(&self, reason: &str) {
+    /// Whether every broker was unreachable when last heard of.
+    pub fn all_down(&self) -> bool {
+        self.all_down.load(Ordering::Relaxed)
+    }
+
+    fn report_down(&self, reason: &str, all: bool) {
         self.down.store(true, Ordering::Relaxed);
+        if all {
+            self.all_down.store(true, Ordering::Relaxed);
+        }
         let Ok(mut last) = self.last_log.lock() else { return };
         if last.is_some_and(|t| t.elapsed() < LOG_EVERY) {
             return;
@@ -46,6 +63,7 @@ impl ClientHealth {
 
     /// Called when the client got something from a broker: logs the recovery once.
     pub fn report_up(&self) {
+        self.all_down.store(false, Ordering::Relaxed);
         if self.down.swap(false, Ordering::Relaxed) {
             if let Ok(mut last) = self.last_log.lock() {
                 *last = None;
@@ -71,18 +89,41 @@ impl SluiceContext {
 }
 
 impl ClientContext for SluiceContext {
-    fn log(&self, _level: RDKafkaLogLevel, _fac: &str, _message: &str) {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
         // librdkafka's own log lines are too chatty for a job's stderr; outages are
-        // reported through `error` below.
+        // reported through `error` below. The exception: librdkafka moved a partition's
+        // position because its offset no longer exists on the broker (`auto.offset.reset`),
+        // which skips or re-reads messages and must not go unnoticed.
+        let warning = matches!(
+            level,
+            RDKafkaLogLevel::Emerg
+                | RDKafkaLogLevel::Alert
+                | RDKafkaLogLevel::Critical
+                | RDKafkaLogLevel::Error
+                | RDKafkaLogLevel::Warning
+        );
+        if warning && fac == "OFFSET" {
+            eprintln!("[sluice] kafka: {message}");
+        }
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
         match error.rdkafka_error_code() {
-            Some(RDKafkaErrorCode::AllBrokersDown) => self.health.report_down("all brokers are down"),
+            Some(RDKafkaErrorCode::AllBrokersDown) => self.health.report_down("all brokers are down", true),
             Some(RDKafkaErrorCode::BrokerTransportFailure) | Some(RDKafkaErrorCode::Resolve) => {
-                self.health.report_down(reason)
+                self.health.report_down(reason, false)
             }
             _ => {}
+        }
+    }
+
+    /// librdkafka's statistics (every `statistics.interval.ms`, which consumers set) are
+    /// the only news of a broker connection coming back when no message arrives. Only
+    /// brokers have an upper-case `state`; "UP" means connected and serving requests.
+    fn stats_raw(&self, statistics: &[u8]) {
+        const UP: &[u8] = b"\"state\":\"UP\"";
+        if self.health.down.load(Ordering::Relaxed) && statistics.windows(UP.len()).any(|w| w == UP) {
+            self.health.report_up();
         }
     }
 }

@@ -3,6 +3,15 @@
 //! split per partition, decodes messages straight into Arrow per partition, stops
 //! bounded partitions at their end offsets, and commits the offsets of returned rows
 //! only when asked (`SourceReader::commit`).
+//!
+//! A broker outage: while librdkafka reports every broker down, the partitions are
+//! paused, and they are resumed only once a broker answers and every topic read is
+//! there again. Pausing is not cosmetic: librdkafka 2.12 dereferences a null topic name
+//! (SIGSEGV) when a Fetch response for a topic the broker does not know carries
+//! leader-change tags with a zero topic id, which is what tansu sends for a topic that
+//! a restarted, empty broker has not created yet. On resuming, a partition whose
+//! position lies outside the broker's offsets (the topic was re-created or truncated)
+//! is logged and moved as `auto.offset.reset` says (see `reset_strategy`).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -23,6 +32,8 @@ use super::offsets::{BoundedMode, StartupMode};
 const MAX_SKIP_EXAMPLES: usize = 5;
 /// How long a partition-discovery metadata request may take inside the poll loop.
 const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(1);
+/// How often a source paused by an outage checks whether its topics are back.
+const RECHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// One assigned partition.
 struct Split {
@@ -69,6 +80,34 @@ pub struct KafkaSource {
     parallelism: usize,
     next_split_id: SplitId,
     last_discovery: Instant,
+    /// What a position outside the broker's offsets moves to: "earliest", "latest" or
+    /// "error" (fail the job).
+    reset: &'static str,
+    /// The partitions are paused because every broker was down (see the module doc).
+    paused: bool,
+    last_recheck: Instant,
+    /// A missing topic was already reported during this outage.
+    said_missing: bool,
+}
+
+/// What Flink's `KafkaSource` sets `auto.offset.reset` to: the starting offsets
+/// initializer's strategy, overriding the user's value (earliest for `earliest-offset`
+/// and `specific-offsets`, latest for `latest-offset` and `timestamp`), except for
+/// `group-offsets`, where the table's `properties.auto.offset.reset` is the strategy
+/// and none given means none (the job fails rather than skip or re-read silently).
+/// librdkafka spells none "error".
+fn reset_strategy(config: &KafkaConfig) -> &'static str {
+    match &config.startup {
+        StartupMode::Earliest | StartupMode::Specific(_) => "earliest",
+        StartupMode::Latest | StartupMode::Timestamp(_) => "latest",
+        StartupMode::GroupOffsets => {
+            match config.properties.iter().find(|(k, _)| k == "auto.offset.reset").map(|(_, v)| v.to_ascii_lowercase()) {
+                Some(v) if matches!(v.as_str(), "earliest" | "smallest" | "beginning") => "earliest",
+                Some(v) if matches!(v.as_str(), "latest" | "largest" | "end") => "latest",
+                _ => "error",
+            }
+        }
+    }
 }
 
 impl KafkaSource {
@@ -84,7 +123,8 @@ impl KafkaSource {
         // Flink names a source's group after the table when none is given.
         let group_id = config.group_id.clone().unwrap_or_else(|| format!("KafkaSource-{}", table.name));
         let eof = if config.bounded.is_bounded() { "true" } else { "false" };
-        let cc = client_config(
+        let reset = reset_strategy(config);
+        let mut cc = client_config(
             config,
             &[
                 ("bootstrap.servers", config.bootstrap_servers.as_str()),
@@ -92,8 +132,11 @@ impl KafkaSource {
                 ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"),
                 ("enable.partition.eof", eof),
+                // The statistics tell `SluiceContext` when the brokers are back.
+                ("statistics.interval.ms", "1000"),
             ],
         );
+        cc.set("auto.offset.reset", reset);
         let consumer: BaseConsumer<SluiceContext> = cc
             .create_with_context(SluiceContext::new(&config.bootstrap_servers))
             .map_err(|e| creation_error(config, e))?;
@@ -121,6 +164,10 @@ impl KafkaSource {
             parallelism: ctx.parallelism.max(1),
             next_split_id: 0,
             last_discovery: Instant::now(),
+            reset,
+            paused: false,
+            last_recheck: Instant::now(),
+            said_missing: false,
         };
         source.start()?;
         Ok(source)
@@ -369,7 +416,7 @@ impl KafkaSource {
         Ok(())
     }
 
-    fn on_error(&self, e: KafkaError) -> Result<(), ConnectorError> {
+    fn on_error(&mut self, e: KafkaError) -> Result<(), ConnectorError> {
         let transient = matches!(
             e.rdkafka_error_code(),
             Some(
@@ -385,11 +432,124 @@ impl KafkaSource {
         if transient {
             return Ok(());
         }
+        // A broker back from an outage may not have the topic yet: wait for it (the
+        // partitions stay paused until it is there, see `recover`).
+        if self.paused
+            && matches!(
+                e.rdkafka_error_code(),
+                Some(RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic)
+            )
+        {
+            return Ok(());
+        }
         Err(ConnectorError::External(format!(
             "Kafka consumer of {} at {} failed: {e}",
             self.config.topics.describe(),
             self.config.bootstrap_servers
         )))
+    }
+
+    /// Pauses the partitions when every broker is down, and once a broker is up again,
+    /// checks every second whether the partitions can be resumed (see `recover`).
+    fn watch_outage(&mut self) -> Result<(), ConnectorError> {
+        let all_down = self.consumer.context().health.all_down();
+        if !self.paused {
+            if all_down {
+                if let Ok(assignment) = self.consumer.assignment() {
+                    if assignment.count() > 0 {
+                        // A failed pause only loses the protection described above.
+                        let _ = self.consumer.pause(&assignment);
+                    }
+                }
+                self.paused = true;
+                self.said_missing = false;
+                self.last_recheck = Instant::now();
+            }
+            return Ok(());
+        }
+        if all_down || self.last_recheck.elapsed() < RECHECK_EVERY {
+            return Ok(());
+        }
+        self.last_recheck = Instant::now();
+        self.recover()
+    }
+
+    /// Resumes after an outage once every topic and partition read is known to the
+    /// cluster again. A partition whose position is outside the broker's offsets (an
+    /// empty broker after a restart, a re-created or truncated topic) moves to the
+    /// earliest or latest offset as `reset` says, and says so on stderr; with "error"
+    /// the job fails.
+    fn recover(&mut self) -> Result<(), ConnectorError> {
+        let servers = self.config.bootstrap_servers.clone();
+        let topics = match fetch_topics(&self.consumer, &self.config.topics, &servers, DISCOVERY_TIMEOUT) {
+            Ok(t) => t,
+            Err(e) => {
+                if !self.said_missing {
+                    self.said_missing = true;
+                    eprintln!("[sluice] kafka: waiting to resume reading: {e}");
+                }
+                return Ok(());
+            }
+        };
+        self.consumer.context().health.report_up();
+        let live: Vec<usize> = (0..self.st.splits.len()).filter(|&i| !self.st.splits[i].finished).collect();
+        for &i in &live {
+            let s = &self.st.splits[i];
+            if !topics.iter().any(|t| t.topic == s.topic && t.partitions.contains(&s.partition)) {
+                if !self.said_missing {
+                    self.said_missing = true;
+                    eprintln!(
+                        "[sluice] kafka: partition {} of topic \"{}\" does not exist at {servers} (yet); waiting to resume reading",
+                        s.partition, s.topic
+                    );
+                }
+                return Ok(());
+            }
+        }
+        let positions = self.consumer.position().map(|p| p.to_topic_map()).unwrap_or_default();
+        let mut moved = TopicPartitionList::new();
+        for &i in &live {
+            let (topic, partition) = (self.st.splits[i].topic.clone(), self.st.splits[i].partition);
+            let Some(Offset::Offset(pos)) = positions.get(&(topic.clone(), partition)).copied() else { continue };
+            // Unanswered, the offsets are checked again on the next try.
+            let Ok((low, high)) = self.watermarks(&topic, partition) else { return Ok(()) };
+            if (low..=high).contains(&pos) {
+                continue;
+            }
+            let what = format!(
+                "partition {partition} of topic \"{topic}\" was at offset {pos}, but {servers} now holds offsets {low} to {high} \
+                 (the topic was re-created or truncated, or the broker lost its data)"
+            );
+            let to = match self.reset {
+                "earliest" => Offset::Beginning,
+                "latest" => Offset::End,
+                _ => {
+                    return Err(ConnectorError::External(format!(
+                        "{what}, and 'properties.auto.offset.reset' is 'none'. Set it to 'earliest' or 'latest' to go on \
+                         reading after such a reset."
+                    )))
+                }
+            };
+            eprintln!("[sluice] kafka: {what}; reading on from the {} offset (auto.offset.reset)", self.reset);
+            moved.add_partition_offset(&topic, partition, to).map_err(|e| self.kafka_error("cannot move partitions", e))?;
+            self.st.returned.remove(&i);
+            self.st.committed.remove(&i);
+        }
+        if moved.count() > 0 {
+            let mut old = TopicPartitionList::new();
+            for e in moved.elements() {
+                old.add_partition(e.topic(), e.partition());
+            }
+            self.consumer.incremental_unassign(&old).map_err(|e| self.kafka_error("cannot move partitions", e))?;
+            self.consumer.incremental_assign(&moved).map_err(|e| self.kafka_error("cannot move partitions", e))?;
+        }
+        if let Ok(assignment) = self.consumer.assignment() {
+            if assignment.count() > 0 {
+                self.consumer.resume(&assignment).map_err(|e| self.kafka_error("cannot resume partitions", e))?;
+            }
+        }
+        self.paused = false;
+        Ok(())
     }
 
     /// A bounded partition that reached the end of its log finishes if its position is
@@ -479,7 +639,9 @@ impl ReaderState {
     /// Hands out split `i`'s rows as a batch (and the position they bring).
     fn cut(&mut self, i: usize) -> Result<(), ConnectorError> {
         let split = &mut self.splits[i];
-        let position = split.consumed_next.map(|next| (i, next));
+        // The position goes out once: handing it out again on every read would make
+        // `poll_next` loop forever on an idle partition.
+        let position = split.consumed_next.take().map(|next| (i, next));
         if split.rows.len() == 0 {
             if position.is_some() {
                 self.ready.push_back(Ready { poll: None, position });
@@ -526,6 +688,7 @@ impl SourceReader for KafkaSource {
                 }
             }
             self.read()?;
+            self.watch_outage()?;
             if self.st.ready.is_empty() {
                 return Ok(SourcePoll::Pending);
             }
