@@ -9,7 +9,11 @@
 //!   upsert source through ChangelogNormalize;
 //! - consumer-group offsets: a second run reads only what arrived since the first;
 //! - a malformed message fails the job with its topic, partition and offset, or is
-//!   skipped and counted under `value.json.ignore-parse-errors`.
+//!   skipped and counted under `value.json.ignore-parse-errors`;
+//! - a partition without rows stops holding the watermark back after
+//!   `scan.watermark.idle-timeout`, and the idle job stops cleanly on Ctrl-C;
+//! - a broker outage is logged, and after the broker comes back empty the source
+//!   resets its position as `auto.offset.reset` says and reads on.
 //!
 //! tansu 0.6 reports a partition's end offset as one past the first offset of its last
 //! record batch, so a bounded read (`scan.bounded.mode = latest-offset`) of a topic
@@ -449,8 +453,15 @@ fn a_broker_outage_is_logged_and_survived() {
     broker.stop();
     Job::wait_for(&job.stderr, "[sluice] kafka: cannot reach", &mut seen);
     broker.resume();
+    // The restarted broker is empty: once the topic is there again, the source's
+    // position (offset 1) lies past its end, and it resets to the earliest offset, as
+    // Flink's `auto.offset.reset` for `earliest-offset` says, logging why.
     broker.create_topic("flaky", 1);
     Job::wait_for(&job.stderr, "reachable again", &mut seen);
+    let reset = Job::wait_for(&job.stderr, "reading on from the earliest offset", &mut seen);
+    assert!(reset.contains("partition 0 of topic \"flaky\" was at offset 1"), "{reset}");
+    produce(&broker, "flaky", &[(0, r#"{"id":2}"#)]);
+    assert_eq!(Job::wait_for(&job.stdout, "+I[", &mut seen), "+I[2]");
     let rest = job.interrupt();
     assert!(rest.contains("stopped"), "{rest}");
 }
