@@ -14,6 +14,7 @@
 //! is logged and moved as `auto.offset.reset` says (see `reset_strategy`).
 
 use std::collections::{HashMap, VecDeque};
+use std::mem::ManuallyDrop;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
@@ -34,6 +35,8 @@ const MAX_SKIP_EXAMPLES: usize = 5;
 const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(1);
 /// How often a source paused by an outage checks whether its topics are back.
 const RECHECK_EVERY: Duration = Duration::from_secs(1);
+/// The longest a dropped source waits for its consumer to close (see `Drop`).
+const CLOSE_LIMIT: Duration = Duration::from_secs(5);
 
 /// One assigned partition.
 struct Split {
@@ -72,7 +75,8 @@ struct ReaderState {
 }
 
 pub struct KafkaSource {
-    consumer: BaseConsumer<SluiceContext>,
+    /// Closed within `CLOSE_LIMIT` when the source is dropped (see `Drop`).
+    consumer: ManuallyDrop<BaseConsumer<SluiceContext>>,
     config: KafkaConfig,
     st: ReaderState,
     group_id: String,
@@ -143,7 +147,7 @@ impl KafkaSource {
         let ignore_errors = config.value_format.ignore_parse_errors()
             || config.key_format.as_ref().is_some_and(|k| k.ignore_parse_errors());
         let mut source = KafkaSource {
-            consumer,
+            consumer: ManuallyDrop::new(consumer),
             config: config.clone(),
             st: ReaderState {
                 plan,
@@ -722,5 +726,36 @@ impl SourceReader for KafkaSource {
         })?;
         self.st.committed.extend(done);
         Ok(())
+    }
+}
+
+/// rdkafka's own drop of a consumer with a group waits, without a limit, until
+/// librdkafka has closed it, and librdkafka holds an offset commit that waits for an
+/// unreachable group coordinator for up to `session.timeout.ms` (45 s by default): a job
+/// stopped during an outage would hang that long. The source closes the consumer itself
+/// and, past `CLOSE_LIMIT`, leaves it (its librdkafka handle leaks; the commit was lost
+/// anyway) rather than hold up the end of the job.
+impl Drop for KafkaSource {
+    fn drop(&mut self) {
+        // SAFETY: `consumer` is taken exactly once, here, and not used afterwards.
+        let consumer = unsafe { ManuallyDrop::take(&mut self.consumer) };
+        if consumer.close_queue().is_err() {
+            return;
+        }
+        let started = Instant::now();
+        while !consumer.closed() {
+            if started.elapsed() >= CLOSE_LIMIT {
+                eprintln!(
+                    "[sluice] kafka: the consumer of {} did not close within {} s (brokers at {} unreachable?); \
+                     leaving it without committing",
+                    self.config.topics.describe(),
+                    CLOSE_LIMIT.as_secs(),
+                    self.config.bootstrap_servers
+                );
+                std::mem::forget(consumer);
+                return;
+            }
+            consumer.poll(Duration::from_millis(100));
+        }
     }
 }
