@@ -465,3 +465,52 @@ fn a_broker_outage_is_logged_and_survived() {
     let rest = job.interrupt();
     assert!(rest.contains("stopped"), "{rest}");
 }
+
+/// The offset consumer group `group` has committed for partition 0 of `topic`, if any.
+fn committed(broker: &KafkaBroker, group: &str, topic: &str) -> Option<i64> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", broker.bootstrap())
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition(topic, 0);
+    let got = consumer.committed_offsets(tpl, Duration::from_secs(10)).expect("committed offsets");
+    match got.find_partition(topic, 0).map(|p| p.offset()) {
+        Some(Offset::Offset(n)) => Some(n),
+        _ => None,
+    }
+}
+
+#[test]
+fn offsets_are_committed_only_for_rows_the_sinks_have() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 1);
+    let rows: Vec<String> = (0..20).map(|i| format!(r#"{{"id":{i},"k":"k{}"}}"#, i % 3)).collect();
+    produce(&broker, "events", &rows.iter().map(|r| (0, r.as_str())).collect::<Vec<_>>());
+    let job = |group: &str, query: &str| {
+        format!(
+            "CREATE TABLE events (id INT, k STRING) WITH (
+                'connector' = 'kafka', 'topic' = 'events', 'properties.bootstrap.servers' = '{}',
+                'properties.group.id' = '{group}', 'scan.startup.mode' = 'earliest-offset',
+                'format' = 'json');
+             CREATE TABLE out_t (k STRING, n BIGINT) WITH ('connector' = 'print');
+             INSERT INTO out_t {query};\n",
+            broker.bootstrap()
+        )
+    };
+    // A stateless job: every row read has reached the sink, so stopping it commits.
+    let stateless = Job::start("commit-stateless", &job("plain", "SELECT k, CAST(id AS BIGINT) FROM events"));
+    let mut seen = Vec::new();
+    Job::wait_for(&stateless.stdout, "+I[k1, 19]", &mut seen);
+    stateless.interrupt();
+    assert_eq!(committed(&broker, "plain", "events"), Some(20));
+
+    // A GROUP BY holds its counts in state, which a stop loses (there are no checkpoints
+    // yet): it commits nothing, so a restart reads every row again.
+    let stateful = Job::start("commit-stateful", &job("counting", "SELECT k, COUNT(*) FROM events GROUP BY k"));
+    Job::wait_for(&stateful.stdout, "[k1, 7]", &mut seen);
+    stateful.interrupt();
+    assert_eq!(committed(&broker, "counting", "events"), None);
+}
