@@ -2,13 +2,16 @@
 # Installs what the integration tests need, once, into caches outside the clone:
 # - the C toolchain pieces librdkafka is built with (Debian: libssl-dev, zlib1g-dev);
 # - `tansu` 0.6.0, a Kafka-protocol broker in Rust, into ~/.cache/sluice-tools (building
-#   it takes about 25 minutes on 2 cores the first time; later runs reuse it).
+#   it takes about 25 minutes on 2 cores the first time; later runs reuse it);
+# - PostgreSQL (Debian's `postgresql`; tests run initdb/pg_ctl in temp folders);
+# - `osmem-server`, an in-memory OpenSearch-compatible server (PyPI), in a venv under
+#   ~/.cache/sluice-tools/venv.
 # The tests start their own broker processes on free ports (crates/sluice-testkit).
 set -euo pipefail
 TOOLS="${SLUICE_TOOLS:-$HOME/.cache/sluice-tools}"
 
 missing=()
-for pkg in libssl-dev zlib1g-dev pkg-config make; do
+for pkg in libssl-dev zlib1g-dev pkg-config make postgresql; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -26,3 +29,13 @@ if [ ! -x "$TOOLS/bin/tansu" ]; then
     rm -rf "$TOOLS/target"
 fi
 export SLUICE_TANSU="$TOOLS/bin/tansu"
+
+osmem() { ls "$TOOLS"/venv/lib/python*/site-packages/osmem_server/bin/osmem-server 2>/dev/null | head -1; }
+if [ -z "$(osmem)" ]; then
+    echo "== installing osmem-server (PyPI) into $TOOLS/venv" >&2
+    python3 -m venv "$TOOLS/venv"
+    "$TOOLS/venv/bin/pip" install -q osmem-server
+fi
+export SLUICE_OSMEM="$(osmem)"
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+export SLUICE_PG_BIN="${SLUICE_PG_BIN:-$PG_BIN}"

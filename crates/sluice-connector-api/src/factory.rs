@@ -1,6 +1,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use sluice_types::temporal::SessionTimeZone;
 use sluice_types::DataType;
@@ -131,6 +132,53 @@ pub trait SinkWriter: Send {
     fn finish(&mut self) -> Result<(), ConnectorError>;
 }
 
+/// How a lookup source is asked to read (`JOIN t FOR SYSTEM_TIME AS OF o.proc_time`).
+#[derive(Clone, Debug)]
+pub struct LookupContext {
+    /// Indices into `TableSpec::physical_columns` of the columns the join keys are equal
+    /// to, in the order the keys are given to `LookupSource::lookup`.
+    pub key_columns: Vec<usize>,
+    /// Indices into `TableSpec::physical_columns` of the columns to return, in this order.
+    pub projection: Vec<usize>,
+    /// The schema of the returned rows: the projected columns.
+    pub output_schema: SchemaRef,
+    pub time_zone: SessionTimeZone,
+}
+
+/// The rows of a lookup: for each returned row, the index of the key it matched.
+#[derive(Clone, Debug)]
+pub struct LookupResult {
+    /// For each row of `rows`, the index of its key row in the batch given to `lookup`.
+    /// Rows of one key are contiguous and keys come in ascending order.
+    pub key_rows: Vec<u32>,
+    /// The matching rows, with `LookupContext::output_schema`.
+    pub rows: RecordBatch,
+}
+
+/// A table read by key, for lookup joins. Keys come a batch at a time, so that a
+/// connector can query them together (and in parallel) rather than one row at a time.
+pub trait LookupSource: Send {
+    /// The rows whose key columns equal each row of `keys` (one column per key column,
+    /// in `LookupContext::key_columns` order). A key with a NULL matches nothing, as SQL's
+    /// `=` says.
+    fn lookup(&mut self, keys: &RecordBatch) -> Result<LookupResult, ConnectorError>;
+    /// Counters for the end-of-job report: lookups, cache hits, queries.
+    fn stats(&self) -> LookupStats {
+        LookupStats::default()
+    }
+}
+
+/// What a lookup source did.
+#[derive(Clone, Debug, Default)]
+pub struct LookupStats {
+    /// Keys looked up.
+    pub keys: u64,
+    /// Keys answered from the cache.
+    pub cache_hits: u64,
+    /// Queries sent to the external system (or reloads of a file).
+    pub queries: u64,
+}
+
 /// The changes a sink accepts, as Flink's `DynamicTableSink#getChangelogMode` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SinkChangelogMode {
@@ -187,6 +235,15 @@ pub trait ConnectorFactory: Send + Sync {
         _ctx: &SourceContext,
     ) -> Result<Box<dyn SourceReader>, ConnectorError> {
         Err(ConnectorError::Unsupported { connector: self.name().to_string(), role: "source" })
+    }
+
+    /// A reader of the table by key, for lookup joins. The default: `Unsupported`.
+    fn create_lookup(
+        &self,
+        _table: &TableSpec,
+        _ctx: &LookupContext,
+    ) -> Result<Box<dyn LookupSource>, ConnectorError> {
+        Err(ConnectorError::Unsupported { connector: self.name().to_string(), role: "lookup source" })
     }
 
     /// A writer of the table. The default is for source-only connectors: `Unsupported`.

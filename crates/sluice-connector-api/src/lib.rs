@@ -12,6 +12,6 @@ mod factory;
 pub use batch::ChangeBatch;
 pub use error::ConnectorError;
 pub use factory::{
-    ConnectorFactory, ConnectorRegistry, MetadataColumn, SinkChangelogMode, SinkContext, SinkWriter,
+    ConnectorFactory, ConnectorRegistry, LookupContext, LookupResult, LookupSource, LookupStats, MetadataColumn, SinkChangelogMode, SinkContext, SinkWriter,
     SourceChangelogMode, SourceContext, SourcePoll, SourceReader, SourceStats, SplitId, TableSpec,
 };

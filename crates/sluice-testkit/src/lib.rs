@@ -6,10 +6,17 @@
 //!   in-memory storage. `scripts/test.sh` installs `tansu` into `~/.cache/sluice-tools`;
 //!   `SLUICE_TANSU` names another binary.
 //!
+//! - `Postgres`: a PostgreSQL server from Debian's `postgresql` package, in a temp folder
+//!   (`SLUICE_PG_BIN` names the folder of `initdb` and `pg_ctl`).
+//! - `OpenSearch`: `osmem-server`, an in-memory OpenSearch-compatible server from PyPI
+//!   (`SLUICE_OSMEM` names the binary; `scripts/services.sh` installs it).
+//!
 //! A missing service binary fails the test with a message that says how to install it:
 //! a test that cannot reach its service must not pass silently.
 
 mod kafka;
+mod opensearch;
+mod postgres;
 mod process;
 
 pub use kafka::KafkaBroker;

@@ -1,0 +1,1 @@
+//! An OpenSearch-compatible server for tests (`osmem-server` from PyPI). Being written.
