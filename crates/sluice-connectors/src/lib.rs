@@ -9,6 +9,7 @@ pub mod datagen;
 pub mod fake_data;
 pub mod filesystem;
 pub mod kafka;
+pub mod opensearch;
 pub mod options;
 pub mod print;
 
@@ -20,5 +21,7 @@ pub fn register_all(registry: &mut ConnectorRegistry) {
     registry.register(filesystem::factory());
     registry.register(kafka::factory());
     registry.register(kafka::upsert_factory());
+    registry.register(opensearch::factory());
+    registry.register(opensearch::elasticsearch7_factory());
     registry.register(print::factory());
 }

@@ -20,4 +20,5 @@ mod postgres;
 mod process;
 
 pub use kafka::KafkaBroker;
+pub use opensearch::OpenSearch;
 pub use process::{free_port, tool_path};
