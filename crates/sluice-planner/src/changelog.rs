@@ -87,6 +87,9 @@ impl ChangelogInference<'_> {
                 mode
             }
             LogicalPlan::Filter { input, .. } => self.mode(input)?,
+            // Each row is joined as it comes, keeping its change kind; the input's
+            // columns come first, so its upsert key stays where it was.
+            LogicalPlan::LookupJoin { input, .. } => self.mode(input)?,
             LogicalPlan::Unnest { input, .. } => {
                 let mut mode = self.mode(input)?;
                 mode.upsert_key = None;

@@ -162,6 +162,24 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
             node(out, left, depth + 1);
             node(out, right, depth + 1);
         }
+        LogicalPlan::LookupJoin { input, table, left, keys, key_columns, residual, schema, .. } => {
+            let columns = table.spec().physical_columns;
+            let pairs: Vec<String> = keys
+                .iter()
+                .zip(key_columns)
+                .map(|(k, c)| format!("{}={}", columns[*c].0, expr_text(k, input.schema())))
+                .collect();
+            let _ = writeln!(
+                out,
+                "LookupJoin(table=[{}], joinType=[{}], lookup=[{}]{}, select=[{}])",
+                table.name,
+                if *left { "LeftOuterJoin" } else { "InnerJoin" },
+                pairs.join(", "),
+                residual.as_ref().map(|r| format!(", where=[{}]", expr_text(r, schema))).unwrap_or_default(),
+                schema.names().join(", ")
+            );
+            node(out, input, depth + 1);
+        }
         LogicalPlan::WindowTvf { input, kind, time_column, partition_keys, schema, .. } => {
             let names = input.schema();
             let partition: Vec<&str> = partition_keys.iter().map(|k| names.fields[*k].name.as_str()).collect();

@@ -185,6 +185,23 @@ pub enum LogicalPlan {
         /// overriding `table.exec.state.ttl`.
         state_ttl: [Option<std::time::Duration>; 2],
     },
+    /// A lookup join (`JOIN t FOR SYSTEM_TIME AS OF o.proc_time`): each input row joined
+    /// with the rows `table` holds for its key when the row arrives. Output: the input's
+    /// columns, then the table's physical columns.
+    LookupJoin {
+        input: Box<LogicalPlan>,
+        table: std::sync::Arc<crate::catalog::CatalogTable>,
+        /// LEFT rather than inner.
+        left: bool,
+        /// Key values over the input row, cast to the types of `key_columns`.
+        keys: Vec<ScalarExpr>,
+        /// The table's physical column each key equals.
+        key_columns: Vec<usize>,
+        /// Checked on each joined row.
+        residual: Option<ScalarExpr>,
+        schema: PlanSchema,
+        span: Span,
+    },
 }
 
 /// The time condition of an interval join: `right time - left time` lies in
@@ -227,7 +244,8 @@ impl LogicalPlan {
             | LogicalPlan::Rank { schema, .. }
             | LogicalPlan::Deduplicate { schema, .. }
             | LogicalPlan::Expand { schema, .. }
-            | LogicalPlan::Join { schema, .. } => schema,
+            | LogicalPlan::Join { schema, .. }
+            | LogicalPlan::LookupJoin { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } => input.schema(),
         }
     }

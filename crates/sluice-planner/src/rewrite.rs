@@ -67,6 +67,9 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             span,
             state_ttl,
         },
+        LogicalPlan::LookupJoin { input, table, left, keys, key_columns, residual, schema, span } => {
+            LogicalPlan::LookupJoin { input: Box::new(optimize(*input)), table, left, keys, key_columns, residual, schema, span }
+        }
         LogicalPlan::Rank { input, keys, order, limit, emit_rank, schema, span } => {
             LogicalPlan::Rank { input: Box::new(optimize(*input)), keys, order, limit, emit_rank, schema, span }
         }

@@ -26,6 +26,7 @@ const CONNECTOR_KEYS: &[&str] = &[
     "compaction.file-size",
     "partition.#",
     "sink.partition-commit.#",
+    "lookup.cache.ttl",
 ];
 
 /// The record format of the files.
@@ -54,6 +55,9 @@ pub struct FilesystemConfig {
     pub rolling_file_size: u64,
     /// A part file is closed once it has been open this long.
     pub rollover_interval: Duration,
+    /// As a lookup table: reload the files this often (`lookup.cache.ttl`, a Sluice
+    /// extension; Flink has no lookup joins on files). `None`: load once.
+    pub lookup_reload: Option<Duration>,
 }
 
 impl FilesystemConfig {
@@ -94,6 +98,7 @@ impl FilesystemConfig {
                 .unwrap_or(128 << 20),
             rollover_interval: get_parsed(options, "sink.rolling-policy.rollover-interval", parse_duration)?
                 .unwrap_or(Duration::from_secs(30 * 60)),
+            lookup_reload: get_parsed(options, "lookup.cache.ttl", parse_duration)?.filter(|d| !d.is_zero()),
         })
     }
 }

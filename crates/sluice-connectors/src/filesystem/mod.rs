@@ -4,6 +4,7 @@
 //! `file.name`, `file.size`, `file.modification-time`).
 
 mod config;
+mod lookup;
 mod sink;
 mod source;
 
@@ -13,12 +14,13 @@ mod tests;
 use std::sync::Arc;
 
 use sluice_connector_api::{
-    ConnectorError, ConnectorFactory, MetadataColumn, SinkContext, SinkWriter, SourceContext,
-    SourceReader, TableSpec,
+    ConnectorError, ConnectorFactory, LookupContext, LookupSource, MetadataColumn, SinkContext, SinkWriter,
+    SourceContext, SourceReader, TableSpec,
 };
 use sluice_types::{DataType, TypeKind};
 
 pub use config::{FileFormat, FilesystemConfig};
+pub use lookup::FileLookup;
 pub use sink::FileSink;
 pub use source::{list_files, FileSource};
 
@@ -83,6 +85,15 @@ impl ConnectorFactory for FilesystemFactory {
     ) -> Result<Box<dyn SourceReader>, ConnectorError> {
         let config = FilesystemConfig::parse(table)?;
         Ok(Box::new(FileSource::new(table, &config, ctx)?))
+    }
+
+    fn create_lookup(
+        &self,
+        table: &TableSpec,
+        ctx: &LookupContext,
+    ) -> Result<Box<dyn LookupSource>, ConnectorError> {
+        let config = FilesystemConfig::parse(table)?;
+        Ok(Box::new(FileLookup::new(table, config, ctx)?))
     }
 
     fn create_sink(

@@ -9,6 +9,7 @@ mod hints;
 mod join;
 mod legacy_window;
 mod literal;
+mod lookup_join;
 mod over;
 mod query;
 mod scope;

@@ -265,8 +265,8 @@ impl Binder<'_> {
                 if let TableRef::Function { lateral: true, span, .. } = &join.right {
                     return Err(not_supported("LATERAL TABLE (user-defined table functions)", *span));
                 }
-                if let TableRef::Named { system_time: Some(t), .. } = &join.right {
-                    return Err(not_supported("FOR SYSTEM_TIME AS OF (temporal and lookup joins)", t.span));
+                if let TableRef::Named { system_time: Some(_), .. } = &join.right {
+                    return self.bind_lookup_join(join);
                 }
                 self.bind_join(join, None)
             }

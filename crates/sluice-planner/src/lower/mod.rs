@@ -22,6 +22,7 @@ use crate::session::{Job, JobSink};
 
 mod expand;
 mod join;
+mod lookup;
 mod rank;
 mod update;
 mod window;
@@ -119,7 +120,8 @@ fn slice_grid(plan: &LogicalPlan) -> Option<i64> {
         | LogicalPlan::WindowRank { input, .. }
         | LogicalPlan::Rank { input, .. }
         | LogicalPlan::Deduplicate { input, .. }
-        | LogicalPlan::Expand { input, .. } => vec![input],
+        | LogicalPlan::Expand { input, .. }
+        | LogicalPlan::LookupJoin { input, .. } => vec![input],
         LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
         LogicalPlan::Join { left, right, .. } => vec![left, right],
     };
@@ -214,6 +216,7 @@ impl Lowering<'_> {
             LogicalPlan::Rank { .. } | LogicalPlan::Deduplicate { .. } => self.rank(plan, before),
             LogicalPlan::Expand { .. } => self.expand(plan, before),
             LogicalPlan::Join { interval: None, .. } => self.regular_join(plan, before),
+            LogicalPlan::LookupJoin { .. } => self.lookup_join(plan, before),
             LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, .. } => {
                 let Some(interval) = interval else { return Err(internal("a regular join reached the interval join")) };
                 let l = self.lower(left, false)?;

@@ -1,0 +1,142 @@
+//! Lookup joins: `o [LEFT] JOIN t FOR SYSTEM_TIME AS OF o.proc_time [AS a] ON o.k = a.k`.
+//!
+//! As in Flink, the time must be a processing-time attribute of the left input, the join
+//! is inner or left, and the condition must hold at least one equality between a column
+//! of the looked-up table and an expression of the left input (or a constant): those
+//! are the keys pushed into the lookup. The other conjuncts are checked on each joined
+//! row. The result keeps the left input's time attributes; the table's columns follow.
+
+use sluice_expr::{Func, ScalarExpr};
+use sluice_sql::ast::{self, JoinConstraint, JoinKind, TableRef};
+use sluice_types::TypeKind;
+
+use super::expr::{coerce, ExprContext};
+use super::join::split_and;
+use super::scope::Scope;
+use super::Binder;
+use crate::error::{not_supported, user, PlanResult};
+use crate::logical::{LogicalPlan, PlanField, PlanSchema, TimeAttribute};
+
+impl Binder<'_> {
+    /// Binds a join whose right side is `table FOR SYSTEM_TIME AS OF expr`.
+    pub(super) fn bind_lookup_join(&mut self, join: &ast::Join) -> PlanResult<(LogicalPlan, Scope)> {
+        let TableRef::Named { name, hints, system_time: Some(time), alias, span } = &join.right else {
+            return Err(user("expected a table with FOR SYSTEM_TIME AS OF", join.right.span()));
+        };
+        let left_join = match join.kind {
+            JoinKind::Inner => false,
+            JoinKind::Left => true,
+            _ => {
+                return Err(user("a join FOR SYSTEM_TIME AS OF must be an inner or a LEFT join", join.span)
+                    .with_hint("Flink supports only INNER and LEFT lookup and temporal joins."))
+            }
+        };
+        let (input, left_scope) = self.bind_from(&join.left)?;
+        let cx = ExprContext { scope: &left_scope, schema: input.schema(), grouped: None };
+        let time_expr = self.bind_expr(time, &cx)?;
+        let attribute = match &time_expr {
+            ScalarExpr::Column { index, .. } => input.schema().fields[*index].time_attribute,
+            _ => None,
+        };
+        match attribute {
+            Some(TimeAttribute::Proctime) => {}
+            Some(TimeAttribute::Rowtime) => {
+                return Err(not_supported("event-time temporal joins (FOR SYSTEM_TIME AS OF a rowtime)", time.span))
+            }
+            None => {
+                return Err(user("FOR SYSTEM_TIME AS OF must name a time attribute of the left table", time.span)
+                    .with_hint("Use the processing-time column of the left input, declared as `proc_time AS PROCTIME()`, for a lookup join."))
+            }
+        }
+
+        // The looked-up table, as a plain scan of its physical columns.
+        let plain = TableRef::Named { name: name.clone(), hints: hints.clone(), system_time: None, alias: alias.clone(), span: *span };
+        let (right, right_scope) = self.bind_from(&plain)?;
+        let table = match &right {
+            LogicalPlan::Scan { table, .. } => table.clone(),
+            _ => return Err(user(format!("\"{}\" is not a table that can be looked up", name.base().value), *span)),
+        };
+        if table.columns.iter().any(|c| !matches!(c.kind, crate::catalog::TableColumnKind::Physical)) {
+            return Err(not_supported("a lookup table with computed or metadata columns", *span));
+        }
+
+        let nl = input.schema().len();
+        let mut fields: Vec<PlanField> = input.schema().fields.clone();
+        for f in &right.schema().fields {
+            let mut f = f.clone();
+            f.data_type.nullable |= left_join;
+            f.time_attribute = None;
+            fields.push(f);
+        }
+        let schema = PlanSchema::new(fields);
+        let mut scope = left_scope;
+        scope.columns.extend(right_scope.columns);
+
+        let JoinConstraint::On(on) = &join.constraint else {
+            return Err(user("a lookup join needs an ON condition with an equality on the looked-up table's columns", join.span));
+        };
+        let cx = ExprContext { scope: &scope, schema: &schema, grouped: None };
+        let bound = self.bind_expr(on, &cx)?;
+        if !matches!(bound.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
+            return Err(user(format!("the join condition must be BOOLEAN, not {}", bound.data_type()), on.span));
+        }
+        let mut conjuncts = Vec::new();
+        split_and(bound, &mut conjuncts);
+
+        let mut keys = Vec::new();
+        let mut key_columns: Vec<usize> = Vec::new();
+        let mut residual = Vec::new();
+        for c in conjuncts {
+            if let Some((value, column)) = lookup_key(&c, nl) {
+                if !key_columns.contains(&column) {
+                    let target = schema.fields[nl + column].data_type.clone().with_nullable(value.data_type().nullable);
+                    let value = if value.data_type().to_arrow() == target.to_arrow() { value } else { coerce(value, &target, on.span)? };
+                    keys.push(value);
+                    key_columns.push(column);
+                    continue;
+                }
+            }
+            residual.push(c);
+        }
+        if keys.is_empty() {
+            return Err(user(
+                format!("the lookup join on \"{}\" has no equality condition on its columns", table.name),
+                on.span,
+            )
+            .with_hint("As in Flink, a lookup join needs at least one `left_expr = table.column` in its ON clause; those columns are the lookup key."));
+        }
+        let mut residual_expr: Option<ScalarExpr> = None;
+        for r in residual {
+            residual_expr = Some(match residual_expr {
+                None => r,
+                Some(acc) => sluice_expr::resolve_call("AND", vec![acc, r]).map_err(|e| user(e.to_string(), on.span))?,
+            });
+        }
+        let plan = LogicalPlan::LookupJoin {
+            input: Box::new(input),
+            table,
+            left: left_join,
+            keys,
+            key_columns,
+            residual: residual_expr,
+            schema,
+            span: join.span,
+        };
+        Ok((plan, scope))
+    }
+}
+
+/// `left_expr = table.column` (either way round), with the table's column as an index
+/// into its own columns; the value must read only the left input (or nothing).
+fn lookup_key(conjunct: &ScalarExpr, nl: usize) -> Option<(ScalarExpr, usize)> {
+    let ScalarExpr::Call { func: Func::Eq, args, .. } = conjunct else { return None };
+    let left_only = |e: &ScalarExpr| e.referenced_columns().iter().all(|c| *c < nl);
+    match (&args[0], &args[1]) {
+        (ScalarExpr::Column { index, .. }, value) | (value, ScalarExpr::Column { index, .. })
+            if *index >= nl && left_only(value) =>
+        {
+            Some((value.clone(), index - nl))
+        }
+        _ => None,
+    }
+}
