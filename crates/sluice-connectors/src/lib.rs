@@ -8,6 +8,7 @@ pub mod blackhole;
 pub mod datagen;
 pub mod fake_data;
 pub mod filesystem;
+pub mod jdbc;
 pub mod kafka;
 pub mod opensearch;
 pub mod options;
@@ -19,6 +20,7 @@ pub fn register_all(registry: &mut ConnectorRegistry) {
     registry.register(datagen::factory());
     registry.register(fake_data::factory());
     registry.register(filesystem::factory());
+    registry.register(jdbc::factory());
     registry.register(kafka::factory());
     registry.register(kafka::upsert_factory());
     registry.register(opensearch::factory());

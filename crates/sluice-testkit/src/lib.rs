@@ -21,4 +21,5 @@ mod process;
 
 pub use kafka::KafkaBroker;
 pub use opensearch::OpenSearch;
+pub use self::postgres::Postgres;
 pub use process::{free_port, tool_path};
