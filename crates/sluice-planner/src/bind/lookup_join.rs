@@ -36,6 +36,8 @@ impl Binder<'_> {
         let time_expr = self.bind_expr(time, &cx)?;
         let attribute = match &time_expr {
             ScalarExpr::Column { index, .. } => input.schema().fields[*index].time_attribute,
+            // `FOR SYSTEM_TIME AS OF PROCTIME()`, as the seed pipelines write it.
+            ScalarExpr::Call { func: Func::Proctime, .. } => Some(TimeAttribute::Proctime),
             _ => None,
         };
         match attribute {
@@ -131,12 +133,29 @@ impl Binder<'_> {
 fn lookup_key(conjunct: &ScalarExpr, nl: usize) -> Option<(ScalarExpr, usize)> {
     let ScalarExpr::Call { func: Func::Eq, args, .. } = conjunct else { return None };
     let left_only = |e: &ScalarExpr| e.referenced_columns().iter().all(|c| *c < nl);
-    match (&args[0], &args[1]) {
-        (ScalarExpr::Column { index, .. }, value) | (value, ScalarExpr::Column { index, .. })
-            if *index >= nl && left_only(value) =>
-        {
-            Some((value.clone(), index - nl))
-        }
+    // The table's column, possibly widened to compare with a key of another type: the
+    // key is then cast to the column's own type instead.
+    let column = |e: &ScalarExpr| match e {
+        ScalarExpr::Column { index, .. } if *index >= nl => Some(*index),
+        ScalarExpr::Cast { expr, try_cast: false, .. } => match expr.as_ref() {
+            ScalarExpr::Column { index, .. } if *index >= nl => Some(*index),
+            _ => None,
+        },
         _ => None,
+    };
+    let value_of = |e: &ScalarExpr| match e {
+        // An implicit cast of the key to the comparison type is replaced by the cast to
+        // the column's type.
+        ScalarExpr::Cast { expr, try_cast: false, .. } if left_only(expr) => Some(expr.as_ref().clone()),
+        other if left_only(other) => Some(other.clone()),
+        _ => None,
+    };
+    let (a, b) = (&args[0], &args[1]);
+    if let (Some(index), Some(value)) = (column(a), value_of(b)) {
+        return Some((value, index - nl));
     }
+    if let (Some(index), Some(value)) = (column(b), value_of(a)) {
+        return Some((value, index - nl));
+    }
+    None
 }
