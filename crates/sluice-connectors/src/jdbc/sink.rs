@@ -78,8 +78,18 @@ impl JdbcSink {
         let key_names: Vec<&str> = key.iter().map(|&i| names[i]).collect();
         let key_types: Vec<&Type> = key.iter().map(|&i| &types[i]).collect();
         let delete = if key.is_empty() { String::new() } else { delete_sql(&config.table_name, &key_names, &key_types) };
+        // Running the statements on no rows (NULL arrays) plans them, which is when
+        // PostgreSQL looks for the unique index ON CONFLICT needs; then roll back.
+        let mut txn = client.transaction().map_err(|e| {
+            ConnectorError::External(format!("cannot start a transaction on \"{}\": {}", config.endpoint.address(), describe(&e)))
+        })?;
         for sql in [&insert, &delete].into_iter().filter(|s| !s.is_empty()) {
-            client.prepare(sql).map_err(|e| {
+            let statement = txn.prepare(sql).and_then(|st| {
+                let nulls: Vec<PgParam> = st.params().iter().map(|_| PgParam::Null).collect();
+                let refs: Vec<&(dyn ToSql + Sync)> = nulls.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+                txn.execute(&st, &refs)
+            });
+            statement.map_err(|e| {
                 ConnectorError::Schema(format!(
                     "cannot write to PostgreSQL table \"{}\": {}. With a PRIMARY KEY the table needs a unique \
                      constraint or index on the key columns.",
@@ -88,6 +98,7 @@ impl JdbcSink {
                 ))
             })?;
         }
+        drop(txn);
         Ok(JdbcSink {
             endpoint: config.endpoint.clone(),
             table: config.table_name.clone(),
@@ -256,6 +267,17 @@ fn refs(params: &[PgParam]) -> Vec<&(dyn ToSql + Sync)> {
 
 impl SinkWriter for JdbcSink {
     fn write(&mut self, batch: &ChangeBatch) -> Result<(), ConnectorError> {
+        // The encoder reads arrays by their declared type; a batch of another shape is
+        // refused rather than misread.
+        for (c, (name, data_type)) in self.columns.iter().enumerate() {
+            let actual = batch.data.columns().get(c).map(|a| a.data_type().clone());
+            if actual.as_ref() != Some(&data_type.to_arrow()) {
+                return Err(ConnectorError::Schema(format!(
+                    "jdbc sink \"{}\" expected column \"{name}\" as {data_type}, got {actual:?}",
+                    self.table
+                )));
+            }
+        }
         for row in 0..batch.num_rows() {
             let kind = batch.kind(row);
             if self.key.is_empty() {
