@@ -242,3 +242,40 @@ fn an_int_column_round_trips() {
     assert_eq!(os.get("ints", "-3").unwrap(), json!({"k": -3}));
     assert_eq!(os.count("ints"), 2);
 }
+
+#[test]
+fn a_timestamp_ltz_index_is_named_in_the_session_time_zone() {
+    let os = OpenSearch::start();
+    let url = os.url();
+    let t = TableSpec {
+        name: "ltz".into(),
+        physical_columns: vec![("at".into(), DataType::timestamp_ltz(3))],
+        options: [("connector", "opensearch"), ("hosts", url.as_str()), ("index", "ltz-{at|yyyy.MM.dd-HH.mm}")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        primary_key: Vec::new(),
+        partition_keys: Vec::new(),
+    };
+    let mut c = ctx(&t);
+    c.time_zone = sluice_types::temporal::parse_time_zone("Asia/Tokyo").unwrap();
+    let mut s = OpenSearchSink::new(&t, &c, SearchFlavor::OpenSearch).unwrap();
+    // The instant 2024-03-07 14:05:09.5 UTC is 23:05 in Tokyo.
+    let at = TimestampMicrosecondArray::from(vec![TS]).with_timezone("UTC");
+    let b = RecordBatch::try_new(c.input_schema.clone(), vec![Arc::new(at)]).unwrap();
+    s.write(&ChangeBatch::inserts(b)).unwrap();
+    s.finish().unwrap();
+    assert_eq!(os.indices(), vec!["ltz-2024.03.07-23.05".to_string()]);
+    // The document itself carries the instant as Flink's JSON format writes it.
+    assert_eq!(os.all_sources("ltz-2024.03.07-23.05"), vec![json!({"at": "2024-03-07 14:05:09.5Z"})]);
+}
+
+#[test]
+fn a_write_after_the_interval_sends_the_buffer() {
+    let os = OpenSearch::start();
+    let (_, mut s) = sink(&os, "interval", &[("sink.bulk-flush.interval", "1 ms")], &[]);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    s.write(&ChangeBatch::inserts(batch(&[(1, "a", "eu", TS)]))).unwrap();
+    assert_eq!(os.count("interval"), 1);
+    s.finish().unwrap();
+}
