@@ -1,4 +1,4 @@
--- The seed's JDBC side table parses; the connector is reported as not built yet.
+-- The seed's JDBC side table is accepted as written (no connection is made before a query runs).
 CREATE TEMPORARY TABLE site_ranker (
   atoll_id STRING, ranking INT, latitude DOUBLE, longitude DOUBLE,
   PRIMARY KEY (atoll_id) NOT ENFORCED
@@ -10,3 +10,4 @@ CREATE TEMPORARY TABLE site_ranker (
   'lookup.cache.max-rows' = '5000',
   'lookup.cache.ttl' = '10min'
 );
+DESCRIBE site_ranker;

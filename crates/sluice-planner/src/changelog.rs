@@ -90,6 +90,16 @@ impl ChangelogInference<'_> {
             // Each row is joined as it comes, keeping its change kind; the input's
             // columns come first, so its upsert key stays where it was.
             LogicalPlan::LookupJoin { input, .. } => self.mode(input)?,
+            // Rows are emitted once, when the watermark passes them: insert-only, as
+            // long as the probe side is.
+            LogicalPlan::TemporalJoin { left, right, span, .. } => {
+                let probe = self.mode(left)?;
+                if probe.updating {
+                    return Err(probe.refused_by("an event-time temporal join", Some(*span)));
+                }
+                self.mode(right)?;
+                ChangelogMode::insert_only()
+            }
             LogicalPlan::Unnest { input, .. } => {
                 let mut mode = self.mode(input)?;
                 mode.upsert_key = None;

@@ -162,6 +162,23 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
             node(out, left, depth + 1);
             node(out, right, depth + 1);
         }
+        LogicalPlan::TemporalJoin { left, right, left_join, left_keys, right_keys, left_time, right_time, residual, schema, .. } => {
+            let (l, r) = (left.schema(), right.schema());
+            let equi: Vec<String> =
+                left_keys.iter().zip(right_keys).map(|(a, b)| format!("={}, {}", l.fields[*a].name, r.fields[*b].name)).collect();
+            let _ = writeln!(
+                out,
+                "TemporalJoin(joinType=[{}], where=[AND({}, __TEMPORAL_JOIN_CONDITION({}, {})){}], select=[{}])",
+                if *left_join { "LeftOuterJoin" } else { "InnerJoin" },
+                equi.join(", "),
+                l.fields[*left_time].name,
+                r.fields[*right_time].name,
+                residual.as_ref().map(|x| format!(", {}", expr_text(x, schema))).unwrap_or_default(),
+                fields_with_time(schema)
+            );
+            node(out, left, depth + 1);
+            node(out, right, depth + 1);
+        }
         LogicalPlan::LookupJoin { input, table, left, keys, key_columns, residual, schema, .. } => {
             let columns = table.spec().physical_columns;
             let pairs: Vec<String> = keys

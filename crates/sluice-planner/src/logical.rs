@@ -185,6 +185,24 @@ pub enum LogicalPlan {
         /// overriding `table.exec.state.ttl`.
         state_ttl: [Option<std::time::Duration>; 2],
     },
+    /// An event-time temporal join (`JOIN r FOR SYSTEM_TIME AS OF o.rowtime`): each left
+    /// row, once the watermark passes it, joined with the version of the right row (of a
+    /// versioned table: primary key and watermark) valid at its rowtime. Output: left
+    /// columns (keeping the left rowtime), then right columns.
+    TemporalJoin {
+        left: Box<LogicalPlan>,
+        right: Box<LogicalPlan>,
+        /// LEFT rather than inner.
+        left_join: bool,
+        left_keys: Vec<usize>,
+        right_keys: Vec<usize>,
+        left_time: usize,
+        right_time: usize,
+        /// Over the joined row.
+        residual: Option<ScalarExpr>,
+        schema: PlanSchema,
+        span: Span,
+    },
     /// A lookup join (`JOIN t FOR SYSTEM_TIME AS OF o.proc_time`): each input row joined
     /// with the rows `table` holds for its key when the row arrives. Output: the input's
     /// columns, then the table's physical columns.
@@ -245,7 +263,8 @@ impl LogicalPlan {
             | LogicalPlan::Deduplicate { schema, .. }
             | LogicalPlan::Expand { schema, .. }
             | LogicalPlan::Join { schema, .. }
-            | LogicalPlan::LookupJoin { schema, .. } => schema,
+            | LogicalPlan::LookupJoin { schema, .. }
+            | LogicalPlan::TemporalJoin { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } => input.schema(),
         }
     }

@@ -67,6 +67,20 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             span,
             state_ttl,
         },
+        LogicalPlan::TemporalJoin { left, right, left_join, left_keys, right_keys, left_time, right_time, residual, schema, span } => {
+            LogicalPlan::TemporalJoin {
+                left: Box::new(optimize(*left)),
+                right: Box::new(optimize(*right)),
+                left_join,
+                left_keys,
+                right_keys,
+                left_time,
+                right_time,
+                residual,
+                schema,
+                span,
+            }
+        }
         LogicalPlan::LookupJoin { input, table, left, keys, key_columns, residual, schema, span } => {
             LogicalPlan::LookupJoin { input: Box::new(optimize(*input)), table, left, keys, key_columns, residual, schema, span }
         }

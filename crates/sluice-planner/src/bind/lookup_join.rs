@@ -43,7 +43,10 @@ impl Binder<'_> {
         match attribute {
             Some(TimeAttribute::Proctime) => {}
             Some(TimeAttribute::Rowtime) => {
-                return Err(not_supported("event-time temporal joins (FOR SYSTEM_TIME AS OF a rowtime)", time.span))
+                let ScalarExpr::Column { index, .. } = time_expr else {
+                    return Err(user("FOR SYSTEM_TIME AS OF must name the left table's rowtime column", time.span));
+                };
+                return self.bind_temporal_join(join, input, left_scope, index, left_join);
             }
             None => {
                 return Err(user("FOR SYSTEM_TIME AS OF must name a time attribute of the left table", time.span)
@@ -120,6 +123,108 @@ impl Binder<'_> {
             left: left_join,
             keys,
             key_columns,
+            residual: residual_expr,
+            schema,
+            span: join.span,
+        };
+        Ok((plan, scope))
+    }
+}
+
+impl Binder<'_> {
+    /// `o JOIN r FOR SYSTEM_TIME AS OF o.rowtime ON o.k = r.k`: an event-time temporal
+    /// join against a versioned table (a primary key and a watermark), as in Flink.
+    fn bind_temporal_join(
+        &mut self,
+        join: &ast::Join,
+        left: LogicalPlan,
+        left_scope: Scope,
+        left_time: usize,
+        left_join: bool,
+    ) -> PlanResult<(LogicalPlan, Scope)> {
+        let TableRef::Named { name, hints, alias, span, .. } = &join.right else {
+            return Err(user("expected a table with FOR SYSTEM_TIME AS OF", join.right.span()));
+        };
+        let plain = TableRef::Named { name: name.clone(), hints: hints.clone(), system_time: None, alias: alias.clone(), span: *span };
+        let (right, right_scope) = self.bind_from(&plain)?;
+        let LogicalPlan::Scan { table, .. } = &right else {
+            return Err(not_supported("a temporal join against a view", *span)
+                .with_hint("Join against a table with a PRIMARY KEY and a WATERMARK (a versioned table)."));
+        };
+        let table = table.clone();
+        if table.primary_key.is_empty() {
+            return Err(user(format!("the temporal join needs a primary key on the versioned table \"{}\"", table.name), *span)
+                .with_hint("Declare PRIMARY KEY (...) NOT ENFORCED on it, as Flink requires of a versioned table."));
+        }
+        let Some(watermark) = &table.watermark else {
+            return Err(user(format!("the temporal join needs a watermark on the versioned table \"{}\"", table.name), *span)
+                .with_hint("Declare WATERMARK FOR its event-time column, as Flink requires of a versioned table."));
+        };
+        let right_time = watermark.column;
+
+        let nl = left.schema().len();
+        let mut fields: Vec<PlanField> = left.schema().fields.clone();
+        for f in &right.schema().fields {
+            let mut f = f.clone();
+            f.data_type.nullable |= left_join;
+            f.time_attribute = None;
+            fields.push(f);
+        }
+        let schema = PlanSchema::new(fields);
+        let mut scope = left_scope;
+        scope.columns.extend(right_scope.columns);
+        let JoinConstraint::On(on) = &join.constraint else {
+            return Err(user("a temporal join needs an ON condition on the versioned table's primary key", join.span));
+        };
+        let cx = ExprContext { scope: &scope, schema: &schema, grouped: None };
+        let bound = self.bind_expr(on, &cx)?;
+        let mut conjuncts = Vec::new();
+        split_and(bound, &mut conjuncts);
+        let (mut left_keys, mut right_keys, mut residual) = (Vec::new(), Vec::new(), Vec::new());
+        for c in conjuncts {
+            if let ScalarExpr::Call { func: Func::Eq, args, .. } = &c {
+                let pair = match (&args[0], &args[1]) {
+                    (ScalarExpr::Column { index: a, .. }, ScalarExpr::Column { index: b, .. }) if *a < nl && *b >= nl => Some((*a, *b - nl)),
+                    (ScalarExpr::Column { index: a, .. }, ScalarExpr::Column { index: b, .. }) if *b < nl && *a >= nl => Some((*b, *a - nl)),
+                    _ => None,
+                };
+                if let Some((l, r)) = pair {
+                    if left.schema().fields[l].data_type.to_arrow() == right.schema().fields[r].data_type.to_arrow() {
+                        left_keys.push(l);
+                        right_keys.push(r);
+                        continue;
+                    }
+                }
+            }
+            residual.push(c);
+        }
+        let pk: Vec<usize> = table
+            .primary_key
+            .iter()
+            .filter_map(|k| right.schema().fields.iter().position(|f| f.name == *k))
+            .collect();
+        if pk.is_empty() || !pk.iter().all(|k| right_keys.contains(k)) || right_keys.iter().any(|k| !pk.contains(k)) {
+            return Err(user(
+                format!("the temporal join must join on the primary key of \"{}\" ({})", table.name, table.primary_key.join(", ")),
+                on.span,
+            )
+            .with_hint("As in Flink, the ON clause of an event-time temporal join equates the versioned table's primary key columns with columns of the left table (of the same type)."));
+        }
+        let mut residual_expr: Option<ScalarExpr> = None;
+        for r in residual {
+            residual_expr = Some(match residual_expr {
+                None => r,
+                Some(acc) => sluice_expr::resolve_call("AND", vec![acc, r]).map_err(|e| user(e.to_string(), on.span))?,
+            });
+        }
+        let plan = LogicalPlan::TemporalJoin {
+            left: Box::new(left),
+            right: Box::new(right),
+            left_join,
+            left_keys,
+            right_keys,
+            left_time,
+            right_time,
             residual: residual_expr,
             schema,
             span: join.span,

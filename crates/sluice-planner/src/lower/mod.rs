@@ -123,7 +123,7 @@ fn slice_grid(plan: &LogicalPlan) -> Option<i64> {
         | LogicalPlan::Expand { input, .. }
         | LogicalPlan::LookupJoin { input, .. } => vec![input],
         LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
-        LogicalPlan::Join { left, right, .. } => vec![left, right],
+        LogicalPlan::Join { left, right, .. } | LogicalPlan::TemporalJoin { left, right, .. } => vec![left, right],
     };
     inputs.into_iter().filter_map(slice_grid).chain(own).reduce(gcd)
 }
@@ -217,6 +217,7 @@ impl Lowering<'_> {
             LogicalPlan::Expand { .. } => self.expand(plan, before),
             LogicalPlan::Join { interval: None, .. } => self.regular_join(plan, before),
             LogicalPlan::LookupJoin { .. } => self.lookup_join(plan, before),
+            LogicalPlan::TemporalJoin { span, .. } => Err(not_supported("event-time temporal joins", *span)),
             LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, .. } => {
                 let Some(interval) = interval else { return Err(internal("a regular join reached the interval join")) };
                 let l = self.lower(left, false)?;
