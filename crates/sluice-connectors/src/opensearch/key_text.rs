@@ -88,9 +88,9 @@ fn write_local_time(out: &mut String, t: NaiveTime) {
     if nanos == 0 {
         return;
     }
-    if nanos % 1_000_000 == 0 {
+    if nanos.is_multiple_of(1_000_000) {
         out.push_str(&format!(".{:03}", nanos / 1_000_000));
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         out.push_str(&format!(".{:06}", nanos / 1_000));
     } else {
         out.push_str(&format!(".{nanos:09}"));

@@ -58,7 +58,7 @@ impl OpenSearchSink {
             config,
             columns: table.physical_columns.clone(),
             encoder,
-            time_zone: ctx.time_zone.clone(),
+            time_zone: ctx.time_zone,
             body: Vec::with_capacity(64 * 1024),
             actions: Vec::new(),
             last_flush: Instant::now(),
