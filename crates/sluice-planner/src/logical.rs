@@ -270,7 +270,7 @@ impl LogicalPlan {
     }
 
     /// A projection of `exprs` named `names`, keeping a column's time attribute when the
-    /// expression is a plain reference to it.
+    /// expression is a plain reference to it; `PROCTIME()` makes a new one.
     pub fn project(self, exprs: Vec<ScalarExpr>, names: Vec<String>) -> LogicalPlan {
         let input_schema = self.schema();
         let fields = exprs
@@ -281,6 +281,8 @@ impl LogicalPlan {
                 data_type: e.data_type().clone(),
                 time_attribute: match e {
                     ScalarExpr::Column { index, .. } => input_schema.fields[*index].time_attribute,
+                    // `PROCTIME()` in a SELECT is a processing-time attribute, as in Flink.
+                    ScalarExpr::Call { func: sluice_expr::Func::Proctime, .. } => Some(TimeAttribute::Proctime),
                     _ => None,
                 },
             })

@@ -1,0 +1,157 @@
+//! The seed pipelines that use PostgreSQL, run as a user runs them against a real
+//! PostgreSQL server (Debian's, started by `sluice_testkit::Postgres`):
+//!
+//! - IoT samples joined with per-host thresholds read from PostgreSQL by a lookup join;
+//! - Netcool alarms enriched from the atoll table over JDBC;
+//! - windowed CPU averages above the host's threshold, upserted into a PostgreSQL table.
+//!
+//! The side tables hold the same rows as the CSV files of conformance cases 59 and 60, so
+//! the lookup joins must give exactly Flink's rows of those (regular) joins.
+
+mod common;
+
+use common::*;
+use sluice_testkit::Postgres;
+
+/// Loads a two- or four-column CSV file into `table` with `columns`.
+fn load_csv(pg: &Postgres, table: &str, columns: &str, file: &str) {
+    pg.execute(&format!("CREATE TABLE {table} ({columns})"));
+    let text = std::fs::read_to_string(repo_root().join("tests/conformance/data").join(file)).unwrap();
+    let mut client = pg.client();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let values: Vec<String> = line
+            .split(',')
+            .map(|v| if v.parse::<f64>().is_ok() { v.to_string() } else { format!("'{}'", v.replace('\'', "''")) })
+            .collect();
+        client.batch_execute(&format!("INSERT INTO {table} VALUES ({})", values.join(", "))).unwrap();
+    }
+}
+
+fn check_case(name: &str, sql: &str, same_as: &str) {
+    let root = repo_root().join("tests/conformance");
+    let dir = std::env::temp_dir().join(format!("sluice-jdbc-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let case = dir.join(format!("{name}.sql"));
+    std::fs::write(&case, sql).unwrap();
+    let run = run_case(&case, &root.join("data"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let rows = run.rows.unwrap_or_else(|e| panic!("{e}"));
+    let expected = read_expected(&root.join("expected").join(format!("{same_as}.expected.json")));
+    if let Some(d) = diff(&expected, &rows) {
+        panic!("{name} differs from Flink's rows of {same_as}: {d}");
+    }
+}
+
+#[test]
+fn iot_thresholds_from_postgresql() {
+    let pg = Postgres::start();
+    load_csv(&pg, "cpu_thresholds", "host TEXT PRIMARY KEY, threshold INT", "cpu_thresholds.csv");
+    let sql = format!(
+        "SET 'table.local-time-zone' = 'UTC';
+CREATE TABLE iot_in (
+  hostname VARCHAR, cpu VARCHAR, usage DOUBLE, `occurred_at` BIGINT,
+  time_ltz AS TO_TIMESTAMP_LTZ(`occurred_at`, 3),
+  proc_time AS PROCTIME(),
+  WATERMARK FOR time_ltz AS time_ltz - INTERVAL '10' SECONDS
+) WITH ('connector' = 'filesystem', 'path' = '${{DATA}}/iot.json', 'format' = 'json');
+CREATE TABLE cpu_thresholds (host STRING, threshold INT, PRIMARY KEY (host) NOT ENFORCED) WITH (
+  'connector' = 'jdbc', 'url' = '{}', 'table-name' = 'cpu_thresholds',
+  'username' = 'postgres', 'driver' = 'org.postgresql.Driver',
+  'lookup.cache.max-rows' = '100', 'lookup.cache.ttl' = '10 min');
+CREATE TABLE out_t (hostname VARCHAR, cpu VARCHAR, usage DOUBLE, threshold INT, over_by DOUBLE) WITH ('connector' = 'print');
+INSERT INTO out_t
+SELECT i.hostname, i.cpu, i.usage, t.threshold, i.usage - t.threshold
+FROM iot_in AS i
+JOIN cpu_thresholds FOR SYSTEM_TIME AS OF i.proc_time AS t ON i.hostname = t.host
+WHERE i.usage >= 99;
+",
+        pg.url("postgres")
+    );
+    check_case("thresholds", &sql, "59_iot_thresholds_join");
+    // The cache answered most keys: far fewer queries than batches of rows.
+    assert!(pg.statement_calls("%cpu_thresholds%") >= 1);
+}
+
+#[test]
+fn netcool_alarms_enriched_over_jdbc() {
+    let pg = Postgres::start();
+    load_csv(
+        &pg,
+        "atoll_ranking",
+        "atoll_id TEXT PRIMARY KEY, ranking INT, latitude DOUBLE PRECISION, longitude DOUBLE PRECISION",
+        "atoll_ranking.csv",
+    );
+    let sql = format!(
+        "SET 'table.local-time-zone' = 'UTC';
+CREATE TABLE netcool_alarms (
+  alarm_id STRING, atoll_id STRING, alarm_type STRING, severity INT,
+  event_time TIMESTAMP(3), firstoccurrence TIMESTAMP(3), lastoccurrence TIMESTAMP(3),
+  latitude DOUBLE, longitude DOUBLE,
+  WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND
+) WITH ('connector' = 'filesystem', 'path' = '${{DATA}}/alarms.json', 'format' = 'json');
+CREATE TEMPORARY TABLE site_ranker (
+  atoll_id STRING, ranking INT, latitude DOUBLE, longitude DOUBLE,
+  PRIMARY KEY (atoll_id) NOT ENFORCED
+) WITH (
+  'connector' = 'jdbc', 'url' = '{}', 'table-name' = 'atoll_ranking',
+  'username' = 'postgres', 'lookup.cache.max-rows' = '5000', 'lookup.cache.ttl' = '10min');
+CREATE TABLE out_t (alarm_id STRING, atoll_id STRING, event_time TIMESTAMP(3), ranking INT) WITH ('connector' = 'print');
+INSERT INTO out_t
+SELECT a.alarm_id, a.atoll_id, a.event_time, r.ranking
+FROM netcool_alarms AS a
+LEFT JOIN site_ranker FOR SYSTEM_TIME AS OF PROCTIME() AS r ON a.atoll_id = r.atoll_id
+WHERE a.severity = 5 AND a.alarm_type = 'PowerFailure' AND a.atoll_id <= 'ATL010';
+",
+        pg.url("postgres")
+    );
+    check_case("netcool", &sql, "60_alarms_ranking_left_join");
+}
+
+#[test]
+fn windowed_averages_above_threshold_upserted_into_postgresql() {
+    let pg = Postgres::start();
+    load_csv(&pg, "cpu_thresholds", "host TEXT PRIMARY KEY, threshold INT", "cpu_thresholds.csv");
+    pg.execute(
+        "CREATE TABLE cpu_alerts (hostname TEXT, window_start TIMESTAMP, avg_usage DOUBLE PRECISION, threshold INT,
+         PRIMARY KEY (hostname, window_start))",
+    );
+    let data = repo_root().join("tests/conformance/data/iot.json");
+    let sql = format!(
+        "SET 'table.local-time-zone' = 'UTC';
+CREATE TABLE iot_in (
+  hostname VARCHAR, cpu VARCHAR, usage DOUBLE, `occurred_at` BIGINT,
+  time_ltz AS TO_TIMESTAMP_LTZ(`occurred_at`, 3),
+  WATERMARK FOR time_ltz AS time_ltz - INTERVAL '10' SECONDS
+) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');
+CREATE TABLE cpu_thresholds (host STRING, threshold INT, PRIMARY KEY (host) NOT ENFORCED)
+WITH ('connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'cpu_thresholds', 'username' = 'postgres');
+CREATE TABLE cpu_alerts (hostname STRING, window_start TIMESTAMP(3), avg_usage DOUBLE, threshold INT,
+  PRIMARY KEY (hostname, window_start) NOT ENFORCED)
+WITH ('connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'cpu_alerts', 'username' = 'postgres');
+CREATE TEMPORARY VIEW averages AS
+SELECT window_start, hostname, AVG(usage) AS avg_usage, PROCTIME() AS proc_time
+FROM TABLE(TUMBLE(TABLE iot_in, DESCRIPTOR(time_ltz), INTERVAL '5' MINUTES))
+GROUP BY window_start, window_end, hostname;
+INSERT INTO cpu_alerts
+SELECT a.hostname, a.window_start, a.avg_usage, t.threshold
+FROM averages AS a JOIN cpu_thresholds FOR SYSTEM_TIME AS OF a.proc_time AS t ON a.hostname = t.host
+WHERE a.avg_usage > t.threshold;
+",
+        data.display(),
+        url = pg.url("postgres")
+    );
+    let dir = std::env::temp_dir().join(format!("sluice-jdbc-alerts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("alerts.sql");
+    std::fs::write(&script, sql).unwrap();
+    let out = std::process::Command::new(sluice_bin()).arg("run").arg(&script).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = pg.query("SELECT count(*), count(DISTINCT hostname), bool_and(avg_usage > threshold) FROM cpu_alerts");
+    let count: i64 = rows[0][0].as_deref().unwrap().parse().unwrap();
+    assert!(count > 0, "no alerts written");
+    assert_eq!(rows[0][2].as_deref(), Some("t"));
+    // Running it again upserts the same keys: the table does not grow.
+    let again = pg.query("SELECT count(*) FROM cpu_alerts");
+    assert_eq!(again[0][0].as_deref().unwrap().parse::<i64>().unwrap(), count);
+}
