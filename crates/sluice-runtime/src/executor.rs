@@ -19,11 +19,18 @@ pub struct ExecutorOptions {
     /// while every operator is stateless. A job that holds rows in state commits only
     /// when its input has ended, until checkpoints exist.
     pub commit_interval: Duration,
+    /// How often sinks are asked to write what they buffer, between commits.
+    pub flush_interval: Duration,
 }
 
 impl Default for ExecutorOptions {
     fn default() -> Self {
-        ExecutorOptions { stop: Arc::new(AtomicBool::new(false)), progress: None, commit_interval: Duration::from_secs(5) }
+        ExecutorOptions {
+            stop: Arc::new(AtomicBool::new(false)),
+            progress: None,
+            commit_interval: Duration::from_secs(5),
+            flush_interval: Duration::from_secs(1),
+        }
     }
 }
 
@@ -123,6 +130,7 @@ impl Executor {
             .collect();
         let mut last_progress = Instant::now();
         let mut last_commit = Instant::now();
+        let mut last_flush = Instant::now();
         let stateless = self.nodes.iter().all(|n| match &n.kind {
             NodeKind::Operator(op) => op.is_stateless(),
             _ => true,
@@ -203,7 +211,13 @@ impl Executor {
             }
             if stateless && last_commit.elapsed() >= self.options.commit_interval {
                 last_commit = Instant::now();
+                last_flush = last_commit;
                 self.commit()?;
+            } else if last_flush.elapsed() >= self.options.flush_interval {
+                // Buffering sinks (`sink.buffer-flush.interval`, `sink.bulk-flush.interval`)
+                // write what they hold even while no rows arrive, as Flink's flush timers do.
+                last_flush = Instant::now();
+                self.flush_sinks()?;
             }
             if let Some((interval, callback)) = &mut self.options.progress {
                 if last_progress.elapsed() >= *interval {
@@ -250,16 +264,22 @@ impl Executor {
     /// Flushes every open sink, then lets every source commit its position: everything
     /// the sources returned has been pushed through to the sinks by now.
     fn commit(&mut self) -> Result<(), RuntimeError> {
+        self.flush_sinks()?;
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                reader.commit().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks every open sink to write what it buffers.
+    fn flush_sinks(&mut self) -> Result<(), RuntimeError> {
         for node in &mut self.nodes {
             if let NodeKind::Sink(writer) = &mut node.kind {
                 if !node.finished {
                     writer.flush().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
                 }
-            }
-        }
-        for node in &mut self.nodes {
-            if let NodeKind::Source(reader) = &mut node.kind {
-                reader.commit().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
             }
         }
         Ok(())
