@@ -155,3 +155,43 @@ WHERE a.avg_usage > t.threshold;
     let again = pg.query("SELECT count(*) FROM cpu_alerts");
     assert_eq!(again[0][0].as_deref().unwrap().parse::<i64>().unwrap(), count);
 }
+
+#[test]
+fn a_buffering_sink_flushes_on_its_interval_while_the_job_runs() {
+    let pg = Postgres::start();
+    pg.execute("CREATE TABLE samples (hostname TEXT, usage DOUBLE PRECISION)");
+    let sql = format!(
+        "CREATE TABLE iot_in (hostname STRING, usage DOUBLE)
+         WITH ('connector' = 'fake-data', 'subject' = 'metric', 'rows-per-second' = '5');
+         CREATE TABLE samples (hostname STRING, usage DOUBLE) WITH (
+           'connector' = 'jdbc', 'url' = '{}', 'table-name' = 'samples', 'username' = 'postgres',
+           'sink.buffer-flush.max-rows' = '100000', 'sink.buffer-flush.interval' = '500 ms');
+         INSERT INTO samples SELECT hostname, usage FROM iot_in;\n",
+        pg.url("postgres")
+    );
+    let dir = std::env::temp_dir().join(format!("sluice-jdbc-flush-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("flush.sql");
+    std::fs::write(&script, sql).unwrap();
+    let mut child = std::process::Command::new(sluice_bin())
+        .arg("run")
+        .arg(&script)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Far fewer rows than max-rows arrive: only the interval can write them. (The
+    // deadline guards against hanging; it is not a measured duration.)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut count = 0;
+    while count == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        count = pg.query("SELECT count(*) FROM samples")[0][0].as_deref().unwrap().parse::<i64>().unwrap();
+    }
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(count > 0, "no row reached PostgreSQL while the job ran");
+    assert!(status.success());
+}
