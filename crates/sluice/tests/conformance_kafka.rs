@@ -74,7 +74,9 @@ fn flink_conformance_over_kafka() {
     for case in &cases {
         let name = case.file_stem().unwrap().to_string_lossy().to_string();
         let sql = std::fs::read_to_string(case).unwrap();
-        if skip.contains(&name) || !source.is_match(&sql) {
+        // A plain `kafka` table takes no PRIMARY KEY (as in Flink); a versioned table
+        // over Kafka is an `upsert-kafka` one, which reads a different topic layout.
+        if skip.contains(&name) || !source.is_match(&sql) || sql.contains("PRIMARY KEY") {
             continue;
         }
         for c in source.captures_iter(&sql) {

@@ -217,7 +217,26 @@ impl Lowering<'_> {
             LogicalPlan::Expand { .. } => self.expand(plan, before),
             LogicalPlan::Join { interval: None, .. } => self.regular_join(plan, before),
             LogicalPlan::LookupJoin { .. } => self.lookup_join(plan, before),
-            LogicalPlan::TemporalJoin { span, .. } => Err(not_supported("event-time temporal joins", *span)),
+            LogicalPlan::TemporalJoin { left, right, left_join, left_keys, right_keys, left_time, right_time, residual, schema, .. } => {
+                let l = self.lower(left, false)?;
+                // The versioned table needs no -U rows: an update is its +U.
+                let r = self.lower(right, false)?;
+                let spec = sluice_runtime::operators::TemporalJoinSpec {
+                    left_keys: left_keys.clone(),
+                    right_keys: right_keys.clone(),
+                    left_time: *left_time,
+                    right_time: *right_time,
+                    left: *left_join,
+                    residual: residual.clone(),
+                    left_schema: left.schema().to_arrow(),
+                    right_schema: right.schema().to_arrow(),
+                    output_schema: schema.to_arrow(),
+                    ctx: self.ctx.clone(),
+                };
+                let op = sluice_runtime::operators::TemporalJoinOperator::new(spec)
+                    .map_err(|e| internal(&format!("temporal join: {e}")))?;
+                Ok(self.dataflow.add_operator(Box::new(op), vec![l, r]))
+            }
             LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, .. } => {
                 let Some(interval) = interval else { return Err(internal("a regular join reached the interval join")) };
                 let l = self.lower(left, false)?;
