@@ -115,7 +115,7 @@ pub fn split_and(expr: ScalarExpr, out: &mut Vec<ScalarExpr>) {
 }
 
 /// Joins conjuncts with AND; `None` when there are none.
-fn and_all(mut conjuncts: Vec<ScalarExpr>) -> PlanResult<Option<ScalarExpr>> {
+pub(super) fn and_all(mut conjuncts: Vec<ScalarExpr>) -> PlanResult<Option<ScalarExpr>> {
     let Some(mut acc) = conjuncts.pop() else { return Ok(None) };
     while let Some(next) = conjuncts.pop() {
         acc = sluice_expr::resolve_call("AND", vec![next, acc]).map_err(|e| internal_error(&e.to_string()))?;

@@ -11,7 +11,7 @@ use sluice_sql::ast::{self, JoinConstraint, JoinKind, TableRef};
 use sluice_types::TypeKind;
 
 use super::expr::{coerce, ExprContext};
-use super::join::split_and;
+use super::join::{and_all, split_and};
 use super::scope::Scope;
 use super::Binder;
 use crate::error::{not_supported, user, PlanResult};
@@ -66,27 +66,15 @@ impl Binder<'_> {
         }
 
         let nl = input.schema().len();
-        let mut fields: Vec<PlanField> = input.schema().fields.clone();
-        for f in &right.schema().fields {
-            let mut f = f.clone();
-            f.data_type.nullable |= left_join;
-            f.time_attribute = None;
-            fields.push(f);
-        }
-        let schema = PlanSchema::new(fields);
-        let mut scope = left_scope;
-        scope.columns.extend(right_scope.columns);
-
-        let JoinConstraint::On(on) = &join.constraint else {
-            return Err(user("a lookup join needs an ON condition with an equality on the looked-up table's columns", join.span));
-        };
-        let cx = ExprContext { scope: &scope, schema: &schema, grouped: None };
-        let bound = self.bind_expr(on, &cx)?;
-        if !matches!(bound.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
-            return Err(user(format!("the join condition must be BOOLEAN, not {}", bound.data_type()), on.span));
-        }
-        let mut conjuncts = Vec::new();
-        split_and(bound, &mut conjuncts);
+        let (schema, scope, conjuncts, on_span) = self.bind_versioned_condition(
+            join,
+            input.schema(),
+            left_scope,
+            &right,
+            right_scope,
+            left_join,
+            "a lookup join needs an ON condition with an equality on the looked-up table's columns",
+        )?;
 
         let mut keys = Vec::new();
         let mut key_columns: Vec<usize> = Vec::new();
@@ -95,7 +83,7 @@ impl Binder<'_> {
             if let Some((value, column)) = lookup_key(&c, nl) {
                 if !key_columns.contains(&column) {
                     let target = schema.fields[nl + column].data_type.clone().with_nullable(value.data_type().nullable);
-                    let value = if value.data_type().to_arrow() == target.to_arrow() { value } else { coerce(value, &target, on.span)? };
+                    let value = if value.data_type().to_arrow() == target.to_arrow() { value } else { coerce(value, &target, on_span)? };
                     keys.push(value);
                     key_columns.push(column);
                     continue;
@@ -106,17 +94,11 @@ impl Binder<'_> {
         if keys.is_empty() {
             return Err(user(
                 format!("the lookup join on \"{}\" has no equality condition on its columns", table.name),
-                on.span,
+                on_span,
             )
             .with_hint("As in Flink, a lookup join needs at least one `left_expr = table.column` in its ON clause; those columns are the lookup key."));
         }
-        let mut residual_expr: Option<ScalarExpr> = None;
-        for r in residual {
-            residual_expr = Some(match residual_expr {
-                None => r,
-                Some(acc) => sluice_expr::resolve_call("AND", vec![acc, r]).map_err(|e| user(e.to_string(), on.span))?,
-            });
-        }
+        let residual_expr = and_all(residual)?;
         let plan = LogicalPlan::LookupJoin {
             input: Box::new(input),
             table,
@@ -163,23 +145,15 @@ impl Binder<'_> {
         let right_time = watermark.column;
 
         let nl = left.schema().len();
-        let mut fields: Vec<PlanField> = left.schema().fields.clone();
-        for f in &right.schema().fields {
-            let mut f = f.clone();
-            f.data_type.nullable |= left_join;
-            f.time_attribute = None;
-            fields.push(f);
-        }
-        let schema = PlanSchema::new(fields);
-        let mut scope = left_scope;
-        scope.columns.extend(right_scope.columns);
-        let JoinConstraint::On(on) = &join.constraint else {
-            return Err(user("a temporal join needs an ON condition on the versioned table's primary key", join.span));
-        };
-        let cx = ExprContext { scope: &scope, schema: &schema, grouped: None };
-        let bound = self.bind_expr(on, &cx)?;
-        let mut conjuncts = Vec::new();
-        split_and(bound, &mut conjuncts);
+        let (schema, scope, conjuncts, on_span) = self.bind_versioned_condition(
+            join,
+            left.schema(),
+            left_scope,
+            &right,
+            right_scope,
+            left_join,
+            "a temporal join needs an ON condition on the versioned table's primary key",
+        )?;
         let (mut left_keys, mut right_keys, mut residual) = (Vec::new(), Vec::new(), Vec::new());
         for c in conjuncts {
             if let ScalarExpr::Call { func: Func::Eq, args, .. } = &c {
@@ -206,17 +180,11 @@ impl Binder<'_> {
         if pk.is_empty() || !pk.iter().all(|k| right_keys.contains(k)) || right_keys.iter().any(|k| !pk.contains(k)) {
             return Err(user(
                 format!("the temporal join must join on the primary key of \"{}\" ({})", table.name, table.primary_key.join(", ")),
-                on.span,
+                on_span,
             )
             .with_hint("As in Flink, the ON clause of an event-time temporal join equates the versioned table's primary key columns with columns of the left table (of the same type)."));
         }
-        let mut residual_expr: Option<ScalarExpr> = None;
-        for r in residual {
-            residual_expr = Some(match residual_expr {
-                None => r,
-                Some(acc) => sluice_expr::resolve_call("AND", vec![acc, r]).map_err(|e| user(e.to_string(), on.span))?,
-            });
-        }
+        let residual_expr = and_all(residual)?;
         let plan = LogicalPlan::TemporalJoin {
             left: Box::new(left),
             right: Box::new(right),
@@ -230,6 +198,46 @@ impl Binder<'_> {
             span: join.span,
         };
         Ok((plan, scope))
+    }
+}
+
+impl Binder<'_> {
+    /// The row of a join against a table (lookup or temporal): the left columns, then the
+    /// table's (nullable in a LEFT join, without time attributes), their scope, and the
+    /// ON condition bound over them and split at AND, with its span. `missing_on` is the
+    /// error for a join without ON.
+    #[allow(clippy::too_many_arguments)]
+    fn bind_versioned_condition(
+        &mut self,
+        join: &ast::Join,
+        left: &PlanSchema,
+        left_scope: Scope,
+        right: &LogicalPlan,
+        right_scope: Scope,
+        left_join: bool,
+        missing_on: &str,
+    ) -> PlanResult<(PlanSchema, Scope, Vec<ScalarExpr>, sluice_sql::Span)> {
+        let mut fields: Vec<PlanField> = left.fields.clone();
+        for f in &right.schema().fields {
+            let mut f = f.clone();
+            f.data_type.nullable |= left_join;
+            f.time_attribute = None;
+            fields.push(f);
+        }
+        let schema = PlanSchema::new(fields);
+        let mut scope = left_scope;
+        scope.columns.extend(right_scope.columns);
+        let JoinConstraint::On(on) = &join.constraint else {
+            return Err(user(missing_on, join.span));
+        };
+        let cx = ExprContext { scope: &scope, schema: &schema, grouped: None };
+        let bound = self.bind_expr(on, &cx)?;
+        if !matches!(bound.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
+            return Err(user(format!("the join condition must be BOOLEAN, not {}", bound.data_type()), on.span));
+        }
+        let mut conjuncts = Vec::new();
+        split_and(bound, &mut conjuncts);
+        Ok((schema, scope, conjuncts, on.span))
     }
 }
 
