@@ -11,28 +11,17 @@
 
 mod common;
 
-use std::time::Duration;
 
+use common::kafka::produce;
 use common::*;
-use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use regex::Regex;
 use sluice_testkit::KafkaBroker;
 
 fn produce_file(broker: &KafkaBroker, topic: &str, path: &std::path::Path) {
     broker.create_topic(topic, 1);
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", broker.bootstrap())
-        .set("batch.num.messages", "1")
-        .set("queue.buffering.max.messages", "1000000")
-        .create()
-        .expect("producer");
     let text = std::fs::read_to_string(path).expect("data file");
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        producer.send(BaseRecord::<(), str>::to(topic).partition(0).payload(line)).expect("queue a message");
-        producer.poll(Duration::ZERO);
-    }
-    producer.flush(Duration::from_secs(120)).expect("flush");
+    let lines: Vec<(i32, &str)> = text.lines().filter(|l| !l.trim().is_empty()).map(|l| (0, l)).collect();
+    produce(broker, topic, &lines);
 }
 
 #[test]

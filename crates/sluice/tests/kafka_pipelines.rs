@@ -32,10 +32,13 @@ use std::time::{Duration, Instant};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
 use sluice_testkit::KafkaBroker;
+
+mod common;
+
+use common::kafka::produce;
 
 fn sluice(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sluice")).args(args).output().expect("run the sluice binary")
@@ -88,19 +91,6 @@ fn read_topic(broker: &KafkaBroker, topic: &str, partitions: i32) -> Vec<(i32, O
         }
     }
     out
-}
-
-fn produce(broker: &KafkaBroker, topic: &str, messages: &[(i32, &str)]) {
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", broker.bootstrap())
-        .set("batch.num.messages", "1")
-        .create()
-        .unwrap();
-    for (partition, value) in messages {
-        producer.send(BaseRecord::<(), str>::to(topic).partition(*partition).payload(*value)).expect("queue a message");
-        producer.poll(Duration::ZERO);
-    }
-    producer.flush(Duration::from_secs(30)).expect("flush");
 }
 
 fn gen_metrics(broker: &KafkaBroker, topic: &str, count: usize) -> Vec<Value> {

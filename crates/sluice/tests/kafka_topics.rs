@@ -8,24 +8,12 @@
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use sluice_testkit::KafkaBroker;
 
-fn produce(broker: &KafkaBroker, topic: &str, values: &[&str]) {
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", broker.bootstrap())
-        .set("batch.num.messages", "1")
-        .create()
-        .unwrap();
-    for v in values {
-        producer.send(BaseRecord::<(), str>::to(topic).payload(*v)).expect("queue a message");
-        producer.poll(Duration::ZERO);
-    }
-    producer.flush(Duration::from_secs(30)).expect("flush");
-}
+mod common;
+
+use common::kafka::produce;
 
 fn script(name: &str, sql: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("sluice-kafka-topics-{name}-{}", std::process::id()));
@@ -41,9 +29,9 @@ fn a_topic_pattern_reads_every_matching_topic() {
     for t in ["orders-eu", "orders-us", "returns"] {
         broker.create_topic(t, 1);
     }
-    produce(&broker, "orders-eu", &[r#"{"id":1}"#, r#"{"id":2}"#]);
-    produce(&broker, "orders-us", &[r#"{"id":3}"#]);
-    produce(&broker, "returns", &[r#"{"id":99}"#]);
+    produce(&broker, "orders-eu", &[(0, r#"{"id":1}"#), (0, r#"{"id":2}"#)]);
+    produce(&broker, "orders-us", &[(0, r#"{"id":3}"#)]);
+    produce(&broker, "returns", &[(0, r#"{"id":99}"#)]);
     let sql = format!(
         "CREATE TABLE orders (id INT, src STRING METADATA FROM 'topic' VIRTUAL) WITH (
             'connector' = 'kafka', 'topic-pattern' = 'orders-.*', 'properties.bootstrap.servers' = '{}',
@@ -65,7 +53,7 @@ fn a_topic_pattern_reads_every_matching_topic() {
 fn a_topic_created_while_the_job_runs_is_discovered() {
     let broker = KafkaBroker::start();
     broker.create_topic("metrics-a", 1);
-    produce(&broker, "metrics-a", &[r#"{"id":1}"#]);
+    produce(&broker, "metrics-a", &[(0, r#"{"id":1}"#)]);
     let sql = format!(
         "CREATE TABLE metrics (id INT) WITH (
             'connector' = 'kafka', 'topic-pattern' = 'metrics-.*', 'properties.bootstrap.servers' = '{}',
@@ -86,7 +74,7 @@ fn a_topic_created_while_the_job_runs_is_discovered() {
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     assert_eq!(lines.next().unwrap().unwrap(), "+I[1]");
     broker.create_topic("metrics-b", 1);
-    produce(&broker, "metrics-b", &[r#"{"id":2}"#]);
+    produce(&broker, "metrics-b", &[(0, r#"{"id":2}"#)]);
     assert_eq!(lines.next().unwrap().unwrap(), "+I[2]");
     // SAFETY: sending a signal to our own child process.
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);

@@ -10,6 +10,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+pub mod kafka;
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     // Read at run time: a test binary reused from another checkout (a shared target
