@@ -51,6 +51,14 @@ struct SplitState {
     finished: bool,
 }
 
+impl SplitState {
+    /// A split just added: no rows yet, so it holds the watermark back until it has rows
+    /// or is idle.
+    fn new() -> Self {
+        SplitState { max_seen: None, last_data: Instant::now(), finished: false }
+    }
+}
+
 impl WatermarkAssigner {
     pub fn new(expr: ScalarExpr, rowtime: usize, ctx: EvalContext) -> Self {
         WatermarkAssigner {
@@ -190,11 +198,7 @@ impl WatermarkAssigner {
         match split {
             None => self.max_seen = max,
             Some(s) => {
-                let state = self.splits.entry(s).or_insert_with(|| SplitState {
-                    max_seen: None,
-                    last_data: Instant::now(),
-                    finished: false,
-                });
+                let state = self.splits.entry(s).or_insert_with(SplitState::new);
                 state.max_seen = max;
                 state.last_data = Instant::now();
             }
@@ -233,11 +237,7 @@ impl Operator for WatermarkAssigner {
         match event {
             SplitEvent::Batch(batch) => self.assign(batch, Some(split), out),
             SplitEvent::Added => {
-                self.splits.entry(split).or_insert_with(|| SplitState {
-                    max_seen: None,
-                    last_data: Instant::now(),
-                    finished: false,
-                });
+                self.splits.entry(split).or_insert_with(SplitState::new);
                 Ok(())
             }
             SplitEvent::Finished => {
