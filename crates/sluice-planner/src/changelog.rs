@@ -90,6 +90,10 @@ impl ChangelogInference<'_> {
             // Each row is joined as it comes, keeping its change kind; the input's
             // columns come first, so its upsert key stays where it was.
             LogicalPlan::LookupJoin { input, .. } => self.mode(input)?,
+            LogicalPlan::MatchRecognize { input, span, .. } => {
+                self.append_only_input(input, "MATCH_RECOGNIZE", Some(*span))?;
+                ChangelogMode::insert_only()
+            }
             // Rows are emitted once, when the watermark passes them: insert-only, as
             // long as the probe side is.
             LogicalPlan::TemporalJoin { left, right, span, .. } => {

@@ -11,6 +11,9 @@ pub const STATE_TTL_KEY: &str = "table.exec.state.ttl";
 pub const MINI_BATCH_ENABLED_KEY: &str = "table.exec.mini-batch.enabled";
 pub const MINI_BATCH_LATENCY_KEY: &str = "table.exec.mini-batch.allow-latency";
 pub const MINI_BATCH_SIZE_KEY: &str = "table.exec.mini-batch.size";
+/// Sluice's cap on the partial matches one `MATCH_RECOGNIZE` partition may hold.
+pub const MAX_PARTIAL_MATCHES_KEY: &str = "sluice.match-recognize.max-partial-matches";
+const DEFAULT_MAX_PARTIAL_MATCHES: usize = 100_000;
 
 /// The session's `SET` options. Keys are Flink's; unknown keys are kept (Flink accepts
 /// any key) and read by whoever understands them.
@@ -32,6 +35,9 @@ impl SessionConfig {
         }
         if key == MINI_BATCH_ENABLED_KEY && !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") {
             return Err(format!("invalid value \"{value}\" for \"{key}\": expected true or false"));
+        }
+        if key == MAX_PARTIAL_MATCHES_KEY && value.trim().parse::<usize>().map_or(true, |v| v == 0) {
+            return Err(format!("invalid value \"{value}\" for \"{key}\": expected a positive whole number"));
         }
         if key == MINI_BATCH_SIZE_KEY && value.trim().parse::<i64>().is_err() {
             return Err(format!("invalid value \"{value}\" for \"{key}\": expected a whole number of rows"));
@@ -55,6 +61,11 @@ impl SessionConfig {
 
     pub fn entries(&self) -> impl Iterator<Item = (&String, &String)> {
         self.values.iter()
+    }
+
+    /// `sluice.match-recognize.max-partial-matches` (100,000 unless set).
+    pub fn max_partial_matches(&self) -> usize {
+        self.get(MAX_PARTIAL_MATCHES_KEY).and_then(|v| v.trim().parse().ok()).unwrap_or(DEFAULT_MAX_PARTIAL_MATCHES)
     }
 
     /// `table.exec.state.ttl`, when set to more than zero.

@@ -179,6 +179,37 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
             node(out, left, depth + 1);
             node(out, right, depth + 1);
         }
+        LogicalPlan::MatchRecognize { input, spec, schema, .. } => {
+            let names = input.schema();
+            let mut order = vec![format!("{} ASC", names.fields[spec.time_column].name)];
+            order.extend(spec.order.iter().map(|k| {
+                format!("{} {}", names.fields[k.column].name, if k.ascending { "ASC" } else { "DESC" })
+            }));
+            let skip = match spec.skip {
+                sluice_runtime::spec::MatchSkip::PastLastRow => "SKIP PAST LAST ROW".to_string(),
+                sluice_runtime::spec::MatchSkip::ToNextRow => "SKIP TO NEXT ROW".to_string(),
+                sluice_runtime::spec::MatchSkip::ToFirst(v) => format!("SKIP TO FIRST {}", spec.variables[v]),
+                sluice_runtime::spec::MatchSkip::ToLast(v) => format!("SKIP TO LAST {}", spec.variables[v]),
+            };
+            let defined: Vec<&str> = spec
+                .variables
+                .iter()
+                .zip(&spec.conditions)
+                .filter(|(_, c)| c.is_some())
+                .map(|(v, _)| v.as_str())
+                .collect();
+            let _ = writeln!(
+                out,
+                "Match(partitionBy=[{}], orderBy=[{}], measures=[{}], rowsPerMatch=[ONE ROW PER MATCH], after=[{skip}], pattern=[{}]{}, define=[{}])",
+                spec.partition_keys.iter().map(|k| names.fields[*k].name.as_str()).collect::<Vec<_>>().join(", "),
+                order.join(", "),
+                schema.fields[spec.partition_keys.len()..].iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "),
+                pattern_text(&spec.pattern, &spec.variables),
+                spec.within.map(|w| format!(", within=[{} ms]", w / 1000)).unwrap_or_default(),
+                defined.join(", ")
+            );
+            node(out, input, depth + 1);
+        }
         LogicalPlan::LookupJoin { input, table, left, keys, key_columns, residual, schema, .. } => {
             let columns = table.spec().physical_columns;
             let pairs: Vec<String> = keys
@@ -301,5 +332,28 @@ fn literal_text(v: &ScalarValue) -> String {
         }
         ScalarValue::Decimal { value, .. } => value.to_string(),
         other => format!("{other:?}"),
+    }
+}
+
+/// A row pattern as SQL: `A B+ C{2}`.
+fn pattern_text(p: &sluice_runtime::spec::MatchPattern, vars: &[String]) -> String {
+    use sluice_runtime::spec::MatchPattern;
+    match p {
+        MatchPattern::Var(v) => vars[*v].clone(),
+        MatchPattern::Concat(items) => items.iter().map(|i| pattern_text(i, vars)).collect::<Vec<_>>().join(" "),
+        MatchPattern::Alternation(items) => {
+            format!("({})", items.iter().map(|i| pattern_text(i, vars)).collect::<Vec<_>>().join(" | "))
+        }
+        MatchPattern::Quantified { pattern, min, max, greedy } => {
+            let q = match (min, max) {
+                (0, None) => "*".to_string(),
+                (1, None) => "+".to_string(),
+                (0, Some(1)) => "?".to_string(),
+                (n, None) => format!("{{{n},}}"),
+                (n, Some(m)) if n == m => format!("{{{n}}}"),
+                (n, Some(m)) => format!("{{{n},{m}}}"),
+            };
+            format!("{}{q}{}", pattern_text(pattern, vars), if *greedy { "" } else { "?" })
+        }
     }
 }

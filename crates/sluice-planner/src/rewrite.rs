@@ -81,6 +81,9 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
                 span,
             }
         }
+        LogicalPlan::MatchRecognize { input, spec, schema, span } => {
+            LogicalPlan::MatchRecognize { input: Box::new(optimize(*input)), spec, schema, span }
+        }
         LogicalPlan::LookupJoin { input, table, left, keys, key_columns, residual, schema, span } => {
             LogicalPlan::LookupJoin { input: Box::new(optimize(*input)), table, left, keys, key_columns, residual, schema, span }
         }

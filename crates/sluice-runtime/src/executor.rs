@@ -298,6 +298,10 @@ impl Executor {
                     NodeKind::Operator(op) => op.late_rows_dropped(),
                     _ => 0,
                 },
+                gauges: match &n.kind {
+                    NodeKind::Operator(op) => op.gauges(),
+                    _ => Vec::new(),
+                },
                 source_stats: match &n.kind {
                     NodeKind::Source(reader) => Some(reader.stats()),
                     _ => None,

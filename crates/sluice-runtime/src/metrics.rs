@@ -19,6 +19,8 @@ pub struct NodeReport {
     pub name: String,
     pub metrics: NodeMetrics,
     pub late_rows_dropped: u64,
+    /// `Operator::gauges` at the time of the report.
+    pub gauges: Vec<(&'static str, u64)>,
     /// For sources: records read and records skipped as malformed.
     pub source_stats: Option<SourceStats>,
 }

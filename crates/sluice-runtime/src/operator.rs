@@ -110,4 +110,10 @@ pub trait Operator: Send {
     fn late_rows_dropped(&self) -> u64 {
         0
     }
+
+    /// Sizes of the operator's state worth showing in progress lines, e.g. the partial
+    /// matches of `MATCH_RECOGNIZE`.
+    fn gauges(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
 }

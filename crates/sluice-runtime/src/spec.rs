@@ -42,7 +42,7 @@ pub enum AggregateKind {
 }
 
 /// One aggregate call in a `GROUP BY`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AggregateCall {
     pub kind: AggregateKind,
     /// Argument columns; empty for `COUNT(*)`.
@@ -319,5 +319,79 @@ pub struct DeduplicateSpec {
 pub struct UpsertMaterializeSpec {
     pub sink_key: Vec<usize>,
     pub state_ttl: Option<std::time::Duration>,
+    pub output_schema: SchemaRef,
+}
+
+/// A row pattern of `MATCH_RECOGNIZE`, over variable numbers (indexes into
+/// `MatchRecognizeSpec::variables`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum MatchPattern {
+    Var(usize),
+    Concat(Vec<MatchPattern>),
+    Alternation(Vec<MatchPattern>),
+    /// `max: None` is unbounded. `greedy: false` is the reluctant form (`+?`, `{n,m}?`).
+    Quantified { pattern: Box<MatchPattern>, min: u32, max: Option<u32>, greedy: bool },
+}
+
+/// `AFTER MATCH SKIP ...`; `ToFirst`/`ToLast` name a variable by number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchSkip {
+    PastLastRow,
+    ToNextRow,
+    ToFirst(usize),
+    ToLast(usize),
+}
+
+/// A value a `DEFINE` condition or a measure reads besides the current row's columns.
+/// `var: None` is every row of the match (the universal pattern variable).
+#[derive(Clone, Debug, PartialEq)]
+pub enum MatchInput {
+    /// `FIRST(v.expr, offset)` (`from_first`) or `LAST(v.expr, offset)`: `expr` over the
+    /// input columns of that row, NULL when there is no such row.
+    Navigate { var: Option<usize>, from_first: bool, offset: usize, expr: ScalarExpr },
+    /// An aggregate over the rows of `var` (so far, in a `DEFINE`). `call.args` index
+    /// `args`, which are evaluated over each row's input columns.
+    Aggregate { var: Option<usize>, call: AggregateCall, args: Vec<ScalarExpr> },
+    /// `MATCH_ROWTIME()`: the rowtime of the match's last row, in `data_type`.
+    MatchRowtime { data_type: DataType },
+    /// `MATCH_PROCTIME()`: the wall clock, as a TIMESTAMP_LTZ.
+    MatchProctime,
+}
+
+/// A `DEFINE` condition or a measure: `expr` reads the input columns (of the current row
+/// in a `DEFINE`, of the last row in a measure) followed by one column per `inputs`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchExpr {
+    pub expr: ScalarExpr,
+    pub inputs: Vec<MatchInput>,
+}
+
+/// `MATCH_RECOGNIZE` with `ONE ROW PER MATCH` on event time.
+///
+/// Rows wait per partition until the watermark passes their rowtime (rows at or behind
+/// the watermark are late: dropped and counted), then run through the pattern's
+/// automaton in the order of `time_column`, then `order`, then arrival.
+///
+/// Output: the partition columns, then the measures; append-only.
+#[derive(Clone, Debug)]
+pub struct MatchRecognizeSpec {
+    pub partition_keys: Vec<usize>,
+    /// The SQL types of the partition keys, to name a partition in errors.
+    pub partition_types: Vec<DataType>,
+    pub time_column: usize,
+    /// Further `ORDER BY` columns after the rowtime.
+    pub order: Vec<SortKey>,
+    pub variables: Vec<String>,
+    pub pattern: MatchPattern,
+    /// Per variable; `None` is TRUE (a variable without a `DEFINE`).
+    pub conditions: Vec<Option<MatchExpr>>,
+    pub measures: Vec<MatchExpr>,
+    pub skip: MatchSkip,
+    /// `WITHIN`: a match's last row is less than this many microseconds after its first.
+    pub within: Option<i64>,
+    /// The most partial matches one partition may hold before the job fails.
+    pub max_partial_matches: usize,
+    pub ctx: EvalContext,
+    pub input_schema: SchemaRef,
     pub output_schema: SchemaRef,
 }

@@ -46,8 +46,14 @@ pub fn print_progress(name: &str, nodes: &[NodeReport], last: &mut Option<(Insta
         .unwrap_or_default();
     let late: u64 = nodes.iter().map(|n| n.late_rows_dropped).sum();
     let late = if late > 0 { format!(", {} late rows dropped", thousands(late)) } else { String::new() };
+    let mut gauges = String::new();
+    for n in nodes {
+        for (what, value) in &n.gauges {
+            gauges.push_str(&format!(", {} {what}", thousands(*value)));
+        }
+    }
     eprintln!(
-        "[sluice] {name}: {} rows read ({} rows/s), {} rows written{watermark}{late}",
+        "[sluice] {name}: {} rows read ({} rows/s), {} rows written{watermark}{late}{gauges}",
         thousands(read),
         thousands(rate as u64),
         thousands(rows_written(nodes))

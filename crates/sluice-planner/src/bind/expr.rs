@@ -45,6 +45,11 @@ pub struct ExprContext<'s> {
 impl Binder<'_> {
     pub fn bind_expr(&mut self, expr: &Expr, cx: &ExprContext) -> PlanResult<ScalarExpr> {
         let span = expr.span;
+        if self.match_scope.is_some() {
+            if let Some(e) = self.bind_in_match(expr, cx)? {
+                return Ok(e);
+            }
+        }
         if let Some(g) = cx.grouped {
             if let Some(e) = self.bind_grouped(expr, g)? {
                 return Ok(e);

@@ -10,6 +10,7 @@ mod join;
 mod legacy_window;
 mod literal;
 mod lookup_join;
+mod match_recognize;
 mod over;
 mod query;
 mod scope;
@@ -33,11 +34,13 @@ pub struct Binder<'a> {
     ctes: Vec<(String, Vec<ast::Ident>, ast::Query)>,
     /// Guards against views or CTEs that refer to themselves.
     depth: usize,
+    /// Set while a `MATCH_RECOGNIZE` condition or measure is bound.
+    match_scope: Option<match_recognize::MatchScope>,
 }
 
 impl<'a> Binder<'a> {
     pub fn new(catalog: &'a Catalog) -> Self {
-        Binder { catalog, ctes: Vec::new(), depth: 0 }
+        Binder { catalog, ctes: Vec::new(), depth: 0, match_scope: None }
     }
 }
 

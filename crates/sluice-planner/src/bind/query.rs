@@ -250,7 +250,7 @@ impl Binder<'_> {
                 let input = LogicalPlan::Values { rows: vec![vec![]], schema: PlanSchema::default() };
                 self.bind_unnest(input, Scope::default(), from, false)
             }
-            TableRef::MatchRecognize { span, .. } => Err(not_supported("MATCH_RECOGNIZE", *span)),
+            TableRef::MatchRecognize { .. } => self.bind_match_recognize(from),
             TableRef::Join(join) => {
                 let unnest_right = matches!(join.right, TableRef::Unnest { .. });
                 let on_true = match &join.constraint {

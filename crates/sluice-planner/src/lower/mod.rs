@@ -59,6 +59,7 @@ pub fn lower_job(
         grid,
         state_ttl: config.state_ttl(),
         mini_batch,
+        max_partial_matches: config.max_partial_matches(),
     };
     for (plan, sink) in &job.pipelines {
         match sink {
@@ -94,6 +95,8 @@ struct Lowering<'a> {
     state_ttl: Option<std::time::Duration>,
     /// `table.exec.mini-batch.size` when mini-batching is on.
     mini_batch: Option<usize>,
+    /// `sluice.match-recognize.max-partial-matches`.
+    max_partial_matches: usize,
 }
 
 /// The slice size of the two-phase (window TVF) aggregations in a plan, if any.
@@ -121,7 +124,8 @@ fn slice_grid(plan: &LogicalPlan) -> Option<i64> {
         | LogicalPlan::Rank { input, .. }
         | LogicalPlan::Deduplicate { input, .. }
         | LogicalPlan::Expand { input, .. }
-        | LogicalPlan::LookupJoin { input, .. } => vec![input],
+        | LogicalPlan::LookupJoin { input, .. }
+        | LogicalPlan::MatchRecognize { input, .. } => vec![input],
         LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
         LogicalPlan::Join { left, right, .. } | LogicalPlan::TemporalJoin { left, right, .. } => vec![left, right],
     };
@@ -217,6 +221,29 @@ impl Lowering<'_> {
             LogicalPlan::Expand { .. } => self.expand(plan, before),
             LogicalPlan::Join { interval: None, .. } => self.regular_join(plan, before),
             LogicalPlan::LookupJoin { .. } => self.lookup_join(plan, before),
+            LogicalPlan::MatchRecognize { input, spec, schema, .. } => {
+                let id = self.lower(input, false)?;
+                let input_schema = input.schema();
+                let spec = sluice_runtime::spec::MatchRecognizeSpec {
+                    partition_keys: spec.partition_keys.clone(),
+                    partition_types: spec.partition_keys.iter().map(|k| input_schema.fields[*k].data_type.clone()).collect(),
+                    time_column: spec.time_column,
+                    order: spec.order.clone(),
+                    variables: spec.variables.clone(),
+                    pattern: spec.pattern.clone(),
+                    conditions: spec.conditions.clone(),
+                    measures: spec.measures.clone(),
+                    skip: spec.skip,
+                    within: spec.within,
+                    max_partial_matches: self.max_partial_matches,
+                    ctx: self.ctx.clone(),
+                    input_schema: input_schema.to_arrow(),
+                    output_schema: schema.to_arrow(),
+                };
+                let op = sluice_runtime::operators::MatchRecognizeOperator::new(spec)
+                    .map_err(|e| window::operator_error("MATCH_RECOGNIZE", e))?;
+                Ok(self.dataflow.add_operator(Box::new(op), vec![id]))
+            }
             LogicalPlan::TemporalJoin { left, right, left_join, left_keys, right_keys, left_time, right_time, residual, schema, .. } => {
                 let l = self.lower(left, false)?;
                 // The versioned table needs no -U rows: an update is its +U.

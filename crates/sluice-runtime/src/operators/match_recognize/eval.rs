@@ -1,0 +1,277 @@
+//! Evaluation of `DEFINE` conditions and measures over many partial matches at once.
+//!
+//! Each partial match (or finished match) to evaluate becomes one row of a *virtual
+//! batch*: the input columns of its base row (the current row in a `DEFINE`, the last
+//! row in a measure), then one column per `MatchInput` (`FIRST`/`LAST` values,
+//! aggregates over the rows of a variable, `MATCH_ROWTIME()`). The condition's or
+//! measure's `ScalarExpr` then runs over that batch like any other expression.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::{new_null_array, Array, ArrayRef, BooleanArray, RecordBatch, RecordBatchOptions, TimestampMicrosecondArray};
+use arrow_buffer::BooleanBuffer;
+use arrow_schema::{DataType as ArrowType, Field, Schema, SchemaRef, TimeUnit};
+use sluice_expr::EvalContext;
+
+use super::nfa::VarId;
+use super::{Path, RowHandle, Segment};
+use crate::aggregate::create_accumulator;
+use crate::spec::{MatchExpr, MatchInput, MatchRecognizeSpec};
+use crate::RuntimeError;
+
+const NODE: &str = "MatchRecognize";
+
+fn internal(e: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::Internal(format!("{NODE}: {e}"))
+}
+
+fn eval_error(e: sluice_expr::EvalError) -> RuntimeError {
+    RuntimeError::Eval { node: NODE.into(), source: e }
+}
+
+/// What one virtual row is computed from: in a `DEFINE`, the current row (taken as the
+/// variable being defined) and the partial match before it; in a measure, a finished
+/// match.
+#[derive(Clone, Copy)]
+pub(crate) struct Context<'a> {
+    pub current: Option<(VarId, &'a RowHandle, i64)>,
+    pub path: Option<&'a Path>,
+    /// For a finished match: when it was emitted (`MATCH_ROWTIME()`).
+    pub emitted: Option<i64>,
+}
+
+impl<'a> Context<'a> {
+    /// The rows from the last back to the first: `(variable, row, rowtime)`.
+    fn rows_rev(&self) -> impl Iterator<Item = (VarId, &'a RowHandle, i64)> + 'a {
+        let current = self.current;
+        let path = self.path;
+        current.into_iter().chain(super::nfa::path_rev(path).map(|n| (n.var, &n.event.row, n.event.ts)))
+    }
+
+    fn base(&self) -> Option<(&'a RowHandle, i64)> {
+        self.rows_rev().next().map(|(_, r, ts)| (r, ts))
+    }
+
+    fn navigate(&self, var: Option<VarId>, from_first: bool, offset: usize) -> Option<&'a RowHandle> {
+        let of_var = move |v: &VarId| var.is_none_or(|w| w == *v);
+        if from_first {
+            let rows: Vec<&RowHandle> = self.rows_rev().filter(|(v, _, _)| of_var(v)).map(|(_, r, _)| r).collect();
+            rows.len().checked_sub(offset + 1).map(|i| rows[i])
+        } else {
+            self.rows_rev().filter(|(v, _, _)| of_var(v)).nth(offset).map(|(_, r, _)| r)
+        }
+    }
+}
+
+struct Compiled {
+    expr: MatchExpr,
+    /// Input columns the expression reads of its base row.
+    base_columns: Vec<usize>,
+    /// Per input: the input columns it reads (navigation and aggregate arguments).
+    input_columns: Vec<Vec<usize>>,
+}
+
+impl Compiled {
+    fn new(expr: &MatchExpr, input_len: usize) -> Self {
+        let base_columns = expr.expr.referenced_columns().into_iter().filter(|c| *c < input_len).collect();
+        let input_columns = expr
+            .inputs
+            .iter()
+            .map(|i| match i {
+                MatchInput::Navigate { expr, .. } => expr.referenced_columns(),
+                MatchInput::Aggregate { args, .. } => {
+                    let mut v: Vec<usize> = args.iter().flat_map(|a| a.referenced_columns()).collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        Compiled { expr: expr.clone(), base_columns, input_columns }
+    }
+
+    fn is_local(&self) -> bool {
+        self.expr.inputs.is_empty()
+    }
+}
+
+pub(crate) struct Evaluator {
+    input: SchemaRef,
+    conditions: Vec<Option<Compiled>>,
+    measures: Vec<Compiled>,
+    ctx: EvalContext,
+}
+
+impl Evaluator {
+    pub fn new(spec: &MatchRecognizeSpec) -> Result<Self, RuntimeError> {
+        let n = spec.input_schema.fields().len();
+        Ok(Evaluator {
+            input: spec.input_schema.clone(),
+            conditions: spec.conditions.iter().map(|c| c.as_ref().map(|c| Compiled::new(c, n))).collect(),
+            measures: spec.measures.iter().map(|m| Compiled::new(m, n)).collect(),
+            ctx: spec.ctx.clone(),
+        })
+    }
+
+    /// The conditions that read only the current row, over a whole input batch.
+    pub fn local_conditions(&self, batch: &RecordBatch) -> Result<Vec<Option<BooleanBuffer>>, RuntimeError> {
+        self.conditions
+            .iter()
+            .map(|c| match c {
+                Some(c) if c.is_local() => {
+                    let a = c.expr.expr.evaluate(batch, &self.ctx).map_err(eval_error)?;
+                    Ok(Some(true_bits(&a)?))
+                }
+                _ => Ok(None),
+            })
+            .collect()
+    }
+
+    /// Variable `var`'s condition for each context.
+    pub fn condition(&self, var: VarId, contexts: &[Context<'_>]) -> Result<BooleanBuffer, RuntimeError> {
+        let c = self.conditions[var].as_ref().ok_or_else(|| internal("no condition to evaluate"))?;
+        let a = self.evaluate(c, contexts)?;
+        true_bits(&a)
+    }
+
+    /// Every measure for each finished match.
+    pub fn measures(&self, contexts: &[Context<'_>]) -> Result<Vec<ArrayRef>, RuntimeError> {
+        self.measures.iter().map(|m| self.evaluate(m, contexts)).collect()
+    }
+
+    fn evaluate(&self, c: &Compiled, contexts: &[Context<'_>]) -> Result<ArrayRef, RuntimeError> {
+        let n = contexts.len();
+        let base: Vec<Option<&RowHandle>> = contexts.iter().map(|cx| cx.base().map(|(r, _)| r)).collect();
+        let mut columns = self.gather(&base, &c.base_columns)?;
+        let mut fields: Vec<Field> = self.input.fields().iter().map(|f| f.as_ref().clone()).collect();
+        for (k, (input, cols)) in c.expr.inputs.iter().zip(&c.input_columns).enumerate() {
+            let array = match input {
+                MatchInput::Navigate { var, from_first, offset, expr } => {
+                    let rows: Vec<Option<&RowHandle>> =
+                        contexts.iter().map(|cx| cx.navigate(*var, *from_first, *offset)).collect();
+                    let batch = self.gather_batch(&rows, cols)?;
+                    expr.evaluate(&batch, &self.ctx).map_err(eval_error)?
+                }
+                MatchInput::Aggregate { var, call, args } => {
+                    let mut rows: Vec<Option<&RowHandle>> = Vec::new();
+                    let mut groups: Vec<u32> = Vec::new();
+                    for (g, cx) in contexts.iter().enumerate() {
+                        let start = rows.len();
+                        rows.extend(cx.rows_rev().filter(|(v, _, _)| var.is_none_or(|w| w == *v)).map(|(_, r, _)| Some(r)));
+                        rows[start..].reverse();
+                        groups.resize(rows.len(), g as u32);
+                    }
+                    let batch = self.gather_batch(&rows, cols)?;
+                    let arg_arrays =
+                        args.iter().map(|a| a.evaluate(&batch, &self.ctx).map_err(eval_error)).collect::<Result<Vec<_>, _>>()?;
+                    let arg_types: Vec<ArrowType> = arg_arrays.iter().map(|a| a.data_type().clone()).collect();
+                    let mut acc = create_accumulator(call, &arg_types).map_err(internal)?;
+                    acc.resize(n);
+                    let call_args: Vec<ArrayRef> = call.args.iter().map(|i| arg_arrays[*i].clone()).collect();
+                    acc.update(&call_args, &groups, None).map_err(internal)?;
+                    let all: Vec<u32> = (0..n as u32).collect();
+                    acc.evaluate(&all).map_err(internal)?
+                }
+                MatchInput::MatchRowtime { data_type } => {
+                    // Flink's MATCH_ROWTIME() is the time the match was emitted at: the
+                    // last row's rowtime, or a later one for a match that was held back.
+                    // A match released by the end of input keeps its last row's time.
+                    let values: Vec<Option<i64>> = contexts
+                        .iter()
+                        .map(|cx| match cx.emitted {
+                            Some(t) if t != i64::MAX => Some(t),
+                            _ => cx.base().map(|(_, ts)| ts),
+                        })
+                        .collect();
+                    let a = TimestampMicrosecondArray::from(values);
+                    match data_type.to_arrow() {
+                        ArrowType::Timestamp(TimeUnit::Microsecond, tz) => Arc::new(a.with_timezone_opt(tz)),
+                        _ => Arc::new(a),
+                    }
+                }
+                MatchInput::MatchProctime => {
+                    let now = self.ctx.now();
+                    Arc::new(TimestampMicrosecondArray::from(vec![now; n]).with_timezone("UTC"))
+                }
+            };
+            fields.push(Field::new(format!("$in{k}"), array.data_type().clone(), true));
+            columns.push(array);
+        }
+        let schema = Arc::new(Schema::new(fields));
+        let batch = RecordBatch::try_new_with_options(schema, columns, &RecordBatchOptions::new().with_row_count(Some(n)))
+            .map_err(internal)?;
+        c.expr.expr.evaluate(&batch, &self.ctx).map_err(eval_error)
+    }
+
+    fn gather_batch(&self, rows: &[Option<&RowHandle>], columns: &[usize]) -> Result<RecordBatch, RuntimeError> {
+        let arrays = self.gather(rows, columns)?;
+        RecordBatch::try_new_with_options(self.input.clone(), arrays, &RecordBatchOptions::new().with_row_count(Some(rows.len())))
+            .map_err(internal)
+    }
+
+    /// The input columns of `rows` (NULL for `None`); columns not in `wanted` are all
+    /// NULL.
+    fn gather(&self, rows: &[Option<&RowHandle>], wanted: &[usize]) -> Result<Vec<ArrayRef>, RuntimeError> {
+        let n = rows.len();
+        let mut slots: HashMap<*const Segment, usize> = HashMap::new();
+        let mut segments: Vec<&Segment> = Vec::new();
+        let mut indices: Vec<(usize, usize)> = Vec::with_capacity(n);
+        let mut has_null = false;
+        for r in rows {
+            match r {
+                Some(r) => {
+                    let ptr = Arc::as_ptr(&r.segment);
+                    let slot = *slots.entry(ptr).or_insert_with(|| {
+                        segments.push(&r.segment);
+                        segments.len() - 1
+                    });
+                    indices.push((slot, r.row as usize));
+                }
+                None => {
+                    has_null = true;
+                    indices.push((usize::MAX, 0));
+                }
+            }
+        }
+        let null_slot = segments.len();
+        if has_null {
+            for ix in indices.iter_mut().filter(|ix| ix.0 == usize::MAX) {
+                *ix = (null_slot, 0);
+            }
+        }
+        self.input
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(c, f)| {
+                if !wanted.contains(&c) {
+                    return Ok(new_null_array(f.data_type(), n));
+                }
+                let mut arrays: Vec<&dyn Array> = segments.iter().map(|s| s.batch.column(c).as_ref()).collect();
+                let nulls = new_null_array(f.data_type(), 1);
+                if has_null {
+                    arrays.push(nulls.as_ref());
+                }
+                if arrays.len() == 1 && !has_null && indices.iter().enumerate().all(|(i, ix)| ix.1 == i) {
+                    return Ok(segments[0].batch.column(c).slice(0, n));
+                }
+                if arrays.is_empty() {
+                    return Ok(new_null_array(f.data_type(), n));
+                }
+                arrow_select::interleave::interleave(&arrays, &indices).map_err(internal)
+            })
+            .collect()
+    }
+}
+
+/// The rows of a BOOLEAN array that are TRUE (NULL counts as false).
+fn true_bits(a: &ArrayRef) -> Result<BooleanBuffer, RuntimeError> {
+    let b = a.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| internal("a DEFINE condition is not BOOLEAN"))?;
+    Ok(match b.nulls() {
+        Some(nulls) if nulls.null_count() > 0 => b.values() & nulls.inner(),
+        _ => b.values().clone(),
+    })
+}
+

@@ -1,0 +1,427 @@
+//! `MATCH_RECOGNIZE ... ONE ROW PER MATCH` on event time, as Flink's `CepOperator` runs
+//! it.
+//!
+//! Rows wait until the watermark passes their rowtime; a row at or behind the watermark
+//! when it arrives is late, dropped and counted. On each watermark the ready rows of a
+//! partition are ordered by rowtime, then the further `ORDER BY` columns, then arrival,
+//! and offered one at a time to the partition's automaton (`nfa`). Before each new
+//! rowtime, and at the watermark, partial matches older than `WITHIN` are dropped.
+//!
+//! Conditions are evaluated in bulk. A `DEFINE` that reads only the current row is
+//! computed once per input batch, vectorised. The others (they read `FIRST`/`LAST` or
+//! aggregates of the rows matched so far) are gathered for all partitions at once: the
+//! partitions advance in rounds, one row each, and every partial match of a round that
+//! needs a condition adds one row to a batch that the condition's expression then
+//! evaluates. Measures are computed the same way, one batch per watermark.
+
+pub mod compile;
+mod eval;
+pub mod nfa;
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, RecordBatch};
+use arrow_buffer::BooleanBuffer;
+use arrow_row::{RowConverter, SortField};
+use arrow_schema::SortOptions;
+use sluice_connector_api::ChangeBatch;
+use sluice_types::RowKind;
+
+use self::eval::{Context, Evaluator};
+use self::nfa::{Event, Nfa, Node, PartitionNfa, Skip};
+use crate::aggregate::KeyTable;
+use crate::spec::{MatchRecognizeSpec, MatchSkip};
+use crate::{Operator, Output, RuntimeError};
+
+const NAME: &str = "MatchRecognizeOperator";
+
+fn internal(e: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::Internal(format!("{NAME}: {e}"))
+}
+
+/// An input batch kept while some of its rows wait or belong to a partial match, with
+/// the answers of the conditions that read only the row itself.
+pub(crate) struct Segment {
+    pub batch: RecordBatch,
+    /// Per variable: the vectorised answer of its `DEFINE` when it reads only the
+    /// current row.
+    pub local: Vec<Option<BooleanBuffer>>,
+}
+
+/// A row as the automaton holds it.
+#[derive(Clone)]
+pub(crate) struct RowHandle {
+    pub segment: Arc<Segment>,
+    pub row: u32,
+}
+
+impl std::fmt::Debug for RowHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}", self.row)
+    }
+}
+
+type Path = Arc<Node<RowHandle>>;
+
+/// A finished match and the time it was emitted at.
+type Found = (Path, i64);
+
+struct Pending {
+    ts: i64,
+    arrival: u64,
+    partition: u32,
+    order: Option<Box<[u8]>>,
+    row: RowHandle,
+}
+
+struct Partition {
+    nfa: PartitionNfa<RowHandle>,
+    next_seq: u64,
+    pending: usize,
+}
+
+pub struct MatchRecognizeOperator {
+    spec: MatchRecognizeSpec,
+    nfa: Nfa,
+    skip: Skip,
+    keys: KeyTable,
+    partitions: Vec<Option<Partition>>,
+    /// Partitions holding partial or held matches.
+    active: Vec<u32>,
+    pending: Vec<Pending>,
+    order: Option<RowConverter>,
+    evaluator: Evaluator,
+    watermark: Option<i64>,
+    arrival: u64,
+    late: u64,
+    ids: Vec<u32>,
+}
+
+impl MatchRecognizeOperator {
+    pub fn new(spec: MatchRecognizeSpec) -> Result<Self, RuntimeError> {
+        let nfa = compile::compile(&spec.pattern)
+            .map_err(|e| RuntimeError::Operator { node: NAME.into(), message: e.to_string() })?;
+        let input = spec.input_schema.clone();
+        let type_of = |c: usize| {
+            input.fields().get(c).map(|f| f.data_type().clone()).ok_or_else(|| internal(format!("column {c} is out of range")))
+        };
+        type_of(spec.time_column)?;
+        let key_types = spec.partition_keys.iter().map(|c| type_of(*c)).collect::<Result<Vec<_>, _>>()?;
+        let keys = KeyTable::new(&key_types).map_err(internal)?;
+        let order = if spec.order.is_empty() {
+            None
+        } else {
+            let fields = spec
+                .order
+                .iter()
+                .map(|k| {
+                    type_of(k.column).map(|t| {
+                        SortField::new_with_options(t, SortOptions { descending: !k.ascending, nulls_first: k.nulls_first })
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Some(RowConverter::new(fields).map_err(internal)?)
+        };
+        let skip = match spec.skip {
+            MatchSkip::PastLastRow => Skip::PastLastRow,
+            MatchSkip::ToNextRow => Skip::ToNextRow,
+            MatchSkip::ToFirst(v) => Skip::ToFirst(v),
+            MatchSkip::ToLast(v) => Skip::ToLast(v),
+        };
+        let evaluator = Evaluator::new(&spec)?;
+        Ok(MatchRecognizeOperator {
+            spec,
+            nfa,
+            skip,
+            keys,
+            partitions: Vec::new(),
+            active: Vec::new(),
+            pending: Vec::new(),
+            order,
+            evaluator,
+            watermark: None,
+            arrival: 0,
+            late: 0,
+            ids: Vec::new(),
+        })
+    }
+
+    /// Partial matches and held matches over all partitions.
+    pub fn partial_matches(&self) -> usize {
+        self.active.iter().filter_map(|p| self.partitions[*p as usize].as_ref()).map(|p| p.nfa.size()).sum()
+    }
+
+    fn nfa_error(&self, partition: u32, e: nfa::NfaError) -> RuntimeError {
+        let key = self
+            .keys
+            .decode(&[partition])
+            .ok()
+            .map(|cols| {
+                cols.iter()
+                    .zip(&self.spec.partition_types)
+                    .map(|(c, t)| {
+                        let mut s = String::new();
+                        sluice_expr::write_value_as_string(c.as_ref(), t, 0, &self.spec.ctx, &mut s);
+                        s
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .filter(|s| !s.is_empty());
+        let mut message = e.to_string();
+        if let Some(k) = key {
+            message = format!("{message} (partition {k})");
+        }
+        if matches!(e, nfa::NfaError::TooManyPartialMatches { .. }) {
+            message.push_str(
+                ". The pattern keeps too many candidate matches open; bound it with WITHIN, make the DEFINE conditions \
+                 stricter, or raise 'sluice.match-recognize.max-partial-matches'",
+            );
+        }
+        RuntimeError::Operator { node: NAME.into(), message }
+    }
+
+    /// Runs the ready rows (rowtime at or before `watermark`) through the automata and
+    /// emits the matches.
+    fn process(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        let (mut ready, keep): (Vec<Pending>, Vec<Pending>) =
+            std::mem::take(&mut self.pending).into_iter().partition(|p| p.ts <= watermark);
+        self.pending = keep;
+        ready.sort_by(|a, b| {
+            (a.partition, a.ts).cmp(&(b.partition, b.ts)).then_with(|| a.order.cmp(&b.order)).then(a.arrival.cmp(&b.arrival))
+        });
+        // Runs of rows per partition, advanced in rounds.
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        let mut i = 0;
+        while i < ready.len() {
+            let mut j = i + 1;
+            while j < ready.len() && ready[j].partition == ready[i].partition {
+                j += 1;
+            }
+            runs.push((i, j));
+            i = j;
+        }
+        let mut matches: Vec<(u32, Found)> = Vec::new();
+        let mut found: Vec<Found> = Vec::new();
+        let mut round: Vec<(u32, Event<RowHandle>)> = Vec::new();
+        loop {
+            round.clear();
+            for run in runs.iter_mut() {
+                if run.0 < run.1 {
+                    let p = &ready[run.0];
+                    let part = self.partitions[p.partition as usize].as_mut().ok_or_else(|| internal("lost a partition"))?;
+                    if self.spec.within.is_some() && (run.0 == 0 || ready[run.0 - 1].partition != p.partition || ready[run.0 - 1].ts != p.ts) {
+                        // Flink's advanceTime before each new rowtime.
+                        found.clear();
+                        if let Err(e) = part.nfa.advance_time(p.ts, self.spec.within, self.skip, &mut found) {
+                            return Err(self.nfa_error(p.partition, e));
+                        }
+                        matches.extend(found.drain(..).map(|m| (p.partition, m)));
+                    }
+                    let seq = part.next_seq;
+                    part.next_seq += 1;
+                    part.pending -= 1;
+                    round.push((p.partition, Event { seq, ts: p.ts, row: p.row.clone() }));
+                    run.0 += 1;
+                }
+            }
+            if round.is_empty() {
+                break;
+            }
+            self.step_round(&round, &mut matches)?;
+        }
+        // Flink's advanceTime at the watermark, for every partition holding state or
+        // just given rows.
+        let mut touched = std::mem::take(&mut self.active);
+        touched.extend(runs.iter().map(|(_, end)| ready[*end - 1].partition));
+        drop(ready);
+        touched.sort_unstable();
+        touched.dedup();
+        let mut still = Vec::with_capacity(touched.len());
+        let mut idle = Vec::new();
+        for p in touched {
+            let Some(part) = self.partitions[p as usize].as_mut() else { continue };
+            found.clear();
+            if let Err(e) = part.nfa.advance_time(watermark, self.spec.within, self.skip, &mut found) {
+                return Err(self.nfa_error(p, e));
+            }
+            matches.extend(found.drain(..).map(|m| (p, m)));
+            if !part.nfa.is_idle() {
+                still.push(p);
+            } else if part.pending == 0 {
+                idle.push(p);
+            }
+        }
+        self.active = still;
+        // Emit before forgetting idle partitions: the output names their keys.
+        self.emit(matches, out)?;
+        for p in idle {
+            self.partitions[p as usize] = None;
+            self.keys.release(p);
+        }
+        Ok(())
+    }
+
+    /// Offers one row to each partition of the round.
+    fn step_round(&mut self, round: &[(u32, Event<RowHandle>)], matches: &mut Vec<(u32, Found)>) -> Result<(), RuntimeError> {
+        let vars = self.spec.variables.len();
+        // Phase 1: which atoms need a per-partial-match evaluation.
+        let mut offsets = Vec::with_capacity(round.len());
+        let mut total = 0usize;
+        for (p, _) in round {
+            let part = self.partitions[*p as usize].as_ref().ok_or_else(|| internal("lost a partition"))?;
+            offsets.push(total);
+            total += part.nfa.partials.len() * vars;
+        }
+        // 0 = false, 1 = true, 2 = not needed.
+        let mut answers = vec![2u8; total];
+        let mut requests: Vec<Vec<(usize, Context<'_>)>> = (0..vars).map(|_| Vec::new()).collect();
+        for (slot, (p, event)) in round.iter().enumerate() {
+            let part = self.partitions[*p as usize].as_ref().ok_or_else(|| internal("lost a partition"))?;
+            for (ci, c) in part.nfa.partials.iter().enumerate() {
+                for &v in self.nfa.atoms(c.state) {
+                    let at = offsets[slot] + ci * vars + v;
+                    match (&self.spec.conditions[v], &event.row.segment.local[v]) {
+                        (None, _) => answers[at] = 1,
+                        (Some(_), Some(bits)) => answers[at] = bits.value(event.row.row as usize) as u8,
+                        (Some(_), None) => {
+                            requests[v].push((at, Context { current: Some((v, &event.row, event.ts)), path: c.path.as_ref(), emitted: None }))
+                        }
+                    }
+                }
+            }
+        }
+        // Phase 2: evaluate the gathered atoms, one batch per variable.
+        for (v, reqs) in requests.iter().enumerate() {
+            if reqs.is_empty() {
+                continue;
+            }
+            let contexts: Vec<Context<'_>> = reqs.iter().map(|(_, c)| *c).collect();
+            let result = self.evaluator.condition(v, &contexts)?;
+            for ((at, _), ok) in reqs.iter().zip(result.iter()) {
+                answers[*at] = ok as u8;
+            }
+        }
+        drop(requests);
+        // Phase 3: advance the automata.
+        let mut found = Vec::new();
+        for (slot, (p, event)) in round.iter().enumerate() {
+            let base = offsets[slot];
+            let part = self.partitions[*p as usize].as_mut().ok_or_else(|| internal("lost a partition"))?;
+            let mut atom = |ci: usize, v: usize| answers.get(base + ci * vars + v).copied() == Some(1);
+            found.clear();
+            let r = part.nfa.step(&self.nfa, self.skip, event, &mut atom, &mut found);
+            let size = part.nfa.size();
+            if let Err(e) = r {
+                return Err(self.nfa_error(*p, e));
+            }
+            if size > self.spec.max_partial_matches {
+                return Err(self.nfa_error(*p, nfa::NfaError::TooManyPartialMatches { limit: self.spec.max_partial_matches }));
+            }
+            matches.extend(found.drain(..).map(|m| (*p, m)));
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self, matches: Vec<(u32, Found)>, out: &mut Output) -> Result<(), RuntimeError> {
+        if matches.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<u32> = matches.iter().map(|(p, _)| *p).collect();
+        let mut columns = self.keys.decode(&ids).map_err(internal)?;
+        let contexts: Vec<Context<'_>> =
+            matches.iter().map(|(_, (m, ts))| Context { current: None, path: Some(m), emitted: Some(*ts) }).collect();
+        columns.extend(self.evaluator.measures(&contexts)?);
+        let batch = RecordBatch::try_new(self.spec.output_schema.clone(), columns).map_err(internal)?;
+        out.emit(ChangeBatch::inserts(batch));
+        Ok(())
+    }
+}
+
+impl Operator for MatchRecognizeOperator {
+    fn name(&self) -> &str {
+        "MatchRecognize"
+    }
+
+    fn on_batch(&mut self, _input: usize, batch: ChangeBatch, _out: &mut Output) -> Result<(), RuntimeError> {
+        if let Some(kinds) = &batch.kinds {
+            if kinds.iter().any(|k| *k != RowKind::Insert) {
+                return Err(internal("MATCH_RECOGNIZE takes only inserted rows"));
+            }
+        }
+        let data = batch.data;
+        let n = data.num_rows();
+        if n == 0 {
+            return Ok(());
+        }
+        let times = data
+            .column(self.spec.time_column)
+            .as_primitive_opt::<TimestampMicrosecondType>()
+            .ok_or_else(|| internal("the rowtime column is not a timestamp"))?
+            .clone();
+        let key_columns: Vec<_> = self.spec.partition_keys.iter().map(|c| data.column(*c).clone()).collect();
+        let mut ids = std::mem::take(&mut self.ids);
+        self.keys.intern(&key_columns, n, &mut ids).map_err(internal)?;
+        let order_rows = match &self.order {
+            Some(conv) => {
+                let cols: Vec<_> = self.spec.order.iter().map(|k| data.column(k.column).clone()).collect();
+                Some(conv.convert_columns(&cols).map_err(internal)?)
+            }
+            None => None,
+        };
+        let local = self.evaluator.local_conditions(&data)?;
+        let segment = Arc::new(Segment { batch: data, local });
+        for i in 0..n {
+            if times.is_null(i) {
+                self.late += 1;
+                continue;
+            }
+            let ts = times.value(i);
+            if self.watermark.is_some_and(|w| ts <= w) {
+                self.late += 1;
+                continue;
+            }
+            let id = ids[i];
+            let slot = id as usize;
+            if self.partitions.len() <= slot {
+                self.partitions.resize_with(slot + 1, || None);
+            }
+            let part = self.partitions[slot].get_or_insert_with(|| Partition { nfa: PartitionNfa::new(&self.nfa), next_seq: 0, pending: 0 });
+            if part.pending == 0 && part.nfa.is_idle() && part.next_seq == 0 {
+                self.keys.retain(id);
+            }
+            part.pending += 1;
+            self.pending.push(Pending {
+                ts,
+                arrival: self.arrival,
+                partition: id,
+                order: order_rows.as_ref().map(|r| r.row(i).as_ref().into()),
+                row: RowHandle { segment: segment.clone(), row: i as u32 },
+            });
+            self.arrival += 1;
+        }
+        self.keys.sweep();
+        self.ids = ids;
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        if self.watermark.is_some_and(|w| watermark <= w) {
+            return Ok(());
+        }
+        self.watermark = Some(watermark);
+        self.process(watermark, out)?;
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    fn late_rows_dropped(&self) -> u64 {
+        self.late
+    }
+
+    fn gauges(&self) -> Vec<(&'static str, u64)> {
+        vec![("partial matches", self.partial_matches() as u64)]
+    }
+}
