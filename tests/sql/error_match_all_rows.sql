@@ -1,0 +1,13 @@
+-- Flink supports only ONE ROW PER MATCH.
+CREATE TABLE ticks (symbol STRING, price INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'filesystem', 'path' = 'data/bad.json', 'format' = 'json');
+SELECT *
+FROM ticks
+  MATCH_RECOGNIZE (
+    PARTITION BY symbol
+    ORDER BY ts
+    MEASURES A.price AS p
+    ALL ROWS PER MATCH
+    PATTERN (A B)
+    DEFINE B AS B.price > A.price
+  );
