@@ -360,6 +360,7 @@ pub struct MatchRecognize {
     pub order_by: Vec<OrderByExpr>,
     pub measures: Vec<Measure>,
     pub rows_per_match: RowsPerMatch,
+    /// `AFTER MATCH SKIP ...`; without the clause, `TO NEXT ROW` as in Flink.
     pub after_match: AfterMatchSkip,
     pub pattern: Pattern,
     pub within: Option<Expr>,

@@ -49,6 +49,9 @@ pub enum Query {
     Hop,
     /// Updating GROUP BY host and cpu (COUNT, AVG, MAX), without and with mini-batching
     Group,
+    /// MATCH_RECOGNIZE: a dip, a rise and a fall (PATTERN (A B+ C)) per device, over 1,000
+    /// devices (the last three digits of the usage)
+    Match,
 }
 
 /// The mini-batch settings of the `group` benchmark's second run.
@@ -81,6 +84,17 @@ impl Query {
             Query::Group => (
                 "hostname VARCHAR, cpu VARCHAR, samples BIGINT, avg_usage DOUBLE, max_usage DOUBLE",
                 "SELECT hostname, cpu, COUNT(*), AVG(usage), MAX(usage) FROM iot_in GROUP BY hostname, cpu",
+            ),
+            Query::Match => (
+                "device BIGINT, start_ts TIMESTAMP_LTZ(3), end_ts TIMESTAMP_LTZ(3), low DOUBLE, peak DOUBLE, rises BIGINT",
+                "WITH samples AS (SELECT time_ltz, usage, MOD(CAST(usage * 1000 AS BIGINT), 1000) AS device FROM iot_in) \
+                 SELECT * FROM samples MATCH_RECOGNIZE ( \
+                   PARTITION BY device ORDER BY time_ltz \
+                   MEASURES FIRST(A.time_ltz) AS start_ts, LAST(C.time_ltz) AS end_ts, A.usage AS low, \
+                     MAX(B.usage) AS peak, COUNT(B.usage) AS rises \
+                   AFTER MATCH SKIP PAST LAST ROW \
+                   PATTERN (A B+ C) \
+                   DEFINE A AS A.usage < 60, B AS B.usage > A.usage, C AS C.usage < A.usage)",
             ),
         }
     }

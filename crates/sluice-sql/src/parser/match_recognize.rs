@@ -46,7 +46,9 @@ impl Parser<'_> {
                 return Err(self.expected("\"PAST LAST ROW\", \"TO NEXT ROW\", \"TO FIRST v\" or \"TO LAST v\""));
             }
         } else {
-            AfterMatchSkip::PastLastRow
+            // Flink's default, not the SQL standard's PAST LAST ROW (Calcite leaves the
+            // clause out and Flink's planner then skips to the next row).
+            AfterMatchSkip::ToNextRow
         };
         if !self.is_kw("PATTERN") {
             return Err(self.expected("\"PATTERN\"").with_hint(

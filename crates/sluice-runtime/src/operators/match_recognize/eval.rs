@@ -54,12 +54,57 @@ impl<'a> Context<'a> {
     }
 
     fn navigate(&self, var: Option<VarId>, from_first: bool, offset: usize) -> Option<&'a RowHandle> {
-        let of_var = move |v: &VarId| var.is_none_or(|w| w == *v);
-        if from_first {
-            let rows: Vec<&RowHandle> = self.rows_rev().filter(|(v, _, _)| of_var(v)).map(|(_, r, _)| r).collect();
-            rows.len().checked_sub(offset + 1).map(|i| rows[i])
-        } else {
-            self.rows_rev().filter(|(v, _, _)| of_var(v)).nth(offset).map(|(_, r, _)| r)
+        let Some(var) = var else {
+            // Every row of the match.
+            return if from_first {
+                let rows: Vec<&RowHandle> = self.rows_rev().map(|(_, r, _)| r).collect();
+                rows.len().checked_sub(offset + 1).map(|i| rows[i])
+            } else {
+                self.rows_rev().nth(offset).map(|(_, r, _)| r)
+            };
+        };
+        // The runs of `var`, last first: (last node, length); the current row, when it
+        // is taken as `var`, extends the newest run by one.
+        let current = self.current.filter(|(v, _, _)| *v == var).map(|(_, r, _)| r);
+        if !from_first {
+            let mut k = offset;
+            if let Some(r) = current {
+                if k == 0 {
+                    return Some(r);
+                }
+                k -= 1;
+            }
+            let mut node = self.path.map(|p| p.as_ref());
+            while let Some(n) = node {
+                if n.var == var {
+                    if k < n.run_len as usize {
+                        return n.back(k).map(|m| &m.event.row);
+                    }
+                    k -= n.run_len as usize;
+                }
+                node = n.before_run.as_deref();
+            }
+            return None;
+        }
+        let mut runs: Vec<&super::nfa::Node<RowHandle>> = Vec::new();
+        let mut node = self.path.map(|p| p.as_ref());
+        while let Some(n) = node {
+            if n.var == var {
+                runs.push(n);
+            }
+            node = n.before_run.as_deref();
+        }
+        let mut k = offset;
+        for n in runs.iter().rev() {
+            let len = n.run_len as usize;
+            if k < len {
+                return if k == 0 { Some(&n.first_of_run().event.row) } else { n.back(len - 1 - k).map(|m| &m.event.row) };
+            }
+            k -= len;
+        }
+        match (k, current) {
+            (0, Some(r)) => Some(r),
+            _ => None,
         }
     }
 }
@@ -219,14 +264,22 @@ impl Evaluator {
         let mut segments: Vec<&Segment> = Vec::new();
         let mut indices: Vec<(usize, usize)> = Vec::with_capacity(n);
         let mut has_null = false;
+        let mut last: Option<(*const Segment, usize)> = None;
         for r in rows {
             match r {
                 Some(r) => {
                     let ptr = Arc::as_ptr(&r.segment);
-                    let slot = *slots.entry(ptr).or_insert_with(|| {
-                        segments.push(&r.segment);
-                        segments.len() - 1
-                    });
+                    let slot = match last {
+                        Some((p, s)) if p == ptr => s,
+                        _ => {
+                            let s = *slots.entry(ptr).or_insert_with(|| {
+                                segments.push(&r.segment);
+                                segments.len() - 1
+                            });
+                            last = Some((ptr, s));
+                            s
+                        }
+                    };
                     indices.push((slot, r.row as usize));
                 }
                 None => {

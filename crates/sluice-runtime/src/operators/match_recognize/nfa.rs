@@ -158,20 +158,63 @@ pub struct Event<R> {
 }
 
 /// A row taken into a partial match, linked to the rows taken before it.
+///
+/// Rows taken as the same variable one after another form a *run* (with Flink's
+/// patterns, each variable's rows are one run). Each node knows its run, so `LAST(A.x)`
+/// seen from deep inside a long run of `B` rows jumps over that run instead of walking it.
 #[derive(Debug)]
 pub struct Node<R> {
     pub var: VarId,
     pub event: Event<R>,
     pub prev: Option<Arc<Node<R>>>,
+    /// The last node before this node's run.
+    pub before_run: Option<Arc<Node<R>>>,
+    /// The first node of this node's run (`None`: this node is the first).
+    pub run_first: Option<Arc<Node<R>>>,
+    /// This node's position in its run, from 1.
+    pub run_len: u32,
+}
+
+impl<R> Node<R> {
+    /// A node taking `event` as `var` after `prev`.
+    pub fn new(var: VarId, event: Event<R>, prev: Option<Arc<Node<R>>>) -> Self {
+        let (before_run, run_first, run_len) = match &prev {
+            Some(p) if p.var == var => {
+                (p.before_run.clone(), Some(p.run_first.clone().unwrap_or_else(|| p.clone())), p.run_len + 1)
+            }
+            _ => (prev.clone(), None, 1),
+        };
+        Node { var, event, prev, before_run, run_first, run_len }
+    }
+
+    /// The node `steps` rows before this one.
+    pub fn back(&self, steps: usize) -> Option<&Node<R>> {
+        let mut n = self;
+        for _ in 0..steps {
+            n = n.prev.as_deref()?;
+        }
+        Some(n)
+    }
+
+    /// The first node of this node's run.
+    pub fn first_of_run(&self) -> &Node<R> {
+        self.run_first.as_deref().unwrap_or(self)
+    }
 }
 
 impl<R> Drop for Node<R> {
     // A long path would otherwise drop recursively, one stack frame per row.
     fn drop(&mut self) {
+        self.before_run = None;
+        self.run_first = None;
         let mut next = self.prev.take();
         while let Some(node) = next {
             match Arc::try_unwrap(node) {
-                Ok(mut n) => next = n.prev.take(),
+                Ok(mut n) => {
+                    n.before_run = None;
+                    n.run_first = None;
+                    next = n.prev.take();
+                }
                 Err(_) => break,
             }
         }
@@ -244,11 +287,17 @@ pub struct PartitionNfa<R> {
     pub partials: Vec<Computation<R>>,
     /// Matches found but held back behind an earlier partial match.
     pub completed: Vec<Computation<R>>,
+    /// The previous step's vector of partial matches, kept to be refilled.
+    spare: Vec<Computation<R>>,
 }
 
 impl<R: Clone> PartitionNfa<R> {
     pub fn new(nfa: &Nfa) -> Self {
-        PartitionNfa { partials: vec![Computation { state: nfa.start, path: None, start: None }], completed: Vec::new() }
+        PartitionNfa {
+            partials: vec![Computation { state: nfa.start, path: None, start: None }],
+            completed: Vec::new(),
+            spare: Vec::new(),
+        }
     }
 
     /// Whether nothing is held but the start computation.
@@ -272,10 +321,11 @@ impl<R: Clone> PartitionNfa<R> {
         atom: &mut impl FnMut(usize, VarId) -> bool,
         out: &mut Vec<MatchPath<R>>,
     ) -> Result<(), NfaError> {
-        let mut next: Vec<Computation<R>> = Vec::with_capacity(self.partials.len() + 1);
+        let mut next = std::mem::take(&mut self.spare);
+        next.clear();
         let mut finished: Vec<Computation<R>> = Vec::new();
-        let mut edges: Vec<(StateId, StateId)> = Vec::new();
-        let mut stack: Vec<StateId> = Vec::new();
+        let mut edges: SmallList<(StateId, StateId)> = SmallList::new();
+        let mut stack: SmallList<StateId> = SmallList::new();
         for (i, c) in self.partials.iter().enumerate() {
             let mut check = |cond: &Cond| cond.eval(&mut |v| atom(i, v));
             // The decision graph: follow PROCEED edges whose condition holds, collect
@@ -293,9 +343,9 @@ impl<R: Clone> PartitionNfa<R> {
                     }
                 }
             }
-            for &(source, target) in &edges {
+            for &(source, target) in edges.iter() {
                 let Some(var) = nfa.states[source].var else { continue };
-                let node = Arc::new(Node { var, event: event.clone(), prev: c.path.clone() });
+                let node = Arc::new(Node::new(var, event.clone(), c.path.clone()));
                 let start = c.start.or(Some((event.seq, event.ts)));
                 let taken = Computation { state: target, path: Some(node), start };
                 let reaches_final = nfa.states[target].is_final || final_after_proceed(nfa, target, &mut check);
@@ -314,8 +364,12 @@ impl<R: Clone> PartitionNfa<R> {
                 next.push(Computation { state: c.state, path: None, start: None });
             }
         }
-        sort_by_start(&mut next);
-        self.partials = next;
+        // Already in Flink's order: the partial matches were visited by first row, and
+        // the ones the start computation (always last) began start at this row.
+        debug_assert!(next.windows(2).all(|w| w[0].order_key() <= w[1].order_key()));
+        let mut old = std::mem::replace(&mut self.partials, next);
+        old.clear();
+        self.spare = old;
         self.completed.extend(finished);
         self.emit(skip, event.ts, out)
     }
@@ -366,6 +420,49 @@ impl<R: Clone> PartitionNfa<R> {
             out.push((path, ts));
         }
         Ok(())
+    }
+}
+
+/// A short list kept on the stack (edges and states of one decision graph), spilling to
+/// the heap only for unusually branchy patterns.
+struct SmallList<T: Copy + Default> {
+    inline: [T; 8],
+    len: usize,
+    heap: Vec<T>,
+}
+
+impl<T: Copy + Default> SmallList<T> {
+    fn new() -> Self {
+        SmallList { inline: [T::default(); 8], len: 0, heap: Vec::new() }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.heap.clear();
+    }
+
+    fn push(&mut self, v: T) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = v;
+            self.len += 1;
+        } else {
+            self.heap.push(v);
+        }
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        if let Some(v) = self.heap.pop() {
+            return Some(v);
+        }
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        Some(self.inline[self.len])
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.inline[..self.len].iter().chain(self.heap.iter())
     }
 }
 
