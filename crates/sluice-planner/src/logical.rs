@@ -230,6 +230,8 @@ pub enum LogicalPlan {
 pub struct MatchPlan {
     pub partition_keys: Vec<usize>,
     pub time_column: usize,
+    /// Ordered by a processing-time attribute.
+    pub proctime: bool,
     pub order: Vec<SortKey>,
     pub variables: Vec<String>,
     pub pattern: sluice_runtime::spec::MatchPattern,

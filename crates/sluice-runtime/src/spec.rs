@@ -379,6 +379,9 @@ pub struct MatchRecognizeSpec {
     /// The SQL types of the partition keys, to name a partition in errors.
     pub partition_types: Vec<DataType>,
     pub time_column: usize,
+    /// `ORDER BY` a processing-time attribute: rows run through the pattern as they
+    /// arrive (none is late), as Flink's `CepOperator` does in processing time.
+    pub proctime: bool,
     /// Further `ORDER BY` columns after the rowtime.
     pub order: Vec<SortKey>,
     pub variables: Vec<String>,

@@ -90,12 +90,9 @@ impl Binder<'_> {
             _ => return Err(user("the first ORDER BY column of MATCH_RECOGNIZE must be a time attribute", first.expr.span)),
         };
         let time_field = &schema.fields[time_column];
-        match time_field.time_attribute {
-            Some(TimeAttribute::Rowtime) => {}
-            Some(TimeAttribute::Proctime) => {
-                return Err(not_supported("MATCH_RECOGNIZE ordered by processing time", first.expr.span)
-                    .with_hint("Order by a rowtime column (one with a WATERMARK)."))
-            }
+        let proctime = match time_field.time_attribute {
+            Some(TimeAttribute::Rowtime) => false,
+            Some(TimeAttribute::Proctime) => true,
             None => {
                 return Err(user(
                     format!(
@@ -106,7 +103,7 @@ impl Binder<'_> {
                 )
                 .with_hint("Order by a column that has a WATERMARK, or by a window's window_time."))
             }
-        }
+        };
         if first.asc == Some(false) {
             return Err(user("MATCH_RECOGNIZE must be ordered by its time attribute ascending", first.expr.span));
         }
@@ -196,7 +193,7 @@ impl Binder<'_> {
         let out_schema = PlanSchema::new(fields);
         let plan = LogicalPlan::MatchRecognize {
             input: Box::new(plan),
-            spec: Box::new(MatchPlan { partition_keys, time_column, order, variables: vars, pattern, conditions, measures, skip, within }),
+            spec: Box::new(MatchPlan { partition_keys, time_column, proctime, order, variables: vars, pattern, conditions, measures, skip, within }),
             schema: out_schema.clone(),
             span: *span,
         };

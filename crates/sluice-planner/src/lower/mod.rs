@@ -228,6 +228,7 @@ impl Lowering<'_> {
                     partition_keys: spec.partition_keys.clone(),
                     partition_types: spec.partition_keys.iter().map(|k| input_schema.fields[*k].data_type.clone()).collect(),
                     time_column: spec.time_column,
+                    proctime: spec.proctime,
                     order: spec.order.clone(),
                     variables: spec.variables.clone(),
                     pattern: spec.pattern.clone(),

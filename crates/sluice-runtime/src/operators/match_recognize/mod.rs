@@ -97,6 +97,8 @@ pub struct MatchRecognizeOperator {
     arrival: u64,
     late: u64,
     ids: Vec<u32>,
+    /// The latest processing time seen (processing-time mode).
+    clock: i64,
 }
 
 impl MatchRecognizeOperator {
@@ -145,6 +147,7 @@ impl MatchRecognizeOperator {
             arrival: 0,
             late: 0,
             ids: Vec::new(),
+            clock: i64::MIN,
         })
     }
 
@@ -345,7 +348,7 @@ impl Operator for MatchRecognizeOperator {
         "MatchRecognize"
     }
 
-    fn on_batch(&mut self, _input: usize, batch: ChangeBatch, _out: &mut Output) -> Result<(), RuntimeError> {
+    fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         if let Some(kinds) = &batch.kinds {
             if kinds.iter().any(|k| *k != RowKind::Insert) {
                 return Err(internal("MATCH_RECOGNIZE takes only inserted rows"));
@@ -379,7 +382,7 @@ impl Operator for MatchRecognizeOperator {
                 continue;
             }
             let ts = times.value(i);
-            if self.watermark.is_some_and(|w| ts <= w) {
+            if !self.spec.proctime && self.watermark.is_some_and(|w| ts <= w) {
                 self.late += 1;
                 continue;
             }
@@ -404,10 +407,20 @@ impl Operator for MatchRecognizeOperator {
         }
         self.keys.sweep();
         self.ids = ids;
+        if self.spec.proctime {
+            // Processing time: every row is ready now, in arrival order.
+            let now = self.pending.iter().map(|p| p.ts).max().unwrap_or(i64::MIN).max(self.clock);
+            self.clock = now;
+            self.process(now, out)?;
+        }
         Ok(())
     }
 
     fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        if self.spec.proctime {
+            out.emit_watermark(watermark);
+            return Ok(());
+        }
         if self.watermark.is_some_and(|w| watermark <= w) {
             return Ok(());
         }
