@@ -49,10 +49,32 @@ pub enum Query {
     Hop,
     /// Updating GROUP BY host and cpu (COUNT, AVG, MAX), without and with mini-batching
     Group,
-    /// MATCH_RECOGNIZE: a dip, a rise and a fall (PATTERN (A B+ C)) per device, over 1,000
-    /// devices (the last three digits of the usage)
+    /// MATCH_RECOGNIZE: a dip, a rise and a fall (PATTERN (A B+ C)) within an hour, per
+    /// device, over 1,000 devices (the last three digits of the usage)
     Match,
+    /// The same pattern without WITHIN: matches behind a long-lived partial match are
+    /// held back (as in Flink), so state grows
+    MatchUnbounded,
 }
+
+/// The `match` benchmark's pattern: a dip (A), a rise (B+) and a fall below the dip (C).
+macro_rules! match_query {
+    ($within:literal) => {
+        concat!(
+            "WITH samples AS (SELECT time_ltz, usage, MOD(CAST(usage * 1000 AS BIGINT), 1000) AS device FROM iot_in) ",
+            "SELECT * FROM samples MATCH_RECOGNIZE ( ",
+            "PARTITION BY device ORDER BY time_ltz ",
+            "MEASURES FIRST(A.time_ltz) AS start_ts, LAST(C.time_ltz) AS end_ts, A.usage AS low, ",
+            "MAX(B.usage) AS peak, COUNT(B.usage) AS rises ",
+            "AFTER MATCH SKIP PAST LAST ROW ",
+            "PATTERN (A B+ C) ",
+            $within,
+            "DEFINE A AS A.usage < 60, B AS B.usage > A.usage, C AS C.usage < A.usage)"
+        )
+    };
+}
+const MATCH_QUERY_WITHIN: &str = match_query!("WITHIN INTERVAL '1' HOUR ");
+const MATCH_QUERY: &str = match_query!("");
 
 /// The mini-batch settings of the `group` benchmark's second run.
 const MINI_BATCH_SETTINGS: &str = "SET 'table.exec.mini-batch.enabled' = 'true';\n\
@@ -85,16 +107,9 @@ impl Query {
                 "hostname VARCHAR, cpu VARCHAR, samples BIGINT, avg_usage DOUBLE, max_usage DOUBLE",
                 "SELECT hostname, cpu, COUNT(*), AVG(usage), MAX(usage) FROM iot_in GROUP BY hostname, cpu",
             ),
-            Query::Match => (
+            Query::Match | Query::MatchUnbounded => (
                 "device BIGINT, start_ts TIMESTAMP_LTZ(3), end_ts TIMESTAMP_LTZ(3), low DOUBLE, peak DOUBLE, rises BIGINT",
-                "WITH samples AS (SELECT time_ltz, usage, MOD(CAST(usage * 1000 AS BIGINT), 1000) AS device FROM iot_in) \
-                 SELECT * FROM samples MATCH_RECOGNIZE ( \
-                   PARTITION BY device ORDER BY time_ltz \
-                   MEASURES FIRST(A.time_ltz) AS start_ts, LAST(C.time_ltz) AS end_ts, A.usage AS low, \
-                     MAX(B.usage) AS peak, COUNT(B.usage) AS rises \
-                   AFTER MATCH SKIP PAST LAST ROW \
-                   PATTERN (A B+ C) \
-                   DEFINE A AS A.usage < 60, B AS B.usage > A.usage, C AS C.usage < A.usage)",
+                if matches!(self, Query::Match) { MATCH_QUERY_WITHIN } else { MATCH_QUERY },
             ),
         }
     }

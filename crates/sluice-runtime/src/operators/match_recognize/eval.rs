@@ -98,7 +98,7 @@ impl<'a> Context<'a> {
         for n in runs.iter().rev() {
             let len = n.run_len as usize;
             if k < len {
-                return if k == 0 { Some(&n.first_of_run().event.row) } else { n.back(len - 1 - k).map(|m| &m.event.row) };
+                return n.back(len - 1 - k).map(|m| &m.event.row);
             }
             k -= len;
         }

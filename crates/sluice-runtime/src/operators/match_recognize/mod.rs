@@ -281,6 +281,9 @@ impl MatchRecognizeOperator {
         // 0 = false, 1 = true, 2 = not needed.
         let mut answers = vec![2u8; total];
         let mut requests: Vec<Vec<(usize, Context<'_>)>> = (0..vars).map(|_| Vec::new()).collect();
+        // Atoms that only matter when a greedy guard turns out false wait for a second
+        // pass: (slot, partial, variable).
+        let mut deferred: Vec<(usize, usize, usize)> = Vec::new();
         for (slot, (p, event)) in round.iter().enumerate() {
             let part = self.partitions[*p as usize].as_ref().ok_or_else(|| internal("lost a partition"))?;
             for (ci, c) in part.nfa.partials.iter().enumerate() {
@@ -289,6 +292,7 @@ impl MatchRecognizeOperator {
                     match (&self.spec.conditions[v], &event.row.segment.local[v]) {
                         (None, _) => answers[at] = 1,
                         (Some(_), Some(bits)) => answers[at] = bits.value(event.row.row as usize) as u8,
+                        (Some(_), None) if self.nfa.can_defer(c.state, v) => deferred.push((slot, ci, v)),
                         (Some(_), None) => {
                             requests[v].push((at, Context { current: Some((v, &event.row, event.ts)), path: c.path.as_ref(), emitted: None }))
                         }
@@ -296,16 +300,25 @@ impl MatchRecognizeOperator {
                 }
             }
         }
-        // Phase 2: evaluate the gathered atoms, one batch per variable.
-        for (v, reqs) in requests.iter().enumerate() {
-            if reqs.is_empty() {
-                continue;
+        // Phase 2: evaluate the gathered atoms, one batch per variable; then the
+        // deferred ones that the answers did not make irrelevant.
+        self.evaluate_requests(&mut requests, &mut answers)?;
+        if !deferred.is_empty() {
+            for (slot, ci, v) in deferred {
+                let (p, event) = &round[slot];
+                let part = self.partitions[*p as usize].as_ref().ok_or_else(|| internal("lost a partition"))?;
+                let c = &part.nfa.partials[ci];
+                let base = offsets[slot] + ci * vars;
+                let known = |w: usize| match answers[base + w] {
+                    0 => Some(false),
+                    1 => Some(true),
+                    _ => None,
+                };
+                if self.nfa.needed(c.state, v, &known) {
+                    requests[v].push((base + v, Context { current: Some((v, &event.row, event.ts)), path: c.path.as_ref(), emitted: None }));
+                }
             }
-            let contexts: Vec<Context<'_>> = reqs.iter().map(|(_, c)| *c).collect();
-            let result = self.evaluator.condition(v, &contexts)?;
-            for ((at, _), ok) in reqs.iter().zip(result.iter()) {
-                answers[*at] = ok as u8;
-            }
+            self.evaluate_requests(&mut requests, &mut answers)?;
         }
         drop(requests);
         // Phase 3: advance the automata.
@@ -324,6 +337,22 @@ impl MatchRecognizeOperator {
                 return Err(self.nfa_error(*p, nfa::NfaError::TooManyPartialMatches { limit: self.spec.max_partial_matches }));
             }
             matches.extend(found.drain(..).map(|m| (*p, m)));
+        }
+        Ok(())
+    }
+
+    /// Evaluates the requested atoms, one batch per variable, into `answers`.
+    fn evaluate_requests(&self, requests: &mut [Vec<(usize, Context<'_>)>], answers: &mut [u8]) -> Result<(), RuntimeError> {
+        for (v, reqs) in requests.iter_mut().enumerate() {
+            if reqs.is_empty() {
+                continue;
+            }
+            let contexts: Vec<Context<'_>> = reqs.iter().map(|(_, c)| *c).collect();
+            let result = self.evaluator.condition(v, &contexts)?;
+            for ((at, _), ok) in reqs.iter().zip(result.iter()) {
+                answers[*at] = ok as u8;
+            }
+            reqs.clear();
         }
         Ok(())
     }

@@ -53,6 +53,45 @@ impl Cond {
         }
     }
 
+    /// The value with some atoms unknown (`None`): `Some` when the known atoms decide it.
+    fn eval3(&self, known: &impl Fn(VarId) -> Option<bool>) -> Option<bool> {
+        match self {
+            Cond::True => Some(true),
+            Cond::Atom(v) => known(*v),
+            Cond::Not(c) => c.eval3(known).map(|b| !b),
+            Cond::And(a, b) => match (a.eval3(known), b.eval3(known)) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+        }
+    }
+
+    fn mentions(&self, v: VarId) -> bool {
+        match self {
+            Cond::True => false,
+            Cond::Atom(w) => *w == v,
+            Cond::Not(c) => c.mentions(v),
+            Cond::And(a, b) => a.mentions(v) || b.mentions(v),
+        }
+    }
+
+    fn negated_atoms(&self, negated: bool, out: &mut Vec<VarId>) {
+        match self {
+            Cond::True => {}
+            Cond::Atom(v) => {
+                if negated {
+                    out.push(*v)
+                }
+            }
+            Cond::Not(c) => c.negated_atoms(!negated, out),
+            Cond::And(a, b) => {
+                a.negated_atoms(negated, out);
+                b.negated_atoms(negated, out);
+            }
+        }
+    }
+
     fn eval(&self, atom: &mut impl FnMut(VarId) -> bool) -> bool {
         match self {
             Cond::True => true,
@@ -92,19 +131,48 @@ pub struct Nfa {
     pub start: StateId,
     /// Per state: the atoms a partial match in that state may evaluate on one row.
     atoms: Vec<Vec<VarId>>,
+    /// Per state: the conditions of the edges those atoms come from.
+    conds: Vec<Vec<Cond>>,
+    /// Per state: the atoms that appear negated (the guards of greedy quantifiers).
+    guards: Vec<Vec<VarId>>,
 }
 
 impl Nfa {
     pub fn new(states: Vec<State>, start: StateId) -> Self {
-        let mut nfa = Nfa { states, start, atoms: Vec::new() };
-        nfa.atoms = (0..nfa.states.len()).map(|s| nfa.collect_atoms(s)).collect();
+        let mut nfa = Nfa { states, start, atoms: Vec::new(), conds: Vec::new(), guards: Vec::new() };
+        let per_state: Vec<(Vec<VarId>, Vec<Cond>)> = (0..nfa.states.len()).map(|s| nfa.collect_atoms(s)).collect();
+        for (atoms, conds) in per_state {
+            let mut guards = Vec::new();
+            for c in &conds {
+                c.negated_atoms(false, &mut guards);
+            }
+            guards.sort_unstable();
+            guards.dedup();
+            nfa.atoms.push(atoms);
+            nfa.conds.push(conds);
+            nfa.guards.push(guards);
+        }
         nfa
+    }
+
+    /// Whether atom `v` can wait until the guards of `state` (atoms that appear negated)
+    /// are known: then `needed` may find it irrelevant. A greedy loop's own condition is
+    /// the guard of the next variable's, which matters only when the loop cannot go on.
+    pub fn can_defer(&self, state: StateId, v: VarId) -> bool {
+        !self.guards[state].is_empty() && !self.guards[state].contains(&v)
+    }
+
+    /// Whether some condition of `state` that reads atom `v` is not yet decided by the
+    /// atoms `known` answers.
+    pub fn needed(&self, state: StateId, v: VarId, known: &impl Fn(VarId) -> Option<bool>) -> bool {
+        self.conds[state].iter().any(|c| c.mentions(v) && c.eval3(known).is_none())
     }
 
     /// The atoms used by the decision graph of `state` (every edge reachable through
     /// `PROCEED` edges) and by the `PROCEED` chains after each `TAKE` target.
-    fn collect_atoms(&self, state: StateId) -> Vec<VarId> {
+    fn collect_atoms(&self, state: StateId) -> (Vec<VarId>, Vec<Cond>) {
         let mut out = Vec::new();
+        let mut conds = Vec::new();
         let mut seen = vec![false; self.states.len()];
         let mut stack = vec![state];
         let mut take_targets = Vec::new();
@@ -114,6 +182,7 @@ impl Nfa {
             }
             for e in &self.states[s].edges {
                 e.cond.atoms(&mut out);
+                conds.push(e.cond.clone());
                 match e.action {
                     Action::Proceed => stack.push(e.target),
                     Action::Take => take_targets.push(e.target),
@@ -129,13 +198,14 @@ impl Nfa {
             for e in &self.states[s].edges {
                 if e.action == Action::Proceed {
                     e.cond.atoms(&mut out);
+                    conds.push(e.cond.clone());
                     stack.push(e.target);
                 }
             }
         }
         out.sort_unstable();
         out.dedup();
-        out
+        (out, conds)
     }
 
     pub fn atoms(&self, state: StateId) -> &[VarId] {
@@ -169,8 +239,6 @@ pub struct Node<R> {
     pub prev: Option<Arc<Node<R>>>,
     /// The last node before this node's run.
     pub before_run: Option<Arc<Node<R>>>,
-    /// The first node of this node's run (`None`: this node is the first).
-    pub run_first: Option<Arc<Node<R>>>,
     /// This node's position in its run, from 1.
     pub run_len: u32,
 }
@@ -178,13 +246,11 @@ pub struct Node<R> {
 impl<R> Node<R> {
     /// A node taking `event` as `var` after `prev`.
     pub fn new(var: VarId, event: Event<R>, prev: Option<Arc<Node<R>>>) -> Self {
-        let (before_run, run_first, run_len) = match &prev {
-            Some(p) if p.var == var => {
-                (p.before_run.clone(), Some(p.run_first.clone().unwrap_or_else(|| p.clone())), p.run_len + 1)
-            }
-            _ => (prev.clone(), None, 1),
+        let (before_run, run_len) = match &prev {
+            Some(p) if p.var == var => (p.before_run.clone(), p.run_len + 1),
+            _ => (prev.clone(), 1),
         };
-        Node { var, event, prev, before_run, run_first, run_len }
+        Node { var, event, prev, before_run, run_len }
     }
 
     /// The node `steps` rows before this one.
@@ -195,24 +261,17 @@ impl<R> Node<R> {
         }
         Some(n)
     }
-
-    /// The first node of this node's run.
-    pub fn first_of_run(&self) -> &Node<R> {
-        self.run_first.as_deref().unwrap_or(self)
-    }
 }
 
 impl<R> Drop for Node<R> {
     // A long path would otherwise drop recursively, one stack frame per row.
     fn drop(&mut self) {
         self.before_run = None;
-        self.run_first = None;
         let mut next = self.prev.take();
         while let Some(node) = next {
             match Arc::try_unwrap(node) {
                 Ok(mut n) => {
                     n.before_run = None;
-                    n.run_first = None;
                     next = n.prev.take();
                 }
                 Err(_) => break,
@@ -370,7 +429,12 @@ impl<R: Clone> PartitionNfa<R> {
         let mut old = std::mem::replace(&mut self.partials, next);
         old.clear();
         self.spare = old;
-        self.completed.extend(finished);
+        // Held matches stay sorted by first row (ties in arrival order); a match held
+        // behind a long-lived partial match may wait for many rows.
+        for f in finished {
+            let at = self.completed.partition_point(|c| c.order_key() <= f.order_key());
+            self.completed.insert(at, f);
+        }
         self.emit(skip, event.ts, out)
     }
 
@@ -392,7 +456,7 @@ impl<R: Clone> PartitionNfa<R> {
         if self.completed.is_empty() {
             return Ok(());
         }
-        sort_by_start(&mut self.completed);
+        debug_assert!(self.completed.windows(2).all(|w| w[0].order_key() <= w[1].order_key()));
         loop {
             let Some(first) = self.completed.first() else { break };
             let earliest_partial = self.partials.first().map(|c| c.order_key()).unwrap_or(u64::MAX);
@@ -485,9 +549,6 @@ fn final_after_proceed(nfa: &Nfa, state: StateId, check: &mut impl FnMut(&Cond) 
     false
 }
 
-fn sort_by_start<R>(v: &mut [Computation<R>]) {
-    v.sort_by_key(|c| c.order_key());
-}
 
 /// The rows of a finished match, first to last.
 pub fn extract<R: Clone>(path: Option<&Arc<Node<R>>>) -> Match<R> {
