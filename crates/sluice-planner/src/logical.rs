@@ -221,25 +221,7 @@ pub enum LogicalPlan {
         span: Span,
     },
     /// `MATCH_RECOGNIZE`: output is the partition columns, then the measures.
-    MatchRecognize { input: Box<LogicalPlan>, spec: Box<MatchPlan>, schema: PlanSchema, span: Span },
-}
-
-/// `MATCH_RECOGNIZE ... ONE ROW PER MATCH`, in the runtime's terms (see
-/// `sluice_runtime::spec::MatchRecognizeSpec`).
-#[derive(Clone, Debug)]
-pub struct MatchPlan {
-    pub partition_keys: Vec<usize>,
-    pub time_column: usize,
-    /// Ordered by a processing-time attribute.
-    pub proctime: bool,
-    pub order: Vec<SortKey>,
-    pub variables: Vec<String>,
-    pub pattern: sluice_runtime::spec::MatchPattern,
-    pub conditions: Vec<Option<sluice_runtime::spec::MatchExpr>>,
-    pub measures: Vec<sluice_runtime::spec::MatchExpr>,
-    pub skip: sluice_runtime::spec::MatchSkip,
-    /// `WITHIN`, in microseconds.
-    pub within: Option<i64>,
+    MatchRecognize { input: Box<LogicalPlan>, spec: Box<sluice_runtime::spec::MatchDefinition>, schema: PlanSchema, span: Span },
 }
 
 /// The time condition of an interval join: `right time - left time` lies in

@@ -366,23 +366,16 @@ pub struct MatchExpr {
     pub inputs: Vec<MatchInput>,
 }
 
-/// `MATCH_RECOGNIZE` with `ONE ROW PER MATCH` on event time.
-///
-/// Rows wait per partition until the watermark passes their rowtime (rows at or behind
-/// the watermark are late: dropped and counted), then run through the pattern's
-/// automaton in the order of `time_column`, then `order`, then arrival.
-///
-/// Output: the partition columns, then the measures; append-only.
+/// What a `MATCH_RECOGNIZE` clause says, bound: the planner's logical node holds it, and
+/// `MatchRecognizeSpec` adds what running it needs.
 #[derive(Clone, Debug)]
-pub struct MatchRecognizeSpec {
+pub struct MatchDefinition {
     pub partition_keys: Vec<usize>,
-    /// The SQL types of the partition keys, to name a partition in errors.
-    pub partition_types: Vec<DataType>,
     pub time_column: usize,
     /// `ORDER BY` a processing-time attribute: rows run through the pattern as they
     /// arrive (none is late), as Flink's `CepOperator` does in processing time.
     pub proctime: bool,
-    /// Further `ORDER BY` columns after the rowtime.
+    /// Further `ORDER BY` columns after the time attribute.
     pub order: Vec<SortKey>,
     pub variables: Vec<String>,
     pub pattern: MatchPattern,
@@ -392,6 +385,20 @@ pub struct MatchRecognizeSpec {
     pub skip: MatchSkip,
     /// `WITHIN`: a match's last row is less than this many microseconds after its first.
     pub within: Option<i64>,
+}
+
+/// `MATCH_RECOGNIZE` with `ONE ROW PER MATCH`.
+///
+/// On a rowtime, rows wait per partition until the watermark passes them (rows at or
+/// behind the watermark are late: dropped and counted), then run through the pattern's
+/// automaton in the order of the time column, then `order`, then arrival.
+///
+/// Output: the partition columns, then the measures; append-only.
+#[derive(Clone, Debug)]
+pub struct MatchRecognizeSpec {
+    pub definition: MatchDefinition,
+    /// The SQL types of the partition keys, to name a partition in errors.
+    pub partition_types: Vec<DataType>,
     /// The most partial matches one partition may hold before the job fails.
     pub max_partial_matches: usize,
     pub ctx: EvalContext,

@@ -14,7 +14,7 @@
 //! in a measure.
 
 use sluice_expr::ScalarExpr;
-use sluice_runtime::spec::{AggregateCall, MatchExpr, MatchInput, MatchPattern, MatchSkip, SortKey, MILLI};
+use sluice_runtime::spec::{AggregateCall, MatchDefinition, MatchExpr, MatchInput, MatchPattern, MatchSkip, SortKey, MILLI};
 use sluice_sql::ast::{self, AfterMatchSkip, Expr, ExprKind, Pattern, RowsPerMatch, TableRef};
 use sluice_sql::Span;
 use sluice_types::{DataType, ScalarValue, TypeKind};
@@ -24,7 +24,7 @@ use super::expr::{ExprContext, AGGREGATES};
 use super::scope::{field_path, Scope};
 use super::Binder;
 use crate::error::{not_supported, user, PlanResult};
-use crate::logical::{LogicalPlan, MatchPlan, PlanField, PlanSchema, TimeAttribute};
+use crate::logical::{LogicalPlan, PlanField, PlanSchema, TimeAttribute};
 
 /// The state of binding a `DEFINE` or a measure.
 pub(super) struct MatchScope {
@@ -127,7 +127,6 @@ impl Binder<'_> {
             })
         };
         let pattern = bind_pattern(&spec.pattern, &vars)?;
-        check_pattern_end(&spec.pattern)?;
         check_pattern_shape(&spec.pattern, spec.span)?;
 
         let skip = match &spec.after_match {
@@ -193,7 +192,7 @@ impl Binder<'_> {
         let out_schema = PlanSchema::new(fields);
         let plan = LogicalPlan::MatchRecognize {
             input: Box::new(plan),
-            spec: Box::new(MatchPlan { partition_keys, time_column, proctime, order, variables: vars, pattern, conditions, measures, skip, within }),
+            spec: Box::new(MatchDefinition { partition_keys, time_column, proctime, order, variables: vars, pattern, conditions, measures, skip, within }),
             schema: out_schema.clone(),
             span: *span,
         };
@@ -471,13 +470,22 @@ fn is_greedy(p: &Pattern) -> bool {
     matches!(p, Pattern::Quantified { min, max, reluctant: false, .. } if *max != Some(*min) && !(*min == 0 && *max == Some(1)))
 }
 
-/// Flink's checks on the sequence of quantified variables: an optional `X?` or `X*` may not
-/// follow a greedy quantifier, and the pattern must take at least one row.
+/// Flink's checks on the sequence of quantified variables: the last one may not be
+/// greedy, an optional `X?` or `X*` may not follow a greedy quantifier, and the pattern
+/// must take at least one row.
 fn check_pattern_shape(p: &Pattern, span: Span) -> PlanResult<()> {
     let items: Vec<&Pattern> = match p {
         Pattern::Concat(items) => items.iter().collect(),
         other => vec![other],
     };
+    if let Some(q @ Pattern::Quantified { span, .. }) = items.last() {
+        if is_greedy(q) {
+            return Err(not_supported("a greedy quantifier on the last variable of the pattern", *span).with_hint(
+                "Flink refuses it too. End the pattern with a plain variable or a reluctant quantifier (B+?), or add a \
+                 variable after it whose DEFINE is the negation of the looping one.",
+            ));
+        }
+    }
     for pair in items.windows(2) {
         if let Pattern::Quantified { min: 0, max: None | Some(1), span: s, .. } = pair[1] {
             if is_greedy(pair[0]) {
@@ -494,23 +502,6 @@ fn check_pattern_shape(p: &Pattern, span: Span) -> PlanResult<()> {
             "As in Flink, a pattern needs at least one variable that is not optional (\"Patterns that can produce empty \
              matches are not supported\").",
         ));
-    }
-    Ok(())
-}
-
-/// Flink refuses a greedy quantifier on the last variable of a pattern.
-fn check_pattern_end(p: &Pattern) -> PlanResult<()> {
-    let last = match p {
-        Pattern::Concat(items) => items.last(),
-        other => Some(other),
-    };
-    if let Some(q @ Pattern::Quantified { span, .. }) = last {
-        if is_greedy(q) {
-            return Err(not_supported("a greedy quantifier on the last variable of the pattern", *span).with_hint(
-                "Flink refuses it too. End the pattern with a plain variable or a reluctant quantifier (B+?), or add a \
-                 variable after it whose DEFINE is the negation of the looping one.",
-            ));
-        }
     }
     Ok(())
 }

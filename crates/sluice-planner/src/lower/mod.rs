@@ -225,17 +225,8 @@ impl Lowering<'_> {
                 let id = self.lower(input, false)?;
                 let input_schema = input.schema();
                 let spec = sluice_runtime::spec::MatchRecognizeSpec {
-                    partition_keys: spec.partition_keys.clone(),
+                    definition: (**spec).clone(),
                     partition_types: spec.partition_keys.iter().map(|k| input_schema.fields[*k].data_type.clone()).collect(),
-                    time_column: spec.time_column,
-                    proctime: spec.proctime,
-                    order: spec.order.clone(),
-                    variables: spec.variables.clone(),
-                    pattern: spec.pattern.clone(),
-                    conditions: spec.conditions.clone(),
-                    measures: spec.measures.clone(),
-                    skip: spec.skip,
-                    within: spec.within,
                     max_partial_matches: self.max_partial_matches,
                     ctx: self.ctx.clone(),
                     input_schema: input_schema.to_arrow(),

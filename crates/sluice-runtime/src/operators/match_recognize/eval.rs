@@ -17,6 +17,7 @@ use sluice_expr::EvalContext;
 use super::nfa::VarId;
 use super::{Path, RowHandle, Segment};
 use crate::aggregate::create_accumulator;
+use crate::operators::window_rank::batch_store::{interleave_or_null, NULL_ROW};
 use crate::spec::{MatchExpr, MatchInput, MatchRecognizeSpec};
 use crate::RuntimeError;
 
@@ -42,6 +43,11 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// A `DEFINE` of `var` for `event` after the partial match `path`.
+    pub fn define(var: VarId, event: &'a super::nfa::Event<RowHandle>, path: Option<&'a Path>) -> Self {
+        Context { current: Some((var, &event.row, event.ts)), path, emitted: None }
+    }
+
     /// The rows from the last back to the first: `(variable, row, rowtime)`.
     fn rows_rev(&self) -> impl Iterator<Item = (VarId, &'a RowHandle, i64)> + 'a {
         let current = self.current;
@@ -154,8 +160,8 @@ impl Evaluator {
         let n = spec.input_schema.fields().len();
         Ok(Evaluator {
             input: spec.input_schema.clone(),
-            conditions: spec.conditions.iter().map(|c| c.as_ref().map(|c| Compiled::new(c, n))).collect(),
-            measures: spec.measures.iter().map(|m| Compiled::new(m, n)).collect(),
+            conditions: spec.definition.conditions.iter().map(|c| c.as_ref().map(|c| Compiled::new(c, n))).collect(),
+            measures: spec.definition.measures.iter().map(|m| Compiled::new(m, n)).collect(),
             ctx: spec.ctx.clone(),
         })
     }
@@ -263,37 +269,26 @@ impl Evaluator {
         let mut slots: HashMap<*const Segment, usize> = HashMap::new();
         let mut segments: Vec<&Segment> = Vec::new();
         let mut indices: Vec<(usize, usize)> = Vec::with_capacity(n);
-        let mut has_null = false;
         let mut last: Option<(*const Segment, usize)> = None;
         for r in rows {
-            match r {
-                Some(r) => {
-                    let ptr = Arc::as_ptr(&r.segment);
-                    let slot = match last {
-                        Some((p, s)) if p == ptr => s,
-                        _ => {
-                            let s = *slots.entry(ptr).or_insert_with(|| {
-                                segments.push(&r.segment);
-                                segments.len() - 1
-                            });
-                            last = Some((ptr, s));
-                            s
-                        }
-                    };
-                    indices.push((slot, r.row as usize));
-                }
-                None => {
-                    has_null = true;
-                    indices.push((usize::MAX, 0));
-                }
-            }
+            indices.push(r.map_or(NULL_ROW, |r| {
+                let ptr = Arc::as_ptr(&r.segment);
+                let slot = match last {
+                    Some((p, s)) if p == ptr => s,
+                    _ => {
+                        let s = *slots.entry(ptr).or_insert_with(|| {
+                            segments.push(&r.segment);
+                            segments.len() - 1
+                        });
+                        last = Some((ptr, s));
+                        s
+                    }
+                };
+                (slot, r.row as usize)
+            }));
         }
-        let null_slot = segments.len();
-        if has_null {
-            for ix in indices.iter_mut().filter(|ix| ix.0 == usize::MAX) {
-                *ix = (null_slot, 0);
-            }
-        }
+        // The rows of one batch in order are a slice of it.
+        let in_order = segments.len() == 1 && indices.iter().enumerate().all(|(i, ix)| *ix == (0, i));
         self.input
             .fields()
             .iter()
@@ -302,18 +297,11 @@ impl Evaluator {
                 if !wanted.contains(&c) {
                     return Ok(new_null_array(f.data_type(), n));
                 }
-                let mut arrays: Vec<&dyn Array> = segments.iter().map(|s| s.batch.column(c).as_ref()).collect();
-                let nulls = new_null_array(f.data_type(), 1);
-                if has_null {
-                    arrays.push(nulls.as_ref());
-                }
-                if arrays.len() == 1 && !has_null && indices.iter().enumerate().all(|(i, ix)| ix.1 == i) {
+                if in_order {
                     return Ok(segments[0].batch.column(c).slice(0, n));
                 }
-                if arrays.is_empty() {
-                    return Ok(new_null_array(f.data_type(), n));
-                }
-                arrow_select::interleave::interleave(&arrays, &indices).map_err(internal)
+                let arrays: Vec<&dyn Array> = segments.iter().map(|s| s.batch.column(c).as_ref()).collect();
+                interleave_or_null(&arrays, &indices, f.data_type()).map_err(internal)
             })
             .collect()
     }

@@ -103,19 +103,20 @@ pub struct MatchRecognizeOperator {
 
 impl MatchRecognizeOperator {
     pub fn new(spec: MatchRecognizeSpec) -> Result<Self, RuntimeError> {
-        let nfa = compile::compile(&spec.pattern)
+        let nfa = compile::compile(&spec.definition.pattern)
             .map_err(|e| RuntimeError::Operator { node: NAME.into(), message: e.to_string() })?;
         let input = spec.input_schema.clone();
         let type_of = |c: usize| {
             input.fields().get(c).map(|f| f.data_type().clone()).ok_or_else(|| internal(format!("column {c} is out of range")))
         };
-        type_of(spec.time_column)?;
-        let key_types = spec.partition_keys.iter().map(|c| type_of(*c)).collect::<Result<Vec<_>, _>>()?;
+        type_of(spec.definition.time_column)?;
+        let key_types = spec.definition.partition_keys.iter().map(|c| type_of(*c)).collect::<Result<Vec<_>, _>>()?;
         let keys = KeyTable::new(&key_types).map_err(internal)?;
-        let order = if spec.order.is_empty() {
+        let order = if spec.definition.order.is_empty() {
             None
         } else {
             let fields = spec
+                .definition
                 .order
                 .iter()
                 .map(|k| {
@@ -126,7 +127,7 @@ impl MatchRecognizeOperator {
                 .collect::<Result<Vec<_>, _>>()?;
             Some(RowConverter::new(fields).map_err(internal)?)
         };
-        let skip = match spec.skip {
+        let skip = match spec.definition.skip {
             MatchSkip::PastLastRow => Skip::PastLastRow,
             MatchSkip::ToNextRow => Skip::ToNextRow,
             MatchSkip::ToFirst(v) => Skip::ToFirst(v),
@@ -215,10 +216,10 @@ impl MatchRecognizeOperator {
                 if run.0 < run.1 {
                     let p = &ready[run.0];
                     let part = self.partitions[p.partition as usize].as_mut().ok_or_else(|| internal("lost a partition"))?;
-                    if self.spec.within.is_some() && (run.0 == 0 || ready[run.0 - 1].partition != p.partition || ready[run.0 - 1].ts != p.ts) {
+                    if self.spec.definition.within.is_some() && (run.0 == 0 || ready[run.0 - 1].partition != p.partition || ready[run.0 - 1].ts != p.ts) {
                         // Flink's advanceTime before each new rowtime.
                         found.clear();
-                        if let Err(e) = part.nfa.advance_time(p.ts, self.spec.within, self.skip, &mut found) {
+                        if let Err(e) = part.nfa.advance_time(p.ts, self.spec.definition.within, self.skip, &mut found) {
                             return Err(self.nfa_error(p.partition, e));
                         }
                         matches.extend(found.drain(..).map(|m| (p.partition, m)));
@@ -247,7 +248,7 @@ impl MatchRecognizeOperator {
         for p in touched {
             let Some(part) = self.partitions[p as usize].as_mut() else { continue };
             found.clear();
-            if let Err(e) = part.nfa.advance_time(watermark, self.spec.within, self.skip, &mut found) {
+            if let Err(e) = part.nfa.advance_time(watermark, self.spec.definition.within, self.skip, &mut found) {
                 return Err(self.nfa_error(p, e));
             }
             matches.extend(found.drain(..).map(|m| (p, m)));
@@ -269,7 +270,7 @@ impl MatchRecognizeOperator {
 
     /// Offers one row to each partition of the round.
     fn step_round(&mut self, round: &[(u32, Event<RowHandle>)], matches: &mut Vec<(u32, Found)>) -> Result<(), RuntimeError> {
-        let vars = self.spec.variables.len();
+        let vars = self.spec.definition.variables.len();
         // Phase 1: which atoms need a per-partial-match evaluation.
         let mut offsets = Vec::with_capacity(round.len());
         let mut total = 0usize;
@@ -289,12 +290,12 @@ impl MatchRecognizeOperator {
             for (ci, c) in part.nfa.partials.iter().enumerate() {
                 for &v in self.nfa.atoms(c.state) {
                     let at = offsets[slot] + ci * vars + v;
-                    match (&self.spec.conditions[v], &event.row.segment.local[v]) {
+                    match (&self.spec.definition.conditions[v], &event.row.segment.local[v]) {
                         (None, _) => answers[at] = 1,
                         (Some(_), Some(bits)) => answers[at] = bits.value(event.row.row as usize) as u8,
                         (Some(_), None) if self.nfa.can_defer(c.state, v) => deferred.push((slot, ci, v)),
                         (Some(_), None) => {
-                            requests[v].push((at, Context { current: Some((v, &event.row, event.ts)), path: c.path.as_ref(), emitted: None }))
+                            requests[v].push((at, Context::define(v, event, c.path.as_ref())))
                         }
                     }
                 }
@@ -315,7 +316,7 @@ impl MatchRecognizeOperator {
                     _ => None,
                 };
                 if self.nfa.needed(c.state, v, &known) {
-                    requests[v].push((base + v, Context { current: Some((v, &event.row, event.ts)), path: c.path.as_ref(), emitted: None }));
+                    requests[v].push((base + v, Context::define(v, event, c.path.as_ref())));
                 }
             }
             self.evaluate_requests(&mut requests, &mut answers)?;
@@ -389,16 +390,16 @@ impl Operator for MatchRecognizeOperator {
             return Ok(());
         }
         let times = data
-            .column(self.spec.time_column)
+            .column(self.spec.definition.time_column)
             .as_primitive_opt::<TimestampMicrosecondType>()
             .ok_or_else(|| internal("the rowtime column is not a timestamp"))?
             .clone();
-        let key_columns: Vec<_> = self.spec.partition_keys.iter().map(|c| data.column(*c).clone()).collect();
+        let key_columns: Vec<_> = self.spec.definition.partition_keys.iter().map(|c| data.column(*c).clone()).collect();
         let mut ids = std::mem::take(&mut self.ids);
         self.keys.intern(&key_columns, n, &mut ids).map_err(internal)?;
         let order_rows = match &self.order {
             Some(conv) => {
-                let cols: Vec<_> = self.spec.order.iter().map(|k| data.column(k.column).clone()).collect();
+                let cols: Vec<_> = self.spec.definition.order.iter().map(|k| data.column(k.column).clone()).collect();
                 Some(conv.convert_columns(&cols).map_err(internal)?)
             }
             None => None,
@@ -411,7 +412,7 @@ impl Operator for MatchRecognizeOperator {
                 continue;
             }
             let ts = times.value(i);
-            if !self.spec.proctime && self.watermark.is_some_and(|w| ts <= w) {
+            if !self.spec.definition.proctime && self.watermark.is_some_and(|w| ts <= w) {
                 self.late += 1;
                 continue;
             }
@@ -436,7 +437,7 @@ impl Operator for MatchRecognizeOperator {
         }
         self.keys.sweep();
         self.ids = ids;
-        if self.spec.proctime {
+        if self.spec.definition.proctime {
             // Processing time: every row is ready now, in arrival order.
             let now = self.pending.iter().map(|p| p.ts).max().unwrap_or(i64::MIN).max(self.clock);
             self.clock = now;
@@ -446,7 +447,7 @@ impl Operator for MatchRecognizeOperator {
     }
 
     fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
-        if self.spec.proctime {
+        if self.spec.definition.proctime {
             out.emit_watermark(watermark);
             return Ok(());
         }

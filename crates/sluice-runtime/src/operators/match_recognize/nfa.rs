@@ -20,6 +20,8 @@
 
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 pub type VarId = usize;
 pub type StateId = usize;
 
@@ -135,11 +137,13 @@ pub struct Nfa {
     conds: Vec<Vec<Cond>>,
     /// Per state: the atoms that appear negated (the guards of greedy quantifiers).
     guards: Vec<Vec<VarId>>,
+    pub final_state: StateId,
 }
 
 impl Nfa {
     pub fn new(states: Vec<State>, start: StateId) -> Self {
-        let mut nfa = Nfa { states, start, atoms: Vec::new(), conds: Vec::new(), guards: Vec::new() };
+        let final_state = states.iter().position(|s| s.is_final).unwrap_or(0);
+        let mut nfa = Nfa { states, start, atoms: Vec::new(), conds: Vec::new(), guards: Vec::new(), final_state };
         let per_state: Vec<(Vec<VarId>, Vec<Cond>)> = (0..nfa.states.len()).map(|s| nfa.collect_atoms(s)).collect();
         for (atoms, conds) in per_state {
             let mut guards = Vec::new();
@@ -210,11 +214,6 @@ impl Nfa {
 
     pub fn atoms(&self, state: StateId) -> &[VarId] {
         &self.atoms[state]
-    }
-
-    /// The number of variables that some state takes rows into.
-    pub fn variables(&self) -> usize {
-        self.states.iter().filter_map(|s| s.var).map(|v| v + 1).max().unwrap_or(0)
     }
 }
 
@@ -383,8 +382,9 @@ impl<R: Clone> PartitionNfa<R> {
         let mut next = std::mem::take(&mut self.spare);
         next.clear();
         let mut finished: Vec<Computation<R>> = Vec::new();
-        let mut edges: SmallList<(StateId, StateId)> = SmallList::new();
-        let mut stack: SmallList<StateId> = SmallList::new();
+        // The edges and states of one decision graph: a few, kept on the stack.
+        let mut edges: SmallVec<[(StateId, StateId); 8]> = SmallVec::new();
+        let mut stack: SmallVec<[StateId; 8]> = SmallVec::new();
         for (i, c) in self.partials.iter().enumerate() {
             let mut check = |cond: &Cond| cond.eval(&mut |v| atom(i, v));
             // The decision graph: follow PROCEED edges whose condition holds, collect
@@ -402,7 +402,7 @@ impl<R: Clone> PartitionNfa<R> {
                     }
                 }
             }
-            for &(source, target) in edges.iter() {
+            for &(source, target) in &edges {
                 let Some(var) = nfa.states[source].var else { continue };
                 let node = Arc::new(Node::new(var, event.clone(), c.path.clone()));
                 let start = c.start.or(Some((event.seq, event.ts)));
@@ -410,7 +410,7 @@ impl<R: Clone> PartitionNfa<R> {
                 let reaches_final = nfa.states[target].is_final || final_after_proceed(nfa, target, &mut check);
                 if reaches_final {
                     let mut done = taken.clone();
-                    done.state = final_state(nfa);
+                    done.state = nfa.final_state;
                     if !nfa.states[target].is_final {
                         next.push(taken);
                     }
@@ -457,8 +457,7 @@ impl<R: Clone> PartitionNfa<R> {
             return Ok(());
         }
         debug_assert!(self.completed.windows(2).all(|w| w[0].order_key() <= w[1].order_key()));
-        loop {
-            let Some(first) = self.completed.first() else { break };
+        while let Some(first) = self.completed.first() {
             let earliest_partial = self.partials.first().map(|c| c.order_key()).unwrap_or(u64::MAX);
             if first.order_key() > earliest_partial {
                 break;
@@ -487,52 +486,6 @@ impl<R: Clone> PartitionNfa<R> {
     }
 }
 
-/// A short list kept on the stack (edges and states of one decision graph), spilling to
-/// the heap only for unusually branchy patterns.
-struct SmallList<T: Copy + Default> {
-    inline: [T; 8],
-    len: usize,
-    heap: Vec<T>,
-}
-
-impl<T: Copy + Default> SmallList<T> {
-    fn new() -> Self {
-        SmallList { inline: [T::default(); 8], len: 0, heap: Vec::new() }
-    }
-
-    fn clear(&mut self) {
-        self.len = 0;
-        self.heap.clear();
-    }
-
-    fn push(&mut self, v: T) {
-        if self.len < self.inline.len() {
-            self.inline[self.len] = v;
-            self.len += 1;
-        } else {
-            self.heap.push(v);
-        }
-    }
-
-    fn pop(&mut self) -> Option<T> {
-        if let Some(v) = self.heap.pop() {
-            return Some(v);
-        }
-        if self.len == 0 {
-            return None;
-        }
-        self.len -= 1;
-        Some(self.inline[self.len])
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &T> {
-        self.inline[..self.len].iter().chain(self.heap.iter())
-    }
-}
-
-fn final_state(nfa: &Nfa) -> StateId {
-    nfa.states.iter().position(|s| s.is_final).unwrap_or(0)
-}
 
 fn final_after_proceed(nfa: &Nfa, state: StateId, check: &mut impl FnMut(&Cond) -> bool) -> bool {
     let mut stack = vec![state];

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use arrow_array::{new_null_array, Array, ArrayRef, RecordBatch};
-use arrow_schema::DataType as ArrowType;
+use arrow_schema::{ArrowError, DataType as ArrowType};
 
 use crate::RuntimeError;
 
@@ -76,11 +76,10 @@ impl BatchStore {
         data_type: &ArrowType,
     ) -> Result<ArrayRef, RuntimeError> {
         let mut slots: HashMap<u64, usize> = HashMap::new();
-        let mut arrays: Vec<ArrayRef> = Vec::new();
-        let mut null_slot = None;
+        let mut arrays: Vec<&dyn Array> = Vec::new();
         let mut indices = Vec::with_capacity(rows.len());
         for r in rows {
-            match r {
+            indices.push(match r {
                 Some(r) => {
                     let slot = match slots.get(&r.batch) {
                         Some(s) => *s,
@@ -89,27 +88,17 @@ impl BatchStore {
                             let array = batch.columns().get(column).ok_or_else(|| {
                                 RuntimeError::Internal(format!("stored batch has no column {column}"))
                             })?;
-                            arrays.push(array.clone());
+                            arrays.push(array.as_ref());
                             slots.insert(r.batch, arrays.len() - 1);
                             arrays.len() - 1
                         }
                     };
-                    indices.push((slot, r.row as usize));
+                    (slot, r.row as usize)
                 }
-                None => {
-                    let slot = *null_slot.get_or_insert_with(|| {
-                        arrays.push(new_null_array(data_type, 1));
-                        arrays.len() - 1
-                    });
-                    indices.push((slot, 0));
-                }
-            }
+                None => NULL_ROW,
+            });
         }
-        if arrays.is_empty() {
-            return Ok(new_null_array(data_type, 0));
-        }
-        let refs: Vec<&dyn Array> = arrays.iter().map(|a| a.as_ref()).collect();
-        arrow_select::interleave::interleave(&refs, &indices).map_err(|e| RuntimeError::Internal(e.to_string()))
+        interleave_or_null(&arrays, &indices, data_type).map_err(|e| RuntimeError::Internal(e.to_string()))
     }
 
     /// The first `num_columns` columns of the given rows, in order.
@@ -117,4 +106,28 @@ impl BatchStore {
         let rows: Vec<Option<RowRef>> = rows.iter().map(|r| Some(*r)).collect();
         types.iter().enumerate().map(|(c, t)| self.gather_column(c, &rows, t)).collect()
     }
+}
+
+/// The index of a missing row in `interleave_or_null`.
+pub(crate) const NULL_ROW: (usize, usize) = (usize::MAX, 0);
+
+/// The rows `indices` picks (`(array, row)`) from `arrays`, with `NULL_ROW` a NULL of
+/// `data_type`: Arrow's `interleave` plus a one-row NULL array when some row is missing.
+pub(crate) fn interleave_or_null(
+    arrays: &[&dyn Array],
+    indices: &[(usize, usize)],
+    data_type: &ArrowType,
+) -> Result<ArrayRef, ArrowError> {
+    if indices.is_empty() {
+        return Ok(new_null_array(data_type, 0));
+    }
+    if !indices.contains(&NULL_ROW) {
+        return arrow_select::interleave::interleave(arrays, indices);
+    }
+    let nulls = new_null_array(data_type, 1);
+    let mut with_null = arrays.to_vec();
+    with_null.push(nulls.as_ref());
+    let null_slot = arrays.len();
+    let indices: Vec<(usize, usize)> = indices.iter().map(|&i| if i == NULL_ROW { (null_slot, 0) } else { i }).collect();
+    arrow_select::interleave::interleave(&with_null, &indices)
 }
