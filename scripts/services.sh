@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need, once, into caches outside the clone:
 # - the C toolchain pieces librdkafka is built with (Debian: libssl-dev, zlib1g-dev);
-# - `tansu` 0.6.0, a Kafka-protocol broker in Rust, into ~/.cache/sluice-tools (building
-#   it takes about 25 minutes on 2 cores the first time; later runs reuse it);
+# - Apache Kafka (the broker jars `org.apache.kafka:kafka_2.13` and their runtime
+#   dependencies, from Maven Central through scripts/jars/kafka.pom.xml) into
+#   ~/.cache/sluice-tools/kafka-<version>/libs; the tests run it on Java 17 (Debian's
+#   openjdk-17 and maven are installed if missing);
 # - PostgreSQL (Debian's `postgresql`; tests run initdb/pg_ctl in temp folders);
 # - `osmem-server`, an in-memory OpenSearch-compatible server (PyPI), in a venv under
 #   ~/.cache/sluice-tools/venv.
@@ -11,7 +13,7 @@ set -euo pipefail
 TOOLS="${SLUICE_TOOLS:-$HOME/.cache/sluice-tools}"
 
 missing=()
-for pkg in libssl-dev zlib1g-dev pkg-config make postgresql; do
+for pkg in libssl-dev zlib1g-dev pkg-config make postgresql openjdk-17-jre-headless maven; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -21,14 +23,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ ! -x "$TOOLS/bin/tansu" ]; then
-    echo "== installing the tansu Kafka broker into $TOOLS (first time only; about 25 minutes)" >&2
-    # A separate target dir keeps the broker's build out of the project's own cache.
-    CARGO_TARGET_DIR="$TOOLS/target" cargo install tansu --version 0.6.0 --locked \
-        --features dynostore --root "$TOOLS"
-    rm -rf "$TOOLS/target"
+JARS="$(cd "$(dirname "${BASH_SOURCE[0]}")/jars" && pwd)"
+KAFKA_VERSION="$(sed -n 's|.*<kafka.version>\(.*\)</kafka.version>.*|\1|p' "$JARS/kafka.pom.xml")"
+KAFKA_LIBS="$TOOLS/kafka-$KAFKA_VERSION/libs"
+if [ ! -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then
+    echo "== fetching Apache Kafka $KAFKA_VERSION from Maven Central into $KAFKA_LIBS (first time only)" >&2
+    rm -rf "$KAFKA_LIBS.tmp"
+    mvn -q -B -f "$JARS/kafka.pom.xml" dependency:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS.tmp" >&2
+    rm -rf "$KAFKA_LIBS" && mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS"
 fi
-export SLUICE_TANSU="$TOOLS/bin/tansu"
+export SLUICE_KAFKA_LIBS="$KAFKA_LIBS"
 
 osmem() { ls "$TOOLS"/venv/lib/python*/site-packages/osmem_server/bin/osmem-server 2>/dev/null | head -1; }
 if [ -z "$(osmem)" ]; then

@@ -1,5 +1,5 @@
 //! Where the `kafka` source starts and stops, and the offsets it commits, against a real
-//! Kafka-protocol broker (tansu).
+//! Apache Kafka broker.
 
 mod kafka_support;
 
@@ -116,8 +116,24 @@ fn startup_modes() {
     );
     assert_eq!(rows(&drain(open(&t, 10).as_mut(), None).unwrap()), vec!["+I 3", "+I 4"]);
 
-    // The timestamp modes are not tested here: tansu 0.6 answers every offset lookup by
-    // timestamp with offset 0.
+    // Message n has the timestamp n seconds. `timestamp` starts at the first message at
+    // or after the time, and a `timestamp` bound stops before the first one at or after
+    // it, as Flink's OffsetsInitializer.timestamp does.
+    let t = numbers(&b, "s", &[("scan.startup.mode", "timestamp"), ("scan.startup.timestamp-millis", "2500"), bounded]);
+    assert_eq!(rows(&drain(open(&t, 10).as_mut(), None).unwrap()), vec!["+I 3", "+I 4"]);
+    let t = numbers(
+        &b,
+        "s",
+        &[
+            ("scan.startup.mode", "earliest-offset"),
+            ("scan.bounded.mode", "timestamp"),
+            ("scan.bounded.timestamp-millis", "3000"),
+        ],
+    );
+    assert_eq!(rows(&drain(open(&t, 10).as_mut(), None).unwrap()), vec!["+I 1", "+I 2"]);
+    // A time after every message: the startup position is the end.
+    let t = numbers(&b, "s", &[("scan.startup.mode", "timestamp"), ("scan.startup.timestamp-millis", "99000"), bounded]);
+    assert!(rows(&drain(open(&t, 10).as_mut(), None).unwrap()).is_empty());
 
     // latest-offset: only what arrives after the start.
     let t = numbers(&b, "s", &[("scan.startup.mode", "latest-offset")]);

@@ -1,4 +1,4 @@
-//! The `kafka` source against a real Kafka-protocol broker (tansu).
+//! The `kafka` source against a real Apache Kafka broker.
 
 mod kafka_support;
 

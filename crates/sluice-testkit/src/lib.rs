@@ -2,10 +2,10 @@
 //! its own server process on a free loopback port and stops it when dropped, so tests
 //! run in parallel without sharing state.
 //!
-//! - `KafkaBroker`: a `tansu` broker (a Kafka-protocol broker written in Rust) with
-//!   in-memory storage. `scripts/test.sh` installs `tansu` into `~/.cache/sluice-tools`;
-//!   `SLUICE_TANSU` names another binary.
-//!
+//! - `KafkaBroker`: Apache Kafka itself, a single-node KRaft broker in one JVM (Java 17),
+//!   from the jars `scripts/services.sh` copies from Maven Central into
+//!   `~/.cache/sluice-tools` (`SLUICE_KAFKA_LIBS` names another folder). `sluice bench
+//!   --kafka` starts one too, tuned for throughput.
 //! - `Postgres`: a PostgreSQL server from Debian's `postgresql` package, in a temp folder
 //!   (`SLUICE_PG_BIN` names the folder of `initdb` and `pg_ctl`).
 //! - `OpenSearch`: `osmem-server`, an in-memory OpenSearch-compatible server from PyPI
@@ -19,7 +19,7 @@ mod opensearch;
 mod postgres;
 mod process;
 
-pub use kafka::KafkaBroker;
+pub use kafka::{kafka_libs, KafkaBroker, Tuning};
 pub use opensearch::OpenSearch;
 pub use self::postgres::Postgres;
-pub use process::{free_port, tool_path};
+pub use process::{free_port, spawn_tied, tool_path};

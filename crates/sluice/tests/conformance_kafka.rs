@@ -1,13 +1,9 @@
 //! The Flink-conformance cases again, with their JSON inputs read from Kafka instead of
 //! files. Each data file is written, line by line, into a one-partition topic of a real
-//! Kafka-protocol broker (tansu); each case's `filesystem` JSON sources are rewritten
+//! Apache Kafka broker; each case's `filesystem` JSON sources are rewritten
 //! into `kafka` sources over those topics, bounded at the offsets the job starts with.
 //! The rows must still equal the rows Apache Flink produced from the files: the Kafka
 //! reader changes where rows come from, never what a query returns.
-//!
-//! tansu 0.6 reports a partition's end offset as one past the first offset of its last
-//! record batch, so the data is written one message per batch (`batch.num.messages = 1`)
-//! to keep bounded reads complete. Real Kafka has no such bug.
 
 mod common;
 

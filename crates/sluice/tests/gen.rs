@@ -1,5 +1,5 @@
 //! `sluice gen`, run as a user runs it: the dry run's shapes and determinism, option
-//! errors, and production to a real Kafka-protocol broker (tansu) read back with an
+//! errors, and production to a real Apache Kafka broker read back with an
 //! rdkafka consumer.
 
 use std::collections::{BTreeSet, HashMap};
@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
 use sluice_testkit::KafkaBroker;
+
+mod common;
 
 fn sluice(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sluice")).args(args).output().expect("run the sluice binary")
@@ -180,38 +181,14 @@ fn an_unreachable_broker_fails_with_a_clear_message() {
     assert!(error.contains("hint: "), "{error}");
 }
 
-/// Every message of `topic` (which has `partitions` partitions): (partition, key, value).
-/// Reads until `expected` messages arrived and then until the topic stays quiet, so that
-/// extra messages would be seen. (tansu 0.6's watermarks do not count messages, so they
-/// cannot be used instead.)
-fn read_topic(broker: &KafkaBroker, topic: &str, partitions: i32, expected: usize) -> Vec<(i32, String, String)> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", broker.bootstrap())
-        .set("group.id", "sluice-gen-test")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("create a consumer");
-    let mut assignment = TopicPartitionList::new();
-    for partition in 0..partitions {
-        assignment.add_partition_offset(topic, partition, Offset::Beginning).expect("add a partition");
-    }
-    consumer.assign(&assignment).expect("assign the partitions");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut messages = Vec::new();
-    let mut quiet_polls = 0;
-    while quiet_polls < 3 && Instant::now() < deadline {
-        match consumer.poll(Duration::from_millis(200)) {
-            Some(Ok(message)) => messages.push((
-                message.partition(),
-                String::from_utf8_lossy(message.key().unwrap_or_default()).into_owned(),
-                String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned(),
-            )),
-            Some(Err(e)) => panic!("consuming failed: {e}"),
-            None if messages.len() >= expected => quiet_polls += 1,
-            None => {}
-        }
-    }
-    messages
+/// Every message of `topic` (which has `partitions` partitions): (partition, key, value),
+/// with a missing key or value as "". Reads up to the partitions' end offsets, so extra
+/// messages would be seen too.
+fn read_topic(broker: &KafkaBroker, topic: &str, partitions: i32) -> Vec<(i32, String, String)> {
+    common::kafka::read_topic(broker, topic, partitions)
+        .into_iter()
+        .map(|(p, k, v)| (p, k.unwrap_or_default(), v.unwrap_or_default()))
+        .collect()
 }
 
 #[test]
@@ -223,7 +200,7 @@ fn count_messages_reach_a_real_broker_keyed_and_spread_over_partitions() {
     let summary = stderr(&output);
     assert!(summary.contains("600 messages sent, 600 delivered, 0 delivery errors"), "{summary}");
 
-    let messages = read_topic(&broker, "iot", 3, 600);
+    let messages = read_topic(&broker, "iot", 3);
     assert_eq!(messages.len(), 600);
     let mut partition_of_key: HashMap<String, i32> = HashMap::new();
     for (partition, key, value) in &messages {
@@ -266,7 +243,7 @@ fn a_missing_topic_is_created_with_the_partitions_asked_for() {
     let topic = metadata.topics().iter().find(|t| t.name() == "pizzas").expect("the topic exists");
     assert_eq!(topic.partitions().len(), 2);
 
-    let messages = read_topic(&broker, "pizzas", 2, 40);
+    let messages = read_topic(&broker, "pizzas", 2);
     assert_eq!(messages.len(), 40);
     let ids: BTreeSet<i64> = messages
         .iter()
@@ -291,13 +268,13 @@ fn key_picks_another_field_and_no_key_sends_none() {
         let output = sluice(&args);
         assert!(output.status.success(), "{}", stderr(&output));
     }
-    let by_cpu = read_topic(&broker, "by-cpu", 2, 50);
+    let by_cpu = read_topic(&broker, "by-cpu", 2);
     assert_eq!(by_cpu.len(), 50);
     for (_, key, value) in by_cpu {
         let record: Value = serde_json::from_str(&value).expect("JSON");
         assert_eq!(record["cpu"].as_str(), Some(key.as_str()));
     }
-    let unkeyed = read_topic(&broker, "unkeyed", 2, 50);
+    let unkeyed = read_topic(&broker, "unkeyed", 2);
     assert_eq!(unkeyed.len(), 50);
     assert!(unkeyed.iter().all(|(_, key, _)| key.is_empty()), "{unkeyed:?}");
 }
@@ -394,7 +371,7 @@ fn ctrl_c_delivers_what_is_queued_and_exits_cleanly() {
     let numbers: Vec<u64> = summary.split_whitespace().filter_map(|w| w.trim_end_matches(',').parse().ok()).collect();
     let (sent, delivered, failed) = (numbers[0], numbers[1], numbers[2]);
     assert!(sent >= 20 && sent == delivered && failed == 0, "{summary}");
-    assert_eq!(read_topic(&broker, "tx", 1, sent as usize).len() as u64, sent);
+    assert_eq!(read_topic(&broker, "tx", 1).len() as u64, sent);
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Seed pipelines over a real Kafka-protocol broker (tansu), run as a user runs them:
+//! Seed pipelines over a real Apache Kafka broker, run as a user runs them:
 //! `sluice gen` fills a topic, `sluice run` executes the Flink SQL script, and the
 //! output topic is read back with an independent rdkafka consumer.
 //!
@@ -12,33 +12,26 @@
 //!   skipped and counted under `value.json.ignore-parse-errors`;
 //! - a partition without rows stops holding the watermark back after
 //!   `scan.watermark.idle-timeout`, and the idle job stops cleanly on Ctrl-C;
-//! - a broker outage is logged, and after the broker comes back empty the source
-//!   resets its position as `auto.offset.reset` says and reads on.
-//!
-//! tansu 0.6 reports a partition's end offset as one past the first offset of its last
-//! record batch, so a bounded read (`scan.bounded.mode = latest-offset`) of a topic
-//! written in multi-message batches would stop early. Every writer here (the test's
-//! producer, `sluice gen`, Sluice's sinks) therefore sends one message per batch
-//! (`batch.num.messages = 1`). Real Kafka has no such bug.
+//! - a broker outage is logged and survived: after a restart the source reads on from
+//!   where it was; after a restart that lost the broker's storage it resets its
+//!   position as `auto.offset.reset` says.
+//! - a bounded job reads every message that a batching producer (`sluice gen --rate 0`)
+//!   wrote over three partitions.
 
-/// Producer settings that work around tansu's end offsets (see above).
-const ONE_PER_BATCH: &str = "'properties.batch.num.messages' = '1'";
-
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
 use sluice_testkit::KafkaBroker;
 
 mod common;
 
-use common::kafka::produce;
+use common::kafka::{produce, read_topic};
 
 fn sluice(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sluice")).args(args).output().expect("run the sluice binary")
@@ -59,44 +52,10 @@ fn run_script(name: &str, sql: &str) -> (bool, String, String) {
     )
 }
 
-/// Every message of `topic`, as (partition, key, value); a tombstone has no value.
-fn read_topic(broker: &KafkaBroker, topic: &str, partitions: i32) -> Vec<(i32, Option<String>, Option<String>)> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", broker.bootstrap())
-        .set("group.id", "sluice-test-reader")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let mut ends = HashMap::new();
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..partitions {
-        let (_, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).expect("watermarks");
-        ends.insert(p, high);
-        tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
-    }
-    consumer.assign(&tpl).unwrap();
-    let mut positions: HashMap<i32, i64> = (0..partitions).map(|p| (p, 0)).collect();
-    let mut out = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while positions.iter().any(|(p, pos)| *pos < ends[p]) {
-        assert!(Instant::now() < deadline, "timed out reading {topic}");
-        if let Some(message) = consumer.poll(Duration::from_millis(100)) {
-            let m = message.expect("message");
-            positions.insert(m.partition(), m.offset() + 1);
-            out.push((
-                m.partition(),
-                m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
-                m.payload().map(|v| String::from_utf8_lossy(v).into_owned()),
-            ));
-        }
-    }
-    out
-}
-
 fn gen_metrics(broker: &KafkaBroker, topic: &str, count: usize) -> Vec<Value> {
     let count = count.to_string();
     let args = ["gen", "metric", "--count", &count, "--rate", "0", "--quiet", "--seed", "7"];
-    let kafka = ["--topic", topic, "--bootstrap-servers", &broker.bootstrap(), "-X", "batch.num.messages=1"];
+    let kafka = ["--topic", topic, "--bootstrap-servers", &broker.bootstrap()];
     let out = sluice(&[&args[..], &kafka[..]].concat());
     assert!(out.status.success(), "sluice gen failed: {}", String::from_utf8_lossy(&out.stderr));
     let dry = sluice(&[&args[..], &["--dry-run"]].concat());
@@ -125,7 +84,7 @@ fn iot_filter_from_topic_to_topic() {
         + &format!(
             "CREATE TABLE alerts (hostname STRING, cpu STRING, usage DOUBLE, occurred_at BIGINT) WITH (
                 'connector' = 'kafka', 'topic' = 'iot-filtered-alert',
-                'properties.bootstrap.servers' = '{}', 'format' = 'json', {ONE_PER_BATCH});
+                'properties.bootstrap.servers' = '{}', 'format' = 'json');
              INSERT INTO alerts SELECT * FROM iot_in WHERE usage > 90;\n",
             broker.bootstrap()
         );
@@ -206,8 +165,7 @@ fn group_by_into_upsert_kafka_and_back() {
         + &format!(
             "CREATE TABLE host_counts (hostname STRING, n BIGINT, PRIMARY KEY (hostname) NOT ENFORCED) WITH (
                 'connector' = 'upsert-kafka', 'topic' = 'host_counts',
-                'properties.bootstrap.servers' = '{}', 'key.format' = 'json', 'value.format' = 'json',
-                {ONE_PER_BATCH});
+                'properties.bootstrap.servers' = '{}', 'key.format' = 'json', 'value.format' = 'json');
              INSERT INTO host_counts SELECT hostname, COUNT(*) FROM iot_in GROUP BY hostname;\n",
             broker.bootstrap()
         );
@@ -424,28 +382,51 @@ fn an_idle_partition_stops_holding_back_the_watermark() {
     job.interrupt();
 }
 
-#[test]
-fn a_broker_outage_is_logged_and_survived() {
-    let mut broker = KafkaBroker::start();
-    broker.create_topic("flaky", 1);
-    produce(&broker, "flaky", &[(0, r#"{"id":1}"#)]);
-    let sql = format!(
+fn flaky_job(broker: &KafkaBroker) -> String {
+    format!(
         "CREATE TABLE flaky (id INT) WITH (
             'connector' = 'kafka', 'topic' = 'flaky', 'properties.bootstrap.servers' = '{}',
             'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
          CREATE TABLE out_t (id INT) WITH ('connector' = 'print');
          INSERT INTO out_t SELECT id FROM flaky;\n",
         broker.bootstrap()
-    );
-    let job = Job::start("outage", &sql);
+    )
+}
+
+#[test]
+fn a_broker_outage_is_logged_and_survived() {
+    let mut broker = KafkaBroker::start();
+    broker.create_topic("flaky", 1);
+    produce(&broker, "flaky", &[(0, r#"{"id":1}"#)]);
+    let job = Job::start("outage", &flaky_job(&broker));
     let mut seen = Vec::new();
     assert_eq!(Job::wait_for(&job.stdout, "+I[", &mut seen), "+I[1]");
     broker.stop();
     Job::wait_for(&job.stderr, "[sluice] kafka: cannot reach", &mut seen);
     broker.resume();
-    // The restarted broker is empty: once the topic is there again, the source's
-    // position (offset 1) lies past its end, and it resets to the earliest offset, as
-    // Flink's `auto.offset.reset` for `earliest-offset` says, logging why.
+    Job::wait_for(&job.stderr, "reachable again", &mut seen);
+    // The broker kept its data: the source reads on from offset 1, nothing again.
+    produce(&broker, "flaky", &[(0, r#"{"id":2}"#)]);
+    assert_eq!(Job::wait_for(&job.stdout, "+I[", &mut seen), "+I[2]");
+    let rest = job.interrupt();
+    assert!(rest.contains("stopped"), "{rest}");
+    assert!(!rest.contains("reading on from"), "{rest}");
+}
+
+#[test]
+fn a_broker_that_lost_its_storage_resets_the_position_as_auto_offset_reset_says() {
+    let mut broker = KafkaBroker::start();
+    broker.create_topic("flaky", 1);
+    produce(&broker, "flaky", &[(0, r#"{"id":1}"#)]);
+    let job = Job::start("storage-lost", &flaky_job(&broker));
+    let mut seen = Vec::new();
+    assert_eq!(Job::wait_for(&job.stdout, "+I[", &mut seen), "+I[1]");
+    broker.stop();
+    Job::wait_for(&job.stderr, "[sluice] kafka: cannot reach", &mut seen);
+    // The broker comes back empty. Once the topic is there again, the source's position
+    // (offset 1) lies past its end, and it resets to the earliest offset, as Flink's
+    // `auto.offset.reset` for `earliest-offset` says, logging why.
+    broker.resume_empty();
     broker.create_topic("flaky", 1);
     Job::wait_for(&job.stderr, "reachable again", &mut seen);
     let reset = Job::wait_for(&job.stderr, "reading on from the earliest offset", &mut seen);
@@ -454,6 +435,28 @@ fn a_broker_outage_is_logged_and_survived() {
     assert_eq!(Job::wait_for(&job.stdout, "+I[", &mut seen), "+I[2]");
     let rest = job.interrupt();
     assert!(rest.contains("stopped"), "{rest}");
+}
+
+#[test]
+fn a_bounded_job_reads_every_message_a_batching_producer_wrote() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("many", 3);
+    // Without a key, librdkafka spreads the batches over all three partitions.
+    let args = ["gen", "metric", "--topic", "many", "--count", "100000", "--rate", "0", "--quiet", "--no-key"];
+    let out = sluice(&[&args[..], &["--bootstrap-servers", &broker.bootstrap()][..]].concat());
+    assert!(out.status.success(), "sluice gen failed: {}", String::from_utf8_lossy(&out.stderr));
+    let written = read_topic(&broker, "many", 3);
+    let spread: Vec<usize> = (0..3).map(|p| written.iter().filter(|(q, _, _)| *q == p).count()).collect();
+    assert!(spread.iter().all(|n| *n > 0) && spread.iter().sum::<usize>() == 100_000, "{spread:?}");
+    let sql = format!(
+        "{}CREATE TABLE counts (n BIGINT, total DOUBLE) WITH ('connector' = 'print');
+         INSERT INTO counts SELECT COUNT(*), SUM(usage) FROM iot_in;\n",
+        iot_source(&broker, "many", "")
+    );
+    let (ok, stdout, stderr) = run_script("bounded-100k", &sql);
+    assert!(ok, "{stderr}");
+    let last = stdout.lines().filter(|l| l.starts_with("+I[") || l.starts_with("+U[")).last().unwrap_or_default();
+    assert!(last.starts_with("+U[100000, ") || last.starts_with("+I[100000, "), "{stdout}");
 }
 
 /// The offset consumer group `group` has committed for partition 0 of `topic`, if any.

@@ -1,10 +1,7 @@
-//! Which topics and partitions a `kafka` source reads, against a real Kafka-protocol
-//! broker (tansu): a `topic-pattern` covers every matching topic, and with
+//! Which topics and partitions a `kafka` source reads, against a real Apache Kafka
+//! broker: a `topic-pattern` covers every matching topic, and with
 //! `scan.topic-partition-discovery.interval` a topic created while the job runs is
 //! picked up from its first offset.
-//!
-//! tansu 0.6 reports a partition's end offset as one past the first offset of its last
-//! record batch, so messages are written one per batch (see kafka_pipelines.rs).
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};

@@ -6,19 +6,19 @@
 //!
 //! A broker outage: while librdkafka reports every broker down, the partitions are
 //! paused, and they are resumed only once a broker answers and every topic read is
-//! there again. Pausing is not cosmetic: librdkafka 2.12 dereferences a null topic name
-//! (SIGSEGV) when a Fetch response for a topic the broker does not know carries
-//! leader-change tags with a zero topic id, which is what tansu sends for a topic that
-//! a restarted, empty broker has not created yet. On resuming, a partition whose
-//! position lies outside the broker's offsets (the topic was re-created or truncated)
-//! is logged and moved as `auto.offset.reset` says (see `reset_strategy`).
+//! there again. Fetching from a broker that came back without a topic is what the pause
+//! avoids: librdkafka 2.12 was seen to dereference a null topic name (SIGSEGV) on a
+//! Fetch response for a topic the broker did not know. On resuming, a partition whose
+//! position lies outside the broker's offsets (the broker lost its storage, or the topic
+//! was re-created or truncated) is logged and moved as `auto.offset.reset` says (see
+//! `reset_strategy`); `kafka_pipelines.rs` tests both a restart and a lost storage.
 
 use std::collections::{HashMap, VecDeque};
 use std::mem::ManuallyDrop;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, Timestamp, TopicPartitionList};
 use sluice_connector_api::{ConnectorError, SourceContext, SourcePoll, SourceReader, SourceStats, SplitId, TableSpec};
@@ -255,9 +255,7 @@ impl KafkaSource {
         for (t, p) in owned {
             tpl.add_partition(t, *p);
         }
-        let got = self
-            .consumer
-            .committed_offsets(tpl, METADATA_TIMEOUT)
+        let got = while_coordinator_moves(|| self.consumer.committed_offsets(tpl.clone(), METADATA_TIMEOUT))
             .map_err(|e| self.kafka_error(&format!("cannot read the committed offsets of group \"{}\"", self.group_id), e))?;
         let map = got.to_topic_map();
         Ok(owned
@@ -757,5 +755,55 @@ impl Drop for KafkaSource {
             }
             consumer.poll(Duration::from_millis(100));
         }
+    }
+}
+
+/// Runs `request` again while the group coordinator answers that it is loading, moving or
+/// not there yet (a fresh cluster loads `__consumer_offsets` after its first start, and a
+/// coordinator moves when a broker restarts), for up to `METADATA_TIMEOUT`. Every other
+/// answer is returned as it is.
+fn while_coordinator_moves<T>(mut request: impl FnMut() -> KafkaResult<T>) -> KafkaResult<T> {
+    let deadline = Instant::now() + METADATA_TIMEOUT;
+    loop {
+        let result = request();
+        let moving = matches!(
+            result.as_ref().err().and_then(KafkaError::rdkafka_error_code),
+            Some(
+                RDKafkaErrorCode::NotCoordinator
+                    | RDKafkaErrorCode::CoordinatorLoadInProgress
+                    | RDKafkaErrorCode::CoordinatorNotAvailable
+            )
+        );
+        if !moving || Instant::now() >= deadline {
+            return result;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moving_coordinator_is_asked_again_and_other_errors_are_not() {
+        let mut calls = 0;
+        let got = while_coordinator_moves(|| {
+            calls += 1;
+            match calls {
+                1 => Err(KafkaError::MetadataFetch(RDKafkaErrorCode::NotCoordinator)),
+                2 => Err(KafkaError::MetadataFetch(RDKafkaErrorCode::CoordinatorLoadInProgress)),
+                _ => Ok(calls),
+            }
+        });
+        assert_eq!(got.ok(), Some(3));
+
+        let mut calls = 0;
+        let got: KafkaResult<()> = while_coordinator_moves(|| {
+            calls += 1;
+            Err(KafkaError::MetadataFetch(RDKafkaErrorCode::UnknownTopicOrPartition))
+        });
+        assert!(got.is_err());
+        assert_eq!(calls, 1);
     }
 }

@@ -76,7 +76,7 @@ pub fn msg(partition: i32, value: &str) -> TestMessage {
 pub fn produce(bootstrap: &str, topic: &str, messages: &[TestMessage]) {
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
-        .set("linger.ms", "0")
+        .set("linger.ms", "5")
         .create()
         .expect("create the test producer");
     for m in messages {
@@ -98,10 +98,7 @@ pub fn produce(bootstrap: &str, topic: &str, messages: &[TestMessage]) {
             r = r.headers(h);
         }
         producer.send(r).map_err(|(e, _)| e).expect("queue a test message");
-        // One message per record batch: tansu 0.6 reports a partition's end offset as
-        // one past the base offset of its last batch, so batches of several messages
-        // would hide the end from a bounded source.
-        producer.flush(PATIENCE).expect("deliver a test message");
+        producer.poll(Duration::ZERO);
     }
     producer.flush(PATIENCE).expect("deliver the test messages");
 }

@@ -9,7 +9,7 @@
 //! acknowledgements) or `dry_run` (stdout). Both pace themselves with `rate`'s token
 //! bucket and report through `progress`.
 
-mod block_on;
+pub(crate) mod block_on;
 mod delivery;
 mod dry_run;
 mod key;

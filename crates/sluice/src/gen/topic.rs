@@ -1,5 +1,5 @@
 //! Before producing: wait until the cluster answers, and create the topic when it is
-//! missing (many brokers, tansu among them, do not create topics on first use).
+//! missing (managed clusters usually do not create topics on first use).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

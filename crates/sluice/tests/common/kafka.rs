@@ -1,22 +1,21 @@
-//! Writing test input into a topic of the tansu test broker.
-//!
-//! tansu 0.6 reports a partition's end offset as one past the first offset of its last
-//! record batch, so a bounded read (`scan.bounded.mode = latest-offset`) of a topic
-//! written in multi-message batches would stop early. The messages are therefore sent
-//! one per batch (`batch.num.messages = 1`). Real Kafka has no such bug.
+//! Writing test input into a topic of the Apache Kafka test broker, batched as a real
+//! producer batches (librdkafka's defaults).
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::{Offset, TopicPartitionList};
 use sluice_testkit::KafkaBroker;
 
-/// Writes each `(partition, value)` message into `topic`, one message per batch, and
-/// waits until all are delivered.
+/// Writes each `(partition, value)` message into `topic` and waits until all are
+/// delivered.
 pub fn produce(broker: &KafkaBroker, topic: &str, messages: &[(i32, &str)]) {
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", broker.bootstrap())
-        .set("batch.num.messages", "1")
         .set("queue.buffering.max.messages", "1000000")
         .create()
         .expect("producer");
@@ -25,4 +24,39 @@ pub fn produce(broker: &KafkaBroker, topic: &str, messages: &[(i32, &str)]) {
         producer.poll(Duration::ZERO);
     }
     producer.flush(Duration::from_secs(120)).expect("flush");
+}
+
+/// Every message of `topic` (which has `partitions` partitions) up to the partitions'
+/// end offsets when called, as (partition, key, value); a tombstone has no value.
+pub fn read_topic(broker: &KafkaBroker, topic: &str, partitions: i32) -> Vec<(i32, Option<String>, Option<String>)> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", broker.bootstrap())
+        .set("group.id", "sluice-test-reader")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let mut ends = HashMap::new();
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions {
+        let (_, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).expect("watermarks");
+        ends.insert(p, high);
+        tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
+    }
+    consumer.assign(&tpl).unwrap();
+    let mut positions: HashMap<i32, i64> = (0..partitions).map(|p| (p, 0)).collect();
+    let mut out = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while positions.iter().any(|(p, pos)| *pos < ends[p]) {
+        assert!(Instant::now() < deadline, "timed out reading {topic}: {positions:?} of {ends:?}");
+        if let Some(message) = consumer.poll(Duration::from_millis(100)) {
+            let m = message.expect("message");
+            positions.insert(m.partition(), m.offset() + 1);
+            out.push((
+                m.partition(),
+                m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+                m.payload().map(|v| String::from_utf8_lossy(v).into_owned()),
+            ));
+        }
+    }
+    out
 }

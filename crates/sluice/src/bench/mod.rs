@@ -4,6 +4,11 @@
 //! where PyFlink is installed, runs the same SQL on Flink in the same invocation and
 //! prints the ratio. The updating GROUP BY also runs with mini-batching on, and the
 //! changelog rows each run wrote are compared.
+//!
+//! With `--kafka`, the filter and the tumble run Kafka to Kafka instead, beside the
+//! broker's own ceiling (see `kafka`).
+
+mod kafka;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,12 +23,22 @@ use crate::summary::thousands;
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// How many IoT rows to generate
-    #[arg(long, default_value_t = 2_000_000)]
-    rows: u64,
-    /// Which pipeline to run
-    #[arg(long, value_enum, default_value_t = Query::Filter)]
-    query: Query,
+    /// How many IoT rows to generate [default: 2000000, or 10000000 with --kafka]
+    #[arg(long)]
+    rows: Option<u64>,
+    /// Which pipeline to run [default: filter, or both filter and tumble with --kafka]
+    #[arg(long, value_enum)]
+    query: Option<Query>,
+    /// Run Kafka to Kafka against Apache Kafka (started here from the jars scripts/services.sh
+    /// caches, or --bootstrap-servers), beside the broker's own consume and produce ceiling
+    #[arg(long)]
+    kafka: bool,
+    /// With --kafka: use this cluster instead of starting a broker (topics must not exist yet)
+    #[arg(long, requires = "kafka")]
+    bootstrap_servers: Option<String>,
+    /// With --kafka: partitions of the input and output topics
+    #[arg(long, default_value_t = 3, requires = "kafka")]
+    partitions: i32,
     /// Where the result rows go: `filesystem` (JSON files) or `blackhole`
     #[arg(long, default_value = "filesystem")]
     sink: String,
@@ -127,45 +142,67 @@ pub fn run(args: BenchArgs) -> ExitCode {
 
 struct Measurement {
     seconds: f64,
+    /// User plus system time of the process.
+    cpu_seconds: f64,
     peak_rss_kib: Option<u64>,
 }
 
+impl Measurement {
+    fn cpu_of(usage: &libc::rusage) -> f64 {
+        let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+}
+
+impl BenchArgs {
+    /// `--dir`, or a fresh temporary folder.
+    fn work_dir(&self) -> Result<PathBuf> {
+        let dir = match &self.dir {
+            Some(d) => d.clone(),
+            None => std::env::temp_dir().join(format!("sluice-bench-{}", std::process::id())),
+        };
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(dir)
+    }
+}
+
 fn bench(args: BenchArgs) -> Result<()> {
+    if args.kafka {
+        return kafka::bench(&args);
+    }
+    let rows = args.rows.unwrap_or(2_000_000);
+    let query = args.query.unwrap_or(Query::Filter);
     if args.sink != "filesystem" && args.sink != "blackhole" {
         bail!("--sink must be \"filesystem\" or \"blackhole\", not \"{}\"", args.sink);
     }
-    if matches!(args.query, Query::Group) && args.sink != "blackhole" {
+    if matches!(query, Query::Group) && args.sink != "blackhole" {
         bail!("--query group produces an updating result, which a filesystem sink cannot take: add --sink blackhole");
     }
-    let dir = match &args.dir {
-        Some(d) => d.clone(),
-        None => std::env::temp_dir().join(format!("sluice-bench-{}", std::process::id())),
-    };
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let dir = args.work_dir()?;
     let input = dir.join("iot.json");
     let t = Instant::now();
-    let bytes = generate(&input, args.rows)?;
+    let bytes = generate(&input, rows)?;
     eprintln!(
         "[bench] generated {} IoT rows ({:.1} MB) in {:.2} s",
-        thousands(args.rows),
+        thousands(rows),
         bytes as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
 
-    eprintln!("[bench] query: {}", args.query.sql().1);
+    eprintln!("[bench] query: {}", query.sql().1);
     let sluice_out = dir.join("out-sluice");
     let _ = std::fs::remove_dir_all(&sluice_out);
     let script = dir.join("bench.sql");
-    std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, args.query, ""))?;
+    std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, query, ""))?;
     let exe = std::env::current_exe().context("locating the sluice binary")?;
     let (sluice, changelog) = measure_child(Command::new(&exe).arg("run").arg(&script))?;
-    let sluice_rate = args.rows as f64 / sluice.seconds;
-    report_sluice("sluice", args.rows, &sluice);
-    if matches!(args.query, Query::Group) {
+    let sluice_rate = rows as f64 / sluice.seconds;
+    report_sluice("sluice", rows, &sluice);
+    if matches!(query, Query::Group) {
         let script = dir.join("bench-mini-batch.sql");
-        std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, args.query, MINI_BATCH_SETTINGS))?;
+        std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, query, MINI_BATCH_SETTINGS))?;
         let (batched, batched_changelog) = measure_child(Command::new(&exe).arg("run").arg(&script))?;
-        report_sluice("sluice mini-batch", args.rows, &batched);
+        report_sluice("sluice mini-batch", rows, &batched);
         if let (Some(plain), Some(batched)) = (changelog, batched_changelog) {
             println!(
                 "changelog  {} rows without mini-batch, {} rows with it ({:.1}x smaller)",
@@ -186,7 +223,7 @@ fn bench(args: BenchArgs) -> Result<()> {
     let flink_out = dir.join("out-flink");
     let _ = std::fs::remove_dir_all(&flink_out);
     let flink_script = dir.join("bench-flink.sql");
-    std::fs::write(&flink_script, script_text(&input, &flink_out, &args.sink, args.query, ""))?;
+    std::fs::write(&flink_script, script_text(&input, &flink_out, &args.sink, query, ""))?;
     let job = dir.join("bench_flink.py");
     std::fs::write(&job, FLINK_JOB)?;
     let output = Command::new(&python)
@@ -205,10 +242,10 @@ fn bench(args: BenchArgs) -> Result<()> {
         .find_map(|l| l.strip_prefix("JOB_SECONDS "))
         .and_then(|s| s.trim().parse().ok())
         .context("the Flink run printed no timing")?;
-    let flink_rate = args.rows as f64 / seconds;
+    let flink_rate = rows as f64 / seconds;
     println!(
         "flink   {:>12} rows  {:>7.3} s  {:>12} rows/s  (PyFlink local, parallelism 1, JVM start excluded)",
-        thousands(args.rows),
+        thousands(rows),
         seconds,
         thousands(flink_rate as u64)
     );
@@ -297,7 +334,9 @@ fn measure_child(cmd: &mut Command) -> Result<(Measurement, Option<u64>)> {
         .filter(|l| l.starts_with("[sluice] job "))
         .find_map(|l| l.split(", ").find_map(|part| part.strip_suffix(" rows written")))
         .and_then(|n| n.replace(',', "").trim().parse().ok());
-    Ok((Measurement { seconds, peak_rss_kib: Some(usage.ru_maxrss as u64) }, written))
+    let measurement =
+        Measurement { seconds, cpu_seconds: Measurement::cpu_of(&usage), peak_rss_kib: Some(usage.ru_maxrss as u64) };
+    Ok((measurement, written))
 }
 
 fn flink_python(explicit: Option<&Path>) -> Option<PathBuf> {
