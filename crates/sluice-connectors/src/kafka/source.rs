@@ -138,6 +138,11 @@ impl KafkaSource {
                 ("enable.partition.eof", eof),
                 // The statistics tell `SluiceContext` when the brokers are back.
                 ("statistics.interval.ms", "1000"),
+                // librdkafka (2.3 and later) waits this long before fetching again for a
+                // partition whose local queue was full; its default of one second leaves
+                // a source that drains the queue faster idle most of the time (about
+                // 140,000 rows/s instead of 1.4M on one partition set, measured).
+                ("fetch.queue.backoff.ms", "1"),
             ],
         );
         cc.set("auto.offset.reset", reset);

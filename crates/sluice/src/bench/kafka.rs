@@ -108,6 +108,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         std::fs::write(&script, script_text(&cluster.bootstrap, &sluice_topic, query, "sluice"))?;
         let before = cluster.cpu_seconds();
         let (m, _) = measure_child(Command::new(&exe).arg("run").arg(&script))?;
+        std::fs::write(script.with_extension("stderr"), &m.stderr)?;
         let sluice = Run {
             wall: m.seconds,
             cpu: m.cpu_seconds,
@@ -185,7 +186,7 @@ fn broker_ceiling(cluster: &Cluster, rows: u64) -> Result<Ceiling> {
     let consumer: BaseConsumer = client(&cluster.bootstrap)
         .set("group.id", "bench-ceiling")
         .set("enable.auto.commit", "false")
-        .set("fetch.max.bytes", "52428800")
+        .set("fetch.queue.backoff.ms", "1")
         .create()
         .context("creating the ceiling's consumer")?;
     let ends = end_offsets(&cluster.bootstrap, INPUT_TOPIC)?;
@@ -318,13 +319,12 @@ fn run_flink(python: &Path, dir: &Path, script: &Path) -> Result<Run> {
 /// Runs a script on PyFlink (parallelism 1) and prints the INSERT job's wall time and the
 /// JVM's CPU time during it (JVM start and DDL excluded), then the JVM's peak memory.
 const FLINK_JOB: &str = r#"
-import re, sys, time
+import os, re, sys, time
 from pyflink.java_gateway import get_gateway
 from pyflink.table import EnvironmentSettings, TableEnvironment
 t = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
 t.get_config().set("parallelism.default", "1")
 jvm = get_gateway().jvm
-bean = jvm.java.lang.management.ManagementFactory.getOperatingSystemMXBean()
 statements = [s.strip() for s in open(sys.argv[1], encoding="utf-8").read().split(";\n") if s.strip()]
 for s in statements[:-1]:
     m = re.match(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'", s, re.I)
@@ -332,11 +332,14 @@ for s in statements[:-1]:
         t.get_config().set(m.group(1), m.group(2))
     else:
         t.execute_sql(s)
-cpu, start = bean.getProcessCpuTime(), time.time()
+pid = jvm.java.lang.ProcessHandle.current().pid()
+def cpu_seconds():
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+cpu, start = cpu_seconds(), time.time()
 t.execute_sql(statements[-1].rstrip(";")).wait()
 print("JOB_SECONDS %.3f" % (time.time() - start))
-print("JOB_CPU_SECONDS %.3f" % ((bean.getProcessCpuTime() - cpu) / 1e9))
-pid = jvm.java.lang.ProcessHandle.current().pid()
+print("JOB_CPU_SECONDS %.3f" % (cpu_seconds() - cpu))
 for line in open("/proc/%d/status" % pid):
     if line.startswith("VmHWM:"):
         print("JVM_PEAK_MB %.1f" % (int(line.split()[1]) / 1024))

@@ -142,6 +142,8 @@ pub fn run(args: BenchArgs) -> ExitCode {
 
 struct Measurement {
     seconds: f64,
+    /// What the run printed on stderr (progress lines, the summary).
+    stderr: String,
     /// User plus system time of the process.
     cpu_seconds: f64,
     peak_rss_kib: Option<u64>,
@@ -334,8 +336,12 @@ fn measure_child(cmd: &mut Command) -> Result<(Measurement, Option<u64>)> {
         .filter(|l| l.starts_with("[sluice] job "))
         .find_map(|l| l.split(", ").find_map(|part| part.strip_suffix(" rows written")))
         .and_then(|n| n.replace(',', "").trim().parse().ok());
-    let measurement =
-        Measurement { seconds, cpu_seconds: Measurement::cpu_of(&usage), peak_rss_kib: Some(usage.ru_maxrss as u64) };
+    let measurement = Measurement {
+        seconds,
+        stderr,
+        cpu_seconds: Measurement::cpu_of(&usage),
+        peak_rss_kib: Some(usage.ru_maxrss as u64),
+    };
     Ok((measurement, written))
 }
 
