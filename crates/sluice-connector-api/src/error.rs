@@ -30,6 +30,10 @@ pub enum ConnectorError {
     /// Any other failure from an external system, with what was being done.
     #[error("{0}")]
     External(String),
+    /// Checkpoints are on and this source or sink cannot take part in them (yet): what
+    /// cannot, and how to run the job anyway.
+    #[error("{0}")]
+    NotCheckpointable(String),
 }
 
 impl ConnectorError {
@@ -46,6 +50,7 @@ impl ConnectorError {
                 | ConnectorError::InvalidOption { .. }
                 | ConnectorError::Schema(_)
                 | ConnectorError::Unsupported { .. }
+                | ConnectorError::NotCheckpointable(_)
         )
     }
 }

@@ -70,6 +70,9 @@ pub struct SinkContext {
     pub time_zone: SessionTimeZone,
     pub subtask: usize,
     pub parallelism: usize,
+    /// Whether the job takes checkpoints (`execution.checkpointing.interval`): a sink
+    /// with `exactly-once` delivery commits its output at each one.
+    pub checkpointing: bool,
 }
 
 /// Identifies one split of a source, such as a Kafka partition. A source with splits
@@ -119,6 +122,17 @@ pub trait SourceReader: Send {
     fn commit(&mut self) -> Result<(), ConnectorError> {
         Ok(())
     }
+    /// The position right after the last row returned, as bytes that `restore` of a new
+    /// reader of the same table understands: what a checkpoint keeps of this source. The
+    /// encoding must stay readable by later versions. The default: this source cannot
+    /// resume from a checkpoint.
+    fn snapshot(&mut self) -> Result<Vec<u8>, ConnectorError> {
+        Err(ConnectorError::NotCheckpointable("this source cannot resume from a checkpoint yet".into()))
+    }
+    /// Moves a reader that has returned nothing yet to a position `snapshot` made.
+    fn restore(&mut self, _position: &[u8]) -> Result<(), ConnectorError> {
+        Err(ConnectorError::NotCheckpointable("this source cannot resume from a checkpoint yet".into()))
+    }
 }
 
 /// Writes batches of rows (with change kinds) to one table.
@@ -127,6 +141,25 @@ pub trait SinkWriter: Send {
     /// Makes everything written so far durable (called at checkpoints).
     fn flush(&mut self) -> Result<(), ConnectorError> {
         Ok(())
+    }
+    /// Checkpoint `checkpoint` is being taken: everything written so far must be ready to
+    /// commit (delivered into the open transaction, or durable). Called before the job's
+    /// state is saved; the default flushes.
+    fn pre_commit(&mut self, _checkpoint: u64) -> Result<(), ConnectorError> {
+        self.flush()
+    }
+    /// Checkpoint `checkpoint`'s state is saved: make what `pre_commit` prepared visible
+    /// (commit the transaction), recording `checkpoint` with it where the sink can, so
+    /// that `committed_checkpoint` can tell after a crash.
+    fn commit(&mut self, _checkpoint: u64) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    /// For a sink whose commits are transactions (`exactly-once`): the newest checkpoint
+    /// whose output it committed, asked after a restart to decide whether a checkpoint
+    /// saved but not marked complete was committed. `None`: the sink does not track
+    /// checkpoints (what it pre-committed is written).
+    fn committed_checkpoint(&mut self) -> Result<Option<u64>, ConnectorError> {
+        Ok(None)
     }
     /// The input has ended: flush and close. No call follows.
     fn finish(&mut self) -> Result<(), ConnectorError>;

@@ -8,6 +8,7 @@
 mod batch;
 mod error;
 mod factory;
+pub mod state;
 
 pub use batch::ChangeBatch;
 pub use error::ConnectorError;

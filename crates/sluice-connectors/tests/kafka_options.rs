@@ -191,8 +191,18 @@ fn raw_needs_one_string_or_bytes_column() {
 
 #[test]
 fn sink_options() {
+    // Exactly-once needs a transactional id prefix, as in Flink (and checkpoints, which
+    // the sink checks when it is created: see crates/sluice/tests/checkpoints.rs).
     let e = err(plain(&[("topic", "a"), ("format", "json"), ("sink.delivery-guarantee", "exactly-once")]));
-    assert!(e.contains("checkpoints"), "{e}");
+    assert!(e.contains("sink.transactional-id-prefix"), "{e}");
+    let c = plain(&[
+        ("topic", "a"),
+        ("format", "json"),
+        ("sink.delivery-guarantee", "exactly-once"),
+        ("sink.transactional-id-prefix", "alerts"),
+    ])
+    .unwrap();
+    assert_eq!(c.delivery, DeliveryGuarantee::ExactlyOnce { transactional_id_prefix: "alerts".into() });
     let c = plain(&[("topic", "a"), ("format", "json"), ("sink.partitioner", "round-robin"), ("sink.parallelism", "2")]).unwrap();
     assert_eq!(c.partitioner, SinkPartitioner::RoundRobin);
     let e = err(plain(&[("topic", "a"), ("format", "json"), ("sink.partitioner", "org.example.MyPartitioner")]));

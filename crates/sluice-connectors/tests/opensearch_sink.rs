@@ -41,6 +41,7 @@ fn ctx(table: &TableSpec) -> SinkContext {
         time_zone: SessionTimeZone::default(),
         subtask: 0,
         parallelism: 1,
+        checkpointing: false,
     }
 }
 

@@ -1,5 +1,8 @@
 use std::collections::BTreeMap;
 
+use std::path::PathBuf;
+
+use sluice_runtime::checkpoint::CheckpointConfig;
 use sluice_types::temporal::{parse_time_zone, SessionTimeZone};
 
 /// Flink's session-wide source idleness (`0`, the default, disables it).
@@ -11,6 +14,15 @@ pub const STATE_TTL_KEY: &str = "table.exec.state.ttl";
 pub const MINI_BATCH_ENABLED_KEY: &str = "table.exec.mini-batch.enabled";
 pub const MINI_BATCH_LATENCY_KEY: &str = "table.exec.mini-batch.allow-latency";
 pub const MINI_BATCH_SIZE_KEY: &str = "table.exec.mini-batch.size";
+/// Flink's checkpointing keys (and the older spelling of the folder's).
+pub const CHECKPOINT_INTERVAL_KEY: &str = "execution.checkpointing.interval";
+pub const CHECKPOINT_MODE_KEY: &str = "execution.checkpointing.mode";
+pub const CHECKPOINT_DIR_KEY: &str = "execution.checkpointing.dir";
+pub const CHECKPOINT_DIR_OLD_KEY: &str = "state.checkpoints.dir";
+pub const CHECKPOINT_RETAINED_KEY: &str = "execution.checkpointing.num-retained";
+pub const CHECKPOINT_TIMEOUT_KEY: &str = "execution.checkpointing.timeout";
+pub const RECOVERY_PATH_KEY: &str = "execution.state-recovery.path";
+pub const RECOVERY_IGNORE_UNCLAIMED_KEY: &str = "execution.state-recovery.ignore-unclaimed-state";
 /// Sluice's cap on the partial matches one `MATCH_RECOGNIZE` partition may hold.
 pub const MAX_PARTIAL_MATCHES_KEY: &str = "sluice.match-recognize.max-partial-matches";
 const DEFAULT_MAX_PARTIAL_MATCHES: usize = 100_000;
@@ -38,6 +50,21 @@ impl SessionConfig {
         }
         if key == MAX_PARTIAL_MATCHES_KEY && value.trim().parse::<usize>().map_or(true, |v| v == 0) {
             return Err(format!("invalid value \"{value}\" for \"{key}\": expected a positive whole number"));
+        }
+        if key == CHECKPOINT_INTERVAL_KEY || key == CHECKPOINT_TIMEOUT_KEY {
+            crate::duration::parse_duration(value).map_err(|e| format!("invalid duration \"{value}\" for \"{key}\": {e}"))?;
+        }
+        if key == CHECKPOINT_MODE_KEY && !matches!(value.trim().to_ascii_uppercase().as_str(), "EXACTLY_ONCE" | "AT_LEAST_ONCE") {
+            return Err(format!("invalid value \"{value}\" for \"{key}\": expected EXACTLY_ONCE or AT_LEAST_ONCE"));
+        }
+        if key == CHECKPOINT_RETAINED_KEY && value.trim().parse::<usize>().map_or(true, |v| v == 0) {
+            return Err(format!("invalid value \"{value}\" for \"{key}\": expected a positive whole number"));
+        }
+        if key == RECOVERY_IGNORE_UNCLAIMED_KEY && !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") {
+            return Err(format!("invalid value \"{value}\" for \"{key}\": expected true or false"));
+        }
+        if key == CHECKPOINT_DIR_KEY || key == CHECKPOINT_DIR_OLD_KEY || key == RECOVERY_PATH_KEY {
+            local_folder(value).map_err(|e| format!("invalid value \"{value}\" for \"{key}\": {e}"))?;
         }
         if key == MINI_BATCH_SIZE_KEY && value.trim().parse::<i64>().is_err() {
             return Err(format!("invalid value \"{value}\" for \"{key}\": expected a whole number of rows"));
@@ -90,9 +117,68 @@ impl SessionConfig {
         }
     }
 
+    /// Whether `execution.checkpointing.interval` turns checkpoints on.
+    pub fn checkpointing(&self) -> bool {
+        self.get(CHECKPOINT_INTERVAL_KEY)
+            .and_then(|v| crate::duration::parse_duration(v).ok())
+            .is_some_and(|d| !d.is_zero())
+    }
+
+    /// The checkpointing of job `job`, when `execution.checkpointing.interval` is set:
+    /// checkpoints go to `execution.checkpointing.dir` (or `state.checkpoints.dir`),
+    /// by default `~/.local/state/sluice/checkpoints`. `fresh` starts over.
+    pub fn checkpoint_config(&self, job: &str, fresh: bool) -> Result<Option<CheckpointConfig>, String> {
+        if !self.checkpointing() {
+            return Ok(None);
+        }
+        let duration = |key: &str, default: std::time::Duration| {
+            self.get(key).map(crate::duration::parse_duration).transpose().map(|d| d.unwrap_or(default))
+        };
+        let interval = duration(CHECKPOINT_INTERVAL_KEY, std::time::Duration::ZERO)?;
+        let root = match self.get(CHECKPOINT_DIR_KEY).or(self.get(CHECKPOINT_DIR_OLD_KEY)) {
+            Some(dir) => local_folder(dir)?,
+            None => default_checkpoint_root(),
+        };
+        Ok(Some(CheckpointConfig {
+            job: job.to_string(),
+            interval: interval.max(std::time::Duration::from_millis(1)),
+            exactly_once: !self.get(CHECKPOINT_MODE_KEY).is_some_and(|m| m.trim().eq_ignore_ascii_case("AT_LEAST_ONCE")),
+            root,
+            retained: self.get(CHECKPOINT_RETAINED_KEY).and_then(|v| v.trim().parse().ok()).unwrap_or(1),
+            timeout: duration(CHECKPOINT_TIMEOUT_KEY, std::time::Duration::from_secs(600))?,
+            recovery_path: self.get(RECOVERY_PATH_KEY).map(local_folder).transpose()?,
+            ignore_unclaimed_state: self.get(RECOVERY_IGNORE_UNCLAIMED_KEY).is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            fresh,
+        }))
+    }
+
     /// `table.local-time-zone`, UTC by default (Flink's default is the JVM's zone; Sluice
     /// picks UTC so that results do not depend on the machine).
     pub fn time_zone(&self) -> SessionTimeZone {
         self.get("table.local-time-zone").and_then(parse_time_zone).unwrap_or_default()
     }
+}
+
+/// A checkpoint folder as Flink spells it: a path or a `file://` URL. Object stores
+/// (`s3://`, `gs://`, `az://`) are not supported yet.
+fn local_folder(value: &str) -> Result<PathBuf, String> {
+    let value = value.trim();
+    if let Some(path) = value.strip_prefix("file://") {
+        return Ok(PathBuf::from(path));
+    }
+    match value.split_once("://") {
+        Some((scheme, _)) => Err(format!(
+            "checkpoints in \"{scheme}://\" storage are not supported yet; use a local folder or a file:// URL"
+        )),
+        None if value.is_empty() => Err("the folder is empty".into()),
+        None => Ok(PathBuf::from(value)),
+    }
+}
+
+/// `$XDG_STATE_HOME/sluice/checkpoints`, else `~/.local/state/sluice/checkpoints`.
+fn default_checkpoint_root() -> PathBuf {
+    let state = std::env::var_os("XDG_STATE_HOME").map(PathBuf::from).or_else(|| {
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state"))
+    });
+    state.unwrap_or_else(std::env::temp_dir).join("sluice/checkpoints")
 }

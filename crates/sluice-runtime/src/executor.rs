@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use sluice_connector_api::{ChangeBatch, SourcePoll, SplitId};
 
+use crate::checkpoint::{self, crash_point, CheckpointConfig, CheckpointStats, CheckpointStore, NodeState as SavedNode};
 use crate::dataflow::{Dataflow, NodeId, NodeKind};
 use crate::metrics::{NodeMetrics, NodeReport};
 use crate::operator::{Output, OutputEvent, SplitEvent, WATERMARK_END};
@@ -13,14 +14,17 @@ use crate::RuntimeError;
 pub struct ExecutorOptions {
     /// Set from outside (Ctrl-C) to stop an unbounded job; sinks are flushed and closed.
     pub stop: Arc<AtomicBool>,
-    /// Called with a snapshot of every node's counters at this interval.
-    pub progress: Option<(Duration, Box<dyn FnMut(&[NodeReport]) + Send>)>,
+    /// Called with a snapshot of every node's counters (and how checkpointing goes) at
+    /// this interval.
+    pub progress: Option<(Duration, Box<dyn FnMut(&[NodeReport], Option<&CheckpointStats>) + Send>)>,
     /// How often sinks are flushed and sources commit their positions (Kafka offsets),
     /// while every operator is stateless. A job that holds rows in state commits only
     /// when its input has ended, until checkpoints exist.
     pub commit_interval: Duration,
     /// How often sinks are asked to write what they buffer, between commits.
     pub flush_interval: Duration,
+    /// Take checkpoints (and resume from the last one) as this says.
+    pub checkpoints: Option<CheckpointConfig>,
 }
 
 impl Default for ExecutorOptions {
@@ -30,6 +34,7 @@ impl Default for ExecutorOptions {
             progress: None,
             commit_interval: Duration::from_secs(5),
             flush_interval: Duration::from_secs(1),
+            checkpoints: None,
         }
     }
 }
@@ -41,6 +46,8 @@ pub struct JobReport {
     pub elapsed: Duration,
     /// Whether the job was stopped from outside before its inputs ended.
     pub stopped: bool,
+    /// How checkpointing went, when it was on.
+    pub checkpoints: Option<CheckpointStats>,
 }
 
 impl JobReport {
@@ -69,6 +76,9 @@ struct NodeState {
     combined_input: i64,
     ended_inputs: usize,
     finished: bool,
+    /// A sink whose input ended while checkpoints are on: it is finished after the final
+    /// checkpoint has committed its output.
+    finish_deferred: bool,
     metrics: NodeMetrics,
 }
 
@@ -78,6 +88,16 @@ struct NodeState {
 pub struct Executor {
     nodes: Vec<NodeState>,
     options: ExecutorOptions,
+    checkpoints: Option<Checkpointing>,
+}
+
+/// A job's checkpointing while it runs.
+struct Checkpointing {
+    config: CheckpointConfig,
+    store: CheckpointStore,
+    next_id: u64,
+    last: Instant,
+    stats: CheckpointStats,
 }
 
 enum Event {
@@ -116,10 +136,11 @@ impl Executor {
                 combined_input: i64::MIN,
                 ended_inputs: 0,
                 finished: false,
+                finish_deferred: false,
                 metrics: NodeMetrics::default(),
             })
             .collect();
-        Executor { nodes, options }
+        Executor { nodes, options, checkpoints: None }
     }
 
     /// Runs until every source has ended (or the stop flag is set), then closes the sinks.
@@ -137,6 +158,7 @@ impl Executor {
         });
         let mut idle_rounds = 0u32;
         let mut stopped = false;
+        self.open_checkpoints()?;
         loop {
             if self.options.stop.load(Ordering::Relaxed) {
                 stopped = true;
@@ -209,7 +231,10 @@ impl Executor {
                 idle_rounds = (idle_rounds + 1).min(10);
                 std::thread::sleep(Duration::from_millis(idle_rounds as u64));
             }
-            if stateless && last_commit.elapsed() >= self.options.commit_interval {
+            if self.checkpoints.as_ref().is_some_and(|c| c.last.elapsed() >= c.config.interval) {
+                last_flush = Instant::now();
+                self.checkpoint()?;
+            } else if self.checkpoints.is_none() && stateless && last_commit.elapsed() >= self.options.commit_interval {
                 last_commit = Instant::now();
                 last_flush = last_commit;
                 self.commit()?;
@@ -223,9 +248,27 @@ impl Executor {
                 if last_progress.elapsed() >= *interval {
                     last_progress = Instant::now();
                     let snapshot = Self::reports(&self.nodes);
-                    callback(&snapshot);
+                    callback(&snapshot, self.checkpoints.as_ref().map(|c| &c.stats));
                 }
             }
+        }
+        if self.checkpoints.is_some() {
+            // The final checkpoint commits what the sinks hold (after a stop, or at the
+            // end of bounded input), so that a run with the same checkpoints resumes
+            // right after the last row written.
+            self.checkpoint()?;
+            for node in &mut self.nodes {
+                if let NodeKind::Sink(writer) = &mut node.kind {
+                    if node.finish_deferred || !node.finished {
+                        node.finished = true;
+                        writer
+                            .finish()
+                            .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                    }
+                }
+            }
+            let stats = self.checkpoints.take().map(|c| c.stats);
+            return Ok(JobReport { nodes: Self::reports(&self.nodes), elapsed: start.elapsed(), stopped, checkpoints: stats });
         }
         if stopped {
             // Flush and close every sink so that nothing written so far is lost.
@@ -245,7 +288,200 @@ impl Executor {
         if !stopped || stateless {
             self.commit()?;
         }
-        Ok(JobReport { nodes: Self::reports(&self.nodes), elapsed: start.elapsed(), stopped })
+        Ok(JobReport { nodes: Self::reports(&self.nodes), elapsed: start.elapsed(), stopped, checkpoints: None })
+    }
+
+    /// A node's stable id in checkpoints (its position and name, the same for an
+    /// unchanged query) and the fingerprint of what its state means.
+    fn node_identity(&self, id: NodeId) -> (String, u64) {
+        let node = &self.nodes[id];
+        let kind = match node.kind {
+            NodeKind::Source(_) => "source",
+            NodeKind::Operator(_) => "operator",
+            NodeKind::Sink(_) => "sink",
+        };
+        (format!("{id}:{}", node.name), checkpoint::fingerprint(&[kind, &node.name]))
+    }
+
+    /// With checkpoints on: checks that every node can take part, then resumes from the
+    /// newest checkpoint whose output was committed (or `execution.state-recovery.path`).
+    fn open_checkpoints(&mut self) -> Result<(), RuntimeError> {
+        let Some(config) = self.options.checkpoints.take() else { return Ok(()) };
+        let refuse = |node: &str, why: String| RuntimeError::Operator {
+            node: node.to_string(),
+            message: format!(
+                "{why}; run the job without 'execution.checkpointing.interval' (checkpoints for it are not supported yet)"
+            ),
+        };
+        for node in &mut self.nodes {
+            match &mut node.kind {
+                NodeKind::Operator(op) if !op.checkpointable() => {
+                    return Err(refuse(&node.name, "this operator cannot save its state in a checkpoint yet".into()))
+                }
+                NodeKind::Source(reader) => {
+                    if let Err(e) = reader.snapshot() {
+                        return Err(refuse(&node.name, e.to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let store = CheckpointStore::new(&config.root, &config.job);
+        if config.fresh {
+            store.clear().map_err(RuntimeError::Internal)?;
+        }
+        // Transactional sinks know the newest checkpoint they committed; numbering goes
+        // on after it, so that an old commit is never taken for a new checkpoint's.
+        let mut committed: Vec<Option<u64>> = Vec::new();
+        for node in &mut self.nodes {
+            if let NodeKind::Sink(writer) = &mut node.kind {
+                let c = writer
+                    .committed_checkpoint()
+                    .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                committed.push(c);
+            }
+        }
+        let transactional: Vec<u64> = committed.iter().map(|c| c.unwrap_or(0)).collect();
+        let any_transactional = committed.iter().any(|c| c.is_some());
+        let mut restore = None;
+        if let Some(path) = &config.recovery_path {
+            restore = Some(checkpoint::load(path).map_err(RuntimeError::Internal)?);
+        } else {
+            for id in store.ids().into_iter().rev() {
+                let saved = match store.load(id) {
+                    Ok(saved) => saved,
+                    Err(e) => {
+                        eprintln!("[sluice] skipping checkpoint {id}: {e}");
+                        continue;
+                    }
+                };
+                if saved.completed {
+                    restore = Some(saved);
+                    break;
+                }
+                // Saved but not marked complete: complete exactly when every
+                // transactional sink committed it.
+                if !any_transactional || transactional.iter().zip(&committed).all(|(c, t)| t.is_none() || *c >= id) {
+                    store.complete(id).map_err(RuntimeError::Internal)?;
+                    restore = Some(saved);
+                    break;
+                }
+                store.discard(id);
+            }
+        }
+        let mut stats = CheckpointStats::default();
+        let mut next_id = store.ids().last().copied().unwrap_or(0).max(transactional.iter().copied().max().unwrap_or(0)) + 1;
+        if let Some(saved) = restore {
+            self.restore(&saved, config.ignore_unclaimed_state)?;
+            next_id = next_id.max(saved.id + 1);
+            stats.restored_from = Some(saved.id);
+            eprintln!(
+                "[sluice] resuming job \"{}\" from checkpoint {} taken at {} ({})",
+                config.job,
+                saved.id,
+                format_epoch_millis(saved.taken_at_ms),
+                saved.path.display()
+            );
+        }
+        self.checkpoints = Some(Checkpointing { config, store, next_id, last: Instant::now(), stats });
+        Ok(())
+    }
+
+    /// Gives each source and operator its saved state. State for a node the job no
+    /// longer has, or whose meaning changed, is an error naming it, unless
+    /// `execution.state-recovery.ignore-unclaimed-state` lets it go.
+    fn restore(&mut self, saved: &checkpoint::SavedCheckpoint, ignore_unclaimed: bool) -> Result<(), RuntimeError> {
+        for state in &saved.nodes {
+            let target = (0..self.nodes.len()).find(|&id| self.node_identity(id).0 == state.id);
+            let target = match target {
+                Some(id) if self.node_identity(id).1 == state.fingerprint => id,
+                _ if ignore_unclaimed => continue,
+                found => {
+                    let why = if found.is_some() { "means something else in this query" } else { "is not in this query" };
+                    return Err(RuntimeError::Operator {
+                        node: state.name.clone(),
+                        message: format!(
+                            "checkpoint {} holds state of node \"{}\", which {why}: the query changed in a way its \
+                             state cannot follow. Start over with `sluice run --fresh`, or set \
+                             'execution.state-recovery.ignore-unclaimed-state' = 'true' to drop that state",
+                            saved.id, state.id
+                        ),
+                    });
+                }
+            };
+            let node = &mut self.nodes[target];
+            match &mut node.kind {
+                NodeKind::Source(reader) => reader
+                    .restore(&state.state)
+                    .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?,
+                NodeKind::Operator(op) => op.restore(&state.state)?,
+                NodeKind::Sink(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes a checkpoint (see `checkpoint` for the protocol).
+    fn checkpoint(&mut self) -> Result<(), RuntimeError> {
+        let Some(ck) = self.checkpoints.as_ref() else { return Ok(()) };
+        let (id, started) = (ck.next_id, Instant::now());
+        let open_sink = |n: &NodeState| matches!(n.kind, NodeKind::Sink(_)) && (!n.finished || n.finish_deferred);
+        crash_point("before-snapshot", id);
+        for node in &mut self.nodes {
+            if !open_sink(node) {
+                continue;
+            }
+            if let NodeKind::Sink(writer) = &mut node.kind {
+                writer.pre_commit(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
+        let mut states = Vec::new();
+        for index in 0..self.nodes.len() {
+            let (node_id, fingerprint) = self.node_identity(index);
+            let node = &mut self.nodes[index];
+            let state = match &mut node.kind {
+                NodeKind::Source(reader) => {
+                    Some(reader.snapshot().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?)
+                }
+                NodeKind::Operator(op) => op.snapshot()?,
+                NodeKind::Sink(_) => None,
+            };
+            if let Some(state) = state {
+                states.push(SavedNode { id: node_id, name: node.name.clone(), fingerprint, state });
+            }
+        }
+        let ck = self.checkpoints.as_mut().expect("checked above");
+        let taken_at = std::time::SystemTime::now();
+        let millis = taken_at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        let bytes = ck.store.save(id, millis, &states).map_err(RuntimeError::Internal)?;
+        crash_point("after-save", id);
+        for node in &mut self.nodes {
+            if !open_sink(node) {
+                continue;
+            }
+            if let NodeKind::Sink(writer) = &mut node.kind {
+                writer.commit(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
+        crash_point("after-commit", id);
+        let ck = self.checkpoints.as_mut().expect("checked above");
+        ck.store.complete(id).map_err(RuntimeError::Internal)?;
+        crash_point("after-complete", id);
+        ck.store.prune(ck.config.retained);
+        ck.next_id += 1;
+        ck.last = Instant::now();
+        ck.stats.completed += 1;
+        ck.stats.last_id = Some(id);
+        ck.stats.last_duration = started.elapsed();
+        ck.stats.last_bytes = bytes;
+        ck.stats.last_at = Some(taken_at);
+        // Positions outside the job (Kafka group offsets) follow, for monitoring.
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                reader.commit().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
+        Ok(())
     }
 
     /// A source produced `rows` rows: it is active again.
@@ -431,9 +667,13 @@ impl Executor {
                 match &mut node.kind {
                     NodeKind::Operator(op) => op.on_end(&mut out)?,
                     NodeKind::Sink(writer) => {
-                        writer
-                            .finish()
-                            .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                        if self.checkpoints.is_some() {
+                            node.finish_deferred = true;
+                        } else {
+                            writer
+                                .finish()
+                                .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                        }
                         return Ok(());
                     }
                     NodeKind::Source(_) => {}
@@ -490,4 +730,11 @@ impl Executor {
         }
         Ok(())
     }
+}
+
+/// `yyyy-MM-dd HH:mm:ss` UTC of epoch milliseconds, for log lines.
+fn format_epoch_millis(millis: i64) -> String {
+    let mut s = String::new();
+    sluice_types::temporal::write_timestamp(&mut s, millis * 1000, sluice_types::temporal::Fraction::Fixed(0), false);
+    s + " UTC"
 }

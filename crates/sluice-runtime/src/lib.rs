@@ -7,6 +7,7 @@
 //! `ScalarExpr`s and Arrow schemas by the planner.
 
 pub mod aggregate;
+pub mod checkpoint;
 mod dataflow;
 mod error;
 mod executor;

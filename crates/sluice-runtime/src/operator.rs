@@ -111,6 +111,33 @@ pub trait Operator: Send {
         0
     }
 
+    /// Whether the operator can save and restore its state in checkpoints; checked when
+    /// a job with checkpoints starts. Stateless operators can, with nothing to save.
+    fn checkpointable(&self) -> bool {
+        self.is_stateless()
+    }
+
+    /// The operator's state for a checkpoint, in an encoding `restore` of a later Sluice
+    /// still reads (see `checkpoint::codec`); `None` when there is nothing to save.
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        if self.is_stateless() {
+            Ok(None)
+        } else {
+            Err(RuntimeError::Operator {
+                node: self.name().to_string(),
+                message: "this operator cannot save its state in a checkpoint yet".into(),
+            })
+        }
+    }
+
+    /// Takes back what `snapshot` saved, before the first row arrives.
+    fn restore(&mut self, _state: &[u8]) -> Result<(), RuntimeError> {
+        Err(RuntimeError::Operator {
+            node: self.name().to_string(),
+            message: "this operator cannot restore state from a checkpoint yet".into(),
+        })
+    }
+
     /// Sizes of the operator's state worth showing in progress lines, e.g. the partial
     /// matches of `MATCH_RECOGNIZE`.
     fn gauges(&self) -> Vec<(&'static str, u64)> {

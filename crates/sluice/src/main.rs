@@ -35,7 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a Flink SQL script until its bounded inputs end (or until Ctrl-C)
-    #[command(after_help = "Example:\n  sluice run examples/iot_alerts.sql\n  sluice run job.sql -D table.local-time-zone=Europe/Rome")]
+    #[command(after_help = "Examples:\n  sluice run examples/iot_alerts.sql\n  sluice run job.sql -D table.local-time-zone=Europe/Rome\n  sluice run job.sql -D execution.checkpointing.interval=10s     (resumes from its last checkpoint when run again)\n  sluice run job.sql --fresh                                       (ignore and remove earlier checkpoints)")]
     Run {
         /// The SQL script; statements are separated by `;`
         script: PathBuf,
@@ -45,6 +45,9 @@ enum Command {
         /// Print no progress or summary on stderr
         #[arg(short, long)]
         quiet: bool,
+        /// With checkpoints on: start over instead of resuming from the job's last checkpoint
+        #[arg(long)]
+        fresh: bool,
     },
     /// Measure the IoT filter pipeline (file to file), and Flink on the same SQL when installed
     #[command(after_help = "Examples:\n  sluice bench --rows 2000000\n  sluice bench --rows 2000000 --no-flink\n  sluice bench --query group --sink blackhole\n  sluice bench --kafka                      (Apache Kafka from scripts/services.sh; Flink from scripts/flink.sh)\n  sluice bench --kafka --bootstrap-servers 127.0.0.1:9092 --rows 1000000 --query tumble")]
@@ -57,7 +60,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { script, set, quiet } => run::run_script(&script, &set, quiet),
+        Command::Run { script, set, quiet, fresh } => run::run_script(&script, &set, quiet, fresh),
         Command::Bench(args) => bench::run(args),
         Command::Gen(args) => gen::run(args),
     }

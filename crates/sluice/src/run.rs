@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use sluice_connector_api::ConnectorRegistry;
 use sluice_planner::{Job, Session, StatementOutcome};
+use sluice_runtime::checkpoint::CheckpointStats;
 use sluice_runtime::{Executor, ExecutorOptions, JobReport, RuntimeError};
 use sluice_sql::Diagnostic;
 
@@ -49,7 +50,7 @@ struct RunningJob {
     handle: JoinHandle<Result<JobReport, RuntimeError>>,
 }
 
-pub fn run_script(path: &Path, settings: &[String], quiet: bool) -> ExitCode {
+pub fn run_script(path: &Path, settings: &[String], quiet: bool, fresh: bool) -> ExitCode {
     let display = path.display().to_string();
     let source = match std::fs::read_to_string(path) {
         Ok(s) => s,
@@ -107,7 +108,7 @@ pub fn run_script(path: &Path, settings: &[String], quiet: bool) -> ExitCode {
                         }
                     }
                 } else {
-                    match start_job(&session, job, &display, &source, quiet, stop.clone()) {
+                    match start_job(&session, job, &display, &source, quiet, fresh, stop.clone()) {
                         Ok(j) => running.push(j),
                         Err(()) => {
                             failed = true;
@@ -154,15 +155,17 @@ fn is_closed_stdout(e: &sluice_runtime::RuntimeError) -> bool {
     )
 }
 
+type ProgressCallback = Box<dyn FnMut(&[sluice_runtime::NodeReport], Option<&CheckpointStats>) + Send>;
+
 fn executor_options(name: &str, quiet: bool, stop: Arc<AtomicBool>) -> ExecutorOptions {
-    let progress: Option<(Duration, Box<dyn FnMut(&[sluice_runtime::NodeReport]) + Send>)> = if quiet {
+    let progress: Option<(Duration, ProgressCallback)> = if quiet {
         None
     } else {
         let name = name.to_string();
         let mut last: Option<(std::time::Instant, u64)> = None;
         Some((
             Duration::from_secs(2),
-            Box::new(move |nodes| print_progress(&name, nodes, &mut last)),
+            Box::new(move |nodes, checkpoints| print_progress(&name, nodes, checkpoints, &mut last)),
         ))
     };
     ExecutorOptions { stop, progress, ..ExecutorOptions::default() }
@@ -174,13 +177,27 @@ fn start_job(
     display: &str,
     source: &str,
     quiet: bool,
+    fresh: bool,
     stop: Arc<AtomicBool>,
 ) -> Result<RunningJob, ()> {
     let dataflow = session.build_dataflow(&job, None).map_err(|d| render(&d, display, source))?;
+    let checkpoints = session
+        .config
+        .checkpoint_config(&job.name, fresh)
+        .map_err(|e| eprintln!("error: job \"{}\": {e}", job.name))?;
     if !quiet {
-        eprintln!("[sluice] job \"{}\" started", job.name);
+        match &checkpoints {
+            Some(c) => eprintln!(
+                "[sluice] job \"{}\" started, with a checkpoint every {} into {}",
+                job.name,
+                crate::summary::duration_text(c.interval),
+                c.root.join(&c.job).display()
+            ),
+            None => eprintln!("[sluice] job \"{}\" started", job.name),
+        }
     }
-    let options = executor_options(&job.name, quiet, stop);
+    let mut options = executor_options(&job.name, quiet, stop);
+    options.checkpoints = checkpoints;
     let handle = std::thread::Builder::new()
         .name(job.name.clone())
         .spawn(move || Executor::new(dataflow, options).run())

@@ -1,7 +1,8 @@
 //! Progress lines and end-of-job summaries, on stderr.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use sluice_runtime::checkpoint::CheckpointStats;
 use sluice_runtime::{JobReport, NodeReport};
 
 fn rows_read(nodes: &[NodeReport]) -> u64 {
@@ -25,7 +26,7 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-pub fn print_progress(name: &str, nodes: &[NodeReport], last: &mut Option<(Instant, u64)>) {
+pub fn print_progress(name: &str, nodes: &[NodeReport], checkpoints: Option<&CheckpointStats>, last: &mut Option<(Instant, u64)>) {
     let read = rows_read(nodes);
     let now = Instant::now();
     let rate = match last {
@@ -52,12 +53,38 @@ pub fn print_progress(name: &str, nodes: &[NodeReport], last: &mut Option<(Insta
             gauges.push_str(&format!(", {} {what}", thousands(*value)));
         }
     }
+    let checkpoint = checkpoints.map(checkpoint_text).unwrap_or_default();
     eprintln!(
-        "[sluice] {name}: {} rows read ({} rows/s), {} rows written{watermark}{late}{gauges}",
+        "[sluice] {name}: {} rows read ({} rows/s), {} rows written{watermark}{late}{gauges}{checkpoint}",
         thousands(read),
         thousands(rate as u64),
         thousands(rows_written(nodes))
     );
+}
+
+/// `, checkpoint 42 (12 ms, 1.2 kB)`, or nothing before the first.
+fn checkpoint_text(stats: &CheckpointStats) -> String {
+    let Some(id) = stats.last_id else { return String::new() };
+    format!(", checkpoint {id} ({}, {})", duration_text(stats.last_duration), bytes_text(stats.last_bytes))
+}
+
+/// A duration as a person writes it: `850 ms`, `2.5 s`, `10 s`.
+pub fn duration_text(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+fn bytes_text(n: u64) -> String {
+    match n {
+        0..=999 => format!("{n} B"),
+        1_000..=999_999 => format!("{:.1} kB", n as f64 / 1e3),
+        _ => format!("{:.1} MB", n as f64 / 1e6),
+    }
 }
 
 /// The end-of-job line (unless `quiet`), then what was skipped or dropped (always: rows
@@ -75,6 +102,15 @@ pub fn print_summary(name: &str, report: &JobReport, quiet: bool) {
         thousands(rate as u64),
         thousands(rows_written(&report.nodes))
     );
+        if let Some(stats) = &report.checkpoints {
+            if stats.last_id.is_some() {
+                eprintln!(
+                    "[sluice]   {} checkpoints taken{}",
+                    thousands(stats.completed),
+                    checkpoint_text(stats).replacen(", checkpoint", ", the last", 1)
+                );
+            }
+        }
     }
     for node in &report.nodes {
         if let Some(stats) = &node.source_stats {

@@ -169,6 +169,7 @@ fn sink_writes_part_files_that_read_back() {
         time_zone: SessionTimeZone::default(),
         subtask: 0,
         parallelism: 1,
+        checkpointing: false,
     };
     let mut sink = factory().create_sink(&sink_table, &sink_ctx).unwrap();
     for b in &batches {

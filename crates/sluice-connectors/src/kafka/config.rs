@@ -132,12 +132,15 @@ pub enum SinkPartitioner {
 }
 
 /// `sink.delivery-guarantee`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeliveryGuarantee {
     /// Nothing is waited for at `flush`; messages may be lost.
     None,
     /// `flush` and `finish` wait until the broker acknowledged every message.
     AtLeastOnce,
+    /// One Kafka transaction per checkpoint, committed with the checkpoint's id (see
+    /// `KafkaSink`); the transactional ids start with this prefix.
+    ExactlyOnce { transactional_id_prefix: String },
 }
 
 /// A table's Kafka options, parsed.
@@ -301,14 +304,17 @@ impl KafkaConfig {
             None => DeliveryGuarantee::AtLeastOnce,
             Some(v) if v == "at-least-once" => DeliveryGuarantee::AtLeastOnce,
             Some(v) if v == "none" => DeliveryGuarantee::None,
-            Some(v) if v == "exactly-once" => {
-                return Err(invalid(
-                    "sink.delivery-guarantee",
-                    &v,
-                    "exactly-once delivery needs Kafka transactions committed at checkpoints, which \
-                     Sluice does not have yet; use \"at-least-once\"",
-                ))
-            }
+            Some(v) if v == "exactly-once" => match options.get("sink.transactional-id-prefix") {
+                Some(prefix) if !prefix.trim().is_empty() => {
+                    DeliveryGuarantee::ExactlyOnce { transactional_id_prefix: prefix.trim().to_string() }
+                }
+                _ => {
+                    return Err(ConnectorError::MissingOption {
+                        connector: "kafka".into(),
+                        key: "sink.transactional-id-prefix".into(),
+                    })
+                }
+            },
             Some(v) => {
                 return Err(invalid("sink.delivery-guarantee", &v, "use \"none\", \"at-least-once\" or \"exactly-once\""))
             }

@@ -3,18 +3,30 @@
 //! turns `-D` into a tombstone, skips `-U`, and may reduce rows by key before sending
 //! (see `upsert::UpsertBuffer`). Delivery failures are collected by the producer's
 //! callback and returned from the next `write`, `flush` or `finish`.
+//!
+//! With `'sink.delivery-guarantee' = 'exactly-once'` the producer is transactional
+//! (`transactional.id` = the prefix and the subtask, the same on every run): starting
+//! fences an older producer with that id and aborts its open transaction, and each
+//! checkpoint commits one transaction. Atomically with it, the checkpoint's id is
+//! committed as the offset of partition 0 of the sink's topic for the consumer group
+//! `<prefix>-checkpoints` (`send_offsets_to_transaction`), which is how a restarted job
+//! learns whether a checkpoint saved just before a crash was committed. Readers with
+//! `isolation.level=read_committed` (librdkafka's default) see each row exactly once.
 
 use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerGroupMetadata};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{DeliveryResult, Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
+use rdkafka::{Offset, TopicPartitionList};
 use sluice_connector_api::{ChangeBatch, ConnectorError, SinkContext, SinkWriter, TableSpec};
 use sluice_types::temporal::SessionTimeZone;
 use sluice_types::RowKind;
 
 use super::client::{client_config, creation_error, SluiceContext, METADATA_TIMEOUT};
+use super::source::while_coordinator_moves;
 use super::config::{DeliveryGuarantee, KafkaConfig, KafkaFlavor, SinkPartitioner};
 use super::format::RowEncoder;
 use super::metadata;
@@ -70,13 +82,50 @@ pub struct KafkaSink {
     key_buf: Vec<u8>,
     value_buf: Vec<u8>,
     buffer: Option<UpsertBuffer>,
+    /// With `exactly-once`: how checkpoints are recorded with the transactions.
+    transactions: Option<Transactions>,
 }
+
+/// The exactly-once side of a sink (see the module doc).
+struct Transactions {
+    /// The consumer group whose offset of partition 0 of the topic is the newest
+    /// committed checkpoint.
+    marker_group: String,
+    /// A group-less-by-design consumer of `marker_group`: it only lends its group
+    /// metadata to the transactions and reads the marker back.
+    marker: BaseConsumer,
+    group_metadata: ConsumerGroupMetadata,
+}
+
+/// How long a transaction may stay open before the broker aborts it, unless
+/// `properties.transaction.timeout.ms` says otherwise: the brokers' default maximum.
+const TRANSACTION_TIMEOUT_MS: &str = "900000";
 
 impl KafkaSink {
     pub fn new(table: &TableSpec, config: &KafkaConfig, ctx: &SinkContext) -> Result<KafkaSink, ConnectorError> {
         let topic = config.check_sink()?.to_string();
         let mut defaults: Vec<(&str, &str)> = vec![("bootstrap.servers", config.bootstrap_servers.as_str())];
         defaults.extend_from_slice(PRODUCER_DEFAULTS);
+        let transactional_id = match &config.delivery {
+            DeliveryGuarantee::ExactlyOnce { transactional_id_prefix } => {
+                if !ctx.checkpointing {
+                    return Err(ConnectorError::InvalidOption {
+                        key: "sink.delivery-guarantee".into(),
+                        value: "exactly-once".into(),
+                        reason: "exactly-once delivery commits one Kafka transaction per checkpoint; turn \
+                                 checkpoints on with SET 'execution.checkpointing.interval' = '10 s', or use \
+                                 \"at-least-once\""
+                            .into(),
+                    });
+                }
+                Some(format!("{transactional_id_prefix}-{}", ctx.subtask))
+            }
+            _ => None,
+        };
+        if let Some(id) = &transactional_id {
+            defaults.push(("transactional.id", id.as_str()));
+            defaults.push(("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS));
+        }
         let producer: BaseProducer<SluiceContext> = client_config(config, &defaults)
             .create_with_context(SluiceContext::new(&config.bootstrap_servers))
             .map_err(|e| creation_error(config, e))?;
@@ -106,7 +155,7 @@ impl KafkaSink {
             topic,
             servers: config.bootstrap_servers.clone(),
             flavor: config.flavor,
-            delivery: config.delivery,
+            delivery: config.delivery.clone(),
             key_columns: config.key_fields.clone(),
             value_columns: config.value_fields(physical),
             key_encoder,
@@ -119,7 +168,11 @@ impl KafkaSink {
             key_buf: Vec::new(),
             value_buf: Vec::new(),
             buffer: config.buffer_flush.map(|(rows, every)| UpsertBuffer::new(rows, every)),
+            transactions: None,
         };
+        if let DeliveryGuarantee::ExactlyOnce { transactional_id_prefix } = &config.delivery {
+            sink.transactions = Some(sink.start_transactions(config, transactional_id_prefix)?);
+        }
         if config.flavor == KafkaFlavor::Plain && config.partitioner != SinkPartitioner::Default {
             let count = sink.partition_count()?;
             match config.partitioner {
@@ -128,6 +181,42 @@ impl KafkaSink {
             }
         }
         Ok(sink)
+    }
+
+    /// Fences older producers with the same transactional id (aborting what they left
+    /// open) and opens the first transaction.
+    fn start_transactions(&mut self, config: &KafkaConfig, prefix: &str) -> Result<Transactions, ConnectorError> {
+        let marker_group = format!("{prefix}-checkpoints");
+        let marker: BaseConsumer = client_config(
+            config,
+            &[
+                ("bootstrap.servers", config.bootstrap_servers.as_str()),
+                ("group.id", marker_group.as_str()),
+                ("enable.auto.commit", "false"),
+            ],
+        )
+        .create()
+        .map_err(|e| creation_error(config, e))?;
+        let group_metadata = marker.group_metadata().ok_or_else(|| {
+            ConnectorError::External(format!("cannot read the group metadata of \"{marker_group}\""))
+        })?;
+        self.producer
+            .init_transactions(METADATA_TIMEOUT)
+            .map_err(|e| self.transaction_error("cannot start Kafka transactions", e))?;
+        self.producer
+            .begin_transaction()
+            .map_err(|e| self.transaction_error("cannot begin a Kafka transaction", e))?;
+        Ok(Transactions { marker_group, marker, group_metadata })
+    }
+
+    fn transaction_error(&self, what: &str, e: KafkaError) -> ConnectorError {
+        let fenced = matches!(e.rdkafka_error_code(), Some(RDKafkaErrorCode::Fenced | RDKafkaErrorCode::ProducerFenced));
+        let hint = if fenced {
+            " (another copy of this job started with the same 'sink.transactional-id-prefix' and fenced this one)"
+        } else {
+            ""
+        };
+        ConnectorError::External(format!("{what} for topic \"{}\" at {}: {e}{hint}", self.topic, self.servers))
     }
 
     fn partition_count(&self) -> Result<i32, ConnectorError> {
@@ -312,9 +401,54 @@ impl SinkWriter for KafkaSink {
         self.check_deliveries()
     }
 
-    fn finish(&mut self) -> Result<(), ConnectorError> {
+    fn pre_commit(&mut self, _checkpoint: u64) -> Result<(), ConnectorError> {
         self.drain_buffer()?;
         self.wait_delivered()?;
         self.check_deliveries()
+    }
+
+    fn commit(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
+        let Some(txn) = &self.transactions else { return Ok(()) };
+        let mut marker = TopicPartitionList::new();
+        marker
+            .add_partition_offset(&self.topic, 0, Offset::Offset(checkpoint as i64))
+            .map_err(|e| self.transaction_error("cannot record the checkpoint", e))?;
+        self.producer
+            .send_offsets_to_transaction(&marker, &txn.group_metadata, METADATA_TIMEOUT)
+            .map_err(|e| self.transaction_error(&format!("cannot record checkpoint {checkpoint} in the transaction"), e))?;
+        self.producer
+            .commit_transaction(FLUSH_LIMIT)
+            .map_err(|e| self.transaction_error(&format!("cannot commit the transaction of checkpoint {checkpoint}"), e))?;
+        self.producer
+            .begin_transaction()
+            .map_err(|e| self.transaction_error("cannot begin a Kafka transaction", e))
+    }
+
+    fn committed_checkpoint(&mut self) -> Result<Option<u64>, ConnectorError> {
+        let Some(txn) = &self.transactions else { return Ok(None) };
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition(&self.topic, 0);
+        let got = while_coordinator_moves(|| txn.marker.committed_offsets(tpl.clone(), METADATA_TIMEOUT)).map_err(|e| {
+            ConnectorError::External(format!(
+                "cannot read the checkpoint committed by \"{}\" at {}: {e}",
+                txn.marker_group, self.servers
+            ))
+        })?;
+        Ok(Some(match got.find_partition(&self.topic, 0).map(|p| p.offset()) {
+            Some(Offset::Offset(n)) if n > 0 => n as u64,
+            _ => 0,
+        }))
+    }
+
+    fn finish(&mut self) -> Result<(), ConnectorError> {
+        self.drain_buffer()?;
+        self.wait_delivered()?;
+        self.check_deliveries()?;
+        if self.transactions.is_some() {
+            // The final checkpoint committed every row; the transaction opened after it
+            // is empty.
+            let _ = self.producer.abort_transaction(METADATA_TIMEOUT);
+        }
+        Ok(())
     }
 }

@@ -21,6 +21,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, Timestamp, TopicPartitionList};
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::{ConnectorError, SourceContext, SourcePoll, SourceReader, SourceStats, SplitId, TableSpec};
 
 use super::assemble::{AssemblyPlan, PartitionRows};
@@ -49,6 +50,9 @@ struct Split {
     finished: bool,
     /// The offset after the last message consumed.
     consumed_next: Option<i64>,
+    /// Where the split started, as an offset: where a checkpoint taken before any of its
+    /// rows were returned resumes it.
+    start_at: Option<i64>,
 }
 
 /// Something for `poll_next` to hand out, and the position it makes returned.
@@ -198,12 +202,18 @@ impl KafkaSource {
         let mut assignment = TopicPartitionList::new();
         for (((topic, partition), start), stop) in owned.iter().zip(starts).zip(stops) {
             let i = self.add_split(topic, *partition, stop)?;
+            // The first offset, resolved now: "the end" later would skip what arrives
+            // between now and a checkpoint.
+            let first = match start {
+                Offset::Offset(n) => n,
+                Offset::End => match stop {
+                    Some(stop) => stop,
+                    None => self.watermarks(topic, *partition)?.1,
+                },
+                _ => self.watermarks(topic, *partition)?.0,
+            };
+            self.st.splits[i].start_at = Some(first);
             if let Some(stop) = stop {
-                let first = match start {
-                    Offset::Offset(n) => n,
-                    Offset::End => stop,
-                    _ => self.watermarks(topic, *partition)?.0,
-                };
                 if first >= stop {
                     self.st.finish(i);
                     continue;
@@ -235,6 +245,7 @@ impl KafkaSource {
             stop,
             finished: false,
             consumed_next: None,
+            start_at: None,
         });
         self.st.by_partition.entry(partition).or_default().push(i);
         self.st.ready.push_back(Ready { poll: Some(SourcePoll::SplitAdded(id)), position: None });
@@ -706,6 +717,52 @@ impl SourceReader for KafkaSource {
         self.st.stats.clone()
     }
 
+    /// Per split: topic, partition, the offset after the last row returned (or where
+    /// the split started), and whether it finished.
+    fn snapshot(&mut self) -> Result<Vec<u8>, ConnectorError> {
+        let mut w = StateWriter::new(POSITION_VERSION);
+        w.u64(self.st.splits.len() as u64);
+        for (i, split) in self.st.splits.iter().enumerate() {
+            let next = self.st.returned.get(&i).copied().or(split.start_at);
+            w.str(&split.topic).i64(split.partition as i64).opt_i64(next).bool(split.finished);
+        }
+        Ok(w.finish())
+    }
+
+    fn restore(&mut self, position: &[u8]) -> Result<(), ConnectorError> {
+        let what = format!("the Kafka source of {}", self.config.topics.describe());
+        let saved = read_positions(position, &what).map_err(ConnectorError::External)?;
+        let mut moved = TopicPartitionList::new();
+        for (topic, partition, next, _finished) in saved {
+            // A partition the checkpoint has but the topic lost is skipped; one it lacks
+            // (added since) starts as the startup mode says. Whether a bounded partition
+            // is done is decided by this run's stop offset, not by the earlier run's.
+            let Some(i) = self.st.find(&topic, partition) else { continue };
+            let Some(next) = next else { continue };
+            self.st.returned.insert(i, next);
+            self.st.splits[i].start_at = Some(next);
+            let done = self.st.splits[i].stop.is_some_and(|stop| next >= stop);
+            if done {
+                self.st.finish(i);
+            } else if !self.st.splits[i].finished {
+                moved
+                    .add_partition_offset(&topic, partition, Offset::Offset(next))
+                    .map_err(|e| self.kafka_error("cannot resume partitions", e))?;
+            }
+        }
+        let mut assignment = TopicPartitionList::new();
+        for split in self.st.splits.iter().filter(|s| !s.finished) {
+            let offset = match moved.find_partition(&split.topic, split.partition) {
+                Some(e) => e.offset(),
+                None => split.start_at.map_or(Offset::Beginning, Offset::Offset),
+            };
+            assignment
+                .add_partition_offset(&split.topic, split.partition, offset)
+                .map_err(|e| self.kafka_error("cannot resume partitions", e))?;
+        }
+        self.consumer.assign(&assignment).map_err(|e| self.kafka_error("cannot resume partitions", e))
+    }
+
     fn commit(&mut self) -> Result<(), ConnectorError> {
         let mut tpl = TopicPartitionList::new();
         let mut done = Vec::new();
@@ -767,7 +824,7 @@ impl Drop for KafkaSource {
 /// not there yet (a fresh cluster loads `__consumer_offsets` after its first start, and a
 /// coordinator moves when a broker restarts), for up to `METADATA_TIMEOUT`. Every other
 /// answer is returned as it is.
-fn while_coordinator_moves<T>(mut request: impl FnMut() -> KafkaResult<T>) -> KafkaResult<T> {
+pub(super) fn while_coordinator_moves<T>(mut request: impl FnMut() -> KafkaResult<T>) -> KafkaResult<T> {
     let deadline = Instant::now() + METADATA_TIMEOUT;
     loop {
         let result = request();
@@ -784,6 +841,23 @@ fn while_coordinator_moves<T>(mut request: impl FnMut() -> KafkaResult<T>) -> Ka
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The encoding version of a Kafka source's position in checkpoints.
+const POSITION_VERSION: u8 = 1;
+
+/// (topic, partition, next offset, finished) per split, as `snapshot` wrote them.
+fn read_positions(bytes: &[u8], what: &str) -> Result<Vec<(String, i32, Option<i64>, bool)>, String> {
+    let (mut r, _) = StateReader::open(bytes, what, &[POSITION_VERSION])?;
+    let count = r.u64()?;
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let topic = r.str()?.to_string();
+        let partition = i32::try_from(r.i64()?).map_err(|_| format!("the saved state of {what} is corrupt"))?;
+        out.push((topic, partition, r.opt_i64()?, r.bool()?));
+    }
+    r.end()?;
+    Ok(out)
 }
 
 #[cfg(test)]

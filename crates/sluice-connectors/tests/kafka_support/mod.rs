@@ -56,6 +56,7 @@ pub fn sink_ctx(table: &TableSpec, metadata: Vec<(&str, DataType)>) -> SinkConte
         time_zone: SessionTimeZone::default(),
         subtask: 0,
         parallelism: 1,
+        checkpointing: false,
     }
 }
 

@@ -60,6 +60,7 @@ pub fn lower_job(
         state_ttl: config.state_ttl(),
         mini_batch,
         max_partial_matches: config.max_partial_matches(),
+        checkpointing: config.checkpointing(),
     };
     for (plan, sink) in &job.pipelines {
         match sink {
@@ -97,6 +98,8 @@ struct Lowering<'a> {
     mini_batch: Option<usize>,
     /// `sluice.match-recognize.max-partial-matches`.
     max_partial_matches: usize,
+    /// Whether the job takes checkpoints (for `SinkContext::checkpointing`).
+    checkpointing: bool,
 }
 
 /// The slice size of the two-phase (window TVF) aggregations in a plan, if any.
@@ -481,6 +484,7 @@ impl Lowering<'_> {
             time_zone: self.ctx.time_zone,
             subtask: 0,
             parallelism: 1,
+            checkpointing: self.checkpointing,
         };
         let writer = factory.create_sink(&spec, &ctx).map_err(|e| connector_diagnostic(e, table))?;
         self.dataflow.add_sink(format!("Sink: {}", table.name), writer, input);

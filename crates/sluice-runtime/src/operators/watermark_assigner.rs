@@ -9,6 +9,7 @@ use arrow_schema::SchemaRef;
 use sluice_connector_api::{ChangeBatch, SplitId};
 use sluice_expr::{EvalContext, ScalarExpr};
 
+use crate::checkpoint::codec::{StateReader, StateWriter};
 use crate::operator::SplitEvent;
 use crate::{Operator, Output, RuntimeError};
 
@@ -257,6 +258,38 @@ impl Operator for WatermarkAssigner {
 
     fn is_stateless(&self) -> bool {
         true
+    }
+
+    /// The watermark so far, whole and per split, so that a restored job neither takes
+    /// back a watermark it emitted nor keeps rows it would have found late.
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let mut w = StateWriter::new(1);
+        w.opt_i64(self.max_seen).opt_i64(self.emitted).u64(self.splits.len() as u64);
+        let mut splits: Vec<_> = self.splits.iter().collect();
+        splits.sort_by_key(|(id, _)| **id);
+        for (id, state) in splits {
+            w.u64(*id as u64).opt_i64(state.max_seen).bool(state.finished);
+        }
+        Ok(Some(w.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let fail = |message: String| RuntimeError::Operator { node: self.name().to_string(), message };
+        let (mut r, _) = StateReader::open(state, "the watermark assigner", &[1]).map_err(fail)?;
+        let restored = (|| -> Result<_, String> {
+            let (max_seen, emitted, count) = (r.opt_i64()?, r.opt_i64()?, r.u64()?);
+            let mut splits = HashMap::new();
+            for _ in 0..count {
+                let id = r.u64()? as SplitId;
+                let state = SplitState { max_seen: r.opt_i64()?, last_data: Instant::now(), finished: r.bool()? };
+                splits.insert(id, state);
+            }
+            r.end()?;
+            Ok((max_seen, emitted, splits))
+        })()
+        .map_err(fail)?;
+        (self.max_seen, self.emitted, self.splits) = restored;
+        Ok(())
     }
 
     fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {

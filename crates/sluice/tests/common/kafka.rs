@@ -48,9 +48,19 @@ pub fn read_topic(broker: &KafkaBroker, topic: &str, partitions: i32) -> Vec<(i3
     let deadline = Instant::now() + Duration::from_secs(120);
     while positions.iter().any(|(p, pos)| *pos < ends[p]) {
         assert!(Instant::now() < deadline, "timed out reading {topic}: {positions:?} of {ends:?}");
-        if let Some(message) = consumer.poll(Duration::from_millis(100)) {
+        let message = consumer.poll(Duration::from_millis(100));
+        // The consumer's position, not the last message's offset: the last offsets of a
+        // transactional topic are commit markers, which are never delivered.
+        if let Ok(now) = consumer.position() {
+            for e in now.elements() {
+                if let rdkafka::Offset::Offset(n) = e.offset() {
+                    positions.insert(e.partition(), n);
+                }
+            }
+        }
+        if let Some(message) = message {
             let m = message.expect("message");
-            positions.insert(m.partition(), m.offset() + 1);
+            positions.insert(m.partition(), (m.offset() + 1).max(positions[&m.partition()]));
             out.push((
                 m.partition(),
                 m.key().map(|k| String::from_utf8_lossy(k).into_owned()),

@@ -1,0 +1,159 @@
+//! The byte encoding of state in checkpoints (operators' and sources' alike): fixed-width little-endian numbers and
+//! length-prefixed bytes, behind a version byte that each writer chooses. It is Sluice's
+//! own and stays readable by later versions (unlike `arrow-row` bytes, which may change
+//! between arrow releases).
+
+/// Builds a state blob.
+#[derive(Default)]
+pub struct StateWriter {
+    buf: Vec<u8>,
+}
+
+impl StateWriter {
+    /// A blob in encoding `version` of its writer.
+    pub fn new(version: u8) -> StateWriter {
+        StateWriter { buf: vec![version] }
+    }
+
+    pub fn u64(&mut self, v: u64) -> &mut Self {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+
+    pub fn i64(&mut self, v: i64) -> &mut Self {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+
+    pub fn bool(&mut self, v: bool) -> &mut Self {
+        self.buf.push(v as u8);
+        self
+    }
+
+    pub fn opt_i64(&mut self, v: Option<i64>) -> &mut Self {
+        self.bool(v.is_some());
+        self.i64(v.unwrap_or(0))
+    }
+
+    pub fn bytes(&mut self, v: &[u8]) -> &mut Self {
+        self.u64(v.len() as u64);
+        self.buf.extend_from_slice(v);
+        self
+    }
+
+    pub fn str(&mut self, v: &str) -> &mut Self {
+        self.bytes(v.as_bytes())
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.buf
+    }
+}
+
+/// Reads a blob `StateWriter` made. Every read checks the length, so a truncated or
+/// foreign file is an error, never a panic.
+pub struct StateReader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    what: &'a str,
+}
+
+impl<'a> StateReader<'a> {
+    /// Opens `buf`, whose first byte must be one of `versions`; returns the version.
+    pub fn open(buf: &'a [u8], what: &'a str, versions: &[u8]) -> Result<(StateReader<'a>, u8), String> {
+        let Some(&version) = buf.first() else { return Err(format!("the saved state of {what} is empty")) };
+        if !versions.contains(&version) {
+            return Err(format!("the saved state of {what} has encoding version {version}, which this Sluice cannot read"));
+        }
+        Ok((StateReader { buf, pos: 1, what }, version))
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self.pos.checked_add(n).filter(|e| *e <= self.buf.len());
+        let Some(end) = end else { return Err(format!("the saved state of {} is truncated", self.what)) };
+        let out = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(out)
+    }
+
+    pub fn u64(&mut self) -> Result<u64, String> {
+        let bytes = self.take(8)?;
+        Ok(u64::from_le_bytes(bytes.try_into().map_err(|_| "an 8-byte slice".to_string())?))
+    }
+
+    pub fn i64(&mut self) -> Result<i64, String> {
+        Ok(self.u64()? as i64)
+    }
+
+    pub fn bool(&mut self) -> Result<bool, String> {
+        Ok(self.take(1)?[0] != 0)
+    }
+
+    pub fn opt_i64(&mut self) -> Result<Option<i64>, String> {
+        let some = self.bool()?;
+        let v = self.i64()?;
+        Ok(some.then_some(v))
+    }
+
+    pub fn bytes(&mut self) -> Result<&'a [u8], String> {
+        let len = self.u64()?;
+        let len = usize::try_from(len).map_err(|_| format!("the saved state of {} is corrupt", self.what))?;
+        self.take(len)
+    }
+
+    pub fn str(&mut self) -> Result<&'a str, String> {
+        let bytes = self.bytes()?;
+        std::str::from_utf8(bytes).map_err(|_| format!("the saved state of {} holds a text that is not UTF-8", self.what))
+    }
+
+    /// Fails unless every byte was read.
+    pub fn end(&self) -> Result<(), String> {
+        if self.pos == self.buf.len() {
+            Ok(())
+        } else {
+            Err(format!("the saved state of {} has {} bytes too many", self.what, self.buf.len() - self.pos))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_truncation_and_other_versions() {
+        let mut w = StateWriter::new(1);
+        w.u64(7).i64(-3).bool(true).opt_i64(None).opt_i64(Some(5)).str("topic").bytes(&[1, 2]);
+        let blob = w.finish();
+        let (mut r, v) = StateReader::open(&blob, "t", &[1]).unwrap();
+        assert_eq!(v, 1);
+        assert_eq!(r.u64().unwrap(), 7);
+        assert_eq!(r.i64().unwrap(), -3);
+        assert!(r.bool().unwrap());
+        assert_eq!(r.opt_i64().unwrap(), None);
+        assert_eq!(r.opt_i64().unwrap(), Some(5));
+        assert_eq!(r.str().unwrap(), "topic");
+        assert_eq!(r.bytes().unwrap(), &[1, 2]);
+        r.end().unwrap();
+
+        for cut in 0..blob.len() {
+            let Ok((mut r, _)) = StateReader::open(&blob[..cut], "t", &[1]) else { continue };
+            let read = (|| -> Result<(), String> {
+                r.u64()?;
+                r.i64()?;
+                r.bool()?;
+                r.opt_i64()?;
+                r.opt_i64()?;
+                r.str()?;
+                r.bytes()?;
+                r.end()
+            })();
+            assert!(read.is_err(), "a blob cut at {cut} was read whole");
+        }
+        assert!(StateReader::open(&blob, "t", &[2]).is_err());
+        // A length past the end is an error, not an allocation.
+        let mut w = StateWriter::new(1);
+        w.u64(u64::MAX);
+        assert!(StateReader::open(&w.finish(), "t", &[1]).unwrap().0.bytes().is_err());
+    }
+}

@@ -1,0 +1,180 @@
+//! Checkpoints, recovery and exactly-once Kafka output, run as a user runs them against
+//! Apache Kafka: `sluice run` on a script with `execution.checkpointing.interval`, killed
+//! at each step of the checkpoint protocol by the `SLUICE_CHECKPOINT_CRASH` test hook
+//! (the process aborts, as a crash would), then run again. What `read_committed`
+//! readers see of the output topic must be exactly the fault-free result: nothing lost,
+//! nothing twice.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::kafka::produce;
+use sluice_testkit::KafkaBroker;
+
+fn sluice(script: &Path, crash: Option<&str>, extra: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+    command.arg("run").arg(script).args(extra);
+    match crash {
+        Some(c) => command.env("SLUICE_CHECKPOINT_CRASH", c),
+        None => command.env_remove("SLUICE_CHECKPOINT_CRASH"),
+    };
+    command.output().expect("run the sluice binary")
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// 6,000 rows `{"id": i, "v": i % 10}` over three partitions.
+fn input(broker: &KafkaBroker, topic: &str, ids: std::ops::Range<i64>) {
+    let rows: Vec<(i32, String)> = ids.map(|i| ((i % 3) as i32, format!(r#"{{"id":{i},"v":{}}}"#, i % 10))).collect();
+    produce(broker, topic, &rows.iter().map(|(p, r)| (*p, r.as_str())).collect::<Vec<_>>());
+}
+
+/// The filter job, Kafka to Kafka with exactly-once delivery and a checkpoint about
+/// every batch of 200 rows.
+fn job(dir: &Path, broker: &KafkaBroker, input: &str, output: &str, prefix: &str) -> PathBuf {
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '1 ms';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '200';
+CREATE TABLE events (id BIGINT, v INT) WITH (
+  'connector' = 'kafka', 'topic' = '{input}', 'properties.bootstrap.servers' = '{b}',
+  'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'value.format' = 'json');
+CREATE TABLE kept (id BIGINT, v INT) WITH (
+  'connector' = 'kafka', 'topic' = '{output}', 'properties.bootstrap.servers' = '{b}', 'value.format' = 'json',
+  'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '{prefix}');
+INSERT INTO kept SELECT id, v FROM events WHERE v < 7;
+",
+        dir.join("checkpoints").display(),
+        b = broker.bootstrap()
+    );
+    let path = dir.join("job.sql");
+    std::fs::write(&path, sql).unwrap();
+    path
+}
+
+/// How many times each id is in `topic`, as a `read_committed` reader sees it.
+fn committed_ids(broker: &KafkaBroker, topic: &str) -> BTreeMap<i64, usize> {
+    let mut ids = BTreeMap::new();
+    for (_, _, value) in common::kafka::read_topic(broker, topic, 1) {
+        let row: serde_json::Value = serde_json::from_str(&value.expect("a value")).unwrap();
+        *ids.entry(row["id"].as_i64().unwrap()).or_default() += 1;
+    }
+    ids
+}
+
+fn expected(ids: std::ops::Range<i64>) -> BTreeMap<i64, usize> {
+    ids.filter(|i| i % 10 < 7).map(|i| (i, 1)).collect()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sluice-checkpoints-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_crash_at_any_step_of_a_checkpoint_loses_and_repeats_nothing() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    input(&broker, "events", 0..6000);
+    for (n, step) in ["before-snapshot", "after-save", "after-commit", "after-complete"].iter().enumerate() {
+        let output = format!("kept-{n}");
+        broker.create_topic(&output, 1);
+        let dir = scratch(step);
+        let script = job(&dir, &broker, "events", &output, &format!("kept-{n}"));
+        let crashed = sluice(&script, Some(&format!("{step}@4")), &[]);
+        assert!(!crashed.status.success(), "the crash hook did not fire at {step}:\n{}", text(&crashed));
+        assert!(text(&crashed).contains(&format!("crashing at {step} of checkpoint 4")), "{}", text(&crashed));
+        let resumed = sluice(&script, None, &[]);
+        assert!(resumed.status.success(), "{}", text(&resumed));
+        let log = text(&resumed);
+        assert!(log.contains("resuming job \"insert-into_kept\" from checkpoint"), "{log}");
+        // A checkpoint saved but never committed is not resumed from.
+        let from: u64 = log.split("from checkpoint ").nth(1).and_then(|s| s.split(' ').next()).unwrap().parse().unwrap();
+        let want = if matches!(*step, "after-commit" | "after-complete") { 4 } else { 3 };
+        assert_eq!(from, want, "after a crash at {step}: {log}");
+        assert_eq!(committed_ids(&broker, &output), expected(0..6000), "after a crash at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn running_again_resumes_after_the_last_row_and_fresh_starts_over() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    broker.create_topic("kept", 1);
+    input(&broker, "events", 0..3000);
+    let dir = scratch("resume");
+    let script = job(&dir, &broker, "events", "kept", "kept-resume");
+    let first = sluice(&script, None, &[]);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("checkpoints taken"), "{}", text(&first));
+    // Nothing new: the second run reads nothing and writes nothing.
+    let again = sluice(&script, None, &[]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("0 rows read"), "{}", text(&again));
+    assert_eq!(committed_ids(&broker, "kept"), expected(0..3000));
+    // New rows: only they are read.
+    input(&broker, "events", 3000..4500);
+    let more = sluice(&script, None, &[]);
+    assert!(text(&more).contains("1,500 rows read"), "{}", text(&more));
+    assert_eq!(committed_ids(&broker, "kept"), expected(0..4500));
+    // --fresh forgets the checkpoints: everything is read (and written) again.
+    let fresh = sluice(&script, None, &["--fresh"]);
+    assert!(fresh.status.success(), "{}", text(&fresh));
+    assert!(text(&fresh).contains("4,500 rows read") && !text(&fresh).contains("resuming"), "{}", text(&fresh));
+    assert!(committed_ids(&broker, "kept").values().all(|n| *n == 2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn exactly_once_needs_checkpoints_and_a_transactional_id_prefix_and_state_must_fit() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 1);
+    let dir = scratch("errors");
+    let script = job(&dir, &broker, "events", "kept", "p");
+    let sql = std::fs::read_to_string(&script).unwrap();
+
+    let no_checkpoints = dir.join("a.sql");
+    std::fs::write(&no_checkpoints, sql.replace("SET 'execution.checkpointing.interval' = '1 ms';", "")).unwrap();
+    let out = sluice(&no_checkpoints, None, &[]);
+    assert!(!out.status.success() && text(&out).contains("execution.checkpointing.interval"), "{}", text(&out));
+
+    let no_prefix = dir.join("b.sql");
+    std::fs::write(&no_prefix, sql.replace(", 'sink.transactional-id-prefix' = 'p'", "")).unwrap();
+    let out = sluice(&no_prefix, None, &[]);
+    assert!(!out.status.success() && text(&out).contains("sink.transactional-id-prefix"), "{}", text(&out));
+
+    // A stateful operator cannot checkpoint yet: the job says so before reading a row.
+    let grouped = dir.join("c.sql");
+    std::fs::write(
+        &grouped,
+        format!(
+            "SET 'execution.checkpointing.interval' = '1 s';
+SET 'execution.checkpointing.dir' = 'file://{}';
+CREATE TABLE events (id BIGINT, v INT) WITH (
+  'connector' = 'kafka', 'topic' = 'events', 'properties.bootstrap.servers' = '{}',
+  'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'value.format' = 'json');
+CREATE TABLE counts (v INT, n BIGINT) WITH ('connector' = 'print');
+INSERT INTO counts SELECT v, COUNT(*) FROM events GROUP BY v;
+",
+            dir.join("checkpoints").display(),
+            broker.bootstrap()
+        ),
+    )
+    .unwrap();
+    let out = sluice(&grouped, None, &[]);
+    assert!(!out.status.success() && text(&out).contains("cannot save its state in a checkpoint yet"), "{}", text(&out));
+
+    let remote = dir.join("d.sql");
+    std::fs::write(&remote, sql.replace(&format!("file://{}", dir.join("checkpoints").display()), "s3://bucket/ckpt")).unwrap();
+    let out = sluice(&remote, None, &[]);
+    assert!(!out.status.success() && text(&out).contains("not supported yet"), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
