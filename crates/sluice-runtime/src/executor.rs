@@ -257,6 +257,16 @@ impl Executor {
             // end of bounded input), so that a run with the same checkpoints resumes
             // right after the last row written.
             self.checkpoint()?;
+            if stopped {
+                if let Some(ck) = &self.checkpoints {
+                    eprintln!(
+                        "[sluice] job \"{}\" stopped with checkpoint {} in {}: run the script again to resume there",
+                        ck.config.job,
+                        ck.next_id - 1,
+                        ck.store.dir().display()
+                    );
+                }
+            }
             for node in &mut self.nodes {
                 if let NodeKind::Sink(writer) = &mut node.kind {
                     if node.finish_deferred || !node.finished {

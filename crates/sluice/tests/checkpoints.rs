@@ -178,3 +178,131 @@ INSERT INTO counts SELECT v, COUNT(*) FROM events GROUP BY v;
     assert!(!out.status.success() && text(&out).contains("not supported yet"), "{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A `sluice run` in the background, its stderr lines collected by a thread.
+struct Background {
+    child: std::process::Child,
+    stderr: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Background {
+    fn start(script: &Path) -> Background {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .arg("run")
+            .arg(script)
+            .env_remove("SLUICE_CHECKPOINT_CRASH")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start sluice");
+        let (tx, stderr) = std::sync::mpsc::channel();
+        let pipe = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Background { child, stderr, seen: Vec::new() }
+    }
+
+    /// Waits for a stderr line containing `needle` (a minute at most: a guard against a
+    /// hang, not a measured duration).
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(e) => panic!("no line containing {needle:?} ({e}); seen:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// Ctrl-C; returns whether it exited cleanly and the rest of its stderr.
+    fn interrupt(mut self) -> (bool, String) {
+        // SAFETY: sending a signal to our own child process.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
+        let status = self.child.wait().expect("wait");
+        self.seen.extend(self.stderr.iter());
+        (status.success(), self.seen.join("\n"))
+    }
+
+    fn finish(mut self) -> (bool, String) {
+        let status = self.child.wait().expect("wait");
+        self.seen.extend(self.stderr.iter());
+        (status.success(), self.seen.join("\n"))
+    }
+}
+
+/// The filter job without an end: it runs until stopped.
+fn unbounded_job(dir: &Path, broker: &KafkaBroker, output: &str, prefix: &str) -> PathBuf {
+    let script = job(dir, broker, "events", output, prefix);
+    let sql = std::fs::read_to_string(&script).unwrap().replace(", 'scan.bounded.mode' = 'latest-offset'", "");
+    let sql = sql.replace("'1 ms'", "'20 ms'");
+    std::fs::write(&script, sql).unwrap();
+    script
+}
+
+#[test]
+fn ctrl_c_stops_with_a_checkpoint_and_the_next_run_resumes_there() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    broker.create_topic("kept", 1);
+    input(&broker, "events", 0..2000);
+    let dir = scratch("ctrl-c");
+    let script = unbounded_job(&dir, &broker, "kept", "kept-ctrl-c");
+    let mut first = Background::start(&script);
+    first.wait_for("rows read");
+    let (ok, log) = first.interrupt();
+    assert!(ok, "{log}");
+    assert!(log.contains("stopped with checkpoint"), "{log}");
+    input(&broker, "events", 2000..3000);
+    let mut second = Background::start(&script);
+    second.wait_for("resuming job");
+    // Until every new row is in: the second run wrote the rest, once.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while committed_ids(&broker, "kept").len() < expected(0..3000).len() {
+        assert!(std::time::Instant::now() < deadline, "the resumed job did not write the new rows");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (ok, log) = second.interrupt();
+    assert!(ok, "{log}");
+    assert_eq!(committed_ids(&broker, "kept"), expected(0..3000));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn of_two_copies_of_a_job_only_the_newer_can_commit() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    broker.create_topic("kept", 1);
+    input(&broker, "events", 0..2000);
+    let dir = scratch("zombie");
+    let script = unbounded_job(&dir, &broker, "kept", "kept-zombie");
+    let mut older = Background::start(&script);
+    older.wait_for("rows read");
+    // The newer copy fences the older one's producer: the older one's next commit fails.
+    let mut newer = Background::start(&script);
+    newer.wait_for("started");
+    let (ok, log) = older.finish();
+    assert!(!ok && log.contains("fenced"), "the older copy went on: {log}");
+    input(&broker, "events", 2000..2600);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while committed_ids(&broker, "kept").len() < expected(0..2600).len() {
+        assert!(std::time::Instant::now() < deadline, "the newer copy did not write the new rows");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (ok, log) = newer.interrupt();
+    assert!(ok, "{log}");
+    assert_eq!(committed_ids(&broker, "kept"), expected(0..2600));
+    let _ = std::fs::remove_dir_all(&dir);
+}

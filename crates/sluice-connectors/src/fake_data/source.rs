@@ -8,6 +8,7 @@ use std::time::Instant;
 use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{ArrayRef, PrimitiveArray, RecordBatch, RecordBatchOptions};
 use arrow_schema::SchemaRef;
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::{ChangeBatch, ConnectorError, SourceContext, SourcePoll, SourceReader, SourceStats, TableSpec};
 use sluice_formats::JsonDecoder;
 use sluice_types::DataType;
@@ -32,6 +33,9 @@ pub(crate) struct FakeDataSource {
     record: Vec<u8>,
     event_micros: Vec<i64>,
     stats: SourceStats,
+    /// Records produced since the sequence began, restored ones included: what a
+    /// checkpoint keeps.
+    produced: u64,
 }
 
 impl FakeDataSource {
@@ -78,6 +82,7 @@ impl FakeDataSource {
             record: Vec::with_capacity(512),
             event_micros: Vec::new(),
             stats: SourceStats::default(),
+            produced: 0,
         })
     }
 }
@@ -113,6 +118,7 @@ impl SourceReader for FakeDataSource {
             *remaining -= n as u64;
         }
         self.stats.records += n as u64;
+        self.produced += n as u64;
         let mut arrays: Vec<ArrayRef> = self.decoder.flush()?;
         for arrow_type in &self.metadata_types {
             let times = PrimitiveArray::<TimestampMicrosecondType>::from(self.event_micros.clone())
@@ -127,5 +133,30 @@ impl SourceReader for FakeDataSource {
 
     fn stats(&self) -> SourceStats {
         self.stats.clone()
+    }
+
+    /// How many records were produced. The generator's random state is not saved:
+    /// restoring replays that many records of the same seed (about ten million a second).
+    fn snapshot(&mut self) -> Result<Vec<u8>, ConnectorError> {
+        let mut w = StateWriter::new(1);
+        w.u64(self.produced);
+        Ok(w.finish())
+    }
+
+    fn restore(&mut self, position: &[u8]) -> Result<(), ConnectorError> {
+        let (mut r, _) = StateReader::open(position, "the fake-data source", &[1]).map_err(ConnectorError::External)?;
+        let produced = r.u64().map_err(ConnectorError::External)?;
+        r.end().map_err(ConnectorError::External)?;
+        let skip = produced.saturating_sub(self.produced);
+        for _ in 0..skip {
+            self.record.clear();
+            self.generator.next_record(&mut self.record);
+        }
+        self.record.clear();
+        self.produced += skip;
+        if let Some(remaining) = &mut self.remaining {
+            *remaining = remaining.saturating_sub(skip);
+        }
+        Ok(())
     }
 }

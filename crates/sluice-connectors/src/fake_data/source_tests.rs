@@ -240,3 +240,49 @@ fn option_errors() {
     let bad_type = context(&t, vec![0], vec![("timestamp", DataType::bigint())], 0, 1);
     assert!(matches!(factory().create_source(&t, &bad_type), Err(ConnectorError::Schema(_))));
 }
+
+/// Every row as a batch of its own, so rows compare whatever the batching.
+fn texts(batches: &[RecordBatch]) -> Vec<RecordBatch> {
+    batches.iter().flat_map(|b| (0..b.num_rows()).map(move |row| b.slice(row, 1))).collect()
+}
+
+#[test]
+fn a_restored_source_goes_on_exactly_where_the_snapshot_was_taken() {
+    for subject in ["pizza", "metric", "transactions", "alarms"] {
+        let columns: &[(&str, DataType)] = match subject {
+            "pizza" => &[("id", DataType::int())],
+            "metric" => &[("usage", DataType::double())],
+            "transactions" => &[("amount", DataType::int())],
+            _ => &[("alarm_id", DataType::string())],
+        };
+        let t = table(columns, &[("subject", subject), ("number-of-rows", "1000"), ("max-delay", "5 s")]);
+        let ctx = context(&t, vec![0], vec![("timestamp", DataType::timestamp_ltz(3))], 0, 1);
+        let whole = texts(&read_all(&t, &ctx));
+        assert_eq!(whole.len(), 1000);
+        for polls in [0, 1, 3, 9] {
+            let mut first = factory().create_source(&t, &ctx).unwrap();
+            let mut before = Vec::new();
+            for _ in 0..polls {
+                if let SourcePoll::Batch(b) = first.poll_next().unwrap() {
+                    before.push(b.data);
+                }
+            }
+            let position = first.snapshot().unwrap();
+            let mut second = factory().create_source(&t, &ctx).unwrap();
+            second.restore(&position).unwrap();
+            let mut after = Vec::new();
+            loop {
+                match second.poll_next().unwrap() {
+                    SourcePoll::Batch(b) => after.push(b.data),
+                    SourcePoll::Finished => break,
+                    _ => {}
+                }
+            }
+            let mut joined = texts(&before);
+            joined.extend(texts(&after));
+            assert!(joined == whole, "{subject}, cut after {polls} polls: {} rows, {} expected", joined.len(), whole.len());
+        }
+        let mut source = factory().create_source(&t, &ctx).unwrap();
+        assert!(source.restore(&[9, 9]).is_err(), "a foreign position is an error");
+    }
+}
