@@ -73,6 +73,9 @@ pub struct SinkContext {
     /// Whether the job takes checkpoints (`execution.checkpointing.interval`): a sink
     /// with `exactly-once` delivery commits its output at each one.
     pub checkpointing: bool,
+    /// The job's name, stable across runs of the same script: a sink that records its
+    /// progress outside (the `jdbc` sink's progress row) keys it by this.
+    pub job: String,
 }
 
 /// Identifies one split of a source, such as a Kafka partition. A source with splits

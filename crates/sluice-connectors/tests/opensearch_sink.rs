@@ -42,6 +42,7 @@ fn ctx(table: &TableSpec) -> SinkContext {
         subtask: 0,
         parallelism: 1,
         checkpointing: false,
+        job: "test".into(),
     }
 }
 

@@ -306,3 +306,41 @@ fn of_two_copies_of_a_job_only_the_newer_can_commit() {
     assert_eq!(committed_ids(&broker, "kept"), expected(0..2600));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The ids in PostgreSQL table `kept`, with how often each is there.
+fn table_ids(pg: &sluice_testkit::Postgres) -> BTreeMap<i64, usize> {
+    let mut ids = BTreeMap::new();
+    for row in pg.query("SELECT id FROM kept") {
+        *ids.entry(row[0].as_deref().unwrap().parse::<i64>().unwrap()).or_default() += 1;
+    }
+    ids
+}
+
+#[test]
+fn a_crash_at_any_step_leaves_each_row_once_in_a_postgresql_table_without_a_key() {
+    let broker = KafkaBroker::start();
+    let pg = sluice_testkit::Postgres::start();
+    broker.create_topic("events", 3);
+    input(&broker, "events", 0..4000);
+    for step in ["after-save", "after-commit", "before-snapshot"] {
+        pg.execute("DROP TABLE IF EXISTS kept; DROP TABLE IF EXISTS sluice_checkpoints; CREATE TABLE kept (id BIGINT, v INT)");
+        let dir = scratch(&format!("jdbc-{step}"));
+        let script = job(&dir, &broker, "events", "unused", "unused");
+        let sql = std::fs::read_to_string(&script).unwrap().replace(
+            &format!(
+                "'connector' = 'kafka', 'topic' = 'unused', 'properties.bootstrap.servers' = '{}', 'value.format' = 'json',\n  \
+                 'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = 'unused'",
+                broker.bootstrap()
+            ),
+            &format!("'connector' = 'jdbc', 'url' = '{}', 'table-name' = 'kept', 'username' = 'postgres'", pg.url("postgres")),
+        );
+        assert!(sql.contains("'jdbc'"), "{sql}");
+        std::fs::write(&script, sql).unwrap();
+        let crashed = sluice(&script, Some(&format!("{step}@3")), &[]);
+        assert!(text(&crashed).contains(&format!("crashing at {step} of checkpoint 3")), "{}", text(&crashed));
+        let resumed = sluice(&script, None, &[]);
+        assert!(resumed.status.success(), "{}", text(&resumed));
+        assert_eq!(table_ids(&pg), expected(0..4000), "after a crash at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -170,6 +170,7 @@ fn sink_writes_part_files_that_read_back() {
         subtask: 0,
         parallelism: 1,
         checkpointing: false,
+        job: "test".into(),
     };
     let mut sink = factory().create_sink(&sink_table, &sink_ctx).unwrap();
     for b in &batches {

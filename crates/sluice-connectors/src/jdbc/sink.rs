@@ -4,6 +4,14 @@
 //! With a key the buffer keeps only the last change per key, as Flink's reducing
 //! upsert executor does. A failed flush is rolled back and retried (reconnecting when
 //! the connection was lost), so no buffered row is lost.
+//!
+//! With checkpoints on, the sink is exactly-once without XA: the flushes between two
+//! checkpoints go into one open transaction, and a checkpoint's commit writes the
+//! progress row (`sluice_checkpoints`: the job and table, the checkpoint id) in that same
+//! transaction before committing it. After a crash the progress row tells which
+//! checkpoint's rows are in the table, so a replayed checkpoint is never written twice;
+//! a transaction lost with its connection fails the job, which then resumes from its
+//! last checkpoint.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -49,7 +57,13 @@ pub struct JdbcSink {
     interval: Duration,
     max_retries: u64,
     retry_timeout: Duration,
+    /// With checkpoints on: the progress row's key, and whether a transaction is open.
+    progress: Option<(String, bool)>,
 }
+
+/// The table that records, per job and target table, the newest checkpoint whose rows
+/// were committed.
+const PROGRESS_TABLE: &str = "sluice_checkpoints";
 
 impl JdbcSink {
     /// Connects, checks the table and its columns, and prepares the statements once so
@@ -99,6 +113,23 @@ impl JdbcSink {
             })?;
         }
         drop(txn);
+        let progress = if ctx.checkpointing {
+            client
+                .batch_execute(&format!(
+                    "CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (sink TEXT PRIMARY KEY, checkpoint BIGINT NOT NULL, \
+                     committed_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+                ))
+                .map_err(|e| {
+                    ConnectorError::External(format!(
+                        "cannot create the progress table \"{PROGRESS_TABLE}\" at \"{}\" (exactly-once writes need it): {}",
+                        config.endpoint.address(),
+                        describe(&e)
+                    ))
+                })?;
+            Some((format!("{}/{}", ctx.job, config.table_name), false))
+        } else {
+            None
+        };
         Ok(JdbcSink {
             endpoint: config.endpoint.clone(),
             table: config.table_name.clone(),
@@ -118,6 +149,7 @@ impl JdbcSink {
             interval: config.flush_interval,
             max_retries: config.sink_max_retries,
             retry_timeout: config.max_retry_timeout,
+            progress,
         })
     }
 
@@ -179,6 +211,18 @@ impl JdbcSink {
                 Ok(()) => break,
                 Err(FlushError::Connect(e)) => return Err(e),
                 Err(FlushError::Statement(e)) => {
+                    // Inside a checkpoint's transaction, a failure loses what it held:
+                    // the job fails and resumes from its last checkpoint.
+                    if self.progress.is_some() {
+                        self.client = None;
+                        return Err(ConnectorError::External(format!(
+                            "writing to PostgreSQL table \"{}\" at \"{}\" failed inside the transaction of the \
+                             current checkpoint: {}. Run the job again to resume from its last checkpoint.",
+                            self.table,
+                            self.endpoint.address(),
+                            describe(&e)
+                        )));
+                    }
                     if attempt >= self.max_retries || !is_transient(&e) {
                         return Err(ConnectorError::External(format!(
                             "writing {} rows to PostgreSQL table \"{}\" at \"{}\" failed: {}",
@@ -236,6 +280,20 @@ impl JdbcSink {
         let Some(client) = self.client.as_mut() else {
             return Ok(());
         };
+        if let Some((_, open)) = &mut self.progress {
+            // Into the checkpoint's transaction, committed by `commit`.
+            if !*open {
+                client.batch_execute("BEGIN").map_err(FlushError::Statement)?;
+                *open = true;
+            }
+            if !upserts.is_empty() {
+                client.execute(self.insert_sql.as_str(), &refs(&insert_params)).map_err(FlushError::Statement)?;
+            }
+            if !deletes.is_empty() {
+                client.execute(self.delete_sql.as_str(), &refs(&delete_params)).map_err(FlushError::Statement)?;
+            }
+            return Ok(());
+        }
         let mut txn = client.transaction().map_err(FlushError::Statement)?;
         if !upserts.is_empty() {
             txn.execute(self.insert_sql.as_str(), &refs(&insert_params)).map_err(FlushError::Statement)?;
@@ -318,8 +376,77 @@ impl SinkWriter for JdbcSink {
         self.flush_buffer()
     }
 
+    fn pre_commit(&mut self, _checkpoint: u64) -> Result<(), ConnectorError> {
+        self.flush_buffer()
+    }
+
+    fn commit(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
+        let Some((sink, open)) = self.progress.clone() else { return Ok(()) };
+        let fail = |e: postgres::Error, endpoint: &Endpoint| {
+            ConnectorError::External(format!(
+                "cannot commit checkpoint {checkpoint} to PostgreSQL at \"{}\": {}. Run the job again to resume \
+                 from its last checkpoint.",
+                endpoint.address(),
+                describe(&e)
+            ))
+        };
+        if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+            if open {
+                return Err(ConnectorError::External(format!(
+                    "the connection to PostgreSQL at \"{}\" was lost with the rows of checkpoint {checkpoint}. Run the \
+                     job again to resume from its last checkpoint.",
+                    self.endpoint.address()
+                )));
+            }
+            self.client = Some(self.endpoint.connect(self.retry_timeout, "sink")?);
+        }
+        let endpoint = self.endpoint.clone();
+        let client = self.client.as_mut().expect("connected above");
+        if !open {
+            client.batch_execute("BEGIN").map_err(|e| fail(e, &endpoint))?;
+        }
+        let result = client
+            .execute(
+                &format!(
+                    "INSERT INTO {PROGRESS_TABLE} (sink, checkpoint) VALUES ($1, $2) \
+                     ON CONFLICT (sink) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, committed_at = now()"
+                ),
+                &[&sink, &(checkpoint as i64)],
+            )
+            .and_then(|_| client.batch_execute("COMMIT"));
+        if let Some((_, open)) = &mut self.progress {
+            *open = false;
+        }
+        result.map_err(|e| {
+            self.client = None;
+            fail(e, &endpoint)
+        })
+    }
+
+    fn committed_checkpoint(&mut self) -> Result<Option<u64>, ConnectorError> {
+        let Some((sink, _)) = self.progress.clone() else { return Ok(None) };
+        if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+            self.client = Some(self.endpoint.connect(self.retry_timeout, "sink")?);
+        }
+        let client = self.client.as_mut().expect("connected above");
+        let rows = client
+            .query(&format!("SELECT checkpoint FROM {PROGRESS_TABLE} WHERE sink = $1"), &[&sink])
+            .map_err(|e| {
+                ConnectorError::External(format!(
+                    "cannot read the progress row of \"{sink}\" at \"{}\": {}",
+                    self.endpoint.address(),
+                    describe(&e)
+                ))
+            })?;
+        Ok(Some(rows.first().map(|r| r.get::<_, i64>(0).max(0) as u64).unwrap_or(0)))
+    }
+
     fn finish(&mut self) -> Result<(), ConnectorError> {
         self.flush_buffer()?;
+        if let (Some((_, true)), Some(client)) = (&self.progress, self.client.as_mut()) {
+            // The final checkpoint committed every row; what is open since is empty.
+            let _ = client.batch_execute("ROLLBACK");
+        }
         self.client = None;
         Ok(())
     }

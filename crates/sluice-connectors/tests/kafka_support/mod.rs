@@ -57,6 +57,7 @@ pub fn sink_ctx(table: &TableSpec, metadata: Vec<(&str, DataType)>) -> SinkConte
         subtask: 0,
         parallelism: 1,
         checkpointing: false,
+        job: "test".into(),
     }
 }
 

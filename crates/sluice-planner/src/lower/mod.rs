@@ -61,6 +61,7 @@ pub fn lower_job(
         mini_batch,
         max_partial_matches: config.max_partial_matches(),
         checkpointing: config.checkpointing(),
+        job: job.name.clone(),
     };
     for (plan, sink) in &job.pipelines {
         match sink {
@@ -100,6 +101,8 @@ struct Lowering<'a> {
     max_partial_matches: usize,
     /// Whether the job takes checkpoints (for `SinkContext::checkpointing`).
     checkpointing: bool,
+    /// The job's name (for `SinkContext::job`).
+    job: String,
 }
 
 /// The slice size of the two-phase (window TVF) aggregations in a plan, if any.
@@ -485,6 +488,7 @@ impl Lowering<'_> {
             subtask: 0,
             parallelism: 1,
             checkpointing: self.checkpointing,
+            job: self.job.clone(),
         };
         let writer = factory.create_sink(&spec, &ctx).map_err(|e| connector_diagnostic(e, table))?;
         self.dataflow.add_sink(format!("Sink: {}", table.name), writer, input);
