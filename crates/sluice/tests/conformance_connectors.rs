@@ -17,9 +17,9 @@
 //! -- result: topic NAME | upsert-topic NAME | postgres SELECT ... | opensearch INDEX | print
 //! ```
 //!
-//! Each line of a data file becomes one message, round-robin over the partitions (so
-//! every partition holds an in-order share), keyed by `key` and stamped with the time in
-//! `timestamp` (epoch milliseconds, or `yyyy-MM-dd HH:mm:ss[.SSS]` in UTC). A `topic`
+//! Each line of a data file becomes one message keyed by `key`, in the partition its
+//! key hashes to (round-robin without a key), so every partition holds an in-order share
+//! and every key's rows keep their order; it is stamped with the time in `timestamp` (epoch milliseconds, or `yyyy-MM-dd HH:mm:ss[.SSS]` in UTC). A `topic`
 //! result is the multiset of its JSON values; an `upsert-topic` result is the last value
 //! per key, tombstones deleting; a `postgres` result is the query's rows; an `opensearch`
 //! result is every document's source.
@@ -223,7 +223,7 @@ fn object_row(value: &Value) -> Vec<Option<String>> {
     keys.iter().map(|k| norm(&map[*k])).collect()
 }
 
-/// Writes each line of `file` as one message, round-robin over the partitions.
+/// Writes each line of `file` as one message (see the module doc for the partition).
 fn produce_file(broker: &KafkaBroker, topic: &TopicInput, file: &Path) {
     let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
     let producer: BaseProducer = ClientConfig::new()
@@ -238,7 +238,15 @@ fn produce_file(broker: &KafkaBroker, topic: &TopicInput, file: &Path) {
             other => other.to_string(),
         });
         let timestamp = topic.timestamp.as_ref().map(|field| epoch_millis(&record[field.as_str()]));
-        let mut message = BaseRecord::<String, str>::to(&topic.name).partition((i as u32 % topic.partitions) as i32).payload(line);
+        // Rows with a key go to one partition per key, in file order, so that each key's
+        // rows reach an aggregate in the same order on every run (a DOUBLE sum's last
+        // digits depend on it); rows without a key go round-robin.
+        let partition = match &key {
+            Some(k) => (k.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+                % topic.partitions as u64) as i32,
+            None => (i as u32 % topic.partitions) as i32,
+        };
+        let mut message = BaseRecord::<String, str>::to(&topic.name).partition(partition).payload(line);
         if let Some(k) = &key {
             message = message.key(k);
         }
