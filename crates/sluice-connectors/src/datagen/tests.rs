@@ -332,3 +332,42 @@ fn option_errors() {
     ));
     assert!(super::scan_parallelism(&table(&cols, &[("scan.parallelism", "4")])).unwrap() == Some(4));
 }
+
+#[test]
+fn a_restored_source_goes_on_with_the_sequence_where_it_was() {
+    let options = [("rows-per-second", "1000000"), ("fields.id.kind", "sequence"), ("fields.id.start", "1"), ("fields.id.end", "1000")];
+    let t = table(&[("id", DataType::int())], &options);
+    let ids = |batches: &[RecordBatch]| -> Vec<i32> {
+        batches.iter().flat_map(|b| b.column(0).as_primitive::<Int32Type>().values().to_vec()).collect()
+    };
+    for (subtask, parallelism) in [(0, 1), (1, 3)] {
+        let whole = ids(&read_all_subtask(&t, subtask, parallelism));
+        let ctx = context(&t, subtask, parallelism);
+        let mut first = factory().create_source(&t, &ctx).unwrap();
+        let mut before = Vec::new();
+        while before.iter().map(|b: &RecordBatch| b.num_rows()).sum::<usize>() < 100 {
+            if let SourcePoll::Batch(b) = first.poll_next().unwrap() {
+                before.push(b.data);
+            }
+        }
+        let position = first.snapshot().unwrap();
+        let mut second = factory().create_source(&t, &ctx).unwrap();
+        second.restore(&position).unwrap();
+        let mut after = Vec::new();
+        loop {
+            match second.poll_next().unwrap() {
+                SourcePoll::Batch(b) => after.push(b.data),
+                SourcePoll::Finished => break,
+                _ => {}
+            }
+        }
+        let mut joined = ids(&before);
+        joined.extend(ids(&after));
+        assert_eq!(joined, whole, "subtask {subtask} of {parallelism}");
+        // Another subtask's position is refused.
+        if parallelism > 1 {
+            let mut other = factory().create_source(&t, &context(&t, 0, parallelism)).unwrap();
+            assert!(other.restore(&position).is_err());
+        }
+    }
+}

@@ -365,22 +365,31 @@ fn flink_python(explicit: Option<&Path>) -> Option<PathBuf> {
     })
 }
 
-/// Runs a script on PyFlink (parallelism 1) and prints the INSERT job's duration,
-/// which excludes the JVM start and the DDL.
-const FLINK_JOB: &str = r#"
-import sys, time
+/// Runs a script on PyFlink (parallelism 1) and prints the INSERT job's wall time and the
+/// JVM's CPU time during it (JVM start and DDL excluded), then the JVM's peak memory.
+pub(super) const FLINK_JOB: &str = r#"
+import os, re, sys, time
+from pyflink.java_gateway import get_gateway
 from pyflink.table import EnvironmentSettings, TableEnvironment
 t = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
 t.get_config().set("parallelism.default", "1")
+jvm = get_gateway().jvm
 statements = [s.strip() for s in open(sys.argv[1], encoding="utf-8").read().split(";\n") if s.strip()]
-import re
 for s in statements[:-1]:
     m = re.match(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'", s, re.I)
     if m:
         t.get_config().set(m.group(1), m.group(2))
     else:
         t.execute_sql(s)
-start = time.time()
+pid = jvm.java.lang.ProcessHandle.current().pid()
+def cpu_seconds():
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+cpu, start = cpu_seconds(), time.time()
 t.execute_sql(statements[-1].rstrip(";")).wait()
 print("JOB_SECONDS %.3f" % (time.time() - start))
+print("JOB_CPU_SECONDS %.3f" % (cpu_seconds() - cpu))
+for line in open("/proc/%d/status" % pid):
+    if line.startswith("VmHWM:"):
+        print("JVM_PEAK_MB %.1f" % (int(line.split()[1]) / 1024))
 "#;
