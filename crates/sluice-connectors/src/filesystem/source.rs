@@ -3,13 +3,14 @@
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow_schema::SchemaRef;
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::{
     ChangeBatch, ConnectorError, SourceContext, SourcePoll, SourceReader, SourceStats, TableSpec,
 };
@@ -104,6 +105,8 @@ struct OpenFile {
     modified_micros: i64,
     line: u64,
     eof: bool,
+    /// Bytes read from the file so far.
+    read: u64,
 }
 
 /// A bounded (or, with `source.monitor-interval`, unbounded) reader of files.
@@ -125,6 +128,8 @@ pub struct FileSource {
     subtask: usize,
     parallelism: usize,
     stats: SourceStats,
+    /// Files this reader has read to the end, for checkpoints.
+    done: Vec<PathBuf>,
 }
 
 impl FileSource {
@@ -176,6 +181,7 @@ impl FileSource {
             subtask: ctx.subtask,
             parallelism,
             stats: SourceStats::default(),
+            done: Vec::new(),
         };
         source.add_files(files);
         Ok(source)
@@ -210,6 +216,7 @@ impl FileSource {
             modified_micros,
             line: 0,
             eof: false,
+            read: 0,
         });
         Ok(true)
     }
@@ -238,6 +245,7 @@ impl FileSource {
         };
         self.buf.truncate(old + n);
         self.stats.bytes += n as u64;
+        f.read += n as u64;
         if n == 0 {
             f.eof = true;
             return Ok(false);
@@ -326,7 +334,9 @@ impl SourceReader for FileSource {
                     // End of this file: hand out its rows before moving on, so each batch
                     // carries one file's metadata.
                     let poll = if self.decoder.num_rows() > 0 { Some(self.emit()?) } else { None };
-                    self.current = None;
+                    if let Some(f) = self.current.take() {
+                        self.done.push(f.path);
+                    }
                     match poll {
                         Some(p) => return Ok(p),
                         None => break,
@@ -365,5 +375,54 @@ impl SourceReader for FileSource {
 
     fn stats(&self) -> SourceStats {
         self.stats.clone()
+    }
+
+    /// The files read to the end, and the current file with the byte offset and line
+    /// number of its next record.
+    fn snapshot(&mut self) -> Result<Vec<u8>, ConnectorError> {
+        let mut w = StateWriter::new(1);
+        w.u64(self.done.len() as u64);
+        for path in &self.done {
+            w.str(&path.to_string_lossy());
+        }
+        w.bool(self.current.is_some());
+        if let Some(f) = &self.current {
+            let unread = (self.buf.len() - self.start) as u64;
+            w.str(&f.path.to_string_lossy()).u64(f.read - unread).u64(f.line);
+        }
+        Ok(w.finish())
+    }
+
+    fn restore(&mut self, position: &[u8]) -> Result<(), ConnectorError> {
+        let bad = ConnectorError::External;
+        let (mut r, _) = StateReader::open(position, "the filesystem source", &[1]).map_err(bad)?;
+        let read_path = |r: &mut StateReader<'_>| -> Result<PathBuf, ConnectorError> { Ok(PathBuf::from(r.str().map_err(bad)?)) };
+        let count = r.u64().map_err(bad)?;
+        for _ in 0..count {
+            let path = read_path(&mut r)?;
+            self.pending.retain(|p| *p != path);
+            self.done.push(path);
+        }
+        if r.bool().map_err(bad)? {
+            let path = read_path(&mut r)?;
+            let (offset, line) = (r.u64().map_err(bad)?, r.u64().map_err(bad)?);
+            r.end().map_err(bad)?;
+            // A file that is gone since is skipped; the others are read from the start.
+            if self.pending.contains(&path) {
+                self.pending.retain(|p| *p != path);
+                self.pending.push_front(path);
+                self.open_next()?;
+                if let Some(f) = self.current.as_mut() {
+                    f.file
+                        .seek(std::io::SeekFrom::Start(offset))
+                        .map_err(|e| ConnectorError::io(format!("cannot seek in \"{}\"", f.shown), e))?;
+                    f.read = offset;
+                    f.line = line;
+                }
+            }
+        } else {
+            r.end().map_err(bad)?;
+        }
+        Ok(())
     }
 }

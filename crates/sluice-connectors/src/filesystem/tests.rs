@@ -196,3 +196,47 @@ fn sink_writes_part_files_that_read_back() {
     let usage: Vec<bool> = again.iter().flat_map(|b| (0..b.num_rows()).map(|r| b.column(2).is_null(r)).collect::<Vec<_>>()).collect();
     assert_eq!(usage.len(), 4);
 }
+
+#[test]
+fn a_restored_source_goes_on_at_the_file_and_line_where_it_was() {
+    let dir = temp_dir();
+    let lines = |from: i64, to: i64| -> String {
+        (from..to).map(|i| format!("{{\"hostname\":\"h{i}\",\"occurred_at\":{i}}}\n")).collect()
+    };
+    std::fs::write(dir.join("a.json"), lines(0, 7)).unwrap();
+    std::fs::write(dir.join("b.json"), lines(7, 12)).unwrap();
+    std::fs::write(dir.join("c.json"), lines(12, 20)).unwrap();
+    let table = iot_table(dir.to_str().unwrap(), &[]);
+    let ctx = source_ctx(&table, vec![3], vec![]);
+    let times = |batches: &[RecordBatch]| -> Vec<i64> {
+        batches.iter().flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec()).collect()
+    };
+    let whole = times(&read_all(&table, &ctx).unwrap().0);
+    assert_eq!(whole, (0..20).collect::<Vec<_>>());
+    // Cut after every number of polls: the rows before and after join up exactly.
+    for polls in 0..12 {
+        let mut first = factory().create_source(&table, &ctx).unwrap();
+        let mut before = Vec::new();
+        for _ in 0..polls {
+            if let SourcePoll::Batch(b) = first.poll_next().unwrap() {
+                before.push(b.data);
+            }
+        }
+        let position = first.snapshot().unwrap();
+        let mut second = factory().create_source(&table, &ctx).unwrap();
+        second.restore(&position).unwrap();
+        let mut after = Vec::new();
+        loop {
+            match second.poll_next().unwrap() {
+                SourcePoll::Batch(b) => after.push(b.data),
+                SourcePoll::Finished => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        let mut joined = times(&before);
+        joined.extend(times(&after));
+        assert_eq!(joined, whole, "cut after {polls} polls");
+    }
+    let mut source = factory().create_source(&table, &ctx).unwrap();
+    assert!(source.restore(&[1, 2, 3]).is_err(), "a truncated position is an error");
+}
