@@ -13,6 +13,8 @@ pub mod kafka;
 pub mod opensearch;
 pub mod options;
 pub mod print;
+#[cfg(test)]
+mod resume_test_util;
 
 /// Registers every connector this crate provides.
 pub fn register_all(registry: &mut ConnectorRegistry) {

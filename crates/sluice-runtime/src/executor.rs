@@ -10,13 +10,16 @@ use crate::metrics::{NodeMetrics, NodeReport};
 use crate::operator::{Output, OutputEvent, SplitEvent, WATERMARK_END};
 use crate::RuntimeError;
 
+/// What `ExecutorOptions::progress` calls.
+pub type ProgressCallback = Box<dyn FnMut(&[NodeReport], Option<&CheckpointStats>) + Send>;
+
 /// How a job is run.
 pub struct ExecutorOptions {
     /// Set from outside (Ctrl-C) to stop an unbounded job; sinks are flushed and closed.
     pub stop: Arc<AtomicBool>,
     /// Called with a snapshot of every node's counters (and how checkpointing goes) at
     /// this interval.
-    pub progress: Option<(Duration, Box<dyn FnMut(&[NodeReport], Option<&CheckpointStats>) + Send>)>,
+    pub progress: Option<(Duration, ProgressCallback)>,
     /// How often sinks are flushed and sources commit their positions (Kafka offsets),
     /// while every operator is stateless. A job that holds rows in state commits only
     /// when its input has ended, until checkpoints exist.

@@ -18,6 +18,6 @@ pub mod spec;
 
 pub use dataflow::{Dataflow, Node, NodeId, NodeKind};
 pub use error::RuntimeError;
-pub use executor::{Executor, ExecutorOptions, JobReport};
+pub use executor::{Executor, ExecutorOptions, JobReport, ProgressCallback};
 pub use metrics::{NodeMetrics, NodeReport};
 pub use operator::{Operator, Output, SplitEvent, WATERMARK_END};

@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use sluice_connector_api::ConnectorRegistry;
 use sluice_planner::{Job, Session, StatementOutcome};
-use sluice_runtime::checkpoint::CheckpointStats;
-use sluice_runtime::{Executor, ExecutorOptions, JobReport, RuntimeError};
+use sluice_runtime::{Executor, ExecutorOptions, JobReport, ProgressCallback, RuntimeError};
 use sluice_sql::Diagnostic;
 
 use crate::collect::CollectSink;
@@ -154,8 +153,6 @@ fn is_closed_stdout(e: &sluice_runtime::RuntimeError) -> bool {
             if source.kind() == std::io::ErrorKind::BrokenPipe
     )
 }
-
-type ProgressCallback = Box<dyn FnMut(&[sluice_runtime::NodeReport], Option<&CheckpointStats>) + Send>;
 
 fn executor_options(name: &str, quiet: bool, stop: Arc<AtomicBool>) -> ExecutorOptions {
     let progress: Option<(Duration, ProgressCallback)> = if quiet {

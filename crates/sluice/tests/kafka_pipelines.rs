@@ -455,7 +455,7 @@ fn a_bounded_job_reads_every_message_a_batching_producer_wrote() {
     );
     let (ok, stdout, stderr) = run_script("bounded-100k", &sql);
     assert!(ok, "{stderr}");
-    let last = stdout.lines().filter(|l| l.starts_with("+I[") || l.starts_with("+U[")).last().unwrap_or_default();
+    let last = stdout.lines().rfind(|l| l.starts_with("+I[") || l.starts_with("+U[")).unwrap_or_default();
     assert!(last.starts_with("+U[100000, ") || last.starts_with("+I[100000, "), "{stdout}");
 }
 

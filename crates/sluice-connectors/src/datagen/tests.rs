@@ -343,24 +343,12 @@ fn a_restored_source_goes_on_with_the_sequence_where_it_was() {
     for (subtask, parallelism) in [(0, 1), (1, 3)] {
         let whole = ids(&read_all_subtask(&t, subtask, parallelism));
         let ctx = context(&t, subtask, parallelism);
-        let mut first = factory().create_source(&t, &ctx).unwrap();
-        let mut before = Vec::new();
-        while before.iter().map(|b: &RecordBatch| b.num_rows()).sum::<usize>() < 100 {
-            if let SourcePoll::Batch(b) = first.poll_next().unwrap() {
-                before.push(b.data);
-            }
-        }
-        let position = first.snapshot().unwrap();
-        let mut second = factory().create_source(&t, &ctx).unwrap();
-        second.restore(&position).unwrap();
-        let mut after = Vec::new();
-        loop {
-            match second.poll_next().unwrap() {
-                SourcePoll::Batch(b) => after.push(b.data),
-                SourcePoll::Finished => break,
-                _ => {}
-            }
-        }
+        let (before, after) = crate::resume_test_util::cut_and_resume(|| factory().create_source(&t, &ctx).unwrap(), 2);
+        let position = {
+            let mut probe = factory().create_source(&t, &ctx).unwrap();
+            probe.poll_next().unwrap();
+            probe.snapshot().unwrap()
+        };
         let mut joined = ids(&before);
         joined.extend(ids(&after));
         assert_eq!(joined, whole, "subtask {subtask} of {parallelism}");

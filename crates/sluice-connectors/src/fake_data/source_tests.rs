@@ -260,24 +260,8 @@ fn a_restored_source_goes_on_exactly_where_the_snapshot_was_taken() {
         let whole = texts(&read_all(&t, &ctx));
         assert_eq!(whole.len(), 1000);
         for polls in [0, 1, 3, 9] {
-            let mut first = factory().create_source(&t, &ctx).unwrap();
-            let mut before = Vec::new();
-            for _ in 0..polls {
-                if let SourcePoll::Batch(b) = first.poll_next().unwrap() {
-                    before.push(b.data);
-                }
-            }
-            let position = first.snapshot().unwrap();
-            let mut second = factory().create_source(&t, &ctx).unwrap();
-            second.restore(&position).unwrap();
-            let mut after = Vec::new();
-            loop {
-                match second.poll_next().unwrap() {
-                    SourcePoll::Batch(b) => after.push(b.data),
-                    SourcePoll::Finished => break,
-                    _ => {}
-                }
-            }
+            let (before, after) =
+                crate::resume_test_util::cut_and_resume(|| factory().create_source(&t, &ctx).unwrap(), polls);
             let mut joined = texts(&before);
             joined.extend(texts(&after));
             assert!(joined == whole, "{subject}, cut after {polls} polls: {} rows, {} expected", joined.len(), whole.len());

@@ -215,24 +215,8 @@ fn a_restored_source_goes_on_at_the_file_and_line_where_it_was() {
     assert_eq!(whole, (0..20).collect::<Vec<_>>());
     // Cut after every number of polls: the rows before and after join up exactly.
     for polls in 0..12 {
-        let mut first = factory().create_source(&table, &ctx).unwrap();
-        let mut before = Vec::new();
-        for _ in 0..polls {
-            if let SourcePoll::Batch(b) = first.poll_next().unwrap() {
-                before.push(b.data);
-            }
-        }
-        let position = first.snapshot().unwrap();
-        let mut second = factory().create_source(&table, &ctx).unwrap();
-        second.restore(&position).unwrap();
-        let mut after = Vec::new();
-        loop {
-            match second.poll_next().unwrap() {
-                SourcePoll::Batch(b) => after.push(b.data),
-                SourcePoll::Finished => break,
-                other => panic!("{other:?}"),
-            }
-        }
+        let (before, after) =
+            crate::resume_test_util::cut_and_resume(|| factory().create_source(&table, &ctx).unwrap(), polls);
         let mut joined = times(&before);
         joined.extend(times(&after));
         assert_eq!(joined, whole, "cut after {polls} polls");

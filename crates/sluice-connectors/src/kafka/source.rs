@@ -846,8 +846,11 @@ pub(super) fn while_coordinator_moves<T>(mut request: impl FnMut() -> KafkaResul
 /// The encoding version of a Kafka source's position in checkpoints.
 const POSITION_VERSION: u8 = 1;
 
-/// (topic, partition, next offset, finished) per split, as `snapshot` wrote them.
-fn read_positions(bytes: &[u8], what: &str) -> Result<Vec<(String, i32, Option<i64>, bool)>, String> {
+/// One split's saved position: topic, partition, next offset, finished.
+type SavedPosition = (String, i32, Option<i64>, bool);
+
+/// The positions `snapshot` wrote, per split.
+fn read_positions(bytes: &[u8], what: &str) -> Result<Vec<SavedPosition>, String> {
     let (mut r, _) = StateReader::open(bytes, what, &[POSITION_VERSION])?;
     let count = r.u64()?;
     let mut out = Vec::new();

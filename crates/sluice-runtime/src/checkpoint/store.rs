@@ -103,7 +103,7 @@ impl CheckpointStore {
     pub fn prune(&self, retained: usize) {
         let ids = self.ids();
         let complete: Vec<u64> = ids.iter().copied().filter(|id| self.chk(*id).join(COMPLETED).exists()).collect();
-        let Some(&oldest_kept) = complete.iter().rev().take(retained.max(1)).last() else { return };
+        let Some(&oldest_kept) = complete.iter().rev().nth(retained.max(1) - 1).or(complete.first()) else { return };
         for id in ids.into_iter().filter(|id| *id < oldest_kept) {
             let _ = fs::remove_dir_all(self.chk(id));
         }
