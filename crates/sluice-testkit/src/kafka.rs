@@ -37,6 +37,8 @@ pub struct KafkaBroker {
     child: Child,
     port: u16,
     controller_port: u16,
+    /// The SASL_PLAINTEXT listener of a broker started with `start_with_scram`.
+    sasl_port: Option<u16>,
     dir: PathBuf,
     tuning: Tuning,
 }
@@ -69,9 +71,56 @@ impl KafkaBroker {
         write_config(&dir, port, controller_port);
         format_storage(&dir);
         let child = spawn(&dir, tuning);
-        let mut broker = KafkaBroker { child, port, controller_port, dir, tuning };
+        let mut broker = KafkaBroker { child, port, controller_port, sasl_port: None, dir, tuning };
         broker.wait_ready();
         broker
+    }
+
+    /// Starts a broker that also has a SASL_PLAINTEXT listener (`sasl_bootstrap`) where
+    /// `username`/`password` log in with SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN. The
+    /// PLAINTEXT listener (`bootstrap`) stays for the test's own setup.
+    pub fn start_with_scram(username: &str, password: &str) -> KafkaBroker {
+        let (port, controller_port, sasl_port) = (free_port(), free_port(), free_port());
+        let dir = std::env::temp_dir().join(format!("sluice-kafka-scram-{}-{sasl_port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        write_config(&dir, port, controller_port);
+        let sasl = format!(
+            "listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port},SASL_PLAINTEXT://127.0.0.1:{sasl_port}\n\
+             advertised.listeners=PLAINTEXT://127.0.0.1:{port},SASL_PLAINTEXT://127.0.0.1:{sasl_port}\n\
+             listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT\n\
+             sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN\n\
+             listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n\
+             listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n\
+             listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_{username}=\"{password}\";\n"
+        );
+        let config = dir.join("server.properties");
+        let text = std::fs::read_to_string(&config).expect("the broker's configuration") + &sasl;
+        std::fs::write(&config, text).expect("write the broker's configuration");
+        let output = java_command(&dir, Tuning::FastStart)
+            .args(["kafka.tools.StorageTool", "format", "-t", CLUSTER_ID, "-c"])
+            .arg(&config)
+            .arg("--add-scram")
+            .arg(format!("SCRAM-SHA-256=[name={username},password={password}]"))
+            .arg("--add-scram")
+            .arg(format!("SCRAM-SHA-512=[name={username},password={password}]"))
+            .output()
+            .expect("run Kafka's StorageTool");
+        assert!(
+            output.status.success(),
+            "formatting the Kafka storage failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let child = spawn(&dir, Tuning::FastStart);
+        let mut broker = KafkaBroker { child, port, controller_port, sasl_port: Some(sasl_port), dir, tuning: Tuning::FastStart };
+        broker.wait_ready();
+        broker
+    }
+
+    /// `127.0.0.1:PORT` of the SASL_PLAINTEXT listener of `start_with_scram`.
+    pub fn sasl_bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.sasl_port.expect("a broker started with start_with_scram"))
     }
 
     /// `127.0.0.1:PORT`, for `properties.bootstrap.servers`.

@@ -31,6 +31,9 @@ pub struct ClientHealth {
     /// source pauses its partitions while this holds (see `KafkaSource`).
     all_down: AtomicBool,
     last_log: Mutex<Option<Instant>>,
+    /// librdkafka's last word on a failed login (SASL or TLS), which its request errors
+    /// only report as a broken transport.
+    auth_error: Mutex<Option<String>>,
 }
 
 impl ClientHealth {
@@ -40,7 +43,13 @@ impl ClientHealth {
             down: AtomicBool::new(false),
             all_down: AtomicBool::new(false),
             last_log: Mutex::new(None),
+            auth_error: Mutex::new(None),
         })
+    }
+
+    /// Why the last login failed, if one did.
+    pub fn auth_error(&self) -> Option<String> {
+        self.auth_error.lock().ok().and_then(|e| e.clone())
     }
 
     /// Whether every broker was unreachable when last heard of.
@@ -105,10 +114,23 @@ impl ClientContext for SluiceContext {
         if warning && fac == "OFFSET" {
             eprintln!("[sluice] kafka: {message}");
         }
+        // A failed login is logged by the broker thread as it happens; requests only
+        // see a broken transport. librdkafka's text names the mechanism, never the secret.
+        if warning && (message.contains("SASL authentication error") || message.contains("Authentication failed")) {
+            if let Ok(mut last) = self.health.auth_error.lock() {
+                let reason = message.split_once(": ").map(|(_, r)| r).unwrap_or(message);
+                *last = Some(reason.trim().to_string());
+            }
+        }
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
         match error.rdkafka_error_code() {
+            Some(RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SaslAuthenticationFailed) => {
+                if let Ok(mut last) = self.health.auth_error.lock() {
+                    *last = Some(reason.to_string());
+                }
+            }
             Some(RDKafkaErrorCode::AllBrokersDown) => self.health.report_down("all brokers are down", true),
             Some(RDKafkaErrorCode::BrokerTransportFailure) | Some(RDKafkaErrorCode::Resolve) => {
                 self.health.report_down(reason, false)
@@ -134,6 +156,9 @@ impl ConsumerContext for SluiceContext {}
 /// Sluice's defaults where the user set nothing.
 pub fn client_config(config: &KafkaConfig, defaults: &[(&str, &str)]) -> ClientConfig {
     let mut cc = ClientConfig::new();
+    // Warnings and errors reach `SluiceContext::log` (the rdkafka crate otherwise passes
+    // on only what the `log` crate's level allows, which is nothing without a logger).
+    cc.set_log_level(RDKafkaLogLevel::Warning);
     for (k, v) in defaults {
         cc.set(*k, *v);
     }
@@ -173,9 +198,10 @@ pub fn fetch_topics(
     timeout: Duration,
 ) -> Result<Vec<TopicPartitions>, ConnectorError> {
     let unreachable = |e: KafkaError| {
-        ConnectorError::External(format!(
-            "cannot reach Kafka at {servers}: {e}. Check \"properties.bootstrap.servers\" and that the brokers are running."
-        ))
+        // Logs and errors wait in the client's main queue until it is polled: a failed
+        // login is only known once they are served.
+        let _ = consumer.poll(Duration::from_millis(100));
+        unreachable_error(consumer, servers, e)
     };
     match topics {
         Topics::List(list) => {
@@ -200,6 +226,20 @@ pub fn fetch_topics(
             out.sort_by(|a, b| a.topic.cmp(&b.topic));
             Ok(out)
         }
+    }
+}
+
+/// Why the cluster could not be used: a failed login when librdkafka said so, else
+/// unreachable brokers.
+fn unreachable_error(consumer: &BaseConsumer<SluiceContext>, servers: &str, e: KafkaError) -> ConnectorError {
+    match consumer.context().health.auth_error() {
+        Some(reason) => ConnectorError::External(format!(
+            "cannot log in to Kafka at {servers}: {reason}. Check the credentials ('properties.sasl.jaas.config', \
+             or 'properties.sasl.username' and 'properties.sasl.password') and 'properties.sasl.mechanism'."
+        )),
+        None => ConnectorError::External(format!(
+            "cannot reach Kafka at {servers}: {e}. Check \"properties.bootstrap.servers\" and that the brokers are running."
+        )),
     }
 }
 

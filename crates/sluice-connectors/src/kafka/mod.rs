@@ -18,6 +18,7 @@ mod config;
 mod format;
 mod metadata;
 mod offsets;
+mod security;
 mod sink;
 mod source;
 mod upsert;
