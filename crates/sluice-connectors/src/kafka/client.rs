@@ -156,9 +156,6 @@ impl ConsumerContext for SluiceContext {}
 /// Sluice's defaults where the user set nothing.
 pub fn client_config(config: &KafkaConfig, defaults: &[(&str, &str)]) -> ClientConfig {
     let mut cc = ClientConfig::new();
-    // Warnings and errors reach `SluiceContext::log` (the rdkafka crate otherwise passes
-    // on only what the `log` crate's level allows, which is nothing without a logger).
-    cc.set_log_level(RDKafkaLogLevel::Warning);
     for (k, v) in defaults {
         cc.set(*k, *v);
     }

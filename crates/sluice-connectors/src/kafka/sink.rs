@@ -214,7 +214,8 @@ impl KafkaSink {
         let hint = if fenced {
             " (another copy of this job started with the same 'sink.transactional-id-prefix' and fenced this one)"
         } else {
-            ""
+            " (if another copy of this job started with the same 'sink.transactional-id-prefix', it fenced this one; \
+             otherwise run the job again to resume from its last checkpoint)"
         };
         ConnectorError::External(format!("{what} for topic \"{}\" at {}: {e}{hint}", self.topic, self.servers))
     }

@@ -150,6 +150,11 @@ impl KafkaSource {
             ],
         );
         cc.set("auto.offset.reset", reset);
+        // Warnings and errors reach `SluiceContext::log` (a failed login, an offset
+        // reset): the rdkafka crate otherwise passes on only what the `log` crate's level
+        // allows, which is nothing without a logger. Only the consumer: a transactional
+        // producer with its logs forwarded was seen to stall in flush.
+        cc.set_log_level(rdkafka::config::RDKafkaLogLevel::Warning);
         let consumer: BaseConsumer<SluiceContext> = cc
             .create_with_context(SluiceContext::new(&config.bootstrap_servers))
             .map_err(|e| creation_error(config, e))?;
