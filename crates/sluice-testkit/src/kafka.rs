@@ -395,6 +395,7 @@ fn write_config(dir: &Path, port: u16, controller_port: u16) {
 fn format_storage(dir: &Path) {
     static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
     let template = TEMPLATE.get_or_init(|| {
+        remove_stale_templates();
         let template = std::env::temp_dir().join(format!("sluice-kafka-template-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&template);
         std::fs::create_dir_all(&template).expect("create the Kafka storage template folder");
@@ -413,6 +414,19 @@ fn format_storage(dir: &Path) {
         template.join("data")
     });
     copy_dir(template, &dir.join("data"));
+}
+
+/// Removes the storage templates of test processes that are gone (a static has no
+/// destructor, so each process leaves its template behind).
+fn remove_stale_templates() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("sluice-kafka-template-")) else { continue };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// The cluster id every test broker has (22 characters of URL-safe base64, as
