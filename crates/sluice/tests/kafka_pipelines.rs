@@ -441,8 +441,12 @@ fn a_broker_that_lost_its_storage_resets_the_position_as_auto_offset_reset_says(
 fn a_bounded_job_reads_every_message_a_batching_producer_wrote() {
     let broker = KafkaBroker::start();
     broker.create_topic("many", 3);
-    // Without a key, librdkafka spreads the batches over all three partitions.
-    let args = ["gen", "metric", "--topic", "many", "--count", "100000", "--rate", "0", "--quiet", "--no-key"];
+    // Without a key and without sticky partitioning, librdkafka picks a random partition
+    // per message (its sticky default may fill only two of three), and still batches.
+    let args = [
+        "gen", "metric", "--topic", "many", "--count", "100000", "--rate", "0", "--quiet", "--no-key",
+        "-X", "sticky.partitioning.linger.ms=0",
+    ];
     let out = sluice(&[&args[..], &["--bootstrap-servers", &broker.bootstrap()][..]].concat());
     assert!(out.status.success(), "sluice gen failed: {}", String::from_utf8_lossy(&out.stderr));
     let written = read_topic(&broker, "many", 3);
