@@ -42,26 +42,20 @@ impl SessionConfig {
         if key == "parallelism.default" && value.parse::<u32>().map_or(true, |p| p == 0) {
             return Err(format!("invalid parallelism \"{value}\": expected a positive integer"));
         }
-        if key == IDLE_TIMEOUT_KEY || key == STATE_TTL_KEY || key == MINI_BATCH_LATENCY_KEY {
+        if [IDLE_TIMEOUT_KEY, STATE_TTL_KEY, MINI_BATCH_LATENCY_KEY, CHECKPOINT_INTERVAL_KEY, CHECKPOINT_TIMEOUT_KEY].contains(&key) {
             crate::duration::parse_duration(value).map_err(|e| format!("invalid duration \"{value}\" for \"{key}\": {e}"))?;
         }
-        if key == MINI_BATCH_ENABLED_KEY && !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") {
+        if (key == MINI_BATCH_ENABLED_KEY || key == RECOVERY_IGNORE_UNCLAIMED_KEY)
+            && !value.eq_ignore_ascii_case("true")
+            && !value.eq_ignore_ascii_case("false")
+        {
             return Err(format!("invalid value \"{value}\" for \"{key}\": expected true or false"));
         }
-        if key == MAX_PARTIAL_MATCHES_KEY && value.trim().parse::<usize>().map_or(true, |v| v == 0) {
+        if (key == MAX_PARTIAL_MATCHES_KEY || key == CHECKPOINT_RETAINED_KEY) && value.trim().parse::<usize>().map_or(true, |v| v == 0) {
             return Err(format!("invalid value \"{value}\" for \"{key}\": expected a positive whole number"));
-        }
-        if key == CHECKPOINT_INTERVAL_KEY || key == CHECKPOINT_TIMEOUT_KEY {
-            crate::duration::parse_duration(value).map_err(|e| format!("invalid duration \"{value}\" for \"{key}\": {e}"))?;
         }
         if key == CHECKPOINT_MODE_KEY && !matches!(value.trim().to_ascii_uppercase().as_str(), "EXACTLY_ONCE" | "AT_LEAST_ONCE") {
             return Err(format!("invalid value \"{value}\" for \"{key}\": expected EXACTLY_ONCE or AT_LEAST_ONCE"));
-        }
-        if key == CHECKPOINT_RETAINED_KEY && value.trim().parse::<usize>().map_or(true, |v| v == 0) {
-            return Err(format!("invalid value \"{value}\" for \"{key}\": expected a positive whole number"));
-        }
-        if key == RECOVERY_IGNORE_UNCLAIMED_KEY && !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") {
-            return Err(format!("invalid value \"{value}\" for \"{key}\": expected true or false"));
         }
         if key == CHECKPOINT_DIR_KEY || key == CHECKPOINT_DIR_OLD_KEY || key == RECOVERY_PATH_KEY {
             local_folder(value).map_err(|e| format!("invalid value \"{value}\" for \"{key}\": {e}"))?;
@@ -131,10 +125,7 @@ impl SessionConfig {
         if !self.checkpointing() {
             return Ok(None);
         }
-        let duration = |key: &str, default: std::time::Duration| {
-            self.get(key).map(crate::duration::parse_duration).transpose().map(|d| d.unwrap_or(default))
-        };
-        let interval = duration(CHECKPOINT_INTERVAL_KEY, std::time::Duration::ZERO)?;
+        let interval = self.get(CHECKPOINT_INTERVAL_KEY).map(crate::duration::parse_duration).transpose()?.unwrap_or_default();
         let root = match self.get(CHECKPOINT_DIR_KEY).or(self.get(CHECKPOINT_DIR_OLD_KEY)) {
             Some(dir) => local_folder(dir)?,
             None => default_checkpoint_root(),
@@ -142,10 +133,8 @@ impl SessionConfig {
         Ok(Some(CheckpointConfig {
             job: job.to_string(),
             interval: interval.max(std::time::Duration::from_millis(1)),
-            exactly_once: !self.get(CHECKPOINT_MODE_KEY).is_some_and(|m| m.trim().eq_ignore_ascii_case("AT_LEAST_ONCE")),
             root,
             retained: self.get(CHECKPOINT_RETAINED_KEY).and_then(|v| v.trim().parse().ok()).unwrap_or(1),
-            timeout: duration(CHECKPOINT_TIMEOUT_KEY, std::time::Duration::from_secs(600))?,
             recovery_path: self.get(RECOVERY_PATH_KEY).map(local_folder).transpose()?,
             ignore_unclaimed_state: self.get(RECOVERY_IGNORE_UNCLAIMED_KEY).is_some_and(|v| v.eq_ignore_ascii_case("true")),
             fresh,

@@ -2,7 +2,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sluice_connector_api::{ChangeBatch, SourcePoll, SplitId};
+use sluice_connector_api::{ChangeBatch, ConnectorError, SinkWriter, SourcePoll, SplitId};
 
 use crate::checkpoint::{self, crash_point, CheckpointConfig, CheckpointStats, CheckpointStore, NodeState as SavedNode};
 use crate::dataflow::{Dataflow, NodeId, NodeKind};
@@ -78,10 +78,9 @@ struct NodeState {
     /// The minimum of the input watermarks last handed to the node.
     combined_input: i64,
     ended_inputs: usize,
+    /// For a sink: `finish` was called. With checkpoints on, a sink whose input ended
+    /// stays open until the final checkpoint has committed its output.
     finished: bool,
-    /// A sink whose input ended while checkpoints are on: it is finished after the final
-    /// checkpoint has committed its output.
-    finish_deferred: bool,
     metrics: NodeMetrics,
 }
 
@@ -139,7 +138,6 @@ impl Executor {
                 combined_input: i64::MIN,
                 ended_inputs: 0,
                 finished: false,
-                finish_deferred: false,
                 metrics: NodeMetrics::default(),
             })
             .collect();
@@ -270,31 +268,13 @@ impl Executor {
                     );
                 }
             }
-            for node in &mut self.nodes {
-                if let NodeKind::Sink(writer) = &mut node.kind {
-                    if node.finish_deferred || !node.finished {
-                        node.finished = true;
-                        writer
-                            .finish()
-                            .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-                    }
-                }
-            }
+            self.finish_sinks()?;
             let stats = self.checkpoints.take().map(|c| c.stats);
             return Ok(JobReport { nodes: Self::reports(&self.nodes), elapsed: start.elapsed(), stopped, checkpoints: stats });
         }
         if stopped {
             // Flush and close every sink so that nothing written so far is lost.
-            for node in &mut self.nodes {
-                if let NodeKind::Sink(writer) = &mut node.kind {
-                    if !node.finished {
-                        node.finished = true;
-                        writer
-                            .finish()
-                            .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-                    }
-                }
-            }
+            self.finish_sinks()?;
         }
         // Every sink has finished: what the sources returned is written, unless the job
         // was stopped while operators held rows in state.
@@ -345,17 +325,11 @@ impl Executor {
         }
         // Transactional sinks know the newest checkpoint they committed; numbering goes
         // on after it, so that an old commit is never taken for a new checkpoint's.
-        let mut committed: Vec<Option<u64>> = Vec::new();
-        for node in &mut self.nodes {
-            if let NodeKind::Sink(writer) = &mut node.kind {
-                let c = writer
-                    .committed_checkpoint()
-                    .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-                committed.push(c);
-            }
-        }
-        let transactional: Vec<u64> = committed.iter().map(|c| c.unwrap_or(0)).collect();
-        let any_transactional = committed.iter().any(|c| c.is_some());
+        let mut committed: Vec<u64> = Vec::new();
+        self.each_open_sink(|writer| {
+            committed.extend(writer.committed_checkpoint()?);
+            Ok(())
+        })?;
         let mut restore = None;
         if let Some(path) = &config.recovery_path {
             restore = Some(checkpoint::load(path).map_err(RuntimeError::Internal)?);
@@ -374,7 +348,7 @@ impl Executor {
                 }
                 // Saved but not marked complete: complete exactly when every
                 // transactional sink committed it.
-                if !any_transactional || transactional.iter().zip(&committed).all(|(c, t)| t.is_none() || *c >= id) {
+                if committed.iter().all(|c| *c >= id) {
                     store.complete(id).map_err(RuntimeError::Internal)?;
                     restore = Some(saved);
                     break;
@@ -382,12 +356,10 @@ impl Executor {
                 store.discard(id);
             }
         }
-        let mut stats = CheckpointStats::default();
-        let mut next_id = store.ids().last().copied().unwrap_or(0).max(transactional.iter().copied().max().unwrap_or(0)) + 1;
+        let mut next_id = store.ids().last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
         if let Some(saved) = restore {
             self.restore(&saved, config.ignore_unclaimed_state)?;
             next_id = next_id.max(saved.id + 1);
-            stats.restored_from = Some(saved.id);
             eprintln!(
                 "[sluice] resuming job \"{}\" from checkpoint {} taken at {} ({})",
                 config.job,
@@ -396,7 +368,8 @@ impl Executor {
                 saved.path.display()
             );
         }
-        self.checkpoints = Some(Checkpointing { config, store, next_id, last: Instant::now(), stats });
+        self.checkpoints =
+            Some(Checkpointing { config, store, next_id, last: Instant::now(), stats: CheckpointStats::default() });
         Ok(())
     }
 
@@ -404,10 +377,11 @@ impl Executor {
     /// longer has, or whose meaning changed, is an error naming it, unless
     /// `execution.state-recovery.ignore-unclaimed-state` lets it go.
     fn restore(&mut self, saved: &checkpoint::SavedCheckpoint, ignore_unclaimed: bool) -> Result<(), RuntimeError> {
+        let identities: Vec<(String, u64)> = (0..self.nodes.len()).map(|id| self.node_identity(id)).collect();
         for state in &saved.nodes {
-            let target = (0..self.nodes.len()).find(|&id| self.node_identity(id).0 == state.id);
+            let target = identities.iter().position(|(id, _)| *id == state.id);
             let target = match target {
-                Some(id) if self.node_identity(id).1 == state.fingerprint => id,
+                Some(id) if identities[id].1 == state.fingerprint => id,
                 _ if ignore_unclaimed => continue,
                 found => {
                     let why = if found.is_some() { "means something else in this query" } else { "is not in this query" };
@@ -438,16 +412,8 @@ impl Executor {
     fn checkpoint(&mut self) -> Result<(), RuntimeError> {
         let Some(ck) = self.checkpoints.as_ref() else { return Ok(()) };
         let (id, started) = (ck.next_id, Instant::now());
-        let open_sink = |n: &NodeState| matches!(n.kind, NodeKind::Sink(_)) && (!n.finished || n.finish_deferred);
         crash_point("before-snapshot", id);
-        for node in &mut self.nodes {
-            if !open_sink(node) {
-                continue;
-            }
-            if let NodeKind::Sink(writer) = &mut node.kind {
-                writer.pre_commit(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-            }
-        }
+        self.each_open_sink(|writer| writer.pre_commit(id))?;
         let mut states = Vec::new();
         for index in 0..self.nodes.len() {
             let (node_id, fingerprint) = self.node_identity(index);
@@ -468,14 +434,7 @@ impl Executor {
         let millis = taken_at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         let bytes = ck.store.save(id, millis, &states).map_err(RuntimeError::Internal)?;
         crash_point("after-save", id);
-        for node in &mut self.nodes {
-            if !open_sink(node) {
-                continue;
-            }
-            if let NodeKind::Sink(writer) = &mut node.kind {
-                writer.commit(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-            }
-        }
+        self.each_open_sink(|writer| writer.commit(id))?;
         crash_point("after-commit", id);
         let ck = self.checkpoints.as_mut().expect("checked above");
         ck.store.complete(id).map_err(RuntimeError::Internal)?;
@@ -487,14 +446,8 @@ impl Executor {
         ck.stats.last_id = Some(id);
         ck.stats.last_duration = started.elapsed();
         ck.stats.last_bytes = bytes;
-        ck.stats.last_at = Some(taken_at);
         // Positions outside the job (Kafka group offsets) follow, for monitoring.
-        for node in &mut self.nodes {
-            if let NodeKind::Source(reader) = &mut node.kind {
-                reader.commit().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-            }
-        }
-        Ok(())
+        self.commit_sources()
     }
 
     /// A source produced `rows` rows: it is active again.
@@ -514,6 +467,11 @@ impl Executor {
     /// the sources returned has been pushed through to the sinks by now.
     fn commit(&mut self) -> Result<(), RuntimeError> {
         self.flush_sinks()?;
+        self.commit_sources()
+    }
+
+    /// Lets every source record its position outside the job (Kafka group offsets).
+    fn commit_sources(&mut self) -> Result<(), RuntimeError> {
         for node in &mut self.nodes {
             if let NodeKind::Source(reader) = &mut node.kind {
                 reader.commit().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
@@ -524,11 +482,30 @@ impl Executor {
 
     /// Asks every open sink to write what it buffers.
     fn flush_sinks(&mut self) -> Result<(), RuntimeError> {
+        self.each_open_sink(|writer| writer.flush())
+    }
+
+    /// Calls `f` on every sink not finished yet; an error names the sink.
+    fn each_open_sink(
+        &mut self,
+        mut f: impl FnMut(&mut dyn SinkWriter) -> Result<(), ConnectorError>,
+    ) -> Result<(), RuntimeError> {
         for node in &mut self.nodes {
             if let NodeKind::Sink(writer) = &mut node.kind {
                 if !node.finished {
-                    writer.flush().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                    f(writer.as_mut()).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes (flushes and closes) every sink not finished yet.
+    fn finish_sinks(&mut self) -> Result<(), RuntimeError> {
+        self.each_open_sink(|writer| writer.finish())?;
+        for node in &mut self.nodes {
+            if matches!(node.kind, NodeKind::Sink(_)) {
+                node.finished = true;
             }
         }
         Ok(())
@@ -675,18 +652,17 @@ impl Executor {
                 if node.ended_inputs < node.inputs || node.finished {
                     return Ok(());
                 }
-                node.finished = true;
                 let mut out = Output::default();
                 match &mut node.kind {
                     NodeKind::Operator(op) => op.on_end(&mut out)?,
+                    // With checkpoints on, the final checkpoint commits the sink's output
+                    // before it is finished (see `run`).
+                    NodeKind::Sink(_) if self.checkpoints.is_some() => return Ok(()),
                     NodeKind::Sink(writer) => {
-                        if self.checkpoints.is_some() {
-                            node.finish_deferred = true;
-                        } else {
-                            writer
-                                .finish()
-                                .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-                        }
+                        node.finished = true;
+                        writer
+                            .finish()
+                            .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
                         return Ok(());
                     }
                     NodeKind::Source(_) => {}

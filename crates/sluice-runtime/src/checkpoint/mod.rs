@@ -30,7 +30,7 @@ mod store;
 pub use sluice_connector_api::state as codec;
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 pub use store::{load, CheckpointStore, NodeState, SavedCheckpoint};
 
@@ -41,14 +41,10 @@ pub struct CheckpointConfig {
     pub job: String,
     /// `execution.checkpointing.interval`.
     pub interval: Duration,
-    /// `execution.checkpointing.mode`: `EXACTLY_ONCE` (true) or `AT_LEAST_ONCE`.
-    pub exactly_once: bool,
     /// `execution.checkpointing.dir` (or `state.checkpoints.dir`).
     pub root: PathBuf,
     /// `execution.checkpointing.num-retained`.
     pub retained: usize,
-    /// `execution.checkpointing.timeout`: the longest a sink may take to commit.
-    pub timeout: Duration,
     /// `execution.state-recovery.path`: restore from this checkpoint folder.
     pub recovery_path: Option<PathBuf>,
     /// `execution.state-recovery.ignore-unclaimed-state`.
@@ -64,9 +60,6 @@ pub struct CheckpointStats {
     pub last_id: Option<u64>,
     pub last_duration: Duration,
     pub last_bytes: u64,
-    pub last_at: Option<SystemTime>,
-    /// The checkpoint the job resumed from.
-    pub restored_from: Option<u64>,
 }
 
 /// The steps of a checkpoint where a test can make the process die (see `crash_point`).
