@@ -116,6 +116,22 @@ impl<'a> StateReader<'a> {
     }
 }
 
+/// The saved state of a source whose position is one number (records produced, the
+/// next row of a sequence).
+pub fn position_state(position: u64) -> Vec<u8> {
+    let mut w = StateWriter::new(1);
+    w.u64(position);
+    w.finish()
+}
+
+/// The number `position_state` saved.
+pub fn read_position_state(bytes: &[u8], what: &str) -> Result<u64, String> {
+    let (mut r, _) = StateReader::open(bytes, what, &[1])?;
+    let position = r.u64()?;
+    r.end()?;
+    Ok(position)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

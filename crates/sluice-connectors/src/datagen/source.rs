@@ -8,7 +8,7 @@ use arrow_array::{RecordBatch, RecordBatchOptions};
 use arrow_schema::SchemaRef;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
-use sluice_connector_api::state::{StateReader, StateWriter};
+use sluice_connector_api::state::{position_state, read_position_state};
 use sluice_connector_api::{ChangeBatch, ConnectorError, SourceContext, SourcePoll, SourceReader, SourceStats};
 use sluice_types::temporal::SessionTimeZone;
 
@@ -118,15 +118,11 @@ impl SourceReader for DatagenSource {
     /// The position of the next row. As in Flink's datagen, a restored source goes on
     /// with the sequences (and the row count) where it was; random values are drawn anew.
     fn snapshot(&mut self) -> Result<Vec<u8>, ConnectorError> {
-        let mut w = StateWriter::new(1);
-        w.u64(self.next_position);
-        Ok(w.finish())
+        Ok(position_state(self.next_position))
     }
 
     fn restore(&mut self, position: &[u8]) -> Result<(), ConnectorError> {
-        let (mut r, _) = StateReader::open(position, "the datagen source", &[1]).map_err(ConnectorError::External)?;
-        let next = r.u64().map_err(ConnectorError::External)?;
-        r.end().map_err(ConnectorError::External)?;
+        let next = read_position_state(position, "the datagen source").map_err(ConnectorError::External)?;
         if next % self.stride != self.next_position % self.stride {
             return Err(ConnectorError::External(
                 "the saved position of the datagen source belongs to another subtask".into(),

@@ -8,7 +8,7 @@ use std::time::Instant;
 use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{ArrayRef, PrimitiveArray, RecordBatch, RecordBatchOptions};
 use arrow_schema::SchemaRef;
-use sluice_connector_api::state::{StateReader, StateWriter};
+use sluice_connector_api::state::{position_state, read_position_state};
 use sluice_connector_api::{ChangeBatch, ConnectorError, SourceContext, SourcePoll, SourceReader, SourceStats, TableSpec};
 use sluice_formats::JsonDecoder;
 use sluice_types::DataType;
@@ -138,15 +138,11 @@ impl SourceReader for FakeDataSource {
     /// How many records were produced. The generator's random state is not saved:
     /// restoring replays that many records of the same seed (about ten million a second).
     fn snapshot(&mut self) -> Result<Vec<u8>, ConnectorError> {
-        let mut w = StateWriter::new(1);
-        w.u64(self.produced);
-        Ok(w.finish())
+        Ok(position_state(self.produced))
     }
 
     fn restore(&mut self, position: &[u8]) -> Result<(), ConnectorError> {
-        let (mut r, _) = StateReader::open(position, "the fake-data source", &[1]).map_err(ConnectorError::External)?;
-        let produced = r.u64().map_err(ConnectorError::External)?;
-        r.end().map_err(ConnectorError::External)?;
+        let produced = read_position_state(position, "the fake-data source").map_err(ConnectorError::External)?;
         let skip = produced.saturating_sub(self.produced);
         for _ in 0..skip {
             self.record.clear();

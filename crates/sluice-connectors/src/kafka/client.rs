@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use rdkafka::client::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::metadata::Metadata;
 use rdkafka::types::RDKafkaRespErr;
 use sluice_connector_api::ConnectorError;
@@ -50,6 +50,12 @@ impl ClientHealth {
     /// Why the last login failed, if one did.
     pub fn auth_error(&self) -> Option<String> {
         self.auth_error.lock().ok().and_then(|e| e.clone())
+    }
+
+    fn record_auth_error(&self, reason: &str) {
+        if let Ok(mut last) = self.auth_error.lock() {
+            *last = Some(reason.trim().to_string());
+        }
     }
 
     /// Whether every broker was unreachable when last heard of.
@@ -117,19 +123,14 @@ impl ClientContext for SluiceContext {
         // A failed login is logged by the broker thread as it happens; requests only
         // see a broken transport. librdkafka's text names the mechanism, never the secret.
         if warning && (message.contains("SASL authentication error") || message.contains("Authentication failed")) {
-            if let Ok(mut last) = self.health.auth_error.lock() {
-                let reason = message.split_once(": ").map(|(_, r)| r).unwrap_or(message);
-                *last = Some(reason.trim().to_string());
-            }
+            self.health.record_auth_error(message.split_once(": ").map(|(_, r)| r).unwrap_or(message));
         }
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
         match error.rdkafka_error_code() {
             Some(RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SaslAuthenticationFailed) => {
-                if let Ok(mut last) = self.health.auth_error.lock() {
-                    *last = Some(reason.to_string());
-                }
+                self.health.record_auth_error(reason)
             }
             Some(RDKafkaErrorCode::AllBrokersDown) => self.health.report_down("all brokers are down", true),
             Some(RDKafkaErrorCode::BrokerTransportFailure) | Some(RDKafkaErrorCode::Resolve) => {
@@ -280,4 +281,54 @@ pub fn split_owner(topic: &str, partition: i32, readers: usize) -> usize {
     let readers = readers.max(1) as i64;
     let start = ((java_string_hash(topic).wrapping_mul(31)) & 0x7FFF_FFFF) as i64 % readers;
     ((start + partition as i64) % readers) as usize
+}
+
+/// Runs `request` again while the group coordinator answers that it is loading, moving or
+/// not there yet (a fresh cluster loads `__consumer_offsets` after its first start, and a
+/// coordinator moves when a broker restarts), for up to `METADATA_TIMEOUT`. Every other
+/// answer is returned as it is.
+pub fn while_coordinator_moves<T>(mut request: impl FnMut() -> KafkaResult<T>) -> KafkaResult<T> {
+    let deadline = Instant::now() + METADATA_TIMEOUT;
+    loop {
+        let result = request();
+        let moving = matches!(
+            result.as_ref().err().and_then(KafkaError::rdkafka_error_code),
+            Some(
+                RDKafkaErrorCode::NotCoordinator
+                    | RDKafkaErrorCode::CoordinatorLoadInProgress
+                    | RDKafkaErrorCode::CoordinatorNotAvailable
+            )
+        );
+        if !moving || Instant::now() >= deadline {
+            return result;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moving_coordinator_is_asked_again_and_other_errors_are_not() {
+        let mut calls = 0;
+        let got = while_coordinator_moves(|| {
+            calls += 1;
+            match calls {
+                1 => Err(KafkaError::MetadataFetch(RDKafkaErrorCode::NotCoordinator)),
+                2 => Err(KafkaError::MetadataFetch(RDKafkaErrorCode::CoordinatorLoadInProgress)),
+                _ => Ok(calls),
+            }
+        });
+        assert_eq!(got.ok(), Some(3));
+
+        let mut calls = 0;
+        let got: KafkaResult<()> = while_coordinator_moves(|| {
+            calls += 1;
+            Err(KafkaError::MetadataFetch(RDKafkaErrorCode::UnknownTopicOrPartition))
+        });
+        assert!(got.is_err());
+        assert_eq!(calls, 1);
+    }
 }

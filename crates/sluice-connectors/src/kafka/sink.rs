@@ -25,8 +25,7 @@ use sluice_connector_api::{ChangeBatch, ConnectorError, SinkContext, SinkWriter,
 use sluice_types::temporal::SessionTimeZone;
 use sluice_types::RowKind;
 
-use super::client::{client_config, creation_error, SluiceContext, METADATA_TIMEOUT};
-use super::source::while_coordinator_moves;
+use super::client::{client_config, creation_error, while_coordinator_moves, SluiceContext, METADATA_TIMEOUT};
 use super::config::{DeliveryGuarantee, KafkaConfig, KafkaFlavor, SinkPartitioner};
 use super::format::RowEncoder;
 use super::metadata;
@@ -442,9 +441,7 @@ impl SinkWriter for KafkaSink {
     }
 
     fn finish(&mut self) -> Result<(), ConnectorError> {
-        self.drain_buffer()?;
-        self.wait_delivered()?;
-        self.check_deliveries()?;
+        self.pre_commit(0)?;
         if self.transactions.is_some() {
             // The final checkpoint committed every row; the transaction opened after it
             // is empty.

@@ -18,14 +18,16 @@ use std::mem::ManuallyDrop;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, Timestamp, TopicPartitionList};
 use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::{ConnectorError, SourceContext, SourcePoll, SourceReader, SourceStats, SplitId, TableSpec};
 
 use super::assemble::{AssemblyPlan, PartitionRows};
-use super::client::{client_config, creation_error, fetch_topics, split_owner, SluiceContext, METADATA_TIMEOUT};
+use super::client::{
+    client_config, creation_error, fetch_topics, split_owner, while_coordinator_moves, SluiceContext, METADATA_TIMEOUT,
+};
 use super::config::{KafkaConfig, Topics};
 use super::metadata::{MessageMeta, MetaKind};
 use super::offsets::{BoundedMode, StartupMode};
@@ -722,14 +724,14 @@ impl SourceReader for KafkaSource {
         self.st.stats.clone()
     }
 
-    /// Per split: topic, partition, the offset after the last row returned (or where
-    /// the split started), and whether it finished.
+    /// Per split: topic, partition, and the offset after the last row returned (or
+    /// where the split started).
     fn snapshot(&mut self) -> Result<Vec<u8>, ConnectorError> {
         let mut w = StateWriter::new(POSITION_VERSION);
         w.u64(self.st.splits.len() as u64);
         for (i, split) in self.st.splits.iter().enumerate() {
             let next = self.st.returned.get(&i).copied().or(split.start_at);
-            w.str(&split.topic).i64(split.partition as i64).opt_i64(next).bool(split.finished);
+            w.str(&split.topic).i64(split.partition as i64).opt_i64(next);
         }
         Ok(w.finish())
     }
@@ -738,7 +740,7 @@ impl SourceReader for KafkaSource {
         let what = format!("the Kafka source of {}", self.config.topics.describe());
         let saved = read_positions(position, &what).map_err(ConnectorError::External)?;
         let mut moved = TopicPartitionList::new();
-        for (topic, partition, next, _finished) in saved {
+        for (topic, partition, next) in saved {
             // A partition the checkpoint has but the topic lost is skipped; one it lacks
             // (added since) starts as the startup mode says. Whether a bounded partition
             // is done is decided by this run's stop offset, not by the earlier run's.
@@ -825,34 +827,11 @@ impl Drop for KafkaSource {
     }
 }
 
-/// Runs `request` again while the group coordinator answers that it is loading, moving or
-/// not there yet (a fresh cluster loads `__consumer_offsets` after its first start, and a
-/// coordinator moves when a broker restarts), for up to `METADATA_TIMEOUT`. Every other
-/// answer is returned as it is.
-pub(super) fn while_coordinator_moves<T>(mut request: impl FnMut() -> KafkaResult<T>) -> KafkaResult<T> {
-    let deadline = Instant::now() + METADATA_TIMEOUT;
-    loop {
-        let result = request();
-        let moving = matches!(
-            result.as_ref().err().and_then(KafkaError::rdkafka_error_code),
-            Some(
-                RDKafkaErrorCode::NotCoordinator
-                    | RDKafkaErrorCode::CoordinatorLoadInProgress
-                    | RDKafkaErrorCode::CoordinatorNotAvailable
-            )
-        );
-        if !moving || Instant::now() >= deadline {
-            return result;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// The encoding version of a Kafka source's position in checkpoints.
 const POSITION_VERSION: u8 = 1;
 
-/// One split's saved position: topic, partition, next offset, finished.
-type SavedPosition = (String, i32, Option<i64>, bool);
+/// One split's saved position: topic, partition, next offset.
+type SavedPosition = (String, i32, Option<i64>);
 
 /// The positions `snapshot` wrote, per split.
 fn read_positions(bytes: &[u8], what: &str) -> Result<Vec<SavedPosition>, String> {
@@ -862,35 +841,8 @@ fn read_positions(bytes: &[u8], what: &str) -> Result<Vec<SavedPosition>, String
     for _ in 0..count {
         let topic = r.str()?.to_string();
         let partition = i32::try_from(r.i64()?).map_err(|_| format!("the saved state of {what} is corrupt"))?;
-        out.push((topic, partition, r.opt_i64()?, r.bool()?));
+        out.push((topic, partition, r.opt_i64()?));
     }
     r.end()?;
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_moving_coordinator_is_asked_again_and_other_errors_are_not() {
-        let mut calls = 0;
-        let got = while_coordinator_moves(|| {
-            calls += 1;
-            match calls {
-                1 => Err(KafkaError::MetadataFetch(RDKafkaErrorCode::NotCoordinator)),
-                2 => Err(KafkaError::MetadataFetch(RDKafkaErrorCode::CoordinatorLoadInProgress)),
-                _ => Ok(calls),
-            }
-        });
-        assert_eq!(got.ok(), Some(3));
-
-        let mut calls = 0;
-        let got: KafkaResult<()> = while_coordinator_moves(|| {
-            calls += 1;
-            Err(KafkaError::MetadataFetch(RDKafkaErrorCode::UnknownTopicOrPartition))
-        });
-        assert!(got.is_err());
-        assert_eq!(calls, 1);
-    }
 }
