@@ -6,15 +6,21 @@ pub(crate) mod collections;
 pub(crate) mod comparison;
 pub(crate) mod conditional;
 pub(crate) mod date_format;
+pub(crate) mod hashing;
 pub(crate) mod logic;
 pub(crate) mod math;
+pub(crate) mod printf;
+pub(crate) mod regexp;
 pub(crate) mod registry;
+pub(crate) mod split;
 pub(crate) mod string;
 pub(crate) mod temporal;
+pub(crate) mod url;
 
 use arrow_array::RecordBatch;
 use sluice_types::DataType;
 
+pub use hashing::DigestAlgorithm;
 pub use registry::{function_names, resolve_call};
 pub use temporal::TimeUnit;
 
@@ -107,6 +113,30 @@ pub enum Func {
     FromBase64,
     Uuid,
     JsonValue,
+    Translate,
+    /// `ELT(index, ..)`; the index is cast to `BIGINT`.
+    Elt,
+    Printf,
+    // Regular expressions beyond the string family's.
+    RegexpCount,
+    RegexpInstr,
+    RegexpSubstr,
+    RegexpExtractAll,
+    // Splitting into collections.
+    Split,
+    StrToMap,
+    // Digests and encodings.
+    Digest(DigestAlgorithm),
+    Sha2,
+    Hex,
+    Unhex,
+    Bin,
+    Encode,
+    Decode,
+    // URLs.
+    ParseUrl,
+    UrlEncode,
+    UrlDecode,
     // Math.
     Abs,
     Round,
@@ -193,7 +223,17 @@ impl Func {
 
     /// Whether the function can fail on some row (so it runs only on rows that reach it).
     pub(crate) fn may_fail(&self) -> bool {
-        matches!(self, Func::Divide | Func::Mod | Func::FromBase64 | Func::Chr)
+        matches!(
+            self,
+            Func::Divide
+                | Func::Mod
+                | Func::FromBase64
+                | Func::Sha2
+                | Func::Encode
+                | Func::Decode
+                | Func::RegexpExtractAll
+                | Func::StrToMap
+        )
     }
 }
 
@@ -235,6 +275,11 @@ pub(crate) fn eval_call(
         Func::Item | Func::Cardinality | Func::ArrayCtor | Func::MapCtor | Func::RowCtor | Func::Element
         | Func::ArrayContains => collections::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::String => string::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::Hashing => hashing::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::Url => url::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::Regexp => regexp::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::Split => split::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::Printf => printf::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Math => math::eval(func, values, &cc),
         _ => temporal::eval(func, values, &cc),
     }

@@ -4,7 +4,10 @@
 
 use sluice_types::{DataType, TypeKind};
 
-use super::{arithmetic, collections, comparison, conditional, logic, math, string, temporal, Func};
+use super::{
+    arithmetic, collections, comparison, conditional, hashing, logic, math, printf, regexp, split, string, temporal, url,
+    Func,
+};
 use crate::{EvalContext, FunctionError, ScalarExpr};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,7 +20,17 @@ pub(crate) enum Family {
     String,
     Math,
     Temporal,
+    Hashing,
+    Url,
+    Regexp,
+    Split,
+    Printf,
+    /// `TYPEOF`, answered at planning.
+    Types,
 }
+
+/// `TYPEOF(x[, force_serializable])`: the type's text, a constant.
+const TYPE_NAMES: &[&str] = &["TYPEOF"];
 
 /// The family a name belongs to, by each module's list of names.
 fn family_of_name(name: &str) -> Option<Family> {
@@ -30,6 +43,12 @@ fn family_of_name(name: &str) -> Option<Family> {
         (string::NAMES, Family::String),
         (math::NAMES, Family::Math),
         (temporal::NAMES, Family::Temporal),
+        (hashing::NAMES, Family::Hashing),
+        (url::NAMES, Family::Url),
+        (regexp::NAMES, Family::Regexp),
+        (split::NAMES, Family::Split),
+        (printf::NAMES, Family::Printf),
+        (TYPE_NAMES, Family::Types),
     ];
     families.iter().find(|(names, _)| names.contains(&name)).map(|(_, f)| *f)
 }
@@ -46,7 +65,12 @@ pub(crate) fn family(func: &Func) -> Family {
         Item | Cardinality | ArrayCtor | MapCtor | RowCtor | Element | ArrayContains => Family::Collections,
         Concat | ConcatWs | Upper | Lower | Trim(_) | CharLength | Position | Locate | Substring | Overlay
         | Replace | RegexpExtract | RegexpReplace | Regexp | SplitIndex | Lpad | Rpad | Initcap | Left | Right
-        | Repeat | Reverse | Ascii | Chr | ToBase64 | FromBase64 | Uuid | JsonValue => Family::String,
+        | Repeat | Reverse | Ascii | Chr | ToBase64 | FromBase64 | Uuid | JsonValue | Translate | Elt => Family::String,
+        Digest(_) | Sha2 | Hex | Unhex | Bin | Encode | Decode => Family::Hashing,
+        ParseUrl | UrlEncode | UrlDecode => Family::Url,
+        RegexpCount | RegexpInstr | RegexpSubstr | RegexpExtractAll => Family::Regexp,
+        Split | StrToMap => Family::Split,
+        Printf => Family::Printf,
         Abs | Round | Truncate | Floor | Ceil | Power | Sqrt | Ln | Log10 | Log2 | Log | Exp | Sin | Cos | Tan
         | Cot | Asin | Acos | Atan | Atan2 | Sinh | Cosh | Tanh | Radians | Degrees | Pi | E | Sign | Rand
         | RandInteger => Family::Math,
@@ -75,6 +99,12 @@ pub fn resolve_call(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, Fun
         Some(Family::String) => string::resolve(name, args),
         Some(Family::Math) => math::resolve(name, args),
         Some(Family::Temporal) => temporal::resolve(name, args),
+        Some(Family::Hashing) => hashing::resolve(name, args),
+        Some(Family::Url) => url::resolve(name, args),
+        Some(Family::Regexp) => regexp::resolve(name, args),
+        Some(Family::Split) => split::resolve(name, args),
+        Some(Family::Printf) => printf::resolve(name, args),
+        Some(Family::Types) => resolve_typeof(name, args),
         None => Err(FunctionError::NotFound(name.to_string())),
     }
 }
@@ -90,12 +120,29 @@ pub fn function_names() -> Vec<&'static str> {
         string::NAMES,
         math::NAMES,
         temporal::NAMES,
+        hashing::NAMES,
+        url::NAMES,
+        regexp::NAMES,
+        split::NAMES,
+        printf::NAMES,
+        TYPE_NAMES,
     ]
     .concat();
     names.retain(|n| n.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && !n.ends_with("_TO") && !n.contains(' '));
     names.sort_unstable();
     names.dedup();
     names
+}
+
+/// `TYPEOF(x[, force_serializable])`: Flink's summary of the argument's type, folded into a
+/// `STRING NOT NULL` literal.
+fn resolve_typeof(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, FunctionError> {
+    arity(name, &args, 1, 2, &["TYPEOF(ANY[, BOOLEAN])"])?;
+    if args.len() == 2 && !matches!(args[1].as_literal(), Some(sluice_types::ScalarValue::Boolean(_))) {
+        return Err(FunctionError::BadArgument("the second argument of TYPEOF must be a BOOLEAN literal".into()));
+    }
+    let text = args[0].data_type().to_string();
+    Ok(ScalarExpr::Literal { value: sluice_types::ScalarValue::String(text), data_type: DataType::not_null(string_kind()) })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ pub(crate) const NAMES: &[&str] = &[
     "||", "CONCAT", "CONCAT_WS", "UPPER", "LOWER", "TRIM", "LTRIM", "RTRIM", "BTRIM", "CHAR_LENGTH", "CHARACTER_LENGTH",
     "POSITION", "LOCATE", "INSTR", "SUBSTRING", "SUBSTR", "OVERLAY", "REPLACE", "REGEXP_EXTRACT", "REGEXP_REPLACE",
     "REGEXP", "SPLIT_INDEX", "LPAD", "RPAD", "INITCAP", "LEFT", "RIGHT", "REPEAT", "REVERSE", "ASCII", "CHR",
-    "TO_BASE64", "FROM_BASE64", "UUID", "JSON_VALUE",
+    "TO_BASE64", "FROM_BASE64", "UUID", "JSON_VALUE", "TRANSLATE", "ELT",
 ];
 
 thread_local! {
@@ -155,12 +155,34 @@ pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExp
         "CHR" => simple(Func::Chr, "I", 1, string_type(true), args),
         "TO_BASE64" => simple(Func::ToBase64, "S", 1, string_type(nullable), args),
         "FROM_BASE64" => simple(Func::FromBase64, "S", 1, string_type(true), args),
+        "TRANSLATE" => simple(Func::Translate, "SSS", 3, string_type(nullable), args),
+        "ELT" => resolve_elt(args),
         "UUID" => {
             arity(name, &args, 0, 0, &["UUID()"])?;
             Ok(make_call(Func::Uuid, args, DataType::not_null(string_kind())))
         }
         _ => resolve_json_value(args),
     }
+}
+
+/// `ELT(index, expr1, expr2, ..)`: the `index`-th expression (1-based), NULL when the index
+/// is NULL or out of range. The expressions share their common string or binary type.
+fn resolve_elt(args: Vec<ScalarExpr>) -> Result<ScalarExpr, FunctionError> {
+    let sig = ["ELT(INT, STRING, ..)", "ELT(INT, BYTES, ..)"];
+    if args.len() < 2 || !(args[0].data_type().kind.is_integer() || args[0].data_type().kind == TypeKind::Null) {
+        return Err(no_match("ELT", &args, &sig));
+    }
+    let types: Vec<DataType> = args[1..].iter().map(|a| a.data_type().clone()).collect();
+    let common = crate::coercion::common_type(&types).ok_or_else(|| no_match("ELT", &args, &sig))?;
+    let fits = common.is_string() || common.is_binary() || common.kind == TypeKind::Null;
+    if !fits {
+        return Err(no_match("ELT", &args, &sig));
+    }
+    let kind = if common.kind == TypeKind::Null { string_kind() } else { common.kind };
+    let mut args = args.into_iter();
+    let index = coerce(args.next().unwrap_or_else(|| ScalarExpr::literal(ScalarValue::Null, DataType::new(TypeKind::Null))), &TypeKind::BigInt);
+    let args = std::iter::once(index).chain(args.map(|a| coerce(a, &kind))).collect();
+    Ok(make_call(Func::Elt, args, DataType::new(kind)))
 }
 
 /// `JSON_VALUE(json, path)`, optionally with a third string literal naming the RETURNING
@@ -295,6 +317,27 @@ fn s_at(a: &StringArray, i: usize) -> Option<&str> {
 
 fn i_at(a: &Int32Array, i: usize) -> Option<i32> {
     a.is_valid(i).then(|| a.value(i))
+}
+
+fn i_at64(a: &Int64Array, i: usize) -> Option<i64> {
+    a.is_valid(i).then(|| a.value(i))
+}
+
+/// `TRANSLATE(s, from, to)`: each character of `from` becomes the character at the same
+/// position of `to`, or is removed when `to` is shorter (the first occurrence in `from`
+/// counts).
+fn translate(s: &str, from: &str, to: &str, out: &mut String) {
+    let to: Vec<char> = to.chars().collect();
+    for c in s.chars() {
+        match from.chars().position(|f| f == c) {
+            None => out.push(c),
+            Some(k) => {
+                if let Some(r) = to.get(k) {
+                    out.push(*r);
+                }
+            }
+        }
+    }
 }
 
 /// The byte offset of character `k` (clamped to the end).
@@ -726,11 +769,10 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                 let Some(v) = i_at(a, i) else {
                     return Ok(false);
                 };
-                if v < 0 {
-                    return Ok(false);
+                // Flink's SqlFunctionUtils.chr: '' for a negative code, else the low 8 bits.
+                if v >= 0 {
+                    o.push(char::from(v as u8));
                 }
-                let v = if v > 255 { v % 255 } else { v };
-                o.push(char::from_u32(v as u32).unwrap_or('\0'));
                 Ok(true)
             })?
         }
@@ -747,6 +789,31 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                 }
                 Ok(true)
             })?
+        }
+        Func::Translate => {
+            let (a, from, to) = (s(0), s(1), s(2));
+            build_strings(n, |i, o| {
+                let (Some(v), Some(f), Some(t)) = (s_at(a, i), s_at(from, i), s_at(to, i)) else {
+                    return Ok(false);
+                };
+                translate(v, f, t, o);
+                Ok(true)
+            })?
+        }
+        Func::Elt => {
+            // One gather over the candidate columns plus a NULL source for misses.
+            let index = arrays[0].as_primitive::<Int64Type>();
+            let choices = arrays.len() - 1;
+            let null = arrow_array::new_null_array(arrays[1].data_type(), 1);
+            let mut sources: Vec<&dyn Array> = arrays[1..].iter().map(|a| a.as_ref()).collect();
+            sources.push(null.as_ref());
+            let picks: Vec<(usize, usize)> = (0..n)
+                .map(|i| match i_at64(index, i) {
+                    Some(k) if k >= 1 && k as usize <= choices => (k as usize - 1, i),
+                    _ => (choices, 0),
+                })
+                .collect();
+            arrow_select::interleave::interleave(&sources, &picks)?
         }
         Func::JsonValue => {
             let (a, p) = (s(0), s(1));

@@ -162,7 +162,51 @@ pub fn norm(v: &Value) -> Option<String> {
         Value::Bool(b) => Some(b.to_string()),
         Value::Number(n) => Some(g9(n.as_f64().unwrap_or(f64::NAN))),
         Value::String(s) => norm_str(s),
-        other => norm_str(&other.to_string()),
+        // oracle.py normalises a nested value with Python's str(): `['a', None]`, `{'k': 1}`.
+        other => norm_str(&python_repr(other)),
+    }
+}
+
+/// Python's `repr` of a decoded JSON value, as `str()` prints the items of a list or dict.
+fn python_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            let s = format!("{f:?}");
+            match s.split_once('e') {
+                Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e:0>2}"),
+                Some((m, e)) => format!("{m}e-{:0>2}", &e[1..]),
+                None => s,
+            }
+        }
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+            let mut out = String::from(quote);
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if c == quote => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push(quote);
+            out
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
+        Value::Object(map) => {
+            let items: Vec<String> = map.iter().map(|(k, v)| format!("{}: {}", python_repr(&Value::String(k.clone())), python_repr(v))).collect();
+            format!("{{{}}}", items.join(", "))
+        }
     }
 }
 
