@@ -20,6 +20,9 @@ mod value;
 pub use cast::{assignment_cast, cast};
 pub use coercion::common_type;
 pub use expr::{EvalContext, EvalError, FunctionError, ScalarExpr};
-pub use functions::{function_names, resolve_call, Func, TimeUnit, TrimSide};
+pub use functions::{
+    function_names, resolve_call, resolve_json, DigestAlgorithm, Func, JsonBehavior, JsonFunction, JsonQuerySpec,
+    JsonReturning, JsonType, JsonValueSpec, JsonWrapper, TimeUnit, TrimSide,
+};
 pub use scalar::{array_value, scalar_to_array};
 pub use to_string::write_value_as_string;

@@ -522,6 +522,79 @@ pub enum ExprKind {
     Map(Vec<Expr>),
     /// `( expr )`: kept so that printing preserves grouping.
     Nested(Box<Expr>),
+    /// `expr IS [NOT] JSON [VALUE|SCALAR|ARRAY|OBJECT]`.
+    IsJson { expr: Box<Expr>, kind: JsonType, negated: bool },
+    /// `JSON_VALUE`, `JSON_QUERY`, `JSON_EXISTS`, `JSON_OBJECT` or `JSON_ARRAY` with
+    /// their SQL/JSON clauses.
+    Json(Box<JsonCall>),
+}
+
+/// A JSON function call with its clauses (`RETURNING`, wrappers, `ON EMPTY`, `ON ERROR`,
+/// `ON NULL`); a clause left out is `None`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonCall {
+    pub function: JsonFunctionName,
+    /// The document and the path; for `JSON_OBJECT` keys and values alternating; for
+    /// `JSON_ARRAY` the values.
+    pub args: Vec<Expr>,
+    pub returning: Option<(DataType, Span)>,
+    pub wrapper: Option<JsonWrapper>,
+    pub on_empty: Option<JsonBehavior>,
+    pub on_error: Option<JsonBehavior>,
+    /// `ABSENT ON NULL` (true) or `NULL ON NULL` (false).
+    pub absent_on_null: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonFunctionName {
+    Value,
+    Query,
+    Exists,
+    Object,
+    Array,
+}
+
+impl JsonFunctionName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JsonFunctionName::Value => "JSON_VALUE",
+            JsonFunctionName::Query => "JSON_QUERY",
+            JsonFunctionName::Exists => "JSON_EXISTS",
+            JsonFunctionName::Object => "JSON_OBJECT",
+            JsonFunctionName::Array => "JSON_ARRAY",
+        }
+    }
+}
+
+/// What `.. ON EMPTY` / `.. ON ERROR` choose.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JsonBehavior {
+    Null,
+    Error,
+    Default(Box<Expr>),
+    True,
+    False,
+    Unknown,
+    EmptyArray,
+    EmptyObject,
+}
+
+/// `WITHOUT [ARRAY] WRAPPER`, `WITH CONDITIONAL [ARRAY] WRAPPER`, `WITH [UNCONDITIONAL]
+/// [ARRAY] WRAPPER`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonWrapper {
+    Without,
+    Conditional,
+    Unconditional,
+}
+
+/// The kind after `IS JSON`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonType {
+    Value,
+    Scalar,
+    Array,
+    Object,
 }
 
 #[derive(Clone, Debug, PartialEq)]

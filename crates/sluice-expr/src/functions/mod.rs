@@ -7,6 +7,8 @@ pub(crate) mod comparison;
 pub(crate) mod conditional;
 pub(crate) mod date_format;
 pub(crate) mod hashing;
+pub(crate) mod json;
+pub(crate) mod json_doc;
 pub(crate) mod logic;
 pub(crate) mod math;
 pub(crate) mod printf;
@@ -21,6 +23,9 @@ use arrow_array::RecordBatch;
 use sluice_types::DataType;
 
 pub use hashing::DigestAlgorithm;
+pub use json::{
+    resolve_json, JsonBehavior, JsonFunction, JsonQuerySpec, JsonReturning, JsonType, JsonValueSpec, JsonWrapper,
+};
 pub use registry::{function_names, resolve_call};
 pub use temporal::TimeUnit;
 
@@ -112,7 +117,16 @@ pub enum Func {
     ToBase64,
     FromBase64,
     Uuid,
-    JsonValue,
+    // JSON.
+    JsonValue(JsonValueSpec),
+    JsonQuery(JsonQuerySpec),
+    /// `JSON_EXISTS` with its `ON ERROR` behaviour.
+    JsonExists(JsonBehavior),
+    IsJson(JsonType),
+    JsonString,
+    /// `raw[i]`: argument `i` is JSON text from a nested JSON constructor, inserted as is.
+    JsonObject { absent_on_null: bool, raw: Vec<bool> },
+    JsonArray { absent_on_null: bool, raw: Vec<bool> },
     Translate,
     /// `ELT(index, ..)`; the index is cast to `BIGINT`.
     Elt,
@@ -218,6 +232,9 @@ impl Func {
                     | Func::CeilTo(_)
                     | Func::FromUnixtime
                     | Func::ConvertTz
+                    // Kept as calls, so that a nested constructor is still known as JSON.
+                    | Func::JsonObject { .. }
+                    | Func::JsonArray { .. }
             )
     }
 
@@ -233,6 +250,10 @@ impl Func {
                 | Func::Decode
                 | Func::RegexpExtractAll
                 | Func::StrToMap
+                | Func::JsonValue(_)
+                | Func::JsonQuery(_)
+                | Func::JsonExists(_)
+                | Func::JsonObject { .. }
         )
     }
 }
@@ -280,6 +301,7 @@ pub(crate) fn eval_call(
         f if registry::family(f) == registry::Family::Regexp => regexp::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Split => split::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Printf => printf::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::Json => json::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Math => math::eval(func, values, &cc),
         _ => temporal::eval(func, values, &cc),
     }

@@ -5,7 +5,7 @@
 use sluice_types::{DataType, TypeKind};
 
 use super::{
-    arithmetic, collections, comparison, conditional, hashing, logic, math, printf, regexp, split, string, temporal, url,
+    arithmetic, collections, comparison, conditional, hashing, json, logic, math, printf, regexp, split, string, temporal, url,
     Func,
 };
 use crate::{EvalContext, FunctionError, ScalarExpr};
@@ -25,6 +25,7 @@ pub(crate) enum Family {
     Regexp,
     Split,
     Printf,
+    Json,
     /// `TYPEOF`, answered at planning.
     Types,
 }
@@ -48,6 +49,7 @@ fn family_of_name(name: &str) -> Option<Family> {
         (regexp::NAMES, Family::Regexp),
         (split::NAMES, Family::Split),
         (printf::NAMES, Family::Printf),
+        (json::NAMES, Family::Json),
         (TYPE_NAMES, Family::Types),
     ];
     families.iter().find(|(names, _)| names.contains(&name)).map(|(_, f)| *f)
@@ -65,7 +67,10 @@ pub(crate) fn family(func: &Func) -> Family {
         Item | Cardinality | ArrayCtor | MapCtor | RowCtor | Element | ArrayContains => Family::Collections,
         Concat | ConcatWs | Upper | Lower | Trim(_) | CharLength | Position | Locate | Substring | Overlay
         | Replace | RegexpExtract | RegexpReplace | Regexp | SplitIndex | Lpad | Rpad | Initcap | Left | Right
-        | Repeat | Reverse | Ascii | Chr | ToBase64 | FromBase64 | Uuid | JsonValue | Translate | Elt => Family::String,
+        | Repeat | Reverse | Ascii | Chr | ToBase64 | FromBase64 | Uuid | Translate | Elt => Family::String,
+        JsonValue(_) | JsonQuery(_) | JsonExists(_) | IsJson(_) | JsonString | JsonObject { .. } | JsonArray { .. } => {
+            Family::Json
+        }
         Digest(_) | Sha2 | Hex | Unhex | Bin | Encode | Decode => Family::Hashing,
         ParseUrl | UrlEncode | UrlDecode => Family::Url,
         RegexpCount | RegexpInstr | RegexpSubstr | RegexpExtractAll => Family::Regexp,
@@ -104,6 +109,7 @@ pub fn resolve_call(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, Fun
         Some(Family::Regexp) => regexp::resolve(name, args),
         Some(Family::Split) => split::resolve(name, args),
         Some(Family::Printf) => printf::resolve(name, args),
+        Some(Family::Json) => json::resolve(name, args),
         Some(Family::Types) => resolve_typeof(name, args),
         None => Err(FunctionError::NotFound(name.to_string())),
     }
@@ -125,6 +131,7 @@ pub fn function_names() -> Vec<&'static str> {
         regexp::NAMES,
         split::NAMES,
         printf::NAMES,
+        json::NAMES,
         TYPE_NAMES,
     ]
     .concat();

@@ -1,7 +1,7 @@
 //! String functions: `||`/`CONCAT`, `CONCAT_WS`, `UPPER`, `LOWER`, `TRIM`/`LTRIM`/`RTRIM`,
 //! `CHAR_LENGTH`, `POSITION`, `LOCATE`, `SUBSTRING`, `OVERLAY`, `REPLACE`, the
 //! `REGEXP_*` family, `SPLIT_INDEX`, `LPAD`/`RPAD`, `INITCAP`, `LEFT`/`RIGHT`, `REPEAT`,
-//! `REVERSE`, `ASCII`, `CHR`, base64, `UUID` and `JSON_VALUE`. Positions count characters
+//! `REVERSE`, `ASCII`, `CHR`, base64, `UUID`, `TRANSLATE` and `ELT`. Positions count characters
 //! (not bytes), 1-based as in Flink. Regular expressions are compiled once per pattern.
 
 use std::cell::RefCell;
@@ -24,7 +24,7 @@ pub(crate) const NAMES: &[&str] = &[
     "||", "CONCAT", "CONCAT_WS", "UPPER", "LOWER", "TRIM", "LTRIM", "RTRIM", "BTRIM", "CHAR_LENGTH", "CHARACTER_LENGTH",
     "POSITION", "LOCATE", "INSTR", "SUBSTRING", "SUBSTR", "OVERLAY", "REPLACE", "REGEXP_EXTRACT", "REGEXP_REPLACE",
     "REGEXP", "SPLIT_INDEX", "LPAD", "RPAD", "INITCAP", "LEFT", "RIGHT", "REPEAT", "REVERSE", "ASCII", "CHR",
-    "TO_BASE64", "FROM_BASE64", "UUID", "JSON_VALUE", "TRANSLATE", "ELT",
+    "TO_BASE64", "FROM_BASE64", "UUID", "TRANSLATE", "ELT",
 ];
 
 thread_local! {
@@ -161,7 +161,7 @@ pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExp
             arity(name, &args, 0, 0, &["UUID()"])?;
             Ok(make_call(Func::Uuid, args, DataType::not_null(string_kind())))
         }
-        _ => resolve_json_value(args),
+        other => Err(FunctionError::NotFound(other.to_string())),
     }
 }
 
@@ -183,114 +183,6 @@ fn resolve_elt(args: Vec<ScalarExpr>) -> Result<ScalarExpr, FunctionError> {
     let index = coerce(args.next().unwrap_or_else(|| ScalarExpr::literal(ScalarValue::Null, DataType::new(TypeKind::Null))), &TypeKind::BigInt);
     let args = std::iter::once(index).chain(args.map(|a| coerce(a, &kind))).collect();
     Ok(make_call(Func::Elt, args, DataType::new(kind)))
-}
-
-/// `JSON_VALUE(json, path)`, optionally with a third string literal naming the RETURNING
-/// type (`INT`, `BIGINT`, `DOUBLE`, `BOOLEAN`, `STRING`, ...). Errors give NULL, as
-/// Flink's default `NULL ON ERROR`.
-fn resolve_json_value(mut args: Vec<ScalarExpr>) -> Result<ScalarExpr, FunctionError> {
-    arity("JSON_VALUE", &args, 2, 3, &["JSON_VALUE(STRING, STRING [RETURNING type])"])?;
-    let returning = if args.len() == 3 { args.pop() } else { None };
-    check("JSON_VALUE", &args, "SS", "JSON_VALUE(STRING, STRING)")?;
-    if let Some(path) = literal_string(&args[1]) {
-        parse_json_path(path).map_err(FunctionError::BadArgument)?;
-    }
-    let call = make_call(Func::JsonValue, shape_args(args, "SS"), string_type(true));
-    match returning.as_ref().and_then(literal_string).map(|s| s.trim().to_ascii_uppercase()) {
-        None => Ok(call),
-        Some(t) => {
-            let kind = match t.as_str() {
-                "STRING" | "VARCHAR" => return Ok(call),
-                "INT" | "INTEGER" => TypeKind::Int,
-                "BIGINT" => TypeKind::BigInt,
-                "DOUBLE" => TypeKind::Double,
-                "FLOAT" => TypeKind::Float,
-                "BOOLEAN" => TypeKind::Boolean,
-                "DATE" => TypeKind::Date,
-                other => return Err(FunctionError::BadArgument(format!("JSON_VALUE cannot return {other}"))),
-            };
-            crate::cast::cast(call, DataType::new(kind), true)
-        }
-    }
-}
-
-/// One step of a JSON path: a member name or an array index.
-#[derive(Debug, Clone, PartialEq)]
-enum PathStep {
-    Key(String),
-    Index(usize),
-}
-
-/// Parses `$.a.b[0]`, `$['a']`, with the optional `lax`/`strict` mode prefix.
-fn parse_json_path(path: &str) -> Result<Vec<PathStep>, String> {
-    let p = path.trim();
-    let p = p.strip_prefix("lax").or_else(|| p.strip_prefix("strict")).unwrap_or(p).trim_start();
-    let rest = p.strip_prefix('$').ok_or_else(|| format!("invalid JSON path '{path}'"))?;
-    let bytes: Vec<char> = rest.chars().collect();
-    let mut steps = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            '.' => {
-                let start = i + 1;
-                let mut j = start;
-                while j < bytes.len() && bytes[j] != '.' && bytes[j] != '[' {
-                    j += 1;
-                }
-                if j == start {
-                    return Err(format!("invalid JSON path '{path}'"));
-                }
-                steps.push(PathStep::Key(bytes[start..j].iter().collect()));
-                i = j;
-            }
-            '[' => {
-                let close = bytes[i..].iter().position(|&c| c == ']').ok_or_else(|| format!("invalid JSON path '{path}'"))?;
-                let inner: String = bytes[i + 1..i + close].iter().collect();
-                let inner = inner.trim();
-                if let Some(q) = inner.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).or_else(|| inner.strip_prefix('"').and_then(|s| s.strip_suffix('"'))) {
-                    steps.push(PathStep::Key(q.to_string()));
-                } else {
-                    steps.push(PathStep::Index(inner.parse().map_err(|_| format!("invalid JSON path '{path}'"))?));
-                }
-                i += close + 1;
-            }
-            c if c.is_whitespace() => i += 1,
-            _ => return Err(format!("invalid JSON path '{path}'")),
-        }
-    }
-    Ok(steps)
-}
-
-fn json_lookup(json: &str, steps: &[PathStep], out: &mut String) -> bool {
-    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(json) else {
-        return false;
-    };
-    for s in steps {
-        let next = match (s, v) {
-            (PathStep::Key(k), serde_json::Value::Object(mut m)) => m.remove(k),
-            (PathStep::Index(i), serde_json::Value::Array(mut a)) if *i < a.len() => Some(a.swap_remove(*i)),
-            _ => None,
-        };
-        match next {
-            Some(n) => v = n,
-            None => return false,
-        }
-    }
-    match v {
-        serde_json::Value::Null | serde_json::Value::Object(_) | serde_json::Value::Array(_) => false,
-        serde_json::Value::String(s) => {
-            out.push_str(&s);
-            true
-        }
-        serde_json::Value::Bool(b) => {
-            out.push_str(if b { "true" } else { "false" });
-            true
-        }
-        serde_json::Value::Number(n) => {
-            out.push_str(&n.to_string());
-            true
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -814,20 +706,6 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                 })
                 .collect();
             arrow_select::interleave::interleave(&sources, &picks)?
-        }
-        Func::JsonValue => {
-            let (a, p) = (s(0), s(1));
-            let mut cached: Option<(String, Vec<PathStep>)> = None;
-            build_strings(n, |i, o| {
-                let (Some(v), Some(p)) = (s_at(a, i), s_at(p, i)) else {
-                    return Ok(false);
-                };
-                if cached.as_ref().is_none_or(|(text, _)| text != p) {
-                    cached = Some((p.to_string(), parse_json_path(p).map_err(EvalError::Runtime)?));
-                }
-                let steps = cached.as_ref().map(|(_, s)| s.as_slice()).unwrap_or(&[]);
-                Ok(json_lookup(v, steps, o))
-            })?
         }
         other => return Err(EvalError::Internal(format!("{other:?} is not a string function"))),
     };

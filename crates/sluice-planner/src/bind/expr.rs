@@ -227,7 +227,67 @@ impl Binder<'_> {
                 let args = items.iter().map(|e| self.bind_expr(e, cx)).collect::<PlanResult<Vec<_>>>()?;
                 self.call("MAP", args, span)
             }
+            ExprKind::IsJson { expr: inner, kind, negated } => {
+                let arg = self.bind_expr(inner, cx)?;
+                let kind = match kind {
+                    ast::JsonType::Value => sluice_expr::JsonType::Value,
+                    ast::JsonType::Scalar => sluice_expr::JsonType::Scalar,
+                    ast::JsonType::Array => sluice_expr::JsonType::Array,
+                    ast::JsonType::Object => sluice_expr::JsonType::Object,
+                };
+                let is_json = sluice_expr::resolve_json(sluice_expr::JsonFunction::IsJson(kind), vec![arg])
+                    .map_err(|e| function_error(e, "IS JSON", span))?;
+                if *negated {
+                    self.call("NOT", vec![is_json], span)
+                } else {
+                    Ok(is_json)
+                }
+            }
+            ExprKind::Json(call) => self.bind_json(call, cx, span),
         }
+    }
+
+    /// A JSON function with its clauses; `DEFAULT` expressions become extra arguments
+    /// (the `ON EMPTY` one first).
+    fn bind_json(&mut self, call: &ast::JsonCall, cx: &ExprContext, span: Span) -> PlanResult<ScalarExpr> {
+        use sluice_expr::{JsonBehavior as B, JsonFunction as F, JsonWrapper as W};
+        let mut args = call.args.iter().map(|a| self.bind_expr(a, cx)).collect::<PlanResult<Vec<_>>>()?;
+        let mut behavior = |b: &Option<ast::JsonBehavior>, default: B, this: &mut Self| -> PlanResult<B> {
+            Ok(match b {
+                None => default,
+                Some(ast::JsonBehavior::Null) => B::Null,
+                Some(ast::JsonBehavior::Error) => B::Error,
+                Some(ast::JsonBehavior::True) => B::True,
+                Some(ast::JsonBehavior::False) => B::False,
+                Some(ast::JsonBehavior::Unknown) => B::Unknown,
+                Some(ast::JsonBehavior::EmptyArray) => B::EmptyArray,
+                Some(ast::JsonBehavior::EmptyObject) => B::EmptyObject,
+                Some(ast::JsonBehavior::Default(e)) => {
+                    args.push(this.bind_expr(e, cx)?);
+                    B::Default
+                }
+            })
+        };
+        let on_empty = behavior(&call.on_empty, B::Null, self)?;
+        let default_error = if call.function == ast::JsonFunctionName::Exists { B::False } else { B::Null };
+        let on_error = behavior(&call.on_error, default_error, self)?;
+        let returning = call.returning.as_ref().map(|(t, _)| t.clone());
+        let name = call.function.as_str();
+        let function = match call.function {
+            ast::JsonFunctionName::Value => F::Value { returning, on_empty, on_error },
+            ast::JsonFunctionName::Query => {
+                let wrapper = match call.wrapper {
+                    None | Some(ast::JsonWrapper::Without) => W::Without,
+                    Some(ast::JsonWrapper::Conditional) => W::Conditional,
+                    Some(ast::JsonWrapper::Unconditional) => W::Unconditional,
+                };
+                F::Query { returning, wrapper, on_empty, on_error }
+            }
+            ast::JsonFunctionName::Exists => F::Exists { on_error },
+            ast::JsonFunctionName::Object => F::Object { absent_on_null: call.absent_on_null.unwrap_or(false) },
+            ast::JsonFunctionName::Array => F::Array { absent_on_null: call.absent_on_null.unwrap_or(true) },
+        };
+        sluice_expr::resolve_json(function, args).map_err(|e| function_error(e, name, span))
     }
 
     /// Resolves a built-in call, turning a resolution failure into a diagnostic at `span`.

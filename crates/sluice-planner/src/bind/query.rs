@@ -542,6 +542,15 @@ pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
             each(index);
         }
         ExprKind::Row(items) | ExprKind::Array(items) | ExprKind::Map(items) => items.iter().for_each(&mut each),
+        ExprKind::IsJson { expr, .. } => each(expr),
+        ExprKind::Json(call) => {
+            call.args.iter().for_each(&mut each);
+            for b in [&call.on_empty, &call.on_error].into_iter().flatten() {
+                if let ast::JsonBehavior::Default(e) = b {
+                    each(e);
+                }
+            }
+        }
         ExprKind::Identifier(_)
         | ExprKind::CompoundIdentifier(_)
         | ExprKind::Literal(_)

@@ -25,6 +25,7 @@ fn precedence(e: &Expr) -> u8 {
         | ExprKind::Between { .. }
         | ExprKind::InList { .. }
         | ExprKind::InSubquery { .. }
+        | ExprKind::IsJson { .. }
         | ExprKind::Like { .. } => prec::CMP,
         ExprKind::Index { .. } | ExprKind::Field { .. } => prec::POSTFIX,
         _ => prec::ATOM,
@@ -185,7 +186,65 @@ impl Display for Expr {
                 f.write_char(']')
             }
             ExprKind::Nested(e) => write!(f, "({e})"),
+            ExprKind::IsJson { expr, kind, negated } => {
+                let kind = match kind {
+                    JsonType::Value => "VALUE",
+                    JsonType::Scalar => "SCALAR",
+                    JsonType::Array => "ARRAY",
+                    JsonType::Object => "OBJECT",
+                };
+                write!(f, "{} IS {}JSON {kind}", At(expr, prec::CMP), not(*negated))
+            }
+            ExprKind::Json(call) => write!(f, "{call}"),
         }
+    }
+}
+
+impl Display for JsonCall {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{}(", self.function.as_str())?;
+        match self.function {
+            JsonFunctionName::Object => {
+                for (i, pair) in self.args.chunks(2).enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    if let [k, v] = pair {
+                        write!(f, "KEY {k} VALUE {v}")?;
+                    }
+                }
+            }
+            _ => join(f, &self.args, ", ")?,
+        }
+        if let Some((t, _)) = &self.returning {
+            write!(f, " RETURNING {t}")?;
+        }
+        match self.wrapper {
+            Some(JsonWrapper::Without) => f.write_str(" WITHOUT ARRAY WRAPPER")?,
+            Some(JsonWrapper::Conditional) => f.write_str(" WITH CONDITIONAL ARRAY WRAPPER")?,
+            Some(JsonWrapper::Unconditional) => f.write_str(" WITH UNCONDITIONAL ARRAY WRAPPER")?,
+            None => {}
+        }
+        for (behavior, on) in [(&self.on_empty, "EMPTY"), (&self.on_error, "ERROR")] {
+            let Some(b) = behavior else { continue };
+            match b {
+                JsonBehavior::Null => f.write_str(" NULL")?,
+                JsonBehavior::Error => f.write_str(" ERROR")?,
+                JsonBehavior::Default(e) => write!(f, " DEFAULT {e}")?,
+                JsonBehavior::True => f.write_str(" TRUE")?,
+                JsonBehavior::False => f.write_str(" FALSE")?,
+                JsonBehavior::Unknown => f.write_str(" UNKNOWN")?,
+                JsonBehavior::EmptyArray => f.write_str(" EMPTY ARRAY")?,
+                JsonBehavior::EmptyObject => f.write_str(" EMPTY OBJECT")?,
+            }
+            write!(f, " ON {on}")?;
+        }
+        match self.absent_on_null {
+            Some(true) => f.write_str(" ABSENT ON NULL")?,
+            Some(false) => f.write_str(" NULL ON NULL")?,
+            None => {}
+        }
+        f.write_char(')')
     }
 }
 

@@ -198,8 +198,12 @@ impl Parser<'_> {
             } else if self.eat_kws(&["DISTINCT", "FROM"]) {
                 let rhs = self.expr_bp(prec::ADD)?;
                 ExprKind::IsDistinctFrom { left: boxed(lhs), right: boxed(rhs), negated }
+            } else if self.eat_kw("JSON") {
+                ExprKind::IsJson { expr: boxed(lhs), kind: self.json_type(), negated }
             } else {
-                return Err(self.expected("\"NULL\", \"TRUE\", \"FALSE\", \"UNKNOWN\" or \"DISTINCT FROM\" after \"IS\""));
+                return Err(self.expected(
+                    "\"NULL\", \"TRUE\", \"FALSE\", \"UNKNOWN\", \"DISTINCT FROM\" or \"JSON\" after \"IS\"",
+                ));
             }
         } else {
             let negated = self.is_kw("NOT")
@@ -408,6 +412,17 @@ impl Parser<'_> {
                 let (unit, _) = self.time_unit_word()?;
                 self.expect(&TokenKind::RParen)?;
                 ExprKind::FloorCeil { expr: boxed(expr), unit, ceil: upper != "FLOOR" }
+            }
+            "JSON_VALUE" | "JSON_QUERY" | "JSON_EXISTS" | "JSON_OBJECT" | "JSON_ARRAY" if next_is_paren => {
+                self.pos += 2;
+                let function = match upper {
+                    "JSON_VALUE" => JsonFunctionName::Value,
+                    "JSON_QUERY" => JsonFunctionName::Query,
+                    "JSON_EXISTS" => JsonFunctionName::Exists,
+                    "JSON_OBJECT" => JsonFunctionName::Object,
+                    _ => JsonFunctionName::Array,
+                };
+                self.json_call(function)?
             }
             "ROW" if next_is_paren => {
                 self.pos += 2;

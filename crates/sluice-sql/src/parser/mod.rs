@@ -12,6 +12,7 @@
 
 mod expr;
 mod hints;
+mod json;
 mod match_recognize;
 mod query;
 mod statements;
