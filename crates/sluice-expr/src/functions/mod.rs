@@ -2,6 +2,7 @@
 //! in `registry`) and how it is computed (one module per family).
 
 pub(crate) mod arithmetic;
+pub(crate) mod arrays;
 pub(crate) mod collections;
 pub(crate) mod comparison;
 pub(crate) mod conditional;
@@ -89,6 +90,26 @@ pub enum Func {
     RowCtor,
     Element,
     ArrayContains,
+    ArrayAppend,
+    ArrayPrepend,
+    ArrayConcat,
+    ArrayDistinct,
+    ArrayExcept,
+    ArrayIntersect,
+    ArrayUnion,
+    ArrayJoin,
+    ArrayMax,
+    ArrayMin,
+    ArrayPosition,
+    ArrayRemove,
+    ArrayReverse,
+    ArraySlice,
+    ArraySort,
+    MapKeys,
+    MapValues,
+    MapEntries,
+    MapFromArrays,
+    MapUnion,
     // Strings.
     Concat,
     ConcatWs,
@@ -250,6 +271,8 @@ impl Func {
                 | Func::Decode
                 | Func::RegexpExtractAll
                 | Func::StrToMap
+                | Func::MapFromArrays
+                | Func::MapUnion
                 | Func::JsonValue(_)
                 | Func::JsonQuery(_)
                 | Func::JsonExists(_)
@@ -302,6 +325,7 @@ pub(crate) fn eval_call(
         f if registry::family(f) == registry::Family::Split => split::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Printf => printf::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Json => json::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::Arrays => arrays::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Math => math::eval(func, values, &cc),
         _ => temporal::eval(func, values, &cc),
     }

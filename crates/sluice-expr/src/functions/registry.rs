@@ -5,7 +5,7 @@
 use sluice_types::{DataType, TypeKind};
 
 use super::{
-    arithmetic, collections, comparison, conditional, hashing, json, logic, math, printf, regexp, split, string, temporal, url,
+    arithmetic, arrays, collections, comparison, conditional, hashing, json, logic, math, printf, regexp, split, string, temporal, url,
     Func,
 };
 use crate::{EvalContext, FunctionError, ScalarExpr};
@@ -26,6 +26,7 @@ pub(crate) enum Family {
     Split,
     Printf,
     Json,
+    Arrays,
     /// `TYPEOF`, answered at planning.
     Types,
 }
@@ -50,6 +51,7 @@ fn family_of_name(name: &str) -> Option<Family> {
         (split::NAMES, Family::Split),
         (printf::NAMES, Family::Printf),
         (json::NAMES, Family::Json),
+        (arrays::NAMES, Family::Arrays),
         (TYPE_NAMES, Family::Types),
     ];
     families.iter().find(|(names, _)| names.contains(&name)).map(|(_, f)| *f)
@@ -76,6 +78,9 @@ pub(crate) fn family(func: &Func) -> Family {
         RegexpCount | RegexpInstr | RegexpSubstr | RegexpExtractAll => Family::Regexp,
         Split | StrToMap => Family::Split,
         Printf => Family::Printf,
+        ArrayAppend | ArrayPrepend | ArrayConcat | ArrayDistinct | ArrayExcept | ArrayIntersect | ArrayUnion | ArrayJoin
+        | ArrayMax | ArrayMin | ArrayPosition | ArrayRemove | ArrayReverse | ArraySlice | ArraySort | MapKeys | MapValues
+        | MapEntries | MapFromArrays | MapUnion => Family::Arrays,
         Abs | Round | Truncate | Floor | Ceil | Power | Sqrt | Ln | Log10 | Log2 | Log | Exp | Sin | Cos | Tan
         | Cot | Asin | Acos | Atan | Atan2 | Sinh | Cosh | Tanh | Radians | Degrees | Pi | E | Sign | Rand
         | RandInteger => Family::Math,
@@ -110,6 +115,7 @@ pub fn resolve_call(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, Fun
         Some(Family::Split) => split::resolve(name, args),
         Some(Family::Printf) => printf::resolve(name, args),
         Some(Family::Json) => json::resolve(name, args),
+        Some(Family::Arrays) => arrays::resolve(name, args),
         Some(Family::Types) => resolve_typeof(name, args),
         None => Err(FunctionError::NotFound(name.to_string())),
     }
@@ -132,6 +138,7 @@ pub fn function_names() -> Vec<&'static str> {
         split::NAMES,
         printf::NAMES,
         json::NAMES,
+        arrays::NAMES,
         TYPE_NAMES,
     ]
     .concat();
