@@ -23,8 +23,10 @@ use super::{CallCtx, Func};
 use crate::value::{expand, ColumnarValue};
 use crate::{array_value, EvalContext, EvalError, FunctionError, ScalarExpr};
 
-pub(crate) const NAMES: &[&str] =
-    &["JSON_VALUE", "JSON_QUERY", "JSON_EXISTS", "JSON_STRING", "JSON_OBJECT", "JSON_ARRAY", "IS JSON"];
+pub(crate) const NAMES: &[&str] = &[
+    "JSON_VALUE", "JSON_QUERY", "JSON_EXISTS", "JSON_STRING", "JSON_OBJECT", "JSON_ARRAY", "IS JSON", "JSON_QUOTE",
+    "JSON_UNQUOTE",
+];
 
 /// What `ON EMPTY` / `ON ERROR` / `ON NULL` clauses choose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +131,15 @@ pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExp
         "IS JSON" => JsonFunction::IsJson(JsonType::Value),
         "JSON_OBJECT" => JsonFunction::Object { absent_on_null: false },
         "JSON_ARRAY" => JsonFunction::Array { absent_on_null: true },
+        "JSON_QUOTE" | "JSON_UNQUOTE" => {
+            if args.len() != 1 || !stringish(args[0].data_type()) {
+                return Err(no_match(name, &args, &[&format!("{name}(STRING)")]));
+            }
+            let nullable = any_nullable(&args);
+            let func = if name == "JSON_QUOTE" { Func::JsonQuote } else { Func::JsonUnquote };
+            let args = args.into_iter().map(|a| coerce(a, &string_kind())).collect();
+            return Ok(make_call(func, args, DataType { kind: string_kind(), nullable }));
+        }
         _ => {
             let temporal = args.first().is_some_and(|a| {
                 matches!(
@@ -501,6 +512,25 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
             }
             Arc::new(b.finish())
         }
+        Func::JsonQuote | Func::JsonUnquote => {
+            let a = arrays[0].as_string::<i32>();
+            let mut b = StringBuilder::with_capacity(n, n * 16);
+            let mut buf = String::new();
+            for i in 0..n {
+                if a.is_null(i) {
+                    b.append_null();
+                    continue;
+                }
+                buf.clear();
+                if *func == Func::JsonQuote {
+                    json_quote(a.value(i), &mut buf);
+                } else {
+                    json_unquote(a.value(i), &mut buf)?;
+                }
+                b.append_value(&buf);
+            }
+            Arc::new(b.finish())
+        }
         Func::JsonValue(spec) => eval_json_value(spec, &arrays, n, cc)?,
         Func::JsonQuery(spec) => eval_json_query(spec, &arrays, n)?,
         Func::JsonString => {
@@ -562,6 +592,79 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
         other => return Err(EvalError::Internal(format!("{other:?} is not a JSON function"))),
     };
     Ok(ColumnarValue::wrap(out, scalar))
+}
+
+/// Flink's `JSON_QUOTE`: a JSON string literal that also escapes `/` and writes every
+/// character above U+007F as `\uXXXX`. Like Flink, it reads a code point at every UTF-16
+/// index, so a character outside the BMP prints as its code point and then its low
+/// surrogate (`🍍` is `\u1f34d\udf4d`).
+fn json_quote(s: &str, out: &mut String) {
+    use std::fmt::Write;
+    out.push('"');
+    let units: Vec<u16> = s.encode_utf16().collect();
+    for (i, &u) in units.iter().enumerate() {
+        let cp = match (u, units.get(i + 1)) {
+            (0xD800..=0xDBFF, Some(&low)) if (0xDC00..=0xDFFF).contains(&low) => {
+                0x10000 + ((u as u32 - 0xD800) << 10) + (low as u32 - 0xDC00)
+            }
+            _ => u as u32,
+        };
+        match char::from_u32(cp) {
+            Some('"') => out.push_str("\\\""),
+            Some('\\') => out.push_str("\\\\"),
+            Some('/') => out.push_str("\\/"),
+            Some('\u{08}') => out.push_str("\\b"),
+            Some('\u{0C}') => out.push_str("\\f"),
+            Some('\n') => out.push_str("\\n"),
+            Some('\r') => out.push_str("\\r"),
+            Some('\t') => out.push_str("\\t"),
+            Some(c) if cp <= 127 => out.push(c),
+            _ => {
+                let _ = write!(out, "\\u{cp:04x}");
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// Flink's `JSON_UNQUOTE`: a JSON string literal loses its quotes and escapes; any other
+/// text, JSON or not, comes back as is.
+fn json_unquote(s: &str, out: &mut String) -> Result<(), EvalError> {
+    let quoted = s.len() >= 2 && s.starts_with('"') && s.ends_with('"');
+    if !quoted || parse(s).is_none() {
+        out.push_str(s);
+        return Ok(());
+    }
+    let units: Vec<u16> = s.encode_utf16().collect();
+    let mut res: Vec<u16> = Vec::with_capacity(units.len());
+    let mut i = 1;
+    while i + 1 < units.len() {
+        if units[i] == u16::from(b'\\') && i + 1 < units.len() {
+            let c = units[i + 1];
+            i += 2;
+            match char::from_u32(c as u32).unwrap_or('?') {
+                '"' | '\\' | '/' => res.push(c),
+                'b' => res.push(8),
+                'f' => res.push(12),
+                'n' => res.push(10),
+                'r' => res.push(13),
+                't' => res.push(9),
+                'u' => {
+                    let hex = String::from_utf16_lossy(units.get(i..i + 4).unwrap_or(&[]));
+                    let code = u16::from_str_radix(&hex, 16)
+                        .map_err(|_| EvalError::Runtime(format!("Illegal escape sequence in '{s}'")))?;
+                    res.push(code);
+                    i += 4;
+                }
+                other => return Err(EvalError::Runtime(format!("Illegal escape sequence: \\{other}"))),
+            }
+        } else {
+            res.push(units[i]);
+            i += 1;
+        }
+    }
+    out.push_str(&String::from_utf16_lossy(&res));
+    Ok(())
 }
 
 /// The value `JSON_VALUE` hands over for one row, before `RETURNING`.
@@ -803,6 +906,25 @@ mod tests {
         assert_eq!(is(JsonType::Object, DOC), ScalarValue::Boolean(true));
         assert_eq!(is(JsonType::Scalar, "\"x\""), ScalarValue::Boolean(true));
         assert_eq!(is(JsonType::Value, "{"), ScalarValue::Boolean(false));
+    }
+
+    #[test]
+    fn quote_unquote() {
+        let mut out = String::new();
+        json_quote("a\"/é\n", &mut out);
+        assert_eq!(out, r#""a\"\/\u00e9\n""#);
+        let mut back = String::new();
+        json_unquote(&out, &mut back).unwrap();
+        assert_eq!(back, "a\"/é\n");
+        let mut raw = String::new();
+        json_unquote("not json", &mut raw).unwrap();
+        assert_eq!(raw, "not json");
+        let mut arr = String::new();
+        json_unquote("[1,2]", &mut arr).unwrap();
+        assert_eq!(arr, "[1,2]");
+        let mut pine = String::new();
+        json_quote("🍍", &mut pine);
+        assert_eq!(pine, r#""\u1f34d\udf4d""#);
     }
 
     #[test]

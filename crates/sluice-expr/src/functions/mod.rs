@@ -149,6 +149,12 @@ pub enum Func {
     JsonObject { absent_on_null: bool, raw: Vec<bool> },
     JsonArray { absent_on_null: bool, raw: Vec<bool> },
     Translate,
+    StartsWith,
+    EndsWith,
+    JsonQuote,
+    JsonUnquote,
+    InetAton,
+    InetNtoa,
     /// `ELT(index, ..)`; the index is cast to `BIGINT`.
     Elt,
     Printf,
@@ -277,6 +283,7 @@ impl Func {
                 | Func::JsonQuery(_)
                 | Func::JsonExists(_)
                 | Func::JsonObject { .. }
+                | Func::JsonUnquote
         )
     }
 }

@@ -69,12 +69,13 @@ pub(crate) fn family(func: &Func) -> Family {
         Item | Cardinality | ArrayCtor | MapCtor | RowCtor | Element | ArrayContains => Family::Collections,
         Concat | ConcatWs | Upper | Lower | Trim(_) | CharLength | Position | Locate | Substring | Overlay
         | Replace | RegexpExtract | RegexpReplace | Regexp | SplitIndex | Lpad | Rpad | Initcap | Left | Right
-        | Repeat | Reverse | Ascii | Chr | ToBase64 | FromBase64 | Uuid | Translate | Elt => Family::String,
-        JsonValue(_) | JsonQuery(_) | JsonExists(_) | IsJson(_) | JsonString | JsonObject { .. } | JsonArray { .. } => {
+        | Repeat | Reverse | Ascii | Chr | ToBase64 | FromBase64 | Uuid | Translate | Elt | StartsWith | EndsWith => Family::String,
+        JsonValue(_) | JsonQuery(_) | JsonExists(_) | IsJson(_) | JsonString | JsonObject { .. } | JsonArray { .. }
+        | JsonQuote | JsonUnquote => {
             Family::Json
         }
         Digest(_) | Sha2 | Hex | Unhex | Bin | Encode | Decode => Family::Hashing,
-        ParseUrl | UrlEncode | UrlDecode => Family::Url,
+        ParseUrl | UrlEncode | UrlDecode | InetAton | InetNtoa => Family::Url,
         RegexpCount | RegexpInstr | RegexpSubstr | RegexpExtractAll => Family::Regexp,
         Split | StrToMap => Family::Split,
         Printf => Family::Printf,

@@ -1,7 +1,7 @@
 //! String functions: `||`/`CONCAT`, `CONCAT_WS`, `UPPER`, `LOWER`, `TRIM`/`LTRIM`/`RTRIM`,
 //! `CHAR_LENGTH`, `POSITION`, `LOCATE`, `SUBSTRING`, `OVERLAY`, `REPLACE`, the
 //! `REGEXP_*` family, `SPLIT_INDEX`, `LPAD`/`RPAD`, `INITCAP`, `LEFT`/`RIGHT`, `REPEAT`,
-//! `REVERSE`, `ASCII`, `CHR`, base64, `UUID`, `TRANSLATE` and `ELT`. Positions count characters
+//! `REVERSE`, `ASCII`, `CHR`, base64, `UUID`, `TRANSLATE`, `ELT`, `STARTSWITH` and `ENDSWITH`. Positions count characters
 //! (not bytes), 1-based as in Flink. Regular expressions are compiled once per pattern.
 
 use std::cell::RefCell;
@@ -24,7 +24,7 @@ pub(crate) const NAMES: &[&str] = &[
     "||", "CONCAT", "CONCAT_WS", "UPPER", "LOWER", "TRIM", "LTRIM", "RTRIM", "BTRIM", "CHAR_LENGTH", "CHARACTER_LENGTH",
     "POSITION", "LOCATE", "INSTR", "SUBSTRING", "SUBSTR", "OVERLAY", "REPLACE", "REGEXP_EXTRACT", "REGEXP_REPLACE",
     "REGEXP", "SPLIT_INDEX", "LPAD", "RPAD", "INITCAP", "LEFT", "RIGHT", "REPEAT", "REVERSE", "ASCII", "CHR",
-    "TO_BASE64", "FROM_BASE64", "UUID", "TRANSLATE", "ELT",
+    "TO_BASE64", "FROM_BASE64", "UUID", "TRANSLATE", "ELT", "STARTSWITH", "ENDSWITH",
 ];
 
 thread_local! {
@@ -157,6 +157,17 @@ pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExp
         "FROM_BASE64" => simple(Func::FromBase64, "S", 1, string_type(true), args),
         "TRANSLATE" => simple(Func::Translate, "SSS", 3, string_type(nullable), args),
         "ELT" => resolve_elt(args),
+        "STARTSWITH" | "ENDSWITH" => {
+            let func = if name == "STARTSWITH" { Func::StartsWith } else { Func::EndsWith };
+            let ret = DataType { kind: TypeKind::Boolean, nullable };
+            let binary = args.iter().all(|a| a.data_type().is_binary() || a.data_type().kind == TypeKind::Null)
+                && args.iter().any(|a| a.data_type().is_binary());
+            if args.len() == 2 && binary {
+                let bytes = TypeKind::Varbinary { length: sluice_types::MAX_VARCHAR_LENGTH };
+                return Ok(make_call(func, args.into_iter().map(|a| coerce(a, &bytes)).collect(), ret));
+            }
+            simple(func, "SS", 2, ret, args)
+        }
         "UUID" => {
             arity(name, &args, 0, 0, &["UUID()"])?;
             Ok(make_call(Func::Uuid, args, DataType::not_null(string_kind())))
@@ -681,6 +692,18 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                 }
                 Ok(true)
             })?
+        }
+        Func::StartsWith | Func::EndsWith => {
+            let start = *func == Func::StartsWith;
+            let test = |v: &[u8], p: &[u8]| if start { v.starts_with(p) } else { v.ends_with(p) };
+            let out: BooleanArray = if arrays[0].data_type() == &arrow_schema::DataType::Binary {
+                let (a, b) = (arrays[0].as_binary::<i32>(), arrays[1].as_binary::<i32>());
+                (0..n).map(|i| (a.is_valid(i) && b.is_valid(i)).then(|| test(a.value(i), b.value(i)))).collect()
+            } else {
+                let (a, b) = (s(0), s(1));
+                (0..n).map(|i| Some(test(s_at(a, i)?.as_bytes(), s_at(b, i)?.as_bytes()))).collect()
+            };
+            Arc::new(out)
         }
         Func::Translate => {
             let (a, from, to) = (s(0), s(1), s(2));

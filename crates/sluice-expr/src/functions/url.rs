@@ -1,6 +1,7 @@
-//! URLs: `PARSE_URL`, `URL_ENCODE` and `URL_DECODE`, following Java's `java.net.URL`,
-//! `URLEncoder` and `URLDecoder` (UTF-8), which Flink calls. What Java cannot parse or
-//! decode gives NULL, as in Flink.
+//! URLs and addresses: `PARSE_URL`, `URL_ENCODE` and `URL_DECODE`, following Java's
+//! `java.net.URL`, `URLEncoder` and `URLDecoder` (UTF-8), which Flink calls, and
+//! `INET_ATON`/`INET_NTOA` for IPv4 addresses (MySQL's rules, as Flink's). What cannot
+//! be parsed or decoded gives NULL, as in Flink.
 
 use std::sync::Arc;
 
@@ -14,9 +15,12 @@ use super::{CallCtx, Func};
 use crate::value::{expand, ColumnarValue};
 use crate::{EvalError, FunctionError, ScalarExpr};
 
-pub(crate) const NAMES: &[&str] = &["PARSE_URL", "URL_ENCODE", "URL_DECODE"];
+pub(crate) const NAMES: &[&str] = &["PARSE_URL", "URL_ENCODE", "URL_DECODE", "INET_ATON", "INET_NTOA"];
 
 pub(crate) fn resolve(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, FunctionError> {
+    if name == "INET_ATON" || name == "INET_NTOA" {
+        return resolve_inet(name, args);
+    }
     let (func, min, max, sig) = match name {
         "PARSE_URL" => (Func::ParseUrl, 2, 3, "PARSE_URL(STRING, STRING[, STRING])"),
         "URL_ENCODE" => (Func::UrlEncode, 1, 1, "URL_ENCODE(STRING)"),
@@ -29,6 +33,54 @@ pub(crate) fn resolve(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, F
     let string = string_kind();
     let args = args.into_iter().map(|a| coerce(a, &string)).collect();
     Ok(make_call(func, args, DataType::new(TypeKind::Varchar { length: sluice_types::MAX_VARCHAR_LENGTH })))
+}
+
+fn resolve_inet(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, FunctionError> {
+    let sig = if name == "INET_ATON" { "INET_ATON(STRING)" } else { "INET_NTOA(INT|BIGINT)" };
+    arity(name, &args, 1, 1, &[sig])?;
+    let t = args[0].data_type().kind.clone();
+    let ok = if name == "INET_ATON" { stringish(args[0].data_type()) } else { t.is_integer() || t == TypeKind::Null };
+    if !ok {
+        return Err(no_match(name, &args, &[sig]));
+    }
+    let arg = args.into_iter().next().ok_or_else(|| no_match(name, &[], &[sig]))?;
+    if name == "INET_ATON" {
+        return Ok(make_call(Func::InetAton, vec![coerce(arg, &string_kind())], DataType::new(TypeKind::BigInt)));
+    }
+    // Negative numbers (of any width) are out of range, as in Flink 2.3.
+    let arg = coerce(arg, &TypeKind::BigInt);
+    Ok(make_call(Func::InetNtoa, vec![arg], DataType::new(string_kind())))
+}
+
+/// `INET_ATON`: `a`, `a.b` (a.0.0.b), `a.b.c` (a.b.0.c) or `a.b.c.d`, decimal parts of at
+/// most 255 each (Flink 2.3 gives NULL for `'1000000'`, unlike MySQL).
+fn inet_aton(s: &str) -> Option<i64> {
+    let mut parts = Vec::with_capacity(4);
+    for p in s.split('.') {
+        if p.is_empty() || parts.len() == 4 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let mut v: i64 = 0;
+        for b in p.bytes() {
+            v = v * 10 + (b - b'0') as i64;
+            if v > 0xFFFF_FFFF {
+                return None;
+            }
+        }
+        parts.push(v);
+    }
+    let small = |k: usize| parts[..k].iter().all(|&v| v <= 255);
+    match parts.len() {
+        1 if small(1) => Some(parts[0]),
+        2 if small(2) => Some(parts[0] << 24 | parts[1]),
+        3 if small(3) => Some(parts[0] << 24 | parts[1] << 16 | parts[2]),
+        4 if small(4) => Some(parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3]),
+        _ => None,
+    }
+}
+
+fn inet_ntoa(v: i64) -> Option<String> {
+    (0..=0xFFFF_FFFF).contains(&v).then(|| format!("{}.{}.{}.{}", v >> 24 & 255, v >> 16 & 255, v >> 8 & 255, v & 255))
 }
 
 /// Java's `URLEncoder.encode(s, UTF_8)`: letters, digits and `.-*_` stay, a space is `+`,
@@ -180,6 +232,19 @@ fn url_query_value(url: &str, part: &str, key: &str, out: &mut String) -> bool {
 pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Result<ColumnarValue, EvalError> {
     let (arrays, scalar) = expand(args, cc.rows)?;
     let n = arrays.first().map(|a| a.len()).unwrap_or(cc.rows);
+    match func {
+        Func::InetAton => {
+            let a = arrays[0].as_string::<i32>();
+            let out: Int64Array = (0..n).map(|i| a.is_valid(i).then(|| inet_aton(a.value(i))).flatten()).collect();
+            return Ok(ColumnarValue::wrap(Arc::new(out), scalar));
+        }
+        Func::InetNtoa => {
+            let a = arrays[0].as_primitive::<arrow_array::types::Int64Type>();
+            let out: StringArray = a.iter().map(|v| v.and_then(inet_ntoa)).collect();
+            return Ok(ColumnarValue::wrap(Arc::new(out), scalar));
+        }
+        _ => {}
+    }
     let cols: Vec<&StringArray> = arrays.iter().map(|a| a.as_string::<i32>()).collect();
     let mut b = StringBuilder::with_capacity(n, n * 16);
     let mut buf = String::new();
@@ -239,6 +304,20 @@ mod tests {
         assert!(url_query_value(u, "QUERY", "k2", &mut out));
         assert_eq!(out, "v2");
         assert!(!url_query_value(u, "QUERY", "k3", &mut String::new()));
+    }
+
+    #[test]
+    fn inet() {
+        assert_eq!(inet_aton("127.0.0.1"), Some(2130706433));
+        assert_eq!(inet_aton("127.1"), Some(2130706433));
+        assert_eq!(inet_aton("127.0.1"), Some(2130706433));
+        assert_eq!(inet_aton("1"), Some(1));
+        assert_eq!(inet_aton("1000000"), None);
+        assert_eq!(inet_aton("256.1.1.1"), None);
+        assert_eq!(inet_aton("1.2.3.4.5"), None);
+        assert_eq!(inet_aton("1..2"), None);
+        assert_eq!(inet_ntoa(2130706433).as_deref(), Some("127.0.0.1"));
+        assert_eq!(inet_ntoa(-1), None);
     }
 
     #[test]
