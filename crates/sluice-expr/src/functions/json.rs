@@ -25,7 +25,7 @@ use crate::{array_value, EvalContext, EvalError, FunctionError, ScalarExpr};
 
 pub(crate) const NAMES: &[&str] = &[
     "JSON_VALUE", "JSON_QUERY", "JSON_EXISTS", "JSON_STRING", "JSON_OBJECT", "JSON_ARRAY", "IS JSON", "JSON_QUOTE",
-    "JSON_UNQUOTE",
+    "JSON_UNQUOTE", "JSON",
 ];
 
 /// What `ON EMPTY` / `ON ERROR` / `ON NULL` clauses choose.
@@ -131,12 +131,16 @@ pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExp
         "IS JSON" => JsonFunction::IsJson(JsonType::Value),
         "JSON_OBJECT" => JsonFunction::Object { absent_on_null: false },
         "JSON_ARRAY" => JsonFunction::Array { absent_on_null: true },
-        "JSON_QUOTE" | "JSON_UNQUOTE" => {
+        "JSON_QUOTE" | "JSON_UNQUOTE" | "JSON" => {
             if args.len() != 1 || !stringish(args[0].data_type()) {
                 return Err(no_match(name, &args, &[&format!("{name}(STRING)")]));
             }
             let nullable = any_nullable(&args);
-            let func = if name == "JSON_QUOTE" { Func::JsonQuote } else { Func::JsonUnquote };
+            let func = match name {
+                "JSON_QUOTE" => Func::JsonQuote,
+                "JSON_UNQUOTE" => Func::JsonUnquote,
+                _ => Func::JsonRaw,
+            };
             let args = args.into_iter().map(|a| coerce(a, &string_kind())).collect();
             return Ok(make_call(func, args, DataType { kind: string_kind(), nullable }));
         }
@@ -248,9 +252,9 @@ pub fn resolve_json(f: JsonFunction, args: Vec<ScalarExpr>) -> Result<ScalarExpr
 }
 
 /// Whether a value is inserted as JSON rather than as a string: the result of another
-/// `JSON_OBJECT` or `JSON_ARRAY`, as Flink does.
+/// `JSON_OBJECT` or `JSON_ARRAY`, or text marked with `JSON(..)`, as Flink does.
 fn is_json_call(e: &ScalarExpr) -> bool {
-    matches!(e, ScalarExpr::Call { func: Func::JsonObject { .. } | Func::JsonArray { .. }, .. })
+    matches!(e, ScalarExpr::Call { func: Func::JsonObject { .. } | Func::JsonArray { .. } | Func::JsonRaw, .. })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -511,6 +515,14 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                 }
             }
             Arc::new(b.finish())
+        }
+        Func::JsonRaw => {
+            // `JSON(text)`: the text itself, which must be JSON.
+            let a = arrays[0].as_string::<i32>();
+            if let Some(bad) = (0..n).find(|&i| a.is_valid(i) && parse(a.value(i)).is_none()) {
+                return Err(EvalError::Runtime(format!("Invalid JSON string in JSON(value) function: '{}'", a.value(bad))));
+            }
+            arrays[0].clone()
         }
         Func::JsonQuote | Func::JsonUnquote => {
             let a = arrays[0].as_string::<i32>();

@@ -176,7 +176,8 @@ pub(crate) fn round_double(x: f64, digits: i32, truncate: bool) -> f64 {
     }
     s.push('e');
     s.push_str(&(point + carried).to_string());
-    s.parse().unwrap_or(x)
+    // Through a BigDecimal, as in Java, a result of zero has no sign: TRUNCATE(-0.5) is 0.
+    s.parse::<f64>().map(|v| v + 0.0).unwrap_or(x)
 }
 
 /// Rounds an unscaled decimal value at `scale` to `digits` places (HALF_UP or toward
@@ -388,6 +389,7 @@ mod tests {
         assert_eq!(call("ROUND", vec![d(1234.5678), i(-2)]), ScalarValue::Double(1200.0));
         assert_eq!(call("ROUND", vec![d(9.99), i(1)]), ScalarValue::Double(10.0));
         assert_eq!(call("TRUNCATE", vec![d(2.679), i(2)]), ScalarValue::Double(2.67));
+        assert!(matches!(call("TRUNCATE", vec![d(-0.5)]), ScalarValue::Double(z) if z == 0.0 && z.is_sign_positive()));
         assert_eq!(call("ROUND", vec![i(1250), i(-2)]), ScalarValue::Int(1300));
         let e = resolve_call("ROUND", vec![dec(12345, 10, 3), i(1)]).unwrap();
         assert_eq!(e.data_type().kind, TypeKind::Decimal { precision: 9, scale: 1 });

@@ -153,6 +153,8 @@ pub enum Func {
     EndsWith,
     JsonQuote,
     JsonUnquote,
+    /// `JSON(text)`: text a JSON constructor inserts as JSON.
+    JsonRaw,
     InetAton,
     InetNtoa,
     /// `ELT(index, ..)`; the index is cast to `BIGINT`.
@@ -262,6 +264,7 @@ impl Func {
                     // Kept as calls, so that a nested constructor is still known as JSON.
                     | Func::JsonObject { .. }
                     | Func::JsonArray { .. }
+                    | Func::JsonRaw
             )
     }
 
@@ -284,6 +287,7 @@ impl Func {
                 | Func::JsonExists(_)
                 | Func::JsonObject { .. }
                 | Func::JsonUnquote
+                | Func::JsonRaw
         )
     }
 }
