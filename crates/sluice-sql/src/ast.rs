@@ -522,6 +522,8 @@ pub enum ExprKind {
     Map(Vec<Expr>),
     /// `( expr )`: kept so that printing preserves grouping.
     Nested(Box<Expr>),
+    /// `(start, end) OVERLAPS (start, end)`; an end may be an interval.
+    Overlaps { left: Box<(Expr, Expr)>, right: Box<(Expr, Expr)> },
     /// `expr IS [NOT] JSON [VALUE|SCALAR|ARRAY|OBJECT]`.
     IsJson { expr: Box<Expr>, kind: JsonType, negated: bool },
     /// `JSON_VALUE`, `JSON_QUERY`, `JSON_EXISTS`, `JSON_OBJECT` or `JSON_ARRAY` with

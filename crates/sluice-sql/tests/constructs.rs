@@ -128,6 +128,7 @@ const EXPRESSIONS: &[&str] = &[
     "JSON_EXISTS(j, '$.a' UNKNOWN ON ERROR)",
     "JSON_OBJECT(KEY 'a' VALUE 1, 'b' VALUE JSON_ARRAY(1, NULL NULL ON NULL) ABSENT ON NULL)",
     "JSON_OBJECT()",
+    "(a, b) OVERLAPS (c, INTERVAL '1' HOUR) AND NOT (d, e) OVERLAPS (f, g)",
     "JSON_ARRAY()",
 ];
 

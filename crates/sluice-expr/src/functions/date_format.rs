@@ -154,21 +154,28 @@ impl DatePattern {
     /// Parses text into a wall-clock microsecond timestamp; missing fields default to
     /// 1970-01-01 00:00:00. The whole text must match (trailing spaces aside).
     pub fn parse(&self, text: &str) -> Option<i64> {
-        self.parse_inner(text, false)
+        self.parse_inner(text, false).map(|(v, _)| v)
     }
 
     /// Like `parse`, but text after the pattern is ignored, as Java's `SimpleDateFormat`
     /// does (`UNIX_TIMESTAMP('2021-10-11 12:53:11.237')` reads the seconds and stops).
     pub fn parse_prefix(&self, text: &str) -> Option<i64> {
+        self.parse_inner(text, true).map(|(v, _)| v)
+    }
+
+    /// Like `parse_prefix`, also returning the zone offset (seconds east of UTC) the text
+    /// gave for a zone letter (`Z`, `X`, `z`), as `SimpleDateFormat` reads it.
+    pub fn parse_prefix_zoned(&self, text: &str) -> Option<(i64, Option<i64>)> {
         self.parse_inner(text, true)
     }
 
-    fn parse_inner(&self, text: &str, allow_trailing: bool) -> Option<i64> {
+    fn parse_inner(&self, text: &str, allow_trailing: bool) -> Option<(i64, Option<i64>)> {
         let s = text.as_bytes();
         let mut pos = 0;
         let (mut year, mut month, mut day, mut doy) = (1970i32, 1u32, 1u32, None::<u32>);
         let (mut hour, mut minute, mut second, mut nanos, mut pm) = (0u32, 0u32, 0u32, 0u32, None::<bool>);
         let mut hour12 = false;
+        let mut offset = None;
         for (k, f) in self.fields.iter().enumerate() {
             let next_numeric = self.fields.get(k + 1).is_some_and(|n| n.is_numeric());
             let mut number = |count: usize, max: usize| -> Option<(i64, usize)> {
@@ -230,10 +237,9 @@ impl DatePattern {
                     number(*n, 2)?;
                 }
                 Field::Zone(..) => {
-                    // Offsets are accepted and ignored: the value is a wall-clock time.
-                    while pos < s.len() && (s[pos].is_ascii_alphanumeric() || b"+-:".contains(&s[pos])) {
-                        pos += 1;
-                    }
+                    let (secs, len) = parse_zone(&s[pos..])?;
+                    offset = Some(secs);
+                    pos += len;
                 }
             }
         }
@@ -248,8 +254,48 @@ impl DatePattern {
             None => NaiveDate::from_ymd_opt(year, month, day)?,
         };
         let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
-        Some(micros_from_datetime(&NaiveDateTime::new(date, time)))
+        Some((micros_from_datetime(&NaiveDateTime::new(date, time)), offset))
     }
+}
+
+/// A zone in the text: `Z`, `UTC`/`GMT` with an optional offset, or `+hh`, `+hhmm`,
+/// `+hh:mm`; returns seconds east of UTC and the bytes read.
+fn parse_zone(s: &[u8]) -> Option<(i64, usize)> {
+    let mut pos = 0;
+    if s.first() == Some(&b'Z') {
+        return Some((0, 1));
+    }
+    let named = [b"GMT".as_slice(), b"UTC".as_slice()].into_iter().find(|p| s.starts_with(p));
+    if let Some(p) = named {
+        pos = p.len();
+        if !matches!(s.get(pos), Some(b'+' | b'-')) {
+            return Some((0, pos));
+        }
+    }
+    let sign = match s.get(pos)? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    pos += 1;
+    let digits = |p: usize, n: usize| -> Option<i64> {
+        let d = s.get(p..p + n)?;
+        d.iter().all(u8::is_ascii_digit).then(|| std::str::from_utf8(d).ok()?.parse().ok())?
+    };
+    // GMT+8 style: one or two hour digits.
+    let (hours, mut pos) = match digits(pos, 2) {
+        Some(h) => (h, pos + 2),
+        None => (digits(pos, 1)?, pos + 1),
+    };
+    let mut minutes = 0;
+    if s.get(pos) == Some(&b':') {
+        minutes = digits(pos + 1, 2)?;
+        pos += 3;
+    } else if let Some(m) = digits(pos, 2) {
+        minutes = m;
+        pos += 2;
+    }
+    (hours <= 23 && minutes <= 59).then_some((sign * (hours * 3600 + minutes * 60), pos))
 }
 
 fn pad(out: &mut String, v: i64, width: usize) {

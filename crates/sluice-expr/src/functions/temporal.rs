@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::StringBuilder;
+use arrow_array::builder::{Int64Builder, StringBuilder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::*;
@@ -26,7 +26,7 @@ pub(crate) const NAMES: &[&str] = &[
     "TO_TIMESTAMP", "TO_TIMESTAMP_LTZ", "TO_DATE", "DATE_FORMAT", "EXTRACT", "TIMESTAMPDIFF", "TIMESTAMPADD",
     "FLOOR_TO", "CEIL_TO", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "LOCALTIME", "NOW",
     "PROCTIME", "CURRENT_ROW_TIMESTAMP", "UNIX_TIMESTAMP", "FROM_UNIXTIME", "CONVERT_TZ", "YEAR", "QUARTER", "MONTH",
-    "WEEK", "DAYOFYEAR", "DAYOFMONTH", "DAYOFWEEK", "HOUR", "MINUTE", "SECOND",
+    "WEEK", "DAYOFYEAR", "DAYOFMONTH", "DAYOFWEEK", "HOUR", "MINUTE", "SECOND", "PERIOD OVERLAPS",
 ];
 
 /// A unit of `EXTRACT`, `TIMESTAMPDIFF`, `TIMESTAMPADD` and `FLOOR/CEIL .. TO`.
@@ -221,7 +221,7 @@ pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExp
         "FLOOR_TO" | "CEIL_TO" => {
             arity(name, &args, 2, 2, &["FLOOR(DATETIME TO unit)"])?;
             let unit = unit_arg(name, &args[1])?;
-            if !is_datetime(args[0].data_type()) {
+            if !is_datetime(args[0].data_type()) && !matches!(args[0].data_type().kind, TypeKind::Time { .. }) {
                 return Err(no_match(name, &args, &["FLOOR(DATETIME TO unit)"]));
             }
             let ty = args[0].data_type().clone();
@@ -268,6 +268,7 @@ pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExp
             let args = args.into_iter().enumerate().map(|(i, a)| if i == 0 { a } else { coerce(a, &string) }).collect();
             Ok(make_call(Func::FromUnixtime, args, ty))
         }
+        "PERIOD OVERLAPS" => overlaps(args),
         "CONVERT_TZ" => {
             arity(name, &args, 3, 3, &["CONVERT_TZ(STRING, STRING, STRING)"])?;
             if !args.iter().all(|a| stringish(a.data_type())) {
@@ -279,6 +280,32 @@ pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExp
         }
         _ => Err(FunctionError::NotFound(name.to_string())),
     }
+}
+
+/// `(s1, e1) OVERLAPS (s2, e2)`, built from comparisons as Flink's code generator does:
+/// an interval end is `start + interval`, each period is put in order, and the periods
+/// overlap when each one's end is at or after the other's start (touching counts). Any
+/// NULL bound gives NULL.
+fn overlaps(args: Vec<ScalarExpr>) -> Result<ScalarExpr, FunctionError> {
+    use super::registry::resolve_call as call;
+    let sig = ["(DATETIME, DATETIME | INTERVAL) OVERLAPS (DATETIME, DATETIME | INTERVAL)"];
+    let [s1, e1, s2, e2] = <[ScalarExpr; 4]>::try_from(args).map_err(|a| no_match("OVERLAPS", &a, &sig))?;
+    let point = |t: &DataType| is_datetime(t) || matches!(t.kind, TypeKind::Time { .. }) || t.kind == TypeKind::Null;
+    if !point(s1.data_type()) || !point(s2.data_type()) {
+        return Err(no_match("OVERLAPS", &[s1, e1, s2, e2], &sig));
+    }
+    let end = |s: &ScalarExpr, e: ScalarExpr| if e.data_type().is_interval() { call("+", vec![s.clone(), e]) } else { Ok(e) };
+    let (e1, e2) = (end(&s1, e1)?, end(&s2, e2)?);
+    let any_null = [&s1, &e1, &s2, &e2]
+        .into_iter()
+        .map(|e| call("IS NULL", vec![e.clone()]))
+        .reduce(|a, b| call("OR", vec![a?, b?]))
+        .unwrap_or_else(|| Err(no_match("OVERLAPS", &[], &sig)))?;
+    let (l_lo, l_hi) = (call("LEAST", vec![s1.clone(), e1.clone()])?, call("GREATEST", vec![s1, e1])?);
+    let (r_lo, r_hi) = (call("LEAST", vec![s2.clone(), e2.clone()])?, call("GREATEST", vec![s2, e2])?);
+    let both = call("AND", vec![call(">=", vec![l_hi, r_lo])?, call(">=", vec![r_hi, l_lo])?])?;
+    let null = ScalarExpr::literal(ScalarValue::Null, DataType::boolean());
+    call("CASE", vec![any_null, null, both])
 }
 
 fn extract(name: &str, unit: TimeUnit, x: ScalarExpr) -> Result<ScalarExpr, FunctionError> {
@@ -310,6 +337,10 @@ fn from_wall_clock(values: Int64Array, ty: &DataType, tz: &SessionTimeZone) -> A
         TypeKind::Date => Arc::new(values.unary::<_, Date32Type>(|v| v.div_euclid(MICROS_PER_DAY) as i32)),
         TypeKind::TimestampLtz { .. } => {
             Arc::new(values.unary::<_, TimestampMicrosecondType>(|v| tz.to_instant(v)).with_timezone("UTC"))
+        }
+        // A time of day wraps at midnight (CEIL(TIME '23:30' TO HOUR) is 00:00).
+        TypeKind::Time { .. } => {
+            Arc::new(values.unary::<_, Time32MillisecondType>(|v| (v.rem_euclid(MICROS_PER_DAY) / 1000) as i32))
         }
         _ => Arc::new(values.unary::<_, TimestampMicrosecondType>(|v| v)),
     }
@@ -627,10 +658,24 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
             from_wall_clock(moved, cc.ret, &tz)
         }
         Func::UnixTimestamp => {
-            let parsed = parse_column_with(arrays[0].as_string::<i32>(), Some(&default_patterns(&arrays, 1)), true)?;
-            let out: Int64Array =
-                parsed.into_iter().map(|v| v.map(|v| tz.to_instant(v).div_euclid(MICROS_PER_SECOND))).collect();
-            Arc::new(out)
+            // A zone in the text wins over the session's; text that does not parse gives
+            // Long.MIN_VALUE, as Flink's DateTimeUtils.unixTimestamp does.
+            let (values, patterns) = (arrays[0].as_string::<i32>(), default_patterns(&arrays, 1));
+            let mut cache = Patterns::new();
+            let mut out = Int64Builder::with_capacity(values.len());
+            for i in 0..values.len() {
+                if values.is_null(i) || patterns.is_null(i) {
+                    out.append_null();
+                    continue;
+                }
+                let seconds = match cache.get(patterns.value(i))?.parse_prefix_zoned(values.value(i)) {
+                    Some((wall, Some(offset))) => (wall - offset * MICROS_PER_SECOND).div_euclid(MICROS_PER_SECOND),
+                    Some((wall, None)) => tz.to_instant(wall).div_euclid(MICROS_PER_SECOND),
+                    None => i64::MIN,
+                };
+                out.append_value(seconds);
+            }
+            Arc::new(out.finish())
         }
         Func::FromUnixtime => {
             let secs = arrays[0].as_primitive::<Int64Type>();

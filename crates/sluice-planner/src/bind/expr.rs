@@ -244,6 +244,13 @@ impl Binder<'_> {
                 }
             }
             ExprKind::Json(call) => self.bind_json(call, cx, span),
+            ExprKind::Overlaps { left, right } => {
+                let args = [&left.0, &left.1, &right.0, &right.1]
+                    .into_iter()
+                    .map(|e| self.bind_expr(e, cx))
+                    .collect::<PlanResult<Vec<_>>>()?;
+                self.call("PERIOD OVERLAPS", args, span)
+            }
         }
     }
 

@@ -543,6 +543,11 @@ pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
         }
         ExprKind::Row(items) | ExprKind::Array(items) | ExprKind::Map(items) => items.iter().for_each(&mut each),
         ExprKind::IsJson { expr, .. } => each(expr),
+        ExprKind::Overlaps { left, right } => {
+            for e in [&left.0, &left.1, &right.0, &right.1] {
+                each(e);
+            }
+        }
         ExprKind::Json(call) => {
             call.args.iter().for_each(&mut each);
             for b in [&call.on_empty, &call.on_error].into_iter().flatten() {

@@ -26,6 +26,7 @@ fn precedence(e: &Expr) -> u8 {
         | ExprKind::InList { .. }
         | ExprKind::InSubquery { .. }
         | ExprKind::IsJson { .. }
+        | ExprKind::Overlaps { .. }
         | ExprKind::Like { .. } => prec::CMP,
         ExprKind::Index { .. } | ExprKind::Field { .. } => prec::POSTFIX,
         _ => prec::ATOM,
@@ -196,6 +197,9 @@ impl Display for Expr {
                 write!(f, "{} IS {}JSON {kind}", At(expr, prec::CMP), not(*negated))
             }
             ExprKind::Json(call) => write!(f, "{call}"),
+            ExprKind::Overlaps { left, right } => {
+                write!(f, "({}, {}) OVERLAPS ({}, {})", left.0, left.1, right.0, right.1)
+            }
         }
     }
 }

@@ -228,6 +228,24 @@ impl Parser<'_> {
                 self.expect_kw("AND")?;
                 let high = self.expr_bp(prec::ADD)?;
                 ExprKind::Between { expr: boxed(lhs), low: boxed(low), high: boxed(high), negated, symmetric }
+            } else if !negated && self.is_kw("OVERLAPS") {
+                let period = |e: Expr| match e.kind {
+                    ExprKind::Row(mut items) if items.len() == 2 => {
+                        let end = items.pop()?;
+                        let start = items.pop()?;
+                        Some((start, end))
+                    }
+                    _ => None,
+                };
+                let Some(left) = period(lhs) else {
+                    return Err(self.expected("a period \"(start, end)\" before \"OVERLAPS\""));
+                };
+                self.pos += 1;
+                let rhs = self.expr_bp(prec::CMP + 1)?;
+                let Some(right) = period(rhs) else {
+                    return Err(self.expected("a period \"(start, end)\" after \"OVERLAPS\""));
+                };
+                ExprKind::Overlaps { left: Box::new(left), right: Box::new(right) }
             } else if negated {
                 return Err(self.expected("\"IN\", \"LIKE\", \"SIMILAR TO\" or \"BETWEEN\" after \"NOT\""));
             } else {
