@@ -39,6 +39,11 @@ pub enum AggregateKind {
     VarSamp,
     /// `COLLECT(x)`: a MULTISET of the non-null values.
     Collect,
+    /// `JSON_ARRAYAGG(x [NULL|ABSENT ON NULL])`: the argument is each value's JSON text.
+    JsonArrayAgg { absent_on_null: bool },
+    /// `JSON_OBJECTAGG(KEY k VALUE v [..])`: the arguments are the key and the value's
+    /// JSON text.
+    JsonObjectAgg { absent_on_null: bool },
 }
 
 /// One aggregate call in a `GROUP BY`.

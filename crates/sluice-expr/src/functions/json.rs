@@ -25,7 +25,7 @@ use crate::{array_value, EvalContext, EvalError, FunctionError, ScalarExpr};
 
 pub(crate) const NAMES: &[&str] = &[
     "JSON_VALUE", "JSON_QUERY", "JSON_EXISTS", "JSON_STRING", "JSON_OBJECT", "JSON_ARRAY", "IS JSON", "JSON_QUOTE",
-    "JSON_UNQUOTE", "JSON",
+    "JSON_UNQUOTE", "JSON", "JSON NODE",
 ];
 
 /// What `ON EMPTY` / `ON ERROR` / `ON NULL` clauses choose.
@@ -131,6 +131,14 @@ pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExp
         "IS JSON" => JsonFunction::IsJson(JsonType::Value),
         "JSON_OBJECT" => JsonFunction::Object { absent_on_null: false },
         "JSON_ARRAY" => JsonFunction::Array { absent_on_null: true },
+        "JSON NODE" => {
+            // A value's JSON text as the JSON aggregates collect it (NULL stays NULL).
+            if args.len() != 1 {
+                return Err(no_match(name, &args, &["JSON NODE(ANY)"]));
+            }
+            let raw = is_json_call(&args[0]);
+            return Ok(make_call(Func::JsonNode { raw }, args, DataType::new(string_kind())));
+        }
         "JSON_QUOTE" | "JSON_UNQUOTE" | "JSON" => {
             if args.len() != 1 || !stringish(args[0].data_type()) {
                 return Err(no_match(name, &args, &[&format!("{name}(STRING)")]));
@@ -513,6 +521,20 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                     }
                     (None, _) => b.append_null(),
                 }
+            }
+            Arc::new(b.finish())
+        }
+        Func::JsonNode { raw } => {
+            let mut b = StringBuilder::with_capacity(n, n * 16);
+            let mut buf = String::new();
+            for i in 0..n {
+                if is_null_at(arrays[0].as_ref(), i) {
+                    b.append_null();
+                    continue;
+                }
+                buf.clear();
+                write_value(arrays[0].as_ref(), cc.arg_types[0], i, *raw, Doubles::BigDecimal, cc.ctx, &mut buf);
+                b.append_value(&buf);
             }
             Arc::new(b.finish())
         }

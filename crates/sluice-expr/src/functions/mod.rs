@@ -155,6 +155,8 @@ pub enum Func {
     JsonUnquote,
     /// `JSON(text)`: text a JSON constructor inserts as JSON.
     JsonRaw,
+    /// The JSON text of a value, as `JSON_ARRAYAGG`/`JSON_OBJECTAGG` collect it.
+    JsonNode { raw: bool },
     InetAton,
     InetNtoa,
     /// `ELT(index, ..)`; the index is cast to `BIGINT`.

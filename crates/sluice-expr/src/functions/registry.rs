@@ -71,7 +71,7 @@ pub(crate) fn family(func: &Func) -> Family {
         | Replace | RegexpExtract | RegexpReplace | Regexp | SplitIndex | Lpad | Rpad | Initcap | Left | Right
         | Repeat | Reverse | Ascii | Chr | ToBase64 | FromBase64 | Uuid | Translate | Elt | StartsWith | EndsWith => Family::String,
         JsonValue(_) | JsonQuery(_) | JsonExists(_) | IsJson(_) | JsonString | JsonObject { .. } | JsonArray { .. }
-        | JsonQuote | JsonUnquote | JsonRaw => {
+        | JsonQuote | JsonUnquote | JsonRaw | JsonNode { .. } => {
             Family::Json
         }
         Digest(_) | Sha2 | Hex | Unhex | Bin | Encode | Decode => Family::Hashing,

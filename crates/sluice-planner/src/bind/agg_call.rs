@@ -24,6 +24,10 @@ pub fn aggregate_kind(name: &str) -> Option<AggregateKind> {
         "VAR_POP" => AggregateKind::VarPop,
         "VAR_SAMP" | "VARIANCE" => AggregateKind::VarSamp,
         "COLLECT" => AggregateKind::Collect,
+        "JSON_ARRAYAGG_ABSENT_ON_NULL" => AggregateKind::JsonArrayAgg { absent_on_null: true },
+        "JSON_ARRAYAGG_NULL_ON_NULL" => AggregateKind::JsonArrayAgg { absent_on_null: false },
+        "JSON_OBJECTAGG_ABSENT_ON_NULL" => AggregateKind::JsonObjectAgg { absent_on_null: true },
+        "JSON_OBJECTAGG_NULL_ON_NULL" => AggregateKind::JsonObjectAgg { absent_on_null: false },
         _ => return None,
     })
 }
@@ -44,6 +48,8 @@ pub fn aggregate_name(kind: AggregateKind) -> &'static str {
         AggregateKind::VarPop => "VAR_POP",
         AggregateKind::VarSamp => "VAR_SAMP",
         AggregateKind::Collect => "COLLECT",
+        AggregateKind::JsonArrayAgg { .. } => "JSON_ARRAYAGG",
+        AggregateKind::JsonObjectAgg { .. } => "JSON_OBJECTAGG",
     }
 }
 
@@ -53,6 +59,7 @@ pub fn check_arity(name: &str, kind: AggregateKind, args: usize, star: bool, spa
     let ok = match kind {
         AggregateKind::Count => (star && args == 0) || (!star && args >= 1),
         AggregateKind::ListAgg => !star && (args == 1 || args == 2),
+        AggregateKind::JsonObjectAgg { .. } => !star && args == 2,
         _ => !star && args == 1,
     };
     if ok {
@@ -103,6 +110,9 @@ pub fn result_type(name: &str, kind: AggregateKind, arg: Option<&DataType>, span
             DataType::string()
         }
         AggregateKind::Collect => DataType::not_null(TypeKind::Multiset(Box::new(arg.clone()))),
+        AggregateKind::JsonArrayAgg { .. } | AggregateKind::JsonObjectAgg { .. } => DataType::not_null(TypeKind::Varchar {
+            length: sluice_types::MAX_VARCHAR_LENGTH,
+        }),
     })
 }
 

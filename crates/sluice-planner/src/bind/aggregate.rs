@@ -370,6 +370,7 @@ impl Binder<'_> {
             None => None,
         };
         let output_type = result_type(&name, kind, args.first().map(|a| a.data_type()), span)?;
+        let args = json_aggregate_args(kind, args, span)?;
         Ok(CallSig { kind, args, distinct: call.distinct, filter, separator, output_type })
     }
 
@@ -473,4 +474,21 @@ fn expr_source(expr: &Expr) -> String {
         ExprKind::CompoundIdentifier(parts) => parts.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join("."),
         _ => String::new(),
     }
+}
+
+/// The JSON aggregates collect JSON text: the value becomes its JSON (a nested
+/// `JSON_OBJECT`/`JSON_ARRAY` as JSON, not as a string), an object key a string.
+fn json_aggregate_args(kind: AggregateKind, mut args: Vec<ScalarExpr>, span: Span) -> PlanResult<Vec<ScalarExpr>> {
+    if !matches!(kind, AggregateKind::JsonArrayAgg { .. } | AggregateKind::JsonObjectAgg { .. }) {
+        return Ok(args);
+    }
+    let value = args.pop().ok_or_else(|| user("a JSON aggregate needs a value", span))?;
+    let node = sluice_expr::resolve_call("JSON NODE", vec![value]).map_err(|e| super::expr::function_error(e, "JSON_ARRAYAGG", span))?;
+    if let Some(key) = args.pop() {
+        if !matches!(key.data_type().kind, TypeKind::Char { .. } | TypeKind::Varchar { .. }) {
+            return Err(user(format!("the key of JSON_OBJECTAGG must be a character string, not {}", key.data_type()), span));
+        }
+        return Ok(vec![key, node]);
+    }
+    Ok(vec![node])
 }

@@ -17,7 +17,8 @@ use crate::suggest::did_you_mean;
 pub const AGGREGATES: &[&str] = &[
     "COUNT", "SUM", "SUM0", "AVG", "MIN", "MAX", "LISTAGG", "FIRST_VALUE", "LAST_VALUE", "STDDEV_POP",
     "STDDEV_SAMP", "STDDEV", "VAR_POP", "VAR_SAMP", "VARIANCE", "COLLECT", "ARRAY_AGG", "JSON_ARRAYAGG",
-    "JSON_OBJECTAGG", "BOOL_AND", "BOOL_OR",
+    "JSON_OBJECTAGG", "BOOL_AND", "BOOL_OR", "JSON_ARRAYAGG_ABSENT_ON_NULL", "JSON_ARRAYAGG_NULL_ON_NULL",
+    "JSON_OBJECTAGG_ABSENT_ON_NULL", "JSON_OBJECTAGG_NULL_ON_NULL",
 ];
 
 /// Grouping functions: only meaningful after a GROUP BY, bound by the aggregation planner.

@@ -347,7 +347,15 @@ impl Binder<'_> {
                         if m.inner.is_some() {
                             return Err(user(format!("aggregate \"{name}\" cannot be nested in FIRST, LAST or an aggregate"), span));
                         }
-                        let kind = aggregate_kind(&name).ok_or_else(|| not_supported(&format!("{name} in MATCH_RECOGNIZE"), span))?;
+                        let kind = aggregate_kind(&name)
+                            .filter(|k| {
+                                !matches!(
+                                    k,
+                                    sluice_runtime::spec::AggregateKind::JsonArrayAgg { .. }
+                                        | sluice_runtime::spec::AggregateKind::JsonObjectAgg { .. }
+                                )
+                            })
+                            .ok_or_else(|| not_supported(&format!("{name} in MATCH_RECOGNIZE"), span))?;
                         if call.filter.is_some() {
                             return Err(not_supported("FILTER on an aggregate in MATCH_RECOGNIZE", span));
                         }

@@ -97,6 +97,14 @@ impl Binder<'_> {
                     return Err(not_supported(&format!("the window function \"{name}\""), *span));
                 }
                 let sig = self.aggregate_signature(call, &input_cx, *span)?;
+                if matches!(
+                    sig.kind,
+                    sluice_runtime::spec::AggregateKind::JsonArrayAgg { .. } | sluice_runtime::spec::AggregateKind::JsonObjectAgg { .. }
+                ) {
+                    let function = super::agg_call::aggregate_name(sig.kind);
+                    return Err(user(format!("\"{function}\" is not supported in OVER windows"), *span)
+                        .with_hint("Flink does not support JSON_ARRAYAGG and JSON_OBJECTAGG in OVER windows either."));
+                }
                 if sigs.contains(&sig) {
                     continue;
                 }

@@ -8,6 +8,9 @@ pub enum AggregateError {
     Arity { function: String, expected: usize, actual: usize },
     #[error("aggregation does not support {0}")]
     Unsupported(String),
+    /// A value the function refuses, as Flink does at run time (the job fails).
+    #[error("{0}")]
+    Runtime(String),
     /// An argument column does not have the Arrow layout of its declared type.
     #[error("internal error in aggregate {function}: {message}")]
     Internal { function: String, message: String },

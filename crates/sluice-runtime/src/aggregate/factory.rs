@@ -8,6 +8,7 @@ use super::collect::CollectAccumulator;
 use super::count::CountAccumulator;
 use super::distinct::DistinctAccumulator;
 use super::first_last::FirstLastAccumulator;
+use super::json_agg::JsonAggAccumulator;
 use super::list_agg::ListAggAccumulator;
 use super::min_max::{BoolMinMax, BytesMinMax, PrimitiveMinMax};
 use super::numeric::{is_f64_producible, is_f64_readable};
@@ -32,6 +33,8 @@ pub fn function_name(kind: AggregateKind) -> &'static str {
         AggregateKind::VarPop => "VAR_POP",
         AggregateKind::VarSamp => "VAR_SAMP",
         AggregateKind::Collect => "COLLECT",
+        AggregateKind::JsonArrayAgg { .. } => "JSON_ARRAYAGG",
+        AggregateKind::JsonObjectAgg { .. } => "JSON_OBJECTAGG",
     }
 }
 
@@ -104,6 +107,8 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType]) -> Result<Box<dyn
             }
             Box::new(FirstLastAccumulator::new(call.kind == AggregateKind::LastValue, &input)?)
         }
+        AggregateKind::JsonArrayAgg { absent_on_null } => Box::new(JsonAggAccumulator::new(false, absent_on_null)),
+        AggregateKind::JsonObjectAgg { absent_on_null } => Box::new(JsonAggAccumulator::new(true, absent_on_null)),
         AggregateKind::Collect => {
             if !matches!(call.output_type.kind, TypeKind::Multiset(_)) {
                 return Err(unsupported());

@@ -18,6 +18,7 @@ mod error;
 mod factory;
 mod first_last;
 mod hash;
+mod json_agg;
 mod key_table;
 mod list_agg;
 mod min_max;

@@ -442,6 +442,11 @@ impl Parser<'_> {
                 };
                 self.json_call(function)?
             }
+            "JSON_ARRAYAGG" | "JSON_OBJECTAGG" if next_is_paren => {
+                let name = self.any_word_ident()?;
+                self.pos += 1;
+                self.json_aggregate(name, upper == "JSON_OBJECTAGG")?
+            }
             "ROW" if next_is_paren => {
                 self.pos += 2;
                 let items = if self.is(&TokenKind::RParen) { Vec::new() } else { self.comma_separated(|p| p.expr())? };
@@ -658,6 +663,12 @@ impl Parser<'_> {
             call.ignore_nulls = self.null_treatment();
         }
         self.expect(&TokenKind::RParen)?;
+        self.call_trailer(&mut call)?;
+        Ok(call)
+    }
+
+    /// After a call's `)`: `[IGNORE|RESPECT NULLS] [FILTER (WHERE ..)] [OVER ..]`.
+    pub(super) fn call_trailer(&mut self, call: &mut FunctionCall) -> PResult<()> {
         if call.ignore_nulls.is_none() {
             call.ignore_nulls = self.null_treatment();
         }
@@ -670,7 +681,7 @@ impl Parser<'_> {
         if self.eat_kw("OVER") {
             call.over = Some(if self.is(&TokenKind::LParen) { Over::Spec(self.window_spec()?) } else { Over::Named(self.ident()?) });
         }
-        Ok(call)
+        Ok(())
     }
 
     fn null_treatment(&mut self) -> Option<bool> {

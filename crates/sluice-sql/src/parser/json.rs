@@ -73,6 +73,38 @@ impl Parser<'_> {
         Ok(ExprKind::Json(Box::new(call)))
     }
 
+    /// After `JSON_ARRAYAGG(` / `JSON_OBJECTAGG(`: the value (or `[KEY] k VALUE v`) and the
+    /// `ON NULL` clause. The call becomes Flink's internal aggregate name, which says the
+    /// clause: `JSON_ARRAYAGG_ABSENT_ON_NULL(x)` (the default for arrays),
+    /// `JSON_OBJECTAGG_NULL_ON_NULL(k, v)` (the default for objects) and so on.
+    pub(super) fn json_aggregate(&mut self, name: Ident, object: bool) -> PResult<ExprKind> {
+        let mut args = Vec::new();
+        if object {
+            if self.is_kw("KEY") && !self.is_kw_at(1, "VALUE") {
+                self.pos += 1;
+            }
+            args.push(self.expr()?);
+            self.expect_kw("VALUE")?;
+        }
+        args.push(self.expr()?);
+        let absent = self.json_on_null()?.unwrap_or(!object);
+        self.expect(&TokenKind::RParen)?;
+        let suffix = if absent { "ABSENT_ON_NULL" } else { "NULL_ON_NULL" };
+        let base = if object { "JSON_OBJECTAGG" } else { "JSON_ARRAYAGG" };
+        let ident = Ident { value: format!("{base}_{suffix}"), ..name };
+        let mut call = FunctionCall {
+            name: ObjectName { parts: vec![ident] },
+            args,
+            distinct: false,
+            star: false,
+            filter: None,
+            over: None,
+            ignore_nulls: None,
+        };
+        self.call_trailer(&mut call)?;
+        Ok(ExprKind::Function(Box::new(call)))
+    }
+
     fn at_on_null(&self) -> bool {
         (self.is_kw("NULL") || self.is_kw("ABSENT")) && self.is_kw_at(1, "ON") && self.is_kw_at(2, "NULL")
     }

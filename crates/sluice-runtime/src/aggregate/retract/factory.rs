@@ -11,6 +11,7 @@ use crate::aggregate::avg::AvgMode;
 use crate::aggregate::factory::{function_name, primitive, PrimitiveMaker};
 use crate::aggregate::numeric::{is_f64_producible, is_f64_readable};
 use crate::aggregate::variance::VarianceKind;
+use crate::aggregate::json_agg::JsonAggAccumulator;
 use crate::aggregate::AggregateError;
 use crate::spec::{AggregateCall, AggregateKind};
 
@@ -90,6 +91,8 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType], insert_only: bool
             }
             Box::new(RetractFirstLast::new(call.kind == AggregateKind::LastValue, insert_only, &input)?)
         }
+        AggregateKind::JsonArrayAgg { absent_on_null } => Box::new(JsonAggAccumulator::new(false, absent_on_null)),
+        AggregateKind::JsonObjectAgg { absent_on_null } => Box::new(JsonAggAccumulator::new(true, absent_on_null)),
         AggregateKind::Collect => {
             if !matches!(call.output_type.kind, TypeKind::Multiset(_)) {
                 return Err(unsupported());
