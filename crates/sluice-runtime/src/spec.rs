@@ -44,6 +44,9 @@ pub enum AggregateKind {
     /// `JSON_OBJECTAGG(KEY k VALUE v [..])`: the arguments are the key and the value's
     /// JSON text.
     JsonObjectAgg { absent_on_null: bool },
+    /// `PERCENTILE(x, p [, frequency])`: the arguments are the value, the percentage (a
+    /// DOUBLE, or an array of them for an array result) and the frequency.
+    Percentile,
 }
 
 /// One aggregate call in a `GROUP BY`.

@@ -24,6 +24,7 @@ pub fn aggregate_kind(name: &str) -> Option<AggregateKind> {
         "VAR_POP" => AggregateKind::VarPop,
         "VAR_SAMP" | "VARIANCE" => AggregateKind::VarSamp,
         "COLLECT" => AggregateKind::Collect,
+        "PERCENTILE" => AggregateKind::Percentile,
         "JSON_ARRAYAGG_ABSENT_ON_NULL" => AggregateKind::JsonArrayAgg { absent_on_null: true },
         "JSON_ARRAYAGG_NULL_ON_NULL" => AggregateKind::JsonArrayAgg { absent_on_null: false },
         "JSON_OBJECTAGG_ABSENT_ON_NULL" => AggregateKind::JsonObjectAgg { absent_on_null: true },
@@ -50,6 +51,7 @@ pub fn aggregate_name(kind: AggregateKind) -> &'static str {
         AggregateKind::Collect => "COLLECT",
         AggregateKind::JsonArrayAgg { .. } => "JSON_ARRAYAGG",
         AggregateKind::JsonObjectAgg { .. } => "JSON_OBJECTAGG",
+        AggregateKind::Percentile => "PERCENTILE",
     }
 }
 
@@ -60,6 +62,7 @@ pub fn check_arity(name: &str, kind: AggregateKind, args: usize, star: bool, spa
         AggregateKind::Count => (star && args == 0) || (!star && args >= 1),
         AggregateKind::ListAgg => !star && (args == 1 || args == 2),
         AggregateKind::JsonObjectAgg { .. } => !star && args == 2,
+        AggregateKind::Percentile => !star && (args == 2 || args == 3),
         _ => !star && args == 1,
     };
     if ok {
@@ -110,6 +113,11 @@ pub fn result_type(name: &str, kind: AggregateKind, arg: Option<&DataType>, span
             DataType::string()
         }
         AggregateKind::Collect => DataType::not_null(TypeKind::Multiset(Box::new(arg.clone()))),
+        // ARRAY<DOUBLE> when the percentage is an array: decided where the call is bound.
+        AggregateKind::Percentile => {
+            numeric()?;
+            DataType::double()
+        }
         AggregateKind::JsonArrayAgg { .. } | AggregateKind::JsonObjectAgg { .. } => DataType::not_null(TypeKind::Varchar {
             length: sluice_types::MAX_VARCHAR_LENGTH,
         }),

@@ -369,7 +369,13 @@ impl Binder<'_> {
             }
             None => None,
         };
-        let output_type = result_type(&name, kind, args.first().map(|a| a.data_type()), span)?;
+        let mut output_type = result_type(&name, kind, args.first().map(|a| a.data_type()), span)?;
+        if kind == AggregateKind::Percentile {
+            output_type = percentile_type(&args, span)?;
+            let double = DataType::double();
+            let wanted = [double.clone(), output_type.clone(), DataType::bigint()];
+            args = args.into_iter().zip(wanted).map(|(a, t)| super::expr::coerce(a, &t, span)).collect::<PlanResult<Vec<_>>>()?;
+        }
         let args = json_aggregate_args(kind, args, span)?;
         Ok(CallSig { kind, args, distinct: call.distinct, filter, separator, output_type })
     }
@@ -491,4 +497,37 @@ fn json_aggregate_args(kind: AggregateKind, mut args: Vec<ScalarExpr>, span: Spa
         return Ok(vec![key, node]);
     }
     Ok(vec![node])
+}
+
+/// `PERCENTILE`'s percentage is a literal between 0 and 1, or an array of them (the result
+/// is then an `ARRAY<DOUBLE>`); the frequency, when given, is an integer.
+fn percentile_type(args: &[ScalarExpr], span: Span) -> PlanResult<DataType> {
+    let in_range = |v: &ScalarValue| match v {
+        ScalarValue::Null => true,
+        other => literal_f64(other).is_some_and(|p| (0.0..=1.0).contains(&p)),
+    };
+    let bad = || {
+        user("the percentage of \"PERCENTILE\" must be a numeric literal between 0.0 and 1.0, or an array of them", span)
+    };
+    if let Some(f) = args.get(2) {
+        if !f.data_type().kind.is_integer() {
+            return Err(user(format!("the frequency of \"PERCENTILE\" must be an integer, not {}", f.data_type()), span));
+        }
+    }
+    match args.get(1).and_then(|p| p.as_literal()) {
+        Some(ScalarValue::Array(items)) if items.iter().all(in_range) => {
+            Ok(DataType::new(TypeKind::Array(Box::new(DataType::double()))))
+        }
+        Some(v) if !matches!(v, ScalarValue::Array(_)) && in_range(v) && !v.is_null() => Ok(DataType::double()),
+        _ => Err(bad()),
+    }
+}
+
+fn literal_f64(v: &ScalarValue) -> Option<f64> {
+    match v {
+        ScalarValue::Double(d) => Some(*d),
+        ScalarValue::Float(f) => Some(*f as f64),
+        ScalarValue::Decimal { value, scale, .. } => Some(*value as f64 / 10f64.powi(*scale as i32)),
+        other => other.as_i64().map(|i| i as f64),
+    }
 }

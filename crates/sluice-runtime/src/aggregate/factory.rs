@@ -9,6 +9,7 @@ use super::count::CountAccumulator;
 use super::distinct::DistinctAccumulator;
 use super::first_last::FirstLastAccumulator;
 use super::json_agg::JsonAggAccumulator;
+use super::percentile::PercentileAccumulator;
 use super::list_agg::ListAggAccumulator;
 use super::min_max::{BoolMinMax, BytesMinMax, PrimitiveMinMax};
 use super::numeric::{is_f64_producible, is_f64_readable};
@@ -35,6 +36,7 @@ pub fn function_name(kind: AggregateKind) -> &'static str {
         AggregateKind::Collect => "COLLECT",
         AggregateKind::JsonArrayAgg { .. } => "JSON_ARRAYAGG",
         AggregateKind::JsonObjectAgg { .. } => "JSON_OBJECTAGG",
+        AggregateKind::Percentile => "PERCENTILE",
     }
 }
 
@@ -109,6 +111,10 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType]) -> Result<Box<dyn
         }
         AggregateKind::JsonArrayAgg { absent_on_null } => Box::new(JsonAggAccumulator::new(false, absent_on_null)),
         AggregateKind::JsonObjectAgg { absent_on_null } => Box::new(JsonAggAccumulator::new(true, absent_on_null)),
+        AggregateKind::Percentile => {
+            let multi = matches!(arg_types.get(1), Some(ArrowType::List(_)));
+            Box::new(PercentileAccumulator::new(multi, output.clone()))
+        }
         AggregateKind::Collect => {
             if !matches!(call.output_type.kind, TypeKind::Multiset(_)) {
                 return Err(unsupported());

@@ -24,6 +24,7 @@ mod list_agg;
 mod min_max;
 mod numeric;
 mod pane_assigner;
+mod percentile;
 pub mod retract;
 mod selection;
 mod sum;

@@ -12,6 +12,7 @@ use crate::aggregate::factory::{function_name, primitive, PrimitiveMaker};
 use crate::aggregate::numeric::{is_f64_producible, is_f64_readable};
 use crate::aggregate::variance::VarianceKind;
 use crate::aggregate::json_agg::JsonAggAccumulator;
+use crate::aggregate::percentile::PercentileAccumulator;
 use crate::aggregate::AggregateError;
 use crate::spec::{AggregateCall, AggregateKind};
 
@@ -93,6 +94,10 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType], insert_only: bool
         }
         AggregateKind::JsonArrayAgg { absent_on_null } => Box::new(JsonAggAccumulator::new(false, absent_on_null)),
         AggregateKind::JsonObjectAgg { absent_on_null } => Box::new(JsonAggAccumulator::new(true, absent_on_null)),
+        AggregateKind::Percentile => {
+            let multi = matches!(arg_types.get(1), Some(ArrowType::List(_)));
+            Box::new(PercentileAccumulator::new(multi, output.clone()))
+        }
         AggregateKind::Collect => {
             if !matches!(call.output_type.kind, TypeKind::Multiset(_)) {
                 return Err(unsupported());
