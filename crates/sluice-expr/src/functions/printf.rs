@@ -1,7 +1,8 @@
 //! `PRINTF(format, args..)`: Java's `java.util.Formatter` with `Locale.US`, which Flink
 //! calls with its internal values. Supported conversions: `%s %S %b %B %c %d %o %x %X %e
 //! %E %f %g %n %%`, with argument indexes (`%2$s`, `%<s`), flags (`-#+ 0,(`), width and
-//! precision. A NULL format gives NULL; a NULL argument prints `null` (`false` for `%b`).
+//! precision. A NULL format gives NULL; a NULL argument prints `null` (cut to the
+//! precision, `false` for `%b`).
 //! A specifier that does not fit its argument gives NULL, as it does in Flink 2.3.
 
 use std::sync::Arc;
@@ -129,7 +130,17 @@ fn format_row(fmt: &str, args: &[(ScalarValue, String)], out: &mut String) -> Re
         };
         last_arg = Some(k);
         let (value, text) = args.get(k).ok_or_else(|| bad(format!("Format specifier '%{conv}' has no argument")))?;
-        let body = convert(&spec, value, text)?;
+        let body = if value.is_null() && !matches!(conv, 'b' | 'B') {
+            // Java prints `null` for any conversion, cut to the precision, in upper case for
+            // an upper-case conversion, padded with spaces (never zeros).
+            let mut t: String = "null".chars().take(spec.precision.unwrap_or(4)).collect();
+            if conv.is_ascii_uppercase() {
+                t = t.to_uppercase();
+            }
+            t
+        } else {
+            convert(&spec, value, text)?
+        };
         pad(out, &body, &spec);
     }
     Ok(())
@@ -433,6 +444,7 @@ mod tests {
         assert_eq!(f("%e", vec![Double(12345.678)]), "1.234568e+04");
         assert_eq!(f("%2$s %1$s %<s", vec![String("a".into()), String("b".into())]), "b a a");
         assert_eq!(f("%s %b %%", vec![Null, Null]), "null false %");
+        assert_eq!(f("[%10.3f|%-4.2E|%08d|%.0f]", vec![Null, Null, Null, Null]), "[       nul|NU  |    null|]");
         assert_eq!(f("%.3s", vec![String("abcdef".into())]), "abc");
         let mut out = std::string::String::new();
         assert!(format_row("%d", &[(String("x".into()), "x".into())], &mut out).is_err());

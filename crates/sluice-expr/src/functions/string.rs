@@ -319,35 +319,6 @@ fn initcap(s: &str, out: &mut String) {
     }
 }
 
-/// Java's replacement syntax (`$1`, `\$`) in Rust's (`${1}`, `$$`).
-fn java_replacement(r: &str) -> String {
-    let mut out = String::with_capacity(r.len());
-    let mut chars = r.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('$') => out.push_str("$$"),
-                Some(n) => out.push(n),
-                None => {}
-            },
-            '$' => {
-                let mut digits = String::new();
-                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                    digits.push(*d);
-                    chars.next();
-                }
-                if digits.is_empty() {
-                    out.push_str("$$");
-                } else {
-                    out.push_str(&format!("${{{digits}}}"));
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 fn to_base64(bytes: &[u8], out: &mut String) {
@@ -603,7 +574,12 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                 let (Some(v), Some(p), Some(r)) = (s_at(a, i), s_at(p, i), s_at(r, i)) else {
                     return Ok(false);
                 };
-                o.push_str(&cached_regex(p)?.replace_all(v, java_replacement(r).as_str()));
+                // Flink quotes the replacement (Matcher.quoteReplacement): `$1` is literal
+                // text; a pattern that does not compile gives NULL.
+                let Ok(re) = cached_regex(p) else {
+                    return Ok(false);
+                };
+                o.push_str(&re.replace_all(v, regex::NoExpand(r)));
                 Ok(true)
             })?
         }
