@@ -454,7 +454,8 @@ enum Found<'a> {
 }
 
 fn find<'a>(doc: &'a Option<Json>, path: &JsonPath) -> Found<'a> {
-    let Some(doc) = doc else {
+    // A document that is JSON `null` cannot be searched either (Flink gives NULL).
+    let Some(doc) = doc.as_ref().filter(|d| **d != Json::Null) else {
         return Found::Error("the input is not valid JSON".into());
     };
     match select(doc, path) {
@@ -502,13 +503,15 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                     b.append_null();
                     continue;
                 }
-                let doc = parse(a.value(i));
+                let doc = parse(a.value(i)).filter(|d| *d != Json::Null);
                 let found = match (&doc, path.mode) {
                     (None, PathMode::Lax) => Some(false),
                     (None, PathMode::Strict) => None,
                     (Some(d), mode) => match select(d, &path) {
                         Selected::One(_) => Some(true),
-                        Selected::Many(vs) => Some(!vs.is_empty()),
+                        // A path that may select several values answers a list, even an
+                        // empty one, and a list exists (Flink's `context.obj != null`).
+                        Selected::Many(_) => Some(true),
                         Selected::Missing => (mode == PathMode::Lax).then_some(false),
                     },
                 };
@@ -936,6 +939,9 @@ mod tests {
         assert_eq!(exists("$.a"), ScalarValue::Boolean(true));
         assert_eq!(exists("$.zz"), ScalarValue::Boolean(false));
         assert_eq!(exists("strict $.zz"), ScalarValue::Null);
+        assert_eq!(exists("$..zz"), ScalarValue::Boolean(true));
+        let on_null = |p: &str| call(resolve_json(JsonFunction::Exists { on_error: JsonBehavior::Unknown }, vec![s("null"), s(p)]));
+        assert_eq!(on_null("$"), ScalarValue::Boolean(false));
         let is = |t, text: &str| call(resolve_json(JsonFunction::IsJson(t), vec![s(text)]));
         assert_eq!(is(JsonType::Object, DOC), ScalarValue::Boolean(true));
         assert_eq!(is(JsonType::Scalar, "\"x\""), ScalarValue::Boolean(true));

@@ -445,7 +445,7 @@ pub(crate) fn select<'a>(doc: &'a Json, path: &JsonPath) -> Selected<'a> {
     let mut fanned_out = false;
     for step in &path.steps {
         let mut next = Vec::new();
-        for v in current {
+        for &v in &current {
             match step {
                 Step::Key(k) => next.extend(v.get(k)),
                 Step::Keys(ks) => {
@@ -482,7 +482,11 @@ pub(crate) fn select<'a>(doc: &'a Json, path: &JsonPath) -> Selected<'a> {
             }
         }
         let definite = matches!(step, Step::Key(_) | Step::Index(_));
-        if next.is_empty() && !fanned_out && definite {
+        // Array steps on something that is not an array find no such path either (Flink's
+        // `$[0:2]` over an object is an error, over `[]` an empty list).
+        let array_step = matches!(step, Step::Index(_) | Step::Indexes(_) | Step::Slice(..));
+        let not_arrays = array_step && !current.iter().any(|v| matches!(v, Json::Array(_)));
+        if next.is_empty() && !fanned_out && (definite || not_arrays) {
             return Selected::Missing;
         }
         fanned_out |= !definite;
@@ -533,6 +537,8 @@ mod tests {
         assert_eq!(one("$.c[*].d").as_deref(), Some(r#"["1", "2"]"#));
         assert_eq!(one("$..d").as_deref(), Some(r#"["1", "2"]"#));
         assert_eq!(one("$.a.b[0:2]").as_deref(), Some(r#"["1", "2"]"#));
+        assert_eq!(one("$[0:2]"), None);
+        assert_eq!(one("$.a.b[5:9]").as_deref(), Some("[]"));
         assert!(parse_path("a.b").is_err());
         assert_eq!(parse_path("strict $").unwrap().mode, PathMode::Strict);
     }
