@@ -208,6 +208,20 @@ fn build_list(field: Arc<arrow_schema::Field>, values: &dyn Array, rows: &[Optio
     Ok(Arc::new(ListArray::try_new(field, OffsetBuffer::from_lengths(lengths), taken, nulls)?))
 }
 
+/// Whether a nested value (an array, row or map) holds a NULL anywhere inside.
+fn has_nested_null(values: &dyn Array, i: usize) -> bool {
+    let inner: Vec<ArrayRef> = match values.data_type() {
+        arrow_schema::DataType::List(_) => vec![values.as_list::<i32>().value(i)],
+        arrow_schema::DataType::Map(..) => {
+            let entries = values.as_map().value(i);
+            entries.columns().to_vec()
+        }
+        arrow_schema::DataType::Struct(_) => values.as_struct().columns().iter().map(|c| c.slice(i, 1)).collect(),
+        _ => return false,
+    };
+    inner.iter().any(|c| c.null_count() > 0 || (0..c.len()).any(|k| has_nested_null(c.as_ref(), k)))
+}
+
 fn list_field(ret: &DataType) -> Result<Arc<arrow_schema::Field>, EvalError> {
     match ret.to_arrow() {
         arrow_schema::DataType::List(f) => Ok(f),
@@ -364,6 +378,10 @@ fn eval_array(func: &Func, arrays: &[ArrayRef], n: usize, cc: &CallCtx) -> Resul
             let combined = arrow_select::concat::concat(&[flat.as_ref(), needle.as_ref()])?;
             let valid = |j: usize| combined.is_valid(j);
             let rows = matches!(func, Func::ArrayRemove | Func::ArrayPosition).then(|| encode(&combined)).transpose()?;
+            let nested = matches!(
+                combined.data_type(),
+                arrow_schema::DataType::List(_) | arrow_schema::DataType::Struct(_) | arrow_schema::DataType::Map(..)
+            );
             if *func == Func::ArrayPosition {
                 let rows = rows.as_ref().ok_or_else(|| EvalError::Internal("ARRAY_POSITION without rows".into()))?;
                 let mut b = Int32Builder::with_capacity(n);
@@ -373,7 +391,14 @@ fn eval_array(func: &Func, arrays: &[ArrayRef], n: usize, cc: &CallCtx) -> Resul
                         continue;
                     };
                     let start = r.start;
-                    let hit = r.clone().find(|&j| valid(j) && rows.row(j) == rows.row(base + i));
+                    // Flink's `=` on arrays and rows is NULL (so no match) when a NULL is inside.
+                    if nested && has_nested_null(combined.as_ref(), base + i) {
+                        b.append_value(0);
+                        continue;
+                    }
+                    let hit = r
+                        .clone()
+                        .find(|&j| valid(j) && rows.row(j) == rows.row(base + i) && !(nested && has_nested_null(combined.as_ref(), j)));
                     b.append_value(hit.map(|j| (j - start + 1) as i32).unwrap_or(0));
                 }
                 return Ok(Arc::new(b.finish()));
@@ -643,6 +668,11 @@ mod tests {
         assert_eq!(call("ARRAY_MIN", vec![a()]), ScalarValue::Int(1));
         assert_eq!(call("ARRAY_SLICE", vec![a(), int(2), int(3)]), ints(&[Some(1), None]));
         assert_eq!(call("ARRAY_SLICE", vec![a(), int(-2)]), ints(&[None, Some(3)]));
+        // `=` on arrays with a NULL inside is NULL in Flink, so such a needle is never found.
+        let holey = || arr(vec![int(1), null_int()]);
+        assert_eq!(call("ARRAY_POSITION", vec![arr(vec![holey()]), holey()]), ScalarValue::Int(0));
+        let whole = || arr(vec![int(1), int(2)]);
+        assert_eq!(call("ARRAY_POSITION", vec![arr(vec![holey(), whole()]), whole()]), ScalarValue::Int(2));
     }
 
     #[test]

@@ -175,6 +175,13 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
             };
             let k = arrays.len();
             let n = arrays[0].len();
+            // Nested nullability can differ between the elements (a cast ROW, a ROW
+            // constructor); give every element the declared Arrow type first.
+            let target = elem.to_arrow();
+            let arrays = arrays
+                .iter()
+                .map(|a| if a.data_type() == &target { Ok(a.clone()) } else { arrow_cast::cast(a, &target) })
+                .collect::<Result<Vec<_>, _>>()?;
             let values = interleave_rows(&arrays, n)?;
             Arc::new(ListArray::try_new(
                 Arc::new(elem.to_field("element")),
@@ -208,10 +215,11 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
             let TypeKind::Row(fields) = &cc.ret.kind else {
                 return Err(EvalError::Internal("ROW constructor without a row type".into()));
             };
-            let arrow_fields: Vec<_> =
-                fields.iter().map(|f| Arc::new(arrow_schema::Field::new(&f.name, f.data_type.to_arrow(), true))).collect();
+            // The fields' nullability as the ROW type declares it, so that the struct has
+            // the Arrow type `DataType::to_arrow` gives (an ARRAY of these rows checks it).
+            let arrow_fields = sluice_types::row_fields_to_arrow(fields);
             let n = arrays.first().map(|a| a.len()).unwrap_or(cc.rows);
-            Arc::new(StructArray::try_new_with_length(arrow_fields.into(), arrays, None::<NullBuffer>, n)?)
+            Arc::new(StructArray::try_new_with_length(arrow_fields, arrays, None::<NullBuffer>, n)?)
         }
         other => return Err(EvalError::Internal(format!("{other:?} is not a collection function"))),
     };
