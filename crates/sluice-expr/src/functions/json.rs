@@ -248,15 +248,31 @@ pub fn resolve_json(f: JsonFunction, args: Vec<ScalarExpr>) -> Result<ScalarExpr
             if args.iter().step_by(2).any(|k| k.data_type().kind == TypeKind::Null || k.as_literal().is_some_and(|v| v.is_null())) {
                 return Err(FunctionError::BadArgument("a JSON_OBJECT key must not be NULL".into()));
             }
+            check_json_values(args.iter().skip(1).step_by(2))?;
             let raw = args.iter().map(is_json_call).collect();
             let args = args.into_iter().enumerate().map(|(i, a)| if i % 2 == 0 { coerce(a, &string) } else { a }).collect();
             Ok(make_call(Func::JsonObject { absent_on_null, raw }, args, DataType::not_null(string)))
         }
         JsonFunction::Array { absent_on_null } => {
+            check_json_values(args.iter())?;
             let raw = args.iter().map(is_json_call).collect();
             Ok(make_call(Func::JsonArray { absent_on_null, raw }, args, DataType::not_null(string)))
         }
     }
+}
+
+/// Flink's JSON constructors refuse DATE and TIME values ("is not scalar or cannot be
+/// converted into JSON"), though they take timestamps.
+fn check_json_values<'a>(values: impl Iterator<Item = &'a ScalarExpr>) -> Result<(), FunctionError> {
+    for v in values {
+        if matches!(v.data_type().kind, TypeKind::Date | TypeKind::Time { .. }) {
+            return Err(FunctionError::BadArgument(format!(
+                "type '{}' is not scalar or cannot be converted into JSON",
+                v.data_type()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Whether a value is inserted as JSON rather than as a string: the result of another
@@ -351,6 +367,8 @@ fn write_scalar(v: &ScalarValue, ty: &DataType, raw: bool, doubles: Doubles, ctx
         }
         (ScalarValue::Double(d), _) if doubles == Doubles::BigDecimal => write_bigdecimal_double(out, *d),
         (ScalarValue::Double(d), _) => sluice_types::java_text::write_java_double(out, *d),
+        // A FLOAT goes through a double too: 0.33333334f is 0.3333333432674408.
+        (ScalarValue::Float(f), _) if doubles == Doubles::BigDecimal => write_bigdecimal_double(out, *f as f64),
         (ScalarValue::Float(f), _) => sluice_types::java_text::write_java_float(out, *f),
         (ScalarValue::Decimal { value, scale, .. }, _) => crate::to_string::write_decimal(out, *value, *scale),
         (ScalarValue::Binary(b), _) => {
