@@ -2,7 +2,7 @@
 CREATE TABLE fn_json (id INT, j STRING, p STRING, k STRING, v INT, d DOUBLE)
 WITH ('connector' = 'filesystem', 'path' = '${DATA}/fn_json.json', 'format' = 'json');
 CREATE TABLE out_t (id INT, f1 STRING, f2 STRING, f3 STRING, f4 STRING, f5 STRING, f6 STRING, f7 STRING, f8 STRING,
-  f9 STRING, f10 STRING, r1 STRING, r2 INT, r3 STRING, r4 ARRAY<STRING>, r5 INT)
+  f9 STRING, f10 STRING, r1 STRING, r2 INT, r3 STRING, r4 ARRAY<STRING>, r5 INT, r6 BOOLEAN, r7 STRING, r8 INT)
 WITH ('connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'json');
 INSERT INTO out_t
 SELECT id,
@@ -20,5 +20,6 @@ SELECT id,
   REGEXP_COUNT(COALESCE(k, ''), 'a|e'),
   REGEXP_SUBSTR(COALESCE(j, ''), '"[a-z]+"'),
   REGEXP_EXTRACT_ALL(COALESCE(j, ''), '"([a-z]+)"'),
-  REGEXP_INSTR(COALESCE(j, ''), '[0-9]+')
+  REGEXP_INSTR(COALESCE(j, ''), '[0-9]+'),
+  REGEXP(COALESCE(k, ''), '('), REGEXP_EXTRACT(COALESCE(k, ''), '['), REGEXP_COUNT(k, ')')
 FROM fn_json;

@@ -41,6 +41,10 @@ pub(crate) fn resolve(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, F
     if args.len() == 2 && func == Func::StrToMap || !args.iter().all(|a| stringish(a.data_type())) {
         return Err(no_match(name, &args, &[sig]));
     }
+    if func == Func::StrToMap {
+        super::string::check_pattern(args.get(1))?;
+        super::string::check_pattern(args.get(2))?;
+    }
     let string = string_kind();
     let args = args.into_iter().map(|a| coerce(a, &string)).collect();
     Ok(make_call(func, args, DataType { kind: ret, nullable }))

@@ -31,7 +31,44 @@ thread_local! {
     static REGEX_CACHE: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
 }
 
-/// A compiled regular expression, cached per thread by pattern text.
+/// Java regular-expression syntax the `regex` crate lacks: lookaround, atomic groups,
+/// backreferences and possessive quantifiers.
+fn java_only_syntax(pattern: &str) -> bool {
+    ["(?=", "(?!", "(?<=", "(?<!", "(?>", "*+", "++", "?+", "}+"].iter().any(|s| pattern.contains(s))
+        || pattern.as_bytes().windows(2).any(|w| w[0] == b'\\' && (b'1'..=b'9').contains(&w[1]))
+}
+
+/// Why a pattern Java would accept cannot run here, or `None`.
+fn unsupported_pattern(pattern: &str) -> Option<String> {
+    (Regex::new(pattern).is_err() && java_only_syntax(pattern)).then(|| {
+        format!("the Java regular-expression syntax of '{pattern}' (lookaround, backreferences, atomic groups, possessive quantifiers)")
+    })
+}
+
+/// At planning: a literal pattern with Java-only syntax is "not supported yet", never a
+/// silent NULL.
+pub(crate) fn check_pattern(arg: Option<&ScalarExpr>) -> Result<(), FunctionError> {
+    match arg.and_then(literal_string).and_then(unsupported_pattern) {
+        Some(what) => Err(FunctionError::NotSupportedYet(what)),
+        None => Ok(()),
+    }
+}
+
+/// A pattern that compiles, `None` for one that is simply invalid (Flink catches those
+/// and gives NULL or false), an error for Java-only syntax (it would match in Flink).
+pub(crate) fn regex_or_none(pattern: &str) -> Result<Option<Regex>, EvalError> {
+    match cached_regex(pattern) {
+        Ok(r) => Ok(Some(r)),
+        Err(_) => match unsupported_pattern(pattern) {
+            Some(what) => Err(EvalError::Runtime(format!("{what} is not supported yet"))),
+            None => Ok(None),
+        },
+    }
+}
+
+/// A compiled regular expression, cached per thread by pattern text. A pattern with
+/// Java-only syntax fails the job (it would match in Flink), whatever the function does
+/// with patterns that are simply invalid.
 pub(crate) fn cached_regex(pattern: &str) -> Result<Regex, EvalError> {
     REGEX_CACHE.with(|cache| {
         if let Some(r) = cache.borrow().get(pattern) {
@@ -140,9 +177,18 @@ pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExp
         "SUBSTRING" | "SUBSTR" => simple(Func::Substring, "SII", 2, string_type(nullable), args),
         "OVERLAY" => simple(Func::Overlay, "SSII", 3, string_type(nullable), args),
         "REPLACE" => simple(Func::Replace, "SSS", 3, string_type(nullable), args),
-        "REGEXP_EXTRACT" => simple(Func::RegexpExtract, "SSI", 2, string_type(true), args),
-        "REGEXP_REPLACE" => simple(Func::RegexpReplace, "SSS", 3, string_type(nullable), args),
-        "REGEXP" => simple(Func::Regexp, "SS", 2, DataType { kind: TypeKind::Boolean, nullable }, args),
+        "REGEXP_EXTRACT" => {
+            check_pattern(args.get(1))?;
+            simple(Func::RegexpExtract, "SSI", 2, string_type(true), args)
+        }
+        "REGEXP_REPLACE" => {
+            check_pattern(args.get(1))?;
+            simple(Func::RegexpReplace, "SSS", 3, string_type(nullable), args)
+        }
+        "REGEXP" => {
+            check_pattern(args.get(1))?;
+            simple(Func::Regexp, "SS", 2, DataType { kind: TypeKind::Boolean, nullable }, args)
+        }
         "SPLIT_INDEX" => simple(Func::SplitIndex, "SSI", 3, string_type(true), args),
         "LPAD" => simple(Func::Lpad, "SIS", 3, string_type(true), args),
         "RPAD" => simple(Func::Rpad, "SIS", 3, string_type(true), args),
@@ -480,7 +526,8 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
             let mut out = Vec::with_capacity(n);
             for i in 0..n {
                 out.push(match (s_at(a, i), s_at(p, i)) {
-                    (Some(v), Some(p)) => Some(cached_regex(p)?.is_match(v)),
+                    // An invalid pattern is false, as in Flink's SqlFunctionUtils.regExp.
+                    (Some(v), Some(p)) => Some(regex_or_none(p)?.is_some_and(|re| re.is_match(v))),
                     _ => None,
                 });
             }
@@ -555,7 +602,9 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                     },
                     None => 0,
                 };
-                let re = cached_regex(p)?;
+                let Some(re) = regex_or_none(p)? else {
+                    return Ok(false);
+                };
                 if g >= re.captures_len() {
                     return Ok(false);
                 }
@@ -576,7 +625,7 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                 };
                 // Flink quotes the replacement (Matcher.quoteReplacement): `$1` is literal
                 // text; a pattern that does not compile gives NULL.
-                let Ok(re) = cached_regex(p) else {
+                let Some(re) = regex_or_none(p)? else {
                     return Ok(false);
                 };
                 o.push_str(&re.replace_all(v, regex::NoExpand(r)));

@@ -67,9 +67,8 @@ fn regexes_and_split() {
     assert_eq!(call("REGEXP_REPLACE", vec![s("foobar"), s("o(o)"), s("[$1]")]), st("f[$1]bar"));
     assert_eq!(call("REGEXP_REPLACE", vec![s("foobar"), s("("), s("x")]), ScalarValue::Null);
     assert_eq!(call("REGEXP", vec![s("abc123"), s("[0-9]+")]), ScalarValue::Boolean(true));
-    let bad = resolve_call("REGEXP", vec![s("a"), s("(")]).unwrap();
-    assert!(matches!(bad, ScalarExpr::Call { .. }), "a bad regex is not folded away");
-    assert!(bad.evaluate_constant(&EvalContext::default()).is_err());
+    // Flink catches a pattern that does not compile: REGEXP is false (oracle case 111).
+    assert_eq!(call("REGEXP", vec![s("a"), s("(")]), ScalarValue::Boolean(false));
     assert_eq!(call("SPLIT_INDEX", vec![s("a,b,c"), s(","), i(1)]), st("b"));
     assert_eq!(call("SPLIT_INDEX", vec![s("a,b,c"), s(","), i(3)]), ScalarValue::Null);
     assert_eq!(call("REPLACE", vec![s("a.b.c"), s("."), s("--")]), st("a--b--c"));

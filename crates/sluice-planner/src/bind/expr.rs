@@ -423,6 +423,8 @@ pub fn function_error(e: FunctionError, name: &str, span: Span) -> Diagnostic {
                 d.with_hint(format!("Supported signatures: {}.", expected.join(", ")))
             }
         }
+        // A function name, or (with spaces) a description of the construct.
+        FunctionError::NotSupportedYet(n) if n.contains(' ') => not_supported(&n, span),
         FunctionError::NotSupportedYet(n) => not_supported(&format!("function \"{n}\""), span),
         FunctionError::BadArgument(message) => user(message, span).with_label(format!("in \"{name}\"")),
     }

@@ -1,0 +1,1 @@
+SELECT REGEXP_EXTRACT('price: 10 USD', '\d+(?= USD)');
