@@ -259,7 +259,19 @@ impl Binder<'_> {
     /// (the `ON EMPTY` one first).
     fn bind_json(&mut self, call: &ast::JsonCall, cx: &ExprContext, span: Span) -> PlanResult<ScalarExpr> {
         use sluice_expr::{JsonBehavior as B, JsonFunction as F, JsonWrapper as W};
-        let mut args = call.args.iter().map(|a| self.bind_expr(a, cx)).collect::<PlanResult<Vec<_>>>()?;
+        // `JSON(text)` is only allowed as a value of JSON_OBJECT / JSON_ARRAY, as in Flink.
+        let constructor = matches!(call.function, ast::JsonFunctionName::Object | ast::JsonFunctionName::Array);
+        let mut args = Vec::with_capacity(call.args.len());
+        for (i, a) in call.args.iter().enumerate() {
+            let is_value = call.function == ast::JsonFunctionName::Array || i % 2 == 1;
+            match &a.kind {
+                ExprKind::Function(f) if constructor && is_value && is_json_marker(f) => {
+                    let inner = f.args.iter().map(|x| self.bind_expr(x, cx)).collect::<PlanResult<Vec<_>>>()?;
+                    args.push(self.call("JSON", inner, a.span)?);
+                }
+                _ => args.push(self.bind_expr(a, cx)?),
+            }
+        }
         let mut behavior = |b: &Option<ast::JsonBehavior>, default: B, this: &mut Self| -> PlanResult<B> {
             Ok(match b {
                 None => default,
@@ -360,12 +372,21 @@ impl Binder<'_> {
         if SPECIAL_CONTEXT.contains(&name.as_str()) {
             return Err(not_supported(&format!("function \"{name}\" in this position"), span));
         }
+        if is_json_marker(call) {
+            return Err(user("JSON() can only be used as a value of JSON_OBJECT or JSON_ARRAY", span)
+                .with_hint("Flink allows JSON(text) only inside JSON_ARRAY(..) or as the VALUE of JSON_OBJECT(..)."));
+        }
         if call.distinct || call.star || call.filter.is_some() {
             return Err(user(format!("DISTINCT, * and FILTER apply to aggregate functions, not to \"{name}\""), span));
         }
         let args = call.args.iter().map(|a| self.bind_expr(a, cx)).collect::<PlanResult<Vec<_>>>()?;
         self.call(&name, args, span)
     }
+}
+
+/// `JSON(text)`: raw JSON for a JSON constructor.
+fn is_json_marker(call: &ast::FunctionCall) -> bool {
+    call.name.parts.len() == 1 && call.name.base().value.eq_ignore_ascii_case("JSON") && call.over.is_none()
 }
 
 /// Casts `expr` to `to` for a union of branches; identity when the type already matches.

@@ -1,0 +1,1 @@
+SELECT JSON('[1]');
