@@ -12,6 +12,9 @@ use arrow_buffer::{ArrowNativeType, Buffer, ScalarBuffer, ToByteSlice};
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{Field, Schema};
+use sluice_types::RowKind;
+
+use crate::ChangeBatch;
 
 /// Builds a state blob.
 #[derive(Default)]
@@ -87,6 +90,16 @@ impl StateWriter {
         let batch = RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), columns.to_vec(), &options)
             .map_err(|e| format!("cannot encode state columns: {e}"))?;
         self.batch(&batch)
+    }
+
+    /// A batch of changes: its rows and, when not all inserts, each row's kind.
+    pub fn change_batch(&mut self, batch: &ChangeBatch) -> Result<&mut Self, String> {
+        self.bool(batch.kinds.is_some());
+        if let Some(kinds) = &batch.kinds {
+            let kinds: Vec<i8> = kinds.iter().map(|k| *k as i8).collect();
+            self.natives(&kinds);
+        }
+        self.batch(&batch.data)
     }
 
     pub fn finish(self) -> Vec<u8> {
@@ -182,6 +195,22 @@ impl<'a> StateReader<'a> {
             return Err(corrupt(format!("expected one batch of {rows} rows")));
         }
         Ok(batch)
+    }
+
+    /// The batch `change_batch` wrote.
+    pub fn change_batch(&mut self) -> Result<ChangeBatch, String> {
+        let kinds = if self.bool()? {
+            let kinds: Option<Vec<RowKind>> = self.natives::<i8>()?.into_iter().map(RowKind::from_i8).collect();
+            Some(kinds.ok_or_else(|| format!("the saved state of {} holds an unknown row kind", self.what))?)
+        } else {
+            None
+        };
+        let data = self.batch()?;
+        match kinds {
+            None => Ok(ChangeBatch::inserts(data)),
+            Some(kinds) if kinds.len() == data.num_rows() => Ok(ChangeBatch { data, kinds: Some(kinds.into()) }),
+            Some(_) => Err(format!("the saved state of {} has row kinds that do not fit its rows", self.what)),
+        }
     }
 
     /// Columns `columns` wrote, with their row count.

@@ -25,7 +25,7 @@ mod numeric;
 mod pane_assigner;
 pub mod retract;
 mod selection;
-mod state;
+pub(crate) mod state;
 mod sum;
 mod value_codec;
 mod variance;

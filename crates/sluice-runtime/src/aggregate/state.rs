@@ -131,3 +131,50 @@ pub(crate) fn load_lengths(
     }
     Ok(lengths)
 }
+
+/// Writes per-group lists of values a `ValueCodec` encoded: the list lengths, then the
+/// values as Arrow columns.
+pub(crate) fn save_encoded<'a>(
+    out: &mut StateWriter,
+    codec: &ValueCodec,
+    lengths: &[u32],
+    values: impl Iterator<Item = &'a [u8]>,
+) -> Result<(), AggregateError> {
+    out.natives(lengths);
+    let columns = codec.decode_bytes(values.map(Some))?;
+    let rows = lengths.iter().map(|l| *l as usize).sum();
+    out.columns(&columns, rows).map_err(state_error)?;
+    Ok(())
+}
+
+/// Reads what `save_encoded` wrote for `groups` groups: each group's values, encoded
+/// with `codec` again.
+pub(crate) fn load_encoded(input: &mut StateReader, codec: &ValueCodec, groups: usize) -> Result<Vec<Vec<Box<[u8]>>>, AggregateError> {
+    let lengths = input.natives::<u32>().map_err(state_error)?;
+    let (columns, rows) = input.columns().map_err(state_error)?;
+    if lengths.len() != groups || lengths.iter().map(|l| *l as usize).sum::<usize>() != rows {
+        return Err(corrupt("aggregate values"));
+    }
+    let encoded = codec.encode(&columns)?;
+    if encoded.num_rows() != rows {
+        return Err(corrupt("aggregate values"));
+    }
+    let mut next = 0;
+    Ok(lengths
+        .iter()
+        .map(|&n| {
+            let list = (next..next + n as usize).map(|i| Box::from(encoded.row(i).data())).collect();
+            next += n as usize;
+            list
+        })
+        .collect())
+}
+
+/// Reads `expected` values `natives` wrote, or fails.
+pub(crate) fn load_exact<T: ArrowNativeType>(input: &mut StateReader, expected: usize) -> Result<Vec<T>, AggregateError> {
+    let values = input.natives::<T>().map_err(state_error)?;
+    if values.len() != expected {
+        return Err(count_mismatch(values.len(), expected));
+    }
+    Ok(values)
+}
