@@ -11,6 +11,7 @@ pub mod match_recognize;
 pub mod over_aggregate;
 mod proctime_clock;
 pub mod rank;
+mod state;
 pub mod temporal_join;
 mod union;
 mod unnest;
