@@ -446,6 +446,9 @@ impl Executor {
         ck.stats.last_id = Some(id);
         ck.stats.last_duration = started.elapsed();
         ck.stats.last_bytes = bytes;
+        if checkpoint::stop_point(id) {
+            self.options.stop.store(true, Ordering::Relaxed);
+        }
         // Positions outside the job (Kafka group offsets) follow, for monitoring.
         self.commit_sources()
     }

@@ -78,6 +78,13 @@ pub(crate) fn crash_point(step: &str, id: u64) {
     }
 }
 
+/// A test hook: with `SLUICE_CHECKPOINT_STOP=N` in the environment, a job stops after
+/// completing checkpoint `N`, as Ctrl-C would stop it (a final checkpoint, then exit).
+/// Used by the tests that restart every conformance case midway.
+pub(crate) fn stop_point(id: u64) -> bool {
+    std::env::var("SLUICE_CHECKPOINT_STOP").is_ok_and(|v| v.trim() == id.to_string())
+}
+
 /// The error for saved operator state that a changed query cannot take: `saved` and
 /// `now` say what the state was for and what the query needs.
 pub(crate) fn state_changed(node: &str, saved: &str, now: &str) -> RuntimeError {
