@@ -151,27 +151,27 @@ fn exactly_once_needs_checkpoints_and_a_transactional_id_prefix_and_state_must_f
     let out = sluice(&no_prefix, None, &[]);
     assert!(!out.status.success() && text(&out).contains("sink.transactional-id-prefix"), "{}", text(&out));
 
-    // An operator that cannot checkpoint yet (a regular join): the job says so before
-    // reading a row.
-    let grouped = dir.join("c.sql");
+    // A source that cannot resume from a checkpoint yet (a JDBC scan): the job says so
+    // before reading a row.
+    let pg = sluice_testkit::Postgres::start();
+    pg.execute("CREATE TABLE hosts (id BIGINT, v INT); INSERT INTO hosts VALUES (1, 2)");
+    let scanned = dir.join("c.sql");
     std::fs::write(
-        &grouped,
+        &scanned,
         format!(
             "SET 'execution.checkpointing.interval' = '1 s';
 SET 'execution.checkpointing.dir' = 'file://{}';
-CREATE TABLE events (id BIGINT, v INT) WITH (
-  'connector' = 'kafka', 'topic' = 'events', 'properties.bootstrap.servers' = '{}',
-  'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'value.format' = 'json');
-CREATE TABLE pairs (id BIGINT, v INT) WITH ('connector' = 'print');
-INSERT INTO pairs SELECT a.id, b.v FROM events a JOIN events b ON a.id = b.id;
+CREATE TABLE hosts (id BIGINT, v INT) WITH ('connector' = 'jdbc', 'url' = '{}', 'table-name' = 'hosts', 'username' = 'postgres');
+CREATE TABLE copy (id BIGINT, v INT) WITH ('connector' = 'print');
+INSERT INTO copy SELECT id, v FROM hosts;
 ",
             dir.join("checkpoints").display(),
-            broker.bootstrap()
+            pg.url("postgres")
         ),
     )
     .unwrap();
-    let out = sluice(&grouped, None, &[]);
-    assert!(!out.status.success() && text(&out).contains("cannot save its state in a checkpoint yet"), "{}", text(&out));
+    let out = sluice(&scanned, None, &[]);
+    assert!(!out.status.success() && text(&out).contains("cannot resume from a checkpoint yet"), "{}", text(&out));
 
     let remote = dir.join("d.sql");
     std::fs::write(&remote, sql.replace(&format!("file://{}", dir.join("checkpoints").display()), "s3://bucket/ckpt")).unwrap();
