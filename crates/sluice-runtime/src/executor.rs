@@ -446,6 +446,10 @@ impl Executor {
         ck.stats.last_id = Some(id);
         ck.stats.last_duration = started.elapsed();
         ck.stats.last_bytes = bytes;
+        if ck.stats.last_duration >= ck.stats.longest {
+            ck.stats.longest = ck.stats.last_duration;
+            ck.stats.longest_bytes = bytes;
+        }
         if checkpoint::stop_point(id) {
             self.options.stop.store(true, Ordering::Relaxed);
         }

@@ -105,9 +105,11 @@ pub fn print_summary(name: &str, report: &JobReport, quiet: bool) {
         if let Some(stats) = &report.checkpoints {
             if stats.last_id.is_some() {
                 eprintln!(
-                    "[sluice]   {} checkpoints taken{}",
+                    "[sluice]   {} checkpoints taken{}, the longest {} ({})",
                     thousands(stats.completed),
-                    checkpoint_text(stats).replacen(", checkpoint", ", the last", 1)
+                    checkpoint_text(stats).replacen(", checkpoint", ", the last", 1),
+                    duration_text(stats.longest),
+                    bytes_text(stats.longest_bytes)
                 );
             }
         }

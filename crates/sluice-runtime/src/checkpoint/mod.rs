@@ -62,6 +62,9 @@ pub struct CheckpointStats {
     pub last_id: Option<u64>,
     pub last_duration: Duration,
     pub last_bytes: u64,
+    /// The longest checkpoint so far and its size.
+    pub longest: Duration,
+    pub longest_bytes: u64,
 }
 
 /// The steps of a checkpoint where a test can make the process die (see `crash_point`).
