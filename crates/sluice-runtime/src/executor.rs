@@ -357,6 +357,12 @@ impl Executor {
             }
         }
         let mut next_id = store.ids().last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
+        let resumed = restore.as_ref().map(|saved| saved.id);
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                reader.recover(resumed).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
         if let Some(saved) = restore {
             self.restore(&saved, config.ignore_unclaimed_state)?;
             next_id = next_id.max(saved.id + 1);
@@ -414,6 +420,11 @@ impl Executor {
         let (id, started) = (ck.next_id, Instant::now());
         crash_point("before-snapshot", id);
         self.each_open_sink(|writer| writer.pre_commit(id))?;
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                reader.pre_commit(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
         let mut states = Vec::new();
         for index in 0..self.nodes.len() {
             let (node_id, fingerprint) = self.node_identity(index);

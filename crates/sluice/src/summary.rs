@@ -126,6 +126,13 @@ pub fn print_summary(name: &str, report: &JobReport, quiet: bool) {
                     eprintln!("[sluice]     e.g. {example}");
                 }
             }
+            if stats.dead_letters > 0 {
+                eprintln!(
+                    "[sluice]   {}: sent {} malformed records to its dead letters ('sluice.dead-letter')",
+                    node.name,
+                    thousands(stats.dead_letters)
+                );
+            }
         }
         if node.late_rows_dropped > 0 {
             eprintln!(

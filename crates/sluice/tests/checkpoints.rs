@@ -505,3 +505,98 @@ fn a_savepoint_keeps_state_across_a_changed_filter_and_refuses_a_changed_group_k
     assert!(after[&7] > 0 && after[&7] < 300, "{after:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Lines of every kind of malformed record, and how many of each a test writes.
+fn malformed(i: usize) -> Vec<u8> {
+    match i % 5 {
+        0 => format!("{{\"id\":{i},\"v\":").into_bytes(),
+        1 => format!("{{\"id\":\"x{i}\",\"v\":1}}").into_bytes(),
+        2 => vec![b'{', 0xff, 0xfe, b'}'],
+        3 => format!("[{i}]").into_bytes(),
+        _ => format!("{{\"id\":{i},\"v\":\"seven\"}}").into_bytes(),
+    }
+}
+
+#[test]
+fn a_million_malformed_records_go_to_the_dead_letters_exactly_once_across_a_crash() {
+    let dir = scratch("dead-letters");
+    let data = dir.join("events.json");
+    // 1,000,000 malformed records among 200,000 good ones, a 10 MB line and empty lines.
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&data).unwrap());
+    let (mut good, mut bad, mut blank) = (0u64, 0u64, 0u64);
+    for i in 0..1_200_000usize {
+        use std::io::Write;
+        if i % 6 == 0 {
+            writeln!(file, "{{\"id\":{i},\"v\":{}}}", i % 10).unwrap();
+            good += 1;
+        } else {
+            file.write_all(&malformed(i)).unwrap();
+            file.write_all(b"\n").unwrap();
+            bad += 1;
+        }
+        if i % 100_000 == 1 {
+            file.write_all(b"\n\n").unwrap();
+            blank += 2;
+        }
+        if i == 600_001 {
+            let mut huge = b"{\"id\":".to_vec();
+            huge.resize(10 << 20, b'9');
+            file.write_all(&huge).unwrap();
+            file.write_all(b"\n").unwrap();
+            bad += 1;
+        }
+    }
+    drop(file);
+    assert!(blank > 0);
+    let dead = dir.join("dead");
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '1 ms';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '5000';
+CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json',
+  'sluice.dead-letter' = 'file://{}');
+CREATE TABLE kept (n BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO kept SELECT id FROM events;
+",
+        dir.join("checkpoints").display(),
+        data.display(),
+        dead.display()
+    );
+    let script = dir.join("job.sql");
+    std::fs::write(&script, sql).unwrap();
+    // A crash after a checkpoint is saved but before it is committed: the dead letters
+    // of that checkpoint are dropped on restart and sent again from the re-read records.
+    let crashed = sluice(&script, Some("after-save@5"), &[]);
+    assert!(text(&crashed).contains("crashing at after-save of checkpoint 5"), "{}", text(&crashed));
+    let resumed = sluice(&script, None, &[]);
+    let log = text(&resumed);
+    assert!(resumed.status.success(), "{log}");
+    assert!(log.contains("malformed records to its dead letters"), "{log}");
+    // Every malformed record is in the dead letters once, with its position and reason.
+    let mut positions = std::collections::BTreeSet::new();
+    let mut lines = 0u64;
+    for entry in std::fs::read_dir(&dead).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(name.ends_with(".jsonl"), "a dead-letter file left unfinished: {name}");
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        for line in text.lines() {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(record["reason"].as_str().is_some_and(|r| !r.is_empty()), "{line:.200}");
+            assert!(record.get("value").is_some() || record.get("value_base64").is_some(), "{line:.200}");
+            positions.insert(record["position"].as_str().unwrap().to_string());
+            lines += 1;
+        }
+    }
+    assert_eq!(lines, bad, "dead letters written");
+    assert_eq!(positions.len() as u64, bad, "each malformed record once");
+    // The good rows are all read, over the two runs: the first up to its last completed
+    // checkpoint, the second the rest.
+    let read = |log: &str| -> u64 {
+        log.lines()
+            .filter_map(|l| l.split(" rows read").next()?.rsplit(": ").next()?.replace(',', "").parse().ok())
+            .last()
+            .unwrap_or(0)
+    };
+    assert!(read(&log) > 0 && read(&log) <= good, "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
