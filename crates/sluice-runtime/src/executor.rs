@@ -419,6 +419,7 @@ impl Executor {
         let Some(ck) = self.checkpoints.as_ref() else { return Ok(()) };
         let (id, started) = (ck.next_id, Instant::now());
         crash_point("before-snapshot", id);
+        checkpoint::fail_point("before-snapshot", id)?;
         self.each_open_sink(|writer| writer.pre_commit(id))?;
         for node in &mut self.nodes {
             if let NodeKind::Source(reader) = &mut node.kind {
@@ -445,11 +446,14 @@ impl Executor {
         let millis = taken_at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         let bytes = ck.store.save(id, millis, &states).map_err(RuntimeError::Internal)?;
         crash_point("after-save", id);
+        checkpoint::fail_point("after-save", id)?;
         self.each_open_sink(|writer| writer.commit(id))?;
         crash_point("after-commit", id);
+        checkpoint::fail_point("after-commit", id)?;
         let ck = self.checkpoints.as_mut().expect("checked above");
         ck.store.complete(id).map_err(RuntimeError::Internal)?;
         crash_point("after-complete", id);
+        checkpoint::fail_point("after-complete", id)?;
         ck.store.prune(ck.config.retained);
         ck.next_id += 1;
         ck.last = Instant::now();

@@ -600,3 +600,38 @@ INSERT INTO kept SELECT id FROM events;
     assert!(read(&log) > 0 && read(&log) <= good, "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_restart_strategy_runs_a_failed_job_again_from_its_last_checkpoint() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    input(&broker, "events", 0..4000);
+    for (n, (strategy, step)) in [
+        ("SET 'restart-strategy.type' = 'fixed-delay';\nSET 'restart-strategy.fixed-delay.delay' = '100 ms';\n", "after-save"),
+        ("SET 'restart-strategy.type' = 'exponential-delay';\nSET 'restart-strategy.exponential-delay.initial-backoff' = '50 ms';\n", "after-commit"),
+        ("", "before-snapshot"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let output = format!("restarted-{n}");
+        broker.create_topic(&output, 1);
+        let dir = scratch(&format!("restart-{n}"));
+        let script = job(&dir, &broker, "events", &output, &output);
+        let sql = std::fs::read_to_string(&script).unwrap();
+        std::fs::write(&script, format!("{strategy}{sql}")).unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+        command.arg("run").arg(&script).env_remove("SLUICE_CHECKPOINT_CRASH").env("SLUICE_CHECKPOINT_FAIL", format!("{step}@4"));
+        let out = command.output().unwrap();
+        let log = text(&out);
+        if strategy.is_empty() {
+            // No strategy: the failure ends the run, as before.
+            assert!(!out.status.success() && log.contains("test hook: failing at"), "{log}");
+            continue;
+        }
+        assert!(out.status.success(), "{log}");
+        assert!(log.contains("restarting from its last checkpoint") && log.contains("resuming job"), "{log}");
+        assert_eq!(committed_ids(&broker, &output), expected(0..4000), "after a failure at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
