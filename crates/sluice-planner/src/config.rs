@@ -22,6 +22,7 @@ pub const CHECKPOINT_DIR_OLD_KEY: &str = "state.checkpoints.dir";
 pub const CHECKPOINT_RETAINED_KEY: &str = "execution.checkpointing.num-retained";
 pub const CHECKPOINT_TIMEOUT_KEY: &str = "execution.checkpointing.timeout";
 pub const RECOVERY_PATH_KEY: &str = "execution.state-recovery.path";
+pub const SAVEPOINT_DIR_KEY: &str = "execution.checkpointing.savepoint-dir";
 pub const RECOVERY_IGNORE_UNCLAIMED_KEY: &str = "execution.state-recovery.ignore-unclaimed-state";
 /// Flink's restart strategy: how a failed job is retried in the same process, from its
 /// last checkpoint.
@@ -67,7 +68,7 @@ impl SessionConfig {
         if key == CHECKPOINT_MODE_KEY && !matches!(value.trim().to_ascii_uppercase().as_str(), "EXACTLY_ONCE" | "AT_LEAST_ONCE") {
             return Err(format!("invalid value \"{value}\" for \"{key}\": expected EXACTLY_ONCE or AT_LEAST_ONCE"));
         }
-        if key == CHECKPOINT_DIR_KEY || key == CHECKPOINT_DIR_OLD_KEY || key == RECOVERY_PATH_KEY {
+        if key == CHECKPOINT_DIR_KEY || key == CHECKPOINT_DIR_OLD_KEY || key == RECOVERY_PATH_KEY || key == SAVEPOINT_DIR_KEY {
             local_folder(value).map_err(|e| format!("invalid value \"{value}\" for \"{key}\": {e}"))?;
         }
         if [RESTART_FIXED_DELAY_KEY, RESTART_EXP_INITIAL_KEY, RESTART_EXP_MAX_KEY, RESTART_EXP_RESET_KEY].contains(&key) {
@@ -162,6 +163,7 @@ impl SessionConfig {
             recovery_path: self.get(RECOVERY_PATH_KEY).map(local_folder).transpose()?,
             ignore_unclaimed_state: self.get(RECOVERY_IGNORE_UNCLAIMED_KEY).is_some_and(|v| v.eq_ignore_ascii_case("true")),
             fresh,
+            savepoint_dir: self.get(SAVEPOINT_DIR_KEY).map(local_folder).transpose()?,
         }))
     }
 

@@ -260,12 +260,21 @@ impl Executor {
             self.checkpoint()?;
             if stopped {
                 if let Some(ck) = &self.checkpoints {
+                    let id = ck.next_id - 1;
                     eprintln!(
-                        "[sluice] job \"{}\" stopped with checkpoint {} in {}: run the script again to resume there",
+                        "[sluice] job \"{}\" stopped with checkpoint {id} in {}: run the script again to resume there",
                         ck.config.job,
-                        ck.next_id - 1,
                         ck.store.dir().display()
                     );
+                    if let Some(dir) = &ck.config.savepoint_dir {
+                        let from = ck.store.dir().join(format!("chk-{id}"));
+                        let path = checkpoint::write_savepoint(&from, dir, &ck.config.job, id).map_err(RuntimeError::Internal)?;
+                        eprintln!(
+                            "[sluice] savepoint written to {}: resume from it with SET 'execution.state-recovery.path' = '{}'",
+                            path.display(),
+                            path.display()
+                        );
+                    }
                 }
             }
             self.finish_sinks()?;

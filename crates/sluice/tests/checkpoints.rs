@@ -635,3 +635,43 @@ fn a_restart_strategy_runs_a_failed_job_again_from_its_last_checkpoint() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn sigterm_stops_with_a_savepoint_that_another_checkpoint_folder_resumes_from() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    broker.create_topic("kept", 1);
+    input(&broker, "events", 0..2000);
+    let dir = scratch("savepoint");
+    let script = unbounded_job(&dir, &broker, "kept", "kept-savepoint");
+    let savepoints = dir.join("savepoints");
+    let sql = std::fs::read_to_string(&script).unwrap();
+    std::fs::write(&script, format!("SET 'execution.checkpointing.savepoint-dir' = 'file://{}';\n{sql}", savepoints.display())).unwrap();
+    let mut first = Background::start(&script);
+    first.wait_for("rows read");
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(first.child.id() as libc::pid_t, libc::SIGTERM) };
+    let (ok, log) = first.finish();
+    assert!(ok, "{log}");
+    let line = log.lines().find(|l| l.contains("savepoint written to")).unwrap_or_else(|| panic!("no savepoint: {log}"));
+    let path = line.split("savepoint written to ").nth(1).and_then(|s| s.split(':').next()).unwrap().to_string();
+    assert!(Path::new(&path).join("_metadata").exists(), "{path}");
+    // A copy of the job with other checkpoints resumes from the savepoint.
+    input(&broker, "events", 2000..2600);
+    let other = dir.join("other.sql");
+    let sql = std::fs::read_to_string(&script)
+        .unwrap()
+        .replace(&dir.join("checkpoints").display().to_string(), &dir.join("elsewhere").display().to_string());
+    std::fs::write(&other, format!("SET 'execution.state-recovery.path' = '{path}';\n{sql}")).unwrap();
+    let mut second = Background::start(&other);
+    second.wait_for("resuming job");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while committed_ids(&broker, "kept").len() < expected(0..2600).len() {
+        assert!(std::time::Instant::now() < deadline, "the job resumed from the savepoint did not write the new rows");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (ok, log) = second.interrupt();
+    assert!(ok, "{log}");
+    assert_eq!(committed_ids(&broker, "kept"), expected(0..2600));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -53,6 +53,21 @@ pub struct CheckpointConfig {
     pub ignore_unclaimed_state: bool,
     /// Start over: remove the job's checkpoints first (`sluice run --fresh`).
     pub fresh: bool,
+    /// `execution.checkpointing.savepoint-dir`: a stopped job's last checkpoint is also
+    /// kept there, out of reach of `num-retained`, as a savepoint.
+    pub savepoint_dir: Option<PathBuf>,
+}
+
+/// Copies checkpoint folder `from` to `savepoint_dir/savepoint-JOB-ID`; returns the copy.
+pub fn write_savepoint(from: &std::path::Path, savepoint_dir: &std::path::Path, job: &str, id: u64) -> Result<PathBuf, String> {
+    let name: String = job.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let to = savepoint_dir.join(format!("savepoint-{name}-{id}"));
+    let fail = |e: std::io::Error| format!("cannot write the savepoint {}: {e}", to.display());
+    std::fs::create_dir_all(&to).map_err(fail)?;
+    for entry in std::fs::read_dir(from).map_err(fail)?.flatten() {
+        std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(fail)?;
+    }
+    Ok(to)
 }
 
 /// How checkpointing went, for progress lines and the summary.
