@@ -184,6 +184,13 @@ pub trait SinkWriter: Send {
     fn committed_checkpoint(&mut self) -> Result<Option<u64>, ConnectorError> {
         Ok(None)
     }
+    /// With checkpoints on, once before the first row: the job resumes from checkpoint
+    /// `completed` (`None`: from the start). Output prepared for later checkpoints, which
+    /// never completed, is dropped (its rows come again); output of `completed` and
+    /// earlier that a crash left uncommitted is committed now.
+    fn recover(&mut self, _completed: Option<u64>) -> Result<(), ConnectorError> {
+        Ok(())
+    }
     /// The input has ended: flush and close. No call follows.
     fn finish(&mut self) -> Result<(), ConnectorError>;
 }

@@ -368,9 +368,12 @@ impl Executor {
         let mut next_id = store.ids().last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
         let resumed = restore.as_ref().map(|saved| saved.id);
         for node in &mut self.nodes {
-            if let NodeKind::Source(reader) = &mut node.kind {
-                reader.recover(resumed).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-            }
+            let recovered = match &mut node.kind {
+                NodeKind::Source(reader) => reader.recover(resumed),
+                NodeKind::Sink(writer) => writer.recover(resumed),
+                NodeKind::Operator(_) => Ok(()),
+            };
+            recovered.map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
         }
         if let Some(saved) = restore {
             self.restore(&saved, config.ignore_unclaimed_state)?;

@@ -675,3 +675,44 @@ fn sigterm_stops_with_a_savepoint_that_another_checkpoint_folder_resumes_from() 
     assert_eq!(committed_ids(&broker, "kept"), expected(0..2600));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn part_files_hold_each_row_once_after_a_crash_at_any_step() {
+    for step in ["before-snapshot", "after-save", "after-commit", "after-complete"] {
+        let dir = scratch(&format!("files-{step}"));
+        let data = dir.join("events.json");
+        let rows: String = (0..3000).map(|i| format!("{{\"id\":{i},\"v\":{}}}\n", i % 10)).collect();
+        std::fs::write(&data, rows).unwrap();
+        let out = dir.join("out");
+        let sql = format!(
+            "SET 'execution.checkpointing.interval' = '1 ms';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '100';
+CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');
+CREATE TABLE kept (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json',
+  'sink.rolling-policy.file-size' = '2KB');
+INSERT INTO kept SELECT id, v FROM events WHERE v < 7;
+",
+            dir.join("checkpoints").display(),
+            data.display(),
+            out.display()
+        );
+        let script = dir.join("job.sql");
+        std::fs::write(&script, sql).unwrap();
+        let crashed = sluice(&script, Some(&format!("{step}@6")), &[]);
+        assert!(text(&crashed).contains(&format!("crashing at {step} of checkpoint 6")), "{}", text(&crashed));
+        let resumed = sluice(&script, None, &[]);
+        assert!(resumed.status.success(), "{}", text(&resumed));
+        let mut ids = BTreeMap::new();
+        for entry in std::fs::read_dir(&out).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(!name.starts_with('.'), "a part file left unfinished after a crash at {step}: {name}");
+            for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
+                let row: serde_json::Value = serde_json::from_str(line).unwrap();
+                *ids.entry(row["id"].as_i64().unwrap()).or_default() += 1;
+            }
+        }
+        assert_eq!(ids, expected(0..3000), "after a crash at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
