@@ -151,28 +151,6 @@ fn exactly_once_needs_checkpoints_and_a_transactional_id_prefix_and_state_must_f
     let out = sluice(&no_prefix, None, &[]);
     assert!(!out.status.success() && text(&out).contains("sink.transactional-id-prefix"), "{}", text(&out));
 
-    // A source that cannot resume from a checkpoint yet (a JDBC scan): the job says so
-    // before reading a row.
-    let pg = sluice_testkit::Postgres::start();
-    pg.execute("CREATE TABLE hosts (id BIGINT, v INT); INSERT INTO hosts VALUES (1, 2)");
-    let scanned = dir.join("c.sql");
-    std::fs::write(
-        &scanned,
-        format!(
-            "SET 'execution.checkpointing.interval' = '1 s';
-SET 'execution.checkpointing.dir' = 'file://{}';
-CREATE TABLE hosts (id BIGINT, v INT) WITH ('connector' = 'jdbc', 'url' = '{}', 'table-name' = 'hosts', 'username' = 'postgres');
-CREATE TABLE copy (id BIGINT, v INT) WITH ('connector' = 'print');
-INSERT INTO copy SELECT id, v FROM hosts;
-",
-            dir.join("checkpoints").display(),
-            pg.url("postgres")
-        ),
-    )
-    .unwrap();
-    let out = sluice(&scanned, None, &[]);
-    assert!(!out.status.success() && text(&out).contains("cannot resume from a checkpoint yet"), "{}", text(&out));
-
     let remote = dir.join("d.sql");
     std::fs::write(&remote, sql.replace(&format!("file://{}", dir.join("checkpoints").display()), "s3://bucket/ckpt")).unwrap();
     let out = sluice(&remote, None, &[]);
@@ -715,4 +693,30 @@ INSERT INTO kept SELECT id, v FROM events WHERE v < 7;
         assert_eq!(ids, expected(0..3000), "after a crash at {step}");
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+#[test]
+fn a_jdbc_scan_resumes_after_the_rows_of_its_checkpoint() {
+    let broker = KafkaBroker::start();
+    let pg = sluice_testkit::Postgres::start();
+    pg.execute("CREATE TABLE events (id BIGINT, v INT); INSERT INTO events SELECT i, i % 10 FROM generate_series(0, 2999) AS i");
+    broker.create_topic("kept", 1);
+    let dir = scratch("jdbc-scan");
+    let script = job(&dir, &broker, "unused", "kept", "kept-jdbc-scan");
+    let sql = std::fs::read_to_string(&script).unwrap().replace(
+        &format!(
+            "'connector' = 'kafka', 'topic' = 'unused', 'properties.bootstrap.servers' = '{}',\n  \
+             'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'value.format' = 'json'",
+            broker.bootstrap()
+        ),
+        &format!("'connector' = 'jdbc', 'url' = '{}', 'table-name' = 'events', 'username' = 'postgres'", pg.url("postgres")),
+    );
+    assert!(sql.contains("'jdbc'"), "{sql}");
+    std::fs::write(&script, sql).unwrap();
+    let crashed = sluice(&script, Some("after-save@4"), &[]);
+    assert!(text(&crashed).contains("crashing at after-save of checkpoint 4"), "{}", text(&crashed));
+    let resumed = sluice(&script, None, &[]);
+    assert!(resumed.status.success() && text(&resumed).contains("resuming job"), "{}", text(&resumed));
+    assert_eq!(committed_ids(&broker, "kept"), expected(0..3000));
+    let _ = std::fs::remove_dir_all(&dir);
 }
