@@ -432,7 +432,7 @@ impl Executor {
         let (id, started) = (ck.next_id, Instant::now());
         crash_point("before-snapshot", id);
         checkpoint::fail_point("before-snapshot", id)?;
-        self.each_open_sink(|writer| writer.pre_commit(id))?;
+        self.each_open_sink_at_once(|writer| writer.pre_commit(id))?;
         for node in &mut self.nodes {
             if let NodeKind::Source(reader) = &mut node.kind {
                 reader.pre_commit(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
@@ -459,7 +459,7 @@ impl Executor {
         let bytes = ck.store.save(id, millis, &states).map_err(RuntimeError::Internal)?;
         crash_point("after-save", id);
         checkpoint::fail_point("after-save", id)?;
-        self.each_open_sink(|writer| writer.commit(id))?;
+        self.each_open_sink_at_once(|writer| writer.commit(id))?;
         crash_point("after-commit", id);
         checkpoint::fail_point("after-commit", id)?;
         let ck = self.checkpoints.as_mut().expect("checked above");
@@ -532,6 +532,37 @@ impl Executor {
             }
         }
         Ok(())
+    }
+
+    /// Like `each_open_sink`, with the sinks side by side on threads: a checkpoint's
+    /// pre-commits and commits are round trips (a Kafka transaction, a PostgreSQL
+    /// commit) that need not wait for each other.
+    fn each_open_sink_at_once(
+        &mut self,
+        f: impl Fn(&mut dyn SinkWriter) -> Result<(), ConnectorError> + Sync,
+    ) -> Result<(), RuntimeError> {
+        let open: Vec<&mut NodeState> =
+            self.nodes.iter_mut().filter(|n| matches!(n.kind, NodeKind::Sink(_)) && !n.finished).collect();
+        if open.len() < 2 {
+            return self.each_open_sink(f);
+        }
+        let f = &f;
+        let results: Vec<Result<(), RuntimeError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = open
+                .into_iter()
+                .map(|node| {
+                    scope.spawn(move || {
+                        let NodeKind::Sink(writer) = &mut node.kind else { return Ok(()) };
+                        f(writer.as_mut()).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(RuntimeError::Internal("a sink panicked during a checkpoint".into()))))
+                .collect()
+        });
+        results.into_iter().collect()
     }
 
     /// Finishes (flushes and closes) every sink not finished yet.
