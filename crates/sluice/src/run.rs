@@ -220,13 +220,14 @@ fn supervise(
             if job.strategy != RestartStrategy::None && !job.checkpointing {
                 eprintln!("[sluice] job \"{name}\": not restarted: a restart strategy needs checkpoints ('execution.checkpointing.interval')");
             }
-            report_runtime_error(&name, &error);
+            report_runtime_error(&name, &error, source);
             failed = true;
             left -= 1;
             continue;
         };
         eprintln!(
-            "[sluice] job \"{name}\" failed: {error}; restarting from its last checkpoint in {} (restart {})",
+            "[sluice] job \"{name}\" failed: {}; restarting from its last checkpoint in {} (restart {})",
+            masked(&error.to_string(), source),
             crate::summary::duration_text(delay),
             job.failures
         );
@@ -300,7 +301,7 @@ fn run_collect(
         Ok(_) => Ok(()),
         Err(e) if is_closed_stdout(&e) => Ok(()),
         Err(e) => {
-            report_runtime_error(&job.name, &e);
+            report_runtime_error(&job.name, &e, source);
             Err(())
         }
     }
@@ -310,8 +311,13 @@ fn render(d: &Diagnostic, display: &str, source: &str) {
     eprint!("{}", d.render(display, source));
 }
 
-fn report_runtime_error(name: &str, e: &RuntimeError) {
-    eprintln!("error: job \"{name}\" failed: {e}");
+/// `text` with the script's credentials masked (see `sluice_sql::secrets`).
+fn masked(text: &str, script: &str) -> String {
+    sluice_sql::secrets::mask(text, &sluice_sql::secrets::secret_values(script))
+}
+
+fn report_runtime_error(name: &str, e: &RuntimeError, script: &str) {
+    eprintln!("error: job \"{name}\" failed: {}", masked(&e.to_string(), script));
     if let RuntimeError::Connector { source: sluice_connector_api::ConnectorError::BadRecord { .. }, .. } = e {
         eprintln!("  = hint: To skip malformed records and count them instead, set 'json.ignore-parse-errors' = 'true' (or 'csv.ignore-parse-errors') on the table.");
     }

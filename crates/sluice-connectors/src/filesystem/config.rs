@@ -12,7 +12,6 @@ use crate::options::{check_known_keys, get_parsed, parse_duration, parse_memory_
 /// options are accepted and have no effect yet.
 const CONNECTOR_KEYS: &[&str] = &[
     "path",
-    "sluice.dead-letter",
     "format",
     "source.monitor-interval",
     "source.report-statistics",
@@ -28,6 +27,7 @@ const CONNECTOR_KEYS: &[&str] = &[
     "partition.#",
     "sink.partition-commit.#",
     "lookup.cache.ttl",
+    "sluice.dead-letter",
 ];
 
 /// The record format of the files.

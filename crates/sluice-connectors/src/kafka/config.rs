@@ -15,7 +15,6 @@ use crate::options::{check_known_keys, get_parsed, invalid, parse_duration, pars
 /// Keys the plain `kafka` connector knows, besides the formats' own.
 const KAFKA_KEYS: &[&str] = &[
     "topic",
-    "sluice.dead-letter",
     "topic-pattern",
     "properties.#",
     "format",
@@ -42,6 +41,7 @@ const KAFKA_KEYS: &[&str] = &[
     "sink.delivery-guarantee",
     "sink.transactional-id-prefix",
     "sink.parallelism",
+    "sluice.dead-letter",
 ];
 
 /// Keys the `upsert-kafka` connector knows, besides the formats' own. There is no
@@ -49,7 +49,6 @@ const KAFKA_KEYS: &[&str] = &[
 /// earliest offset).
 const UPSERT_KEYS: &[&str] = &[
     "topic",
-    "sluice.dead-letter",
     "properties.#",
     "value.format",
     "key.format",
@@ -70,6 +69,7 @@ const UPSERT_KEYS: &[&str] = &[
     "sink.delivery-guarantee",
     "sink.transactional-id-prefix",
     "sink.parallelism",
+    "sluice.dead-letter",
 ];
 
 /// Which of the two connectors a table uses.
