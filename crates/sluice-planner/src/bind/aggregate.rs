@@ -452,7 +452,7 @@ fn group_span(select: &ast::Select) -> Span {
 }
 
 /// `SELECT DISTINCT`: a GROUP BY of every column, without aggregates.
-fn distinct(plan: LogicalPlan, span: Span) -> LogicalPlan {
+pub(super) fn distinct(plan: LogicalPlan, span: Span) -> LogicalPlan {
     let schema = PlanSchema::new(plan.schema().fields.iter().map(|f| PlanField::new(f.name.clone(), f.data_type.clone())).collect());
     let keys = (0..schema.len()).collect();
     LogicalPlan::Aggregate { input: Box::new(plan), keys, aggregates: Vec::new(), window: None, schema, span, state_ttl: None }

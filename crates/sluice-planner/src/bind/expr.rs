@@ -33,6 +33,9 @@ const SPECIAL_CONTEXT: &[&str] = &[
     "SESSION_START", "SESSION_END", "SESSION_ROWTIME", "SESSION_PROCTIME", "TUMBLE", "HOP", "SESSION", "CUMULATE",
 ];
 
+const SUBQUERY_POSITION: &str =
+    "Sluice runs [NOT] IN and [NOT] EXISTS subqueries that are conditions of a WHERE clause, joined to the others by AND.";
+
 /// What an expression is bound against: the names in scope and their types.
 pub struct ExprContext<'s> {
     pub scope: &'s Scope,
@@ -56,8 +59,8 @@ impl Binder<'_> {
             }
         }
         match &expr.kind {
-            ExprKind::Identifier(ident) => cx.scope.resolve(std::slice::from_ref(ident), cx.schema),
-            ExprKind::CompoundIdentifier(parts) => cx.scope.resolve(parts, cx.schema),
+            ExprKind::Identifier(ident) => self.resolve_name(std::slice::from_ref(ident), cx, span),
+            ExprKind::CompoundIdentifier(parts) => self.resolve_name(parts, cx, span),
             ExprKind::Literal(l) => bind_literal(l, span),
             ExprKind::Interval { value, negative, qualifier } => interval_value(value, *negative, qualifier, span),
             ExprKind::Nested(inner) => self.bind_expr(inner, cx),
@@ -132,9 +135,9 @@ impl Binder<'_> {
                     Ok(e)
                 }
             }
-            ExprKind::InSubquery { .. } => Err(not_supported("IN with a subquery", span)),
-            ExprKind::Exists { .. } => Err(not_supported("EXISTS", span)),
-            ExprKind::ScalarSubquery(_) => Err(not_supported("a scalar subquery", span)),
+            ExprKind::InSubquery { .. } => Err(not_supported("IN with a subquery in this position", span).with_hint(SUBQUERY_POSITION)),
+            ExprKind::Exists { .. } => Err(not_supported("EXISTS in this position", span).with_hint(SUBQUERY_POSITION)),
+            ExprKind::ScalarSubquery(_) => self.scalar_subquery_column(span, cx),
             ExprKind::Like { expr: inner, pattern, escape, negated, similar } => {
                 let mut args = vec![self.bind_expr(inner, cx)?, self.bind_expr(pattern, cx)?];
                 if let Some(e) = escape {

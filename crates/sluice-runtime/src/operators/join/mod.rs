@@ -20,7 +20,7 @@
 //! With `state_ttl`, a stored row not written for the TTL (processing time) is forgotten
 //! without any output, as Flink's state TTL does.
 
-mod side_state;
+pub(crate) mod side_state;
 pub mod state_clock;
 
 use std::collections::HashMap;

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 
-pub(super) struct StoredRow {
+pub(crate) struct StoredRow {
     pub row: RowRef,
     /// How many times the row is present (always 1 with a unique key).
     pub count: u32,
@@ -22,7 +22,7 @@ pub(super) struct StoredRow {
 }
 
 #[derive(Default)]
-pub(super) struct KeyRows {
+pub(crate) struct KeyRows {
     pub rows: Vec<StoredRow>,
     ids: Vec<Vec<u8>>,
     index: HashMap<Vec<u8>, usize>,
