@@ -275,7 +275,26 @@ impl Binder<'_> {
         // enclosing column j to j.
         let mut exprs = moved_right(&sub.plan, outer.len());
         exprs.extend(outer.fields.iter().enumerate().map(|(index, f)| ScalarExpr::Column { index, data_type: f.data_type.clone() }));
-        sub.correlation.iter().map(|c| substitute(c, &exprs)).collect()
+        let mut conditions: Vec<ScalarExpr> = sub.correlation.iter().map(|c| substitute(c, &exprs)).collect();
+        // Flink's own decorrelator does not take an OR over enclosing columns; Calcite's,
+        // which it falls back to, joins the subquery with the distinct values of the
+        // enclosing columns it reads and joins those back with `=`: a row whose such
+        // column is NULL then never matches, whatever the condition says.
+        if conditions.iter().any(|c| or_over_outer(c, outer.len())) {
+            let mut referenced: Vec<usize> =
+                conditions.iter().flat_map(|c| c.referenced_columns()).filter(|i| *i < outer.len()).collect();
+            referenced.sort_unstable();
+            referenced.dedup();
+            for index in referenced {
+                let column = ScalarExpr::Column { index, data_type: outer.fields[index].data_type.clone() };
+                if column.data_type().nullable {
+                    if let Ok(not_null) = self.call("IS NOT NULL", vec![column], Span::default()) {
+                        conditions.push(not_null);
+                    }
+                }
+            }
+        }
+        conditions
     }
 
     /// Binds the subquery of an IN or EXISTS whose enclosing query has `scope` over
@@ -399,6 +418,16 @@ impl Binder<'_> {
                 "Sluice runs scalar subqueries in the WHERE clause, and in the SELECT list of a query without GROUP BY.",
             )),
         }
+    }
+}
+
+/// Whether `e` (over the enclosing columns, then the subquery's) holds an OR one of
+/// whose operands reads an enclosing column.
+fn or_over_outer(e: &ScalarExpr, outer_width: usize) -> bool {
+    let reads_outer = |x: &ScalarExpr| x.referenced_columns().iter().any(|i| *i < outer_width);
+    match e {
+        ScalarExpr::Call { func: sluice_expr::Func::Or, args, .. } if args.iter().any(reads_outer) => true,
+        other => other.children().into_iter().any(|c| or_over_outer(c, outer_width)),
     }
 }
 
