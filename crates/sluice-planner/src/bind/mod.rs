@@ -43,8 +43,8 @@ pub struct Binder<'a> {
     /// The enclosing queries of the subquery being bound, innermost last (to say that a
     /// reference to them is not supported where it is not).
     outer_scopes: Vec<(Scope, crate::logical::PlanSchema)>,
-    /// Scalar subqueries joined so far: their span and the column holding their value.
-    scalar_columns: Vec<(sluice_sql::Span, usize)>,
+    /// Scalar subqueries joined so far: their span and their value over the joined row.
+    scalar_columns: Vec<(sluice_sql::Span, sluice_expr::ScalarExpr)>,
 }
 
 impl<'a> Binder<'a> {

@@ -82,7 +82,7 @@ impl Binder<'_> {
         Ok(LogicalPlan::Values { rows: bound, schema: PlanSchema::new(fields) })
     }
 
-    fn bind_select(&mut self, select: &ast::Select) -> PlanResult<LogicalPlan> {
+    pub(super) fn bind_select(&mut self, select: &ast::Select) -> PlanResult<LogicalPlan> {
         let plan = self.bind_select_body(select)?;
         super::hints::apply_state_ttl(plan, select)
     }

@@ -7,13 +7,17 @@
 //!   rejects the row, as SQL's three-valued NOT IN does (with NOT NULL columns this is
 //!   `x = y` again, a keyed anti join).
 //! - A subquery may refer to the enclosing query's columns in its WHERE clause (a
-//!   correlated subquery) when it is a plain `SELECT ... FROM ... WHERE` without GROUP
-//!   BY, aggregates or DISTINCT: its conditions on the enclosing columns become join
-//!   conditions. References from anywhere else in a subquery are "not supported yet".
-//! - An uncorrelated scalar subquery that returns one row at most (an aggregate without
-//!   GROUP BY) is LEFT JOINed to the query's rows on TRUE, and its value is a column of
-//!   the joined row. When the subquery's result changes, the joined rows are retracted
-//!   and joined again, as in Flink.
+//!   correlated subquery). In a plain `SELECT ... FROM ... WHERE` those conditions
+//!   become join conditions (with Calcite's NULL rule for an OR over enclosing columns,
+//!   see `correlation_conditions`). In a subquery with GROUP BY or aggregates they must
+//!   be equalities, whose subquery side becomes a grouping key and an output column, as
+//!   Flink's `SubQueryDecorrelator` does. References from anywhere else in a subquery
+//!   are "not supported yet".
+//! - A scalar subquery that returns one row at most by its shape (an aggregate without
+//!   GROUP BY; correlated, one row per correlation value) is LEFT JOINed to the query's
+//!   rows, on TRUE or on the correlation, and its value is a column of the joined row;
+//!   a correlated bare COUNT gives 0 where no row matches. When the subquery's result
+//!   changes, the joined rows are retracted and joined again, as in Flink.
 
 use sluice_expr::ScalarExpr;
 use sluice_runtime::spec::JoinType;
@@ -188,6 +192,9 @@ struct BoundSubquery {
     plan: LogicalPlan,
     items: Vec<ScalarExpr>,
     correlation: Vec<ScalarExpr>,
+    /// An aggregate without GROUP BY of its own, grouped by its correlation columns
+    /// instead: one row per value of the enclosing columns at most.
+    one_row_per_correlation: bool,
 }
 
 impl Binder<'_> {
@@ -212,7 +219,7 @@ impl Binder<'_> {
         }
         if self.outer_scopes.iter().any(|(scope, schema)| scope.resolve(parts, schema).is_ok()) {
             return Err(not_supported("a reference to the enclosing query from this part of a subquery", span).with_hint(
-                "Sluice decorrelates subqueries that refer to the enclosing query only in the WHERE clause of a plain SELECT ... FROM ... WHERE (no GROUP BY, aggregates or DISTINCT).",
+                "Sluice decorrelates subqueries that refer to the enclosing query in their WHERE clause only: with any condition in a plain SELECT ... FROM ... WHERE, with equalities in one with GROUP BY or aggregates.",
             ));
         }
         Err(error)
@@ -316,7 +323,6 @@ impl Binder<'_> {
                     && query.limit.is_none()
                     && query.offset.is_none()
                     && s.from.is_some()
-                    && !is_aggregate_select(s)
                     && !has_over(s)
                     && s.windows.is_empty() =>
             {
@@ -324,12 +330,15 @@ impl Binder<'_> {
             }
             _ => None,
         };
+        if let Some(select) = plain.filter(|s| is_aggregate_select(s)) {
+            return self.bind_correlated_aggregate(select, scope, schema, span);
+        }
         let Some(select) = plain else {
             let plan = self.bind_query(query)?;
             let items = (0..plan.schema().len())
                 .map(|index| ScalarExpr::Column { index, data_type: plan.schema().fields[index].data_type.clone() })
                 .collect();
-            return Ok(BoundSubquery { plan, items, correlation: Vec::new() });
+            return Ok(BoundSubquery { plan, items, correlation: Vec::new(), one_row_per_correlation: false });
         };
         let Some(from) = &select.from else { return Err(user("a subquery without FROM", span)) };
         let (mut plan, inner_scope) = self.bind_from(from)?;
@@ -374,11 +383,118 @@ impl Binder<'_> {
                 }
             }
         }
-        Ok(BoundSubquery { plan, items, correlation })
+        Ok(BoundSubquery { plan, items, correlation, one_row_per_correlation: false })
     }
 
-    /// LEFT JOINs the scalar subqueries `subqueries` to `plan`, each adding one hidden
-    /// column to `scope` that the subquery's expression is bound to.
+    /// A subquery with GROUP BY or aggregates whose WHERE clause may compare its columns
+    /// with the enclosing query's, as Flink's `SubQueryDecorrelator` decorrelates it: the
+    /// subquery's side of each such equality becomes one more grouping key and one more
+    /// output column (after the SELECT list), which the join matches with the enclosing
+    /// side. Other conditions on the enclosing query are not supported here.
+    fn bind_correlated_aggregate(
+        &mut self,
+        select: &ast::Select,
+        scope: &Scope,
+        schema: &PlanSchema,
+        span: Span,
+    ) -> PlanResult<BoundSubquery> {
+        let Some(from) = &select.from else { return Err(user("a subquery without FROM", span)) };
+        let (from_plan, inner_scope) = self.bind_from(from)?;
+        let offset = from_plan.schema().len();
+        let mut conjuncts = Vec::new();
+        if let Some(selection) = &select.selection {
+            let mut stack = vec![selection];
+            while let Some(e) = stack.pop() {
+                match &e.kind {
+                    ExprKind::Binary { op: BinaryOp::And, left, right } => {
+                        stack.push(right);
+                        stack.push(left);
+                    }
+                    ExprKind::Nested(inner) if is_and(inner) => stack.push(inner),
+                    _ => conjuncts.push(e),
+                }
+            }
+        }
+        let mut local: Vec<&Expr> = Vec::new();
+        let mut keys: Vec<Expr> = Vec::new();
+        let mut outer_values: Vec<ScalarExpr> = Vec::new();
+        let correlation = Correlation { scope: scope.clone(), schema: schema.clone(), offset };
+        for c in conjuncts {
+            if subquery_predicate(c).is_some() || !scalar_subqueries(c).is_empty() {
+                local.push(c);
+                continue;
+            }
+            let cx = ExprContext { scope: &inner_scope, schema: from_plan.schema(), grouped: None };
+            self.correlation = Some(correlation.clone());
+            let bound = self.bind_expr(c, &cx);
+            self.correlation = None;
+            if !bound?.referenced_columns().iter().any(|i| *i >= offset) {
+                local.push(c);
+                continue;
+            }
+            let unsupported = || {
+                not_supported("a condition on the enclosing query other than an equality in a subquery with GROUP BY or aggregates", c.span)
+                    .with_hint("Compare a column of the subquery with one of the enclosing query with =, as in WHERE r.k = o.k.")
+            };
+            let mut inner = c;
+            while let ExprKind::Nested(e) = &inner.kind {
+                inner = e;
+            }
+            let ExprKind::Binary { op: BinaryOp::Eq, left, right } = &inner.kind else { return Err(unsupported()) };
+            self.correlation = Some(correlation.clone());
+            let sides = (self.bind_expr(left, &cx), self.bind_expr(right, &cx));
+            self.correlation = None;
+            let (l, r) = (sides.0?, sides.1?);
+            let reads = |e: &ScalarExpr| {
+                let columns = e.referenced_columns();
+                (columns.iter().any(|i| *i < offset), columns.iter().any(|i| *i >= offset))
+            };
+            let (subquery_side, enclosing) = match (reads(&l), reads(&r)) {
+                ((true, false), (false, true)) => (left, r),
+                ((false, true), (true, false)) => (right, l),
+                _ => return Err(unsupported()),
+            };
+            let back: Vec<ScalarExpr> = (0..offset)
+                .map(|_| ScalarExpr::Literal { value: sluice_types::ScalarValue::Null, data_type: sluice_types::DataType::new(sluice_types::TypeKind::Null) })
+                .chain(schema.fields.iter().enumerate().map(|(index, f)| ScalarExpr::Column { index, data_type: f.data_type.clone() }))
+                .collect();
+            keys.push((**subquery_side).clone());
+            outer_values.push(substitute(&enclosing, &back));
+        }
+        let mut rewritten = select.clone();
+        rewritten.selection = local.into_iter().cloned().reduce(|acc, next| {
+            let span = acc.span.to(next.span);
+            Expr { kind: ExprKind::Binary { op: BinaryOp::And, left: Box::new(acc), right: Box::new(next) }, span }
+        });
+        let width = rewritten.projection.len();
+        let one_row_per_correlation = !keys.is_empty() && select.group_by.is_empty() && !select.distinct;
+        for (i, key) in keys.iter().enumerate() {
+            rewritten.group_by.push(ast::GroupByItem::Expr(key.clone()));
+            let alias = ast::Ident { value: format!("$corr{i}"), quoted: true, span: key.span };
+            rewritten.projection.push(SelectItem::Expr { expr: key.clone(), alias: Some(alias) });
+        }
+        let plan = self.bind_select(&rewritten)?;
+        let items = (0..width)
+            .map(|index| ScalarExpr::Column { index, data_type: plan.schema().fields[index].data_type.clone() })
+            .collect();
+        let inner_width = plan.schema().len();
+        let moved: Vec<ScalarExpr> = schema
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| ScalarExpr::Column { index: inner_width + i, data_type: f.data_type.clone() })
+            .collect();
+        let mut correlation = Vec::new();
+        for (i, value) in outer_values.iter().enumerate() {
+            let key = ScalarExpr::Column { index: width + i, data_type: plan.schema().fields[width + i].data_type.clone() };
+            correlation.push(self.call("=", vec![key, substitute(value, &moved)], span)?);
+        }
+        Ok(BoundSubquery { plan, items, correlation, one_row_per_correlation })
+    }
+
+    /// LEFT JOINs the scalar subqueries `subqueries` to `plan`, on TRUE or (correlated)
+    /// on their correlation columns. Each adds its columns to `scope`, hidden, and its
+    /// value is recorded for `scalar_subquery_value`.
     pub(super) fn join_scalar_subqueries(
         &mut self,
         mut plan: LogicalPlan,
@@ -386,39 +502,88 @@ impl Binder<'_> {
         subqueries: Vec<(&ast::Query, Span)>,
     ) -> PlanResult<(LogicalPlan, Scope)> {
         for (query, span) in subqueries {
-            self.outer_scopes.push((scope.clone(), plan.schema().clone()));
-            let saved = self.correlation.take();
-            let sub = self.nested(|b| b.bind_query(query), span);
-            self.correlation = saved;
-            self.outer_scopes.pop();
-            let sub = sub?;
-            if sub.schema().len() != 1 {
-                return Err(user(format!("a scalar subquery must return one column, not {}", sub.schema().len()), span));
+            let sub = self.bind_subquery(query, &scope, plan.schema(), span)?;
+            if sub.items.len() != 1 {
+                return Err(user(format!("a scalar subquery must return one column, not {}", sub.items.len()), span));
             }
-            if !at_most_one_row(&sub) {
+            let correlated = !sub.correlation.is_empty();
+            let single = if correlated { sub.one_row_per_correlation } else { at_most_one_row(&sub.plan) };
+            if !single {
                 return Err(not_supported("a scalar subquery that may return more than one row", span).with_hint(
-                    "Sluice runs scalar subqueries that return one row by their shape: an aggregate without GROUP BY, such as (SELECT MAX(x) FROM t).",
+                    "Sluice runs scalar subqueries that return one row by their shape: an aggregate without GROUP BY, such as (SELECT MAX(x) FROM t), correlated or not.",
                 ));
             }
+            let ScalarExpr::Column { index: item, .. } = sub.items[0] else {
+                return Err(not_supported("this scalar subquery", span));
+            };
+            // In a correlated subquery a bare COUNT counts 0 where no row matches, as
+            // Calcite's decorrelation makes it (an uncorrelated one gives NULL in a
+            // stream: its global aggregate emits no row until a row arrives).
+            let bare_count = correlated && is_bare_count(query);
+            if correlated && !bare_count && mentions_count(query) {
+                return Err(not_supported("a correlated scalar subquery computing with COUNT", span)
+                    .with_hint("Select the COUNT itself, e.g. (SELECT COUNT(*) FROM r WHERE r.k = o.k)."));
+            }
             let width = plan.schema().len();
-            plan = plan_join(plan, sub, JoinType::Left, Vec::new(), span)?;
-            scope.columns.push(ScopeColumn { qualifier: None, name: format!("$scalar{width}") });
-            self.scalar_columns.push((span, width));
+            let right_width = sub.plan.schema().len();
+            let conditions = self.correlation_conditions(&sub, plan.schema());
+            let mut conjuncts = Vec::new();
+            for c in conditions {
+                split_and(c, &mut conjuncts);
+            }
+            plan = plan_join(plan, sub.plan, JoinType::Left, conjuncts, span)?;
+            for i in 0..right_width {
+                scope.columns.push(ScopeColumn { qualifier: None, name: format!("$scalar{}", width + i) });
+            }
+            let column = ScalarExpr::Column { index: width + item, data_type: plan.schema().fields[width + item].data_type.clone() };
+            let value = if bare_count {
+                let zero = ScalarExpr::Literal { value: sluice_types::ScalarValue::BigInt(0), data_type: sluice_types::DataType::bigint().with_nullable(false) };
+                let missing = self.call("IS NULL", vec![column.clone()], span)?;
+                self.call("CASE", vec![missing, zero, column], span)?
+            } else {
+                column
+            };
+            self.scalar_columns.push((span, value));
         }
         Ok((plan, scope))
     }
 
-    /// The column a scalar subquery was joined as, when it was.
+    /// The value of a scalar subquery joined by `join_scalar_subqueries`.
     pub(super) fn scalar_subquery_column(&self, span: Span, cx: &ExprContext) -> PlanResult<ScalarExpr> {
         match self.scalar_columns.iter().rev().find(|(s, _)| *s == span) {
-            Some((_, index)) if *index < cx.schema.len() => {
-                Ok(ScalarExpr::Column { index: *index, data_type: cx.schema.fields[*index].data_type.clone() })
-            }
+            Some((_, value)) if value.referenced_columns().iter().all(|i| *i < cx.schema.len()) => Ok(value.clone()),
             _ => Err(not_supported("a scalar subquery in this position", span).with_hint(
                 "Sluice runs scalar subqueries in the WHERE clause, and in the SELECT list of a query without GROUP BY.",
             )),
         }
     }
+}
+
+/// Whether the SELECT list of `query` is one bare `COUNT(...)`.
+fn is_bare_count(query: &ast::Query) -> bool {
+    let SetExpr::Select(select) = &query.body else { return false };
+    let [SelectItem::Expr { expr, .. }] = select.projection.as_slice() else { return false };
+    let mut e = expr;
+    while let ExprKind::Nested(inner) = &e.kind {
+        e = inner;
+    }
+    matches!(&e.kind, ExprKind::Function(call) if call.over.is_none() && call.name.base().value.eq_ignore_ascii_case("COUNT"))
+}
+
+/// Whether the SELECT list of `query` calls COUNT anywhere.
+fn mentions_count(query: &ast::Query) -> bool {
+    let SetExpr::Select(select) = &query.body else { return false };
+    let mut found = false;
+    for item in &select.projection {
+        if let SelectItem::Expr { expr, .. } = item {
+            super::query::visit(expr, &mut |e| {
+                if let ExprKind::Function(call) = &e.kind {
+                    found |= call.name.base().value.eq_ignore_ascii_case("COUNT");
+                }
+            });
+        }
+    }
+    found
 }
 
 /// Whether `e` (over the enclosing columns, then the subquery's) holds an OR one of
