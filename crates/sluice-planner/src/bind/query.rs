@@ -91,7 +91,7 @@ impl Binder<'_> {
         // Subqueries in the WHERE clause become joins; the other conditions filter as usual.
         let parts = split_where(select.selection.as_ref());
         // An inner join takes the WHERE clause into its condition, as Flink pushes it.
-        let mut selection = parts.plain.as_ref();
+        let mut selection = parts.plain.as_deref();
         let (mut plan, scope) = match &select.from {
             Some(TableRef::Join(join))
                 if selection.is_some() && joins_tables(join) && matches!(join.kind, JoinKind::Inner | JoinKind::Cross) =>
@@ -421,9 +421,9 @@ pub(super) fn derived_name(expr: &Expr) -> Option<String> {
 }
 
 /// Calls `f` on `expr` and every expression nested in it (not into subqueries).
-pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
+pub fn visit<'a>(expr: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
     f(expr);
-    let mut each = |e: &Expr| visit(e, f);
+    let mut each = |e: &'a Expr| visit(e, f);
     match &expr.kind {
         ExprKind::Unary { expr, .. }
         | ExprKind::IsNull { expr, .. }

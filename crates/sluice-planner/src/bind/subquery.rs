@@ -19,6 +19,8 @@
 //!   a correlated bare COUNT gives 0 where no row matches. When the subquery's result
 //!   changes, the joined rows are retracted and joined again, as in Flink.
 
+use std::borrow::Cow;
+
 use sluice_expr::ScalarExpr;
 use sluice_runtime::spec::JoinType;
 use sluice_sql::ast::{self, BinaryOp, Expr, ExprKind, SelectItem, SetExpr, UnaryOp};
@@ -28,6 +30,7 @@ use super::aggregate::is_aggregate_select;
 use super::expr::{coerce, ExprContext};
 use super::join::{and_all, key_column, plan_join, shift_columns, sides, split_and, with_columns, Sides};
 use super::over::has_over;
+use super::query::visit;
 use super::scope::{Scope, ScopeColumn};
 use super::Binder;
 use crate::error::{not_supported, user, PlanResult};
@@ -50,27 +53,15 @@ pub(super) struct WhereParts<'a> {
     pub subqueries: Vec<&'a Expr>,
     /// Conditions holding a scalar subquery: checked once the subquery is joined.
     pub scalar: Vec<&'a Expr>,
-    /// The others, as one condition.
-    pub plain: Option<Expr>,
+    /// The others, as one condition (the clause itself when it has no subquery).
+    pub plain: Option<Cow<'a, Expr>>,
 }
 
 pub(super) fn split_where(selection: Option<&Expr>) -> WhereParts<'_> {
     let mut parts = WhereParts::default();
     let Some(selection) = selection else { return parts };
-    let mut conjuncts = Vec::new();
-    let mut stack = vec![selection];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Binary { op: BinaryOp::And, left, right } => {
-                stack.push(right);
-                stack.push(left);
-            }
-            ExprKind::Nested(inner) if is_and(inner) => stack.push(inner),
-            _ => conjuncts.push(e),
-        }
-    }
     let mut plain: Vec<&Expr> = Vec::new();
-    for c in conjuncts {
+    for c in conjuncts(selection) {
         if subquery_predicate(c).is_some() {
             parts.subqueries.push(c);
         } else if !scalar_subqueries(c).is_empty() {
@@ -79,11 +70,37 @@ pub(super) fn split_where(selection: Option<&Expr>) -> WhereParts<'_> {
             plain.push(c);
         }
     }
-    parts.plain = plain.into_iter().cloned().reduce(|acc, next| {
+    parts.plain = if parts.subqueries.is_empty() && parts.scalar.is_empty() {
+        Some(Cow::Borrowed(selection))
+    } else {
+        and_exprs(plain).map(Cow::Owned)
+    };
+    parts
+}
+
+/// The AND-ed conditions of `e`.
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Binary { op: BinaryOp::And, left, right } => {
+                stack.push(right);
+                stack.push(left);
+            }
+            ExprKind::Nested(inner) if is_and(inner) => stack.push(inner),
+            _ => out.push(e),
+        }
+    }
+    out
+}
+
+/// The conditions joined with AND again.
+fn and_exprs(conditions: Vec<&Expr>) -> Option<Expr> {
+    conditions.into_iter().cloned().reduce(|acc, next| {
         let span = acc.span.to(next.span);
         Expr { kind: ExprKind::Binary { op: BinaryOp::And, left: Box::new(acc), right: Box::new(next) }, span }
-    });
-    parts
+    })
 }
 
 fn is_and(e: &Expr) -> bool {
@@ -107,83 +124,12 @@ fn subquery_predicate(e: &Expr) -> Option<(&Expr, bool)> {
 /// The scalar subqueries in `e` (not inside other subqueries).
 pub(super) fn scalar_subqueries(e: &Expr) -> Vec<(&ast::Query, Span)> {
     let mut out = Vec::new();
-    collect_scalar(e, &mut out);
+    visit(e, &mut |x| {
+        if let ExprKind::ScalarSubquery(q) = &x.kind {
+            out.push((q.as_ref(), x.span));
+        }
+    });
     out
-}
-
-fn collect_scalar<'a>(e: &'a Expr, out: &mut Vec<(&'a ast::Query, Span)>) {
-    if let ExprKind::ScalarSubquery(q) = &e.kind {
-        out.push((q.as_ref(), e.span));
-        return;
-    }
-    let mut children: Vec<&'a Expr> = Vec::new();
-    ast_children(e, &mut children);
-    for c in children {
-        collect_scalar(c, out);
-    }
-}
-
-/// The expressions directly inside `e` (not inside subqueries).
-fn ast_children<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match &e.kind {
-        ExprKind::Unary { expr, .. }
-        | ExprKind::IsNull { expr, .. }
-        | ExprKind::IsBool { expr, .. }
-        | ExprKind::Cast { expr, .. }
-        | ExprKind::Extract { expr, .. }
-        | ExprKind::FloorCeil { expr, .. }
-        | ExprKind::Field { expr, .. }
-        | ExprKind::Nested(expr)
-        | ExprKind::InSubquery { expr, .. } => out.push(expr),
-        ExprKind::Binary { left, right, .. } | ExprKind::IsDistinctFrom { left, right, .. } => {
-            out.push(left);
-            out.push(right);
-        }
-        ExprKind::Between { expr, low, high, .. } => out.extend([expr.as_ref(), low, high]),
-        ExprKind::InList { expr, list, .. } => {
-            out.push(expr);
-            out.extend(list.iter());
-        }
-        ExprKind::Like { expr, pattern, escape, .. } => {
-            out.push(expr);
-            out.push(pattern);
-            out.extend(escape.as_deref());
-        }
-        ExprKind::Case { operand, branches, else_result } => {
-            out.extend(operand.as_deref());
-            for (w, t) in branches {
-                out.push(w);
-                out.push(t);
-            }
-            out.extend(else_result.as_deref());
-        }
-        ExprKind::Function(call) => {
-            out.extend(call.args.iter());
-            out.extend(call.filter.as_ref());
-        }
-        ExprKind::Trim { chars, expr, .. } => {
-            out.extend(chars.as_deref());
-            out.push(expr);
-        }
-        ExprKind::Position { needle, haystack } => out.extend([needle.as_ref(), haystack]),
-        ExprKind::Substring { expr, from, length } => {
-            out.extend([expr.as_ref(), from]);
-            out.extend(length.as_deref());
-        }
-        ExprKind::Overlay { expr, placing, from, length } => {
-            out.extend([expr.as_ref(), placing, from]);
-            out.extend(length.as_deref());
-        }
-        ExprKind::Index { expr, index } => out.extend([expr.as_ref(), index]),
-        ExprKind::Row(items) | ExprKind::Array(items) | ExprKind::Map(items) => out.extend(items.iter()),
-        ExprKind::Identifier(_)
-        | ExprKind::CompoundIdentifier(_)
-        | ExprKind::Literal(_)
-        | ExprKind::Interval { .. }
-        | ExprKind::Exists { .. }
-        | ExprKind::ScalarSubquery(_)
-        | ExprKind::TimeUnit(_) => {}
-    }
 }
 
 /// A bound subquery: its rows, the values it yields (over `plan`) and its conditions on
@@ -401,25 +347,12 @@ impl Binder<'_> {
         let Some(from) = &select.from else { return Err(user("a subquery without FROM", span)) };
         let (from_plan, inner_scope) = self.bind_from(from)?;
         let offset = from_plan.schema().len();
-        let mut conjuncts = Vec::new();
-        if let Some(selection) = &select.selection {
-            let mut stack = vec![selection];
-            while let Some(e) = stack.pop() {
-                match &e.kind {
-                    ExprKind::Binary { op: BinaryOp::And, left, right } => {
-                        stack.push(right);
-                        stack.push(left);
-                    }
-                    ExprKind::Nested(inner) if is_and(inner) => stack.push(inner),
-                    _ => conjuncts.push(e),
-                }
-            }
-        }
+        let conditions = select.selection.as_ref().map(conjuncts).unwrap_or_default();
         let mut local: Vec<&Expr> = Vec::new();
         let mut keys: Vec<Expr> = Vec::new();
         let mut outer_values: Vec<ScalarExpr> = Vec::new();
         let correlation = Correlation { scope: scope.clone(), schema: schema.clone(), offset };
-        for c in conjuncts {
+        for c in conditions {
             if subquery_predicate(c).is_some() || !scalar_subqueries(c).is_empty() {
                 local.push(c);
                 continue;
@@ -462,10 +395,7 @@ impl Binder<'_> {
             outer_values.push(substitute(&enclosing, &back));
         }
         let mut rewritten = select.clone();
-        rewritten.selection = local.into_iter().cloned().reduce(|acc, next| {
-            let span = acc.span.to(next.span);
-            Expr { kind: ExprKind::Binary { op: BinaryOp::And, left: Box::new(acc), right: Box::new(next) }, span }
-        });
+        rewritten.selection = and_exprs(local);
         let width = rewritten.projection.len();
         let one_row_per_correlation = !keys.is_empty() && select.group_by.is_empty() && !select.distinct;
         for (i, key) in keys.iter().enumerate() {
@@ -576,7 +506,7 @@ fn mentions_count(query: &ast::Query) -> bool {
     let mut found = false;
     for item in &select.projection {
         if let SelectItem::Expr { expr, .. } = item {
-            super::query::visit(expr, &mut |e| {
+            visit(expr, &mut |e| {
                 if let ExprKind::Function(call) = &e.kind {
                     found |= call.name.base().value.eq_ignore_ascii_case("COUNT");
                 }
