@@ -33,9 +33,6 @@ const SPECIAL_CONTEXT: &[&str] = &[
     "SESSION_START", "SESSION_END", "SESSION_ROWTIME", "SESSION_PROCTIME", "TUMBLE", "HOP", "SESSION", "CUMULATE",
 ];
 
-const SUBQUERY_POSITION: &str =
-    "Sluice runs [NOT] IN and [NOT] EXISTS subqueries that are conditions of a WHERE clause, joined to the others by AND.";
-
 /// What an expression is bound against: the names in scope and their types.
 pub struct ExprContext<'s> {
     pub scope: &'s Scope,
@@ -135,9 +132,9 @@ impl Binder<'_> {
                     Ok(e)
                 }
             }
-            ExprKind::InSubquery { .. } => Err(not_supported("IN with a subquery in this position", span).with_hint(SUBQUERY_POSITION)),
-            ExprKind::Exists { .. } => Err(not_supported("EXISTS in this position", span).with_hint(SUBQUERY_POSITION)),
-            ExprKind::ScalarSubquery(_) => self.scalar_subquery_column(span, cx),
+            ExprKind::InSubquery { .. } => self.subquery_value(span, cx, "IN with a subquery"),
+            ExprKind::Exists { .. } => self.subquery_value(span, cx, "EXISTS"),
+            ExprKind::ScalarSubquery(_) => self.subquery_value(span, cx, "a scalar subquery"),
             ExprKind::Like { expr: inner, pattern, escape, negated, similar } => {
                 let mut args = vec![self.bind_expr(inner, cx)?, self.bind_expr(pattern, cx)?];
                 if let Some(e) = escape {

@@ -13,7 +13,7 @@ use super::over::has_over;
 use super::top_n::to_window_rank;
 use super::expr::{coerce, ExprContext};
 use super::scope::{Scope, ScopeColumn};
-use super::subquery::{scalar_subqueries, split_where};
+use super::subquery::{split_where, valued_subqueries};
 use super::Binder;
 use crate::catalog::{CatalogEntry, CatalogTable, TableColumnKind};
 use crate::error::{not_supported, user, PlanResult};
@@ -114,16 +114,16 @@ impl Binder<'_> {
         }
         // Columns a wildcard expands to: not those of joined scalar subqueries.
         let visible = scope.columns.len();
-        let mut scalars: Vec<_> = parts.scalar.iter().flat_map(|c| scalar_subqueries(c)).collect();
+        let mut scalars: Vec<_> = parts.valued.iter().flat_map(|c| valued_subqueries(c)).collect();
         if !is_aggregate_select(select) && !has_over(select) {
             for item in &select.projection {
                 if let SelectItem::Expr { expr, .. } = item {
-                    scalars.extend(scalar_subqueries(expr));
+                    scalars.extend(valued_subqueries(expr));
                 }
             }
         }
         let (mut plan, scope) = if scalars.is_empty() { (plan, scope) } else { self.join_scalar_subqueries(plan, scope, scalars)? };
-        for predicate in &parts.scalar {
+        for predicate in &parts.valued {
             let cx = ExprContext { scope: &scope, schema: plan.schema(), grouped: None };
             let p = self.bind_expr(predicate, &cx)?;
             plan = LogicalPlan::Filter { input: Box::new(plan), predicate: p };

@@ -13,6 +13,9 @@
 //!   be equalities, whose subquery side becomes a grouping key and an output column, as
 //!   Flink's `SubQueryDecorrelator` does. References from anywhere else in a subquery
 //!   are "not supported yet".
+//! - An uncorrelated `IN` or `EXISTS` anywhere else (under OR, in the SELECT list) is a
+//!   value, joined as Calcite's `SubQueryRemoveRule` joins it (`join_in_value`,
+//!   `join_exists_value`), quirks included.
 //! - A scalar subquery that returns one row at most by its shape (an aggregate without
 //!   GROUP BY; correlated, one row per correlation value) is LEFT JOINed to the query's
 //!   rows, on TRUE or on the correlation, and its value is a column of the joined row;
@@ -22,7 +25,8 @@
 use std::borrow::Cow;
 
 use sluice_expr::ScalarExpr;
-use sluice_runtime::spec::JoinType;
+use sluice_runtime::spec::{AggregateCall, AggregateKind, JoinType};
+use sluice_types::{DataType, ScalarValue, TypeKind};
 use sluice_sql::ast::{self, BinaryOp, Expr, ExprKind, SelectItem, SetExpr, UnaryOp};
 use sluice_sql::Span;
 
@@ -51,8 +55,9 @@ pub(super) struct Correlation {
 pub(super) struct WhereParts<'a> {
     /// `[NOT] IN (query)` and `[NOT] EXISTS (query)`: semi and anti joins.
     pub subqueries: Vec<&'a Expr>,
-    /// Conditions holding a scalar subquery: checked once the subquery is joined.
-    pub scalar: Vec<&'a Expr>,
+    /// Conditions that use a subquery as a value (a scalar subquery, or IN and EXISTS
+    /// under OR, NOT or a comparison): checked once the subquery is joined.
+    pub valued: Vec<&'a Expr>,
     /// The others, as one condition (the clause itself when it has no subquery).
     pub plain: Option<Cow<'a, Expr>>,
 }
@@ -64,13 +69,13 @@ pub(super) fn split_where(selection: Option<&Expr>) -> WhereParts<'_> {
     for c in conjuncts(selection) {
         if subquery_predicate(c).is_some() {
             parts.subqueries.push(c);
-        } else if !scalar_subqueries(c).is_empty() {
-            parts.scalar.push(c);
+        } else if !valued_subqueries(c).is_empty() {
+            parts.valued.push(c);
         } else {
             plain.push(c);
         }
     }
-    parts.plain = if parts.subqueries.is_empty() && parts.scalar.is_empty() {
+    parts.plain = if parts.subqueries.is_empty() && parts.valued.is_empty() {
         Some(Cow::Borrowed(selection))
     } else {
         and_exprs(plain).map(Cow::Owned)
@@ -121,14 +126,16 @@ fn subquery_predicate(e: &Expr) -> Option<(&Expr, bool)> {
     }
 }
 
-/// The scalar subqueries in `e` (not inside other subqueries).
-pub(super) fn scalar_subqueries(e: &Expr) -> Vec<(&ast::Query, Span)> {
+/// The subqueries `e` uses as values (scalar subqueries, IN and EXISTS), not those
+/// inside other subqueries; scalar subqueries first, as an IN may compare one.
+pub(super) fn valued_subqueries(e: &Expr) -> Vec<&Expr> {
     let mut out = Vec::new();
     visit(e, &mut |x| {
-        if let ExprKind::ScalarSubquery(q) = &x.kind {
-            out.push((q.as_ref(), x.span));
+        if matches!(x.kind, ExprKind::ScalarSubquery(_) | ExprKind::InSubquery { .. } | ExprKind::Exists { .. }) {
+            out.push(x);
         }
     });
+    out.sort_by_key(|x| !matches!(x.kind, ExprKind::ScalarSubquery(_)));
     out
 }
 
@@ -289,8 +296,8 @@ impl Binder<'_> {
         let Some(from) = &select.from else { return Err(user("a subquery without FROM", span)) };
         let (mut plan, inner_scope) = self.bind_from(from)?;
         let parts = split_where(select.selection.as_ref());
-        if let Some(c) = parts.scalar.first() {
-            return Err(not_supported("a scalar subquery inside an IN or EXISTS subquery", c.span));
+        if let Some(c) = parts.valued.first() {
+            return Err(not_supported("a subquery used as a value inside an IN or EXISTS subquery", c.span));
         }
         let mut correlation = Vec::new();
         if let Some(condition) = &parts.plain {
@@ -353,7 +360,7 @@ impl Binder<'_> {
         let mut outer_values: Vec<ScalarExpr> = Vec::new();
         let correlation = Correlation { scope: scope.clone(), schema: schema.clone(), offset };
         for c in conditions {
-            if subquery_predicate(c).is_some() || !scalar_subqueries(c).is_empty() {
+            if subquery_predicate(c).is_some() || !valued_subqueries(c).is_empty() {
                 local.push(c);
                 continue;
             }
@@ -429,9 +436,22 @@ impl Binder<'_> {
         &mut self,
         mut plan: LogicalPlan,
         mut scope: Scope,
-        subqueries: Vec<(&ast::Query, Span)>,
+        subqueries: Vec<&Expr>,
     ) -> PlanResult<(LogicalPlan, Scope)> {
-        for (query, span) in subqueries {
+        for node in subqueries {
+            let span = node.span;
+            let query = match &node.kind {
+                ExprKind::ScalarSubquery(query) => query,
+                ExprKind::InSubquery { expr, query, negated } => {
+                    (plan, scope) = self.join_in_value(plan, scope, expr, query, *negated, span)?;
+                    continue;
+                }
+                ExprKind::Exists { query, negated } => {
+                    (plan, scope) = self.join_exists_value(plan, scope, query, *negated, span)?;
+                    continue;
+                }
+                _ => return Err(user("expected a subquery", span)),
+            };
             let sub = self.bind_subquery(query, &scope, plan.schema(), span)?;
             if sub.items.len() != 1 {
                 return Err(user(format!("a scalar subquery must return one column, not {}", sub.items.len()), span));
@@ -455,16 +475,12 @@ impl Binder<'_> {
                     .with_hint("Select the COUNT itself, e.g. (SELECT COUNT(*) FROM r WHERE r.k = o.k)."));
             }
             let width = plan.schema().len();
-            let right_width = sub.plan.schema().len();
             let conditions = self.correlation_conditions(&sub, plan.schema());
             let mut conjuncts = Vec::new();
             for c in conditions {
                 split_and(c, &mut conjuncts);
             }
             plan = plan_join(plan, sub.plan, JoinType::Left, conjuncts, span)?;
-            for i in 0..right_width {
-                scope.columns.push(ScopeColumn { qualifier: None, name: format!("$scalar{}", width + i) });
-            }
             let column = ScalarExpr::Column { index: width + item, data_type: plan.schema().fields[width + item].data_type.clone() };
             let value = if bare_count {
                 let zero = ScalarExpr::Literal { value: sluice_types::ScalarValue::BigInt(0), data_type: sluice_types::DataType::bigint().with_nullable(false) };
@@ -473,20 +489,149 @@ impl Binder<'_> {
             } else {
                 column
             };
-            self.scalar_columns.push((span, value));
+            (plan, scope) = self.record_value(plan, scope, width, span, value);
         }
         Ok((plan, scope))
     }
 
-    /// The value of a scalar subquery joined by `join_scalar_subqueries`.
-    pub(super) fn scalar_subquery_column(&self, span: Span, cx: &ExprContext) -> PlanResult<ScalarExpr> {
+    /// `x [NOT] IN (query)` as a value, as Calcite's `SubQueryRemoveRule` rewrites it
+    /// outside a WHERE conjunction: the rows are INNER joined with the subquery's
+    /// `COUNT(*) AS c, COUNT(y) AS ck` and LEFT joined on `x = y` with its distinct
+    /// values `y` (marked `i`), and the value is `CASE WHEN c = 0 THEN FALSE WHEN x IS
+    /// NULL THEN NULL WHEN i IS NOT NULL THEN TRUE WHEN ck < c THEN NULL ELSE FALSE END`.
+    /// In a stream the global count emits nothing until the subquery has a row, so while
+    /// it is empty the inner join keeps every row out, as it does in Flink.
+    fn join_in_value(
+        &mut self,
+        plan: LogicalPlan,
+        scope: Scope,
+        expr: &Expr,
+        query: &ast::Query,
+        negated: bool,
+        span: Span,
+    ) -> PlanResult<(LogicalPlan, Scope)> {
+        let cx = ExprContext { scope: &scope, schema: plan.schema(), grouped: None };
+        if matches!(expr.kind, ExprKind::Row(_)) {
+            return Err(not_supported("IN of several values with a subquery in this position", span));
+        }
+        let x = self.bind_expr(expr, &cx)?;
+        let sub = self.bind_subquery(query, &scope, plan.schema(), span)?;
+        if !sub.correlation.is_empty() {
+            return Err(not_supported("a correlated IN subquery in this position", span).with_hint(SUBQUERY_AS_VALUE));
+        }
+        if sub.items.len() != 1 {
+            return Err(user(format!("IN compares 1 value with a subquery of {} column(s)", sub.items.len()), query.span));
+        }
+        let item = sub.items[0].clone();
+        let y_type = item.data_type().clone();
+        let values = sub.plan.project(vec![item], vec!["y".into()]);
+        let y = ScalarExpr::Column { index: 0, data_type: y_type.clone() };
+        let count = |args: Vec<usize>| AggregateCall {
+            kind: AggregateKind::Count,
+            args,
+            distinct: false,
+            filter: None,
+            separator: None,
+            arg_type: None,
+            output_type: DataType::bigint().with_nullable(false),
+        };
+        let mut count_y = count(vec![0]);
+        count_y.arg_type = Some(y_type.clone());
+        let counts_schema = PlanSchema::new(vec![
+            PlanField::new("c", DataType::bigint().with_nullable(false)),
+            PlanField::new("ck", DataType::bigint().with_nullable(false)),
+        ]);
+        let counts = LogicalPlan::Aggregate {
+            input: Box::new(values.clone()),
+            keys: Vec::new(),
+            aggregates: vec![count(Vec::new()), count_y],
+            window: None,
+            schema: counts_schema,
+            span,
+            state_ttl: None,
+        };
+        let width = plan.schema().len();
+        let plan = plan_join(plan, counts, JoinType::Inner, Vec::new(), span)?;
+        let marked = values.project(vec![y, literal(ScalarValue::Boolean(true))], vec!["y".into(), "i".into()]);
+        let distinct_values = super::aggregate::distinct(marked, span);
+        let joined_width = plan.schema().len();
+        let y_joined = ScalarExpr::Column { index: joined_width, data_type: y_type };
+        let on = self.call("=", vec![x.clone(), y_joined], span)?;
+        let mut conjuncts = Vec::new();
+        split_and(on, &mut conjuncts);
+        let plan = plan_join(plan, distinct_values, JoinType::Left, conjuncts, span)?;
+        let column = |index: usize| ScalarExpr::Column { index, data_type: plan.schema().fields[index].data_type.clone() };
+        let (c, ck, i) = (column(width), column(width + 1), column(joined_width + 1));
+        let unknown = ScalarExpr::Literal { value: ScalarValue::Null, data_type: DataType::new(TypeKind::Boolean) };
+        let args = vec![
+            self.call("=", vec![c.clone(), literal(ScalarValue::BigInt(0))], span)?,
+            literal(ScalarValue::Boolean(false)),
+            self.call("IS NULL", vec![x], span)?,
+            unknown.clone(),
+            self.call("IS NOT NULL", vec![i], span)?,
+            literal(ScalarValue::Boolean(true)),
+            self.call("<", vec![ck, c], span)?,
+            unknown,
+            literal(ScalarValue::Boolean(false)),
+        ];
+        let mut value = self.call("CASE", args, span)?;
+        if negated {
+            value = self.call("NOT", vec![value], span)?;
+        }
+        Ok(self.record_value(plan, scope, width, span, value))
+    }
+
+    /// `[NOT] EXISTS (query)` as a value (Calcite's rewrite): the rows LEFT joined on
+    /// TRUE with the subquery's distinct `TRUE AS i`, and the value `i IS NOT NULL`.
+    fn join_exists_value(
+        &mut self,
+        plan: LogicalPlan,
+        scope: Scope,
+        query: &ast::Query,
+        negated: bool,
+        span: Span,
+    ) -> PlanResult<(LogicalPlan, Scope)> {
+        let sub = self.bind_subquery(query, &scope, plan.schema(), span)?;
+        if !sub.correlation.is_empty() {
+            return Err(not_supported("a correlated EXISTS subquery in this position", span).with_hint(SUBQUERY_AS_VALUE));
+        }
+        let marked = sub.plan.project(vec![literal(ScalarValue::Boolean(true))], vec!["i".into()]);
+        let width = plan.schema().len();
+        let plan = plan_join(plan, super::aggregate::distinct(marked, span), JoinType::Left, Vec::new(), span)?;
+        let i = ScalarExpr::Column { index: width, data_type: plan.schema().fields[width].data_type.clone() };
+        let mut value = self.call("IS NOT NULL", vec![i], span)?;
+        if negated {
+            value = self.call("NOT", vec![value], span)?;
+        }
+        Ok(self.record_value(plan, scope, width, span, value))
+    }
+
+    /// Hides the columns a subquery's join added after `width` and records its value.
+    fn record_value(&mut self, plan: LogicalPlan, mut scope: Scope, width: usize, span: Span, value: ScalarExpr) -> (LogicalPlan, Scope) {
+        for i in width..plan.schema().len() {
+            scope.columns.push(ScopeColumn { qualifier: None, name: format!("$subquery{i}") });
+        }
+        self.scalar_columns.push((span, value));
+        (plan, scope)
+    }
+
+    /// The value of a subquery joined by `join_scalar_subqueries`.
+    pub(super) fn subquery_value(&self, span: Span, cx: &ExprContext, what: &str) -> PlanResult<ScalarExpr> {
         match self.scalar_columns.iter().rev().find(|(s, _)| *s == span) {
             Some((_, value)) if value.referenced_columns().iter().all(|i| *i < cx.schema.len()) => Ok(value.clone()),
-            _ => Err(not_supported("a scalar subquery in this position", span).with_hint(
-                "Sluice runs scalar subqueries in the WHERE clause, and in the SELECT list of a query without GROUP BY.",
-            )),
+            _ => Err(not_supported(&format!("{what} in this position"), span).with_hint(SUBQUERY_AS_VALUE)),
         }
     }
+}
+
+const SUBQUERY_AS_VALUE: &str = "Sluice runs subqueries in the WHERE clause (IN and EXISTS anywhere in it, correlated when they are AND-ed conditions) and in the SELECT list of a query without GROUP BY.";
+
+fn literal(value: ScalarValue) -> ScalarExpr {
+    let data_type = match &value {
+        ScalarValue::Boolean(_) => DataType::new(TypeKind::Boolean).with_nullable(false),
+        _ => DataType::bigint().with_nullable(false),
+    };
+    ScalarExpr::Literal { value, data_type }
 }
 
 /// Whether the SELECT list of `query` is one bare `COUNT(...)`.
