@@ -122,7 +122,7 @@ impl Binder<'_> {
                 }
             }
         }
-        let (mut plan, scope) = if scalars.is_empty() { (plan, scope) } else { self.join_scalar_subqueries(plan, scope, scalars)? };
+        let (mut plan, scope) = if scalars.is_empty() { (plan, scope) } else { self.join_scalar_subqueries(plan, scope, scalars, None)? };
         for predicate in &parts.valued {
             let cx = ExprContext { scope: &scope, schema: plan.schema(), grouped: None };
             let p = self.bind_expr(predicate, &cx)?;

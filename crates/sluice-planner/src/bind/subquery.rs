@@ -30,7 +30,7 @@ use sluice_types::{DataType, ScalarValue, TypeKind};
 use sluice_sql::ast::{self, BinaryOp, Expr, ExprKind, SelectItem, SetExpr, UnaryOp};
 use sluice_sql::Span;
 
-use super::aggregate::is_aggregate_select;
+use super::aggregate::{is_aggregate_select, Grouping};
 use super::expr::{coerce, ExprContext};
 use super::join::{and_all, key_column, plan_join, shift_columns, sides, split_and, with_columns, Sides};
 use super::over::has_over;
@@ -437,13 +437,14 @@ impl Binder<'_> {
         mut plan: LogicalPlan,
         mut scope: Scope,
         subqueries: Vec<&Expr>,
+        grouped: Option<&Grouping>,
     ) -> PlanResult<(LogicalPlan, Scope)> {
         for node in subqueries {
             let span = node.span;
             let query = match &node.kind {
                 ExprKind::ScalarSubquery(query) => query,
                 ExprKind::InSubquery { expr, query, negated } => {
-                    (plan, scope) = self.join_in_value(plan, scope, expr, query, *negated, span)?;
+                    (plan, scope) = self.join_in_value(plan, scope, expr, query, *negated, span, grouped)?;
                     continue;
                 }
                 ExprKind::Exists { query, negated } => {
@@ -509,8 +510,9 @@ impl Binder<'_> {
         query: &ast::Query,
         negated: bool,
         span: Span,
+        grouped: Option<&Grouping>,
     ) -> PlanResult<(LogicalPlan, Scope)> {
-        let cx = ExprContext { scope: &scope, schema: plan.schema(), grouped: None };
+        let cx = ExprContext { scope: &scope, schema: plan.schema(), grouped };
         if matches!(expr.kind, ExprKind::Row(_)) {
             return Err(not_supported("IN of several values with a subquery in this position", span));
         }
@@ -624,7 +626,7 @@ impl Binder<'_> {
     }
 }
 
-const SUBQUERY_AS_VALUE: &str = "Sluice runs subqueries in the WHERE clause (IN and EXISTS anywhere in it, correlated when they are AND-ed conditions) and in the SELECT list of a query without GROUP BY.";
+const SUBQUERY_AS_VALUE: &str = "Sluice runs subqueries in WHERE, HAVING and the SELECT list; a correlated IN or EXISTS only as an AND-ed condition of a WHERE clause.";
 
 fn literal(value: ScalarValue) -> ScalarExpr {
     let data_type = match &value {
