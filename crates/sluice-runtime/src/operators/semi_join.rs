@@ -89,13 +89,37 @@ impl Side {
     }
 }
 
+/// Most candidate pairs whose residual condition is evaluated at once.
+const MAX_PAIRS: usize = 65_536;
+
+/// An input batch's join keys and row identities, encoded once.
+struct Encoded<'a> {
+    data: &'a RecordBatch,
+    keys: Option<arrow_row::Rows>,
+    ids: Option<arrow_row::Rows>,
+    /// The key columns compared with `=`: a NULL in one of them matches nothing.
+    rejecting: Vec<&'a ArrayRef>,
+}
+
+impl<'a> Encoded<'a> {
+    fn new(side: &Side, data: &'a RecordBatch) -> Result<Self, RuntimeError> {
+        Ok(Encoded {
+            data,
+            keys: encode_rows(&side.keys, data, &side.key_columns)?,
+            ids: encode_rows(&side.ids, data, &side.all_columns)?,
+            rejecting: side.null_rejecting.iter().filter_map(|c| data.columns().get(*c)).collect(),
+        })
+    }
+}
+
 /// One input row: its place, its key (`None` when a NULL compared with `=` makes it
 /// match nothing) and its identity.
 struct Probe {
     row: usize,
     key: Option<Vec<u8>>,
     id: Vec<u8>,
-    /// The candidate rows of the other side: their indexes in its `KeyRows` of `key`.
+    /// The row's candidate pairs (their positions among the probe's pairs), one per
+    /// row of the other side's `KeyRows` of `key`, in order.
     candidates: std::ops::Range<usize>,
 }
 
@@ -144,36 +168,43 @@ impl SemiAntiJoinOperator {
         }
     }
 
-    /// The probes of the rows of `data` (an input of side `input`) against the other
-    /// side, and which candidate pairs satisfy the residual condition.
-    fn probe(&self, left_input: bool, data: &RecordBatch) -> Result<(Vec<Probe>, Vec<bool>), RuntimeError> {
-        let (me, other) = if left_input { (&self.left, &self.right) } else { (&self.right, &self.left) };
-        let keys = encode_rows(&me.keys, data, &me.key_columns)?;
-        let ids = encode_rows(&me.ids, data, &me.all_columns)?;
-        let rejecting: Vec<&ArrayRef> = me.null_rejecting.iter().filter_map(|c| data.columns().get(*c)).collect();
-        let mut probes = Vec::with_capacity(data.num_rows());
+    /// The probes of the rows of `data` from `start` on (an input of the left side or
+    /// not) against the other side, and which candidate pairs satisfy the residual
+    /// condition (`None`: all, there is none). With a residual it stops after the row
+    /// that reaches `MAX_PAIRS` pairs, so that memory stays bounded when a key holds many
+    /// rows (a subquery without keys); the end is the start of the next call.
+    fn probe(&self, left_input: bool, input: &Encoded<'_>, start: usize) -> Result<(Vec<Probe>, Option<Vec<bool>>, usize), RuntimeError> {
+        let other = if left_input { &self.right } else { &self.left };
+        let data = input.data;
+        let mut probes = Vec::new();
         let mut mine = Vec::new();
         let mut theirs = Vec::new();
-        for row in 0..data.num_rows() {
-            let key = row_bytes(&keys, row);
-            let start = theirs.len();
-            if !rejecting.iter().any(|a| a.is_null(row)) {
-                if let Some(rows) = other.state.get(&key) {
+        let mut pairs = 0;
+        let mut row = start;
+        while row < data.num_rows() && (pairs < MAX_PAIRS || row == start) {
+            let first = pairs;
+            if input.rejecting.iter().any(|a| a.is_null(row)) {
+                // A NULL compared with `=` matches nothing; such a row is never stored.
+                probes.push(Probe { row, key: None, id: Vec::new(), candidates: first..first });
+                row += 1;
+                continue;
+            }
+            let key = row_bytes(&input.keys, row);
+            if let Some(rows) = other.state.get(&key) {
+                pairs += rows.rows.len();
+                if self.spec.residual.is_some() {
                     for stored in &rows.rows {
                         mine.push(row as u32);
                         theirs.push(Some(stored.row));
                     }
                 }
-            } else {
-                // A NULL compared with `=` matches nothing; such a row is never stored.
-                probes.push(Probe { row, key: None, id: Vec::new(), candidates: start..start });
-                continue;
             }
-            probes.push(Probe { row, key: Some(key), id: row_bytes(&ids, row), candidates: start..theirs.len() });
+            probes.push(Probe { row, key: Some(key), id: row_bytes(&input.ids, row), candidates: first..pairs });
+            row += 1;
         }
-        let Some(residual) = &self.spec.residual else { return Ok((probes, vec![true; theirs.len()])) };
+        let Some(residual) = &self.spec.residual else { return Ok((probes, None, row)) };
         if theirs.is_empty() {
-            return Ok((probes, Vec::new()));
+            return Ok((probes, Some(Vec::new()), row));
         }
         let indices = UInt32Array::from(mine);
         let mine: Vec<ArrayRef> = data
@@ -197,40 +228,45 @@ impl SemiAntiJoinOperator {
             .map_err(|e| RuntimeError::Eval { node: NAME.into(), source: e })?;
         let mask = mask.as_boolean_opt().ok_or_else(|| internal("the join condition is not boolean"))?;
         let passes = (0..mask.len()).map(|i| mask.is_valid(i) && mask.value(i)).collect();
-        Ok((probes, passes))
+        Ok((probes, Some(passes), row))
     }
 
     fn on_left(&mut self, batch: &ChangeBatch, now: u64) -> Result<(), RuntimeError> {
         let data = &batch.data;
-        let (probes, passes) = self.probe(true, data)?;
+        let input = Encoded::new(&self.left, data)?;
         let batch_id = self.left.store.insert(data.clone());
         self.left.store.retain(batch_id);
-        for probe in probes {
-            let kind = batch.kind(probe.row);
-            let row = RowRef { batch: batch_id, row: probe.row as u32 };
-            let stored = probe.key.as_ref().and_then(|k| self.right.state.get(k));
-            let matched: u32 = match stored {
-                Some(rows) => probe
-                    .candidates
-                    .clone()
-                    .zip(&rows.rows)
-                    .filter(|(pair, _)| passes[*pair])
-                    .map(|(_, r)| r.count)
-                    .fold(0u32, u32::saturating_add),
-                _ => 0,
-            };
-            if (matched == 0) == self.spec.anti {
-                self.left.store.retain(batch_id);
-                self.pending.push((row, kind));
-            }
-            let Some(key) = probe.key else { continue };
-            let Side { state, store, .. } = &mut self.left;
-            if kind.is_accumulate() {
-                state.entry(key).or_default().add(&probe.id, row, matched, false, now, store);
-            } else if let Some(rows) = state.get_mut(&key) {
-                rows.retract(&probe.id, false, now, store);
-                if rows.is_empty() {
-                    state.remove(&key);
+        let mut start = 0;
+        while start < data.num_rows() {
+            let (probes, passes, end) = self.probe(true, &input, start)?;
+            start = end;
+            for probe in probes {
+                let kind = batch.kind(probe.row);
+                let row = RowRef { batch: batch_id, row: probe.row as u32 };
+                let stored = probe.key.as_ref().and_then(|k| self.right.state.get(k));
+                let matched: u32 = match stored {
+                    Some(rows) => probe
+                        .candidates
+                        .clone()
+                        .zip(&rows.rows)
+                        .filter(|(pair, _)| passes.as_ref().is_none_or(|p| p[*pair]))
+                        .map(|(_, r)| r.count)
+                        .fold(0u32, u32::saturating_add),
+                    _ => 0,
+                };
+                if (matched == 0) == self.spec.anti {
+                    self.left.store.retain(batch_id);
+                    self.pending.push((row, kind));
+                }
+                let Some(key) = probe.key else { continue };
+                let Side { state, store, .. } = &mut self.left;
+                if kind.is_accumulate() {
+                    state.entry(key).or_default().add(&probe.id, row, matched, false, now, store);
+                } else if let Some(rows) = state.get_mut(&key) {
+                    rows.retract(&probe.id, false, now, store);
+                    if rows.is_empty() {
+                        state.remove(&key);
+                    }
                 }
             }
         }
@@ -240,44 +276,49 @@ impl SemiAntiJoinOperator {
 
     fn on_right(&mut self, batch: &ChangeBatch, now: u64) -> Result<(), RuntimeError> {
         let data = &batch.data;
-        let (probes, passes) = self.probe(false, data)?;
+        let input = Encoded::new(&self.right, data)?;
         let batch_id = self.right.store.insert(data.clone());
         self.right.store.retain(batch_id);
         let anti = self.spec.anti;
-        for probe in probes {
-            let Some(key) = probe.key else { continue };
-            let kind = batch.kind(probe.row);
-            let row = RowRef { batch: batch_id, row: probe.row as u32 };
-            {
-                let Side { state, store, .. } = &mut self.right;
-                if kind.is_accumulate() {
-                    state.entry(key.clone()).or_default().add(&probe.id, row, 0, false, now, store);
-                } else if let Some(rows) = state.get_mut(&key) {
-                    rows.retract(&probe.id, false, now, store);
-                    if rows.is_empty() {
-                        state.remove(&key);
+        let mut start = 0;
+        while start < data.num_rows() {
+            let (probes, passes, end) = self.probe(false, &input, start)?;
+            start = end;
+            for probe in probes {
+                let Some(key) = probe.key else { continue };
+                let kind = batch.kind(probe.row);
+                let row = RowRef { batch: batch_id, row: probe.row as u32 };
+                {
+                    let Side { state, store, .. } = &mut self.right;
+                    if kind.is_accumulate() {
+                        state.entry(key.clone()).or_default().add(&probe.id, row, 0, false, now, store);
+                    } else if let Some(rows) = state.get_mut(&key) {
+                        rows.retract(&probe.id, false, now, store);
+                        if rows.is_empty() {
+                            state.remove(&key);
+                        }
                     }
                 }
-            }
-            let Some(lefts) = self.left.state.get_mut(&key) else { continue };
-            for (index, pair) in probe.candidates.clone().enumerate() {
-                if !passes[pair] {
-                    continue;
-                }
-                let Some(stored) = lefts.rows.get(index) else { continue };
-                let (left_row, copies, associations) = (stored.row, stored.count, stored.associations);
-                let (changes, out_kind, next) = if kind.is_accumulate() {
-                    (associations == 0, if anti { RowKind::Delete } else { RowKind::Insert }, associations.saturating_add(1))
-                } else {
-                    (associations == 1, if anti { RowKind::Insert } else { RowKind::Delete }, associations.saturating_sub(1))
-                };
-                if changes {
-                    for _ in 0..copies {
-                        self.left.store.retain(left_row.batch);
-                        self.pending.push((left_row, out_kind));
+                let Some(lefts) = self.left.state.get_mut(&key) else { continue };
+                for (index, pair) in probe.candidates.clone().enumerate() {
+                    if passes.as_ref().is_some_and(|p| !p[pair]) {
+                        continue;
                     }
+                    let Some(stored) = lefts.rows.get(index) else { continue };
+                    let (left_row, copies, associations) = (stored.row, stored.count, stored.associations);
+                    let (changes, out_kind, next) = if kind.is_accumulate() {
+                        (associations == 0, if anti { RowKind::Delete } else { RowKind::Insert }, associations.saturating_add(1))
+                    } else {
+                        (associations == 1, if anti { RowKind::Insert } else { RowKind::Delete }, associations.saturating_sub(1))
+                    };
+                    if changes {
+                        for _ in 0..copies {
+                            self.left.store.retain(left_row.batch);
+                            self.pending.push((left_row, out_kind));
+                        }
+                    }
+                    lefts.set_associations(index, next, now);
                 }
-                lefts.set_associations(index, next, now);
             }
         }
         self.right.store.release(batch_id);
@@ -373,7 +414,7 @@ mod tests {
     }
 
     /// The rows emitted, as `kind key value`.
-    fn rows(out: &Output) -> Vec<String> {
+    fn rows_of(out: &Output) -> Vec<String> {
         let mut lines = Vec::new();
         for b in out.batches() {
             let keys = b.data.column(0).as_primitive::<arrow_array::types::Int32Type>();
@@ -396,7 +437,7 @@ mod tests {
         op.on_batch(1, batch("r", &[(Some(1), "x"), (Some(1), "y")], &[I, I]), &mut out).unwrap();
         op.on_batch(0, batch("l", &[(Some(1), "c")], &[I]), &mut out).unwrap();
         op.on_batch(1, batch("r", &[(Some(1), "x"), (Some(1), "y")], &[D, D]), &mut out).unwrap();
-        assert_eq!(rows(&out), ["+I 1 a", "+I 1 a", "+I 1 c", "-D 1 a", "-D 1 a", "-D 1 c"]);
+        assert_eq!(rows_of(&out), ["+I 1 a", "+I 1 a", "+I 1 c", "-D 1 a", "-D 1 a", "-D 1 c"]);
         assert_eq!(op.state_rows(), (4, 0));
     }
 
@@ -407,7 +448,7 @@ mod tests {
         op.on_batch(0, batch("l", &[(Some(1), "a"), (None, "n"), (Some(2), "b")], &[I, I, I]), &mut out).unwrap();
         op.on_batch(1, batch("r", &[(Some(1), "x"), (None, "y")], &[I, I]), &mut out).unwrap();
         op.on_batch(1, batch("r", &[(Some(1), "x")], &[D]), &mut out).unwrap();
-        assert_eq!(rows(&out), ["+I 1 a", "+I null n", "+I 2 b", "-D 1 a", "+I 1 a"]);
+        assert_eq!(rows_of(&out), ["+I 1 a", "+I null n", "+I 2 b", "-D 1 a", "+I 1 a"]);
     }
 
     #[test]
@@ -416,7 +457,34 @@ mod tests {
         let mut out = Output::default();
         op.on_batch(1, batch("r", &[(None, "y")], &[I]), &mut out).unwrap();
         op.on_batch(0, batch("l", &[(None, "n"), (Some(3), "c")], &[I, I]), &mut out).unwrap();
-        assert_eq!(rows(&out), ["+I null n"]);
+        assert_eq!(rows_of(&out), ["+I null n"]);
+    }
+
+    #[test]
+    fn a_keyless_join_with_many_pairs_is_evaluated_in_chunks() {
+        // l.k < r.k without keys: 400 x 400 pairs, more than one chunk.
+        let col = |index| ScalarExpr::Column { index, data_type: sluice_types::DataType::int() };
+        let residual = sluice_expr::resolve_call("<", vec![col(0), col(2)]).expect("a condition");
+        let mut op = SemiAntiJoinOperator::new(SemiJoinSpec {
+            anti: false,
+            left_keys: vec![],
+            right_keys: vec![],
+            null_safe: vec![],
+            residual: Some(residual),
+            ctx: EvalContext::default(),
+            state_ttl: None,
+            left_schema: schema("l"),
+            right_schema: schema("r"),
+        })
+        .expect("an operator");
+        let rows: Vec<(Option<i32>, &str)> = (0..400).map(|i| (Some(i), "v")).collect();
+        let mut out = Output::default();
+        op.on_batch(0, batch("l", &rows, &vec![I; 400]), &mut out).unwrap();
+        op.on_batch(1, batch("r", &rows, &vec![I; 400]), &mut out).unwrap();
+        assert_eq!(rows_of(&out).len(), 399);
+        let mut out = Output::default();
+        op.on_batch(0, batch("l", &rows, &vec![I; 400]), &mut out).unwrap();
+        assert_eq!(rows_of(&out).len(), 399);
     }
 
     #[test]
@@ -425,7 +493,7 @@ mod tests {
         let mut out = Output::default();
         op.on_batch(1, batch("r", &[(Some(1), "x")], &[I]), &mut out).unwrap();
         op.on_batch(0, batch("l", &[(Some(1), "a"), (Some(1), "a")], &[I, RowKind::UpdateBefore]), &mut out).unwrap();
-        assert_eq!(rows(&out), ["+I 1 a", "-U 1 a"]);
+        assert_eq!(rows_of(&out), ["+I 1 a", "-U 1 a"]);
         assert_eq!(op.state_rows(), (0, 1));
     }
 }
