@@ -70,9 +70,10 @@ impl Grouping<'_> {
     }
 }
 
-/// Whether a SELECT aggregates: GROUP BY, HAVING, DISTINCT or an aggregate call.
+/// Whether a SELECT aggregates: GROUP BY, HAVING or an aggregate call. (A `SELECT
+/// DISTINCT` of plain columns is a projection made distinct afterwards.)
 pub fn is_aggregate_select(select: &ast::Select) -> bool {
-    if !select.group_by.is_empty() || select.having.is_some() || select.distinct {
+    if !select.group_by.is_empty() || select.having.is_some() {
         return true;
     }
     select.projection.iter().any(|item| match item {

@@ -126,12 +126,18 @@ impl Binder<'_> {
         for predicate in &parts.valued {
             let cx = ExprContext { scope: &scope, schema: plan.schema(), grouped: None };
             let p = self.bind_expr(predicate, &cx)?;
+            if !matches!(p.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
+                return Err(user(format!("WHERE clause must be BOOLEAN, not {}", p.data_type()), predicate.span));
+            }
             plan = LogicalPlan::Filter { input: Box::new(plan), predicate: p };
         }
         if is_aggregate_select(select) {
             return self.bind_aggregate_select(select, plan, scope);
         }
         if has_over(select) {
+            if select.distinct {
+                return Err(not_supported("SELECT DISTINCT with an OVER window", select.span));
+            }
             return self.bind_over_select(select, plan, scope);
         }
         let mut exprs = Vec::new();
@@ -167,7 +173,9 @@ impl Binder<'_> {
                 }
             }
         }
-        Ok(plan.project(exprs, names))
+        let plan = plan.project(exprs, names);
+        // SELECT DISTINCT is a GROUP BY of every column, as in Flink.
+        Ok(if select.distinct { super::aggregate::distinct(plan, select.span) } else { plan })
     }
 
     /// Binds a FROM item to a plan and the names it makes visible.

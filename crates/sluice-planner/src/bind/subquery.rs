@@ -444,7 +444,7 @@ impl Binder<'_> {
             let query = match &node.kind {
                 ExprKind::ScalarSubquery(query) => query,
                 ExprKind::InSubquery { expr, query, negated } => {
-                    (plan, scope) = self.join_in_value(plan, scope, expr, query, *negated, span, grouped)?;
+                    (plan, scope) = self.join_in_value((plan, scope), expr, query, *negated, span, grouped)?;
                     continue;
                 }
                 ExprKind::Exists { query, negated } => {
@@ -504,8 +504,7 @@ impl Binder<'_> {
     /// it is empty the inner join keeps every row out, as it does in Flink.
     fn join_in_value(
         &mut self,
-        plan: LogicalPlan,
-        scope: Scope,
+        (plan, scope): (LogicalPlan, Scope),
         expr: &Expr,
         query: &ast::Query,
         negated: bool,

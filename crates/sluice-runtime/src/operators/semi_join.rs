@@ -123,6 +123,14 @@ struct Probe {
     candidates: std::ops::Range<usize>,
 }
 
+/// The probes of a run of input rows, which of their candidate pairs satisfy the
+/// residual condition (`None`: all, there is none), and where the next run starts.
+struct Probes {
+    probes: Vec<Probe>,
+    passes: Option<Vec<bool>>,
+    end: usize,
+}
+
 pub struct SemiAntiJoinOperator {
     spec: SemiJoinSpec,
     left: Side,
@@ -173,7 +181,7 @@ impl SemiAntiJoinOperator {
     /// condition (`None`: all, there is none). With a residual it stops after the row
     /// that reaches `MAX_PAIRS` pairs, so that memory stays bounded when a key holds many
     /// rows (a subquery without keys); the end is the start of the next call.
-    fn probe(&self, left_input: bool, input: &Encoded<'_>, start: usize) -> Result<(Vec<Probe>, Option<Vec<bool>>, usize), RuntimeError> {
+    fn probe(&self, left_input: bool, input: &Encoded<'_>, start: usize) -> Result<Probes, RuntimeError> {
         let other = if left_input { &self.right } else { &self.left };
         let data = input.data;
         let mut probes = Vec::new();
@@ -202,9 +210,9 @@ impl SemiAntiJoinOperator {
             probes.push(Probe { row, key: Some(key), id: row_bytes(&input.ids, row), candidates: first..pairs });
             row += 1;
         }
-        let Some(residual) = &self.spec.residual else { return Ok((probes, None, row)) };
+        let Some(residual) = &self.spec.residual else { return Ok(Probes { probes, passes: None, end: row }) };
         if theirs.is_empty() {
-            return Ok((probes, Some(Vec::new()), row));
+            return Ok(Probes { probes, passes: Some(Vec::new()), end: row });
         }
         let indices = UInt32Array::from(mine);
         let mine: Vec<ArrayRef> = data
@@ -228,7 +236,7 @@ impl SemiAntiJoinOperator {
             .map_err(|e| RuntimeError::Eval { node: NAME.into(), source: e })?;
         let mask = mask.as_boolean_opt().ok_or_else(|| internal("the join condition is not boolean"))?;
         let passes = (0..mask.len()).map(|i| mask.is_valid(i) && mask.value(i)).collect();
-        Ok((probes, Some(passes), row))
+        Ok(Probes { probes, passes: Some(passes), end: row })
     }
 
     fn on_left(&mut self, batch: &ChangeBatch, now: u64) -> Result<(), RuntimeError> {
@@ -238,7 +246,7 @@ impl SemiAntiJoinOperator {
         self.left.store.retain(batch_id);
         let mut start = 0;
         while start < data.num_rows() {
-            let (probes, passes, end) = self.probe(true, &input, start)?;
+            let Probes { probes, passes, end } = self.probe(true, &input, start)?;
             start = end;
             for probe in probes {
                 let kind = batch.kind(probe.row);
@@ -282,7 +290,7 @@ impl SemiAntiJoinOperator {
         let anti = self.spec.anti;
         let mut start = 0;
         while start < data.num_rows() {
-            let (probes, passes, end) = self.probe(false, &input, start)?;
+            let Probes { probes, passes, end } = self.probe(false, &input, start)?;
             start = end;
             for probe in probes {
                 let Some(key) = probe.key else { continue };
