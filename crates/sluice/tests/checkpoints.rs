@@ -151,7 +151,8 @@ fn exactly_once_needs_checkpoints_and_a_transactional_id_prefix_and_state_must_f
     let out = sluice(&no_prefix, None, &[]);
     assert!(!out.status.success() && text(&out).contains("sink.transactional-id-prefix"), "{}", text(&out));
 
-    // A stateful operator cannot checkpoint yet: the job says so before reading a row.
+    // An operator that cannot checkpoint yet (a regular join): the job says so before
+    // reading a row.
     let grouped = dir.join("c.sql");
     std::fs::write(
         &grouped,
@@ -161,8 +162,8 @@ SET 'execution.checkpointing.dir' = 'file://{}';
 CREATE TABLE events (id BIGINT, v INT) WITH (
   'connector' = 'kafka', 'topic' = 'events', 'properties.bootstrap.servers' = '{}',
   'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'value.format' = 'json');
-CREATE TABLE counts (v INT, n BIGINT) WITH ('connector' = 'print');
-INSERT INTO counts SELECT v, COUNT(*) FROM events GROUP BY v;
+CREATE TABLE pairs (id BIGINT, v INT) WITH ('connector' = 'print');
+INSERT INTO pairs SELECT a.id, b.v FROM events a JOIN events b ON a.id = b.id;
 ",
             dir.join("checkpoints").display(),
             broker.bootstrap()
@@ -343,6 +344,96 @@ fn a_crash_at_any_step_leaves_each_row_once_in_a_postgresql_table_without_a_key(
         let resumed = sluice(&script, None, &[]);
         assert!(resumed.status.success(), "{}", text(&resumed));
         assert_eq!(table_ids(&pg), expected(0..4000), "after a crash at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Rows `{"id": i, "v": i % 10}` with event time `i` milliseconds, over three partitions.
+fn timed_input(broker: &KafkaBroker, topic: &str, ids: std::ops::Range<i64>) {
+    input(broker, topic, ids)
+}
+
+/// A job with state: a 1-second TUMBLE count per `v` into Kafka and an updating count per
+/// `v` into upsert-kafka, both exactly-once, with a checkpoint about every 200 rows.
+fn stateful_job(dir: &Path, broker: &KafkaBroker, windows: &str, totals: &str, prefix: &str) -> PathBuf {
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '1 ms';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '200';
+CREATE TABLE events (id BIGINT, v INT, ts AS TO_TIMESTAMP_LTZ(id, 3), WATERMARK FOR ts AS ts) WITH (
+  'connector' = 'kafka', 'topic' = 'events', 'properties.bootstrap.servers' = '{b}',
+  'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'value.format' = 'json');
+CREATE TABLE windows (v INT, window_start TIMESTAMP(3), n BIGINT, s BIGINT) WITH (
+  'connector' = 'kafka', 'topic' = '{windows}', 'properties.bootstrap.servers' = '{b}', 'value.format' = 'json',
+  'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '{prefix}-w');
+CREATE TABLE totals (v INT, n BIGINT, biggest BIGINT, PRIMARY KEY (v) NOT ENFORCED) WITH (
+  'connector' = 'upsert-kafka', 'topic' = '{totals}', 'properties.bootstrap.servers' = '{b}',
+  'key.format' = 'json', 'value.format' = 'json',
+  'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '{prefix}-t');
+EXECUTE STATEMENT SET BEGIN
+INSERT INTO windows SELECT v, window_start, COUNT(*), SUM(id)
+  FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY v, window_start, window_end;
+INSERT INTO totals SELECT v, COUNT(*), MAX(id) FROM events GROUP BY v;
+END;
+",
+        dir.join("checkpoints").display(),
+        b = broker.bootstrap()
+    );
+    let path = dir.join("job.sql");
+    std::fs::write(&path, sql).unwrap();
+    path
+}
+
+/// `(v, window start, count, sum)` rows of the windows topic, sorted, and the last value
+/// per key of the totals topic, as `read_committed` readers see them.
+fn stateful_output(broker: &KafkaBroker, windows: &str, totals: &str) -> (Vec<String>, BTreeMap<String, String>) {
+    let mut rows: Vec<String> =
+        common::kafka::read_topic(broker, windows, 1).into_iter().map(|(_, _, v)| v.expect("a value")).collect();
+    rows.sort();
+    let mut table = BTreeMap::new();
+    for (_, key, value) in common::kafka::read_topic(broker, totals, 1) {
+        let key = key.expect("a key");
+        match value {
+            Some(v) => table.insert(key, v),
+            None => table.remove(&key),
+        };
+    }
+    (rows, table)
+}
+
+#[test]
+fn a_crash_at_any_step_keeps_windows_and_group_state_exactly_once() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    timed_input(&broker, "events", 0..6000);
+    // The fault-free run.
+    broker.create_topic("windows-ref", 1);
+    broker.create_topic("totals-ref", 1);
+    let dir = scratch("stateful-ref");
+    let script = stateful_job(&dir, &broker, "windows-ref", "totals-ref", "ref");
+    let clean = sluice(&script, None, &[]);
+    assert!(clean.status.success(), "{}", text(&clean));
+    let (windows, totals) = stateful_output(&broker, "windows-ref", "totals-ref");
+    assert_eq!(windows.len(), 60, "{windows:?}");
+    assert_eq!(totals.len(), 10, "{totals:?}");
+    assert_eq!(totals["{\"v\":3}"], "{\"v\":3,\"n\":600,\"biggest\":5993}");
+    let _ = std::fs::remove_dir_all(&dir);
+    for (n, step) in ["before-snapshot", "after-save", "after-commit", "after-complete"].iter().enumerate() {
+        let (w, t) = (format!("windows-{n}"), format!("totals-{n}"));
+        broker.create_topic(&w, 1);
+        broker.create_topic(&t, 1);
+        let dir = scratch(&format!("stateful-{step}"));
+        let script = stateful_job(&dir, &broker, &w, &t, &format!("s{n}"));
+        for crash_at in [5, 12] {
+            let crashed = sluice(&script, Some(&format!("{step}@{crash_at}")), &[]);
+            assert!(text(&crashed).contains(&format!("crashing at {step} of checkpoint {crash_at}")), "{}", text(&crashed));
+        }
+        let resumed = sluice(&script, None, &[]);
+        assert!(resumed.status.success(), "{}", text(&resumed));
+        assert!(text(&resumed).contains("resuming job"), "{}", text(&resumed));
+        let (w_rows, t_rows) = stateful_output(&broker, &w, &t);
+        assert_eq!(w_rows, windows, "windows after crashes at {step}");
+        assert_eq!(t_rows, totals, "totals after crashes at {step}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -8,6 +8,9 @@ pub enum AggregateError {
     Arity { function: String, expected: usize, actual: usize },
     #[error("aggregation does not support {0}")]
     Unsupported(String),
+    /// Saved state that cannot be read back.
+    #[error("{0}")]
+    State(String),
     /// An argument column does not have the Arrow layout of its declared type.
     #[error("internal error in aggregate {function}: {message}")]
     Internal { function: String, message: String },

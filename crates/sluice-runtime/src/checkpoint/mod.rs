@@ -32,6 +32,8 @@ pub use sluice_connector_api::state as codec;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::RuntimeError;
+
 pub use store::{load, CheckpointStore, NodeState, SavedCheckpoint};
 
 /// What `execution.checkpointing.*` and `execution.state-recovery.*` ask for.
@@ -74,6 +76,23 @@ pub(crate) fn crash_point(step: &str, id: u64) {
         eprintln!("[sluice] test hook: crashing at {step} of checkpoint {id}");
         std::process::abort();
     }
+}
+
+/// The error for saved operator state that a changed query cannot take: `saved` and
+/// `now` say what the state was for and what the query needs.
+pub(crate) fn state_changed(node: &str, saved: &str, now: &str) -> RuntimeError {
+    RuntimeError::Operator {
+        node: node.to_string(),
+        message: format!(
+            "the checkpoint holds state for {saved}, but the query now has {now}: the query changed in a way \
+             its state cannot follow. Start over with `sluice run --fresh`"
+        ),
+    }
+}
+
+/// Saved operator state that cannot be read.
+pub(crate) fn unreadable(node: &str, why: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::Operator { node: node.to_string(), message: format!("cannot restore from the checkpoint: {why}") }
 }
 
 /// A stable 64-bit hash (FNV-1a) of what a node's state means.

@@ -13,6 +13,7 @@ mod proctime_clock;
 pub mod rank;
 pub mod replicate_rows;
 pub mod semi_join;
+mod state;
 pub mod temporal_join;
 mod union;
 mod unnest;

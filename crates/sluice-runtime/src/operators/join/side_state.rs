@@ -89,6 +89,13 @@ impl KeyRows {
         store.release(entry.row.batch);
     }
 
+    /// Puts back a row saved in a checkpoint (already retained in its store).
+    pub fn restore(&mut self, id: Vec<u8>, stored: StoredRow) {
+        self.index.insert(id.clone(), self.rows.len());
+        self.ids.push(id);
+        self.rows.push(stored);
+    }
+
     /// Drops the rows for which `expired(written)` holds.
     pub fn expire(&mut self, expired: impl Fn(u64) -> bool, store: &mut BatchStore) {
         let mut i = 0;
