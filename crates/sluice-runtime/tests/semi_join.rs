@@ -1,7 +1,8 @@
 //! The semi and anti join against a batch reference: on random inserts and retractions of
 //! both sides (NULL keys, duplicates, a residual condition, NULL-safe keys), the folded
 //! changelog equals the left rows that have (semi) or have not (anti) a matching right
-//! row among the rows alive at the end.
+//! row among the rows alive at the end, also when the operator is restored from a
+//! checkpoint at a random step.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -94,8 +95,14 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
 
 proptest! {
     #[test]
-    fn folded_changelog_equals_batch_semi_join(anti in any::<bool>(), residual in any::<bool>(), null_safe in any::<bool>(), ops in ops()) {
-        let spec = SemiJoinSpec {
+    fn folded_changelog_equals_batch_semi_join(
+        anti in any::<bool>(),
+        residual in any::<bool>(),
+        null_safe in any::<bool>(),
+        ops in ops(),
+        restart in any::<prop::sample::Index>(),
+    ) {
+        let make = || SemiAntiJoinOperator::new(SemiJoinSpec {
             anti,
             left_keys: vec![0],
             right_keys: vec![0],
@@ -105,8 +112,11 @@ proptest! {
             state_ttl: None,
             left_schema: schema("l"),
             right_schema: schema("r"),
-        };
-        let mut op = SemiAntiJoinOperator::new(spec).unwrap();
+        })
+        .unwrap();
+        let mut op = make();
+        // A checkpoint restored into a fresh operator at a random step changes nothing.
+        let restart = restart.index(ops.len().max(1));
         let mut live: [Vec<Row>; 2] = [Vec::new(), Vec::new()];
         let mut folded: BTreeMap<Row, i64> = BTreeMap::new();
         let mut pending: Vec<(RowKind, Option<i64>, Option<i64>)> = Vec::new();
@@ -124,11 +134,16 @@ proptest! {
             }
             rows.clear();
         };
-        for (right, retract, k, v, pick, flavour, brk) in ops {
+        for (n, (right, retract, k, v, pick, flavour, brk)) in ops.into_iter().enumerate() {
             let side = usize::from(right);
-            if side != pending_side || brk {
+            if side != pending_side || brk || n == restart {
                 flush(&mut op, pending_side, &mut pending, &mut folded);
                 pending_side = side;
+            }
+            if n == restart {
+                let state = op.snapshot().unwrap().unwrap();
+                op = make();
+                op.restore(&state).unwrap();
             }
             if retract && !live[side].is_empty() {
                 let row = live[side].remove(pick % live[side].len());

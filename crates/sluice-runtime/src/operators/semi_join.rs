@@ -24,11 +24,14 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow_schema::{Schema, SchemaRef};
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
-use super::join::side_state::KeyRows;
+use super::join::side_state::{KeyRows, StoredRow};
+use super::state::{load_keys, load_stored, save_keys, save_stored};
+use crate::checkpoint::{state_changed, unreadable};
 use super::join::state_clock::StateTtl;
 use super::join::{encode_rows, row_bytes, row_converter, ProcessingClock};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
@@ -86,6 +89,48 @@ impl Side {
 
     fn rows_held(&self) -> usize {
         self.state.values().map(|k| k.rows.iter().map(|r| r.count as usize).sum::<usize>()).sum()
+    }
+
+    /// Each join key with how many rows it holds, then the rows in order with their
+    /// counts, associations and write times (the encoding of `JoinOperator`'s sides).
+    /// Row identities are computed again on restore.
+    fn save(&self, schema: &SchemaRef, out: &mut StateWriter) -> Result<(), String> {
+        let keys: Vec<(&Vec<u8>, &KeyRows)> = self.state.iter().collect();
+        let key_bytes: Vec<&[u8]> = keys.iter().map(|(k, _)| k.as_slice()).collect();
+        save_keys(out, &self.keys, &key_bytes)?;
+        out.natives(&keys.iter().map(|(_, r)| r.rows.len() as u64).collect::<Vec<_>>());
+        let rows: Vec<&StoredRow> = keys.iter().flat_map(|(_, r)| r.rows.iter()).collect();
+        let types: Vec<_> = schema.fields().iter().map(|f| f.data_type().clone()).collect();
+        save_stored(out, &self.store, &rows.iter().map(|r| Some(r.row)).collect::<Vec<_>>(), &types)?;
+        out.natives(&rows.iter().map(|r| r.count).collect::<Vec<_>>());
+        out.natives(&rows.iter().map(|r| r.associations).collect::<Vec<_>>());
+        out.natives(&rows.iter().map(|r| r.written).collect::<Vec<_>>());
+        Ok(())
+    }
+
+    fn load(&mut self, input: &mut StateReader) -> Result<(), String> {
+        let keys = load_keys(input, &self.keys)?;
+        let sizes = input.natives::<u64>()?;
+        let (batch, rows) = load_stored(input, &mut self.store)?;
+        let counts = input.natives::<u32>()?;
+        let associations = input.natives::<u32>()?;
+        let written = input.natives::<u64>()?;
+        let n = rows.len();
+        if sizes.len() != keys.len() || sizes.iter().sum::<u64>() != n as u64 || [counts.len(), associations.len(), written.len()] != [n; 3] {
+            return Err("the saved keys and rows do not match".into());
+        }
+        let ids = encode_rows(&self.ids, &batch, &self.all_columns).map_err(|e| e.to_string())?;
+        let mut next = 0;
+        for (key, size) in keys.into_iter().zip(sizes) {
+            let mut held = KeyRows::default();
+            for i in next..next + size as usize {
+                let row = rows[i].ok_or("a saved row is missing")?;
+                held.restore(row_bytes(&ids, i), StoredRow { row, count: counts[i], associations: associations[i], written: written[i] });
+            }
+            next += size as usize;
+            self.state.insert(key, held);
+        }
+        Ok(())
     }
 }
 
@@ -359,9 +404,54 @@ impl SemiAntiJoinOperator {
     }
 }
 
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
+
+impl SemiAntiJoinOperator {
+    /// What the state is for, compared on restore.
+    fn shape(&self) -> String {
+        let side = |schema: &SchemaRef, s: &Side| {
+            let types: Vec<String> = schema.fields().iter().map(|f| f.data_type().to_string()).collect();
+            format!("keys {:?} of ({})", s.key_columns, types.join(", "))
+        };
+        format!(
+            "{} join on {} and {}, NULL-safe {:?}",
+            if self.spec.anti { "an anti" } else { "a semi" },
+            side(&self.spec.left_schema, &self.left),
+            side(&self.spec.right_schema, &self.right),
+            self.spec.null_safe
+        )
+    }
+}
+
 impl Operator for SemiAntiJoinOperator {
     fn name(&self) -> &str {
         NAME
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape());
+        self.left.save(&self.spec.left_schema, &mut out).map_err(|e| unreadable(NAME, e))?;
+        self.right.save(&self.spec.right_schema, &mut out).map_err(|e| unreadable(NAME, e))?;
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
+        let saved = input.str().map_err(fail)?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(NAME, saved, &now));
+        }
+        self.left.load(&mut input).map_err(fail)?;
+        self.right.load(&mut input).map_err(fail)?;
+        input.end().map_err(fail)
     }
 
     fn on_batch(&mut self, input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
