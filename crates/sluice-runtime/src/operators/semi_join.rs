@@ -221,6 +221,27 @@ impl SemiAntiJoinOperator {
         }
     }
 
+    /// Drops the expired rows of both sides under the keys of `input`'s rows, so that
+    /// no row past its TTL is matched between two sweeps (Flink never reads an expired
+    /// entry).
+    fn expire_keys(&mut self, input: &Encoded<'_>, now: u64) {
+        if !self.spec.state_ttl.is_some_and(|t| !t.is_zero()) {
+            return;
+        }
+        let ttl = &self.ttl;
+        for row in 0..input.data.num_rows() {
+            let key = row_bytes(&input.keys, row);
+            for side in [&mut self.left, &mut self.right] {
+                if let Some(rows) = side.state.get_mut(&key) {
+                    rows.expire(|w| ttl.expired(w, now), &mut side.store);
+                    if rows.is_empty() {
+                        side.state.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+
     /// The probes of the rows of `data` from `start` on (an input of the left side or
     /// not) against the other side, and which candidate pairs satisfy the residual
     /// condition (`None`: all, there is none). With a residual it stops after the row
@@ -287,6 +308,7 @@ impl SemiAntiJoinOperator {
     fn on_left(&mut self, batch: &ChangeBatch, now: u64) -> Result<(), RuntimeError> {
         let data = &batch.data;
         let input = Encoded::new(&self.left, data)?;
+        self.expire_keys(&input, now);
         let batch_id = self.left.store.insert(data.clone());
         self.left.store.retain(batch_id);
         let mut start = 0;
@@ -330,6 +352,7 @@ impl SemiAntiJoinOperator {
     fn on_right(&mut self, batch: &ChangeBatch, now: u64) -> Result<(), RuntimeError> {
         let data = &batch.data;
         let input = Encoded::new(&self.right, data)?;
+        self.expire_keys(&input, now);
         let batch_id = self.right.store.insert(data.clone());
         self.right.store.retain(batch_id);
         let anti = self.spec.anti;
@@ -583,6 +606,25 @@ mod tests {
         let mut out = Output::default();
         op.on_batch(0, batch("l", &rows, &vec![I; 400]), &mut out).unwrap();
         assert_eq!(rows_of(&out).len(), 399);
+    }
+
+    #[test]
+    fn rows_past_the_state_ttl_match_nothing() {
+        let mut spec = operator(false, false).spec;
+        spec.state_ttl = Some(std::time::Duration::from_millis(1000));
+        let (clock, time) = ProcessingClock::manual(5_000);
+        let mut op = SemiAntiJoinOperator::new(spec).expect("an operator").with_clock(clock);
+        let mut out = Output::default();
+        op.on_batch(0, batch("l", &[(Some(1), "a")], &[I]), &mut out).unwrap();
+        time.advance(1_500);
+        // The left row expired: the right row finds nothing to emit.
+        op.on_batch(1, batch("r", &[(Some(1), "x")], &[I]), &mut out).unwrap();
+        time.advance(500);
+        op.on_batch(0, batch("l", &[(Some(1), "b")], &[I]), &mut out).unwrap();
+        assert_eq!(rows_of(&out), ["+I 1 b"]);
+        time.advance(1_200);
+        op.on_batch(0, batch("l", &[(Some(1), "c")], &[I]), &mut out).unwrap();
+        assert_eq!(rows_of(&out), ["+I 1 b"]);
     }
 
     #[test]
