@@ -496,12 +496,13 @@ impl Binder<'_> {
     }
 
     /// `x [NOT] IN (query)` as a value, as Calcite's `SubQueryRemoveRule` rewrites it
-    /// outside a WHERE conjunction: the rows are INNER joined with the subquery's
-    /// `COUNT(*) AS c, COUNT(y) AS ck` and LEFT joined on `x = y` with its distinct
-    /// values `y` (marked `i`), and the value is `CASE WHEN c = 0 THEN FALSE WHEN x IS
-    /// NULL THEN NULL WHEN i IS NOT NULL THEN TRUE WHEN ck < c THEN NULL ELSE FALSE END`.
-    /// In a stream the global count emits nothing until the subquery has a row, so while
-    /// it is empty the inner join keeps every row out, as it does in Flink.
+    /// outside a WHERE conjunction: the rows are joined with the subquery's `COUNT(*) AS
+    /// c, COUNT(y) AS ck` (per correlation key) and LEFT joined on `x = y` (and the
+    /// correlation) with its distinct values `y` marked `i`, and the value is `CASE WHEN
+    /// c = 0 THEN FALSE WHEN x IS NULL THEN NULL WHEN i IS NOT NULL THEN TRUE WHEN ck < c
+    /// THEN NULL ELSE FALSE END` (no counts for a correlation key: FALSE). Uncorrelated,
+    /// the counts are INNER joined, and in a stream the global count emits nothing until
+    /// the subquery has a row, so while it is empty no row passes, as in Flink.
     fn join_in_value(
         &mut self,
         (plan, scope): (LogicalPlan, Scope),
@@ -517,54 +518,75 @@ impl Binder<'_> {
         }
         let x = self.bind_expr(expr, &cx)?;
         let sub = self.bind_subquery(query, &scope, plan.schema(), span)?;
-        if !sub.correlation.is_empty() {
-            return Err(not_supported("a correlated IN subquery in this position", span).with_hint(SUBQUERY_AS_VALUE));
-        }
         if sub.items.len() != 1 {
             return Err(user(format!("IN compares 1 value with a subquery of {} column(s)", sub.items.len()), query.span));
         }
-        let item = sub.items[0].clone();
-        let y_type = item.data_type().clone();
-        let values = sub.plan.project(vec![item], vec!["y".into()]);
-        let y = ScalarExpr::Column { index: 0, data_type: y_type.clone() };
-        let count = |args: Vec<usize>| AggregateCall {
+        let keys = correlation_keys(&sub, plan.schema())
+            .ok_or_else(|| not_supported("a correlated IN subquery in this position other than on equalities", span).with_hint(SUBQUERY_AS_VALUE))?;
+        let correlated = !keys.is_empty();
+        // The subquery's values and correlation keys: y, k0, k1, ...
+        let mut exprs = vec![sub.items[0].clone()];
+        exprs.extend(keys.iter().map(|(_, inner)| inner.clone()));
+        let names = std::iter::once("y".to_string()).chain((0..keys.len()).map(|k| format!("k{k}"))).collect();
+        let values = sub.plan.project(exprs, names);
+        let y_type = values.schema().fields[0].data_type.clone();
+        let count = |args: Vec<usize>, arg_type: Option<DataType>| AggregateCall {
             kind: AggregateKind::Count,
             args,
             distinct: false,
             filter: None,
             separator: None,
-            arg_type: None,
+            arg_type,
             output_type: DataType::bigint().with_nullable(false),
         };
-        let mut count_y = count(vec![0]);
-        count_y.arg_type = Some(y_type.clone());
-        let counts_schema = PlanSchema::new(vec![
-            PlanField::new("c", DataType::bigint().with_nullable(false)),
-            PlanField::new("ck", DataType::bigint().with_nullable(false)),
-        ]);
+        let mut counts_fields: Vec<PlanField> = values.schema().fields[1..].to_vec();
+        counts_fields.push(PlanField::new("c", DataType::bigint().with_nullable(false)));
+        counts_fields.push(PlanField::new("ck", DataType::bigint().with_nullable(false)));
         let counts = LogicalPlan::Aggregate {
             input: Box::new(values.clone()),
-            keys: Vec::new(),
-            aggregates: vec![count(Vec::new()), count_y],
+            keys: (1..=keys.len()).collect(),
+            aggregates: vec![count(Vec::new(), None), count(vec![0], Some(y_type.clone()))],
             window: None,
-            schema: counts_schema,
+            schema: PlanSchema::new(counts_fields),
             span,
             state_ttl: None,
         };
         let width = plan.schema().len();
-        let plan = plan_join(plan, counts, JoinType::Inner, Vec::new(), span)?;
-        let marked = values.project(vec![y, literal(ScalarValue::Boolean(true))], vec!["y".into(), "i".into()]);
-        let distinct_values = super::aggregate::distinct(marked, span);
+        // The correlation keys of a joined input whose key `k` is column `base + first + k`.
+        let on_keys = |this: &Self, base: usize, first: usize| -> PlanResult<Vec<ScalarExpr>> {
+            let mut conditions = Vec::new();
+            for (k, (outer, inner)) in keys.iter().enumerate() {
+                let column = ScalarExpr::Column { index: base + first + k, data_type: inner.data_type().clone() };
+                split_and(this.call("=", vec![outer.clone(), column], span)?, &mut conditions);
+            }
+            Ok(conditions)
+        };
+        let conditions = on_keys(self, width, 0)?;
+        let join_type = if correlated { JoinType::Left } else { JoinType::Inner };
+        let plan = plan_join(plan, counts, join_type, conditions, span)?;
+        let (c_index, ck_index) = (width + keys.len(), width + keys.len() + 1);
+        let mut marked_exprs: Vec<ScalarExpr> = (0..values.schema().len())
+            .map(|index| ScalarExpr::Column { index, data_type: values.schema().fields[index].data_type.clone() })
+            .collect();
+        marked_exprs.push(literal(ScalarValue::Boolean(true)));
+        let mut marked_names: Vec<String> = values.schema().names().iter().map(|n| n.to_string()).collect();
+        marked_names.push("i".into());
+        let distinct_values = super::aggregate::distinct(values.project(marked_exprs, marked_names), span);
         let joined_width = plan.schema().len();
+        let mut conditions = Vec::new();
         let y_joined = ScalarExpr::Column { index: joined_width, data_type: y_type };
-        let on = self.call("=", vec![x.clone(), y_joined], span)?;
-        let mut conjuncts = Vec::new();
-        split_and(on, &mut conjuncts);
-        let plan = plan_join(plan, distinct_values, JoinType::Left, conjuncts, span)?;
+        split_and(self.call("=", vec![x.clone(), y_joined], span)?, &mut conditions);
+        conditions.extend(on_keys(self, joined_width, 1)?);
+        let plan = plan_join(plan, distinct_values, JoinType::Left, conditions, span)?;
         let column = |index: usize| ScalarExpr::Column { index, data_type: plan.schema().fields[index].data_type.clone() };
-        let (c, ck, i) = (column(width), column(width + 1), column(joined_width + 1));
+        let (c, ck, i) = (column(c_index), column(ck_index), column(joined_width + 1 + keys.len()));
         let unknown = ScalarExpr::Literal { value: ScalarValue::Null, data_type: DataType::new(TypeKind::Boolean) };
-        let args = vec![
+        let mut args = Vec::new();
+        if correlated {
+            args.push(self.call("IS NULL", vec![c.clone()], span)?);
+            args.push(literal(ScalarValue::Boolean(false)));
+        }
+        args.extend([
             self.call("=", vec![c.clone(), literal(ScalarValue::BigInt(0))], span)?,
             literal(ScalarValue::Boolean(false)),
             self.call("IS NULL", vec![x], span)?,
@@ -574,7 +596,7 @@ impl Binder<'_> {
             self.call("<", vec![ck, c], span)?,
             unknown,
             literal(ScalarValue::Boolean(false)),
-        ];
+        ]);
         let mut value = self.call("CASE", args, span)?;
         if negated {
             value = self.call("NOT", vec![value], span)?;
@@ -582,8 +604,9 @@ impl Binder<'_> {
         Ok(self.record_value(plan, scope, width, span, value))
     }
 
-    /// `[NOT] EXISTS (query)` as a value (Calcite's rewrite): the rows LEFT joined on
-    /// TRUE with the subquery's distinct `TRUE AS i`, and the value `i IS NOT NULL`.
+    /// `[NOT] EXISTS (query)` as a value (Calcite's rewrite): the rows LEFT joined (on
+    /// the correlation) with the subquery's distinct correlation keys marked `TRUE AS i`,
+    /// and the value `i IS NOT NULL`.
     fn join_exists_value(
         &mut self,
         plan: LogicalPlan,
@@ -593,13 +616,20 @@ impl Binder<'_> {
         span: Span,
     ) -> PlanResult<(LogicalPlan, Scope)> {
         let sub = self.bind_subquery(query, &scope, plan.schema(), span)?;
-        if !sub.correlation.is_empty() {
-            return Err(not_supported("a correlated EXISTS subquery in this position", span).with_hint(SUBQUERY_AS_VALUE));
-        }
-        let marked = sub.plan.project(vec![literal(ScalarValue::Boolean(true))], vec!["i".into()]);
+        let keys = correlation_keys(&sub, plan.schema())
+            .ok_or_else(|| not_supported("a correlated EXISTS subquery in this position other than on equalities", span).with_hint(SUBQUERY_AS_VALUE))?;
+        let mut exprs: Vec<ScalarExpr> = keys.iter().map(|(_, inner)| inner.clone()).collect();
+        exprs.push(literal(ScalarValue::Boolean(true)));
+        let names = (0..keys.len()).map(|k| format!("k{k}")).chain(std::iter::once("i".to_string())).collect();
+        let marked = sub.plan.project(exprs, names);
         let width = plan.schema().len();
-        let plan = plan_join(plan, super::aggregate::distinct(marked, span), JoinType::Left, Vec::new(), span)?;
-        let i = ScalarExpr::Column { index: width, data_type: plan.schema().fields[width].data_type.clone() };
+        let mut conditions = Vec::new();
+        for (k, (outer, inner)) in keys.iter().enumerate() {
+            let column = ScalarExpr::Column { index: width + k, data_type: inner.data_type().clone() };
+            split_and(self.call("=", vec![outer.clone(), column], span)?, &mut conditions);
+        }
+        let plan = plan_join(plan, super::aggregate::distinct(marked, span), JoinType::Left, conditions, span)?;
+        let i = ScalarExpr::Column { index: width + keys.len(), data_type: plan.schema().fields[width + keys.len()].data_type.clone() };
         let mut value = self.call("IS NOT NULL", vec![i], span)?;
         if negated {
             value = self.call("NOT", vec![value], span)?;
@@ -660,6 +690,32 @@ fn mentions_count(query: &ast::Query) -> bool {
         }
     }
     found
+}
+
+/// A subquery's correlation as equalities: per condition, the enclosing side (over the
+/// enclosing query's columns `outer`) and the subquery's side (over its plan). `None`
+/// when a condition is not such an equality.
+fn correlation_keys(sub: &BoundSubquery, outer: &PlanSchema) -> Option<Vec<(ScalarExpr, ScalarExpr)>> {
+    let inner_width = sub.plan.schema().len();
+    let back: Vec<ScalarExpr> = (0..inner_width)
+        .map(|index| ScalarExpr::Column { index, data_type: sub.plan.schema().fields[index].data_type.clone() })
+        .chain(outer.fields.iter().enumerate().map(|(index, f)| ScalarExpr::Column { index, data_type: f.data_type.clone() }))
+        .collect();
+    let mut keys = Vec::new();
+    for c in &sub.correlation {
+        let ScalarExpr::Call { func: sluice_expr::Func::Eq, args, .. } = c else { return None };
+        let reads = |e: &ScalarExpr| {
+            let columns = e.referenced_columns();
+            (columns.iter().any(|i| *i < inner_width), columns.iter().any(|i| *i >= inner_width))
+        };
+        let (inner, outer_side) = match (reads(&args[0]), reads(&args[1])) {
+            ((true, false), (false, true)) => (&args[0], &args[1]),
+            ((false, true), (true, false)) => (&args[1], &args[0]),
+            _ => return None,
+        };
+        keys.push((substitute(outer_side, &back), inner.clone()));
+    }
+    Some(keys)
 }
 
 /// Whether `e` (over the enclosing columns, then the subquery's) holds an OR one of
