@@ -13,9 +13,9 @@
 //!   be equalities, whose subquery side becomes a grouping key and an output column, as
 //!   Flink's `SubQueryDecorrelator` does. References from anywhere else in a subquery
 //!   are "not supported yet".
-//! - An uncorrelated `IN` or `EXISTS` anywhere else (under OR, in the SELECT list) is a
-//!   value, joined as Calcite's `SubQueryRemoveRule` joins it (`join_in_value`,
-//!   `join_exists_value`), quirks included.
+//! - An `IN` or `EXISTS` anywhere else (under OR, in the SELECT list) is a value, joined
+//!   as Calcite's `SubQueryRemoveRule` joins it (`join_in_value`, `join_exists_value`),
+//!   quirks included; correlated only on equalities.
 //! - A scalar subquery that returns one row at most by its shape (an aggregate without
 //!   GROUP BY; correlated, one row per correlation value) is LEFT JOINed to the query's
 //!   rows, on TRUE or on the correlation, and its value is a column of the joined row;
@@ -655,7 +655,7 @@ impl Binder<'_> {
     }
 }
 
-const SUBQUERY_AS_VALUE: &str = "Sluice runs subqueries in WHERE, HAVING and the SELECT list; a correlated IN or EXISTS only as an AND-ed condition of a WHERE clause.";
+const SUBQUERY_AS_VALUE: &str = "Sluice runs subqueries in WHERE, HAVING and the SELECT list; a correlated IN or EXISTS outside an AND-ed WHERE condition only when its correlation is equalities.";
 
 fn literal(value: ScalarValue) -> ScalarExpr {
     let data_type = match &value {
