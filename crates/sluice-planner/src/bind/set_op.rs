@@ -34,8 +34,13 @@ impl Binder<'_> {
         span: Span,
     ) -> PlanResult<LogicalPlan> {
         if op == SetOperator::Union {
-            let union = self.union(vec![left, right], span, if all { "UNION ALL" } else { "UNION" })?;
-            return Ok(if all { union } else { distinct(union, span) });
+            if all {
+                return self.union(vec![left, right], span, "UNION ALL");
+            }
+            // A chain `a UNION b UNION c` is one GROUP BY over one union of all branches, as
+            // Calcite's UnionMergeRule makes it, not a GROUP BY per UNION.
+            let union = self.union(vec![distinct_union_input(left), distinct_union_input(right)], span, "UNION")?;
+            return Ok(distinct(union, span));
         }
         let name = match (op, all) {
             (SetOperator::Intersect, false) => "INTERSECT",
@@ -83,6 +88,23 @@ impl Binder<'_> {
         }
         let (inputs, schema) = common_inputs(flat, span, name)?;
         Ok(LogicalPlan::Union { inputs, schema })
+    }
+}
+
+/// The union under a `UNION` (distinct) input, whose own GROUP BY the enclosing `UNION`
+/// makes again; any other plan as it is.
+fn distinct_union_input(plan: LogicalPlan) -> LogicalPlan {
+    match plan {
+        LogicalPlan::Aggregate { input, keys, aggregates, window: None, schema, .. }
+            if aggregates.is_empty()
+                && keys.len() == schema.len()
+                && keys.iter().enumerate().all(|(i, k)| i == *k)
+                && matches!(*input, LogicalPlan::Union { .. })
+                && input.schema().len() == schema.len() =>
+        {
+            *input
+        }
+        other => other,
     }
 }
 
