@@ -29,8 +29,7 @@ use sluice_connector_api::ChangeBatch;
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
-use super::join::side_state::{KeyRows, StoredRow};
-use super::state::{load_keys, load_stored, save_keys, save_stored};
+use super::join::side_state::{load_side, save_side, KeyRows};
 use crate::checkpoint::{state_changed, unreadable};
 use super::join::state_clock::StateTtl;
 use super::join::{encode_rows, row_bytes, row_converter, ProcessingClock};
@@ -91,46 +90,14 @@ impl Side {
         self.state.values().map(|k| k.rows.iter().map(|r| r.count as usize).sum::<usize>()).sum()
     }
 
-    /// Each join key with how many rows it holds, then the rows in order with their
-    /// counts, associations and write times (the encoding of `JoinOperator`'s sides).
-    /// Row identities are computed again on restore.
+    /// The side's rows for a checkpoint, in the regular join's encoding
+    /// (`side_state::save_side`).
     fn save(&self, schema: &SchemaRef, out: &mut StateWriter) -> Result<(), String> {
-        let keys: Vec<(&Vec<u8>, &KeyRows)> = self.state.iter().collect();
-        let key_bytes: Vec<&[u8]> = keys.iter().map(|(k, _)| k.as_slice()).collect();
-        save_keys(out, &self.keys, &key_bytes)?;
-        out.natives(&keys.iter().map(|(_, r)| r.rows.len() as u64).collect::<Vec<_>>());
-        let rows: Vec<&StoredRow> = keys.iter().flat_map(|(_, r)| r.rows.iter()).collect();
-        let types: Vec<_> = schema.fields().iter().map(|f| f.data_type().clone()).collect();
-        save_stored(out, &self.store, &rows.iter().map(|r| Some(r.row)).collect::<Vec<_>>(), &types)?;
-        out.natives(&rows.iter().map(|r| r.count).collect::<Vec<_>>());
-        out.natives(&rows.iter().map(|r| r.associations).collect::<Vec<_>>());
-        out.natives(&rows.iter().map(|r| r.written).collect::<Vec<_>>());
-        Ok(())
+        save_side(out, &self.state, &self.keys, &self.store, schema)
     }
 
     fn load(&mut self, input: &mut StateReader) -> Result<(), String> {
-        let keys = load_keys(input, &self.keys)?;
-        let sizes = input.natives::<u64>()?;
-        let (batch, rows) = load_stored(input, &mut self.store)?;
-        let counts = input.natives::<u32>()?;
-        let associations = input.natives::<u32>()?;
-        let written = input.natives::<u64>()?;
-        let n = rows.len();
-        if sizes.len() != keys.len() || sizes.iter().sum::<u64>() != n as u64 || [counts.len(), associations.len(), written.len()] != [n; 3] {
-            return Err("the saved keys and rows do not match".into());
-        }
-        let ids = encode_rows(&self.ids, &batch, &self.all_columns).map_err(|e| e.to_string())?;
-        let mut next = 0;
-        for (key, size) in keys.into_iter().zip(sizes) {
-            let mut held = KeyRows::default();
-            for i in next..next + size as usize {
-                let row = rows[i].ok_or("a saved row is missing")?;
-                held.restore(row_bytes(&ids, i), StoredRow { row, count: counts[i], associations: associations[i], written: written[i] });
-            }
-            next += size as usize;
-            self.state.insert(key, held);
-        }
-        Ok(())
+        load_side(input, &mut self.state, &self.keys, (&self.ids, &self.all_columns), &mut self.store)
     }
 }
 
