@@ -192,7 +192,7 @@ impl SemiAntiJoinOperator {
     /// no row past its TTL is matched between two sweeps (Flink never reads an expired
     /// entry).
     fn expire_keys(&mut self, input: &Encoded<'_>, now: u64) {
-        if !self.spec.state_ttl.is_some_and(|t| !t.is_zero()) {
+        if self.spec.state_ttl.is_none_or(|t| t.is_zero()) {
             return;
         }
         let ttl = &self.ttl;
