@@ -357,6 +357,12 @@ impl Executor {
             }
         }
         let mut next_id = store.ids().last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
+        let resumed = restore.as_ref().map(|saved| saved.id);
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                reader.recover(resumed).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
         if let Some(saved) = restore {
             self.restore(&saved, config.ignore_unclaimed_state)?;
             next_id = next_id.max(saved.id + 1);
@@ -413,7 +419,13 @@ impl Executor {
         let Some(ck) = self.checkpoints.as_ref() else { return Ok(()) };
         let (id, started) = (ck.next_id, Instant::now());
         crash_point("before-snapshot", id);
+        checkpoint::fail_point("before-snapshot", id)?;
         self.each_open_sink(|writer| writer.pre_commit(id))?;
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                reader.pre_commit(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
         let mut states = Vec::new();
         for index in 0..self.nodes.len() {
             let (node_id, fingerprint) = self.node_identity(index);
@@ -434,11 +446,14 @@ impl Executor {
         let millis = taken_at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         let bytes = ck.store.save(id, millis, &states).map_err(RuntimeError::Internal)?;
         crash_point("after-save", id);
+        checkpoint::fail_point("after-save", id)?;
         self.each_open_sink(|writer| writer.commit(id))?;
         crash_point("after-commit", id);
+        checkpoint::fail_point("after-commit", id)?;
         let ck = self.checkpoints.as_mut().expect("checked above");
         ck.store.complete(id).map_err(RuntimeError::Internal)?;
         crash_point("after-complete", id);
+        checkpoint::fail_point("after-complete", id)?;
         ck.store.prune(ck.config.retained);
         ck.next_id += 1;
         ck.last = Instant::now();
@@ -446,6 +461,13 @@ impl Executor {
         ck.stats.last_id = Some(id);
         ck.stats.last_duration = started.elapsed();
         ck.stats.last_bytes = bytes;
+        if ck.stats.last_duration >= ck.stats.longest {
+            ck.stats.longest = ck.stats.last_duration;
+            ck.stats.longest_bytes = bytes;
+        }
+        if checkpoint::stop_point(id) {
+            self.options.stop.store(true, Ordering::Relaxed);
+        }
         // Positions outside the job (Kafka group offsets) follow, for monitoring.
         self.commit_sources()
     }

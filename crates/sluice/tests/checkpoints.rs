@@ -151,27 +151,27 @@ fn exactly_once_needs_checkpoints_and_a_transactional_id_prefix_and_state_must_f
     let out = sluice(&no_prefix, None, &[]);
     assert!(!out.status.success() && text(&out).contains("sink.transactional-id-prefix"), "{}", text(&out));
 
-    // An operator that cannot checkpoint yet (a regular join): the job says so before
-    // reading a row.
-    let grouped = dir.join("c.sql");
+    // A source that cannot resume from a checkpoint yet (a JDBC scan): the job says so
+    // before reading a row.
+    let pg = sluice_testkit::Postgres::start();
+    pg.execute("CREATE TABLE hosts (id BIGINT, v INT); INSERT INTO hosts VALUES (1, 2)");
+    let scanned = dir.join("c.sql");
     std::fs::write(
-        &grouped,
+        &scanned,
         format!(
             "SET 'execution.checkpointing.interval' = '1 s';
 SET 'execution.checkpointing.dir' = 'file://{}';
-CREATE TABLE events (id BIGINT, v INT) WITH (
-  'connector' = 'kafka', 'topic' = 'events', 'properties.bootstrap.servers' = '{}',
-  'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'value.format' = 'json');
-CREATE TABLE pairs (id BIGINT, v INT) WITH ('connector' = 'print');
-INSERT INTO pairs SELECT a.id, b.v FROM events a JOIN events b ON a.id = b.id;
+CREATE TABLE hosts (id BIGINT, v INT) WITH ('connector' = 'jdbc', 'url' = '{}', 'table-name' = 'hosts', 'username' = 'postgres');
+CREATE TABLE copy (id BIGINT, v INT) WITH ('connector' = 'print');
+INSERT INTO copy SELECT id, v FROM hosts;
 ",
             dir.join("checkpoints").display(),
-            broker.bootstrap()
+            pg.url("postgres")
         ),
     )
     .unwrap();
-    let out = sluice(&grouped, None, &[]);
-    assert!(!out.status.success() && text(&out).contains("cannot save its state in a checkpoint yet"), "{}", text(&out));
+    let out = sluice(&scanned, None, &[]);
+    assert!(!out.status.success() && text(&out).contains("cannot resume from a checkpoint yet"), "{}", text(&out));
 
     let remote = dir.join("d.sql");
     std::fs::write(&remote, sql.replace(&format!("file://{}", dir.join("checkpoints").display()), "s3://bucket/ckpt")).unwrap();
@@ -434,6 +434,204 @@ fn a_crash_at_any_step_keeps_windows_and_group_state_exactly_once() {
         let (w_rows, t_rows) = stateful_output(&broker, &w, &t);
         assert_eq!(w_rows, windows, "windows after crashes at {step}");
         assert_eq!(t_rows, totals, "totals after crashes at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// A counting job over a file of `{"id": i, "v": i % 10}` rows, in batches of 100.
+fn counting_job(dir: &Path, filter: &str, key: &str) -> PathBuf {
+    let data = dir.join("events.json");
+    if !data.exists() {
+        let rows: String = (0..3000).map(|i| format!("{{\"id\":{i},\"v\":{}}}\n", i % 10)).collect();
+        std::fs::write(&data, rows).unwrap();
+    }
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '1 ms';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '100';
+CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');
+CREATE TABLE counts (k INT, n BIGINT) WITH ('connector' = 'print');
+INSERT INTO counts SELECT {key}, COUNT(*) FROM events WHERE v < {filter} GROUP BY {key};
+",
+        dir.join("checkpoints").display(),
+        data.display()
+    );
+    let path = dir.join("job.sql");
+    std::fs::write(&path, sql).unwrap();
+    path
+}
+
+/// The last count printed per key.
+fn final_counts(stdout: &str) -> BTreeMap<i64, i64> {
+    let mut counts = BTreeMap::new();
+    for line in stdout.lines() {
+        let Some(body) = line.strip_prefix("+I[").or_else(|| line.strip_prefix("+U[")) else { continue };
+        let mut cells = body.trim_end_matches(']').split(", ");
+        let (Some(k), Some(n)) = (cells.next(), cells.next()) else { continue };
+        counts.insert(k.parse().unwrap(), n.parse().unwrap());
+    }
+    counts
+}
+
+fn stop_after(script: &Path, checkpoint: u64) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+    command.arg("run").arg(script).env_remove("SLUICE_CHECKPOINT_CRASH").env("SLUICE_CHECKPOINT_STOP", checkpoint.to_string());
+    command.output().expect("run the sluice binary")
+}
+
+#[test]
+fn a_savepoint_keeps_state_across_a_changed_filter_and_refuses_a_changed_group_key() {
+    let dir = scratch("upgrade");
+    let first = stop_after(&counting_job(&dir, "7", "v"), 5);
+    assert!(text(&first).contains("stopped with checkpoint"), "{}", text(&first));
+    let before = final_counts(&String::from_utf8_lossy(&first.stdout));
+    assert!(!before.is_empty() && before.values().all(|n| *n < 300), "{before:?}");
+
+    // A changed GROUP BY key: the saved counts mean something else. Refused, saying what.
+    let regrouped = sluice(&counting_job(&dir, "7", "CAST(id % 3 AS INT)"), None, &[]);
+    let log = text(&regrouped);
+    assert!(!regrouped.status.success(), "{log}");
+    assert!(log.contains("the query changed in a way its state cannot follow") && log.contains("GroupAggregate"), "{log}");
+    assert!(log.contains("GROUP BY [\"v\"]"), "{log}");
+
+    // A changed filter constant: the counts go on from the savepoint.
+    let resumed = sluice(&counting_job(&dir, "8", "v"), None, &[]);
+    assert!(resumed.status.success() && text(&resumed).contains("resuming job"), "{}", text(&resumed));
+    let after = final_counts(&String::from_utf8_lossy(&resumed.stdout));
+    for v in 0..7 {
+        assert_eq!(after[&v], 300, "key {v} lost or repeated rows across the savepoint: {after:?}");
+    }
+    // Key 7 passes the new filter only for the rows read after the savepoint.
+    assert!(after[&7] > 0 && after[&7] < 300, "{after:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Lines of every kind of malformed record, and how many of each a test writes.
+fn malformed(i: usize) -> Vec<u8> {
+    match i % 5 {
+        0 => format!("{{\"id\":{i},\"v\":").into_bytes(),
+        1 => format!("{{\"id\":\"x{i}\",\"v\":1}}").into_bytes(),
+        2 => vec![b'{', 0xff, 0xfe, b'}'],
+        3 => format!("[{i}]").into_bytes(),
+        _ => format!("{{\"id\":{i},\"v\":\"seven\"}}").into_bytes(),
+    }
+}
+
+#[test]
+fn a_million_malformed_records_go_to_the_dead_letters_exactly_once_across_a_crash() {
+    let dir = scratch("dead-letters");
+    let data = dir.join("events.json");
+    // 1,000,000 malformed records among 200,000 good ones, a 10 MB line and empty lines.
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&data).unwrap());
+    let (mut good, mut bad, mut blank) = (0u64, 0u64, 0u64);
+    for i in 0..1_200_000usize {
+        use std::io::Write;
+        if i % 6 == 0 {
+            writeln!(file, "{{\"id\":{i},\"v\":{}}}", i % 10).unwrap();
+            good += 1;
+        } else {
+            file.write_all(&malformed(i)).unwrap();
+            file.write_all(b"\n").unwrap();
+            bad += 1;
+        }
+        if i % 100_000 == 1 {
+            file.write_all(b"\n\n").unwrap();
+            blank += 2;
+        }
+        if i == 600_001 {
+            let mut huge = b"{\"id\":".to_vec();
+            huge.resize(10 << 20, b'9');
+            file.write_all(&huge).unwrap();
+            file.write_all(b"\n").unwrap();
+            bad += 1;
+        }
+    }
+    drop(file);
+    assert!(blank > 0);
+    let dead = dir.join("dead");
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '1 ms';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '5000';
+CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json',
+  'sluice.dead-letter' = 'file://{}');
+CREATE TABLE kept (n BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO kept SELECT id FROM events;
+",
+        dir.join("checkpoints").display(),
+        data.display(),
+        dead.display()
+    );
+    let script = dir.join("job.sql");
+    std::fs::write(&script, sql).unwrap();
+    // A crash after a checkpoint is saved but before it is committed: the dead letters
+    // of that checkpoint are dropped on restart and sent again from the re-read records.
+    let crashed = sluice(&script, Some("after-save@5"), &[]);
+    assert!(text(&crashed).contains("crashing at after-save of checkpoint 5"), "{}", text(&crashed));
+    let resumed = sluice(&script, None, &[]);
+    let log = text(&resumed);
+    assert!(resumed.status.success(), "{log}");
+    assert!(log.contains("malformed records to its dead letters"), "{log}");
+    // Every malformed record is in the dead letters once, with its position and reason.
+    let mut positions = std::collections::BTreeSet::new();
+    let mut lines = 0u64;
+    for entry in std::fs::read_dir(&dead).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(name.ends_with(".jsonl"), "a dead-letter file left unfinished: {name}");
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        for line in text.lines() {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(record["reason"].as_str().is_some_and(|r| !r.is_empty()), "{line:.200}");
+            assert!(record.get("value").is_some() || record.get("value_base64").is_some(), "{line:.200}");
+            positions.insert(record["position"].as_str().unwrap().to_string());
+            lines += 1;
+        }
+    }
+    assert_eq!(lines, bad, "dead letters written");
+    assert_eq!(positions.len() as u64, bad, "each malformed record once");
+    // The good rows are all read, over the two runs: the first up to its last completed
+    // checkpoint, the second the rest.
+    let read = |log: &str| -> u64 {
+        log.lines()
+            .filter_map(|l| l.split(" rows read").next()?.rsplit(": ").next()?.replace(',', "").parse().ok())
+            .last()
+            .unwrap_or(0)
+    };
+    assert!(read(&log) > 0 && read(&log) <= good, "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_restart_strategy_runs_a_failed_job_again_from_its_last_checkpoint() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    input(&broker, "events", 0..4000);
+    for (n, (strategy, step)) in [
+        ("SET 'restart-strategy.type' = 'fixed-delay';\nSET 'restart-strategy.fixed-delay.delay' = '100 ms';\n", "after-save"),
+        ("SET 'restart-strategy.type' = 'exponential-delay';\nSET 'restart-strategy.exponential-delay.initial-backoff' = '50 ms';\n", "after-commit"),
+        ("", "before-snapshot"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let output = format!("restarted-{n}");
+        broker.create_topic(&output, 1);
+        let dir = scratch(&format!("restart-{n}"));
+        let script = job(&dir, &broker, "events", &output, &output);
+        let sql = std::fs::read_to_string(&script).unwrap();
+        std::fs::write(&script, format!("{strategy}{sql}")).unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+        command.arg("run").arg(&script).env_remove("SLUICE_CHECKPOINT_CRASH").env("SLUICE_CHECKPOINT_FAIL", format!("{step}@4"));
+        let out = command.output().unwrap();
+        let log = text(&out);
+        if strategy.is_empty() {
+            // No strategy: the failure ends the run, as before.
+            assert!(!out.status.success() && log.contains("test hook: failing at"), "{log}");
+            continue;
+        }
+        assert!(out.status.success(), "{log}");
+        assert!(log.contains("restarting from its last checkpoint") && log.contains("resuming job"), "{log}");
+        assert_eq!(committed_ids(&broker, &output), expected(0..4000), "after a failure at {step}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -12,6 +12,7 @@ use crate::options::{check_known_keys, get_parsed, parse_duration, parse_memory_
 /// options are accepted and have no effect yet.
 const CONNECTOR_KEYS: &[&str] = &[
     "path",
+    "sluice.dead-letter",
     "format",
     "source.monitor-interval",
     "source.report-statistics",

@@ -15,6 +15,7 @@ use crate::options::{check_known_keys, get_parsed, invalid, parse_duration, pars
 /// Keys the plain `kafka` connector knows, besides the formats' own.
 const KAFKA_KEYS: &[&str] = &[
     "topic",
+    "sluice.dead-letter",
     "topic-pattern",
     "properties.#",
     "format",
@@ -48,6 +49,7 @@ const KAFKA_KEYS: &[&str] = &[
 /// earliest offset).
 const UPSERT_KEYS: &[&str] = &[
     "topic",
+    "sluice.dead-letter",
     "properties.#",
     "value.format",
     "key.format",

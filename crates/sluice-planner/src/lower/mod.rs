@@ -351,6 +351,9 @@ impl Lowering<'_> {
             time_zone: self.ctx.time_zone,
             subtask: 0,
             parallelism: 1,
+            job: self.job.clone(),
+            source_index: self.dataflow.source_count(),
+            checkpointing: self.checkpointing,
         };
         let reader = factory.create_source(&spec, &source_ctx).map_err(|e| connector_diagnostic(e, table))?;
         let mut node = self.dataflow.add_source(format!("Source: {}", table.name), reader);

@@ -62,6 +62,9 @@ pub struct CheckpointStats {
     pub last_id: Option<u64>,
     pub last_duration: Duration,
     pub last_bytes: u64,
+    /// The longest checkpoint so far and its size.
+    pub longest: Duration,
+    pub longest_bytes: u64,
 }
 
 /// The steps of a checkpoint where a test can make the process die (see `crash_point`).
@@ -76,6 +79,28 @@ pub(crate) fn crash_point(step: &str, id: u64) {
         eprintln!("[sluice] test hook: crashing at {step} of checkpoint {id}");
         std::process::abort();
     }
+}
+
+/// A test hook: with `SLUICE_CHECKPOINT_FAIL=STEP@N` in the environment, the job fails
+/// with an error at `STEP` of checkpoint `N`, once per process, as a lost connection
+/// would make it fail. Used by the tests of restart strategies.
+pub(crate) fn fail_point(step: &str, id: u64) -> Result<(), RuntimeError> {
+    static FIRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let Some(spec) = std::env::var_os("SLUICE_CHECKPOINT_FAIL") else { return Ok(()) };
+    if spec.to_str() == Some(format!("{step}@{id}").as_str()) && !FIRED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return Err(RuntimeError::Operator {
+            node: "checkpoint".into(),
+            message: format!("test hook: failing at {step} of checkpoint {id}"),
+        });
+    }
+    Ok(())
+}
+
+/// A test hook: with `SLUICE_CHECKPOINT_STOP=N` in the environment, a job stops after
+/// completing checkpoint `N`, as Ctrl-C would stop it (a final checkpoint, then exit).
+/// Used by the tests that restart every conformance case midway.
+pub(crate) fn stop_point(id: u64) -> bool {
+    std::env::var("SLUICE_CHECKPOINT_STOP").is_ok_and(|v| v.trim() == id.to_string())
 }
 
 /// The error for saved operator state that a changed query cannot take: `saved` and

@@ -165,8 +165,9 @@ impl GroupAggregateOperator {
         let assumed = assumed_input_schema(&self.spec);
         let key_types: Vec<ArrowType> = self.spec.keys.iter().map(|&k| assumed.field(k).data_type().clone()).collect();
         let input = if self.insert_only { "an insert-only" } else { "an updating" };
+        let names: Vec<&str> = self.spec.output_schema.fields().iter().take(self.spec.keys.len()).map(|f| f.name().as_str()).collect();
         format!(
-            "a GROUP BY over {input} input with {} (key columns {:?})",
+            "a GROUP BY {names:?} over {input} input with {} (key columns {:?})",
             state_shape(&key_types, &self.spec.aggregates, &assumed),
             self.spec.keys
         )

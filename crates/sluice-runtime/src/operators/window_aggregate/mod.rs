@@ -297,8 +297,9 @@ impl WindowAggregateOperator {
         let assumed = assumed_input_schema(&self.spec);
         let key_types: Vec<ArrowType> =
             self.spec.keys.iter().map(|&k| assumed.field(k).data_type().clone()).collect();
+        let names: Vec<&str> = self.spec.output_schema.fields().iter().take(self.spec.keys.len()).map(|f| f.name().as_str()).collect();
         format!(
-            "a {:?} window aggregate with {} (key columns {:?})",
+            "a {:?} window aggregate by {names:?} with {} (key columns {:?})",
             self.spec.window,
             state_shape(&key_types, &self.spec.aggregates, &assumed),
             self.spec.keys
