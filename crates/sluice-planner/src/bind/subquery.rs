@@ -189,6 +189,14 @@ impl Binder<'_> {
         match &inner.kind {
             ExprKind::Exists { query, negated: n } => {
                 let sub = self.bind_subquery(query, scope, plan.schema(), span)?;
+                if always_one_row(query) {
+                    // EXISTS is TRUE whatever the rows: keep every row, or none.
+                    return Ok(if negated != *n {
+                        LogicalPlan::Filter { input: Box::new(plan), predicate: literal(ScalarValue::Boolean(false)) }
+                    } else {
+                        plan
+                    });
+                }
                 let conditions = self.correlation_conditions(&sub, plan.schema());
                 plan_semi_join(plan, sub.plan, negated != *n, conditions, span)
             }
@@ -616,6 +624,10 @@ impl Binder<'_> {
         span: Span,
     ) -> PlanResult<(LogicalPlan, Scope)> {
         let sub = self.bind_subquery(query, &scope, plan.schema(), span)?;
+        if always_one_row(query) {
+            self.scalar_columns.push((span, literal(ScalarValue::Boolean(!negated))));
+            return Ok((plan, scope));
+        }
         let keys = correlation_keys(&sub, plan.schema())
             .ok_or_else(|| not_supported("a correlated EXISTS subquery in this position other than on equalities", span).with_hint(SUBQUERY_AS_VALUE))?;
         let mut exprs: Vec<ScalarExpr> = keys.iter().map(|(_, inner)| inner.clone()).collect();
@@ -663,6 +675,18 @@ fn literal(value: ScalarValue) -> ScalarExpr {
         _ => DataType::bigint().with_nullable(false),
     };
     ScalarExpr::Literal { value, data_type }
+}
+
+/// Whether `query` returns a row whatever its input, as Calcite sees it (its minimum row
+/// count is one): an aggregate without GROUP BY or HAVING. `EXISTS` of it is TRUE, as in
+/// Flink, although in a stream such an aggregate emits nothing until a row arrives.
+fn always_one_row(query: &ast::Query) -> bool {
+    let SetExpr::Select(select) = &query.body else { return false };
+    query.limit.is_none()
+        && query.offset.is_none()
+        && select.group_by.is_empty()
+        && select.having.is_none()
+        && is_aggregate_select(select)
 }
 
 /// Whether the SELECT list of `query` is one bare `COUNT(...)`.
