@@ -44,7 +44,7 @@ pub struct Binder<'a> {
     /// reference to them is not supported where it is not).
     outer_scopes: Vec<(Scope, crate::logical::PlanSchema)>,
     /// Scalar subqueries joined so far: their span and their value over the joined row.
-    scalar_columns: Vec<(sluice_sql::Span, sluice_expr::ScalarExpr)>,
+    subquery_values: Vec<(sluice_sql::Span, sluice_expr::ScalarExpr)>,
 }
 
 impl<'a> Binder<'a> {
@@ -56,7 +56,7 @@ impl<'a> Binder<'a> {
             match_scope: None,
             correlation: None,
             outer_scopes: Vec::new(),
-            scalar_columns: Vec::new(),
+            subquery_values: Vec::new(),
         }
     }
 }

@@ -625,7 +625,7 @@ impl Binder<'_> {
     ) -> PlanResult<(LogicalPlan, Scope)> {
         let sub = self.bind_subquery(query, &scope, plan.schema(), span)?;
         if always_one_row(query) {
-            self.scalar_columns.push((span, literal(ScalarValue::Boolean(!negated))));
+            self.subquery_values.push((span, literal(ScalarValue::Boolean(!negated))));
             return Ok((plan, scope));
         }
         let keys = correlation_keys(&sub, plan.schema())
@@ -654,13 +654,13 @@ impl Binder<'_> {
         for i in width..plan.schema().len() {
             scope.columns.push(ScopeColumn { qualifier: None, name: format!("$subquery{i}") });
         }
-        self.scalar_columns.push((span, value));
+        self.subquery_values.push((span, value));
         (plan, scope)
     }
 
     /// The value of a subquery joined by `join_scalar_subqueries`.
     pub(super) fn subquery_value(&self, span: Span, cx: &ExprContext, what: &str) -> PlanResult<ScalarExpr> {
-        match self.scalar_columns.iter().rev().find(|(s, _)| *s == span) {
+        match self.subquery_values.iter().rev().find(|(s, _)| *s == span) {
             Some((_, value)) if value.referenced_columns().iter().all(|i| *i < cx.schema.len()) => Ok(value.clone()),
             _ => Err(not_supported(&format!("{what} in this position"), span).with_hint(SUBQUERY_AS_VALUE)),
         }
