@@ -20,7 +20,7 @@
 //! With `state_ttl`, a stored row not written for the TTL (processing time) is forgotten
 //! without any output, as Flink's state TTL does.
 
-mod side_state;
+pub(crate) mod side_state;
 pub mod state_clock;
 
 use std::collections::HashMap;
@@ -34,11 +34,10 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
-use self::side_state::{KeyRows, StoredRow};
+use self::side_state::{load_side, save_side, KeyRows};
 pub use self::state_clock::{ManualTime, ProcessingClock};
 use self::state_clock::StateTtl;
 use crate::checkpoint::{state_changed, unreadable};
-use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{JoinSpec, JoinType};
 use crate::{Operator, Output, RuntimeError};
@@ -130,46 +129,14 @@ impl Side {
         })
     }
 
-    /// Each join key with how many rows it holds, then the rows in order with their
-    /// counts, associations and write times. Row identities are computed again on
-    /// restore.
+    /// The side's rows for a checkpoint (`side_state::save_side`); row identities are
+    /// computed again on restore.
     fn save(&self, out: &mut StateWriter) -> Result<(), String> {
-        let keys: Vec<(&Vec<u8>, &KeyRows)> = self.state.iter().collect();
-        let key_bytes: Vec<&[u8]> = keys.iter().map(|(k, _)| k.as_slice()).collect();
-        save_keys(out, &self.keys, &key_bytes)?;
-        out.natives(&keys.iter().map(|(_, r)| r.rows.len() as u64).collect::<Vec<_>>());
-        let rows: Vec<&StoredRow> = keys.iter().flat_map(|(_, r)| r.rows.iter()).collect();
-        let types: Vec<_> = self.schema.fields().iter().map(|f| f.data_type().clone()).collect();
-        save_stored(out, &self.store, &rows.iter().map(|r| Some(r.row)).collect::<Vec<_>>(), &types)?;
-        out.natives(&rows.iter().map(|r| r.count).collect::<Vec<_>>());
-        out.natives(&rows.iter().map(|r| r.associations).collect::<Vec<_>>());
-        out.natives(&rows.iter().map(|r| r.written).collect::<Vec<_>>());
-        Ok(())
+        save_side(out, &self.state, &self.keys, &self.store, &self.schema)
     }
 
     fn load(&mut self, input: &mut StateReader) -> Result<(), String> {
-        let keys = load_keys(input, &self.keys)?;
-        let sizes = input.natives::<u64>()?;
-        let (batch, rows) = load_stored(input, &mut self.store)?;
-        let counts = input.natives::<u32>()?;
-        let associations = input.natives::<u32>()?;
-        let written = input.natives::<u64>()?;
-        let n = rows.len();
-        if sizes.len() != keys.len() || sizes.iter().sum::<u64>() != n as u64 || [counts.len(), associations.len(), written.len()] != [n; 3] {
-            return Err("the saved keys and rows do not match".into());
-        }
-        let ids = encode_rows(&self.ids, &batch, &self.id_columns).map_err(|e| e.to_string())?;
-        let mut next = 0;
-        for (key, size) in keys.into_iter().zip(sizes) {
-            let mut held = KeyRows::default();
-            for i in next..next + size as usize {
-                let row = rows[i].ok_or("a saved join row is missing")?;
-                held.restore(row_bytes(&ids, i), StoredRow { row, count: counts[i], associations: associations[i], written: written[i] });
-            }
-            next += size as usize;
-            self.state.insert(key, held);
-        }
-        Ok(())
+        load_side(input, &mut self.state, &self.keys, (&self.ids, &self.id_columns), &mut self.store)
     }
 
     fn rows_held(&self) -> usize {
