@@ -56,6 +56,13 @@ pub struct SourceContext {
     /// This reader's index among `parallelism` readers of the same table.
     pub subtask: usize,
     pub parallelism: usize,
+    /// The job's name, stable across runs of the same script.
+    pub job: String,
+    /// The source's place among the job's sources, stable for an unchanged query: with
+    /// the job and table it names what the source keeps outside (dead letters).
+    pub source_index: usize,
+    /// Whether the job takes checkpoints.
+    pub checkpointing: bool,
 }
 
 /// How a sink is asked to write.
@@ -108,6 +115,8 @@ pub struct SourceStats {
     pub bytes: u64,
     /// Records skipped because they could not be decoded (`*.ignore-parse-errors`).
     pub skipped_bad_records: u64,
+    /// Records that could not be decoded, sent to the dead letters (`sluice.dead-letter`).
+    pub dead_letters: u64,
     /// The first few skip reasons, with their location, for the end-of-job report.
     pub skipped_examples: Vec<String>,
 }
@@ -136,6 +145,17 @@ pub trait SourceReader: Send {
     fn restore(&mut self, _position: &[u8]) -> Result<(), ConnectorError> {
         Err(ConnectorError::NotCheckpointable("this source cannot resume from a checkpoint yet".into()))
     }
+    /// Checkpoint `checkpoint` is being taken: what the source wrote on the side (dead
+    /// letters) since the last one belongs to it. `commit` follows once it completed.
+    fn pre_commit(&mut self, _checkpoint: u64) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    /// With checkpoints on, once before the first poll: the job resumes from checkpoint
+    /// `completed` (`None`: from the start). Side output of later checkpoints, which
+    /// never completed, is dropped: those records are read again.
+    fn recover(&mut self, _completed: Option<u64>) -> Result<(), ConnectorError> {
+        Ok(())
+    }
 }
 
 /// Writes batches of rows (with change kinds) to one table.
@@ -163,6 +183,13 @@ pub trait SinkWriter: Send {
     /// checkpoints (what it pre-committed is written).
     fn committed_checkpoint(&mut self) -> Result<Option<u64>, ConnectorError> {
         Ok(None)
+    }
+    /// With checkpoints on, once before the first row: the job resumes from checkpoint
+    /// `completed` (`None`: from the start). Output prepared for later checkpoints, which
+    /// never completed, is dropped (its rows come again); output of `completed` and
+    /// earlier that a crash left uncommitted is committed now.
+    fn recover(&mut self, _completed: Option<u64>) -> Result<(), ConnectorError> {
+        Ok(())
     }
     /// The input has ended: flush and close. No call follows.
     fn finish(&mut self) -> Result<(), ConnectorError>;

@@ -6,6 +6,7 @@ use sluice_connector_api::ConnectorRegistry;
 
 pub mod blackhole;
 pub mod datagen;
+pub mod dead_letter;
 pub mod fake_data;
 pub mod filesystem;
 pub mod jdbc;

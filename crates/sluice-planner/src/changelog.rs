@@ -176,6 +176,35 @@ impl ChangelogInference<'_> {
                 mode.upsert_key = None;
                 mode
             }
+            // As Flink's: a semi join forwards its inputs' changes (a left row is emitted
+            // once, when its first match arrives, and retracted when a match leaves); an
+            // anti join retracts a row as soon as a match arrives.
+            LogicalPlan::SemiJoin { left, right, anti, span, .. } => {
+                let (l, r) = (self.mode(left)?, self.mode(right)?);
+                let upsert_key = if l.updating { l.upsert_key.clone() } else { None };
+                if *anti {
+                    ChangelogMode::updating(
+                        upsert_key,
+                        "NOT IN, NOT EXISTS or EXCEPT (an anti join retracts a row once a match for it arrives)",
+                        Some(*span),
+                    )
+                } else if l.updating {
+                    l
+                } else if r.updating {
+                    ChangelogMode::updating(
+                        None,
+                        "IN, EXISTS or INTERSECT over an updating input (a row is retracted when its last match leaves)",
+                        Some(*span),
+                    )
+                } else {
+                    ChangelogMode::insert_only()
+                }
+            }
+            LogicalPlan::ReplicateRows { input, .. } => {
+                let mut mode = self.mode(input)?;
+                mode.upsert_key = None;
+                mode
+            }
             LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, span, .. } => {
                 if interval.is_some() {
                     self.append_only_input(left, "an interval join", Some(*span))?;

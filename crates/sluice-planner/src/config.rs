@@ -22,7 +22,18 @@ pub const CHECKPOINT_DIR_OLD_KEY: &str = "state.checkpoints.dir";
 pub const CHECKPOINT_RETAINED_KEY: &str = "execution.checkpointing.num-retained";
 pub const CHECKPOINT_TIMEOUT_KEY: &str = "execution.checkpointing.timeout";
 pub const RECOVERY_PATH_KEY: &str = "execution.state-recovery.path";
+pub const SAVEPOINT_DIR_KEY: &str = "execution.checkpointing.savepoint-dir";
 pub const RECOVERY_IGNORE_UNCLAIMED_KEY: &str = "execution.state-recovery.ignore-unclaimed-state";
+/// Flink's restart strategy: how a failed job is retried in the same process, from its
+/// last checkpoint.
+pub const RESTART_TYPE_KEY: &str = "restart-strategy.type";
+pub const RESTART_FIXED_ATTEMPTS_KEY: &str = "restart-strategy.fixed-delay.attempts";
+pub const RESTART_FIXED_DELAY_KEY: &str = "restart-strategy.fixed-delay.delay";
+pub const RESTART_EXP_INITIAL_KEY: &str = "restart-strategy.exponential-delay.initial-backoff";
+pub const RESTART_EXP_MAX_KEY: &str = "restart-strategy.exponential-delay.max-backoff";
+pub const RESTART_EXP_MULTIPLIER_KEY: &str = "restart-strategy.exponential-delay.backoff-multiplier";
+pub const RESTART_EXP_ATTEMPTS_KEY: &str = "restart-strategy.exponential-delay.attempts-before-reset-backoff";
+pub const RESTART_EXP_RESET_KEY: &str = "restart-strategy.exponential-delay.reset-backoff-threshold";
 /// Sluice's cap on the partial matches one `MATCH_RECOGNIZE` partition may hold.
 pub const MAX_PARTIAL_MATCHES_KEY: &str = "sluice.match-recognize.max-partial-matches";
 const DEFAULT_MAX_PARTIAL_MATCHES: usize = 100_000;
@@ -57,8 +68,22 @@ impl SessionConfig {
         if key == CHECKPOINT_MODE_KEY && !matches!(value.trim().to_ascii_uppercase().as_str(), "EXACTLY_ONCE" | "AT_LEAST_ONCE") {
             return Err(format!("invalid value \"{value}\" for \"{key}\": expected EXACTLY_ONCE or AT_LEAST_ONCE"));
         }
-        if key == CHECKPOINT_DIR_KEY || key == CHECKPOINT_DIR_OLD_KEY || key == RECOVERY_PATH_KEY {
+        if key == CHECKPOINT_DIR_KEY || key == CHECKPOINT_DIR_OLD_KEY || key == RECOVERY_PATH_KEY || key == SAVEPOINT_DIR_KEY {
             local_folder(value).map_err(|e| format!("invalid value \"{value}\" for \"{key}\": {e}"))?;
+        }
+        if [RESTART_FIXED_DELAY_KEY, RESTART_EXP_INITIAL_KEY, RESTART_EXP_MAX_KEY, RESTART_EXP_RESET_KEY].contains(&key) {
+            crate::duration::parse_duration(value).map_err(|e| format!("invalid duration \"{value}\" for \"{key}\": {e}"))?;
+        }
+        if (key == RESTART_FIXED_ATTEMPTS_KEY || key == RESTART_EXP_ATTEMPTS_KEY) && value.trim().parse::<u32>().is_err() {
+            return Err(format!("invalid value \"{value}\" for \"{key}\": expected a whole number of attempts"));
+        }
+        if key == RESTART_EXP_MULTIPLIER_KEY && value.trim().parse::<f64>().map_or(true, |m| !m.is_finite() || m < 1.0) {
+            return Err(format!("invalid value \"{value}\" for \"{key}\": expected a number of at least 1"));
+        }
+        if key == RESTART_TYPE_KEY && RestartStrategy::kind(value).is_none() {
+            return Err(format!(
+                "invalid value \"{value}\" for \"{key}\": expected none, fixed-delay or exponential-delay"
+            ));
         }
         if key == MINI_BATCH_SIZE_KEY && value.trim().parse::<i64>().is_err() {
             return Err(format!("invalid value \"{value}\" for \"{key}\": expected a whole number of rows"));
@@ -138,7 +163,31 @@ impl SessionConfig {
             recovery_path: self.get(RECOVERY_PATH_KEY).map(local_folder).transpose()?,
             ignore_unclaimed_state: self.get(RECOVERY_IGNORE_UNCLAIMED_KEY).is_some_and(|v| v.eq_ignore_ascii_case("true")),
             fresh,
+            savepoint_dir: self.get(SAVEPOINT_DIR_KEY).map(local_folder).transpose()?,
         }))
+    }
+
+    /// `restart-strategy.type` and its keys, with Flink's defaults: no restart unless set
+    /// (Flink restarts checkpointed jobs by default; a command-line run fails fast
+    /// instead, so that a broken job says so).
+    pub fn restart_strategy(&self) -> RestartStrategy {
+        let duration = |key: &str, default: u64| {
+            self.get(key).and_then(|v| crate::duration::parse_duration(v).ok()).unwrap_or(std::time::Duration::from_millis(default))
+        };
+        match self.get(RESTART_TYPE_KEY).and_then(RestartStrategy::kind) {
+            Some("fixed-delay") => RestartStrategy::FixedDelay {
+                attempts: self.get(RESTART_FIXED_ATTEMPTS_KEY).and_then(|v| v.trim().parse().ok()).unwrap_or(1),
+                delay: duration(RESTART_FIXED_DELAY_KEY, 1_000),
+            },
+            Some("exponential-delay") => RestartStrategy::ExponentialDelay {
+                initial: duration(RESTART_EXP_INITIAL_KEY, 1_000),
+                max: duration(RESTART_EXP_MAX_KEY, 60_000),
+                multiplier: self.get(RESTART_EXP_MULTIPLIER_KEY).and_then(|v| v.trim().parse().ok()).unwrap_or(1.5),
+                attempts: self.get(RESTART_EXP_ATTEMPTS_KEY).and_then(|v| v.trim().parse().ok()).unwrap_or(u32::MAX),
+                reset_after: duration(RESTART_EXP_RESET_KEY, 3_600_000),
+            },
+            _ => RestartStrategy::None,
+        }
     }
 
     /// `table.local-time-zone`, UTC by default (Flink's default is the JVM's zone; Sluice
@@ -170,4 +219,83 @@ fn default_checkpoint_root() -> PathBuf {
         std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state"))
     });
     state.unwrap_or_else(std::env::temp_dir).join("sluice/checkpoints")
+}
+
+/// How a failed job is retried in-process, from its last checkpoint (Flink's
+/// `restart-strategy.*`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum RestartStrategy {
+    None,
+    /// `attempts` restarts, each after `delay`.
+    FixedDelay { attempts: u32, delay: std::time::Duration },
+    /// Restarts after `initial`, then `multiplier` times longer each time up to `max`;
+    /// after `attempts` restarts in a row it gives up, and a run of `reset_after` without
+    /// a failure starts the count and the backoff over.
+    ExponentialDelay { initial: std::time::Duration, max: std::time::Duration, multiplier: f64, attempts: u32, reset_after: std::time::Duration },
+}
+
+impl RestartStrategy {
+    /// The strategy a `restart-strategy.type` value names, in Flink's spellings.
+    fn kind(value: &str) -> Option<&'static str> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "none" | "off" | "disable" => Some("none"),
+            "fixed-delay" | "fixeddelay" => Some("fixed-delay"),
+            "exponential-delay" | "exponentialdelay" => Some("exponential-delay"),
+            _ => None,
+        }
+    }
+
+    /// The wait before restart number `attempt` (from 1) of failures in a row, or `None`
+    /// when the strategy gives up.
+    pub fn delay(&self, attempt: u32) -> Option<std::time::Duration> {
+        match *self {
+            RestartStrategy::None => None,
+            RestartStrategy::FixedDelay { attempts, delay } => (attempt <= attempts).then_some(delay),
+            RestartStrategy::ExponentialDelay { initial, max, multiplier, attempts, .. } => {
+                if attempt > attempts {
+                    return None;
+                }
+                let factor = multiplier.powi(attempt.saturating_sub(1).min(1_000) as i32);
+                Some(initial.mul_f64(factor).min(max))
+            }
+        }
+    }
+
+    /// How long a job must run without failing for the count of failures in a row to
+    /// start over.
+    pub fn reset_after(&self) -> Option<std::time::Duration> {
+        match self {
+            RestartStrategy::ExponentialDelay { reset_after, .. } => Some(*reset_after),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod restart_tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn restart_strategies_follow_flinks_keys_and_defaults() {
+        let mut c = SessionConfig::default();
+        assert_eq!(c.restart_strategy(), RestartStrategy::None);
+        c.set(RESTART_TYPE_KEY, "fixed-delay").unwrap();
+        c.set(RESTART_FIXED_ATTEMPTS_KEY, "3").unwrap();
+        c.set(RESTART_FIXED_DELAY_KEY, "200 ms").unwrap();
+        let s = c.restart_strategy();
+        assert_eq!((s.delay(1), s.delay(3), s.delay(4)), (Some(Duration::from_millis(200)), Some(Duration::from_millis(200)), None));
+        c.set(RESTART_TYPE_KEY, "exponential-delay").unwrap();
+        c.set(RESTART_EXP_INITIAL_KEY, "1 s").unwrap();
+        c.set(RESTART_EXP_MAX_KEY, "3 s").unwrap();
+        c.set(RESTART_EXP_MULTIPLIER_KEY, "2").unwrap();
+        let s = c.restart_strategy();
+        assert_eq!(s.delay(1), Some(Duration::from_secs(1)));
+        assert_eq!(s.delay(2), Some(Duration::from_secs(2)));
+        assert_eq!(s.delay(5), Some(Duration::from_secs(3)));
+        assert!(c.set(RESTART_TYPE_KEY, "sometimes").is_err());
+        assert!(c.set(RESTART_EXP_MULTIPLIER_KEY, "0.5").is_err());
+        assert!(c.set(RESTART_FIXED_ATTEMPTS_KEY, "-1").is_err());
+    }
 }

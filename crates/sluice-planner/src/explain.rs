@@ -162,6 +162,39 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
             node(out, left, depth + 1);
             node(out, right, depth + 1);
         }
+        LogicalPlan::SemiJoin { left, right, anti, left_keys, right_keys, null_safe, residual, schema, .. } => {
+            let (l, r) = (left.schema(), right.schema());
+            let joined = PlanSchema::new(l.fields.iter().chain(&r.fields).cloned().collect());
+            let mut conditions: Vec<String> = left_keys
+                .iter()
+                .zip(right_keys)
+                .zip(null_safe)
+                .map(|((a, b), safe)| {
+                    let op = if *safe { "IS NOT DISTINCT FROM" } else { "=" };
+                    format!("{op}({}, {})", l.fields[*a].name, r.fields[*b].name)
+                })
+                .collect();
+            conditions.extend(residual.iter().map(|x| expr_text(x, &joined)));
+            let condition = match conditions.len() {
+                0 => "true".to_string(),
+                1 => conditions.remove(0),
+                _ => format!("AND({})", conditions.join(", ")),
+            };
+            let _ = writeln!(
+                out,
+                "Join(joinType=[{}], where=[{condition}], select=[{}])",
+                if *anti { "LeftAntiJoin" } else { "LeftSemiJoin" },
+                schema.names().join(", ")
+            );
+            node(out, left, depth + 1);
+            node(out, right, depth + 1);
+        }
+        LogicalPlan::ReplicateRows { input, count, columns, schema } => {
+            let names = input.schema();
+            let args: Vec<&str> = std::iter::once(*count).chain(columns.iter().copied()).map(|c| names.fields[c].name.as_str()).collect();
+            let _ = writeln!(out, "Correlate(invocation=[REPLICATE_ROWS({})], select=[{}])", args.join(", "), schema.names().join(", "));
+            node(out, input, depth + 1);
+        }
         LogicalPlan::TemporalJoin { left, right, left_join, left_keys, right_keys, left_time, right_time, residual, schema, .. } => {
             let (l, r) = (left.schema(), right.schema());
             let equi: Vec<String> =

@@ -21,6 +21,6 @@ mod session;
 mod suggest;
 
 pub use catalog::{Catalog, CatalogTable, CatalogView, ColumnSpec, TableColumnKind, WatermarkSpec};
-pub use config::SessionConfig;
+pub use config::{RestartStrategy, SessionConfig};
 pub use logical::{GroupWindow, LogicalPlan, PlanField, PlanSchema, TimeAttribute};
 pub use session::{Job, JobSink, Session, StatementOutcome, TableResult};

@@ -185,6 +185,26 @@ pub enum LogicalPlan {
         /// overriding `table.exec.state.ttl`.
         state_ttl: [Option<std::time::Duration>; 2],
     },
+    /// A semi join (`IN`/`EXISTS` subqueries, `INTERSECT`) or an anti join (`NOT IN`,
+    /// `NOT EXISTS`, `EXCEPT`): the left rows that have (semi) or have not (anti) a right
+    /// row whose `right_keys` equal their `left_keys` and for which `residual` (over the
+    /// left columns, then the right ones) holds. A key pair marked in `null_safe`
+    /// compares with `IS NOT DISTINCT FROM`, the others never match NULL. Output: the
+    /// left columns, time attributes materialised as in a regular join.
+    SemiJoin {
+        left: Box<LogicalPlan>,
+        right: Box<LogicalPlan>,
+        anti: bool,
+        left_keys: Vec<usize>,
+        right_keys: Vec<usize>,
+        null_safe: Vec<bool>,
+        residual: Option<ScalarExpr>,
+        schema: PlanSchema,
+        span: Span,
+    },
+    /// Each input row as many times as its BIGINT column `count` says, with the input
+    /// columns `columns` (Flink's `ReplicateRows`, for `INTERSECT ALL` and `EXCEPT ALL`).
+    ReplicateRows { input: Box<LogicalPlan>, count: usize, columns: Vec<usize>, schema: PlanSchema },
     /// An event-time temporal join (`JOIN r FOR SYSTEM_TIME AS OF o.rowtime`): each left
     /// row, once the watermark passes it, joined with the version of the right row (of a
     /// versioned table: primary key and watermark) valid at its rowtime. Output: left
@@ -267,6 +287,8 @@ impl LogicalPlan {
             | LogicalPlan::Join { schema, .. }
             | LogicalPlan::LookupJoin { schema, .. }
             | LogicalPlan::MatchRecognize { schema, .. }
+            | LogicalPlan::SemiJoin { schema, .. }
+            | LogicalPlan::ReplicateRows { schema, .. }
             | LogicalPlan::TemporalJoin { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } => input.schema(),
         }

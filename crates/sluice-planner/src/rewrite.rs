@@ -81,6 +81,22 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
                 span,
             }
         }
+        LogicalPlan::SemiJoin { left, right, anti, left_keys, right_keys, null_safe, residual, schema, span } => {
+            LogicalPlan::SemiJoin {
+                left: Box::new(optimize(*left)),
+                right: Box::new(optimize(*right)),
+                anti,
+                left_keys,
+                right_keys,
+                null_safe,
+                residual,
+                schema,
+                span,
+            }
+        }
+        LogicalPlan::ReplicateRows { input, count, columns, schema } => {
+            LogicalPlan::ReplicateRows { input: Box::new(optimize(*input)), count, columns, schema }
+        }
         LogicalPlan::MatchRecognize { input, spec, schema, span } => {
             LogicalPlan::MatchRecognize { input: Box::new(optimize(*input)), spec, schema, span }
         }

@@ -37,6 +37,11 @@ impl Dataflow {
         self.nodes.len() - 1
     }
 
+    /// Sources added so far.
+    pub fn source_count(&self) -> usize {
+        self.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Source(_))).count()
+    }
+
     pub fn add_source(&mut self, name: impl Into<String>, reader: Box<dyn SourceReader>) -> NodeId {
         self.add(name, NodeKind::Source(reader), Vec::new())
     }

@@ -260,12 +260,21 @@ impl Executor {
             self.checkpoint()?;
             if stopped {
                 if let Some(ck) = &self.checkpoints {
+                    let id = ck.next_id - 1;
                     eprintln!(
-                        "[sluice] job \"{}\" stopped with checkpoint {} in {}: run the script again to resume there",
+                        "[sluice] job \"{}\" stopped with checkpoint {id} in {}: run the script again to resume there",
                         ck.config.job,
-                        ck.next_id - 1,
                         ck.store.dir().display()
                     );
+                    if let Some(dir) = &ck.config.savepoint_dir {
+                        let from = ck.store.dir().join(format!("chk-{id}"));
+                        let path = checkpoint::write_savepoint(&from, dir, &ck.config.job, id).map_err(RuntimeError::Internal)?;
+                        eprintln!(
+                            "[sluice] savepoint written to {}: resume from it with SET 'execution.state-recovery.path' = '{}'",
+                            path.display(),
+                            path.display()
+                        );
+                    }
                 }
             }
             self.finish_sinks()?;
@@ -357,6 +366,15 @@ impl Executor {
             }
         }
         let mut next_id = store.ids().last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
+        let resumed = restore.as_ref().map(|saved| saved.id);
+        for node in &mut self.nodes {
+            let recovered = match &mut node.kind {
+                NodeKind::Source(reader) => reader.recover(resumed),
+                NodeKind::Sink(writer) => writer.recover(resumed),
+                NodeKind::Operator(_) => Ok(()),
+            };
+            recovered.map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+        }
         if let Some(saved) = restore {
             self.restore(&saved, config.ignore_unclaimed_state)?;
             next_id = next_id.max(saved.id + 1);
@@ -413,7 +431,13 @@ impl Executor {
         let Some(ck) = self.checkpoints.as_ref() else { return Ok(()) };
         let (id, started) = (ck.next_id, Instant::now());
         crash_point("before-snapshot", id);
-        self.each_open_sink(|writer| writer.pre_commit(id))?;
+        checkpoint::fail_point("before-snapshot", id)?;
+        self.each_open_sink_at_once(|writer| writer.pre_commit(id))?;
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                reader.pre_commit(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
         let mut states = Vec::new();
         for index in 0..self.nodes.len() {
             let (node_id, fingerprint) = self.node_identity(index);
@@ -434,11 +458,14 @@ impl Executor {
         let millis = taken_at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         let bytes = ck.store.save(id, millis, &states).map_err(RuntimeError::Internal)?;
         crash_point("after-save", id);
-        self.each_open_sink(|writer| writer.commit(id))?;
+        checkpoint::fail_point("after-save", id)?;
+        self.each_open_sink_at_once(|writer| writer.commit(id))?;
         crash_point("after-commit", id);
+        checkpoint::fail_point("after-commit", id)?;
         let ck = self.checkpoints.as_mut().expect("checked above");
         ck.store.complete(id).map_err(RuntimeError::Internal)?;
         crash_point("after-complete", id);
+        checkpoint::fail_point("after-complete", id)?;
         ck.store.prune(ck.config.retained);
         ck.next_id += 1;
         ck.last = Instant::now();
@@ -446,6 +473,13 @@ impl Executor {
         ck.stats.last_id = Some(id);
         ck.stats.last_duration = started.elapsed();
         ck.stats.last_bytes = bytes;
+        if ck.stats.last_duration >= ck.stats.longest {
+            ck.stats.longest = ck.stats.last_duration;
+            ck.stats.longest_bytes = bytes;
+        }
+        if checkpoint::stop_point(id) {
+            self.options.stop.store(true, Ordering::Relaxed);
+        }
         // Positions outside the job (Kafka group offsets) follow, for monitoring.
         self.commit_sources()
     }
@@ -498,6 +532,37 @@ impl Executor {
             }
         }
         Ok(())
+    }
+
+    /// Like `each_open_sink`, with the sinks side by side on threads: a checkpoint's
+    /// pre-commits and commits are round trips (a Kafka transaction, a PostgreSQL
+    /// commit) that need not wait for each other.
+    fn each_open_sink_at_once(
+        &mut self,
+        f: impl Fn(&mut dyn SinkWriter) -> Result<(), ConnectorError> + Sync,
+    ) -> Result<(), RuntimeError> {
+        let open: Vec<&mut NodeState> =
+            self.nodes.iter_mut().filter(|n| matches!(n.kind, NodeKind::Sink(_)) && !n.finished).collect();
+        if open.len() < 2 {
+            return self.each_open_sink(f);
+        }
+        let f = &f;
+        let results: Vec<Result<(), RuntimeError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = open
+                .into_iter()
+                .map(|node| {
+                    scope.spawn(move || {
+                        let NodeKind::Sink(writer) = &mut node.kind else { return Ok(()) };
+                        f(writer.as_mut()).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(RuntimeError::Internal("a sink panicked during a checkpoint".into()))))
+                .collect()
+        });
+        results.into_iter().collect()
     }
 
     /// Finishes (flushes and closes) every sink not finished yet.

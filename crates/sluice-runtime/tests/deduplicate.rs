@@ -129,11 +129,19 @@ proptest! {
         keep_last in any::<bool>(),
         update_before in any::<bool>(),
         batches in proptest::collection::vec(proptest::collection::vec((prop::option::weighted(0.9, 0i64..4), 0i64..100), 0..8), 0..8),
+        restart in proptest::option::of(any::<prop::sample::Index>()),
     ) {
         let mut op = operator(keep_last, update_before);
         let mut folded: BTreeMap<Option<i64>, i64> = BTreeMap::new();
         let mut expected: BTreeMap<Option<i64>, i64> = BTreeMap::new();
-        for rows in &batches {
+        // A checkpoint restored into a fresh operator at a random batch changes nothing.
+        let restart = restart.filter(|_| !batches.is_empty()).map(|i| i.index(batches.len()));
+        for (n, rows) in batches.iter().enumerate() {
+            if restart == Some(n) {
+                let state = op.snapshot().unwrap().unwrap();
+                op = operator(keep_last, update_before);
+                op.restore(&state).unwrap();
+            }
             let input: Vec<_> = rows.iter().map(|(k, v)| (I, *k, *v)).collect();
             for (k, v) in rows {
                 if keep_last || !expected.contains_key(k) {

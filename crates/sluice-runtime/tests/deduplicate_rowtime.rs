@@ -137,12 +137,20 @@ proptest! {
         rows in prop::collection::vec((0i64..4, 0i64..6), 0..40),
         split in 1usize..8,
         keep_last in any::<bool>(),
+        restart in any::<prop::sample::Index>(),
     ) {
         let rows: Vec<Row> = rows.iter().enumerate().map(|(i, (k, t))| (*k, Some(*t), i as i64)).collect();
         let mut op = operator(keep_last, true);
         let mut state: BTreeMap<i64, Row> = BTreeMap::new();
         let mut emitted = Vec::new();
-        for chunk in rows.chunks(split) {
+        // A checkpoint restored into a fresh operator at a random chunk changes nothing.
+        let restart = restart.index(rows.len().div_ceil(split).max(1));
+        for (n, chunk) in rows.chunks(split).enumerate() {
+            if n == restart {
+                let state = op.snapshot().unwrap().unwrap();
+                op = operator(keep_last, true);
+                op.restore(&state).unwrap();
+            }
             emitted.extend(feed(&mut op, chunk));
         }
         emitted.extend(watermark(&mut op, i64::MAX));

@@ -157,3 +157,39 @@ fn buffered_rows_flow_once_every_source_waits() {
     let log = log.lock().unwrap().clone();
     assert_eq!(log, ["flushed 2 batches", "wrote 2 rows", "wrote 1 rows", "quiet source finished"]);
 }
+
+/// A job with checkpoints on refuses, before reading a row, a source or an operator that
+/// cannot take part, naming it.
+#[test]
+fn checkpoints_refuse_a_source_or_operator_that_cannot_save_its_state() {
+    let dir = std::env::temp_dir().join(format!("sluice-refusal-{}", std::process::id()));
+    let options = |job: &str| ExecutorOptions {
+        checkpoints: Some(sluice_runtime::checkpoint::CheckpointConfig {
+            job: job.into(),
+            interval: Duration::from_secs(1),
+            root: dir.clone(),
+            retained: 1,
+            recovery_path: None,
+            ignore_unclaimed_state: false,
+            fresh: true,
+            savepoint_dir: None,
+        }),
+        ..ExecutorOptions::default()
+    };
+    let mut df = Dataflow::default();
+    let source = ScriptedSource { batches: vec![batch(&[1])], pending_rounds: 0, log: Arc::default() };
+    let s = df.add_source("scripted", Box::new(source));
+    df.add_sink("sink", Box::new(NullSink), s);
+    let e = Executor::new(df, options("a")).run().unwrap_err().to_string();
+    assert!(e.contains("scripted") && e.contains("cannot resume from a checkpoint yet"), "{e}");
+
+    let mut df = Dataflow::default();
+    let values = sluice_runtime::operators::ValuesSource::new(batch(&[1]).data);
+    let s = df.add_source("values", Box::new(values));
+    let log: Log = Arc::default();
+    let r = df.add_operator(Box::new(Recorder { log }), vec![s]);
+    df.add_sink("sink", Box::new(NullSink), r);
+    let e = Executor::new(df, options("b")).run().unwrap_err().to_string();
+    assert!(e.contains("Recorder") && e.contains("cannot save its state in a checkpoint yet"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,6 +2,8 @@
 //! rows inserted before) in random batches, with and without mini-batching. The
 //! operator's changelog, folded into a table, must equal a batch computation over the
 //! rows that survive, and every `-U`/`-D` must retract exactly the row emitted before.
+//! A run cut at a random batch, saved as a checkpoint saves it and restored into a fresh
+//! operator, must emit exactly the changelog of the uninterrupted run.
 
 #[path = "group_aggregate_common.rs"]
 mod common;
@@ -79,12 +81,21 @@ fn reference(key: Option<&str>, rows: &[&Row]) -> String {
     cells.join(", ")
 }
 
-fn check(keyed: bool, mini_batch: Option<usize>, ops: Vec<Op>, cuts: Vec<usize>, watermarks: Vec<bool>) -> Result<(), TestCaseError> {
-    let mut s = spec(keyed, aggregates());
-    if let Some(size) = mini_batch {
-        s = with_mini_batch(s, size);
-    }
-    let mut op_under_test = GroupAggregateOperator::new(s).unwrap();
+fn check(
+    keyed: bool,
+    mini_batch: Option<usize>,
+    ops: Vec<Op>,
+    cuts: Vec<usize>,
+    watermarks: Vec<bool>,
+    restart: prop::sample::Index,
+) -> Result<(), TestCaseError> {
+    let make = || {
+        let mut s = spec(keyed, aggregates());
+        if let Some(size) = mini_batch {
+            s = with_mini_batch(s, size);
+        }
+        GroupAggregateOperator::new(s).unwrap()
+    };
     // Turn the ops into input rows, keeping the surviving rows in arrival order.
     let mut alive: Vec<Row> = Vec::new();
     let mut input: Vec<(RowKind, Row)> = Vec::new();
@@ -104,27 +115,41 @@ fn check(keyed: bool, mini_batch: Option<usize>, ops: Vec<Op>, cuts: Vec<usize>,
             }
         }
     }
-    let mut out = Output::default();
-    let mut start = 0;
-    let mut i = 0;
-    while start < input.len() {
-        let len = cuts.get(i).copied().unwrap_or(3).clamp(1, input.len() - start);
-        let chunk: Vec<In> = input[start..start + len]
-            .iter()
-            .map(|(k, r)| (*k, r.0.as_str(), r.1, r.2.as_deref()))
-            .collect();
-        op_under_test.on_batch(0, batch(&chunk), &mut out).unwrap();
-        if watermarks.get(i).copied().unwrap_or(false) {
-            op_under_test.on_watermark(i as i64, &mut out).unwrap();
+    let run = |restart_at: Option<usize>| {
+        let mut op_under_test = make();
+        let mut out = Output::default();
+        let mut start = 0;
+        let mut i = 0;
+        while start < input.len() {
+            if restart_at == Some(i) {
+                let state = op_under_test.snapshot().unwrap().unwrap();
+                op_under_test = make();
+                op_under_test.restore(&state).unwrap();
+            }
+            let len = cuts.get(i).copied().unwrap_or(3).clamp(1, input.len() - start);
+            let chunk: Vec<In> = input[start..start + len]
+                .iter()
+                .map(|(k, r)| (*k, r.0.as_str(), r.1, r.2.as_deref()))
+                .collect();
+            op_under_test.on_batch(0, batch(&chunk), &mut out).unwrap();
+            if watermarks.get(i).copied().unwrap_or(false) {
+                op_under_test.on_watermark(i as i64, &mut out).unwrap();
+            }
+            start += len;
+            i += 1;
         }
-        start += len;
-        i += 1;
+        op_under_test.on_end(&mut out).unwrap();
+        (rows(&out), i)
+    };
+    let (changelog, batches) = run(None);
+    if batches > 0 {
+        let (restarted, _) = run(Some(restart.index(batches)));
+        prop_assert_eq!(&restarted, &changelog, "a run restored from a snapshot emits another changelog");
     }
-    op_under_test.on_end(&mut out).unwrap();
 
     // Fold the changelog into a table keyed by the group key.
     let mut table: BTreeMap<String, String> = BTreeMap::new();
-    for line in rows(&out) {
+    for line in changelog {
         let (kind, body) = line.split_at(2);
         let body = body.trim_start_matches('[').trim_end_matches(']').to_string();
         let key = if keyed { body.split(", ").next().unwrap_or_default().to_string() } else { String::new() };
@@ -156,16 +181,18 @@ proptest! {
     fn keyed_changelog_folds_to_the_batch_result(
         ops in proptest::collection::vec(op(), 0..60),
         cuts in proptest::collection::vec(1usize..8, 0..30),
+        restart in any::<prop::sample::Index>(),
     ) {
-        check(true, None, ops, cuts, Vec::new())?;
+        check(true, None, ops, cuts, Vec::new(), restart)?;
     }
 
     #[test]
     fn global_changelog_folds_to_the_batch_result(
         ops in proptest::collection::vec(op(), 0..40),
         cuts in proptest::collection::vec(1usize..8, 0..30),
+        restart in any::<prop::sample::Index>(),
     ) {
-        check(false, None, ops, cuts, Vec::new())?;
+        check(false, None, ops, cuts, Vec::new(), restart)?;
     }
 
     #[test]
@@ -175,8 +202,9 @@ proptest! {
         ops in proptest::collection::vec(op(), 0..60),
         cuts in proptest::collection::vec(1usize..8, 0..30),
         watermarks in proptest::collection::vec(any::<bool>(), 0..30),
+        restart in any::<prop::sample::Index>(),
     ) {
-        check(keyed, Some(size), ops, cuts, watermarks)?;
+        check(keyed, Some(size), ops, cuts, watermarks, restart)?;
     }
 }
 

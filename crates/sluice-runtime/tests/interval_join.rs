@@ -176,15 +176,23 @@ proptest! {
         lower in -10i64..5,
         width in 0i64..12,
         join in prop_oneof![Just(JoinType::Inner), Just(JoinType::Left), Just(JoinType::Right), Just(JoinType::Full)],
+        restart in any::<prop::sample::Index>(),
     ) {
         let upper = lower + width;
         let mut op = operator(join, lower, upper);
+        // A checkpoint restored into a fresh operator at a random event changes nothing.
+        let restart = restart.index(events.len().max(1));
         let mut out = Output::default();
         let (mut lefts, mut rights) = (Vec::new(), Vec::new());
         let mut wm = 0i64;
         let mut next_id = 0;
         op.on_watermark(wm, &mut out).unwrap();
-        for e in events {
+        for (n, e) in events.into_iter().enumerate() {
+            if n == restart {
+                let state = op.snapshot().unwrap().unwrap();
+                op = operator(join, lower, upper);
+                op.restore(&state).unwrap();
+            }
             let is_left = matches!(e, Event::Left(_));
             match e {
                 Event::Left(mut rows) | Event::Right(mut rows) => {

@@ -266,12 +266,22 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
 
 proptest! {
     #[test]
-    fn folded_changelog_equals_batch_join(join_type in join_type(), residual in any::<bool>(), ops in ops()) {
-        let mut s = spec(join_type);
-        if residual {
-            s.residual = Some(less_than());
-        }
-        let mut op = JoinOperator::new(s).unwrap();
+    fn folded_changelog_equals_batch_join(
+        join_type in join_type(),
+        residual in any::<bool>(),
+        ops in ops(),
+        restart in any::<prop::sample::Index>(),
+    ) {
+        let make = || {
+            let mut s = spec(join_type);
+            if residual {
+                s.residual = Some(less_than());
+            }
+            JoinOperator::new(s).unwrap()
+        };
+        let mut op = make();
+        // A checkpoint restored into a fresh operator at a random step changes nothing.
+        let restart = restart.index(ops.len().max(1));
         let mut live: [Vec<(Option<i64>, Option<i64>)>; 2] = [Vec::new(), Vec::new()];
         let mut folded: BTreeMap<Row4, i64> = BTreeMap::new();
         let mut pending: Vec<(RowKind, Option<i64>, Option<i64>)> = Vec::new();
@@ -287,11 +297,16 @@ proptest! {
             }
             rows_in.clear();
         };
-        for (right, retract, k, v, pick, flavour, brk) in ops {
+        for (n, (right, retract, k, v, pick, flavour, brk)) in ops.into_iter().enumerate() {
             let side = usize::from(right);
-            if side != pending_side || brk {
+            if side != pending_side || brk || n == restart {
                 flush(&mut op, pending_side, &mut pending, &mut folded);
                 pending_side = side;
+            }
+            if n == restart {
+                let state = op.snapshot().unwrap().unwrap();
+                op = make();
+                op.restore(&state).unwrap();
             }
             if retract && !live[side].is_empty() {
                 let row = live[side].remove(pick % live[side].len());

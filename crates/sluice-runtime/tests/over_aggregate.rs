@@ -222,9 +222,11 @@ fn frames() -> impl Strategy<Value = OverFrame> {
 
 proptest! {
     #[test]
-    fn matches_brute_force_frames(events in events(), frame in frames()) {
+    fn matches_brute_force_frames(events in events(), frame in frames(), restart in any::<prop::sample::Index>()) {
         let bounded = matches!(frame, OverFrame::Range { preceding: Some(_) } | OverFrame::Rows { preceding: Some(_) });
         let mut op = operator(frame);
+        // A checkpoint restored into a fresh operator at a random event changes nothing.
+        let restart = restart.index(events.len().max(1));
         let mut out = Output::default();
         let mut accepted: Vec<In> = Vec::new();
         let mut processed = vec![false; 0];
@@ -240,7 +242,12 @@ proptest! {
                 }
             }
         };
-        for e in events {
+        for (n, e) in events.into_iter().enumerate() {
+            if n == restart {
+                let state = op.snapshot().unwrap().unwrap();
+                op = operator(frame);
+                op.restore(&state).unwrap();
+            }
             match e {
                 Event::Rows(mut rows) => {
                     for r in rows.iter_mut() {

@@ -147,6 +147,7 @@ proptest! {
         emit_rank in any::<bool>(),
         append_only in any::<bool>(),
         steps in proptest::collection::vec((prop::bool::weighted(0.3), 0i64..2, prop::option::weighted(0.9, 0i64..5), any::<usize>(), any::<bool>()), 0..60),
+        restart in any::<prop::sample::Index>(),
     ) {
         let mut op = operator(limit, emit_rank, true, append_only);
         let mut alive: Vec<In> = Vec::new();
@@ -171,7 +172,14 @@ proptest! {
             }
             batch.clear();
         };
-        for (retract, p, s, pick, brk) in steps {
+        // A checkpoint restored into a fresh operator at a random step changes nothing.
+        let restart = restart.index(steps.len().max(1));
+        for (n, (retract, p, s, pick, brk)) in steps.into_iter().enumerate() {
+            if n == restart && batch.is_empty() {
+                let state = op.snapshot().unwrap().unwrap();
+                op = operator(limit, emit_rank, true, append_only);
+                op.restore(&state).unwrap();
+            }
             if retract && !append_only && !alive.is_empty() {
                 let r = alive.remove(pick % alive.len());
                 batch.push((if brk { UB } else { D }, r));

@@ -252,13 +252,25 @@ proptest! {
     /// version a look at the full history finds: the latest at or before its time (the
     /// last to arrive among equal times), unless that one is a delete.
     #[test]
-    fn matches_the_version_valid_in_the_full_history(events in events(), left in any::<bool>(), residual in any::<bool>()) {
+    fn matches_the_version_valid_in_the_full_history(
+        events in events(),
+        left in any::<bool>(),
+        residual in any::<bool>(),
+        restart in any::<prop::sample::Index>(),
+    ) {
         let mut op = operator(left, residual.then(id_below_rate));
+        // A checkpoint restored into a fresh operator at a random event changes nothing.
+        let restart = restart.index(events.len().max(1));
         let mut out = Output::default();
         let mut watermark = i64::MIN;
         let mut history: Vec<(i64, i64, bool, i64)> = Vec::new();
         let mut orders_seen: Vec<(i64, i64, i64)> = Vec::new();
-        for e in &events {
+        for (n, e) in events.iter().enumerate() {
+            if n == restart {
+                let state = op.snapshot().unwrap().unwrap();
+                op = operator(left, residual.then(id_below_rate));
+                op.restore(&state).unwrap();
+            }
             match *e {
                 Event::Order(k, t) if t > watermark => {
                     let id = orders_seen.len() as i64;

@@ -101,8 +101,11 @@ proptest! {
     #[test]
     fn upserted_table_equals_folded_changelog(
         steps in proptest::collection::vec((prop::bool::weighted(0.4), 0i64..3, 0i64..4, any::<usize>(), any::<bool>(), any::<bool>()), 0..80),
+        restart in any::<prop::sample::Index>(),
     ) {
         let mut op = operator(None);
+        // A checkpoint restored into a fresh operator at a random step changes nothing.
+        let restart = restart.index(steps.len().max(1));
         // The reference: alive rows in arrival order; a retraction removes the oldest equal one.
         let mut alive: Vec<(i64, i64)> = Vec::new();
         let mut table: BTreeMap<i64, i64> = BTreeMap::new();
@@ -118,7 +121,13 @@ proptest! {
             }
             batch.clear();
         };
-        for (retract, k, v, pick, stray, brk) in steps {
+        for (n, (retract, k, v, pick, stray, brk)) in steps.into_iter().enumerate() {
+            if n == restart {
+                apply(&mut op, &mut batch, &mut table);
+                let state = op.snapshot().unwrap().unwrap();
+                op = operator(None);
+                op.restore(&state).unwrap();
+            }
             if retract {
                 if stray || alive.is_empty() {
                     batch.push((D, k, v + 100));

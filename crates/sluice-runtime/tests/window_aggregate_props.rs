@@ -1,6 +1,7 @@
 //! Property tests: on random out-of-order rows interleaved with random watermarks, the
 //! operator's rows equal those of a plain reference that assigns each row to windows
-//! one by one.
+//! one by one, also when the run is cut at a random event: the state is saved as a
+//! checkpoint would save it and restored into a fresh operator that finishes the run.
 
 #[path = "window_aggregate_common.rs"]
 mod common;
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 use common::*;
 use proptest::prelude::*;
 use sluice_runtime::spec::WindowKind;
+use sluice_runtime::operators::WindowAggregateOperator;
 use sluice_runtime::{Operator, Output, WATERMARK_END};
 
 #[derive(Clone, Debug)]
@@ -153,12 +155,25 @@ fn reference_session(gap: i64, events: &[Event]) -> (Vec<OutRow>, u64) {
     (to_rows(&done), late)
 }
 
-fn run(window: WindowKind, events: &[Event]) -> (Vec<OutRow>, u64) {
-    let mut op = operator(window, None);
+fn run(window: WindowKind, two_phase: bool, events: &[Event], cut: Option<usize>) -> (Vec<OutRow>, u64) {
+    let make = || {
+        if !two_phase {
+            return operator(window, None);
+        }
+        let mut spec = spec(window, None);
+        spec.two_phase = true;
+        WindowAggregateOperator::new(spec).unwrap()
+    };
+    let mut op = make();
     let mut out = Output::default();
     let mut current = 0;
     let mut emitted = 0;
-    for e in events {
+    for (i, e) in events.iter().enumerate() {
+        if cut == Some(i) {
+            let state = op.snapshot().unwrap().unwrap();
+            op = make();
+            op.restore(&state).unwrap();
+        }
         match e {
             Event::Rows(rows) => {
                 let keys: Vec<String> = rows.iter().map(|r| format!("k{}", r.1)).collect();
@@ -187,43 +202,47 @@ fn run(window: WindowKind, events: &[Event]) -> (Vec<OutRow>, u64) {
     (rows, op.late_rows_dropped())
 }
 
-fn check(window: WindowKind, events: &[Event]) {
+fn check(window: WindowKind, events: &[Event], cut: prop::sample::Index) {
     let expected = match window {
         WindowKind::Session { gap } => reference_session(gap, events),
         _ => reference_sliced(window, events),
     };
     let (mut expected_rows, expected_late) = expected;
     expected_rows.sort_by_key(|r| (r.start, r.end, r.key.clone()));
-    let actual = run(window, events);
-    assert_eq!(actual.0, expected_rows);
-    assert_eq!(actual.1, expected_late);
+    let cut = (!events.is_empty()).then(|| cut.index(events.len()));
+    let two_phase = !matches!(window, WindowKind::Session { .. });
+    for (two_phase, cut) in [(false, None), (false, cut), (two_phase, cut)] {
+        let actual = run(window, two_phase, events, cut);
+        assert_eq!(actual.0, expected_rows, "two_phase {two_phase}, cut at {cut:?}");
+        assert_eq!(actual.1, expected_late, "two_phase {two_phase}, cut at {cut:?}");
+    }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn tumble_matches_reference(events in events()) {
-        check(WindowKind::Tumble { size: 10 * SEC, offset: 0 }, &events);
+    fn tumble_matches_reference(events in events(), cut in any::<prop::sample::Index>()) {
+        check(WindowKind::Tumble { size: 10 * SEC, offset: 0 }, &events, cut);
     }
 
     #[test]
-    fn hop_matches_reference(events in events()) {
-        check(WindowKind::Hop { size: 15 * SEC, slide: 5 * SEC, offset: 0 }, &events);
+    fn hop_matches_reference(events in events(), cut in any::<prop::sample::Index>()) {
+        check(WindowKind::Hop { size: 15 * SEC, slide: 5 * SEC, offset: 0 }, &events, cut);
     }
 
     #[test]
-    fn unshared_hop_matches_reference(events in events()) {
-        check(WindowKind::Hop { size: 12 * SEC, slide: 5 * SEC, offset: 0 }, &events);
+    fn unshared_hop_matches_reference(events in events(), cut in any::<prop::sample::Index>()) {
+        check(WindowKind::Hop { size: 12 * SEC, slide: 5 * SEC, offset: 0 }, &events, cut);
     }
 
     #[test]
-    fn cumulate_matches_reference(events in events()) {
-        check(WindowKind::Cumulate { step: 5 * SEC, max_size: 20 * SEC, offset: 0 }, &events);
+    fn cumulate_matches_reference(events in events(), cut in any::<prop::sample::Index>()) {
+        check(WindowKind::Cumulate { step: 5 * SEC, max_size: 20 * SEC, offset: 0 }, &events, cut);
     }
 
     #[test]
-    fn session_matches_reference(events in events()) {
-        check(WindowKind::Session { gap: 4 * SEC }, &events);
+    fn session_matches_reference(events in events(), cut in any::<prop::sample::Index>()) {
+        check(WindowKind::Session { gap: 4 * SEC }, &events, cut);
     }
 }

@@ -168,14 +168,27 @@ fn events() -> impl Strategy<Value = Vec<Event>> {
 
 proptest! {
     #[test]
-    fn matches_sort_per_window(events in events(), limit in 0usize..4, ascending: bool, nulls_first: bool) {
+    fn matches_sort_per_window(
+        events in events(),
+        limit in 0usize..4,
+        ascending: bool,
+        nulls_first: bool,
+        restart in any::<prop::sample::Index>(),
+    ) {
         let mut op = operator(limit, ascending, nulls_first, None);
+        // A checkpoint restored into a fresh operator at a random event changes nothing.
+        let restart = restart.index(events.len().max(1));
         let mut out = Output::default();
         let mut accepted: Vec<In> = Vec::new();
         let mut wm = i64::MIN;
         let mut next_id = 0;
         let mut late = 0;
-        for e in events {
+        for (n, e) in events.into_iter().enumerate() {
+            if n == restart {
+                let state = op.snapshot().unwrap().unwrap();
+                op = operator(limit, ascending, nulls_first, None);
+                op.restore(&state).unwrap();
+            }
             match e {
                 Event::Rows(mut rows) => {
                     for r in rows.iter_mut() {

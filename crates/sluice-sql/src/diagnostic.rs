@@ -95,7 +95,9 @@ impl Diagnostic {
         if let Some(hint) = &self.hint {
             let _ = writeln!(out, "  = hint: {hint}");
         }
-        out
+        // Never print a credential the script holds, in the excerpt or in a message that
+        // quotes an option's value.
+        crate::secrets::mask(&out, &crate::secrets::secret_values(source))
     }
 }
 

@@ -12,6 +12,7 @@ mod display;
 mod node_spans;
 pub mod lexer;
 mod parser;
+pub mod secrets;
 mod span;
 
 pub use diagnostic::{Diagnostic, ErrorClass};

@@ -6,12 +6,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, OnceLock};
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sluice_connector_api::ConnectorRegistry;
-use sluice_planner::{Job, Session, StatementOutcome};
+use sluice_planner::{Job, RestartStrategy, Session, StatementOutcome};
 use sluice_runtime::{Executor, ExecutorOptions, JobReport, ProgressCallback, RuntimeError};
 use sluice_sql::Diagnostic;
 
@@ -44,10 +44,18 @@ fn stop_flag() -> Arc<AtomicBool> {
     .clone()
 }
 
+/// A background job, kept so that a restart strategy can run it again.
 struct RunningJob {
-    name: String,
-    handle: JoinHandle<Result<JobReport, RuntimeError>>,
+    job: Job,
+    strategy: RestartStrategy,
+    checkpointing: bool,
+    /// Failures in a row, and when the current attempt started.
+    failures: u32,
+    started: Instant,
 }
+
+/// How a job thread ended: its report, its error, or a panic (a bug).
+type JobOutcome = (usize, std::thread::Result<Result<JobReport, RuntimeError>>);
 
 pub fn run_script(path: &Path, settings: &[String], quiet: bool, fresh: bool) -> ExitCode {
     let display = path.display().to_string();
@@ -78,6 +86,7 @@ pub fn run_script(path: &Path, settings: &[String], quiet: bool, fresh: bool) ->
     }
     let stop = stop_flag();
     let mut running: Vec<RunningJob> = Vec::new();
+    let (done_tx, done_rx) = channel::<JobOutcome>();
     let mut failed = false;
     for statement in &statements {
         if stop.load(Ordering::Relaxed) {
@@ -107,8 +116,15 @@ pub fn run_script(path: &Path, settings: &[String], quiet: bool, fresh: bool) ->
                         }
                     }
                 } else {
-                    match start_job(&session, job, &display, &source, quiet, fresh, stop.clone()) {
-                        Ok(j) => running.push(j),
+                    let index = running.len();
+                    match start_job(&session, &job, &display, &source, quiet, fresh, stop.clone(), (index, done_tx.clone())) {
+                        Ok(checkpointing) => running.push(RunningJob {
+                            strategy: session.config.restart_strategy(),
+                            job,
+                            checkpointing,
+                            failures: 0,
+                            started: Instant::now(),
+                        }),
                         Err(()) => {
                             failed = true;
                             break;
@@ -122,22 +138,8 @@ pub fn run_script(path: &Path, settings: &[String], quiet: bool, fresh: bool) ->
         // Stop what was started, flushing what it wrote.
         stop.store(true, Ordering::SeqCst);
     }
-    for job in running {
-        match job.handle.join() {
-            Ok(Ok(report)) => print_summary(&job.name, &report, quiet),
-            // Whoever read stdout stopped reading (`sluice run x.sql | head`): the job
-            // ends quietly, as Unix tools do.
-            Ok(Err(e)) if is_closed_stdout(&e) => {}
-            Ok(Err(e)) => {
-                failed = true;
-                report_runtime_error(&job.name, &e);
-            }
-            Err(_) => {
-                failed = true;
-                eprintln!("error: job \"{}\" crashed (this is a bug in Sluice)", job.name);
-            }
-        }
-    }
+    drop(done_tx);
+    failed |= supervise(&session, &mut running, done_rx, &display, &source, quiet, &stop);
     if failed {
         ExitCode::FAILURE
     } else {
@@ -168,16 +170,94 @@ fn executor_options(name: &str, quiet: bool, stop: Arc<AtomicBool>) -> ExecutorO
     ExecutorOptions { stop, progress, ..ExecutorOptions::default() }
 }
 
+/// Waits for the background jobs; a job that fails is run again from its last
+/// checkpoint as its restart strategy allows. Returns whether any job failed for good.
+fn supervise(
+    session: &Session,
+    running: &mut [RunningJob],
+    done: Receiver<JobOutcome>,
+    display: &str,
+    source: &str,
+    quiet: bool,
+    stop: &Arc<AtomicBool>,
+) -> bool {
+    let (again_tx, again_rx) = channel::<JobOutcome>();
+    let mut left = running.len();
+    let mut failed = false;
+    while left > 0 {
+        // Outcomes of the first attempts, then of restarts.
+        let Ok((index, outcome)) = done.try_recv().or_else(|_| again_rx.recv_timeout(Duration::from_millis(50)).map_err(|_| ())) else {
+            continue;
+        };
+        let job = &mut running[index];
+        let name = job.job.name.clone();
+        let error = match outcome {
+            Ok(Ok(report)) => {
+                print_summary(&name, &report, quiet);
+                left -= 1;
+                continue;
+            }
+            // Whoever read stdout stopped reading (`sluice run x.sql | head`): the job
+            // ends quietly, as Unix tools do.
+            Ok(Err(e)) if is_closed_stdout(&e) => {
+                left -= 1;
+                continue;
+            }
+            Ok(Err(e)) => e,
+            Err(_) => {
+                eprintln!("error: job \"{name}\" crashed (this is a bug in Sluice)");
+                failed = true;
+                left -= 1;
+                continue;
+            }
+        };
+        if job.strategy.reset_after().is_some_and(|after| job.started.elapsed() >= after) {
+            job.failures = 0;
+        }
+        job.failures += 1;
+        let delay = job.strategy.delay(job.failures).filter(|_| job.checkpointing && !stop.load(Ordering::Relaxed));
+        let Some(delay) = delay else {
+            if job.strategy != RestartStrategy::None && !job.checkpointing {
+                eprintln!("[sluice] job \"{name}\": not restarted: a restart strategy needs checkpoints ('execution.checkpointing.interval')");
+            }
+            report_runtime_error(&name, &error, source);
+            failed = true;
+            left -= 1;
+            continue;
+        };
+        eprintln!(
+            "[sluice] job \"{name}\" failed: {}; restarting from its last checkpoint in {} (restart {})",
+            masked(&error.to_string(), source),
+            crate::summary::duration_text(delay),
+            job.failures
+        );
+        let deadline = Instant::now() + delay;
+        while Instant::now() < deadline && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20).min(deadline.saturating_duration_since(Instant::now())));
+        }
+        job.started = Instant::now();
+        if start_job(session, &job.job, display, source, quiet, false, stop.clone(), (index, again_tx.clone())).is_err() {
+            failed = true;
+            left -= 1;
+        }
+    }
+    failed
+}
+
+/// Builds and starts a background job, which reports its outcome on `done`; returns
+/// whether it takes checkpoints.
+#[allow(clippy::too_many_arguments)]
 fn start_job(
     session: &Session,
-    job: Job,
+    job: &Job,
     display: &str,
     source: &str,
     quiet: bool,
     fresh: bool,
     stop: Arc<AtomicBool>,
-) -> Result<RunningJob, ()> {
-    let dataflow = session.build_dataflow(&job, None).map_err(|d| render(&d, display, source))?;
+    (index, done): (usize, Sender<JobOutcome>),
+) -> Result<bool, ()> {
+    let dataflow = session.build_dataflow(job, None).map_err(|d| render(&d, display, source))?;
     let checkpoints = session
         .config
         .checkpoint_config(&job.name, fresh)
@@ -193,13 +273,17 @@ fn start_job(
             None => eprintln!("[sluice] job \"{}\" started", job.name),
         }
     }
+    let checkpointing = checkpoints.is_some();
     let mut options = executor_options(&job.name, quiet, stop);
     options.checkpoints = checkpoints;
-    let handle = std::thread::Builder::new()
+    std::thread::Builder::new()
         .name(job.name.clone())
-        .spawn(move || Executor::new(dataflow, options).run())
+        .spawn(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Executor::new(dataflow, options).run()));
+            let _ = done.send((index, outcome));
+        })
         .map_err(|e| eprintln!("error: cannot start job \"{}\": {e}", job.name))?;
-    Ok(RunningJob { name: job.name, handle })
+    Ok(checkpointing)
 }
 
 fn run_collect(
@@ -217,7 +301,7 @@ fn run_collect(
         Ok(_) => Ok(()),
         Err(e) if is_closed_stdout(&e) => Ok(()),
         Err(e) => {
-            report_runtime_error(&job.name, &e);
+            report_runtime_error(&job.name, &e, source);
             Err(())
         }
     }
@@ -227,8 +311,13 @@ fn render(d: &Diagnostic, display: &str, source: &str) {
     eprint!("{}", d.render(display, source));
 }
 
-fn report_runtime_error(name: &str, e: &RuntimeError) {
-    eprintln!("error: job \"{name}\" failed: {e}");
+/// `text` with the script's credentials masked (see `sluice_sql::secrets`).
+fn masked(text: &str, script: &str) -> String {
+    sluice_sql::secrets::mask(text, &sluice_sql::secrets::secret_values(script))
+}
+
+fn report_runtime_error(name: &str, e: &RuntimeError, script: &str) {
+    eprintln!("error: job \"{name}\" failed: {}", masked(&e.to_string(), script));
     if let RuntimeError::Connector { source: sluice_connector_api::ConnectorError::BadRecord { .. }, .. } = e {
         eprintln!("  = hint: To skip malformed records and count them instead, set 'json.ignore-parse-errors' = 'true' (or 'csv.ignore-parse-errors') on the table.");
     }

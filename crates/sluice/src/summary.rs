@@ -105,9 +105,11 @@ pub fn print_summary(name: &str, report: &JobReport, quiet: bool) {
         if let Some(stats) = &report.checkpoints {
             if stats.last_id.is_some() {
                 eprintln!(
-                    "[sluice]   {} checkpoints taken{}",
+                    "[sluice]   {} checkpoints taken{}, the longest {} ({})",
                     thousands(stats.completed),
-                    checkpoint_text(stats).replacen(", checkpoint", ", the last", 1)
+                    checkpoint_text(stats).replacen(", checkpoint", ", the last", 1),
+                    duration_text(stats.longest),
+                    bytes_text(stats.longest_bytes)
                 );
             }
         }
@@ -123,6 +125,13 @@ pub fn print_summary(name: &str, report: &JobReport, quiet: bool) {
                 for example in &stats.skipped_examples {
                     eprintln!("[sluice]     e.g. {example}");
                 }
+            }
+            if stats.dead_letters > 0 {
+                eprintln!(
+                    "[sluice]   {}: sent {} malformed records to its dead letters ('sluice.dead-letter')",
+                    node.name,
+                    thousands(stats.dead_letters)
+                );
             }
         }
         if node.late_rows_dropped > 0 {

@@ -151,27 +151,6 @@ fn exactly_once_needs_checkpoints_and_a_transactional_id_prefix_and_state_must_f
     let out = sluice(&no_prefix, None, &[]);
     assert!(!out.status.success() && text(&out).contains("sink.transactional-id-prefix"), "{}", text(&out));
 
-    // A stateful operator cannot checkpoint yet: the job says so before reading a row.
-    let grouped = dir.join("c.sql");
-    std::fs::write(
-        &grouped,
-        format!(
-            "SET 'execution.checkpointing.interval' = '1 s';
-SET 'execution.checkpointing.dir' = 'file://{}';
-CREATE TABLE events (id BIGINT, v INT) WITH (
-  'connector' = 'kafka', 'topic' = 'events', 'properties.bootstrap.servers' = '{}',
-  'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'value.format' = 'json');
-CREATE TABLE counts (v INT, n BIGINT) WITH ('connector' = 'print');
-INSERT INTO counts SELECT v, COUNT(*) FROM events GROUP BY v;
-",
-            dir.join("checkpoints").display(),
-            broker.bootstrap()
-        ),
-    )
-    .unwrap();
-    let out = sluice(&grouped, None, &[]);
-    assert!(!out.status.success() && text(&out).contains("cannot save its state in a checkpoint yet"), "{}", text(&out));
-
     let remote = dir.join("d.sql");
     std::fs::write(&remote, sql.replace(&format!("file://{}", dir.join("checkpoints").display()), "s3://bucket/ckpt")).unwrap();
     let out = sluice(&remote, None, &[]);
@@ -345,4 +324,399 @@ fn a_crash_at_any_step_leaves_each_row_once_in_a_postgresql_table_without_a_key(
         assert_eq!(table_ids(&pg), expected(0..4000), "after a crash at {step}");
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// Rows `{"id": i, "v": i % 10}` with event time `i` milliseconds, over three partitions.
+fn timed_input(broker: &KafkaBroker, topic: &str, ids: std::ops::Range<i64>) {
+    input(broker, topic, ids)
+}
+
+/// A job with state: a 1-second TUMBLE count per `v` into Kafka and an updating count per
+/// `v` into upsert-kafka, both exactly-once, with a checkpoint about every 200 rows.
+fn stateful_job(dir: &Path, broker: &KafkaBroker, windows: &str, totals: &str, prefix: &str) -> PathBuf {
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '1 ms';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '200';
+CREATE TABLE events (id BIGINT, v INT, ts AS TO_TIMESTAMP_LTZ(id, 3), WATERMARK FOR ts AS ts) WITH (
+  'connector' = 'kafka', 'topic' = 'events', 'properties.bootstrap.servers' = '{b}',
+  'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'value.format' = 'json');
+CREATE TABLE windows (v INT, window_start TIMESTAMP(3), n BIGINT, s BIGINT) WITH (
+  'connector' = 'kafka', 'topic' = '{windows}', 'properties.bootstrap.servers' = '{b}', 'value.format' = 'json',
+  'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '{prefix}-w');
+CREATE TABLE totals (v INT, n BIGINT, biggest BIGINT, PRIMARY KEY (v) NOT ENFORCED) WITH (
+  'connector' = 'upsert-kafka', 'topic' = '{totals}', 'properties.bootstrap.servers' = '{b}',
+  'key.format' = 'json', 'value.format' = 'json',
+  'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '{prefix}-t');
+EXECUTE STATEMENT SET BEGIN
+INSERT INTO windows SELECT v, window_start, COUNT(*), SUM(id)
+  FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY v, window_start, window_end;
+INSERT INTO totals SELECT v, COUNT(*), MAX(id) FROM events GROUP BY v;
+END;
+",
+        dir.join("checkpoints").display(),
+        b = broker.bootstrap()
+    );
+    let path = dir.join("job.sql");
+    std::fs::write(&path, sql).unwrap();
+    path
+}
+
+/// `(v, window start, count, sum)` rows of the windows topic, sorted, and the last value
+/// per key of the totals topic, as `read_committed` readers see them.
+fn stateful_output(broker: &KafkaBroker, windows: &str, totals: &str) -> (Vec<String>, BTreeMap<String, String>) {
+    let mut rows: Vec<String> =
+        common::kafka::read_topic(broker, windows, 1).into_iter().map(|(_, _, v)| v.expect("a value")).collect();
+    rows.sort();
+    let mut table = BTreeMap::new();
+    for (_, key, value) in common::kafka::read_topic(broker, totals, 1) {
+        let key = key.expect("a key");
+        match value {
+            Some(v) => table.insert(key, v),
+            None => table.remove(&key),
+        };
+    }
+    (rows, table)
+}
+
+#[test]
+fn a_crash_at_any_step_keeps_windows_and_group_state_exactly_once() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    timed_input(&broker, "events", 0..6000);
+    // The fault-free run.
+    broker.create_topic("windows-ref", 1);
+    broker.create_topic("totals-ref", 1);
+    let dir = scratch("stateful-ref");
+    let script = stateful_job(&dir, &broker, "windows-ref", "totals-ref", "ref");
+    let clean = sluice(&script, None, &[]);
+    assert!(clean.status.success(), "{}", text(&clean));
+    let (windows, totals) = stateful_output(&broker, "windows-ref", "totals-ref");
+    assert_eq!(windows.len(), 60, "{windows:?}");
+    assert_eq!(totals.len(), 10, "{totals:?}");
+    assert_eq!(totals["{\"v\":3}"], "{\"v\":3,\"n\":600,\"biggest\":5993}");
+    let _ = std::fs::remove_dir_all(&dir);
+    for (n, step) in ["before-snapshot", "after-save", "after-commit", "after-complete"].iter().enumerate() {
+        let (w, t) = (format!("windows-{n}"), format!("totals-{n}"));
+        broker.create_topic(&w, 1);
+        broker.create_topic(&t, 1);
+        let dir = scratch(&format!("stateful-{step}"));
+        let script = stateful_job(&dir, &broker, &w, &t, &format!("s{n}"));
+        for crash_at in [5, 12] {
+            let crashed = sluice(&script, Some(&format!("{step}@{crash_at}")), &[]);
+            assert!(text(&crashed).contains(&format!("crashing at {step} of checkpoint {crash_at}")), "{}", text(&crashed));
+        }
+        let resumed = sluice(&script, None, &[]);
+        assert!(resumed.status.success(), "{}", text(&resumed));
+        assert!(text(&resumed).contains("resuming job"), "{}", text(&resumed));
+        let (w_rows, t_rows) = stateful_output(&broker, &w, &t);
+        assert_eq!(w_rows, windows, "windows after crashes at {step}");
+        assert_eq!(t_rows, totals, "totals after crashes at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// A counting job over a file of `{"id": i, "v": i % 10}` rows, in batches of 100.
+fn counting_job(dir: &Path, filter: &str, key: &str) -> PathBuf {
+    let data = dir.join("events.json");
+    if !data.exists() {
+        let rows: String = (0..3000).map(|i| format!("{{\"id\":{i},\"v\":{}}}\n", i % 10)).collect();
+        std::fs::write(&data, rows).unwrap();
+    }
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '1 ms';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '100';
+CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');
+CREATE TABLE counts (k INT, n BIGINT) WITH ('connector' = 'print');
+INSERT INTO counts SELECT {key}, COUNT(*) FROM events WHERE v < {filter} GROUP BY {key};
+",
+        dir.join("checkpoints").display(),
+        data.display()
+    );
+    let path = dir.join("job.sql");
+    std::fs::write(&path, sql).unwrap();
+    path
+}
+
+/// The last count printed per key.
+fn final_counts(stdout: &str) -> BTreeMap<i64, i64> {
+    let mut counts = BTreeMap::new();
+    for line in stdout.lines() {
+        let Some(body) = line.strip_prefix("+I[").or_else(|| line.strip_prefix("+U[")) else { continue };
+        let mut cells = body.trim_end_matches(']').split(", ");
+        let (Some(k), Some(n)) = (cells.next(), cells.next()) else { continue };
+        counts.insert(k.parse().unwrap(), n.parse().unwrap());
+    }
+    counts
+}
+
+fn stop_after(script: &Path, checkpoint: u64) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+    command.arg("run").arg(script).env_remove("SLUICE_CHECKPOINT_CRASH").env("SLUICE_CHECKPOINT_STOP", checkpoint.to_string());
+    command.output().expect("run the sluice binary")
+}
+
+#[test]
+fn a_savepoint_keeps_state_across_a_changed_filter_and_refuses_a_changed_group_key() {
+    let dir = scratch("upgrade");
+    let first = stop_after(&counting_job(&dir, "7", "v"), 5);
+    assert!(text(&first).contains("stopped with checkpoint"), "{}", text(&first));
+    let before = final_counts(&String::from_utf8_lossy(&first.stdout));
+    assert!(!before.is_empty() && before.values().all(|n| *n < 300), "{before:?}");
+
+    // A changed GROUP BY key: the saved counts mean something else. Refused, saying what.
+    let regrouped = sluice(&counting_job(&dir, "7", "CAST(id % 3 AS INT)"), None, &[]);
+    let log = text(&regrouped);
+    assert!(!regrouped.status.success(), "{log}");
+    assert!(log.contains("the query changed in a way its state cannot follow") && log.contains("GroupAggregate"), "{log}");
+    assert!(log.contains("GROUP BY [\"v\"]"), "{log}");
+
+    // A changed filter constant: the counts go on from the savepoint.
+    let resumed = sluice(&counting_job(&dir, "8", "v"), None, &[]);
+    assert!(resumed.status.success() && text(&resumed).contains("resuming job"), "{}", text(&resumed));
+    let after = final_counts(&String::from_utf8_lossy(&resumed.stdout));
+    for v in 0..7 {
+        assert_eq!(after[&v], 300, "key {v} lost or repeated rows across the savepoint: {after:?}");
+    }
+    // Key 7 passes the new filter only for the rows read after the savepoint.
+    assert!(after[&7] > 0 && after[&7] < 300, "{after:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Lines of every kind of malformed record, and how many of each a test writes.
+fn malformed(i: usize) -> Vec<u8> {
+    match i % 5 {
+        0 => format!("{{\"id\":{i},\"v\":").into_bytes(),
+        1 => format!("{{\"id\":\"x{i}\",\"v\":1}}").into_bytes(),
+        2 => vec![b'{', 0xff, 0xfe, b'}'],
+        3 => format!("[{i}]").into_bytes(),
+        _ => format!("{{\"id\":{i},\"v\":\"seven\"}}").into_bytes(),
+    }
+}
+
+#[test]
+fn a_million_malformed_records_go_to_the_dead_letters_exactly_once_across_a_crash() {
+    let dir = scratch("dead-letters");
+    let data = dir.join("events.json");
+    // 1,000,000 malformed records among 200,000 good ones, a 10 MB line and empty lines.
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&data).unwrap());
+    let (mut good, mut bad, mut blank) = (0u64, 0u64, 0u64);
+    for i in 0..1_200_000usize {
+        use std::io::Write;
+        if i % 6 == 0 {
+            writeln!(file, "{{\"id\":{i},\"v\":{}}}", i % 10).unwrap();
+            good += 1;
+        } else {
+            file.write_all(&malformed(i)).unwrap();
+            file.write_all(b"\n").unwrap();
+            bad += 1;
+        }
+        if i % 100_000 == 1 {
+            file.write_all(b"\n\n").unwrap();
+            blank += 2;
+        }
+        if i == 600_001 {
+            let mut huge = b"{\"id\":".to_vec();
+            huge.resize(10 << 20, b'9');
+            file.write_all(&huge).unwrap();
+            file.write_all(b"\n").unwrap();
+            bad += 1;
+        }
+    }
+    drop(file);
+    assert!(blank > 0);
+    let dead = dir.join("dead");
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '1 ms';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '5000';
+CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json',
+  'sluice.dead-letter' = 'file://{}');
+CREATE TABLE kept (n BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO kept SELECT id FROM events;
+",
+        dir.join("checkpoints").display(),
+        data.display(),
+        dead.display()
+    );
+    let script = dir.join("job.sql");
+    std::fs::write(&script, sql).unwrap();
+    // A crash after a checkpoint is saved but before it is committed: the dead letters
+    // of that checkpoint are dropped on restart and sent again from the re-read records.
+    let crashed = sluice(&script, Some("after-save@5"), &[]);
+    assert!(text(&crashed).contains("crashing at after-save of checkpoint 5"), "{}", text(&crashed));
+    let resumed = sluice(&script, None, &[]);
+    let log = text(&resumed);
+    assert!(resumed.status.success(), "{log}");
+    assert!(log.contains("malformed records to its dead letters"), "{log}");
+    // Every malformed record is in the dead letters once, with its position and reason.
+    let mut positions = std::collections::BTreeSet::new();
+    let mut lines = 0u64;
+    for entry in std::fs::read_dir(&dead).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(name.ends_with(".jsonl"), "a dead-letter file left unfinished: {name}");
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        for line in text.lines() {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(record["reason"].as_str().is_some_and(|r| !r.is_empty()), "{line:.200}");
+            assert!(record.get("value").is_some() || record.get("value_base64").is_some(), "{line:.200}");
+            positions.insert(record["position"].as_str().unwrap().to_string());
+            lines += 1;
+        }
+    }
+    assert_eq!(lines, bad, "dead letters written");
+    assert_eq!(positions.len() as u64, bad, "each malformed record once");
+    // The good rows are all read, over the two runs: the first up to its last completed
+    // checkpoint, the second the rest.
+    let read = |log: &str| -> u64 {
+        log.lines()
+            .filter_map(|l| l.split(" rows read").next()?.rsplit(": ").next()?.replace(',', "").parse().ok())
+            .last()
+            .unwrap_or(0)
+    };
+    assert!(read(&log) > 0 && read(&log) <= good, "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_restart_strategy_runs_a_failed_job_again_from_its_last_checkpoint() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    input(&broker, "events", 0..4000);
+    for (n, (strategy, step)) in [
+        ("SET 'restart-strategy.type' = 'fixed-delay';\nSET 'restart-strategy.fixed-delay.delay' = '100 ms';\n", "after-save"),
+        ("SET 'restart-strategy.type' = 'exponential-delay';\nSET 'restart-strategy.exponential-delay.initial-backoff' = '50 ms';\n", "after-commit"),
+        ("", "before-snapshot"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let output = format!("restarted-{n}");
+        broker.create_topic(&output, 1);
+        let dir = scratch(&format!("restart-{n}"));
+        let script = job(&dir, &broker, "events", &output, &output);
+        let sql = std::fs::read_to_string(&script).unwrap();
+        std::fs::write(&script, format!("{strategy}{sql}")).unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+        command.arg("run").arg(&script).env_remove("SLUICE_CHECKPOINT_CRASH").env("SLUICE_CHECKPOINT_FAIL", format!("{step}@4"));
+        let out = command.output().unwrap();
+        let log = text(&out);
+        if strategy.is_empty() {
+            // No strategy: the failure ends the run, as before.
+            assert!(!out.status.success() && log.contains("test hook: failing at"), "{log}");
+            continue;
+        }
+        assert!(out.status.success(), "{log}");
+        assert!(log.contains("restarting from its last checkpoint") && log.contains("resuming job"), "{log}");
+        assert_eq!(committed_ids(&broker, &output), expected(0..4000), "after a failure at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn sigterm_stops_with_a_savepoint_that_another_checkpoint_folder_resumes_from() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    broker.create_topic("kept", 1);
+    input(&broker, "events", 0..2000);
+    let dir = scratch("savepoint");
+    let script = unbounded_job(&dir, &broker, "kept", "kept-savepoint");
+    let savepoints = dir.join("savepoints");
+    let sql = std::fs::read_to_string(&script).unwrap();
+    std::fs::write(&script, format!("SET 'execution.checkpointing.savepoint-dir' = 'file://{}';\n{sql}", savepoints.display())).unwrap();
+    let mut first = Background::start(&script);
+    first.wait_for("rows read");
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(first.child.id() as libc::pid_t, libc::SIGTERM) };
+    let (ok, log) = first.finish();
+    assert!(ok, "{log}");
+    let line = log.lines().find(|l| l.contains("savepoint written to")).unwrap_or_else(|| panic!("no savepoint: {log}"));
+    let path = line.split("savepoint written to ").nth(1).and_then(|s| s.split(':').next()).unwrap().to_string();
+    assert!(Path::new(&path).join("_metadata").exists(), "{path}");
+    // A copy of the job with other checkpoints resumes from the savepoint.
+    input(&broker, "events", 2000..2600);
+    let other = dir.join("other.sql");
+    let sql = std::fs::read_to_string(&script)
+        .unwrap()
+        .replace(&dir.join("checkpoints").display().to_string(), &dir.join("elsewhere").display().to_string());
+    std::fs::write(&other, format!("SET 'execution.state-recovery.path' = '{path}';\n{sql}")).unwrap();
+    let mut second = Background::start(&other);
+    second.wait_for("resuming job");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while committed_ids(&broker, "kept").len() < expected(0..2600).len() {
+        assert!(std::time::Instant::now() < deadline, "the job resumed from the savepoint did not write the new rows");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (ok, log) = second.interrupt();
+    assert!(ok, "{log}");
+    assert_eq!(committed_ids(&broker, "kept"), expected(0..2600));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn part_files_hold_each_row_once_after_a_crash_at_any_step() {
+    for step in ["before-snapshot", "after-save", "after-commit", "after-complete"] {
+        let dir = scratch(&format!("files-{step}"));
+        let data = dir.join("events.json");
+        let rows: String = (0..3000).map(|i| format!("{{\"id\":{i},\"v\":{}}}\n", i % 10)).collect();
+        std::fs::write(&data, rows).unwrap();
+        let out = dir.join("out");
+        let sql = format!(
+            "SET 'execution.checkpointing.interval' = '1 ms';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '100';
+CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');
+CREATE TABLE kept (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json',
+  'sink.rolling-policy.file-size' = '2KB');
+INSERT INTO kept SELECT id, v FROM events WHERE v < 7;
+",
+            dir.join("checkpoints").display(),
+            data.display(),
+            out.display()
+        );
+        let script = dir.join("job.sql");
+        std::fs::write(&script, sql).unwrap();
+        let crashed = sluice(&script, Some(&format!("{step}@6")), &[]);
+        assert!(text(&crashed).contains(&format!("crashing at {step} of checkpoint 6")), "{}", text(&crashed));
+        let resumed = sluice(&script, None, &[]);
+        assert!(resumed.status.success(), "{}", text(&resumed));
+        let mut ids = BTreeMap::new();
+        for entry in std::fs::read_dir(&out).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(!name.starts_with('.'), "a part file left unfinished after a crash at {step}: {name}");
+            for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
+                let row: serde_json::Value = serde_json::from_str(line).unwrap();
+                *ids.entry(row["id"].as_i64().unwrap()).or_default() += 1;
+            }
+        }
+        assert_eq!(ids, expected(0..3000), "after a crash at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn a_jdbc_scan_resumes_after_the_rows_of_its_checkpoint() {
+    let broker = KafkaBroker::start();
+    let pg = sluice_testkit::Postgres::start();
+    pg.execute("CREATE TABLE events (id BIGINT, v INT); INSERT INTO events SELECT i, i % 10 FROM generate_series(0, 2999) AS i");
+    broker.create_topic("kept", 1);
+    let dir = scratch("jdbc-scan");
+    let script = job(&dir, &broker, "unused", "kept", "kept-jdbc-scan");
+    let sql = std::fs::read_to_string(&script).unwrap().replace(
+        &format!(
+            "'connector' = 'kafka', 'topic' = 'unused', 'properties.bootstrap.servers' = '{}',\n  \
+             'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'value.format' = 'json'",
+            broker.bootstrap()
+        ),
+        &format!("'connector' = 'jdbc', 'url' = '{}', 'table-name' = 'events', 'username' = 'postgres'", pg.url("postgres")),
+    );
+    assert!(sql.contains("'jdbc'"), "{sql}");
+    std::fs::write(&script, sql).unwrap();
+    let crashed = sluice(&script, Some("after-save@4"), &[]);
+    assert!(text(&crashed).contains("crashing at after-save of checkpoint 4"), "{}", text(&crashed));
+    let resumed = sluice(&script, None, &[]);
+    assert!(resumed.status.success() && text(&resumed).contains("resuming job"), "{}", text(&resumed));
+    assert_eq!(committed_ids(&broker, "kept"), expected(0..3000));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -33,6 +33,9 @@ fn context(table: &TableSpec, subtask: usize, parallelism: usize) -> SourceConte
         time_zone: Default::default(),
         subtask,
         parallelism,
+        job: String::new(),
+        source_index: 0,
+        checkpointing: false,
     }
 }
 

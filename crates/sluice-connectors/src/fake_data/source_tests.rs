@@ -36,6 +36,9 @@ fn context(table: &TableSpec, projection: Vec<usize>, metadata: Vec<(&str, DataT
         time_zone: Default::default(),
         subtask,
         parallelism,
+        job: String::new(),
+        source_index: 0,
+        checkpointing: false,
     }
 }
 

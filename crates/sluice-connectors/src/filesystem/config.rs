@@ -27,6 +27,7 @@ const CONNECTOR_KEYS: &[&str] = &[
     "partition.#",
     "sink.partition-commit.#",
     "lookup.cache.ttl",
+    "sluice.dead-letter",
 ];
 
 /// The record format of the files.

@@ -80,6 +80,9 @@ impl FileLookup {
             time_zone: self.ctx.time_zone,
             subtask: 0,
             parallelism: 1,
+            job: String::new(),
+            source_index: 0,
+            checkpointing: false,
         };
         let mut reader = FileSource::new(&self.table, &self.config, &source_ctx)?;
         let mut batches = Vec::new();

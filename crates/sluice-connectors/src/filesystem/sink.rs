@@ -1,6 +1,12 @@
 //! Writing files: rows encoded into a large buffer, written to an in-progress part file
 //! and renamed to its final name when it is complete (rolled by size or age, at a
-//! checkpoint's `flush`, and at the end of input).
+//! flush, and at the end of input).
+//!
+//! With checkpoints on, part files become visible exactly once, as Flink's file sink
+//! makes them: a rolled file waits, and checkpoint N renames the files of its rows to
+//! `.part-....chk-N.pending`; once N completes they get their final names. A job that
+//! resumes from checkpoint M finishes the renames of checkpoints up to M and deletes
+//! later pending and in-progress files, whose rows are written again.
 
 use std::fs::File;
 use std::io::Write;
@@ -39,6 +45,11 @@ pub struct FileSink {
     current: Option<InProgress>,
     roll_size: u64,
     rollover: Duration,
+    checkpointing: bool,
+    /// Closed part files not in a checkpoint yet: (in-progress path, final path).
+    rolled: Vec<(PathBuf, PathBuf)>,
+    /// Files of pre-committed checkpoints: (checkpoint, pending path, final path).
+    staged: Vec<(u64, PathBuf, PathBuf)>,
 }
 
 impl FileSink {
@@ -60,6 +71,9 @@ impl FileSink {
             current: None,
             roll_size: config.rolling_file_size.max(1),
             rollover: config.rollover_interval,
+            checkpointing: ctx.checkpointing,
+            rolled: Vec::new(),
+            staged: Vec::new(),
         })
     }
 
@@ -105,12 +119,31 @@ impl FileSink {
                 .sync_all()
                 .map_err(|e| ConnectorError::io(format!("cannot sync \"{}\"", part.temp_path.display()), e))?;
             drop(part.file);
-            std::fs::rename(&part.temp_path, &part.final_path).map_err(|e| {
-                ConnectorError::io(format!("cannot rename \"{}\"", part.temp_path.display()), e)
-            })?;
+            if self.checkpointing {
+                // Visible only once a checkpoint covering its rows completes.
+                self.rolled.push((part.temp_path, part.final_path));
+                return Ok(());
+            }
+            rename(&part.temp_path, &part.final_path)?;
         }
         Ok(())
     }
+
+    /// Files of this subtask left by an earlier run: `.part-…-SUBTASK-N.SUFFIX`.
+    fn leftovers(&self) -> Result<Vec<(PathBuf, String)>, ConnectorError> {
+        let entries = std::fs::read_dir(&self.dir)
+            .map_err(|e| ConnectorError::io(format!("cannot list \"{}\"", self.dir.display()), e))?;
+        let marker = format!("-{}-", self.subtask);
+        Ok(entries
+            .flatten()
+            .map(|e| (e.path(), e.file_name().to_string_lossy().into_owned()))
+            .filter(|(_, name)| name.starts_with(".part-") && name.contains(&marker))
+            .collect())
+    }
+}
+
+fn rename(from: &std::path::Path, to: &std::path::Path) -> Result<(), ConnectorError> {
+    std::fs::rename(from, to).map_err(|e| ConnectorError::io(format!("cannot rename \"{}\"", from.display()), e))
 }
 
 impl SinkWriter for FileSink {
@@ -140,11 +173,66 @@ impl SinkWriter for FileSink {
     }
 
     fn flush(&mut self) -> Result<(), ConnectorError> {
+        if self.checkpointing {
+            // Durable, not visible: checkpoints decide visibility.
+            self.write_out()?;
+            if let Some(part) = &self.current {
+                part.file.sync_data().map_err(|e| ConnectorError::io(format!("cannot sync \"{}\"", part.temp_path.display()), e))?;
+            }
+            return Ok(());
+        }
         self.roll()
     }
 
     fn finish(&mut self) -> Result<(), ConnectorError> {
-        self.roll()
+        self.roll()?;
+        // With checkpoints the job's last checkpoint committed every row before this.
+        for (temp, final_path) in std::mem::take(&mut self.rolled) {
+            rename(&temp, &final_path)?;
+        }
+        Ok(())
+    }
+
+    fn pre_commit(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
+        if !self.checkpointing {
+            return self.roll();
+        }
+        self.roll()?;
+        for (temp, final_path) in std::mem::take(&mut self.rolled) {
+            let name = final_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let pending = self.dir.join(format!(".{name}.chk-{checkpoint}.pending"));
+            rename(&temp, &pending)?;
+            self.staged.push((checkpoint, pending, final_path));
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
+        let (done, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.staged).into_iter().partition(|(c, _, _)| *c <= checkpoint);
+        self.staged = later;
+        for (_, pending, final_path) in done {
+            rename(&pending, &final_path)?;
+        }
+        Ok(())
+    }
+
+    fn recover(&mut self, completed: Option<u64>) -> Result<(), ConnectorError> {
+        for (path, name) in self.leftovers()? {
+            let pending = name.strip_suffix(".pending").and_then(|n| n.rsplit_once(".chk-"));
+            match pending {
+                Some((file, id)) if completed.is_some_and(|c| id.parse::<u64>().is_ok_and(|id| id <= c)) => {
+                    rename(&path, &self.dir.join(file.trim_start_matches('.')))?;
+                }
+                Some(_) => {
+                    let _ = std::fs::remove_file(&path);
+                }
+                None if name.ends_with(".inprogress") => {
+                    let _ = std::fs::remove_file(&path);
+                }
+                None => {}
+            }
+        }
+        Ok(())
     }
 }
 

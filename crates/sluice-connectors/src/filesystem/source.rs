@@ -18,6 +18,7 @@ use sluice_formats::framing::{find_newline, is_blank};
 use sluice_formats::{CsvDecoder, JsonDecoder};
 
 use super::config::{FileFormat, FilesystemConfig};
+use crate::dead_letter::{self, DeadLetters};
 
 const READ_CHUNK: usize = 4 << 20;
 const MAX_SKIP_EXAMPLES: usize = 3;
@@ -119,6 +120,8 @@ pub struct FileSource {
     start: usize,
     decoder: Decoder,
     ignore_errors: bool,
+    /// Where records that cannot be decoded go (`sluice.dead-letter`), if anywhere.
+    dead_letters: Option<DeadLetters>,
     csv: bool,
     batch_size: usize,
     schema: SchemaRef,
@@ -172,6 +175,13 @@ impl FileSource {
             start: 0,
             decoder,
             ignore_errors: config.format.ignore_parse_errors(),
+            dead_letters: DeadLetters::from_option(
+                table.options.get(dead_letter::OPTION),
+                &table.name,
+                &ctx.job,
+                ctx.source_index,
+                ctx.checkpointing,
+            )?,
             csv,
             batch_size: ctx.batch_size.max(1),
             schema: ctx.output_schema.clone(),
@@ -358,6 +368,11 @@ impl SourceReader for FileSource {
                 }
                 if let Err(reason) = self.decoder.decode(record) {
                     let location = format!("{}:{}", f.shown, f.line);
+                    if let Some(dead) = self.dead_letters.as_mut() {
+                        dead.send(&location, &reason, None, record)?;
+                        self.stats.dead_letters += 1;
+                        continue;
+                    }
                     if !self.ignore_errors {
                         return Err(ConnectorError::BadRecord { location, reason });
                     }
@@ -379,6 +394,18 @@ impl SourceReader for FileSource {
 
     /// The files read to the end, and the current file with the byte offset and line
     /// number of its next record.
+    fn pre_commit(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
+        self.dead_letters.as_mut().map_or(Ok(()), |d| d.pre_commit(checkpoint))
+    }
+
+    fn recover(&mut self, completed: Option<u64>) -> Result<(), ConnectorError> {
+        self.dead_letters.as_mut().map_or(Ok(()), |d| d.recover(completed))
+    }
+
+    fn commit(&mut self) -> Result<(), ConnectorError> {
+        self.dead_letters.as_mut().map_or(Ok(()), |d| d.commit())
+    }
+
     fn snapshot(&mut self) -> Result<Vec<u8>, ConnectorError> {
         let mut w = StateWriter::new(1);
         w.u64(self.done.len() as u64);

@@ -63,6 +63,9 @@ fn source_ctx(table: &TableSpec, projection: Vec<usize>, metadata: Vec<(String, 
         time_zone: SessionTimeZone::default(),
         subtask: 0,
         parallelism: 1,
+        job: String::new(),
+        source_index: 0,
+        checkpointing: false,
     }
 }
 

@@ -5,6 +5,7 @@
 
 use arrow_array::RecordBatch;
 use postgres::Client;
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::{
     ChangeBatch, ConnectorError, SourceContext, SourcePoll, SourceReader, SourceStats, TableSpec,
 };
@@ -39,6 +40,8 @@ pub struct JdbcSource {
     queries: Vec<String>,
     next_query: usize,
     cursor_open: bool,
+    /// Rows read by the open query (or to skip when it opens, after a restore).
+    offset: u64,
     fetch_size: u64,
     decoders: Vec<ColumnDecoder>,
     schema: arrow_schema::SchemaRef,
@@ -87,6 +90,7 @@ impl JdbcSource {
             queries,
             next_query: 0,
             cursor_open: false,
+            offset: 0,
             fetch_size,
             decoders,
             schema: ctx.output_schema.clone(),
@@ -106,7 +110,12 @@ impl SourceReader for JdbcSource {
                 let Some(query) = self.queries.get(self.next_query) else {
                     return Ok(SourcePoll::Finished);
                 };
-                let sql = format!("BEGIN READ ONLY; DECLARE sluice_scan NO SCROLL CURSOR FOR {query}");
+                let mut sql = format!("BEGIN READ ONLY; DECLARE sluice_scan NO SCROLL CURSOR FOR {query}");
+                if self.offset > 0 {
+                    // Resuming: the rows read before the checkpoint are skipped, as
+                    // Flink's JDBC source skips a split's records read before its own.
+                    sql.push_str(&format!("; MOVE FORWARD {} IN sluice_scan", self.offset));
+                }
                 self.client.batch_execute(&sql).map_err(|e| self.failed(e))?;
                 self.next_query += 1;
                 self.cursor_open = true;
@@ -116,6 +125,7 @@ impl SourceReader for JdbcSource {
             if rows.is_empty() {
                 self.client.batch_execute("CLOSE sluice_scan; COMMIT").map_err(|e| self.failed(e))?;
                 self.cursor_open = false;
+                self.offset = 0;
                 continue;
             }
             for row in &rows {
@@ -133,6 +143,7 @@ impl SourceReader for JdbcSource {
                 }
             }
             self.stats.records += rows.len() as u64;
+            self.offset += rows.len() as u64;
             let arrays = self.decoders.iter_mut().map(|d| d.finish()).collect();
             let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(rows.len()));
             let batch = RecordBatch::try_new_with_options(self.schema.clone(), arrays, &options)
@@ -143,6 +154,34 @@ impl SourceReader for JdbcSource {
 
     fn stats(&self) -> SourceStats {
         self.stats.clone()
+    }
+
+    /// The query being read (one per partition range) and the rows read from it. A
+    /// table changed between runs may give other rows at those positions: Flink's JDBC
+    /// source has the same limit.
+    fn snapshot(&mut self) -> Result<Vec<u8>, ConnectorError> {
+        let query = if self.cursor_open { self.next_query - 1 } else { self.next_query };
+        let mut w = StateWriter::new(1);
+        w.u64(query as u64).u64(self.offset);
+        Ok(w.finish())
+    }
+
+    fn restore(&mut self, position: &[u8]) -> Result<(), ConnectorError> {
+        let bad = ConnectorError::External;
+        let (mut r, _) = StateReader::open(position, "the jdbc source", &[1]).map_err(bad)?;
+        let query = r.u64().map_err(bad)?;
+        let offset = r.u64().map_err(bad)?;
+        r.end().map_err(bad)?;
+        if query > self.queries.len() as u64 {
+            return Err(ConnectorError::External(format!(
+                "the checkpoint was taken reading partition {query} of \"{}\", which has {} now",
+                self.table,
+                self.queries.len()
+            )));
+        }
+        self.next_query = query as usize;
+        self.offset = offset;
+        Ok(())
     }
 }
 

@@ -41,6 +41,7 @@ const KAFKA_KEYS: &[&str] = &[
     "sink.delivery-guarantee",
     "sink.transactional-id-prefix",
     "sink.parallelism",
+    "sluice.dead-letter",
 ];
 
 /// Keys the `upsert-kafka` connector knows, besides the formats' own. There is no
@@ -68,6 +69,7 @@ const UPSERT_KEYS: &[&str] = &[
     "sink.delivery-guarantee",
     "sink.transactional-id-prefix",
     "sink.parallelism",
+    "sluice.dead-letter",
 ];
 
 /// Which of the two connectors a table uses.

@@ -31,6 +31,7 @@ use super::client::{
 use super::config::{KafkaConfig, Topics};
 use super::metadata::{MessageMeta, MetaKind};
 use super::offsets::{BoundedMode, StartupMode};
+use crate::dead_letter::{self, DeadLetters};
 
 /// Skip reasons kept for the end-of-job report.
 const MAX_SKIP_EXAMPLES: usize = 5;
@@ -75,6 +76,8 @@ struct ReaderState {
     to_unassign: Vec<(String, i32)>,
     batch_size: usize,
     ignore_errors: bool,
+    /// Where records that cannot be decoded go (`sluice.dead-letter`), if anywhere.
+    dead_letters: Option<DeadLetters>,
     wants_headers: bool,
     wants_epoch: bool,
     stats: SourceStats,
@@ -175,6 +178,13 @@ impl KafkaSource {
                 to_unassign: Vec::new(),
                 batch_size: ctx.batch_size.max(1),
                 ignore_errors,
+                dead_letters: DeadLetters::from_option(
+                    table.options.get(dead_letter::OPTION),
+                    &table.name,
+                    &ctx.job,
+                    ctx.source_index,
+                    ctx.checkpointing,
+                )?,
                 wants_headers,
                 wants_epoch,
                 stats: SourceStats::default(),
@@ -641,10 +651,14 @@ impl ReaderState {
         let split = &mut self.splits[i];
         if let Err(reason) = split.rows.push(&self.plan, msg.key(), msg.payload(), &meta) {
             let location = format!("topic {} partition {} offset {offset}", split.topic, split.partition);
-            if !self.ignore_errors {
+            if let Some(dead) = self.dead_letters.as_mut() {
+                dead.send(&location, &reason, msg.key(), msg.payload().unwrap_or_default())?;
+                self.stats.dead_letters += 1;
+            } else if !self.ignore_errors {
                 return Err(ConnectorError::BadRecord { location, reason });
+            } else {
+                self.stats.skipped_bad_records += 1;
             }
-            self.stats.skipped_bad_records += 1;
             if self.stats.skipped_examples.len() < MAX_SKIP_EXAMPLES {
                 self.stats.skipped_examples.push(format!("{location}: {reason}"));
             }
@@ -770,7 +784,18 @@ impl SourceReader for KafkaSource {
         self.consumer.assign(&assignment).map_err(|e| self.kafka_error("cannot resume partitions", e))
     }
 
+    fn pre_commit(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
+        self.st.dead_letters.as_mut().map_or(Ok(()), |d| d.pre_commit(checkpoint))
+    }
+
+    fn recover(&mut self, completed: Option<u64>) -> Result<(), ConnectorError> {
+        self.st.dead_letters.as_mut().map_or(Ok(()), |d| d.recover(completed))
+    }
+
     fn commit(&mut self) -> Result<(), ConnectorError> {
+        if let Some(d) = self.st.dead_letters.as_mut() {
+            d.commit()?;
+        }
         let mut tpl = TopicPartitionList::new();
         let mut done = Vec::new();
         for (&i, &next) in &self.st.returned {

@@ -38,6 +38,9 @@ pub fn source_ctx(spec: &TableSpec, subtask: usize, parallelism: usize) -> Sourc
         time_zone: Default::default(),
         subtask,
         parallelism,
+        job: String::new(),
+        source_index: 0,
+        checkpointing: false,
     }
 }
 

@@ -44,6 +44,9 @@ pub fn source_ctx(table: &TableSpec, projection: Vec<usize>, metadata: Vec<(&str
         time_zone: SessionTimeZone::default(),
         subtask: 0,
         parallelism: 1,
+        job: String::new(),
+        source_index: 0,
+        checkpointing: false,
     }
 }
 

@@ -16,7 +16,8 @@ use super::agg_call::{aggregate_kind, aggregate_name, check_arity, result_type};
 use super::expr::{ExprContext, AGGREGATES, GROUPING_FUNCTIONS};
 use super::legacy_window::{legacy_auxiliary, LegacyWindow};
 use super::query::{derived_name, visit};
-use super::scope::Scope;
+use super::scope::{Scope, ScopeColumn};
+use super::subquery::valued_subqueries;
 use super::window_agg::to_window_aggregate;
 use super::Binder;
 use crate::error::{not_supported, user, PlanResult};
@@ -69,9 +70,10 @@ impl Grouping<'_> {
     }
 }
 
-/// Whether a SELECT aggregates: GROUP BY, HAVING, DISTINCT or an aggregate call.
+/// Whether a SELECT aggregates: GROUP BY, HAVING or an aggregate call. (A `SELECT
+/// DISTINCT` of plain columns is a projection made distinct afterwards.)
 pub fn is_aggregate_select(select: &ast::Select) -> bool {
-    if !select.group_by.is_empty() || select.having.is_some() || select.distinct {
+    if !select.group_by.is_empty() || select.having.is_some() {
         return true;
     }
     select.projection.iter().any(|item| match item {
@@ -260,8 +262,25 @@ impl Binder<'_> {
             row_number: None,
             grouping_sets,
         };
+        // Subqueries used as values in HAVING and the SELECT list are joined to the
+        // aggregation's output; they may not refer to the query's columns.
+        let mut valued: Vec<&Expr> = select.having.iter().flat_map(|h| valued_subqueries(h)).collect();
+        for item in &select.projection {
+            if let SelectItem::Expr { expr, .. } = item {
+                valued.extend(valued_subqueries(expr));
+            }
+        }
+        if !valued.is_empty() {
+            let hidden = Scope {
+                columns: (0..plan.schema().len()).map(|i| ScopeColumn { qualifier: None, name: format!("$agg{i}") }).collect(),
+            };
+            self.outer_scopes.push((scope.clone(), input_schema.clone()));
+            let joined = self.join_scalar_subqueries(plan, hidden, valued, Some(&grouping));
+            self.outer_scopes.pop();
+            plan = joined?.0;
+        }
         let no_scope = Scope::default();
-        let view = grouping.output.clone();
+        let view = plan.schema().clone();
         let cx = ExprContext { scope: &no_scope, schema: &view, grouped: Some(&grouping) };
         if let Some(having) = &select.having {
             let p = self.bind_expr(having, &cx)?;
@@ -459,7 +478,7 @@ fn group_span(select: &ast::Select) -> Span {
 }
 
 /// `SELECT DISTINCT`: a GROUP BY of every column, without aggregates.
-fn distinct(plan: LogicalPlan, span: Span) -> LogicalPlan {
+pub(super) fn distinct(plan: LogicalPlan, span: Span) -> LogicalPlan {
     let schema = PlanSchema::new(plan.schema().fields.iter().map(|f| PlanField::new(f.name.clone(), f.data_type.clone())).collect());
     let keys = (0..schema.len()).collect();
     LogicalPlan::Aggregate { input: Box::new(plan), keys, aggregates: Vec::new(), window: None, schema, span, state_ttl: None }

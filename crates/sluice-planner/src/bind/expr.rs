@@ -57,8 +57,8 @@ impl Binder<'_> {
             }
         }
         match &expr.kind {
-            ExprKind::Identifier(ident) => cx.scope.resolve(std::slice::from_ref(ident), cx.schema),
-            ExprKind::CompoundIdentifier(parts) => cx.scope.resolve(parts, cx.schema),
+            ExprKind::Identifier(ident) => self.resolve_name(std::slice::from_ref(ident), cx, span),
+            ExprKind::CompoundIdentifier(parts) => self.resolve_name(parts, cx, span),
             ExprKind::Literal(l) => bind_literal(l, span),
             ExprKind::Interval { value, negative, qualifier } => interval_value(value, *negative, qualifier, span),
             ExprKind::Nested(inner) => self.bind_expr(inner, cx),
@@ -133,9 +133,9 @@ impl Binder<'_> {
                     Ok(e)
                 }
             }
-            ExprKind::InSubquery { .. } => Err(not_supported("IN with a subquery", span)),
-            ExprKind::Exists { .. } => Err(not_supported("EXISTS", span)),
-            ExprKind::ScalarSubquery(_) => Err(not_supported("a scalar subquery", span)),
+            ExprKind::InSubquery { .. } => self.subquery_value(span, cx, "IN with a subquery"),
+            ExprKind::Exists { .. } => self.subquery_value(span, cx, "EXISTS"),
+            ExprKind::ScalarSubquery(_) => self.subquery_value(span, cx, "a scalar subquery"),
             ExprKind::Like { expr: inner, pattern, escape, negated, similar } => {
                 let mut args = vec![self.bind_expr(inner, cx)?, self.bind_expr(pattern, cx)?];
                 if let Some(e) = escape {

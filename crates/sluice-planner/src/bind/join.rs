@@ -125,14 +125,14 @@ pub(super) fn and_all(mut conjuncts: Vec<ScalarExpr>) -> PlanResult<Option<Scala
 
 /// Which inputs an expression reads: left only, right only, both or neither.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Sides {
+pub(super) enum Sides {
     None,
     Left,
     Right,
     Both,
 }
 
-fn sides(expr: &ScalarExpr, left_width: usize) -> Sides {
+pub(super) fn sides(expr: &ScalarExpr, left_width: usize) -> Sides {
     let columns = expr.referenced_columns();
     let l = columns.iter().any(|c| *c < left_width);
     let r = columns.iter().any(|c| *c >= left_width);
@@ -146,7 +146,7 @@ fn sides(expr: &ScalarExpr, left_width: usize) -> Sides {
 
 /// `expr` over the join's columns, rewritten over the right input's (column `i` becomes
 /// `i - left_width`), or with the right columns moved by `shift` (for a wider left).
-fn shift_columns(expr: &ScalarExpr, schema: &PlanSchema, left_width: usize, shift: isize) -> ScalarExpr {
+pub(super) fn shift_columns(expr: &ScalarExpr, schema: &PlanSchema, left_width: usize, shift: isize) -> ScalarExpr {
     let columns: Vec<ScalarExpr> = schema
         .fields
         .iter()
@@ -160,7 +160,7 @@ fn shift_columns(expr: &ScalarExpr, schema: &PlanSchema, left_width: usize, shif
 }
 
 /// Builds the join of `left` and `right` on `conjuncts` (over left then right columns).
-fn plan_join(
+pub(super) fn plan_join(
     mut left: LogicalPlan,
     mut right: LogicalPlan,
     join_type: JoinType,
@@ -283,7 +283,7 @@ fn plan_join(
 
 /// The input column holding `key`: itself when it is a plain column, else a new column
 /// computed after the input's (listed in `extra`).
-fn key_column(key: ScalarExpr, input: &PlanSchema, extra: &mut Vec<ScalarExpr>) -> usize {
+pub(super) fn key_column(key: ScalarExpr, input: &PlanSchema, extra: &mut Vec<ScalarExpr>) -> usize {
     if let ScalarExpr::Column { index, .. } = key {
         return index;
     }
@@ -295,7 +295,7 @@ fn key_column(key: ScalarExpr, input: &PlanSchema, extra: &mut Vec<ScalarExpr>) 
 }
 
 /// `input` with `extra` computed columns appended.
-fn with_columns(input: LogicalPlan, extra: Vec<ScalarExpr>) -> LogicalPlan {
+pub(super) fn with_columns(input: LogicalPlan, extra: Vec<ScalarExpr>) -> LogicalPlan {
     if extra.is_empty() {
         return input;
     }

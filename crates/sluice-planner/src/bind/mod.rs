@@ -14,6 +14,8 @@ mod match_recognize;
 mod over;
 mod query;
 mod scope;
+mod set_op;
+mod subquery;
 mod top_n;
 mod window_agg;
 mod window_tvf;
@@ -36,11 +38,26 @@ pub struct Binder<'a> {
     depth: usize,
     /// Set while a `MATCH_RECOGNIZE` condition or measure is bound.
     match_scope: Option<match_recognize::MatchScope>,
+    /// Set while the WHERE clause of a correlated subquery is bound.
+    correlation: Option<subquery::Correlation>,
+    /// The enclosing queries of the subquery being bound, innermost last (to say that a
+    /// reference to them is not supported where it is not).
+    outer_scopes: Vec<(Scope, crate::logical::PlanSchema)>,
+    /// Scalar subqueries joined so far: their span and their value over the joined row.
+    subquery_values: Vec<(sluice_sql::Span, sluice_expr::ScalarExpr)>,
 }
 
 impl<'a> Binder<'a> {
     pub fn new(catalog: &'a Catalog) -> Self {
-        Binder { catalog, ctes: Vec::new(), depth: 0, match_scope: None }
+        Binder {
+            catalog,
+            ctes: Vec::new(),
+            depth: 0,
+            match_scope: None,
+            correlation: None,
+            outer_scopes: Vec::new(),
+            subquery_values: Vec::new(),
+        }
     }
 }
 

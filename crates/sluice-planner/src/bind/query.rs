@@ -13,6 +13,7 @@ use super::over::has_over;
 use super::top_n::to_window_rank;
 use super::expr::{coerce, ExprContext};
 use super::scope::{Scope, ScopeColumn};
+use super::subquery::{split_where, valued_subqueries};
 use super::Binder;
 use crate::catalog::{CatalogEntry, CatalogTable, TableColumnKind};
 use crate::error::{not_supported, user, PlanResult};
@@ -42,79 +43,17 @@ impl Binder<'_> {
         result
     }
 
-    fn bind_set_expr(&mut self, body: &SetExpr) -> PlanResult<LogicalPlan> {
+    pub(super) fn bind_set_expr(&mut self, body: &SetExpr) -> PlanResult<LogicalPlan> {
         match body {
             SetExpr::Select(select) => self.bind_select(select),
             SetExpr::Query(q) => self.bind_query(q),
             SetExpr::Values { rows, span } => self.bind_values(rows, *span),
             SetExpr::SetOperation { op, all, left, right, span } => {
-                if *op != ast::SetOperator::Union {
-                    let name = if *op == ast::SetOperator::Intersect { "INTERSECT" } else { "EXCEPT" };
-                    return Err(not_supported(name, *span));
-                }
-                if !*all {
-                    return Err(not_supported("UNION without ALL (it removes duplicates)", *span)
-                        .with_hint("UNION ALL is supported; write UNION ALL if duplicates are fine."));
-                }
                 let l = self.bind_set_expr(left)?;
                 let r = self.bind_set_expr(right)?;
-                self.union(vec![l, r], *span)
+                self.bind_set_operation(*op, *all, l, r, *span)
             }
         }
-    }
-
-    fn union(&mut self, inputs: Vec<LogicalPlan>, span: Span) -> PlanResult<LogicalPlan> {
-        // Flatten nested unions so that one operator reads every branch.
-        let mut flat = Vec::new();
-        for input in inputs {
-            match input {
-                LogicalPlan::Union { inputs, .. } => flat.extend(inputs),
-                other => flat.push(other),
-            }
-        }
-        let width = flat[0].schema().len();
-        if let Some(bad) = flat.iter().find(|p| p.schema().len() != width) {
-            return Err(user(
-                format!("UNION ALL inputs have different numbers of columns: {} and {}", width, bad.schema().len()),
-                span,
-            ));
-        }
-        let mut fields = Vec::with_capacity(width);
-        for i in 0..width {
-            let types: Vec<DataType> = flat.iter().map(|p| p.schema().fields[i].data_type.clone()).collect();
-            let common = sluice_expr::common_type(&types).ok_or_else(|| {
-                user(
-                    format!(
-                        "UNION ALL column {} has incompatible types: {}",
-                        i + 1,
-                        types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" and ")
-                    ),
-                    span,
-                )
-            })?;
-            let first = &flat[0].schema().fields[i];
-            let time_attribute = if flat.iter().all(|p| p.schema().fields[i].time_attribute == first.time_attribute) {
-                first.time_attribute
-            } else {
-                None
-            };
-            fields.push(PlanField { name: first.name.clone(), data_type: common, time_attribute });
-        }
-        let schema = PlanSchema::new(fields);
-        let mut inputs = Vec::with_capacity(flat.len());
-        for plan in flat {
-            if plan.schema().fields.iter().zip(&schema.fields).all(|(a, b)| a.data_type == b.data_type) {
-                inputs.push(plan);
-                continue;
-            }
-            let mut exprs = Vec::with_capacity(width);
-            for (i, f) in schema.fields.iter().enumerate() {
-                let col = ScalarExpr::Column { index: i, data_type: plan.schema().fields[i].data_type.clone() };
-                exprs.push(coerce(col, &f.data_type, span)?);
-            }
-            inputs.push(plan.project(exprs, schema.names().iter().map(|s| s.to_string()).collect()));
-        }
-        Ok(LogicalPlan::Union { inputs, schema })
     }
 
     fn bind_values(&mut self, rows: &[Vec<Expr>], span: Span) -> PlanResult<LogicalPlan> {
@@ -143,14 +82,16 @@ impl Binder<'_> {
         Ok(LogicalPlan::Values { rows: bound, schema: PlanSchema::new(fields) })
     }
 
-    fn bind_select(&mut self, select: &ast::Select) -> PlanResult<LogicalPlan> {
+    pub(super) fn bind_select(&mut self, select: &ast::Select) -> PlanResult<LogicalPlan> {
         let plan = self.bind_select_body(select)?;
         super::hints::apply_state_ttl(plan, select)
     }
 
     fn bind_select_body(&mut self, select: &ast::Select) -> PlanResult<LogicalPlan> {
+        // Subqueries in the WHERE clause become joins; the other conditions filter as usual.
+        let parts = split_where(select.selection.as_ref());
         // An inner join takes the WHERE clause into its condition, as Flink pushes it.
-        let mut selection = select.selection.as_ref();
+        let mut selection = parts.plain.as_deref();
         let (mut plan, scope) = match &select.from {
             Some(TableRef::Join(join))
                 if selection.is_some() && joins_tables(join) && matches!(join.kind, JoinKind::Inner | JoinKind::Cross) =>
@@ -168,10 +109,35 @@ impl Binder<'_> {
             }
             plan = to_window_rank(LogicalPlan::Filter { input: Box::new(plan), predicate: p })?;
         }
+        for predicate in &parts.subqueries {
+            plan = self.apply_subquery_predicate(plan, &scope, predicate)?;
+        }
+        // Columns a wildcard expands to: not those of joined scalar subqueries.
+        let visible = scope.columns.len();
+        let mut scalars: Vec<_> = parts.valued.iter().flat_map(|c| valued_subqueries(c)).collect();
+        if !is_aggregate_select(select) && !has_over(select) {
+            for item in &select.projection {
+                if let SelectItem::Expr { expr, .. } = item {
+                    scalars.extend(valued_subqueries(expr));
+                }
+            }
+        }
+        let (mut plan, scope) = if scalars.is_empty() { (plan, scope) } else { self.join_scalar_subqueries(plan, scope, scalars, None)? };
+        for predicate in &parts.valued {
+            let cx = ExprContext { scope: &scope, schema: plan.schema(), grouped: None };
+            let p = self.bind_expr(predicate, &cx)?;
+            if !matches!(p.data_type().kind, TypeKind::Boolean | TypeKind::Null) {
+                return Err(user(format!("WHERE clause must be BOOLEAN, not {}", p.data_type()), predicate.span));
+            }
+            plan = LogicalPlan::Filter { input: Box::new(plan), predicate: p };
+        }
         if is_aggregate_select(select) {
             return self.bind_aggregate_select(select, plan, scope);
         }
         if has_over(select) {
+            if select.distinct {
+                return Err(not_supported("SELECT DISTINCT with an OVER window", select.span));
+            }
             return self.bind_over_select(select, plan, scope);
         }
         let mut exprs = Vec::new();
@@ -179,7 +145,7 @@ impl Binder<'_> {
         for (position, item) in select.projection.iter().enumerate() {
             match item {
                 SelectItem::Wildcard(_) => {
-                    for (i, col) in scope.columns.iter().enumerate() {
+                    for (i, col) in scope.columns.iter().enumerate().take(visible) {
                         exprs.push(ScalarExpr::Column { index: i, data_type: plan.schema().fields[i].data_type.clone() });
                         names.push(col.name.clone());
                     }
@@ -187,7 +153,7 @@ impl Binder<'_> {
                 SelectItem::QualifiedWildcard(name, span) => {
                     let q = &name.base().value;
                     let before = exprs.len();
-                    for (i, col) in scope.columns.iter().enumerate() {
+                    for (i, col) in scope.columns.iter().enumerate().take(visible) {
                         if col.qualifier.as_deref() == Some(q.as_str()) {
                             exprs.push(ScalarExpr::Column { index: i, data_type: plan.schema().fields[i].data_type.clone() });
                             names.push(col.name.clone());
@@ -207,7 +173,9 @@ impl Binder<'_> {
                 }
             }
         }
-        Ok(plan.project(exprs, names))
+        let plan = plan.project(exprs, names);
+        // SELECT DISTINCT is a GROUP BY of every column, as in Flink.
+        Ok(if select.distinct { super::aggregate::distinct(plan, select.span) } else { plan })
     }
 
     /// Binds a FROM item to a plan and the names it makes visible.
@@ -373,7 +341,7 @@ impl Binder<'_> {
         }
     }
 
-    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PlanResult<T>, span: Span) -> PlanResult<T> {
+    pub(super) fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PlanResult<T>, span: Span) -> PlanResult<T> {
         if self.depth >= MAX_DEPTH {
             return Err(user("views or queries are nested too deeply (a view that refers to itself?)", span));
         }
@@ -461,9 +429,9 @@ pub(super) fn derived_name(expr: &Expr) -> Option<String> {
 }
 
 /// Calls `f` on `expr` and every expression nested in it (not into subqueries).
-pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
+pub fn visit<'a>(expr: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
     f(expr);
-    let mut each = |e: &Expr| visit(e, f);
+    let mut each = |e: &'a Expr| visit(e, f);
     match &expr.kind {
         ExprKind::Unary { expr, .. }
         | ExprKind::IsNull { expr, .. }

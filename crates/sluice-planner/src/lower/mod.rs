@@ -7,7 +7,9 @@ use arrow_array::{new_empty_array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema};
 use sluice_connector_api::{SourceChangelogMode, ConnectorRegistry, SinkChangelogMode, SinkContext, SinkWriter, SourceContext};
 use sluice_expr::{EvalContext, ScalarExpr};
-use sluice_runtime::operators::{CalcOperator, ProcTimeClock, UnionOperator, UnnestOperator, ValuesSource, WatermarkAssigner};
+use sluice_runtime::operators::{
+    CalcOperator, ProcTimeClock, ReplicateRowsOperator, UnionOperator, UnnestOperator, ValuesSource, WatermarkAssigner,
+};
 use sluice_runtime::{Dataflow, NodeId};
 use sluice_sql::{Diagnostic, ErrorClass};
 use sluice_types::DataType;
@@ -24,6 +26,7 @@ mod expand;
 mod join;
 mod lookup;
 mod rank;
+mod semi_join;
 mod update;
 mod window;
 
@@ -131,9 +134,12 @@ fn slice_grid(plan: &LogicalPlan) -> Option<i64> {
         | LogicalPlan::Deduplicate { input, .. }
         | LogicalPlan::Expand { input, .. }
         | LogicalPlan::LookupJoin { input, .. }
-        | LogicalPlan::MatchRecognize { input, .. } => vec![input],
+        | LogicalPlan::MatchRecognize { input, .. }
+        | LogicalPlan::ReplicateRows { input, .. } => vec![input],
         LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
-        LogicalPlan::Join { left, right, .. } | LogicalPlan::TemporalJoin { left, right, .. } => vec![left, right],
+        LogicalPlan::Join { left, right, .. }
+        | LogicalPlan::TemporalJoin { left, right, .. }
+        | LogicalPlan::SemiJoin { left, right, .. } => vec![left, right],
     };
     inputs.into_iter().filter_map(slice_grid).chain(own).reduce(gcd)
 }
@@ -227,6 +233,12 @@ impl Lowering<'_> {
             LogicalPlan::Expand { .. } => self.expand(plan, before),
             LogicalPlan::Join { interval: None, .. } => self.regular_join(plan, before),
             LogicalPlan::LookupJoin { .. } => self.lookup_join(plan, before),
+            LogicalPlan::SemiJoin { .. } => self.semi_join(plan),
+            LogicalPlan::ReplicateRows { input, count, columns, schema } => {
+                let id = self.lower(input, before)?;
+                let op = ReplicateRowsOperator::new(*count, columns.clone(), schema.to_arrow());
+                Ok(self.dataflow.add_operator(Box::new(op), vec![id]))
+            }
             LogicalPlan::MatchRecognize { input, spec, schema, .. } => {
                 let id = self.lower(input, false)?;
                 let input_schema = input.schema();
@@ -339,6 +351,9 @@ impl Lowering<'_> {
             time_zone: self.ctx.time_zone,
             subtask: 0,
             parallelism: 1,
+            job: self.job.clone(),
+            source_index: self.dataflow.source_count(),
+            checkpointing: self.checkpointing,
         };
         let reader = factory.create_source(&spec, &source_ctx).map_err(|e| connector_diagnostic(e, table))?;
         let mut node = self.dataflow.add_source(format!("Source: {}", table.name), reader);

@@ -1,5 +1,6 @@
 use arrow_array::ArrayRef;
 use arrow_buffer::BooleanBuffer;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::AggregateError;
 
@@ -32,4 +33,10 @@ pub trait GroupAccumulator: Send {
 
     /// Empties a group so that its id can be given to a new group.
     fn reset(&mut self, group: u32);
+
+    /// Writes the state of `groups`, in that order, for a checkpoint.
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError>;
+
+    /// Reads what `save` wrote into `groups` (empty ones, in the same order).
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError>;
 }

@@ -2,9 +2,11 @@ use arrow_array::cast::AsArray;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_buffer::BooleanBuffer;
 use arrow_schema::{DataType as ArrowType, Schema};
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::factory::{create_accumulator, function_name};
 use super::selection::true_rows;
+use super::state::state_error;
 use super::{AggregateError, GroupAccumulator};
 use crate::spec::AggregateCall;
 
@@ -44,6 +46,26 @@ pub(crate) fn argument_types(call: &AggregateCall, input: &Schema) -> Result<Vec
         }
     }
     Ok(arg_types)
+}
+
+/// What saved aggregate state means, for the error when a changed query cannot take
+/// it: the key types and each call with its argument types, e.g.
+/// `GROUP BY (Utf8) computing COUNT(*), SUM(Float64)`.
+pub fn state_shape(key_types: &[ArrowType], calls: &[AggregateCall], input: &Schema) -> String {
+    let keys: Vec<String> = key_types.iter().map(|t| t.to_string()).collect();
+    let calls: Vec<String> = calls
+        .iter()
+        .map(|call| {
+            let args: Vec<String> = argument_types(call, input)
+                .map(|types| types.iter().map(|t| t.to_string()).collect())
+                .unwrap_or_default();
+            let args = if args.is_empty() { "*".to_string() } else { args.join(", ") };
+            let distinct = if call.distinct { "DISTINCT " } else { "" };
+            let filter = if call.filter.is_some() { " FILTER" } else { "" };
+            format!("{}({distinct}{args}){filter}", function_name(call.kind))
+        })
+        .collect();
+    format!("GROUP BY ({}) computing {}", keys.join(", "), calls.join(", "))
 }
 
 impl AggregateSet {
@@ -125,5 +147,33 @@ impl AggregateSet {
     /// One result column per call for the given groups.
     pub fn evaluate(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, AggregateError> {
         self.accumulators.iter().map(|a| a.evaluate(groups)).collect()
+    }
+
+    /// Writes the state of `groups` in every accumulator, for a checkpoint.
+    pub fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        out.u64(self.accumulators.len() as u64).u64(groups.len() as u64);
+        for acc in &self.accumulators {
+            acc.save(groups, out)?;
+        }
+        Ok(())
+    }
+
+    /// Reads what `save` wrote into fresh groups, returned in the saved order.
+    pub fn load(&mut self, input: &mut StateReader) -> Result<Vec<u32>, AggregateError> {
+        let calls = input.u64().map_err(state_error)?;
+        if calls != self.accumulators.len() as u64 {
+            return Err(state_error(format!(
+                "the saved state has {calls} aggregate calls where the query has {}",
+                self.accumulators.len()
+            )));
+        }
+        let count = input.u64().map_err(state_error)?;
+        let count = usize::try_from(count).map_err(|_| state_error("the saved group count is corrupt".into()))?;
+        // Not trusted for an allocation: each accumulator checks the count it reads.
+        let groups: Vec<u32> = (0..count.min(1 << 32)).map(|_| self.allocate()).collect();
+        for acc in &mut self.accumulators {
+            acc.load(&groups, input)?;
+        }
+        Ok(groups)
     }
 }

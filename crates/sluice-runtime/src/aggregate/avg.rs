@@ -5,10 +5,12 @@ use arrow_array::types::Decimal128Type;
 use arrow_array::{Array, ArrayRef, PrimitiveArray};
 use arrow_buffer::{BooleanBuffer, ScalarBuffer};
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::numeric::{f64_column, for_each_f64, for_each_i64, i64_column};
 use super::selection::{for_each_selected, nulls_from_flags};
 use super::{AggregateError, GroupAccumulator};
+use super::state::{load_slots, save_slots};
 
 /// How `AVG` sums, following Flink's `AvgAggFunction` family.
 #[derive(Clone, Copy, Debug)]
@@ -145,6 +147,25 @@ impl GroupAccumulator for AvgAccumulator {
                 let nulls = nulls_from_flags(v.iter().map(Option::is_some));
                 Ok(Arc::new(PrimitiveArray::<Decimal128Type>::new(raw, nulls).with_data_type(self.output.clone())))
             }
+        }
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        save_slots(out, &self.counts, groups);
+        match self.mode {
+            AvgMode::Integer => save_slots(out, &self.int_sums, groups),
+            AvgMode::Float => save_slots(out, &self.float_sums, groups),
+            AvgMode::Decimal { .. } => save_slots(out, &self.decimal_sums, groups),
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        load_slots(input, &mut self.counts, groups)?;
+        match self.mode {
+            AvgMode::Integer => load_slots(input, &mut self.int_sums, groups),
+            AvgMode::Float => load_slots(input, &mut self.float_sums, groups),
+            AvgMode::Decimal { .. } => load_slots(input, &mut self.decimal_sums, groups),
         }
     }
 

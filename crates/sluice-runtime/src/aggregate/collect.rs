@@ -3,12 +3,14 @@ use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, Int32Array, MapArray, StructArray};
 use arrow_buffer::{BooleanBuffer, OffsetBuffer};
-use arrow_row::OwnedRow;
+use arrow_row::{OwnedRow, Row};
 use arrow_schema::{DataType as ArrowType, FieldRef};
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::selection::for_each_selected;
 use super::value_codec::ValueCodec;
 use super::{AggregateError, GroupAccumulator};
+use super::state::{load_lengths, load_rows, save_rows, state_error};
 
 /// The values of one group: each distinct value once, first-seen order, with its count.
 #[derive(Default, Clone)]
@@ -97,6 +99,33 @@ impl GroupAccumulator for CollectAccumulator {
         .map_err(internal)?;
         let map = MapArray::try_new(self.entries_field.clone(), offsets, entries, None, false).map_err(internal)?;
         Ok(Arc::new(map))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let sets: Vec<&Multiset> = groups.iter().map(|g| &self.sets[*g as usize]).collect();
+        let lengths: Vec<u32> = sets.iter().map(|s| s.entries.len() as u32).collect();
+        let counts: Vec<i32> = sets.iter().flat_map(|s| s.entries.iter().map(|(_, c)| *c)).collect();
+        out.natives(&lengths).natives(&counts);
+        let values: Vec<Row<'_>> = sets.iter().flat_map(|s| s.entries.iter().map(|(v, _)| v.row())).collect();
+        save_rows(out, &self.codec, values.into_iter().map(Some))
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let lengths = load_lengths(input, groups)?;
+        let counts = input.natives::<i32>().map_err(state_error)?;
+        let values = load_rows(input, &self.codec)?;
+        if counts.len() != values.len() || lengths.iter().map(|l| *l as usize).sum::<usize>() != values.len() {
+            return Err(state_error("the saved COLLECT state is inconsistent".into()));
+        }
+        let mut entries = values.into_iter().zip(counts);
+        for (g, n) in groups.iter().zip(lengths) {
+            let set = &mut self.sets[*g as usize];
+            for (value, count) in entries.by_ref().take(n as usize) {
+                let value = value.ok_or_else(|| state_error("a COLLECT value is missing".into()))?;
+                set.add(value, count);
+            }
+        }
+        Ok(())
     }
 
     fn reset(&mut self, group: u32) {

@@ -2,9 +2,11 @@ use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, Int64Array};
 use arrow_buffer::BooleanBuffer;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::selection::for_each_selected;
 use super::{AggregateError, GroupAccumulator};
+use super::state::{load_slots, save_slots};
 
 /// `COUNT(*)` (no argument: every selected row) and `COUNT(x)` (non-NULL `x`). The
 /// result is a BIGINT that is never NULL.
@@ -37,6 +39,15 @@ impl GroupAccumulator for CountAccumulator {
     fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, AggregateError> {
         let values: Vec<i64> = groups.iter().map(|g| self.counts[*g as usize]).collect();
         Ok(Arc::new(Int64Array::from(values)))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        save_slots(out, &self.counts, groups);
+        Ok(())
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        load_slots(input, &mut self.counts, groups)
     }
 
     fn reset(&mut self, group: u32) {

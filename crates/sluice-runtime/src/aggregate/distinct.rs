@@ -2,12 +2,14 @@ use std::collections::HashSet;
 
 use arrow_array::{Array, ArrayRef};
 use arrow_buffer::BooleanBuffer;
-use arrow_row::OwnedRow;
+use arrow_row::{OwnedRow, Row};
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::selection::for_each_selected;
 use super::value_codec::ValueCodec;
 use super::{AggregateError, GroupAccumulator};
+use super::state::{load_lengths, load_rows, save_rows, state_error};
 
 /// Makes the plain (non-distinct) accumulator that a distinct one feeds at evaluation.
 pub type AccumulatorFactory = Box<dyn Fn() -> Result<Box<dyn GroupAccumulator>, AggregateError> + Send>;
@@ -81,6 +83,30 @@ impl GroupAccumulator for DistinctAccumulator {
         inner.update(&columns, &group_ids, None)?;
         let all: Vec<u32> = (0..groups.len() as u32).collect();
         inner.evaluate(&all)
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let sets: Vec<&DistinctSet> = groups.iter().map(|g| &self.sets[*g as usize]).collect();
+        let lengths: Vec<u32> = sets.iter().map(|s| s.order.len() as u32).collect();
+        out.natives(&lengths);
+        let values: Vec<Row<'_>> = sets.iter().flat_map(|s| s.order.iter().map(|v| v.row())).collect();
+        save_rows(out, &self.codec, values.into_iter().map(Some))
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let lengths = load_lengths(input, groups)?;
+        let values = load_rows(input, &self.codec)?;
+        if lengths.iter().map(|l| *l as usize).sum::<usize>() != values.len() {
+            return Err(state_error("the saved DISTINCT state is inconsistent".into()));
+        }
+        let mut values = values.into_iter();
+        for (g, n) in groups.iter().zip(lengths) {
+            let set = &mut self.sets[*g as usize];
+            for value in values.by_ref().take(n as usize) {
+                set.add(value.ok_or_else(|| state_error("a DISTINCT value is missing".into()))?);
+            }
+        }
+        Ok(())
     }
 
     fn reset(&mut self, group: u32) {

@@ -11,6 +11,9 @@ pub enum AggregateError {
     /// A value the function refuses, as Flink does at run time (the job fails).
     #[error("{0}")]
     Runtime(String),
+    /// Saved state that cannot be read back.
+    #[error("{0}")]
+    State(String),
     /// An argument column does not have the Arrow layout of its declared type.
     #[error("internal error in aggregate {function}: {message}")]
     Internal { function: String, message: String },

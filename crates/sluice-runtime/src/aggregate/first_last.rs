@@ -2,10 +2,12 @@ use arrow_array::{Array, ArrayRef};
 use arrow_buffer::BooleanBuffer;
 use arrow_row::OwnedRow;
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::selection::for_each_selected;
 use super::value_codec::ValueCodec;
 use super::{AggregateError, GroupAccumulator};
+use super::state::{load_rows, save_rows, state_error};
 
 /// `FIRST_VALUE(x)` / `LAST_VALUE(x)`: the first or last non-NULL value in arrival order
 /// (Flink skips NULLs for both). Works for every type through `ValueCodec`.
@@ -52,6 +54,21 @@ impl GroupAccumulator for FirstLastAccumulator {
         let rows = groups.iter().map(|g| self.values[*g as usize].as_ref().map(|r| r.row()));
         let mut columns = self.codec.decode(rows)?;
         columns.pop().ok_or_else(|| AggregateError::internal("FIRST_VALUE", "no column decoded"))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        save_rows(out, &self.codec, groups.iter().map(|g| self.values[*g as usize].as_ref().map(|r| r.row())))
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let saved = load_rows(input, &self.codec)?;
+        if saved.len() != groups.len() {
+            return Err(state_error(format!("{} saved values for {} groups", saved.len(), groups.len())));
+        }
+        for (g, v) in groups.iter().zip(saved) {
+            self.values[*g as usize] = v;
+        }
+        Ok(())
     }
 
     fn reset(&mut self, group: u32) {

@@ -14,7 +14,10 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, StringArray};
 use arrow_buffer::BooleanBuffer;
 
+use sluice_connector_api::state::{StateReader, StateWriter};
+
 use super::retract::RetractAccumulator;
+use super::state::{corrupt, load_column, load_exact, save_column};
 use super::selection::for_each_selected;
 use super::{AggregateError, GroupAccumulator};
 
@@ -136,6 +139,65 @@ impl JsonAggAccumulator {
     }
 }
 
+impl JsonAggAccumulator {
+    /// Per group a kind (0 empty, 1 array, 2 object) and a length, then every text: array
+    /// items, or an object's keys and values alternating.
+    fn save_groups(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let mut kinds = Vec::with_capacity(groups.len());
+        let mut lengths = Vec::with_capacity(groups.len());
+        let mut texts: Vec<&str> = Vec::new();
+        for g in groups {
+            match &self.groups[*g as usize] {
+                JsonState::Empty => {
+                    kinds.push(0u8);
+                    lengths.push(0u32);
+                }
+                JsonState::Array(items) => {
+                    kinds.push(1);
+                    lengths.push(items.len() as u32);
+                    texts.extend(items.iter().map(|t| &**t));
+                }
+                JsonState::Object(map) => {
+                    kinds.push(2);
+                    lengths.push(map.len() as u32);
+                    for (k, v) in map.values() {
+                        texts.push(k);
+                        texts.push(v);
+                    }
+                }
+            }
+        }
+        out.natives(&kinds);
+        out.natives(&lengths);
+        save_column(out, Arc::new(texts.into_iter().map(Some).collect::<StringArray>()))
+    }
+
+    fn load_groups(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let kinds = load_exact::<u8>(input, groups.len())?;
+        let lengths = load_exact::<u32>(input, groups.len())?;
+        let total: usize = kinds.iter().zip(&lengths).map(|(k, n)| if *k == 2 { 2 * *n as usize } else { *n as usize }).sum();
+        let column = load_column(input, total)?;
+        let texts = column.as_string_opt::<i32>().ok_or_else(|| corrupt("JSON aggregate texts"))?;
+        let mut texts = texts.iter().map(|t| t.unwrap_or_default());
+        for ((g, kind), n) in groups.iter().zip(kinds).zip(lengths) {
+            self.groups[*g as usize] = match kind {
+                0 => JsonState::Empty,
+                1 => JsonState::Array(texts.by_ref().take(n as usize).map(Box::from).collect()),
+                2 => {
+                    let mut map = BTreeMap::new();
+                    for _ in 0..n {
+                        let (k, v) = (texts.next().unwrap_or_default(), texts.next().unwrap_or_default());
+                        map.insert(k.encode_utf16().collect(), (Box::from(k), Box::from(v)));
+                    }
+                    JsonState::Object(map)
+                }
+                _ => return Err(corrupt("JSON aggregate kind")),
+            };
+        }
+        Ok(())
+    }
+}
+
 /// A JSON string literal, escaped as Jackson writes it.
 fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
@@ -189,6 +251,14 @@ impl GroupAccumulator for JsonAggAccumulator {
     fn reset(&mut self, group: u32) {
         self.groups[group as usize] = JsonState::Empty;
     }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        self.save_groups(groups, out)
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        self.load_groups(groups, input)
+    }
 }
 
 impl RetractAccumulator for JsonAggAccumulator {
@@ -241,6 +311,14 @@ impl RetractAccumulator for JsonAggAccumulator {
     fn reset(&mut self, group: u32) {
         self.groups[group as usize] = JsonState::Empty;
     }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        self.save_groups(groups, out)
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        self.load_groups(groups, input)
+    }
 }
 
 #[cfg(test)]
@@ -273,5 +351,47 @@ mod tests {
         assert_eq!(out.as_string::<i32>().value(1), r#"{"a":null,"b":3}"#);
         o.apply(2, 0, false);
         assert!(o.take_results().is_err());
+    }
+}
+
+#[cfg(test)]
+mod state_tests {
+    use super::*;
+    use crate::aggregate::percentile::PercentileAccumulator;
+    use arrow_array::Float64Array;
+    use sluice_connector_api::state::{StateReader, StateWriter};
+
+    /// Saves groups 1 and 0 of `original`, loads them into groups 0 and 1 of `restored`.
+    fn round_trip(original: &dyn GroupAccumulator, restored: &mut dyn GroupAccumulator) {
+        let mut out = StateWriter::new(1);
+        original.save(&[1, 0], &mut out).unwrap();
+        let blob = out.finish();
+        let (mut input, _) = StateReader::open(&blob, "test", &[1]).unwrap();
+        restored.load(&[0, 1], &mut input).unwrap();
+        input.end().unwrap();
+        assert_eq!(restored.evaluate(&[0, 1]).unwrap().to_data(), original.evaluate(&[1, 0]).unwrap().to_data());
+    }
+
+    #[test]
+    fn json_aggregates_and_percentile_survive_a_checkpoint() {
+        let keys: ArrayRef = Arc::new(StringArray::from(vec![Some("b"), Some("a"), Some("c")]));
+        let values: ArrayRef = Arc::new(StringArray::from(vec![Some("1"), None, Some("\"x\"")]));
+        for object in [false, true] {
+            let args = if object { vec![keys.clone(), values.clone()] } else { vec![values.clone()] };
+            let mut a = JsonAggAccumulator::new(object, false);
+            GroupAccumulator::resize(&mut a, 2);
+            GroupAccumulator::update(&mut a, &args, &[1, 1, 0], None).unwrap();
+            let mut b = JsonAggAccumulator::new(object, false);
+            GroupAccumulator::resize(&mut b, 2);
+            round_trip(&a, &mut b);
+        }
+        let v: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 5.0, 2.0, 9.0]));
+        let p: ArrayRef = Arc::new(Float64Array::from(vec![0.5; 4]));
+        let mut a = PercentileAccumulator::new(false, arrow_schema::DataType::Float64);
+        GroupAccumulator::resize(&mut a, 2);
+        GroupAccumulator::update(&mut a, &[v, p], &[1, 1, 0, 1], None).unwrap();
+        let mut b = PercentileAccumulator::new(false, arrow_schema::DataType::Float64);
+        GroupAccumulator::resize(&mut b, 2);
+        round_trip(&a, &mut b);
     }
 }

@@ -3,8 +3,10 @@ use std::collections::HashMap;
 use arrow_array::ArrayRef;
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::hash::FxBuildHasher;
+use super::state::state_error;
 use super::AggregateError;
 
 /// Interns the `GROUP BY` keys of rows as small integer ids. Each key is encoded once per
@@ -144,5 +146,23 @@ impl KeyTable {
         let parser = converter.parser();
         let rows = ids.iter().map(|id| parser.parse(&self.keys[*id as usize]));
         converter.convert_rows(rows).map_err(|e| AggregateError::internal("GROUP BY", e.to_string()))
+    }
+
+    /// Writes the keys of `ids`, in that order, as Arrow columns (stable across arrow
+    /// releases, unlike the interned `arrow-row` bytes).
+    pub fn save(&self, ids: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let columns = self.decode(ids)?;
+        out.columns(&columns, ids.len()).map_err(state_error)?;
+        Ok(())
+    }
+
+    /// Interns the keys `save` wrote and returns their ids in the saved order. The caller
+    /// retains the ids its state refers to.
+    pub fn load(&mut self, input: &mut StateReader) -> Result<Vec<u32>, AggregateError> {
+        let (columns, rows) = input.columns().map_err(state_error)?;
+        let mut ids = Vec::new();
+        self.intern(&columns, rows, &mut ids)?;
+        self.fresh.clear();
+        Ok(ids)
     }
 }

@@ -3,9 +3,11 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, StringArray};
 use arrow_buffer::BooleanBuffer;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::selection::for_each_selected;
 use super::{AggregateError, GroupAccumulator};
+use super::state::{load_column, save_column, state_error};
 
 /// `LISTAGG(x [, separator])`: the non-NULL values joined in arrival order with the
 /// separator (`,` by default); NULL when there is none.
@@ -55,6 +57,20 @@ impl GroupAccumulator for ListAggAccumulator {
 
     fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, AggregateError> {
         Ok(Arc::new(groups.iter().map(|g| self.lists[*g as usize].as_deref()).collect::<StringArray>()))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let lists: StringArray = groups.iter().map(|g| self.lists[*g as usize].as_deref()).collect();
+        save_column(out, Arc::new(lists))
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let column = load_column(input, groups.len())?;
+        let lists = column.as_string_opt::<i32>().ok_or_else(|| state_error("LISTAGG state is not a string".into()))?;
+        for (g, v) in groups.iter().zip(lists.iter()) {
+            self.lists[*g as usize] = v.map(str::to_string);
+        }
+        Ok(())
     }
 
     fn reset(&mut self, group: u32) {

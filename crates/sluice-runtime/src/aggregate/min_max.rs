@@ -5,10 +5,12 @@ use arrow_array::types::{ArrowPrimitiveType, ByteArrayType};
 use arrow_array::{Array, ArrayRef, ArrowNativeTypeOp, BinaryArray, BooleanArray, GenericByteArray, PrimitiveArray, StringArray};
 use arrow_buffer::{BooleanBuffer, ScalarBuffer};
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::numeric::primitive_arg;
 use super::selection::{for_each_selected, nulls_from_flags};
 use super::{AggregateError, GroupAccumulator};
+use super::state::{load_column, load_flags, load_slots, save_column, save_flags, save_slots, state_error};
 
 /// `MIN(x)` or `MAX(x)` over a fixed-width column (numbers, dates, times, timestamps,
 /// decimals, intervals). NULL for a group without a non-NULL value.
@@ -63,6 +65,17 @@ impl<T: ArrowPrimitiveType> GroupAccumulator for PrimitiveMinMax<T> {
         let values: ScalarBuffer<T::Native> = groups.iter().map(|g| self.best[*g as usize]).collect();
         let nulls = nulls_from_flags(groups.iter().map(|g| self.seen[*g as usize]));
         Ok(Arc::new(PrimitiveArray::<T>::new(values, nulls).with_data_type(self.output.clone())))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        save_slots(out, &self.best, groups);
+        save_flags(out, &self.seen, groups);
+        Ok(())
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        load_slots(input, &mut self.best, groups)?;
+        load_flags(input, &mut self.seen, groups)
     }
 
     fn reset(&mut self, group: u32) {
@@ -138,6 +151,20 @@ impl GroupAccumulator for BytesMinMax {
         Ok(Arc::new(strings))
     }
 
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let binary: BinaryArray = groups.iter().map(|g| self.best[*g as usize].as_deref()).collect();
+        save_column(out, Arc::new(binary))
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let column = load_column(input, groups.len())?;
+        let binary = column.as_binary_opt::<i32>().ok_or_else(|| state_error("MIN/MAX state is not binary".into()))?;
+        for (g, v) in groups.iter().zip(binary.iter()) {
+            self.best[*g as usize] = v.map(Into::into);
+        }
+        Ok(())
+    }
+
     fn reset(&mut self, group: u32) {
         self.best[group as usize] = None;
     }
@@ -187,6 +214,20 @@ impl GroupAccumulator for BoolMinMax {
 
     fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, AggregateError> {
         Ok(Arc::new(groups.iter().map(|g| self.best[*g as usize]).collect::<BooleanArray>()))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let flags: BooleanArray = groups.iter().map(|g| self.best[*g as usize]).collect();
+        save_column(out, Arc::new(flags))
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let column = load_column(input, groups.len())?;
+        let flags = column.as_boolean_opt().ok_or_else(|| state_error("MIN/MAX state is not boolean".into()))?;
+        for (g, v) in groups.iter().zip(flags.iter()) {
+            self.best[*g as usize] = v;
+        }
+        Ok(())
     }
 
     fn reset(&mut self, group: u32) {

@@ -27,19 +27,21 @@ mod pane_assigner;
 mod percentile;
 pub mod retract;
 mod selection;
+pub(crate) mod state;
 mod sum;
 mod value_codec;
 mod variance;
 mod window_clock;
 
 pub use accumulator::GroupAccumulator;
-pub use aggregate_set::AggregateSet;
+pub use aggregate_set::{state_shape, AggregateSet};
 pub use error::AggregateError;
 pub use factory::{create_accumulator, function_name};
 pub use hash::{FxBuildHasher, FxHasher};
 pub use key_table::KeyTable;
 pub use pane_assigner::{align, PaneAssigner, Steps};
 pub use selection::true_rows;
+pub(crate) use state::corrupt;
 pub use window_clock::WindowClock;
 
 #[cfg(test)]

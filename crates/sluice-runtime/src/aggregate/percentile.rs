@@ -14,7 +14,10 @@ use arrow_array::{Array, ArrayRef, Float64Array};
 use arrow_buffer::BooleanBuffer;
 use arrow_schema::DataType as ArrowType;
 
+use sluice_connector_api::state::{StateReader, StateWriter};
+
 use super::retract::RetractAccumulator;
+use super::state::{load_exact, state_error};
 use super::selection::for_each_selected;
 use super::{AggregateError, GroupAccumulator};
 
@@ -185,6 +188,39 @@ impl PercentileAccumulator {
     }
 }
 
+impl PercentileAccumulator {
+    /// The percentages (a count, then the values; a count of -1 when not read yet), then
+    /// per group a length and its values and counts.
+    fn save_groups(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        match &self.percentages {
+            Some(p) => out.natives(&[p.len() as i64]).natives(p),
+            None => out.natives(&[-1i64]).natives::<f64>(&[]),
+        };
+        let lengths: Vec<u32> = groups.iter().map(|g| self.groups[*g as usize].len() as u32).collect();
+        let keys: Vec<f64> = groups.iter().flat_map(|g| self.groups[*g as usize].keys().map(|k| k.0)).collect();
+        let counts: Vec<i64> = groups.iter().flat_map(|g| self.groups[*g as usize].values().copied()).collect();
+        out.natives(&lengths).natives(&keys).natives(&counts);
+        Ok(())
+    }
+
+    fn load_groups(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let count = load_exact::<i64>(input, 1)?;
+        let percentages = input.natives::<f64>().map_err(state_error)?;
+        if count[0] >= 0 {
+            self.percentages = Some(percentages);
+        }
+        let lengths = load_exact::<u32>(input, groups.len())?;
+        let total = lengths.iter().map(|n| *n as usize).sum();
+        let keys = load_exact::<f64>(input, total)?;
+        let counts = load_exact::<i64>(input, total)?;
+        let mut entries = keys.into_iter().zip(counts);
+        for (g, n) in groups.iter().zip(lengths) {
+            self.groups[*g as usize] = entries.by_ref().take(n as usize).map(|(k, c)| (Key(k), c)).collect();
+        }
+        Ok(())
+    }
+}
+
 impl GroupAccumulator for PercentileAccumulator {
     fn resize(&mut self, num_groups: usize) {
         self.groups.resize_with(num_groups, BTreeMap::new);
@@ -220,6 +256,14 @@ impl GroupAccumulator for PercentileAccumulator {
 
     fn reset(&mut self, group: u32) {
         self.groups[group as usize].clear();
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        self.save_groups(groups, out)
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        self.load_groups(groups, input)
     }
 }
 
@@ -273,6 +317,14 @@ impl RetractAccumulator for PercentileAccumulator {
 
     fn reset(&mut self, group: u32) {
         self.groups[group as usize].clear();
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        self.save_groups(groups, out)
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        self.load_groups(groups, input)
     }
 }
 

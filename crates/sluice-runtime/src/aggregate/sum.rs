@@ -4,10 +4,12 @@ use arrow_array::types::ArrowPrimitiveType;
 use arrow_array::{Array, ArrayRef, ArrowNativeTypeOp, PrimitiveArray};
 use arrow_buffer::{BooleanBuffer, ScalarBuffer};
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::numeric::primitive_arg;
 use super::selection::{for_each_selected, nulls_from_flags};
 use super::{AggregateError, GroupAccumulator};
+use super::state::{load_flags, load_slots, save_flags, save_slots};
 
 /// `SUM(x)` in the type of `x`. Integers wrap on overflow as Java's do; the result is
 /// NULL for a group without a non-NULL value.
@@ -54,6 +56,17 @@ impl<T: ArrowPrimitiveType> GroupAccumulator for SumAccumulator<T> {
         let nulls = nulls_from_flags(groups.iter().map(|g| self.seen[*g as usize]));
         let array = PrimitiveArray::<T>::new(values, nulls).with_data_type(self.output.clone());
         Ok(Arc::new(array))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        save_slots(out, &self.sums, groups);
+        save_flags(out, &self.seen, groups);
+        Ok(())
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        load_slots(input, &mut self.sums, groups)?;
+        load_flags(input, &mut self.seen, groups)
     }
 
     fn reset(&mut self, group: u32) {

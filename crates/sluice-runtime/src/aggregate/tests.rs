@@ -204,3 +204,148 @@ fn unsupported_types_are_rejected_at_build_time() {
     let c = call(AggregateKind::Sum, Some(DataType::int()), DataType::int());
     assert!(create_accumulator(&c, &[]).is_err());
 }
+
+/// Every kind of accumulator state survives `save` and `load` into fresh groups of a
+/// fresh accumulator: the loaded groups evaluate as the saved ones did, and go on
+/// accumulating as they would have.
+#[test]
+fn state_saved_and_loaded_evaluates_and_continues_the_same() {
+    use sluice_connector_api::state::{StateReader, StateWriter};
+
+    let strings: ArrayRef = Arc::new(StringArray::from(vec![Some("b"), None, Some("a"), Some("c"), Some("b"), Some("é")]));
+    let numbers = ints(&[Some(4), Some(-2), None, Some(7), Some(4), Some(1)]);
+    let doubles: ArrayRef = Arc::new(Float64Array::from(vec![Some(1.5), None, Some(-3.25), Some(0.1), Some(2.0), Some(9.0)]));
+    let flags: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), Some(false), None, Some(false), Some(true), None]));
+    let decimals: ArrayRef =
+        Arc::new(Decimal128Array::from(vec![100, 250, -1, 7, 3, 0]).with_precision_and_scale(10, 2).unwrap());
+    let decimal = DataType::new(TypeKind::Decimal { precision: 10, scale: 2 });
+    let multiset = DataType::new(TypeKind::Multiset(Box::new(DataType::string())));
+    let distinct = |mut c: AggregateCall| {
+        c.distinct = true;
+        c
+    };
+    use AggregateKind::*;
+    let cases: Vec<(AggregateCall, ArrayRef)> = vec![
+        (call(Count, None, DataType::bigint()), numbers.clone()),
+        (call(Sum, Some(DataType::int()), DataType::int()), numbers.clone()),
+        (call(Avg, Some(DataType::int()), DataType::int()), numbers.clone()),
+        (call(Avg, Some(DataType::double()), DataType::double()), doubles.clone()),
+        (call(Avg, Some(decimal.clone()), DataType::new(TypeKind::Decimal { precision: 38, scale: 6 })), decimals),
+        (call(StddevSamp, Some(DataType::double()), DataType::double()), doubles.clone()),
+        (call(Min, Some(DataType::int()), DataType::int()), numbers.clone()),
+        (call(Max, Some(DataType::string()), DataType::string()), strings.clone()),
+        (call(Min, Some(DataType::boolean()), DataType::boolean()), flags),
+        (call(FirstValue, Some(DataType::string()), DataType::string()), strings.clone()),
+        (call(LastValue, Some(DataType::double()), DataType::double()), doubles),
+        (call(ListAgg, Some(DataType::string()), DataType::string()), strings.clone()),
+        (call(Collect, Some(DataType::string()), multiset), strings.clone()),
+        (distinct(call(Count, Some(DataType::string()), DataType::bigint())), strings),
+        (distinct(call(Sum, Some(DataType::int()), DataType::int())), numbers),
+    ];
+    let groups = [0, 1, 0, 2, 2, 0];
+    for (c, values) in cases {
+        let what = format!("{:?} distinct={}", c.kind, c.distinct);
+        let types = vec![values.data_type().clone()];
+        let args = if c.args.is_empty() { vec![] } else { vec![values.clone()] };
+        let mut original = create_accumulator(&c, &types).unwrap();
+        original.resize(4);
+        original.update(&args, &groups, None).unwrap();
+        // Groups 2, 0 and 3 (empty) are saved and loaded into groups 1, 3 and 0.
+        let mut out = StateWriter::new(1);
+        original.save(&[2, 0, 3], &mut out).unwrap();
+        let blob = out.finish();
+        let mut restored = create_accumulator(&c, &types).unwrap();
+        restored.resize(4);
+        let (mut input, _) = StateReader::open(&blob, "test", &[1]).unwrap();
+        restored.load(&[1, 3, 0], &mut input).unwrap();
+        input.end().unwrap();
+        assert_eq!(restored.evaluate(&[1, 3, 0]).unwrap().to_data(), original.evaluate(&[2, 0, 3]).unwrap().to_data(), "{what}");
+        original.update(&args, &[2, 0, 3, 2, 0, 3], None).unwrap();
+        restored.update(&args, &[1, 3, 0, 1, 3, 0], None).unwrap();
+        assert_eq!(restored.evaluate(&[1, 3, 0]).unwrap().to_data(), original.evaluate(&[2, 0, 3]).unwrap().to_data(), "{what} after more rows");
+        // A damaged blob is an error, never a panic.
+        for cut in 1..blob.len() {
+            let mut fresh = create_accumulator(&c, &types).unwrap();
+            fresh.resize(4);
+            let (mut input, _) = StateReader::open(&blob[..cut], "test", &[1]).unwrap();
+            assert!(fresh.load(&[1, 3, 0], &mut input).is_err() || input.end().is_err(), "{what} cut at {cut}");
+        }
+    }
+}
+
+/// The same for the retracting accumulators of the updating GROUP BY: groups built by
+/// adding and retracting rows are saved and loaded into other groups of a fresh
+/// accumulator, and then give the same results as more rows come and go.
+#[test]
+fn retract_state_saved_and_loaded_gives_the_same_results() {
+    use sluice_connector_api::state::{StateReader, StateWriter};
+
+    use super::retract::create_retract_accumulator;
+
+    let strings: ArrayRef = Arc::new(StringArray::from(vec![Some("b"), None, Some("a"), Some("c"), Some("b"), Some("é")]));
+    let numbers = ints(&[Some(4), Some(-2), None, Some(7), Some(4), Some(1)]);
+    let doubles: ArrayRef = Arc::new(Float64Array::from(vec![Some(1.5), None, Some(-3.25), Some(0.1), Some(2.0), Some(9.0)]));
+    let multiset = DataType::new(TypeKind::Multiset(Box::new(DataType::string())));
+    let distinct = |mut c: AggregateCall| {
+        c.distinct = true;
+        c
+    };
+    use AggregateKind::*;
+    let cases: Vec<(AggregateCall, ArrayRef, bool)> = vec![
+        (call(Count, None, DataType::bigint()), numbers.clone(), false),
+        (call(Sum, Some(DataType::int()), DataType::int()), numbers.clone(), false),
+        (call(Avg, Some(DataType::double()), DataType::double()), doubles.clone(), false),
+        (call(VarSamp, Some(DataType::double()), DataType::double()), doubles.clone(), false),
+        (call(Min, Some(DataType::int()), DataType::int()), numbers.clone(), false),
+        (call(Max, Some(DataType::int()), DataType::int()), numbers.clone(), true),
+        (call(Max, Some(DataType::string()), DataType::string()), strings.clone(), false),
+        (call(FirstValue, Some(DataType::string()), DataType::string()), strings.clone(), false),
+        (call(LastValue, Some(DataType::double()), DataType::double()), doubles, true),
+        (call(ListAgg, Some(DataType::string()), DataType::string()), strings.clone(), false),
+        (call(Collect, Some(DataType::string()), multiset), strings.clone(), false),
+        (distinct(call(Count, Some(DataType::string()), DataType::bigint())), strings, false),
+        (distinct(call(Sum, Some(DataType::int()), DataType::int())), numbers, false),
+    ];
+    let feed = |acc: &mut dyn super::retract::RetractAccumulator, args: &[ArrayRef], groups: &[u32], retract: &[bool]| {
+        acc.bind(args).unwrap();
+        for (row, (g, r)) in groups.iter().zip(retract).enumerate() {
+            acc.apply(row, *g, *r);
+        }
+    };
+    let results = |acc: &mut dyn super::retract::RetractAccumulator, groups: &[u32]| {
+        for g in groups {
+            acc.push_result(*g);
+        }
+        acc.take_results().unwrap().to_data()
+    };
+    for (c, values, insert_only) in cases {
+        let what = format!("{:?} distinct={} insert_only={insert_only}", c.kind, c.distinct);
+        let types = vec![values.data_type().clone()];
+        let args = if c.args.is_empty() { vec![] } else { vec![values.clone()] };
+        let mut original = create_retract_accumulator(&c, &types, insert_only).unwrap();
+        original.resize(4);
+        feed(original.as_mut(), &args, &[0, 1, 0, 2, 2, 0], &[false; 6]);
+        if !insert_only {
+            feed(original.as_mut(), &args, &[0, 1, 0, 2, 2, 0], &[true, false, false, true, false, false]);
+        }
+        let mut out = StateWriter::new(1);
+        original.save(&[2, 0, 3], &mut out).unwrap();
+        let blob = out.finish();
+        let mut restored = create_retract_accumulator(&c, &types, insert_only).unwrap();
+        restored.resize(4);
+        let (mut input, _) = StateReader::open(&blob, "test", &[1]).unwrap();
+        restored.load(&[1, 3, 0], &mut input).unwrap();
+        input.end().unwrap();
+        assert_eq!(results(restored.as_mut(), &[1, 3, 0]), results(original.as_mut(), &[2, 0, 3]), "{what}");
+        let retract = if insert_only { [false; 6] } else { [false, true, false, true, false, false] };
+        feed(original.as_mut(), &args, &[2, 0, 3, 2, 0, 3], &retract);
+        feed(restored.as_mut(), &args, &[1, 3, 0, 1, 3, 0], &retract);
+        assert_eq!(results(restored.as_mut(), &[1, 3, 0]), results(original.as_mut(), &[2, 0, 3]), "{what} after more rows");
+        for cut in 1..blob.len() {
+            let mut fresh = create_retract_accumulator(&c, &types, insert_only).unwrap();
+            fresh.resize(4);
+            let (mut input, _) = StateReader::open(&blob[..cut], "test", &[1]).unwrap();
+            assert!(fresh.load(&[1, 3, 0], &mut input).is_err() || input.end().is_err(), "{what} cut at {cut}");
+        }
+    }
+}

@@ -1,9 +1,11 @@
 use arrow_array::ArrayRef;
 use arrow_buffer::BooleanBuffer;
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::numeric::{f64_column, for_each_f64};
 use super::{AggregateError, GroupAccumulator};
+use super::state::{load_slots, save_slots};
 
 /// Which of the four variance functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +99,19 @@ impl GroupAccumulator for VarianceAccumulator {
     fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, AggregateError> {
         let values: Vec<Option<f64>> = groups.iter().map(|g| self.result(*g as usize)).collect();
         f64_column(&values, &self.output)
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        save_slots(out, &self.sums, groups);
+        save_slots(out, &self.squares, groups);
+        save_slots(out, &self.counts, groups);
+        Ok(())
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        load_slots(input, &mut self.sums, groups)?;
+        load_slots(input, &mut self.squares, groups)?;
+        load_slots(input, &mut self.counts, groups)
     }
 
     fn reset(&mut self, group: u32) {

@@ -32,6 +32,8 @@ pub use sluice_connector_api::state as codec;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::RuntimeError;
+
 pub use store::{load, CheckpointStore, NodeState, SavedCheckpoint};
 
 /// What `execution.checkpointing.*` and `execution.state-recovery.*` ask for.
@@ -51,6 +53,21 @@ pub struct CheckpointConfig {
     pub ignore_unclaimed_state: bool,
     /// Start over: remove the job's checkpoints first (`sluice run --fresh`).
     pub fresh: bool,
+    /// `execution.checkpointing.savepoint-dir`: a stopped job's last checkpoint is also
+    /// kept there, out of reach of `num-retained`, as a savepoint.
+    pub savepoint_dir: Option<PathBuf>,
+}
+
+/// Copies checkpoint folder `from` to `savepoint_dir/savepoint-JOB-ID`; returns the copy.
+pub fn write_savepoint(from: &std::path::Path, savepoint_dir: &std::path::Path, job: &str, id: u64) -> Result<PathBuf, String> {
+    let name: String = job.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let to = savepoint_dir.join(format!("savepoint-{name}-{id}"));
+    let fail = |e: std::io::Error| format!("cannot write the savepoint {}: {e}", to.display());
+    std::fs::create_dir_all(&to).map_err(fail)?;
+    for entry in std::fs::read_dir(from).map_err(fail)?.flatten() {
+        std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(fail)?;
+    }
+    Ok(to)
 }
 
 /// How checkpointing went, for progress lines and the summary.
@@ -60,6 +77,9 @@ pub struct CheckpointStats {
     pub last_id: Option<u64>,
     pub last_duration: Duration,
     pub last_bytes: u64,
+    /// The longest checkpoint so far and its size.
+    pub longest: Duration,
+    pub longest_bytes: u64,
 }
 
 /// The steps of a checkpoint where a test can make the process die (see `crash_point`).
@@ -74,6 +94,45 @@ pub(crate) fn crash_point(step: &str, id: u64) {
         eprintln!("[sluice] test hook: crashing at {step} of checkpoint {id}");
         std::process::abort();
     }
+}
+
+/// A test hook: with `SLUICE_CHECKPOINT_FAIL=STEP@N` in the environment, the job fails
+/// with an error at `STEP` of checkpoint `N`, once per process, as a lost connection
+/// would make it fail. Used by the tests of restart strategies.
+pub(crate) fn fail_point(step: &str, id: u64) -> Result<(), RuntimeError> {
+    static FIRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let Some(spec) = std::env::var_os("SLUICE_CHECKPOINT_FAIL") else { return Ok(()) };
+    if spec.to_str() == Some(format!("{step}@{id}").as_str()) && !FIRED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return Err(RuntimeError::Operator {
+            node: "checkpoint".into(),
+            message: format!("test hook: failing at {step} of checkpoint {id}"),
+        });
+    }
+    Ok(())
+}
+
+/// A test hook: with `SLUICE_CHECKPOINT_STOP=N` in the environment, a job stops after
+/// completing checkpoint `N`, as Ctrl-C would stop it (a final checkpoint, then exit).
+/// Used by the tests that restart every conformance case midway.
+pub(crate) fn stop_point(id: u64) -> bool {
+    std::env::var("SLUICE_CHECKPOINT_STOP").is_ok_and(|v| v.trim() == id.to_string())
+}
+
+/// The error for saved operator state that a changed query cannot take: `saved` and
+/// `now` say what the state was for and what the query needs.
+pub(crate) fn state_changed(node: &str, saved: &str, now: &str) -> RuntimeError {
+    RuntimeError::Operator {
+        node: node.to_string(),
+        message: format!(
+            "the checkpoint holds state for {saved}, but the query now has {now}: the query changed in a way \
+             its state cannot follow. Start over with `sluice run --fresh`"
+        ),
+    }
+}
+
+/// Saved operator state that cannot be read.
+pub(crate) fn unreadable(node: &str, why: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::Operator { node: node.to_string(), message: format!("cannot restore from the checkpoint: {why}") }
 }
 
 /// A stable 64-bit hash (FNV-1a) of what a node's state means.

@@ -35,10 +35,13 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow_row::RowConverter;
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
+use crate::checkpoint::{state_changed, unreadable};
 use crate::operators::join::state_clock::{ProcessingClock, StateTtl};
+use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::join::{encode_rows, row_bytes, row_converter};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::DeduplicateSpec;
@@ -396,6 +399,87 @@ impl Operator for DeduplicateOperator {
 
     fn late_rows_dropped(&self) -> u64 {
         self.late_rows
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    /// Every key with its kept row (if any), rowtime, arrival number, whether it was
+    /// emitted and when it was written. Timers and ChangelogNormalize's encoded rows
+    /// follow from them.
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let fail = |e: String| unreadable(self.name(), e);
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape()).opt_i64(self.watermark).u64(self.next_seq).u64(self.late_rows);
+        let entries: Vec<(&Vec<u8>, &Kept)> = self.state.iter().collect();
+        let keys: Vec<&[u8]> = entries.iter().map(|(k, _)| k.as_slice()).collect();
+        save_keys(&mut out, &self.keys, &keys).map_err(fail)?;
+        let rows: Vec<Option<RowRef>> = entries.iter().map(|(_, k)| k.row).collect();
+        save_stored(&mut out, &self.store, &rows, &self.types).map_err(fail)?;
+        let rowtimes: Vec<i64> = entries.iter().map(|(_, k)| k.rowtime).collect();
+        let seqs: Vec<u64> = entries.iter().map(|(_, k)| k.seq).collect();
+        let written: Vec<u64> = entries.iter().map(|(_, k)| k.written).collect();
+        out.natives(&rowtimes).natives(&seqs).natives(&written).bools(entries.iter().map(|(_, k)| k.emitted));
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let name = self.name().to_string();
+        let fail = |e: String| unreadable(&name, e);
+        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
+        let saved = input.str().map_err(fail)?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(&name, saved, &now));
+        }
+        self.watermark = input.opt_i64().map_err(fail)?;
+        self.next_seq = input.u64().map_err(fail)?;
+        self.late_rows = input.u64().map_err(fail)?;
+        let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
+        let (batch, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
+        let n = keys.len();
+        let rowtimes = input.natives::<i64>().map_err(fail)?;
+        let seqs = input.natives::<u64>().map_err(fail)?;
+        let written = input.natives::<u64>().map_err(fail)?;
+        let emitted = input.bools().map_err(fail)?;
+        input.end().map_err(fail)?;
+        if [rows.len(), rowtimes.len(), seqs.len(), written.len(), emitted.len()].iter().any(|l| *l != n) {
+            return Err(fail("the saved keys and rows do not match".into()));
+        }
+        let all: Vec<usize> = (0..self.types.len()).collect();
+        let full = encode_rows(&self.normalize, &batch, &all)?;
+        for (i, key) in keys.into_iter().enumerate() {
+            let kept = Kept { row: rows[i], rowtime: rowtimes[i], seq: seqs[i], emitted: emitted[i], written: written[i] };
+            if !kept.emitted && kept.row.is_some() {
+                self.timers.insert((kept.rowtime, kept.seq, key.clone()));
+            }
+            if let (Some(full), Some(_)) = (&full, kept.row) {
+                self.full_rows.insert(key.clone(), full.row(i).as_ref().to_vec());
+            }
+            self.state.insert(key, kept);
+        }
+        Ok(())
+    }
+}
+
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
+
+impl DeduplicateOperator {
+    /// What the state is for, compared on restore.
+    fn shape(&self) -> String {
+        let order = match self.rowtime {
+            Some(c) => format!("rowtime column {c}"),
+            None => "processing time".into(),
+        };
+        format!(
+            "a deduplication on key columns {:?} keeping the {} row by {order}{} over columns {:?}",
+            self.spec.keys,
+            if self.spec.keep_last { "last" } else { "first" },
+            if self.normalizing { " (ChangelogNormalize)" } else { "" },
+            self.types
+        )
     }
 }
 

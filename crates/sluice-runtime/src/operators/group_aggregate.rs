@@ -14,14 +14,16 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use arrow_array::{ArrayRef, RecordBatch, UInt32Array};
-use arrow_schema::{DataType as ArrowType, Field, Schema};
+use arrow_schema::{DataType as ArrowType, Field, Schema, SchemaRef};
 use arrow_select::concat::concat_batches;
 use arrow_select::take::take;
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
 use crate::aggregate::retract::RetractAggregates;
-use crate::aggregate::{AggregateError, KeyTable};
+use crate::aggregate::{state_shape, AggregateError, KeyTable};
+use crate::checkpoint::{state_changed, unreadable};
 use crate::spec::GroupAggregateSpec;
 use crate::{Operator, Output, RuntimeError};
 
@@ -51,8 +53,8 @@ pub struct GroupAggregateOperator {
     insert_only: bool,
     keys: KeyTable,
     aggregates: RetractAggregates,
-    /// Rebuilt from the first batch's column types (the spec's guess until then).
-    typed_from_input: bool,
+    /// The first batch's schema, which state is built for (the spec's guess until then).
+    input_schema: Option<SchemaRef>,
     /// Per key id: rows accumulated (added minus retracted); 0 means no state.
     counts: Vec<i64>,
     /// Per key id: whether the key table was told that state refers to the key.
@@ -108,7 +110,7 @@ impl GroupAggregateOperator {
             insert_only,
             keys,
             aggregates,
-            typed_from_input: false,
+            input_schema: None,
             counts: Vec::new(),
             retained: Vec::new(),
             touched: Vec::new(),
@@ -147,14 +149,28 @@ impl GroupAggregateOperator {
         }
     }
 
-    fn retype(&mut self, schema: &Schema) -> Result<(), RuntimeError> {
-        if !self.typed_from_input {
+    fn retype(&mut self, schema: &SchemaRef) -> Result<(), RuntimeError> {
+        if self.input_schema.is_none() {
             let (keys, aggregates) = build_state(&self.spec, schema, self.insert_only)?;
             self.keys = keys;
             self.aggregates = aggregates;
-            self.typed_from_input = true;
+            self.input_schema = Some(schema.clone());
         }
         Ok(())
+    }
+
+    /// What the state is for, compared on restore: the key columns, the calls and
+    /// whether they were built for an insert-only input.
+    fn shape(&self) -> String {
+        let assumed = assumed_input_schema(&self.spec);
+        let key_types: Vec<ArrowType> = self.spec.keys.iter().map(|&k| assumed.field(k).data_type().clone()).collect();
+        let input = if self.insert_only { "an insert-only" } else { "an updating" };
+        let names: Vec<&str> = self.spec.output_schema.fields().iter().take(self.spec.keys.len()).map(|f| f.name().as_str()).collect();
+        format!(
+            "a GROUP BY {names:?} over {input} input with {} (key columns {:?})",
+            state_shape(&key_types, &self.spec.aggregates, &assumed),
+            self.spec.keys
+        )
     }
 
     fn check_kinds(&self, batch: &ChangeBatch) -> Result<(), RuntimeError> {
@@ -463,7 +479,73 @@ impl Operator for GroupAggregateOperator {
     fn on_quiet(&mut self, out: &mut Output) -> Result<(), RuntimeError> {
         self.flush(out)
     }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    /// Keys with state, their row counts and last write times, their aggregates, and
+    /// the mini-batch buffer as it is (a checkpoint emits nothing).
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape()).bool(self.input_schema.is_some());
+        let Some(schema) = &self.input_schema else { return Ok(Some(out.finish())) };
+        let fail = |e: String| unreadable(NODE, e);
+        out.batch(&RecordBatch::new_empty(schema.clone())).map_err(fail)?;
+        let live: Vec<u32> = (0..self.counts.len() as u32).filter(|k| self.counts[*k as usize] != 0).collect();
+        let counts: Vec<i64> = live.iter().map(|k| self.counts[*k as usize]).collect();
+        let touched: Vec<i64> = live.iter().map(|k| self.touched[*k as usize]).collect();
+        out.natives(&counts).natives(&touched);
+        self.keys.save(&live, &mut out).map_err(node_error)?;
+        self.aggregates.save(&live, &mut out).map_err(node_error)?;
+        out.u64(self.buffer.len() as u64);
+        for batch in &self.buffer {
+            out.change_batch(batch).map_err(fail)?;
+        }
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        fn read<T>(r: Result<T, String>) -> Result<T, RuntimeError> {
+            r.map_err(|e| unreadable(NODE, e))
+        }
+        let (mut input, _) = read(StateReader::open(state, NODE, &[STATE_VERSION]))?;
+        let saved = read(input.str())?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(NODE, saved, &now));
+        }
+        if !read(input.bool())? {
+            return read(input.end());
+        }
+        let schema = read(input.batch())?.schema();
+        self.input_schema = None;
+        self.retype(&schema)?;
+        let counts = read(input.natives::<i64>())?;
+        let touched = read(input.natives::<i64>())?;
+        let ids = self.keys.load(&mut input).map_err(node_error)?;
+        if counts.len() != ids.len() || touched.len() != ids.len() {
+            return Err(unreadable(NODE, "the saved keys and counts do not match"));
+        }
+        self.ensure_capacity();
+        for (i, &key) in ids.iter().enumerate() {
+            self.counts[key as usize] = counts[i];
+            self.touched[key as usize] = touched[i];
+            self.create(key);
+        }
+        self.aggregates.load(&ids, &mut input).map_err(node_error)?;
+        let buffered = read(input.u64())?;
+        for _ in 0..buffered {
+            let batch = read(input.change_batch())?;
+            self.buffered_rows += batch.num_rows();
+            self.buffer.push(batch);
+        }
+        read(input.end())
+    }
 }
+
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
 
 /// The input types the spec implies, used to reject unsupported plans before any row
 /// arrives: key columns have their output types, arguments their declared types.

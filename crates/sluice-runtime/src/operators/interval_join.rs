@@ -26,8 +26,11 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::{Schema, SchemaRef};
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 
+use crate::checkpoint::{state_changed, unreadable};
+use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{IntervalJoinSpec, JoinType};
 use crate::{Operator, Output, RuntimeError, WATERMARK_END};
@@ -499,5 +502,132 @@ impl Operator for IntervalJoinOperator {
         let delayed = if watermark == WATERMARK_END { watermark } else { watermark.saturating_sub(self.delay()) };
         out.emit_watermark(delayed);
         Ok(())
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    /// The operator time, then every key with state: its timers and both caches (row
+    /// time, row, whether it joined), then the pending cleanup timers.
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape()).opt_i64(self.watermark).i64(self.left_expiration).i64(self.right_expiration);
+        let mut live: Vec<(&[u8], usize)> = self
+            .key_index
+            .iter()
+            .filter(|(_, k)| self.states.get(**k).is_some_and(|s| s.is_some()))
+            .map(|(bytes, k)| (bytes.as_slice(), *k))
+            .collect();
+        live.sort_by_key(|(_, k)| *k);
+        let states: Vec<&KeyState> = live.iter().filter_map(|(_, k)| self.states[*k].as_ref()).collect();
+        save_keys(&mut out, &self.left_keys, &live.iter().map(|(b, _)| *b).collect::<Vec<_>>()).map_err(fail)?;
+        out.bools(states.iter().map(|s| s.null_key));
+        for timer in [states.iter().map(|s| s.left_timer).collect::<Vec<_>>(), states.iter().map(|s| s.right_timer).collect()] {
+            out.bools(timer.iter().map(Option::is_some)).natives(&timer.iter().map(|t| t.unwrap_or(0)).collect::<Vec<_>>());
+        }
+        let schemas = [&self.spec.left_schema, &self.spec.right_schema];
+        for (side, store) in [(0, &self.left_store), (1, &self.right_store)] {
+            fn cache(s: &KeyState, side: usize) -> &BTreeMap<i64, Vec<Cached>> {
+                if side == 0 {
+                    &s.left
+                } else {
+                    &s.right
+                }
+            }
+            let sizes: Vec<u64> = states.iter().map(|s| cache(s, side).values().map(Vec::len).sum::<usize>() as u64).collect();
+            let entries: Vec<(i64, &Cached)> =
+                states.iter().flat_map(|s| cache(s, side).iter().flat_map(|(t, rows)| rows.iter().map(move |c| (*t, c)))).collect();
+            out.natives(&sizes).natives(&entries.iter().map(|(t, _)| *t).collect::<Vec<_>>());
+            out.bools(entries.iter().map(|(_, c)| c.emitted));
+            let types: Vec<_> = schemas[side].fields().iter().map(|f| f.data_type().clone()).collect();
+            save_stored(&mut out, store, &entries.iter().map(|(_, c)| Some(c.row)).collect::<Vec<_>>(), &types).map_err(fail)?;
+        }
+        let ordinal: HashMap<usize, u64> = live.iter().enumerate().map(|(i, (_, k))| (*k, i as u64)).collect();
+        let timers: Vec<(i64, u64)> = self.timers.iter().filter_map(|(t, k)| ordinal.get(k).map(|o| (*t, *o))).collect();
+        out.natives(&timers.iter().map(|t| t.0).collect::<Vec<_>>()).natives(&timers.iter().map(|t| t.1).collect::<Vec<_>>());
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
+        let saved = input.str().map_err(fail)?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(NAME, saved, &now));
+        }
+        self.watermark = input.opt_i64().map_err(fail)?;
+        self.left_expiration = input.i64().map_err(fail)?;
+        self.right_expiration = input.i64().map_err(fail)?;
+        let keys = load_keys(&mut input, &self.left_keys).map_err(fail)?;
+        let n = keys.len();
+        let mismatch = || fail("the saved keys, rows and timers do not match".into());
+        let null_keys = input.bools().map_err(fail)?;
+        let mut timers: Vec<Vec<Option<i64>>> = Vec::new();
+        for _ in 0..2 {
+            let set = input.bools().map_err(fail)?;
+            let times = input.natives::<i64>().map_err(fail)?;
+            if set.len() != n || times.len() != n {
+                return Err(mismatch());
+            }
+            timers.push(set.iter().zip(times).map(|(s, t)| s.then_some(t)).collect());
+        }
+        if null_keys.len() != n {
+            return Err(mismatch());
+        }
+        let mut states: Vec<KeyState> = (0..n)
+            .map(|i| KeyState { null_key: null_keys[i], left_timer: timers[0][i], right_timer: timers[1][i], ..Default::default() })
+            .collect();
+        for side in 0..2 {
+            let sizes = input.natives::<u64>().map_err(fail)?;
+            let times = input.natives::<i64>().map_err(fail)?;
+            let emitted = input.bools().map_err(fail)?;
+            let store = if side == 0 { &mut self.left_store } else { &mut self.right_store };
+            let (_, rows) = load_stored(&mut input, store).map_err(fail)?;
+            if sizes.len() != n || sizes.iter().sum::<u64>() != rows.len() as u64 || times.len() != rows.len() || emitted.len() != rows.len() {
+                return Err(mismatch());
+            }
+            let mut next = 0;
+            for (state, size) in states.iter_mut().zip(sizes) {
+                let cache = if side == 0 { &mut state.left } else { &mut state.right };
+                for i in next..next + size as usize {
+                    let row = rows[i].ok_or_else(mismatch)?;
+                    cache.entry(times[i]).or_default().push(Cached { row, emitted: emitted[i] });
+                }
+                next += size as usize;
+            }
+        }
+        let timer_times = input.natives::<i64>().map_err(fail)?;
+        let timer_keys = input.natives::<u64>().map_err(fail)?;
+        input.end().map_err(fail)?;
+        if timer_times.len() != timer_keys.len() || timer_keys.iter().any(|k| *k >= n as u64) {
+            return Err(mismatch());
+        }
+        self.timers = timer_times.into_iter().zip(timer_keys.into_iter().map(|k| k as usize)).collect();
+        self.key_index = keys.into_iter().enumerate().map(|(i, k)| (k, i)).collect();
+        self.states = states.into_iter().map(Some).collect();
+        Ok(())
+    }
+}
+
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
+
+impl IntervalJoinOperator {
+    /// What the state is for, compared on restore.
+    fn shape(&self) -> String {
+        let types = |s: &SchemaRef| s.fields().iter().map(|f| f.data_type().to_string()).collect::<Vec<_>>().join(", ");
+        format!(
+            "a {:?} interval join from {} to {} µs on keys {:?} of ({}) and {:?} of ({})",
+            self.spec.join_type,
+            self.spec.lower,
+            self.spec.upper,
+            self.spec.left_keys,
+            types(&self.spec.left_schema),
+            self.spec.right_keys,
+            types(&self.spec.right_schema)
+        )
     }
 }

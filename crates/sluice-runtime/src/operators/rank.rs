@@ -26,10 +26,13 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, RecordBatchOptions};
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::{DataType as ArrowType, SortOptions};
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
+use crate::checkpoint::{state_changed, unreadable};
 use crate::operators::join::state_clock::{ProcessingClock, StateTtl};
+use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::join::{encode_rows, row_bytes, row_converter};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::RankSpec;
@@ -302,5 +305,79 @@ impl Operator for RankOperator {
         let result = self.flush(out);
         self.store.release(id);
         result
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    /// Each partition's key, size and last write, then its rows in order with their
+    /// arrival numbers. Sort and value encodings are computed again on restore.
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape()).u64(self.next_seq);
+        let partitions: Vec<(&Vec<u8>, &Partition)> = self.partitions.iter().collect();
+        let keys: Vec<&[u8]> = partitions.iter().map(|(k, _)| k.as_slice()).collect();
+        save_keys(&mut out, &self.keys, &keys).map_err(fail)?;
+        let sizes: Vec<u64> = partitions.iter().map(|(_, p)| p.rows.len() as u64).collect();
+        let written: Vec<u64> = partitions.iter().map(|(_, p)| p.written).collect();
+        out.natives(&sizes).natives(&written);
+        let rows: Vec<Option<RowRef>> = partitions.iter().flat_map(|(_, p)| p.rows.iter().map(|e| Some(e.row))).collect();
+        let seqs: Vec<u64> = partitions.iter().flat_map(|(_, p)| p.rows.iter().map(|e| e.seq)).collect();
+        save_stored(&mut out, &self.store, &rows, &self.input_types).map_err(fail)?;
+        out.natives(&seqs);
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
+        let saved = input.str().map_err(fail)?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(NAME, saved, &now));
+        }
+        self.next_seq = input.u64().map_err(fail)?;
+        let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
+        let sizes = input.natives::<u64>().map_err(fail)?;
+        let written = input.natives::<u64>().map_err(fail)?;
+        let (batch, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
+        let seqs = input.natives::<u64>().map_err(fail)?;
+        input.end().map_err(fail)?;
+        let total: u64 = sizes.iter().sum();
+        if sizes.len() != keys.len() || written.len() != keys.len() || total != rows.len() as u64 || seqs.len() != rows.len() {
+            return Err(fail("the saved partitions and rows do not match".into()));
+        }
+        let order = encode_rows(&self.order, &batch, &self.order_columns)?;
+        let values = encode_rows(&self.values, &batch, &self.input_columns)?;
+        let mut next = 0;
+        for ((key, size), written) in keys.into_iter().zip(sizes).zip(written) {
+            let mut partition = Partition { rows: Vec::with_capacity(size as usize), written };
+            for i in next..next + size as usize {
+                let row = rows[i].ok_or_else(|| fail("a saved Top-N row is missing".into()))?;
+                partition.rows.push(Entry { sort: row_bytes(&order, i), values: row_bytes(&values, i), seq: seqs[i], row });
+            }
+            next += size as usize;
+            self.partitions.insert(key, partition);
+        }
+        Ok(())
+    }
+}
+
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
+
+impl RankOperator {
+    /// What the state is for, compared on restore.
+    fn shape(&self) -> String {
+        format!(
+            "a Top-{} partitioned by columns {:?} ordered by {:?} over {} input of columns {:?}",
+            self.spec.limit,
+            self.spec.keys,
+            self.spec.order,
+            if self.append_only { "an append-only" } else { "an updating" },
+            self.input_types
+        )
     }
 }

@@ -36,10 +36,13 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::{Schema, SchemaRef};
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
+use crate::checkpoint::{state_changed, unreadable};
+use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::{Operator, Output, RuntimeError};
 
@@ -445,5 +448,116 @@ impl Operator for TemporalJoinOperator {
         self.flush(out)?;
         out.emit_watermark(watermark);
         Ok(())
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    /// The watermark, then every key with state: its timer, its waiting probe rows (time,
+    /// kind, row) and its versions (time, whether it accumulates, row), then the timers.
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape()).opt_i64(self.watermark);
+        let live: Vec<(usize, &KeyState)> = self.states.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i, s))).collect();
+        let keys: Vec<&[u8]> = live.iter().map(|(_, s)| s.key.as_slice()).collect();
+        save_keys(&mut out, &self.left_keys, &keys).map_err(fail)?;
+        out.bools(live.iter().map(|(_, s)| s.timer.is_some()));
+        out.natives(&live.iter().map(|(_, s)| s.timer.unwrap_or(0)).collect::<Vec<_>>());
+        let waiting: Vec<&Waiting> = live.iter().flat_map(|(_, s)| s.left.iter()).collect();
+        out.natives(&live.iter().map(|(_, s)| s.left.len() as u64).collect::<Vec<_>>());
+        out.natives(&waiting.iter().map(|w| w.time).collect::<Vec<_>>());
+        out.natives(&waiting.iter().map(|w| w.kind as i8).collect::<Vec<_>>());
+        let left_types: Vec<_> = self.spec.left_schema.fields().iter().map(|f| f.data_type().clone()).collect();
+        save_stored(&mut out, &self.left_store, &waiting.iter().map(|w| Some(w.row)).collect::<Vec<_>>(), &left_types).map_err(fail)?;
+        let versions: Vec<(i64, &Version)> = live.iter().flat_map(|(_, s)| s.versions.iter().map(|(t, v)| (*t, v))).collect();
+        out.natives(&live.iter().map(|(_, s)| s.versions.len() as u64).collect::<Vec<_>>());
+        out.natives(&versions.iter().map(|(t, _)| *t).collect::<Vec<_>>());
+        out.bools(versions.iter().map(|(_, v)| v.accumulate));
+        let right_types: Vec<_> = self.spec.right_schema.fields().iter().map(|f| f.data_type().clone()).collect();
+        save_stored(&mut out, &self.right_store, &versions.iter().map(|(_, v)| Some(v.row)).collect::<Vec<_>>(), &right_types)
+            .map_err(fail)?;
+        let ordinal: HashMap<usize, u64> = live.iter().enumerate().map(|(o, (slot, _))| (*slot, o as u64)).collect();
+        let timers: Vec<(i64, u64)> = self.timers.iter().filter_map(|(t, k)| ordinal.get(k).map(|o| (*t, *o))).collect();
+        out.natives(&timers.iter().map(|t| t.0).collect::<Vec<_>>()).natives(&timers.iter().map(|t| t.1).collect::<Vec<_>>());
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mismatch = || fail("the saved keys, rows and timers do not match".into());
+        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
+        let saved = input.str().map_err(fail)?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(NAME, saved, &now));
+        }
+        self.watermark = input.opt_i64().map_err(fail)?;
+        let keys = load_keys(&mut input, &self.left_keys).map_err(fail)?;
+        let n = keys.len();
+        let has_timer = input.bools().map_err(fail)?;
+        let timer = input.natives::<i64>().map_err(fail)?;
+        let left_sizes = input.natives::<u64>().map_err(fail)?;
+        let left_times = input.natives::<i64>().map_err(fail)?;
+        let kinds = input.natives::<i8>().map_err(fail)?;
+        let (_, left_rows) = load_stored(&mut input, &mut self.left_store).map_err(fail)?;
+        let version_sizes = input.natives::<u64>().map_err(fail)?;
+        let version_times = input.natives::<i64>().map_err(fail)?;
+        let accumulate = input.bools().map_err(fail)?;
+        let (_, version_rows) = load_stored(&mut input, &mut self.right_store).map_err(fail)?;
+        let timer_times = input.natives::<i64>().map_err(fail)?;
+        let timer_keys = input.natives::<u64>().map_err(fail)?;
+        input.end().map_err(fail)?;
+        let fits = has_timer.len() == n
+            && timer.len() == n
+            && left_sizes.len() == n
+            && version_sizes.len() == n
+            && left_sizes.iter().sum::<u64>() == left_rows.len() as u64
+            && left_times.len() == left_rows.len()
+            && kinds.len() == left_rows.len()
+            && version_sizes.iter().sum::<u64>() == version_rows.len() as u64
+            && version_times.len() == version_rows.len()
+            && accumulate.len() == version_rows.len()
+            && timer_times.len() == timer_keys.len()
+            && timer_keys.iter().all(|k| *k < n as u64);
+        if !fits {
+            return Err(mismatch());
+        }
+        let (mut next_left, mut next_version) = (0, 0);
+        for (i, key) in keys.into_iter().enumerate() {
+            let mut state = KeyState { key: key.clone(), left: Vec::new(), versions: BTreeMap::new(), timer: has_timer[i].then_some(timer[i]) };
+            for j in next_left..next_left + left_sizes[i] as usize {
+                let kind = RowKind::from_i8(kinds[j]).ok_or_else(mismatch)?;
+                state.left.push(Waiting { row: left_rows[j].ok_or_else(mismatch)?, time: left_times[j], kind });
+            }
+            next_left += left_sizes[i] as usize;
+            for j in next_version..next_version + version_sizes[i] as usize {
+                state.versions.insert(version_times[j], Version { row: version_rows[j].ok_or_else(mismatch)?, accumulate: accumulate[j] });
+            }
+            next_version += version_sizes[i] as usize;
+            self.key_index.insert(key, i);
+            self.states.push(Some(state));
+        }
+        self.timers = timer_times.into_iter().zip(timer_keys.into_iter().map(|k| k as usize)).collect();
+        Ok(())
+    }
+}
+
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
+
+impl TemporalJoinOperator {
+    /// What the state is for, compared on restore.
+    fn shape(&self) -> String {
+        let types = |s: &SchemaRef| s.fields().iter().map(|f| f.data_type().to_string()).collect::<Vec<_>>().join(", ");
+        format!(
+            "a{} temporal join on keys {:?} of ({}) and versions keyed by {:?} of ({})",
+            if self.spec.left { " LEFT" } else { "n INNER" },
+            self.spec.left_keys,
+            types(&self.spec.left_schema),
+            self.spec.right_keys,
+            types(&self.spec.right_schema)
+        )
     }
 }

@@ -17,10 +17,13 @@ use std::collections::HashMap;
 use arrow_array::{RecordBatch, RecordBatchOptions};
 use arrow_row::RowConverter;
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
+use crate::checkpoint::{state_changed, unreadable};
 use crate::operators::join::state_clock::{ProcessingClock, StateTtl};
+use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::join::{encode_rows, row_bytes, row_converter};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::UpsertMaterializeSpec;
@@ -180,5 +183,63 @@ impl Operator for UpsertMaterializeOperator {
         }
         self.store.release(id);
         result
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    /// Every sink key with its last write and its alive rows, oldest first.
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape());
+        let keys: Vec<(&Vec<u8>, &Alive)> = self.state.iter().collect();
+        save_keys(&mut out, &self.keys, &keys.iter().map(|(k, _)| k.as_slice()).collect::<Vec<_>>()).map_err(fail)?;
+        out.natives(&keys.iter().map(|(_, a)| a.written).collect::<Vec<_>>());
+        out.natives(&keys.iter().map(|(_, a)| a.rows.len() as u64).collect::<Vec<_>>());
+        let rows: Vec<Option<RowRef>> = keys.iter().flat_map(|(_, a)| a.rows.iter().map(|(_, r)| Some(*r))).collect();
+        save_stored(&mut out, &self.store, &rows, &self.types).map_err(fail)?;
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
+        let saved = input.str().map_err(fail)?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(NAME, saved, &now));
+        }
+        let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
+        let written = input.natives::<u64>().map_err(fail)?;
+        let sizes = input.natives::<u64>().map_err(fail)?;
+        let (batch, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
+        input.end().map_err(fail)?;
+        if written.len() != keys.len() || sizes.len() != keys.len() || sizes.iter().sum::<u64>() != rows.len() as u64 {
+            return Err(fail("the saved keys and rows do not match".into()));
+        }
+        let values = encode_rows(&self.values, &batch, &self.all_columns)?;
+        let mut next = 0;
+        for ((key, written), size) in keys.into_iter().zip(written).zip(sizes) {
+            let mut alive = Alive { rows: Vec::with_capacity(size as usize), written };
+            for i in next..next + size as usize {
+                let row = rows[i].ok_or_else(|| fail("a saved row is missing".into()))?;
+                alive.rows.push((row_bytes(&values, i), row));
+            }
+            next += size as usize;
+            self.state.insert(key, alive);
+        }
+        Ok(())
+    }
+}
+
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
+
+impl UpsertMaterializeOperator {
+    /// What the state is for, compared on restore.
+    fn shape(&self) -> String {
+        format!("an upsert materialiser on sink key {:?} of columns {:?}", self.spec.sink_key, self.types)
     }
 }

@@ -1,3 +1,4 @@
+use sluice_connector_api::state::{position_state, read_position_state};
 use sluice_connector_api::{ChangeBatch, ConnectorError, SourcePoll, SourceReader, SourceStats};
 
 use arrow_array::RecordBatch;
@@ -27,5 +28,17 @@ impl SourceReader for ValuesSource {
 
     fn stats(&self) -> SourceStats {
         SourceStats { records: self.rows, ..Default::default() }
+    }
+
+    /// Whether the rows were produced (1) or not yet (0).
+    fn snapshot(&mut self) -> Result<Vec<u8>, ConnectorError> {
+        Ok(position_state(u64::from(self.batch.is_none())))
+    }
+
+    fn restore(&mut self, position: &[u8]) -> Result<(), ConnectorError> {
+        if read_position_state(position, "VALUES").map_err(ConnectorError::External)? > 0 {
+            self.batch = None;
+        }
+        Ok(())
     }
 }

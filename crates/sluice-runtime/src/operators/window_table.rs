@@ -121,6 +121,11 @@ impl Operator for WindowTableOperator {
         NAME
     }
 
+    /// Each row is emitted (once per window) or dropped within the call.
+    fn is_stateless(&self) -> bool {
+        true
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         if !batch.is_append_only() {
             return Err(RuntimeError::Operator {

@@ -51,6 +51,10 @@ pub struct BenchArgs {
     /// Keep the generated data and outputs in this folder instead of a temporary one
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Also run with a checkpoint at this interval (e.g. '10 s'), Flink too (hashmap
+    /// state), and report what checkpointing costs
+    #[arg(long, value_name = "DURATION")]
+    checkpoint_interval: Option<String>,
 }
 
 /// The pipelines `sluice bench` can time.
@@ -64,6 +68,9 @@ pub enum Query {
     Hop,
     /// Updating GROUP BY host and cpu (COUNT, AVG, MAX), without and with mini-batching
     Group,
+    /// Updating GROUP BY the event time: about one key per row (a million keys in state
+    /// with --rows 1000000)
+    Keys,
     /// MATCH_RECOGNIZE: a dip, a rise and a fall (PATTERN (A B+ C)) within an hour, per
     /// device, over 1,000 devices (the last three digits of the usage)
     Match,
@@ -122,6 +129,10 @@ impl Query {
                 "hostname VARCHAR, cpu VARCHAR, samples BIGINT, avg_usage DOUBLE, max_usage DOUBLE",
                 "SELECT hostname, cpu, COUNT(*), AVG(usage), MAX(usage) FROM iot_in GROUP BY hostname, cpu",
             ),
+            Query::Keys => (
+                "occurred_at BIGINT, samples BIGINT, max_usage DOUBLE",
+                "SELECT occurred_at, COUNT(*), MAX(usage) FROM iot_in GROUP BY occurred_at",
+            ),
             Query::Match | Query::MatchUnbounded => (
                 "device BIGINT, start_ts TIMESTAMP_LTZ(3), end_ts TIMESTAMP_LTZ(3), low DOUBLE, peak DOUBLE, rises BIGINT",
                 if matches!(self, Query::Match) { MATCH_QUERY_WITHIN } else { MATCH_QUERY },
@@ -177,9 +188,17 @@ fn bench(args: BenchArgs) -> Result<()> {
     if args.sink != "filesystem" && args.sink != "blackhole" {
         bail!("--sink must be \"filesystem\" or \"blackhole\", not \"{}\"", args.sink);
     }
-    if matches!(query, Query::Group) && args.sink != "blackhole" {
-        bail!("--query group produces an updating result, which a filesystem sink cannot take: add --sink blackhole");
+    if matches!(query, Query::Group | Query::Keys) && args.sink != "blackhole" {
+        bail!("--query group and keys produce an updating result, which a filesystem sink cannot take: add --sink blackhole");
     }
+    let checkpointing = |store: &Path| match &args.checkpoint_interval {
+        Some(interval) => format!(
+            "SET 'execution.checkpointing.interval' = '{interval}';\nSET 'execution.checkpointing.dir' = 'file://{}';\n\
+             SET 'state.backend.type' = 'hashmap';\n",
+            store.display()
+        ),
+        None => String::new(),
+    };
     let dir = args.work_dir()?;
     let input = dir.join("iot.json");
     let t = Instant::now();
@@ -198,7 +217,7 @@ fn bench(args: BenchArgs) -> Result<()> {
     std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, query, ""))?;
     let exe = std::env::current_exe().context("locating the sluice binary")?;
     let (sluice, changelog) = measure_child(Command::new(&exe).arg("run").arg(&script))?;
-    let sluice_rate = rows as f64 / sluice.seconds;
+    let mut sluice_rate = rows as f64 / sluice.seconds;
     report_sluice("sluice", rows, &sluice);
     if matches!(query, Query::Group) {
         let script = dir.join("bench-mini-batch.sql");
@@ -214,6 +233,22 @@ fn bench(args: BenchArgs) -> Result<()> {
             );
         }
     }
+    if let Some(interval) = &args.checkpoint_interval {
+        let store = dir.join("checkpoints-sluice");
+        let _ = std::fs::remove_dir_all(&store);
+        let script = dir.join("bench-checkpointed.sql");
+        std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, query, &checkpointing(&store)))?;
+        let (checkpointed, _) = measure_child(Command::new(&exe).arg("run").arg(&script))?;
+        report_sluice("sluice checkpoints", rows, &checkpointed);
+        // Compared with Flink checkpointing the same way.
+        sluice_rate = rows as f64 / checkpointed.seconds;
+        let summary = checkpointed.stderr.lines().find(|l| l.contains("checkpoints taken")).unwrap_or("no checkpoint taken");
+        println!(
+            "checkpoints every {interval}: {:.1}% of the throughput kept;{}",
+            100.0 * sluice.seconds / checkpointed.seconds,
+            summary.trim_start_matches("[sluice]").trim_start().split_once(' ').map_or(String::new(), |(n, rest)| format!(" {n} {rest}"))
+        );
+    }
 
     if args.no_flink {
         return Ok(());
@@ -225,7 +260,9 @@ fn bench(args: BenchArgs) -> Result<()> {
     let flink_out = dir.join("out-flink");
     let _ = std::fs::remove_dir_all(&flink_out);
     let flink_script = dir.join("bench-flink.sql");
-    std::fs::write(&flink_script, script_text(&input, &flink_out, &args.sink, query, ""))?;
+    let flink_store = dir.join("checkpoints-flink");
+    let _ = std::fs::remove_dir_all(&flink_store);
+    std::fs::write(&flink_script, script_text(&input, &flink_out, &args.sink, query, &checkpointing(&flink_store)))?;
     let job = dir.join("bench_flink.py");
     std::fs::write(&job, FLINK_JOB)?;
     let output = Command::new(&python)
@@ -246,12 +283,17 @@ fn bench(args: BenchArgs) -> Result<()> {
         .context("the Flink run printed no timing")?;
     let flink_rate = rows as f64 / seconds;
     println!(
-        "flink   {:>12} rows  {:>7.3} s  {:>12} rows/s  (PyFlink local, parallelism 1, JVM start excluded)",
+        "flink   {:>12} rows  {:>7.3} s  {:>12} rows/s  (PyFlink local, parallelism 1, JVM start excluded{})",
         thousands(rows),
         seconds,
-        thousands(flink_rate as u64)
+        thousands(flink_rate as u64),
+        match &args.checkpoint_interval {
+            Some(i) => format!(", checkpoints every {i}, hashmap state"),
+            None => String::new(),
+        }
     );
-    println!("ratio   sluice is {:.1}x Flink", sluice_rate / flink_rate);
+    let both = if args.checkpoint_interval.is_some() { " (both with checkpoints)" } else { "" };
+    println!("ratio   sluice is {:.1}x Flink{both}", sluice_rate / flink_rate);
     Ok(())
 }
 

@@ -298,24 +298,56 @@ pub struct CaseRun {
 
 /// Runs a case script with `${DATA}` and `${OUT}` filled in.
 pub fn run_case(case: &Path, data: &Path) -> CaseRun {
+    run_case_with(case, data, None)
+}
+
+/// Runs a case with a checkpoint after every batch of `batch_size` rows, stopped (as
+/// Ctrl-C stops it) after checkpoint `stop_at`, then run again from there. The rows are
+/// those of both runs together.
+pub fn run_case_restarted(case: &Path, data: &Path, batch_size: usize, stop_at: u64) -> CaseRun {
+    run_case_with(case, data, Some((batch_size, stop_at)))
+}
+
+fn run_case_with(case: &Path, data: &Path, restart: Option<(usize, u64)>) -> CaseRun {
     let work = std::env::temp_dir().join(format!(
-        "sluice-case-{}-{}",
+        "sluice-case-{}-{}{}",
         std::process::id(),
-        case.file_stem().unwrap().to_string_lossy()
+        case.file_stem().unwrap().to_string_lossy(),
+        if restart.is_some() { "-restarted" } else { "" }
     ));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).expect("work dir");
     let out = work.join("out");
-    let script = std::fs::read_to_string(case).expect("case script")
+    let mut script = std::fs::read_to_string(case).expect("case script")
         .replace("${DATA}", &data.display().to_string())
         .replace("${OUT}", &out.display().to_string());
+    if let Some((batch_size, _)) = restart {
+        script = format!(
+            "SET 'execution.checkpointing.interval' = '1 ms';\nSET 'execution.checkpointing.dir' = 'file://{}';\n\
+             SET 'sluice.exec.batch-size' = '{batch_size}';\n{script}",
+            work.join("checkpoints").display()
+        );
+    }
     let rendered = work.join("case.sql");
     std::fs::write(&rendered, &script).expect("write case");
-    let output = Command::new(sluice_bin()).arg("run").arg(&rendered).output().expect("run sluice");
-    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    let rows = if !output.status.success() {
-        Err(format!("sluice failed ({}):\n{stderr}", output.status))
+    let run = |stop: Option<u64>| {
+        let mut command = Command::new(sluice_bin());
+        command.arg("run").arg(&rendered);
+        match stop {
+            Some(n) => command.env("SLUICE_CHECKPOINT_STOP", n.to_string()),
+            None => command.env_remove("SLUICE_CHECKPOINT_STOP"),
+        };
+        command.output().expect("run sluice")
+    };
+    let mut outputs = Vec::new();
+    if let Some((_, stop_at)) = restart {
+        outputs.push(run(Some(stop_at)));
+    }
+    outputs.push(run(None));
+    let stdout: String = outputs.iter().map(|o| String::from_utf8_lossy(&o.stdout)).collect();
+    let stderr: String = outputs.iter().map(|o| String::from_utf8_lossy(&o.stderr)).collect();
+    let rows = if let Some(failed) = outputs.iter().find(|o| !o.status.success()) {
+        Err(format!("sluice failed ({}):\n{stderr}", failed.status))
     } else if script.contains("'print'") {
         Ok(rows_from_changelog(&stdout))
     } else {

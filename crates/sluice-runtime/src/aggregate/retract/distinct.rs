@@ -4,11 +4,13 @@ use arrow_array::{Array, ArrayRef};
 use arrow_buffer::NullBuffer;
 use arrow_row::Rows;
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::RetractAccumulator;
 use crate::aggregate::hash::FxBuildHasher;
 use crate::aggregate::value_codec::ValueCodec;
 use crate::aggregate::AggregateError;
+use crate::aggregate::state::{corrupt, load_encoded, save_encoded};
 
 /// `agg(DISTINCT x)` with retraction, as Flink's distinct map views work: a count per
 /// distinct argument tuple; the inner aggregate sees a value when its count goes from
@@ -84,6 +86,28 @@ impl RetractAccumulator for RetractDistinct {
 
     fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
         self.inner.take_results()
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let sets: Vec<_> = groups.iter().map(|g| &self.counts[*g as usize]).collect();
+        let lengths: Vec<u32> = sets.iter().map(|s| s.len() as u32).collect();
+        let entries: Vec<(&[u8], u64)> = sets.iter().flat_map(|s| s.iter().map(|(k, c)| (&**k, *c))).collect();
+        out.natives(&entries.iter().map(|e| e.1).collect::<Vec<u64>>());
+        save_encoded(out, &self.codec, &lengths, entries.iter().map(|e| e.0))?;
+        self.inner.save(groups, out)
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let counts = input.natives::<u64>().map_err(AggregateError::State)?;
+        let lists = load_encoded(input, &self.codec, groups.len())?;
+        if lists.iter().map(Vec::len).sum::<usize>() != counts.len() {
+            return Err(corrupt("DISTINCT values"));
+        }
+        let mut counts = counts.into_iter();
+        for (g, list) in groups.iter().zip(lists) {
+            self.counts[*g as usize] = list.into_iter().zip(counts.by_ref()).collect();
+        }
+        self.inner.load(groups, input)
     }
 
     fn reset(&mut self, group: u32) {

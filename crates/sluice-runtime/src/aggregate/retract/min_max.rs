@@ -8,12 +8,14 @@ use arrow_array::{Array, ArrayRef, ArrowNativeTypeOp, ArrowPrimitiveType, Primit
 use arrow_buffer::NullBuffer;
 use arrow_row::Rows;
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::results::{delegate_results, primitive_column, NativeEq, Results};
 use super::RetractAccumulator;
 use crate::aggregate::numeric::primitive_arg;
 use crate::aggregate::value_codec::ValueCodec;
 use crate::aggregate::AggregateError;
+use crate::aggregate::state::{corrupt, load_encoded, load_exact, load_flags, load_slots, save_encoded, save_flags, save_slots};
 
 /// `MIN`/`MAX` of any comparable type with retraction. Values are kept as `arrow-row`
 /// bytes, whose byte order is the values' order (Java's order for numbers, including
@@ -89,6 +91,27 @@ impl RetractAccumulator for OrderedMinMax {
         columns.pop().ok_or_else(|| AggregateError::internal("MIN/MAX", "no column decoded"))
     }
 
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let sets: Vec<_> = groups.iter().map(|g| &self.sets[*g as usize]).collect();
+        let lengths: Vec<u32> = sets.iter().map(|s| s.len() as u32).collect();
+        let counts: Vec<u64> = sets.iter().flat_map(|s| s.values().copied()).collect();
+        out.natives(&counts);
+        save_encoded(out, &self.codec, &lengths, sets.iter().flat_map(|s| s.keys().map(|k| &**k)))
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let counts = input.natives::<u64>().map_err(AggregateError::State)?;
+        let lists = load_encoded(input, &self.codec, groups.len())?;
+        if lists.iter().map(Vec::len).sum::<usize>() != counts.len() {
+            return Err(corrupt("MIN/MAX values"));
+        }
+        let mut counts = counts.into_iter();
+        for (g, list) in groups.iter().zip(lists) {
+            self.sets[*g as usize] = list.into_iter().zip(counts.by_ref()).collect();
+        }
+        Ok(())
+    }
+
     fn reset(&mut self, group: u32) {
         self.sets[group as usize] = BTreeMap::new();
     }
@@ -149,6 +172,17 @@ impl<T: ArrowPrimitiveType> RetractAccumulator for AppendMinMax<T> {
     fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
         let values: Vec<Option<T::Native>> = self.results.take().into_iter().map(|v| v.0).collect();
         Ok(primitive_column::<T>(&values, &self.output))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        save_slots(out, &self.best, groups);
+        save_flags(out, &self.seen, groups);
+        Ok(())
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        load_slots(input, &mut self.best, groups)?;
+        load_flags(input, &mut self.seen, groups)
     }
 
     fn reset(&mut self, group: u32) {
@@ -242,6 +276,27 @@ impl<T: ArrowPrimitiveType> RetractAccumulator for PrimitiveRetractMinMax<T> {
     fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
         let values: Vec<Option<T::Native>> = self.results.take().into_iter().map(|v| v.0).collect();
         Ok(primitive_column::<T>(&values, &self.output))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let sets: Vec<_> = groups.iter().map(|g| &self.sets[*g as usize]).collect();
+        let lengths: Vec<u32> = sets.iter().map(|s| s.len() as u32).collect();
+        let values: Vec<T::Native> = sets.iter().flat_map(|s| s.keys().map(|k| k.0)).collect();
+        let counts: Vec<u64> = sets.iter().flat_map(|s| s.values().copied()).collect();
+        out.natives(&lengths).natives(&values).natives(&counts);
+        Ok(())
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let lengths = load_exact::<u32>(input, groups.len())?;
+        let total = lengths.iter().map(|l| *l as usize).sum();
+        let values = load_exact::<T::Native>(input, total)?;
+        let counts = load_exact::<u64>(input, total)?;
+        let mut entries = values.into_iter().zip(counts);
+        for (g, n) in groups.iter().zip(lengths) {
+            self.sets[*g as usize] = entries.by_ref().take(n as usize).map(|(v, c)| (TotalOrd(v), c)).collect();
+        }
+        Ok(())
     }
 
     fn reset(&mut self, group: u32) {

@@ -26,6 +26,7 @@ pub use factory::create_retract_accumulator;
 pub use set::RetractAggregates;
 
 use arrow_array::ArrayRef;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::AggregateError;
 
@@ -68,5 +69,10 @@ pub trait RetractAccumulator: Send {
 
     /// Empties a group so that its id can be given to a new group.
     fn reset(&mut self, group: u32);
-}
 
+    /// Writes the state of `groups`, in that order, for a checkpoint.
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError>;
+
+    /// Reads what `save` wrote into `groups` (empty ones, in the same order).
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError>;
+}

@@ -8,6 +8,7 @@ use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, ArrowNativeTypeOp, ArrowPrimitiveType, Int64Array, PrimitiveArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::results::{delegate_results, primitive_column, F64Bits, NativeEq, Results};
 use super::RetractAccumulator;
@@ -15,6 +16,7 @@ use crate::aggregate::avg::{decimal_avg, AvgMode};
 use crate::aggregate::numeric::{f64_column, i64_column, primitive_arg};
 use crate::aggregate::variance::{variance_result, VarianceKind};
 use crate::aggregate::AggregateError;
+use crate::aggregate::state::{load_slots, save_slots};
 
 /// A bound argument column's NULLs: `true` when row `i` does not take part.
 #[inline]
@@ -63,6 +65,15 @@ impl RetractAccumulator for RetractCount {
 
     fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
         Ok(Arc::new(Int64Array::from(self.results.take())))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        save_slots(out, &self.counts, groups);
+        Ok(())
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        load_slots(input, &mut self.counts, groups)
     }
 
     fn reset(&mut self, group: u32) {
@@ -126,6 +137,17 @@ impl<T: ArrowPrimitiveType> RetractAccumulator for RetractSum<T> {
     fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
         let values: Vec<Option<T::Native>> = self.results.take().into_iter().map(|v| v.0).collect();
         Ok(primitive_column::<T>(&values, &self.output))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        save_slots(out, &self.sums, groups);
+        save_slots(out, &self.counts, groups);
+        Ok(())
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        load_slots(input, &mut self.sums, groups)?;
+        load_slots(input, &mut self.counts, groups)
     }
 
     fn reset(&mut self, group: u32) {
@@ -307,6 +329,25 @@ impl RetractAccumulator for RetractAvg {
         }
     }
 
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        save_slots(out, &self.counts, groups);
+        match self.mode {
+            AvgMode::Integer => save_slots(out, &self.int_sums, groups),
+            AvgMode::Float => save_slots(out, &self.float_sums, groups),
+            AvgMode::Decimal { .. } => save_slots(out, &self.decimal_sums, groups),
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        load_slots(input, &mut self.counts, groups)?;
+        match self.mode {
+            AvgMode::Integer => load_slots(input, &mut self.int_sums, groups),
+            AvgMode::Float => load_slots(input, &mut self.float_sums, groups),
+            AvgMode::Decimal { .. } => load_slots(input, &mut self.decimal_sums, groups),
+        }
+    }
+
     fn reset(&mut self, group: u32) {
         let g = group as usize;
         self.counts[g] = 0;
@@ -381,6 +422,19 @@ impl RetractAccumulator for RetractVariance {
     fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
         let v: Vec<Option<f64>> = self.results.take().into_iter().map(|v| v.map(F64Bits::get)).collect();
         f64_column(&v, &self.output)
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        save_slots(out, &self.sums, groups);
+        save_slots(out, &self.squares, groups);
+        save_slots(out, &self.counts, groups);
+        Ok(())
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        load_slots(input, &mut self.sums, groups)?;
+        load_slots(input, &mut self.squares, groups)?;
+        load_slots(input, &mut self.counts, groups)
     }
 
     fn reset(&mut self, group: u32) {

@@ -2,6 +2,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_buffer::BooleanBuffer;
 use arrow_schema::Schema;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::{create_retract_accumulator, RetractAccumulator};
 use crate::aggregate::selection::true_rows;
@@ -120,5 +121,29 @@ impl RetractAggregates {
         for acc in &mut self.accumulators {
             acc.reset(group);
         }
+    }
+
+    /// Writes the state of `groups` in every call, for a checkpoint.
+    pub fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        out.u64(self.accumulators.len() as u64);
+        for acc in &self.accumulators {
+            acc.save(groups, out)?;
+        }
+        Ok(())
+    }
+
+    /// Reads what `save` wrote into `groups` (which must have room and be empty).
+    pub fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let calls = input.u64().map_err(AggregateError::State)?;
+        if calls != self.accumulators.len() as u64 {
+            return Err(AggregateError::State(format!(
+                "the saved state has {calls} aggregate calls where the query has {}",
+                self.accumulators.len()
+            )));
+        }
+        for acc in &mut self.accumulators {
+            acc.load(groups, input)?;
+        }
+        Ok(())
     }
 }

@@ -9,11 +9,13 @@ use arrow_array::{Array, ArrayRef, Int32Array, MapArray, StringArray, StructArra
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_row::Rows;
 use arrow_schema::{DataType as ArrowType, FieldRef};
+use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::results::{delegate_results, Results};
 use super::RetractAccumulator;
 use crate::aggregate::value_codec::ValueCodec;
 use crate::aggregate::AggregateError;
+use crate::aggregate::state::{corrupt, load_column, load_encoded, load_exact, save_column, save_encoded};
 
 /// `LISTAGG(x [, separator])` with retraction, as Flink's `ListAggWithRetractAggFunction`:
 /// the non-NULL values in arrival order; a retraction removes the first equal value (and
@@ -86,6 +88,27 @@ impl RetractAccumulator for RetractListAgg {
     fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
         let values = self.results.take();
         Ok(Arc::new(values.iter().map(|v| v.as_deref()).collect::<StringArray>()))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let lists: Vec<_> = groups.iter().map(|g| &self.lists[*g as usize]).collect();
+        let lengths: Vec<u32> = lists.iter().map(|l| l.len() as u32).collect();
+        let values: StringArray = lists.iter().flat_map(|l| l.iter().map(|v| Some(&**v))).collect();
+        out.natives(&lengths);
+        save_column(out, Arc::new(values))
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let lengths = load_exact::<u32>(input, groups.len())?;
+        let column = load_column(input, lengths.iter().map(|l| *l as usize).sum())?;
+        let values = column.as_string_opt::<i32>().ok_or_else(|| corrupt("LISTAGG values"))?;
+        let mut values = values.iter();
+        for (g, n) in groups.iter().zip(lengths) {
+            let list: Vec<Box<str>> = values.by_ref().take(n as usize).map(|v| v.unwrap_or_default().into()).collect();
+            self.joined[*g as usize] = (!list.is_empty()).then(|| list.join(self.separator.as_str()));
+            self.lists[*g as usize] = list;
+        }
+        Ok(())
     }
 
     fn reset(&mut self, group: u32) {
@@ -187,6 +210,20 @@ impl RetractAccumulator for RetractFirstLast {
         columns.pop().ok_or_else(|| AggregateError::internal("FIRST_VALUE", "no column decoded"))
     }
 
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let lists: Vec<_> = groups.iter().map(|g| &self.values[*g as usize]).collect();
+        let lengths: Vec<u32> = lists.iter().map(|l| l.len() as u32).collect();
+        save_encoded(out, &self.codec, &lengths, lists.iter().flat_map(|l| l.iter().map(|v| &**v)))
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let lists = load_encoded(input, &self.codec, groups.len())?;
+        for (g, list) in groups.iter().zip(lists) {
+            self.values[*g as usize] = list.into();
+        }
+        Ok(())
+    }
+
     fn reset(&mut self, group: u32) {
         self.values[group as usize] = VecDeque::new();
     }
@@ -279,6 +316,27 @@ impl RetractAccumulator for RetractCollect {
         .map_err(internal)?;
         let map = MapArray::try_new(self.entries_field.clone(), offsets, entries, None, false).map_err(internal)?;
         Ok(Arc::new(map))
+    }
+
+    fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
+        let sets: Vec<_> = groups.iter().map(|g| &self.sets[*g as usize]).collect();
+        let lengths: Vec<u32> = sets.iter().map(|s| s.len() as u32).collect();
+        let counts: Vec<i32> = sets.iter().flat_map(|s| s.iter().map(|(_, c)| *c)).collect();
+        out.natives(&counts);
+        save_encoded(out, &self.codec, &lengths, sets.iter().flat_map(|s| s.iter().map(|(v, _)| &**v)))
+    }
+
+    fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
+        let counts = input.natives::<i32>().map_err(AggregateError::State)?;
+        let lists = load_encoded(input, &self.codec, groups.len())?;
+        if lists.iter().map(Vec::len).sum::<usize>() != counts.len() {
+            return Err(corrupt("COLLECT values"));
+        }
+        let mut counts = counts.into_iter();
+        for (g, list) in groups.iter().zip(lists) {
+            self.sets[*g as usize] = list.into_iter().zip(counts.by_ref()).collect();
+        }
+        Ok(())
     }
 
     fn reset(&mut self, group: u32) {

@@ -20,7 +20,7 @@
 //! With `state_ttl`, a stored row not written for the TTL (processing time) is forgotten
 //! without any output, as Flink's state TTL does.
 
-mod side_state;
+pub(crate) mod side_state;
 pub mod state_clock;
 
 use std::collections::HashMap;
@@ -30,12 +30,14 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::{Schema, SchemaRef};
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
-use self::side_state::KeyRows;
+use self::side_state::{load_side, save_side, KeyRows};
 pub use self::state_clock::{ManualTime, ProcessingClock};
 use self::state_clock::StateTtl;
+use crate::checkpoint::{state_changed, unreadable};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{JoinSpec, JoinType};
 use crate::{Operator, Output, RuntimeError};
@@ -125,6 +127,16 @@ impl Side {
             store: BatchStore::default(),
             state: HashMap::new(),
         })
+    }
+
+    /// The side's rows for a checkpoint (`side_state::save_side`); row identities are
+    /// computed again on restore.
+    fn save(&self, out: &mut StateWriter) -> Result<(), String> {
+        save_side(out, &self.state, &self.keys, &self.store, &self.schema)
+    }
+
+    fn load(&mut self, input: &mut StateReader) -> Result<(), String> {
+        load_side(input, &mut self.state, &self.keys, (&self.ids, &self.id_columns), &mut self.store)
     }
 
     fn rows_held(&self) -> usize {
@@ -423,5 +435,44 @@ impl Operator for JoinOperator {
         self.flush(out)?;
         self.sides(side).0.store.release(batch_id);
         Ok(())
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape());
+        self.left.save(&mut out).map_err(|e| unreadable(NAME, e))?;
+        self.right.save(&mut out).map_err(|e| unreadable(NAME, e))?;
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
+        let saved = input.str().map_err(fail)?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(NAME, saved, &now));
+        }
+        self.left.load(&mut input).map_err(fail)?;
+        self.right.load(&mut input).map_err(fail)?;
+        input.end().map_err(fail)
+    }
+}
+
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
+
+impl JoinOperator {
+    /// What the state is for, compared on restore.
+    fn shape(&self) -> String {
+        let side = |s: &Side| {
+            let types: Vec<String> = s.schema.fields().iter().map(|f| f.data_type().to_string()).collect();
+            format!("keys {:?} of ({}) identified by {:?}", s.key_columns, types.join(", "), s.id_columns)
+        };
+        format!("a {:?} join on {} and {}", self.spec.join_type, side(&self.left), side(&self.right))
     }
 }

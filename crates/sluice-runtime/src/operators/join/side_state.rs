@@ -9,9 +9,15 @@
 
 use std::collections::HashMap;
 
+use arrow_row::RowConverter;
+use arrow_schema::SchemaRef;
+use sluice_connector_api::state::{StateReader, StateWriter};
+
+use super::{encode_rows, row_bytes};
+use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 
-pub(super) struct StoredRow {
+pub(crate) struct StoredRow {
     pub row: RowRef,
     /// How many times the row is present (always 1 with a unique key).
     pub count: u32,
@@ -22,7 +28,7 @@ pub(super) struct StoredRow {
 }
 
 #[derive(Default)]
-pub(super) struct KeyRows {
+pub(crate) struct KeyRows {
     pub rows: Vec<StoredRow>,
     ids: Vec<Vec<u8>>,
     index: HashMap<Vec<u8>, usize>,
@@ -89,6 +95,13 @@ impl KeyRows {
         store.release(entry.row.batch);
     }
 
+    /// Puts back a row saved in a checkpoint (already retained in its store).
+    pub fn restore(&mut self, id: Vec<u8>, stored: StoredRow) {
+        self.index.insert(id.clone(), self.rows.len());
+        self.ids.push(id);
+        self.rows.push(stored);
+    }
+
     /// Drops the rows for which `expired(written)` holds.
     pub fn expire(&mut self, expired: impl Fn(u64) -> bool, store: &mut BatchStore) {
         let mut i = 0;
@@ -100,4 +113,60 @@ impl KeyRows {
             }
         }
     }
+}
+
+/// Saves one side's rows by join key, for checkpoints: each key (as the Arrow columns it
+/// encodes) with how many rows it holds, then the rows gathered into one batch of
+/// `schema` with their counts, associations and write times.
+pub(crate) fn save_side(
+    out: &mut StateWriter,
+    state: &HashMap<Vec<u8>, KeyRows>,
+    keys: &Option<RowConverter>,
+    store: &BatchStore,
+    schema: &SchemaRef,
+) -> Result<(), String> {
+    let entries: Vec<(&Vec<u8>, &KeyRows)> = state.iter().collect();
+    let key_bytes: Vec<&[u8]> = entries.iter().map(|(k, _)| k.as_slice()).collect();
+    save_keys(out, keys, &key_bytes)?;
+    out.natives(&entries.iter().map(|(_, r)| r.rows.len() as u64).collect::<Vec<_>>());
+    let rows: Vec<&StoredRow> = entries.iter().flat_map(|(_, r)| r.rows.iter()).collect();
+    let types: Vec<_> = schema.fields().iter().map(|f| f.data_type().clone()).collect();
+    save_stored(out, store, &rows.iter().map(|r| Some(r.row)).collect::<Vec<_>>(), &types)?;
+    out.natives(&rows.iter().map(|r| r.count).collect::<Vec<_>>());
+    out.natives(&rows.iter().map(|r| r.associations).collect::<Vec<_>>());
+    out.natives(&rows.iter().map(|r| r.written).collect::<Vec<_>>());
+    Ok(())
+}
+
+/// Loads what `save_side` saved into `state` and `store`; row identities are encoded
+/// again with `ids` over `id_columns`.
+pub(crate) fn load_side(
+    input: &mut StateReader,
+    state: &mut HashMap<Vec<u8>, KeyRows>,
+    keys: &Option<RowConverter>,
+    (ids, id_columns): (&Option<RowConverter>, &[usize]),
+    store: &mut BatchStore,
+) -> Result<(), String> {
+    let keys = load_keys(input, keys)?;
+    let sizes = input.natives::<u64>()?;
+    let (batch, rows) = load_stored(input, store)?;
+    let counts = input.natives::<u32>()?;
+    let associations = input.natives::<u32>()?;
+    let written = input.natives::<u64>()?;
+    let n = rows.len();
+    if sizes.len() != keys.len() || sizes.iter().sum::<u64>() != n as u64 || [counts.len(), associations.len(), written.len()] != [n; 3] {
+        return Err("the saved keys and rows do not match".into());
+    }
+    let ids = encode_rows(ids, &batch, id_columns).map_err(|e| e.to_string())?;
+    let mut next = 0;
+    for (key, size) in keys.into_iter().zip(sizes) {
+        let mut held = KeyRows::default();
+        for i in next..next + size as usize {
+            let row = rows[i].ok_or("a saved join row is missing")?;
+            held.restore(row_bytes(&ids, i), StoredRow { row, count: counts[i], associations: associations[i], written: written[i] });
+        }
+        next += size as usize;
+        state.insert(key, held);
+    }
+    Ok(())
 }

@@ -18,6 +18,7 @@ pub mod compile;
 mod eval;
 pub mod nfa;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -26,12 +27,14 @@ use arrow_array::{Array, RecordBatch};
 use arrow_buffer::BooleanBuffer;
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::SortOptions;
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
 use self::eval::{Context, Evaluator};
-use self::nfa::{Event, Nfa, Node, PartitionNfa, Skip};
+use self::nfa::{Computation, Event, Nfa, Node, PartitionNfa, Skip};
 use crate::aggregate::KeyTable;
+use crate::checkpoint::{state_changed, unreadable};
 use crate::spec::{MatchRecognizeSpec, MatchSkip};
 use crate::{Operator, Output, RuntimeError};
 
@@ -467,4 +470,222 @@ impl Operator for MatchRecognizeOperator {
     fn gauges(&self) -> Vec<(&'static str, u64)> {
         vec![("partial matches", self.partial_matches() as u64)]
     }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    /// Every partition with a key: its counters and its partial and held matches, whose
+    /// rows are saved once each as nodes (parents first, so shared prefixes stay
+    /// shared); then the rows waiting for the watermark. The rows of nodes and waiting
+    /// rows are gathered into one batch.
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape()).opt_i64(self.watermark).u64(self.arrival).u64(self.late).i64(self.clock);
+        let live: Vec<u32> = (0..self.partitions.len() as u32).filter(|p| self.partitions[*p as usize].is_some()).collect();
+        let ordinal: HashMap<u32, u64> = live.iter().enumerate().map(|(i, p)| (*p, i as u64)).collect();
+        self.keys.save(&live, &mut out).map_err(internal)?;
+        let parts: Vec<&Partition> = live.iter().filter_map(|p| self.partitions[*p as usize].as_ref()).collect();
+        out.natives(&parts.iter().flat_map(|p| [p.next_seq, p.pending as u64]).collect::<Vec<_>>());
+        out.natives(&self.active.iter().filter_map(|p| ordinal.get(p).copied()).collect::<Vec<_>>());
+        // Nodes, parents first.
+        let mut node_ids: HashMap<*const Node<RowHandle>, u64> = HashMap::new();
+        let mut nodes: Vec<&Node<RowHandle>> = Vec::new();
+        let mut computations: Vec<&Computation<RowHandle>> = Vec::new();
+        let mut counts: Vec<u64> = Vec::new();
+        for part in &parts {
+            counts.extend([part.nfa.partials.len() as u64, part.nfa.completed.len() as u64]);
+            for c in part.nfa.partials.iter().chain(&part.nfa.completed) {
+                computations.push(c);
+                let mut chain = Vec::new();
+                let mut cursor = c.path.as_deref();
+                while let Some(n) = cursor {
+                    if node_ids.contains_key(&(n as *const _)) {
+                        break;
+                    }
+                    chain.push(n);
+                    cursor = n.prev.as_deref();
+                }
+                for n in chain.into_iter().rev() {
+                    node_ids.insert(n as *const _, nodes.len() as u64);
+                    nodes.push(n);
+                }
+            }
+        }
+        let id_of = |n: Option<&Node<RowHandle>>| n.map_or(u64::MAX, |n| node_ids[&(n as *const _)]);
+        out.natives(&counts);
+        out.natives(&nodes.iter().map(|n| n.var as u64).collect::<Vec<_>>());
+        out.natives(&nodes.iter().map(|n| n.event.seq).collect::<Vec<_>>());
+        out.natives(&nodes.iter().map(|n| n.event.ts).collect::<Vec<_>>());
+        out.natives(&nodes.iter().map(|n| id_of(n.prev.as_deref())).collect::<Vec<_>>());
+        out.natives(&computations.iter().map(|c| c.state as u64).collect::<Vec<_>>());
+        out.natives(&computations.iter().map(|c| id_of(c.path.as_deref())).collect::<Vec<_>>());
+        out.bools(computations.iter().map(|c| c.start.is_some()));
+        out.natives(&computations.iter().flat_map(|c| {
+            let (seq, ts) = c.start.unwrap_or((0, 0));
+            [seq as i64, ts]
+        }).collect::<Vec<_>>());
+        out.natives(&self.pending.iter().map(|p| p.ts).collect::<Vec<_>>());
+        out.natives(&self.pending.iter().map(|p| p.arrival).collect::<Vec<_>>());
+        let partition_of = |p: &Pending| ordinal.get(&p.partition).copied().ok_or_else(|| internal("a waiting row has no partition"));
+        out.natives(&self.pending.iter().map(partition_of).collect::<Result<Vec<_>, _>>()?);
+        let handles: Vec<&RowHandle> = nodes.iter().map(|n| &n.event.row).chain(self.pending.iter().map(|p| &p.row)).collect();
+        let columns = gather_handles(&handles, &self.spec.input_schema).map_err(internal)?;
+        out.columns(&columns, handles.len()).map_err(fail)?;
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mismatch = || fail("the saved partitions, matches and rows do not match".into());
+        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
+        let saved = input.str().map_err(fail)?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(NAME, saved, &now));
+        }
+        self.watermark = input.opt_i64().map_err(fail)?;
+        self.arrival = input.u64().map_err(fail)?;
+        self.late = input.u64().map_err(fail)?;
+        self.clock = input.i64().map_err(fail)?;
+        let ids = self.keys.load(&mut input).map_err(internal)?;
+        let n = ids.len();
+        let counters = input.natives::<u64>().map_err(fail)?;
+        let active = input.natives::<u64>().map_err(fail)?;
+        let counts = input.natives::<u64>().map_err(fail)?;
+        let vars = input.natives::<u64>().map_err(fail)?;
+        let seqs = input.natives::<u64>().map_err(fail)?;
+        let times = input.natives::<i64>().map_err(fail)?;
+        let prevs = input.natives::<u64>().map_err(fail)?;
+        let states = input.natives::<u64>().map_err(fail)?;
+        let paths = input.natives::<u64>().map_err(fail)?;
+        let started = input.bools().map_err(fail)?;
+        let starts = input.natives::<i64>().map_err(fail)?;
+        let pending_times = input.natives::<i64>().map_err(fail)?;
+        let arrivals = input.natives::<u64>().map_err(fail)?;
+        let pending_parts = input.natives::<u64>().map_err(fail)?;
+        let (columns, rows) = input.columns().map_err(fail)?;
+        input.end().map_err(fail)?;
+        let nodes = vars.len();
+        let computations = states.len();
+        let vars_known = self.spec.definition.variables.len() as u64;
+        let fits = counters.len() == 2 * n
+            && counts.len() == 2 * n
+            && active.iter().all(|a| *a < n as u64)
+            && [seqs.len(), times.len(), prevs.len()] == [nodes; 3]
+            && vars.iter().all(|v| *v < vars_known)
+            && prevs.iter().enumerate().all(|(i, p)| *p == u64::MAX || *p < i as u64)
+            && counts.iter().sum::<u64>() == computations as u64
+            && paths.len() == computations
+            && started.len() == computations
+            && starts.len() == 2 * computations
+            && states.iter().all(|s| (*s as usize) < self.nfa.states.len())
+            && paths.iter().all(|p| *p == u64::MAX || *p < nodes as u64)
+            && arrivals.len() == pending_times.len()
+            && pending_parts.len() == pending_times.len()
+            && pending_parts.iter().all(|p| *p < n as u64)
+            && rows == nodes + pending_times.len();
+        if !fits {
+            return Err(mismatch());
+        }
+        let fields: Vec<arrow_schema::Field> =
+            self.spec.input_schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect();
+        let batch = RecordBatch::try_new_with_options(
+            Arc::new(arrow_schema::Schema::new(fields)),
+            columns,
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows)),
+        )
+        .map_err(|e| fail(format!("the saved rows do not fit the input: {e}")))?;
+        let order_rows = match &self.order {
+            Some(conv) => {
+                let cols: Vec<_> = self.spec.definition.order.iter().map(|k| batch.column(k.column).clone()).collect();
+                Some(conv.convert_columns(&cols).map_err(internal)?)
+            }
+            None => None,
+        };
+        let local = self.evaluator.local_conditions(&batch)?;
+        let segment = Arc::new(Segment { batch, local });
+        let handle = |i: usize| RowHandle { segment: segment.clone(), row: i as u32 };
+        let mut built: Vec<Path> = Vec::with_capacity(nodes);
+        for i in 0..nodes {
+            let prev = (prevs[i] != u64::MAX).then(|| built[prevs[i] as usize].clone());
+            built.push(Arc::new(Node::new(vars[i] as usize, Event { seq: seqs[i], ts: times[i], row: handle(i) }, prev)));
+        }
+        let mut next = 0;
+        let mut computation = || {
+            let c = next;
+            next += 1;
+            Computation {
+                state: states[c] as usize,
+                path: (paths[c] != u64::MAX).then(|| built[paths[c] as usize].clone()),
+                start: started[c].then_some((starts[2 * c] as u64, starts[2 * c + 1])),
+            }
+        };
+        for (o, &id) in ids.iter().enumerate() {
+            let mut nfa = PartitionNfa::new(&self.nfa);
+            nfa.partials = (0..counts[2 * o]).map(|_| computation()).collect();
+            nfa.completed = (0..counts[2 * o + 1]).map(|_| computation()).collect();
+            let slot = id as usize;
+            if self.partitions.len() <= slot {
+                self.partitions.resize_with(slot + 1, || None);
+            }
+            self.partitions[slot] = Some(Partition { nfa, next_seq: counters[2 * o], pending: counters[2 * o + 1] as usize });
+            self.keys.retain(id);
+        }
+        self.active = active.iter().map(|a| ids[*a as usize]).collect();
+        self.pending = (0..pending_times.len())
+            .map(|i| Pending {
+                ts: pending_times[i],
+                arrival: arrivals[i],
+                partition: ids[pending_parts[i] as usize],
+                order: order_rows.as_ref().map(|r| r.row(nodes + i).as_ref().into()),
+                row: handle(nodes + i),
+            })
+            .collect();
+        Ok(())
+    }
+}
+
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
+
+impl MatchRecognizeOperator {
+    /// What the state is for, compared on restore: partitioning, pattern and input.
+    fn shape(&self) -> String {
+        let d = &self.spec.definition;
+        let types: Vec<String> = self.spec.input_schema.fields().iter().map(|f| f.data_type().to_string()).collect();
+        format!(
+            "a MATCH_RECOGNIZE partitioned by columns {:?} with variables {:?} in pattern {:?} over ({})",
+            d.partition_keys,
+            d.variables,
+            d.pattern,
+            types.join(", ")
+        )
+    }
+}
+
+/// The rows of `handles` (from any segments) as columns of `schema`.
+fn gather_handles(handles: &[&RowHandle], schema: &arrow_schema::SchemaRef) -> Result<Vec<arrow_array::ArrayRef>, arrow_schema::ArrowError> {
+    let mut segments: HashMap<*const Segment, usize> = HashMap::new();
+    let mut batches: Vec<&RecordBatch> = Vec::new();
+    let indices: Vec<(usize, usize)> = handles
+        .iter()
+        .map(|h| {
+            let slot = *segments.entry(Arc::as_ptr(&h.segment)).or_insert_with(|| {
+                batches.push(&h.segment.batch);
+                batches.len() - 1
+            });
+            (slot, h.row as usize)
+        })
+        .collect();
+    (0..schema.fields().len())
+        .map(|c| {
+            if indices.is_empty() {
+                return Ok(arrow_array::new_empty_array(schema.field(c).data_type()));
+            }
+            let arrays: Vec<&dyn Array> = batches.iter().map(|b| b.column(c).as_ref()).collect();
+            arrow_select::interleave::interleave(&arrays, &indices)
+        })
+        .collect()
 }

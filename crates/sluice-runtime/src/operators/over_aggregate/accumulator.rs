@@ -235,6 +235,25 @@ pub(super) struct RefChanges {
 }
 
 impl Acc {
+    /// The running numbers, for a checkpoint: count, integer, float and decimal sums.
+    pub fn numbers(&self) -> (i64, i64, f64, i128) {
+        (self.count, self.int, self.float, self.decimal)
+    }
+
+    pub fn set_numbers(&mut self, (count, int, float, decimal): (i64, i64, f64, i128)) {
+        (self.count, self.int, self.float, self.decimal) = (count, int, float, decimal);
+    }
+
+    /// `MIN`/`MAX`: the rows kept, by value then oldest first.
+    pub fn ordered_rows(&self) -> impl Iterator<Item = RowRef> + '_ {
+        self.ordered.values().flatten().copied()
+    }
+
+    /// Puts back a row `ordered_rows` listed, with its value's bytes.
+    pub fn push_ordered(&mut self, value: Vec<u8>, row: RowRef) {
+        self.ordered.entry(value).or_default().push_back(row);
+    }
+
     pub fn accumulate(&mut self, plan: &AggPlan, input: &AggInput, row: RowRef, refs: &mut RefChanges) {
         match input {
             AggInput::Skip => {}

@@ -28,9 +28,12 @@ use arrow_array::{
 };
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::DataType as ArrowType;
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 
 use self::accumulator::{Acc, AggInput, AggPlan, AggValue, RefChanges};
+use crate::checkpoint::{state_changed, unreadable};
+use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{OverAggregateSpec, OverFrame};
 use crate::{Operator, Output, RuntimeError};
@@ -419,5 +422,140 @@ impl Operator for OverAggregateOperator {
 
     fn late_rows_dropped(&self) -> u64 {
         self.late
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    /// Every key: its last processed rowtime, Flink's map shape, its pending and frame
+    /// rows, and each aggregate's numbers and `MIN`/`MAX` rows; then the timers. What
+    /// each row contributes is computed again from the rows on restore.
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape()).opt_i64(self.watermark).u64(self.late);
+        let mut keys: Vec<(&[u8], usize)> = self.key_index.iter().map(|(k, i)| (k.as_slice(), *i)).collect();
+        keys.sort_by_key(|(_, i)| *i);
+        if keys.len() != self.states.len() || keys.iter().enumerate().any(|(n, (_, i))| n != *i) {
+            return Err(internal("keys and states are out of step"));
+        }
+        save_keys(&mut out, &self.keys, &keys.iter().map(|(k, _)| *k).collect::<Vec<_>>()).map_err(fail)?;
+        let states = &self.states;
+        out.natives(&states.iter().map(|s| s.last_triggering).collect::<Vec<_>>());
+        out.natives(&states.iter().flat_map(|s| [s.java_map.size as u64, s.java_map.capacity as u64]).collect::<Vec<_>>());
+        let pending: Vec<&Held> = states.iter().flat_map(|s| s.pending.values().flatten()).collect();
+        let frame: Vec<&Held> = states.iter().flat_map(|s| s.frame.iter()).collect();
+        out.natives(&states.iter().map(|s| s.pending.values().map(Vec::len).sum::<usize>() as u64).collect::<Vec<_>>());
+        out.natives(&states.iter().map(|s| s.frame.len() as u64).collect::<Vec<_>>());
+        let numbers: Vec<(i64, i64, f64, i128)> = states.iter().flat_map(|s| s.accs.iter().map(Acc::numbers)).collect();
+        out.natives(&numbers.iter().map(|n| n.0).collect::<Vec<_>>());
+        out.natives(&numbers.iter().map(|n| n.1).collect::<Vec<_>>());
+        out.natives(&numbers.iter().map(|n| n.2).collect::<Vec<_>>());
+        out.natives(&numbers.iter().map(|n| n.3).collect::<Vec<_>>());
+        let ordered: Vec<Vec<RowRef>> = states.iter().flat_map(|s| s.accs.iter().map(|a| a.ordered_rows().collect())).collect();
+        out.natives(&ordered.iter().map(|o| o.len() as u64).collect::<Vec<_>>());
+        let mut rows: Vec<Option<RowRef>> = pending.iter().chain(&frame).map(|h| Some(h.row)).collect();
+        rows.extend(ordered.iter().flatten().map(|r| Some(*r)));
+        out.natives(&pending.iter().chain(&frame).map(|h| h.ts).collect::<Vec<_>>());
+        save_stored(&mut out, &self.store, &rows, &self.input_types).map_err(fail)?;
+        let timers: Vec<(i64, u64)> = self.timers.iter().map(|(t, k)| (*t, *k as u64)).collect();
+        out.natives(&timers.iter().map(|t| t.0).collect::<Vec<_>>()).natives(&timers.iter().map(|t| t.1).collect::<Vec<_>>());
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mismatch = || fail("the saved keys, rows and aggregates do not match".into());
+        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
+        let saved = input.str().map_err(fail)?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(NAME, saved, &now));
+        }
+        self.watermark = input.opt_i64().map_err(fail)?;
+        self.late = input.u64().map_err(fail)?;
+        let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
+        let n = keys.len();
+        let last = input.natives::<i64>().map_err(fail)?;
+        let shapes = input.natives::<u64>().map_err(fail)?;
+        let pending_sizes = input.natives::<u64>().map_err(fail)?;
+        let frame_sizes = input.natives::<u64>().map_err(fail)?;
+        let counts = input.natives::<i64>().map_err(fail)?;
+        let ints = input.natives::<i64>().map_err(fail)?;
+        let floats = input.natives::<f64>().map_err(fail)?;
+        let decimals = input.natives::<i128>().map_err(fail)?;
+        let ordered_sizes = input.natives::<u64>().map_err(fail)?;
+        let times = input.natives::<i64>().map_err(fail)?;
+        let (batch, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
+        let timer_times = input.natives::<i64>().map_err(fail)?;
+        let timer_keys = input.natives::<u64>().map_err(fail)?;
+        input.end().map_err(fail)?;
+        let calls = self.plans.len();
+        let held: u64 = pending_sizes.iter().chain(&frame_sizes).sum();
+        let fits = last.len() == n
+            && shapes.len() == 2 * n
+            && pending_sizes.len() == n
+            && frame_sizes.len() == n
+            && [counts.len(), ints.len(), floats.len(), decimals.len(), ordered_sizes.len()] == [n * calls; 5]
+            && times.len() as u64 == held
+            && rows.len() as u64 == held + ordered_sizes.iter().sum::<u64>()
+            && timer_times.len() == timer_keys.len()
+            && timer_keys.iter().all(|k| *k < n as u64)
+            && shapes.chunks(2).all(|c| c[1].is_power_of_two() && c[0] <= c[1]);
+        if !fits {
+            return Err(mismatch());
+        }
+        let inputs: Vec<Vec<AggInput>> = self.plans.iter().map(|p| p.inputs(&batch)).collect::<Result<_, _>>()?;
+        let row = |i: usize| rows[i].ok_or_else(mismatch);
+        let held_at = |i: usize| -> Result<Held, RuntimeError> {
+            Ok(Held { ts: times[i], row: row(i)?, inputs: inputs.iter().map(|v| v[i].clone()).collect() })
+        };
+        let (mut next_pending, mut next_frame) = (0, pending_sizes.iter().sum::<u64>() as usize);
+        let mut next_ordered = held as usize;
+        for (k, key) in keys.into_iter().enumerate() {
+            let mut state = self.new_state();
+            state.last_triggering = last[k];
+            state.java_map = JavaMapShape { size: shapes[2 * k] as usize, capacity: shapes[2 * k + 1] as usize };
+            for i in next_pending..next_pending + pending_sizes[k] as usize {
+                let h = held_at(i)?;
+                state.pending.entry(h.ts).or_default().push(h);
+            }
+            next_pending += pending_sizes[k] as usize;
+            for i in next_frame..next_frame + frame_sizes[k] as usize {
+                state.frame.push_back(held_at(i)?);
+            }
+            next_frame += frame_sizes[k] as usize;
+            for (c, acc) in state.accs.iter_mut().enumerate() {
+                let a = k * calls + c;
+                acc.set_numbers((counts[a], ints[a], floats[a], decimals[a]));
+                for i in next_ordered..next_ordered + ordered_sizes[a] as usize {
+                    let AggInput::Ordered(value) = &inputs[c][i] else { return Err(mismatch()) };
+                    acc.push_ordered(value.clone(), row(i)?);
+                }
+                next_ordered += ordered_sizes[a] as usize;
+            }
+            self.key_index.insert(key, k);
+            self.states.push(state);
+        }
+        self.timers = timer_times.into_iter().zip(timer_keys.into_iter().map(|k| k as usize)).collect();
+        Ok(())
+    }
+}
+
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
+
+impl OverAggregateOperator {
+    /// What the state is for, compared on restore.
+    fn shape(&self) -> String {
+        let calls: Vec<String> = self.spec.aggregates.iter().map(|c| format!("{:?}({:?})", c.kind, c.args)).collect();
+        format!(
+            "an OVER aggregation partitioned by columns {:?} over {:?} computing {} over columns {:?}",
+            self.spec.keys,
+            self.spec.frame,
+            calls.join(", "),
+            self.input_types
+        )
     }
 }

@@ -9,10 +9,12 @@ mod sliced;
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::{DataType as ArrowType, Field, Schema, TimeUnit};
+use arrow_schema::{DataType as ArrowType, Field, Schema, SchemaRef, TimeUnit};
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 
-use crate::aggregate::{AggregateError, AggregateSet, KeyTable, PaneAssigner, WindowClock};
+use crate::aggregate::{state_shape, AggregateError, AggregateSet, KeyTable, PaneAssigner, WindowClock};
+use crate::checkpoint::{state_changed, unreadable};
 use crate::spec::{WindowAggregateSpec, WindowKind};
 use crate::{Operator, Output, RuntimeError};
 
@@ -44,8 +46,8 @@ pub struct WindowAggregateOperator {
     keys: KeyTable,
     aggregates: AggregateSet,
     clock: WindowClock,
-    /// Built from the first batch's column types (the spec's guess until then).
-    typed_from_input: bool,
+    /// The first batch's schema, which state is built for (the spec's guess until then).
+    input_schema: Option<SchemaRef>,
     watermark: i64,
     late_rows: u64,
     key_ids: Vec<u32>,
@@ -70,7 +72,7 @@ impl WindowAggregateOperator {
             windows,
             keys,
             aggregates,
-            typed_from_input: false,
+            input_schema: None,
             watermark: i64::MIN,
             late_rows: 0,
             key_ids: Vec::new(),
@@ -172,13 +174,13 @@ impl Operator for WindowAggregateOperator {
         if data.num_rows() == 0 {
             return Ok(());
         }
-        if !self.typed_from_input {
+        if self.input_schema.is_none() {
             // No state exists before the first batch, so it can be rebuilt for the
             // exact input types.
             let (keys, aggregates) = build_state(&self.spec, &data.schema())?;
             self.keys = keys;
             self.aggregates = aggregates;
-            self.typed_from_input = true;
+            self.input_schema = Some(data.schema());
         }
         self.read_times(&data)?;
         let key_columns: Vec<ArrayRef> = self.spec.keys.iter().map(|&k| data.column(k).clone()).collect();
@@ -222,5 +224,85 @@ impl Operator for WindowAggregateOperator {
 
     fn late_rows_dropped(&self) -> u64 {
         self.late_rows
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape()).i64(self.watermark).u64(self.late_rows).bool(self.input_schema.is_some());
+        if let Some(schema) = &self.input_schema {
+            out.batch(&RecordBatch::new_empty(schema.clone())).map_err(|e| unreadable(NODE, e))?;
+            let entries = match &self.windows {
+                Windows::Sliced(s) => s.save(&mut out),
+                Windows::Session(s) => s.save(&mut out),
+            };
+            let (keys, groups): (Vec<u32>, Vec<u32>) = entries.into_iter().unzip();
+            self.keys.save(&keys, &mut out).map_err(node_error)?;
+            self.aggregates.save(&groups, &mut out).map_err(node_error)?;
+        }
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let (mut input, _) = StateReader::open(state, NODE, &[STATE_VERSION]).map_err(|e| unreadable(NODE, e))?;
+        fn read<T>(r: Result<T, String>) -> Result<T, RuntimeError> {
+            r.map_err(|e| unreadable(NODE, e))
+        }
+        let saved = read(input.str())?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(NODE, saved, &now));
+        }
+        self.watermark = read(input.i64())?;
+        self.late_rows = read(input.u64())?;
+        if !read(input.bool())? {
+            return read(input.end());
+        }
+        let schema = read(input.batch())?.schema();
+        let (mut keys, mut aggregates) = build_state(&self.spec, &schema)?;
+        let entries = |input: &mut StateReader| {
+            let key_ids = keys.load(input)?;
+            let groups = aggregates.load(input)?;
+            if key_ids.len() != groups.len() {
+                return Err(crate::aggregate::corrupt("window groups"));
+            }
+            for &key in &key_ids {
+                keys.retain(key);
+            }
+            Ok(key_ids.into_iter().zip(groups).collect())
+        };
+        match &mut self.windows {
+            Windows::Sliced(s) => s.load(&mut input, entries),
+            Windows::Session(s) => s.load(&mut input, entries),
+        }
+        .map_err(node_error)?;
+        read(input.end())?;
+        self.keys = keys;
+        self.aggregates = aggregates;
+        self.input_schema = Some(schema);
+        Ok(())
+    }
+}
+
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
+
+impl WindowAggregateOperator {
+    /// What the state is for, compared on restore: the window, the key columns and the
+    /// aggregate calls.
+    fn shape(&self) -> String {
+        let assumed = assumed_input_schema(&self.spec);
+        let key_types: Vec<ArrowType> =
+            self.spec.keys.iter().map(|&k| assumed.field(k).data_type().clone()).collect();
+        let names: Vec<&str> = self.spec.output_schema.fields().iter().take(self.spec.keys.len()).map(|f| f.name().as_str()).collect();
+        format!(
+            "a {:?} window aggregate by {names:?} with {} (key columns {:?})",
+            self.spec.window,
+            state_shape(&key_types, &self.spec.aggregates, &assumed),
+            self.spec.keys
+        )
     }
 }

@@ -1,11 +1,12 @@
 use std::collections::BTreeSet;
 
 use arrow_buffer::BooleanBufferBuilder;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
-use crate::aggregate::{AggregateError, AggregateSet, KeyTable, WindowClock};
+use crate::aggregate::{corrupt, AggregateError, AggregateSet, KeyTable, WindowClock};
 
 use super::output::FiredWindow;
-use super::sliced::RowsIn;
+use super::sliced::{Entries, RowsIn};
 
 /// One open session of a key: `[start, end)` with `end` = last row time + gap.
 #[derive(Clone, Copy, Debug)]
@@ -134,6 +135,44 @@ impl SessionWindows {
             aggregates.update(&chunk, &self.group_ids[chunk_start..], sel.as_ref())?;
         }
         Ok(dropped)
+    }
+
+    /// Writes the bounds of every open session; returns their `(key, group)` pairs, in
+    /// the same order, for the caller to save.
+    pub fn save(&self, out: &mut StateWriter) -> Entries {
+        let mut bounds = Vec::with_capacity(self.timers.len() * 2);
+        let mut entries = Vec::with_capacity(self.timers.len());
+        for (key, list) in self.sessions.iter().enumerate() {
+            for s in list {
+                bounds.extend([s.start, s.end]);
+                entries.push((key as u32, s.group));
+            }
+        }
+        out.natives(&bounds);
+        entries
+    }
+
+    /// Reads what `save` wrote; `entries` reads the pairs the caller saved after it.
+    pub fn load(
+        &mut self,
+        input: &mut StateReader,
+        entries: impl FnOnce(&mut StateReader) -> Result<Entries, AggregateError>,
+    ) -> Result<(), AggregateError> {
+        let bounds = input.natives::<i64>().map_err(AggregateError::State)?;
+        let entries = entries(input)?;
+        if bounds.len() != entries.len() * 2 {
+            return Err(corrupt("sessions"));
+        }
+        for (b, &(key, group)) in bounds.chunks(2).zip(&entries) {
+            let (start, end) = (b[0], b[1]);
+            let k = key as usize;
+            if self.sessions.len() <= k {
+                self.sessions.resize_with(k + 1, Vec::new);
+            }
+            self.sessions[k].push(Session { start, end, group });
+            self.timers.insert((end, key, start));
+        }
+        Ok(())
     }
 
     /// Fires the sessions whose end the watermark has reached, in end order.

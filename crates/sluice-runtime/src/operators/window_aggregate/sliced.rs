@@ -2,8 +2,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use arrow_array::RecordBatch;
 use arrow_buffer::BooleanBufferBuilder;
+use sluice_connector_api::state::{StateReader, StateWriter};
 
-use crate::aggregate::{AggregateError, AggregateSet, KeyTable, PaneAssigner, WindowClock};
+use crate::aggregate::{corrupt, AggregateError, AggregateSet, KeyTable, PaneAssigner, WindowClock};
 
 use super::output::FiredWindow;
 
@@ -207,7 +208,62 @@ impl SlicedWindows {
     }
 }
 
+/// `(key, group)` pairs held in state, in the order a snapshot writes them.
+pub(super) type Entries = Vec<(u32, u32)>;
+
 impl SlicedWindows {
+    /// Writes the panes, timers and flush point; returns the `(key, group)` pairs they
+    /// hold (each pane's global entries, then its local ones) for the caller to save.
+    pub fn save(&self, out: &mut StateWriter) -> Entries {
+        let mut layout: Vec<i64> = Vec::with_capacity(self.panes.len() * 3);
+        let mut entries = Vec::new();
+        for (end, pane) in &self.panes {
+            layout.extend([*end, pane.entries.len() as i64, pane.local_entries.len() as i64]);
+            entries.extend_from_slice(&pane.entries);
+            entries.extend_from_slice(&pane.local_entries);
+        }
+        let timers: Vec<i64> = self.timers.iter().copied().collect();
+        out.natives(&layout).natives(&timers).opt_i64(self.min_local_pane_end);
+        entries
+    }
+
+    /// Reads what `save` wrote; `entries` reads the pairs the caller saved after it.
+    pub fn load(
+        &mut self,
+        input: &mut StateReader,
+        entries: impl FnOnce(&mut StateReader) -> Result<Entries, AggregateError>,
+    ) -> Result<(), AggregateError> {
+        let layout = input.natives::<i64>().map_err(AggregateError::State)?;
+        let timers = input.natives::<i64>().map_err(AggregateError::State)?;
+        self.min_local_pane_end = input.opt_i64().map_err(AggregateError::State)?;
+        let entries = entries(input)?;
+        let mut rest = &entries[..];
+        for pane in layout.chunks(3) {
+            let [end, global, local] = *pane else { return Err(corrupt("window panes")) };
+            let (global, local) = (usize::try_from(global), usize::try_from(local));
+            let (Ok(global), Ok(local)) = (global, local) else { return Err(corrupt("window panes")) };
+            if rest.len() < global + local {
+                return Err(corrupt("window panes"));
+            }
+            let mut p = Pane::default();
+            for &(key, group) in &rest[..global] {
+                set_group(&mut p.group_of_key, key, group);
+                p.entries.push((key, group));
+            }
+            for &(key, group) in &rest[global..global + local] {
+                set_group(&mut p.local_group_of_key, key, group);
+                p.local_entries.push((key, group));
+            }
+            rest = &rest[global + local..];
+            self.panes.insert(end, p);
+        }
+        if !rest.is_empty() {
+            return Err(corrupt("window panes"));
+        }
+        self.timers = timers.into_iter().collect();
+        Ok(())
+    }
+
     /// Merges every pane's pre-aggregated rows into its global groups (a key's first
     /// local group simply becomes its global one).
     fn flush_local(&mut self, aggregates: &mut AggregateSet, release: &mut Vec<(Option<u32>, u32)>) {
@@ -276,4 +332,12 @@ fn group_for(
     group_of_key[k] = g;
     entries.push((key, g));
     g
+}
+
+fn set_group(group_of_key: &mut Vec<u32>, key: u32, group: u32) {
+    let k = key as usize;
+    if group_of_key.len() <= k {
+        group_of_key.resize(k + 1, NO_GROUP);
+    }
+    group_of_key[k] = group;
 }

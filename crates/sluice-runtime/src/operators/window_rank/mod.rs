@@ -18,9 +18,12 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, RecordBatchOptions};
 use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::{DataType as ArrowType, SortOptions};
+use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 
 use self::batch_store::{BatchStore, RowRef};
+use crate::checkpoint::{state_changed, unreadable};
+use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_table::to_instant;
 use crate::spec::{WindowRankSpec, MILLI};
 use crate::{Operator, Output, RuntimeError};
@@ -247,5 +250,88 @@ impl Operator for WindowRankOperator {
 
     fn late_rows_dropped(&self) -> u64 {
         self.late
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
+
+    /// Each open window's bounds and partitions (key, then rows in rank order).
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mut out = StateWriter::new(STATE_VERSION);
+        out.str(&self.shape()).opt_i64(self.watermark).u64(self.late);
+        let windows: Vec<(&(i64, i64), &WindowState)> = self.windows.iter().collect();
+        out.natives(&windows.iter().flat_map(|((end, start), _)| [*end, *start]).collect::<Vec<_>>());
+        out.natives(&windows.iter().map(|(_, w)| w.partitions.len() as u64).collect::<Vec<_>>());
+        let mut keys: Vec<&[u8]> = Vec::new();
+        for (_, w) in &windows {
+            let mut by_index: Vec<(&[u8], usize)> = w.partition_of.iter().map(|(k, p)| (k.as_slice(), *p)).collect();
+            by_index.sort_by_key(|(_, p)| *p);
+            keys.extend(by_index.iter().map(|(k, _)| *k));
+        }
+        save_keys(&mut out, &self.keys, &keys).map_err(fail)?;
+        let partitions: Vec<&Vec<Entry>> = windows.iter().flat_map(|(_, w)| w.partitions.iter()).collect();
+        out.natives(&partitions.iter().map(|p| p.len() as u64).collect::<Vec<_>>());
+        let rows: Vec<Option<RowRef>> = partitions.iter().flat_map(|p| p.iter().map(|e| Some(e.row))).collect();
+        save_stored(&mut out, &self.store, &rows, &self.input_types).map_err(fail)?;
+        Ok(Some(out.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mismatch = || fail("the saved windows, partitions and rows do not match".into());
+        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
+        let saved = input.str().map_err(fail)?;
+        let now = self.shape();
+        if saved != now {
+            return Err(state_changed(NAME, saved, &now));
+        }
+        self.watermark = input.opt_i64().map_err(fail)?;
+        self.late = input.u64().map_err(fail)?;
+        let bounds = input.natives::<i64>().map_err(fail)?;
+        let counts = input.natives::<u64>().map_err(fail)?;
+        let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
+        let sizes = input.natives::<u64>().map_err(fail)?;
+        let (batch, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
+        input.end().map_err(fail)?;
+        if bounds.len() != counts.len() * 2
+            || counts.iter().sum::<u64>() != keys.len() as u64
+            || sizes.len() != keys.len()
+            || sizes.iter().sum::<u64>() != rows.len() as u64
+        {
+            return Err(mismatch());
+        }
+        let order = Self::encode(&self.order, &batch, self.spec.order.iter().map(|k| k.column))?;
+        let (mut keys, mut sizes, mut next) = (keys.into_iter(), sizes.into_iter(), 0);
+        for (b, count) in bounds.chunks(2).zip(counts) {
+            let mut window = WindowState::default();
+            for p in 0..count as usize {
+                let (key, size) = (keys.next().ok_or_else(mismatch)?, sizes.next().ok_or_else(mismatch)? as usize);
+                let mut partition = Vec::with_capacity(size);
+                for i in next..next + size {
+                    let row = rows[i].ok_or_else(mismatch)?;
+                    partition.push(Entry { sort: order.as_ref().map(|o| o.row(i).as_ref().to_vec()).unwrap_or_default(), row });
+                }
+                next += size;
+                window.partition_of.insert(key, p);
+                window.partitions.push(partition);
+            }
+            self.windows.insert((b[0], b[1]), window);
+        }
+        Ok(())
+    }
+}
+
+/// The encoding of the operator's checkpoint state.
+const STATE_VERSION: u8 = 1;
+
+impl WindowRankOperator {
+    /// What the state is for, compared on restore.
+    fn shape(&self) -> String {
+        format!(
+            "a window Top-{} partitioned by columns {:?} ordered by {:?} over columns {:?}",
+            self.spec.limit, self.spec.keys, self.spec.order, self.input_types
+        )
     }
 }

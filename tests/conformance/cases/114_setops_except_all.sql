@@ -1,0 +1,8 @@
+-- EXCEPT ALL: each left row as many times as it is on the left more than on the right
+CREATE TABLE l (id INT, name STRING, city STRING, amount INT) WITH ('connector' = 'filesystem', 'path' = '${DATA}/setops_left.json', 'format' = 'json');
+CREATE TABLE r (name STRING, city STRING, amount INT, tag STRING) WITH ('connector' = 'filesystem', 'path' = '${DATA}/setops_right.json', 'format' = 'json');
+CREATE TABLE out_t (name STRING, city STRING, amount INT) WITH ('connector' = 'print');
+INSERT INTO out_t
+SELECT name, city, amount FROM l
+EXCEPT ALL
+SELECT name, city, amount FROM r;
