@@ -63,11 +63,11 @@ fn regexes_and_split() {
     assert_eq!(call("REGEXP_EXTRACT", vec![s("foothebar"), s("foo(.*?)(bar)"), i(2)]), st("bar"));
     assert_eq!(call("REGEXP_EXTRACT", vec![s("foothebar"), s("foo(.*?)(bar)"), i(1)]), st("the"));
     assert_eq!(call("REGEXP_EXTRACT", vec![s("abc"), s("x(y)"), i(1)]), ScalarValue::Null);
-    // Flink quotes the replacement: `$1` stays as written (oracle case 111).
+    // Flink quotes the replacement: `$1` stays as written (oracle case 151_fn_printf_regexp).
     assert_eq!(call("REGEXP_REPLACE", vec![s("foobar"), s("o(o)"), s("[$1]")]), st("f[$1]bar"));
     assert_eq!(call("REGEXP_REPLACE", vec![s("foobar"), s("("), s("x")]), ScalarValue::Null);
     assert_eq!(call("REGEXP", vec![s("abc123"), s("[0-9]+")]), ScalarValue::Boolean(true));
-    // Flink catches a pattern that does not compile: REGEXP is false (oracle case 111).
+    // Flink catches a pattern that does not compile: REGEXP is false (oracle case 151_fn_printf_regexp).
     assert_eq!(call("REGEXP", vec![s("a"), s("(")]), ScalarValue::Boolean(false));
     assert_eq!(call("SPLIT_INDEX", vec![s("a,b,c"), s(","), i(1)]), st("b"));
     assert_eq!(call("SPLIT_INDEX", vec![s("a,b,c"), s(","), i(3)]), ScalarValue::Null);
