@@ -151,22 +151,12 @@ impl GroupAccumulator for AvgAccumulator {
     }
 
     fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
-        save_slots(out, &self.counts, groups);
-        match self.mode {
-            AvgMode::Integer => save_slots(out, &self.int_sums, groups),
-            AvgMode::Float => save_slots(out, &self.float_sums, groups),
-            AvgMode::Decimal { .. } => save_slots(out, &self.decimal_sums, groups),
-        }
+        save_avg(out, self.mode, &self.counts, (&self.int_sums, &self.float_sums, &self.decimal_sums), groups);
         Ok(())
     }
 
     fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
-        load_slots(input, &mut self.counts, groups)?;
-        match self.mode {
-            AvgMode::Integer => load_slots(input, &mut self.int_sums, groups),
-            AvgMode::Float => load_slots(input, &mut self.float_sums, groups),
-            AvgMode::Decimal { .. } => load_slots(input, &mut self.decimal_sums, groups),
-        }
+        load_avg(input, self.mode, &mut self.counts, (&mut self.int_sums, &mut self.float_sums, &mut self.decimal_sums), groups)
     }
 
     fn reset(&mut self, group: u32) {
@@ -196,5 +186,32 @@ pub(crate) fn decimal_avg(sum: i128, count: i64, input_scale: i8, output_scale: 
         Some(if num < 0 { q - 1 } else { q + 1 })
     } else {
         Some(q)
+    }
+}
+
+/// Writes the counts and the running sums (of the mode in use) of an `AVG`, this one's
+/// or the retracting one's, for `groups`.
+pub(crate) fn save_avg(out: &mut StateWriter, mode: AvgMode, counts: &[i64], sums: (&[i64], &[f64], &[i128]), groups: &[u32]) {
+    save_slots(out, counts, groups);
+    match mode {
+        AvgMode::Integer => save_slots(out, sums.0, groups),
+        AvgMode::Float => save_slots(out, sums.1, groups),
+        AvgMode::Decimal { .. } => save_slots(out, sums.2, groups),
+    }
+}
+
+/// Reads what `save_avg` wrote into `groups`.
+pub(crate) fn load_avg(
+    input: &mut StateReader,
+    mode: AvgMode,
+    counts: &mut [i64],
+    sums: (&mut [i64], &mut [f64], &mut [i128]),
+    groups: &[u32],
+) -> Result<(), AggregateError> {
+    load_slots(input, counts, groups)?;
+    match mode {
+        AvgMode::Integer => load_slots(input, sums.0, groups),
+        AvgMode::Float => load_slots(input, sums.1, groups),
+        AvgMode::Decimal { .. } => load_slots(input, sums.2, groups),
     }
 }

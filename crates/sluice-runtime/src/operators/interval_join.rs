@@ -30,7 +30,7 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 
 use crate::checkpoint::{state_changed, unreadable};
-use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
+use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{IntervalJoinSpec, JoinType};
 use crate::{Operator, Output, RuntimeError, WATERMARK_END};
@@ -545,8 +545,7 @@ impl Operator for IntervalJoinOperator {
             save_stored(&mut out, store, &entries.iter().map(|(_, c)| Some(c.row)).collect::<Vec<_>>(), &types).map_err(fail)?;
         }
         let ordinal: HashMap<usize, u64> = live.iter().enumerate().map(|(i, (_, k))| (*k, i as u64)).collect();
-        let timers: Vec<(i64, u64)> = self.timers.iter().filter_map(|(t, k)| ordinal.get(k).map(|o| (*t, *o))).collect();
-        out.natives(&timers.iter().map(|t| t.0).collect::<Vec<_>>()).natives(&timers.iter().map(|t| t.1).collect::<Vec<_>>());
+        save_timers(&mut out, self.timers.iter().filter_map(|(t, k)| ordinal.get(k).map(|o| (*t, *o))));
         Ok(Some(out.finish()))
     }
 
@@ -599,13 +598,8 @@ impl Operator for IntervalJoinOperator {
                 next += size as usize;
             }
         }
-        let timer_times = input.natives::<i64>().map_err(fail)?;
-        let timer_keys = input.natives::<u64>().map_err(fail)?;
+        self.timers = load_timers(&mut input, n).map_err(fail)?;
         input.end().map_err(fail)?;
-        if timer_times.len() != timer_keys.len() || timer_keys.iter().any(|k| *k >= n as u64) {
-            return Err(mismatch());
-        }
-        self.timers = timer_times.into_iter().zip(timer_keys.into_iter().map(|k| k as usize)).collect();
         self.key_index = keys.into_iter().enumerate().map(|(i, k)| (k, i)).collect();
         self.states = states.into_iter().map(Some).collect();
         Ok(())

@@ -4,6 +4,8 @@
 //! from the batches they pin into one batch, so a restored operator holds only the rows
 //! its state refers to.
 
+use std::collections::BTreeSet;
+
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_row::RowConverter;
 use arrow_schema::DataType as ArrowType;
@@ -74,4 +76,20 @@ pub(crate) fn load_stored(input: &mut StateReader, store: &mut BatchStore) -> Re
         .collect();
     store.drop_if_unused(id);
     Ok((batch, rows))
+}
+
+/// Writes event-time timers as `(time, key)`, keys numbered as the snapshot numbers them.
+pub(crate) fn save_timers(out: &mut StateWriter, timers: impl Iterator<Item = (i64, u64)>) {
+    let (times, keys): (Vec<i64>, Vec<u64>) = timers.unzip();
+    out.natives(&times).natives(&keys);
+}
+
+/// Reads timers `save_timers` wrote, for keys numbered `0..keys`.
+pub(crate) fn load_timers(input: &mut StateReader, keys: usize) -> Result<BTreeSet<(i64, usize)>, String> {
+    let times = input.natives::<i64>()?;
+    let ordinals = input.natives::<u64>()?;
+    if times.len() != ordinals.len() || ordinals.iter().any(|k| *k >= keys as u64) {
+        return Err("the saved timers do not match the saved keys".into());
+    }
+    Ok(times.into_iter().zip(ordinals.into_iter().map(|k| k as usize)).collect())
 }

@@ -42,7 +42,7 @@ use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
 use crate::checkpoint::{state_changed, unreadable};
-use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
+use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::{Operator, Output, RuntimeError};
 
@@ -479,8 +479,7 @@ impl Operator for TemporalJoinOperator {
         save_stored(&mut out, &self.right_store, &versions.iter().map(|(_, v)| Some(v.row)).collect::<Vec<_>>(), &right_types)
             .map_err(fail)?;
         let ordinal: HashMap<usize, u64> = live.iter().enumerate().map(|(o, (slot, _))| (*slot, o as u64)).collect();
-        let timers: Vec<(i64, u64)> = self.timers.iter().filter_map(|(t, k)| ordinal.get(k).map(|o| (*t, *o))).collect();
-        out.natives(&timers.iter().map(|t| t.0).collect::<Vec<_>>()).natives(&timers.iter().map(|t| t.1).collect::<Vec<_>>());
+        save_timers(&mut out, self.timers.iter().filter_map(|(t, k)| ordinal.get(k).map(|o| (*t, *o))));
         Ok(Some(out.finish()))
     }
 
@@ -506,8 +505,7 @@ impl Operator for TemporalJoinOperator {
         let version_times = input.natives::<i64>().map_err(fail)?;
         let accumulate = input.bools().map_err(fail)?;
         let (_, version_rows) = load_stored(&mut input, &mut self.right_store).map_err(fail)?;
-        let timer_times = input.natives::<i64>().map_err(fail)?;
-        let timer_keys = input.natives::<u64>().map_err(fail)?;
+        let timers = load_timers(&mut input, n).map_err(fail)?;
         input.end().map_err(fail)?;
         let fits = has_timer.len() == n
             && timer.len() == n
@@ -518,9 +516,7 @@ impl Operator for TemporalJoinOperator {
             && kinds.len() == left_rows.len()
             && version_sizes.iter().sum::<u64>() == version_rows.len() as u64
             && version_times.len() == version_rows.len()
-            && accumulate.len() == version_rows.len()
-            && timer_times.len() == timer_keys.len()
-            && timer_keys.iter().all(|k| *k < n as u64);
+            && accumulate.len() == version_rows.len();
         if !fits {
             return Err(mismatch());
         }
@@ -539,7 +535,7 @@ impl Operator for TemporalJoinOperator {
             self.key_index.insert(key, i);
             self.states.push(Some(state));
         }
-        self.timers = timer_times.into_iter().zip(timer_keys.into_iter().map(|k| k as usize)).collect();
+        self.timers = timers;
         Ok(())
     }
 }

@@ -12,7 +12,7 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::results::{delegate_results, primitive_column, F64Bits, NativeEq, Results};
 use super::RetractAccumulator;
-use crate::aggregate::avg::{decimal_avg, AvgMode};
+use crate::aggregate::avg::{decimal_avg, load_avg, save_avg, AvgMode};
 use crate::aggregate::numeric::{f64_column, i64_column, primitive_arg};
 use crate::aggregate::variance::{variance_result, VarianceKind};
 use crate::aggregate::AggregateError;
@@ -330,22 +330,12 @@ impl RetractAccumulator for RetractAvg {
     }
 
     fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
-        save_slots(out, &self.counts, groups);
-        match self.mode {
-            AvgMode::Integer => save_slots(out, &self.int_sums, groups),
-            AvgMode::Float => save_slots(out, &self.float_sums, groups),
-            AvgMode::Decimal { .. } => save_slots(out, &self.decimal_sums, groups),
-        }
+        save_avg(out, self.mode, &self.counts, (&self.int_sums, &self.float_sums, &self.decimal_sums), groups);
         Ok(())
     }
 
     fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
-        load_slots(input, &mut self.counts, groups)?;
-        match self.mode {
-            AvgMode::Integer => load_slots(input, &mut self.int_sums, groups),
-            AvgMode::Float => load_slots(input, &mut self.float_sums, groups),
-            AvgMode::Decimal { .. } => load_slots(input, &mut self.decimal_sums, groups),
-        }
+        load_avg(input, self.mode, &mut self.counts, (&mut self.int_sums, &mut self.float_sums, &mut self.decimal_sums), groups)
     }
 
     fn reset(&mut self, group: u32) {

@@ -33,7 +33,7 @@ use sluice_connector_api::ChangeBatch;
 
 use self::accumulator::{Acc, AggInput, AggPlan, AggValue, RefChanges};
 use crate::checkpoint::{state_changed, unreadable};
-use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
+use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{OverAggregateSpec, OverFrame};
 use crate::{Operator, Output, RuntimeError};
@@ -459,8 +459,7 @@ impl Operator for OverAggregateOperator {
         rows.extend(ordered.iter().flatten().map(|r| Some(*r)));
         out.natives(&pending.iter().chain(&frame).map(|h| h.ts).collect::<Vec<_>>());
         save_stored(&mut out, &self.store, &rows, &self.input_types).map_err(fail)?;
-        let timers: Vec<(i64, u64)> = self.timers.iter().map(|(t, k)| (*t, *k as u64)).collect();
-        out.natives(&timers.iter().map(|t| t.0).collect::<Vec<_>>()).natives(&timers.iter().map(|t| t.1).collect::<Vec<_>>());
+        save_timers(&mut out, self.timers.iter().map(|(t, k)| (*t, *k as u64)));
         Ok(Some(out.finish()))
     }
 
@@ -488,8 +487,7 @@ impl Operator for OverAggregateOperator {
         let ordered_sizes = input.natives::<u64>().map_err(fail)?;
         let times = input.natives::<i64>().map_err(fail)?;
         let (batch, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
-        let timer_times = input.natives::<i64>().map_err(fail)?;
-        let timer_keys = input.natives::<u64>().map_err(fail)?;
+        let timers = load_timers(&mut input, n).map_err(fail)?;
         input.end().map_err(fail)?;
         let calls = self.plans.len();
         let held: u64 = pending_sizes.iter().chain(&frame_sizes).sum();
@@ -500,8 +498,6 @@ impl Operator for OverAggregateOperator {
             && [counts.len(), ints.len(), floats.len(), decimals.len(), ordered_sizes.len()] == [n * calls; 5]
             && times.len() as u64 == held
             && rows.len() as u64 == held + ordered_sizes.iter().sum::<u64>()
-            && timer_times.len() == timer_keys.len()
-            && timer_keys.iter().all(|k| *k < n as u64)
             && shapes.chunks(2).all(|c| c[1].is_power_of_two() && c[0] <= c[1]);
         if !fits {
             return Err(mismatch());
@@ -538,7 +534,7 @@ impl Operator for OverAggregateOperator {
             self.key_index.insert(key, k);
             self.states.push(state);
         }
-        self.timers = timer_times.into_iter().zip(timer_keys.into_iter().map(|k| k as usize)).collect();
+        self.timers = timers;
         Ok(())
     }
 }
