@@ -99,7 +99,6 @@ pub fn serve(config: ServerConfig, on_listen: impl FnOnce(SocketAddr, &str) + Se
         let addr = listener.local_addr()?;
         supervisor.reconcile().await?;
         let app = routes::router(Arc::new(routes::AppState { store, supervisor }));
-        tracing::info!("listening on http://{addr}");
         on_listen(addr, &config.store_url);
         axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
         Ok(())

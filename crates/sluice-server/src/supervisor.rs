@@ -173,7 +173,7 @@ impl Supervisor {
             let mut child = command.spawn().map_err(|e| format!("cannot start worker \"{}\": {e}", self.config.worker_bin.display()))?;
             let pid = child.id();
             self.store.set_worker(id, pid).map_err(|e| e.to_string())?;
-            tracing::info!("deployment {id}: worker {pid:?} started");
+            tracing::info!("deployment {id}: worker {} started", pid.unwrap_or(0));
             let started = Instant::now();
             let mut reader = tokio::fs::File::open(folder.join("worker.log")).await.map_err(|e| format!("cannot read the worker's log: {e}"))?;
             reader.seek(std::io::SeekFrom::Start(log_start)).await.map_err(|e| format!("cannot read the worker's log: {e}"))?;
@@ -229,7 +229,7 @@ impl Supervisor {
                 }
             };
             self.store.set_worker(id, None).map_err(|e| e.to_string())?;
-            tracing::info!("deployment {id}: worker {pid:?} ended: {status}");
+            tracing::info!("deployment {id}: worker {} ended: {status}", pid.unwrap_or(0));
             match requested {
                 Some(Control::Stop) => {
                     self.store.set_status(id, DeploymentStatus::Finished).map_err(|e| e.to_string())?;
