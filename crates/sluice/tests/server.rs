@@ -275,6 +275,21 @@ fn the_api_wants_a_token_validates_sql_and_names_the_field_of_a_bad_request() {
     let (code, e) = server.api("GET", "/api/v1/applications/nope", Some(&read), None);
     assert_eq!(code, 404, "{e}");
 
+    // A worker that fails without restart_enabled: FAILED, with the worker's error.
+    let data = dir.join("in.json");
+    std::fs::write(&data, "{\"id\": 1, \"v\": 2}\n").unwrap();
+    let mut from_file = good.clone();
+    from_file["sources"][0]["create_table"] =
+        json!(format!("CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json')", data.display()));
+    let (code, v) = server.api("POST", &format!("/api/v1/applications/{app}/versions"), Some(&write), Some(from_file));
+    assert_eq!(code, 201, "{v}");
+    std::fs::remove_file(&data).unwrap();
+    let (code, d) = server.api("POST", &path, Some(&write), Some(json!({"version_id": v["id"], "restart_enabled": false})));
+    assert_eq!(code, 201, "{d}");
+    let (failed, _) = server.wait_deployment(&write, &app, d["id"].as_str().unwrap(), "FAILED", |d| d["status"] == "FAILED");
+    assert!(failed["error_msg"].as_str().unwrap().contains("in.json"), "{failed}");
+    assert_eq!(failed["restarts"].as_u64(), Some(0), "{failed}");
+
     let (ok, _, err) = server.cli("", &["application", "list"]);
     assert!(!ok && err.contains("token"), "{err}");
     server.cli_ok(&write, &["application", "delete", &app]);
