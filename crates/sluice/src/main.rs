@@ -5,6 +5,7 @@ mod bench;
 mod collect;
 mod gen;
 mod run;
+mod service;
 mod summary;
 mod tableau;
 
@@ -55,6 +56,28 @@ enum Command {
     /// Produce fake seed data (pizza orders, IoT metrics, transactions, alarms) to Kafka
     #[command(after_help = gen::EXAMPLES)]
     Gen(gen::GenArgs),
+    /// Run the job service: a REST API for applications, versions and deployments
+    #[command(after_help = service::SERVER_EXAMPLES)]
+    Server(service::ServerArgs),
+    /// Bearer tokens of the job service
+    #[command(subcommand)]
+    Token(service::TokenCommand),
+    /// Applications and their versions on a job service (`sluice server`)
+    #[command(after_help = service::APPLICATION_EXAMPLES)]
+    Application {
+        #[command(flatten)]
+        client: service::ClientArgs,
+        #[command(subcommand)]
+        command: service::ApplicationCommand,
+    },
+    /// Deployments of application versions on a job service
+    #[command(after_help = service::DEPLOYMENT_EXAMPLES)]
+    Deployment {
+        #[command(flatten)]
+        client: service::ClientArgs,
+        #[command(subcommand)]
+        command: service::DeploymentCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -63,5 +86,16 @@ fn main() -> ExitCode {
         Command::Run { script, set, quiet, fresh } => run::run_script(&script, &set, quiet, fresh),
         Command::Bench(args) => bench::run(args),
         Command::Gen(args) => gen::run(args),
+        Command::Server(args) => {
+            tracing_subscriber::fmt()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .init();
+            service::serve(args)
+        }
+        Command::Token(command) => service::token(command),
+        Command::Application { client, command } => service::application(client, command),
+        Command::Deployment { client, command } => service::deployment(client, command),
     }
 }

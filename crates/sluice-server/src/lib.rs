@@ -1,0 +1,118 @@
+//! `sluice server`: the job service. It owns HTTP (axum on tokio), the metadata store
+//! (SQLite with versioned migrations), bearer-token authentication, the OpenAPI
+//! document, and the supervisor that runs each deployment in its own worker process.
+//! The engine crates know nothing of it: a worker is the `sluice` binary running a
+//! generated script, and validation goes through the planner's `Session` as `sluice run`
+//! does. The CLI talks to it only through the types of `api`.
+
+pub mod api;
+pub mod auth;
+mod error;
+mod routes;
+pub mod store;
+mod supervisor;
+mod validate;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+pub use error::ApiError;
+pub use store::{default_store_url, Store, StoreError};
+pub use validate::validate;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Sluice job service", description = "Applications, immutable versions and deployments of Flink SQL pipelines, after Aiven's model."),
+    paths(
+        routes::healthz,
+        routes::list_applications,
+        routes::create_application,
+        routes::get_application,
+        routes::delete_application,
+        routes::create_version,
+        routes::validate_version,
+        routes::get_version,
+        routes::create_deployment,
+        routes::list_deployments,
+        routes::get_deployment,
+        routes::stop_deployment,
+        routes::cancel_deployment,
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// How `sluice server` runs.
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub store_url: String,
+    /// Deployment folders (scripts, checkpoints, savepoints, worker logs).
+    pub state_dir: PathBuf,
+    pub worker_bin: PathBuf,
+    pub checkpoint_interval: String,
+    pub restart_backoff: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Runs the server until SIGTERM or Ctrl-C; `on_listen` hears the bound address. Workers get SIGTERM when it ends (and take
+/// a final checkpoint); the next server resumes them.
+pub fn serve(config: ServerConfig, on_listen: impl FnOnce(SocketAddr, &str) + Send) -> Result<(), ServerError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let store = Arc::new(Store::open(&config.store_url)?);
+        let supervisor = supervisor::Supervisor::new(
+            store.clone(),
+            supervisor::SupervisorConfig {
+                root: config.state_dir.join("deployments"),
+                worker_bin: config.worker_bin.clone(),
+                checkpoint_interval: config.checkpoint_interval.clone(),
+                restart_backoff: config.restart_backoff,
+            },
+        );
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServerError::Listen { addr: config.listen, source })?;
+        let addr = listener.local_addr()?;
+        supervisor.reconcile().await?;
+        let app = routes::router(Arc::new(routes::AppState { store, supervisor }));
+        on_listen(addr, &config.store_url);
+        axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+        Ok(())
+    })
+}
+
+async fn shutdown() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+}

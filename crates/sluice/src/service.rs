@@ -1,0 +1,473 @@
+//! The job service from the command line: `sluice server`, `sluice token`, and the client
+//! commands (`sluice application ...`, `sluice deployment ...`) that talk to a server
+//! only through the REST API and the types of `sluice_server::api`.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Subcommand};
+use serde::de::DeserializeOwned;
+use sluice_server::api::*;
+
+pub const SERVER_EXAMPLES: &str = "Examples:
+  sluice token create --scope write                      (prints a token once)
+  sluice server                                          (127.0.0.1:8083, store in ~/.local/state/sluice/)
+  sluice server --listen 0.0.0.0:8083 --store sqlite:///var/lib/sluice/sluice.db";
+
+#[derive(Args)]
+pub struct ServerArgs {
+    /// The address to listen on
+    #[arg(long, default_value = "127.0.0.1:8083")]
+    listen: std::net::SocketAddr,
+    /// The metadata store, sqlite:///path/to/sluice.db [default: ~/.local/state/sluice/sluice.db]
+    #[arg(long)]
+    store: Option<String>,
+    /// Where deployments keep their scripts, checkpoints, savepoints and logs [default: ~/.local/state/sluice]
+    #[arg(long)]
+    state_dir: Option<std::path::PathBuf>,
+    /// How often every deployment takes a checkpoint (Flink's execution.checkpointing.interval)
+    #[arg(long, default_value = "10 s")]
+    checkpoint_interval: String,
+    /// The delay before a failed deployment's first restart, in milliseconds; it doubles with each failure in a row, up to 30 s
+    #[arg(long, default_value_t = 1000)]
+    restart_backoff_ms: u64,
+}
+
+fn state_root() -> std::path::PathBuf {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_else(|| ".".into());
+    home.join(".local/state/sluice")
+}
+
+pub fn serve(args: ServerArgs) -> ExitCode {
+    let store_url = args.store.unwrap_or_else(sluice_server::default_store_url);
+    let worker_bin = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot find the sluice binary to run workers with: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = sluice_server::ServerConfig {
+        listen: args.listen,
+        store_url,
+        state_dir: args.state_dir.unwrap_or_else(state_root),
+        worker_bin,
+        checkpoint_interval: args.checkpoint_interval,
+        restart_backoff: Duration::from_millis(args.restart_backoff_ms),
+    };
+    match sluice_server::serve(config, |addr, store| eprintln!("[sluice] server listening on http://{addr} (store {store})")) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a bearer token; it is printed once and stored only as a hash
+    Create {
+        /// The metadata store the server uses [default: ~/.local/state/sluice/sluice.db]
+        #[arg(long)]
+        store: Option<String>,
+        /// `read` (GET only) or `write` (everything)
+        #[arg(long, value_parser = ["read", "write"])]
+        scope: String,
+    },
+}
+
+pub fn token(command: TokenCommand) -> ExitCode {
+    let TokenCommand::Create { store, scope } = command;
+    let url = store.unwrap_or_else(sluice_server::default_store_url);
+    let result = sluice_server::Store::open(&url).map_err(anyhow::Error::from).and_then(|store| {
+        let scope = sluice_server::auth::Scope::parse(&scope).ok_or_else(|| anyhow!("scope is read or write"))?;
+        Ok(sluice_server::auth::create_token(&store, scope)?)
+    });
+    match result {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Which server, and how to print.
+#[derive(Args, Clone)]
+pub struct ClientArgs {
+    /// The server's URL
+    #[arg(long, env = "SLUICE_URL", default_value = "http://127.0.0.1:8083", global = true)]
+    url: String,
+    /// A bearer token from `sluice token create`
+    #[arg(long, env = "SLUICE_TOKEN", hide_env_values = true, global = true)]
+    token: Option<String>,
+    /// Print the server's JSON (for jq) instead of a table
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+pub const APPLICATION_EXAMPLES: &str = "Examples:
+  sluice application create '{\"name\": \"BasicFiltering\"}'
+  sluice application list --json | jq -r '.applications[] | select(.name == \"BasicFiltering\").id'
+  sluice application version create --application-id $APP_ID @01-basic-filtering.json
+  sluice application version validate --application-id $APP_ID @01-basic-filtering.json
+  sluice application get $APP_ID --json | jq -r '.application_versions[] | select(.version == 1).id'";
+
+#[derive(Subcommand)]
+pub enum ApplicationCommand {
+    /// Create an application from JSON ('{"name": "..."}', inline or @file.json)
+    Create { body: String },
+    /// List applications
+    List,
+    /// Show an application and its versions
+    Get { application_id: String },
+    /// Delete an application (none of its deployments may run)
+    Delete { application_id: String },
+    /// Versions of an application
+    #[command(subcommand)]
+    Version(VersionCommand),
+}
+
+#[derive(Subcommand)]
+pub enum VersionCommand {
+    /// Create the next version from JSON with sources, sinks and statement (inline or @file.json)
+    Create {
+        #[arg(long)]
+        application_id: String,
+        body: String,
+    },
+    /// Check a version's SQL without creating it; errors have a line and column
+    Validate {
+        #[arg(long)]
+        application_id: String,
+        body: String,
+    },
+    /// Show a version
+    Get {
+        #[arg(long)]
+        application_id: String,
+        #[arg(long)]
+        version_id: String,
+    },
+}
+
+pub const DEPLOYMENT_EXAMPLES: &str = "Examples:
+  sluice deployment create --application-id $APP_ID '{\"parallelism\": 1, \"restart_enabled\": true, \"version_id\": \"'$VERSION_ID'\"}'
+  sluice deployment get --application-id $APP_ID --deployment-id $DEP_ID --wait RUNNING --timeout 120
+  sluice deployment stop --application-id $APP_ID --deployment-id $DEP_ID --wait FINISHED   (savepoint in .last_savepoint)
+  sluice deployment create --application-id $APP_ID '{\"version_id\": \"'$VERSION_ID'\", \"starting_savepoint\": \"'$SAVEPOINT'\"}'";
+
+#[derive(Subcommand)]
+pub enum DeploymentCommand {
+    /// Deploy a version from JSON (version_id, parallelism, restart_enabled, starting_savepoint)
+    Create {
+        #[arg(long)]
+        application_id: String,
+        body: String,
+    },
+    /// List an application's deployments
+    List {
+        #[arg(long)]
+        application_id: String,
+    },
+    /// Show a deployment; with --wait, until it reaches a status
+    Get {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        wait: Wait,
+    },
+    /// Stop with a savepoint (SIGTERM: a final checkpoint), then FINISHED
+    Stop {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        wait: Wait,
+    },
+    /// Stop at once without a savepoint (SIGKILL), then CANCELED
+    Cancel {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        wait: Wait,
+    },
+}
+
+#[derive(Args)]
+pub struct Target {
+    #[arg(long)]
+    application_id: String,
+    #[arg(long)]
+    deployment_id: String,
+}
+
+#[derive(Args)]
+pub struct Wait {
+    /// Wait until the deployment has this status (e.g. RUNNING, FINISHED); fail if it ends in another
+    #[arg(long, value_name = "STATUS")]
+    wait: Option<String>,
+    /// How long --wait waits, in seconds
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+}
+
+struct Client {
+    args: ClientArgs,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    fn new(args: ClientArgs) -> Client {
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+        Client { args, agent }
+    }
+
+    fn call<T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<&str>) -> Result<T> {
+        let url = format!("{}{path}", self.args.url.trim_end_matches('/'));
+        let mut request = self.agent.request(method, &url);
+        if let Some(token) = &self.args.token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        let response = match body {
+            Some(body) => request.set("Content-Type", "application/json").send_string(body),
+            None => request.call(),
+        };
+        let text = match response {
+            Ok(r) => r.into_string().context("reading the server's answer")?,
+            Err(ureq::Error::Status(code, r)) => {
+                let text = r.into_string().unwrap_or_default();
+                let Ok(error) = serde_json::from_str::<ErrorBody>(&text) else { bail!("the server answered {code}: {text}") };
+                let mut message = error.message;
+                if let (Some(field), true) = (&error.field, error.errors.is_empty()) {
+                    message.push_str(&format!(" (field \"{field}\")"));
+                }
+                for e in &error.errors {
+                    message.push_str(&format!("\n  {}", sql_error_line(e)));
+                }
+                if code == 401 {
+                    message.push_str("\n  = hint: Pass a token from `sluice token create` with --token or SLUICE_TOKEN.");
+                }
+                bail!(message)
+            }
+            Err(e) => bail!("cannot reach the server at {}: {e}", self.args.url),
+        };
+        serde_json::from_str(&text).with_context(|| format!("the server's answer is not what this sluice expects: {text}"))
+    }
+}
+
+fn sql_error_line(e: &SqlError) -> String {
+    let at = match (e.line, e.column) {
+        (Some(l), Some(c)) => format!("{}:{l}:{c}", e.field),
+        _ => e.field.clone(),
+    };
+    match &e.hint {
+        Some(hint) => format!("{at}: {} ({hint})", e.message),
+        None => format!("{at}: {}", e.message),
+    }
+}
+
+/// A JSON argument: inline, or `@file.json`; checked against the API type before sending.
+fn body_arg<T: DeserializeOwned + serde::Serialize>(arg: &str) -> Result<String> {
+    let text = match arg.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read \"{path}\""))?,
+        None => arg.to_string(),
+    };
+    let value: T = serde_json::from_str(&text).with_context(|| "the JSON argument does not fit".to_string())?;
+    Ok(serde_json::to_string(&value)?)
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn finish(result: Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_application(app: &Application) {
+    println!("{:<36}  {:<30}  {}", app.id, app.name, app.application_versions.len());
+}
+
+pub fn application(args: ClientArgs, command: ApplicationCommand) -> ExitCode {
+    let json = args.json;
+    let client = Client::new(args);
+    finish((|| {
+        match command {
+            ApplicationCommand::Create { body } => {
+                let app: Application = client.call("POST", "/api/v1/applications", Some(&body_arg::<CreateApplication>(&body)?))?;
+                if json { print_json(&app)? } else { println!("{}", app.id) }
+            }
+            ApplicationCommand::List => {
+                let list: ApplicationList = client.call("GET", "/api/v1/applications", None)?;
+                if json {
+                    print_json(&list)?
+                } else {
+                    println!("{:<36}  {:<30}  VERSIONS", "ID", "NAME");
+                    list.applications.iter().for_each(print_application);
+                }
+            }
+            ApplicationCommand::Get { application_id } => {
+                let app: Application = client.call("GET", &format!("/api/v1/applications/{application_id}"), None)?;
+                if json {
+                    print_json(&app)?
+                } else {
+                    println!("{} ({})", app.name, app.id);
+                    println!("{:<36}  VERSION  CREATED", "VERSION ID");
+                    for v in &app.application_versions {
+                        println!("{:<36}  {:>7}  {}", v.id, v.version, v.created_at);
+                    }
+                }
+            }
+            ApplicationCommand::Delete { application_id } => {
+                let app: Application = client.call("DELETE", &format!("/api/v1/applications/{application_id}"), None)?;
+                if json { print_json(&app)? } else { println!("deleted {}", app.id) }
+            }
+            ApplicationCommand::Version(VersionCommand::Create { application_id, body }) => {
+                let v: ApplicationVersion = client.call(
+                    "POST",
+                    &format!("/api/v1/applications/{application_id}/versions"),
+                    Some(&body_arg::<CreateVersion>(&body)?),
+                )?;
+                if json { print_json(&v)? } else { println!("{}  version {}", v.id, v.version) }
+            }
+            ApplicationCommand::Version(VersionCommand::Validate { application_id, body }) => {
+                let v: Validation = client.call(
+                    "POST",
+                    &format!("/api/v1/applications/{application_id}/versions/validate"),
+                    Some(&body_arg::<CreateVersion>(&body)?),
+                )?;
+                if json {
+                    print_json(&v)?
+                } else if v.valid {
+                    println!("valid")
+                } else {
+                    let lines: Vec<String> = v.errors.iter().map(sql_error_line).collect();
+                    bail!("the version does not validate:\n  {}", lines.join("\n  "))
+                }
+                if !v.valid {
+                    bail!("the version does not validate")
+                }
+            }
+            ApplicationCommand::Version(VersionCommand::Get { application_id, version_id }) => {
+                let v: ApplicationVersion =
+                    client.call("GET", &format!("/api/v1/applications/{application_id}/versions/{version_id}"), None)?;
+                if json {
+                    print_json(&v)?
+                } else {
+                    println!("version {} ({}) of application {}", v.version, v.id, v.application_id);
+                    for (what, tables) in [("source", &v.sources), ("sink", &v.sinks)] {
+                        for t in tables {
+                            println!("-- {what}\n{};", t.create_table.trim().trim_end_matches(';'));
+                        }
+                    }
+                    println!("-- statement\n{}", v.statement.trim());
+                }
+            }
+        }
+        Ok(())
+    })())
+}
+
+fn print_deployment_header() {
+    println!("{:<36}  {:<16}  {:>3}  {:>8}  VERSION ID", "ID", "STATUS", "PAR", "RESTARTS");
+}
+
+fn print_deployment(d: &Deployment) {
+    println!("{:<36}  {:<16}  {:>3}  {:>8}  {}", d.id, d.status.as_str(), d.parallelism, d.restarts, d.version_id);
+}
+
+fn show_deployment(d: &Deployment, json: bool) -> Result<()> {
+    if json {
+        return print_json(d);
+    }
+    print_deployment_header();
+    print_deployment(d);
+    if let Some(s) = &d.last_savepoint {
+        println!("savepoint: {s}");
+    }
+    if let Some(e) = &d.error_msg {
+        println!("last error:\n{e}");
+    }
+    Ok(())
+}
+
+/// Polls a deployment until it has `status`; an end in another final status fails.
+fn wait_for(client: &Client, path: &str, status: &str, timeout: u64) -> Result<Deployment> {
+    let want = DeploymentStatus::parse(status).ok_or_else(|| anyhow!("--wait: \"{status}\" is not a deployment status"))?;
+    let deadline = Instant::now() + Duration::from_secs(timeout);
+    loop {
+        let d: Deployment = client.call("GET", path, None)?;
+        if d.status == want {
+            return Ok(d);
+        }
+        if d.status.is_terminal() {
+            bail!("deployment {} ended {} while waiting for {}{}", d.id, d.status.as_str(), want.as_str(),
+                d.error_msg.as_deref().map(|e| format!(":\n{e}")).unwrap_or_default());
+        }
+        if Instant::now() >= deadline {
+            bail!("deployment {} is still {} after {timeout} s of waiting for {}", d.id, d.status.as_str(), want.as_str());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+pub fn deployment(args: ClientArgs, command: DeploymentCommand) -> ExitCode {
+    let json = args.json;
+    let client = Client::new(args);
+    finish((|| {
+        let path = |t: &Target| format!("/api/v1/applications/{}/deployments/{}", t.application_id, t.deployment_id);
+        match command {
+            DeploymentCommand::Create { application_id, body } => {
+                let d: Deployment = client.call(
+                    "POST",
+                    &format!("/api/v1/applications/{application_id}/deployments"),
+                    Some(&body_arg::<CreateDeployment>(&body)?),
+                )?;
+                if json { print_json(&d)? } else { println!("{}", d.id) }
+            }
+            DeploymentCommand::List { application_id } => {
+                let list: DeploymentList = client.call("GET", &format!("/api/v1/applications/{application_id}/deployments"), None)?;
+                if json {
+                    print_json(&list)?
+                } else {
+                    print_deployment_header();
+                    list.deployments.iter().for_each(print_deployment);
+                }
+            }
+            DeploymentCommand::Get { target, wait } => {
+                let d: Deployment = match &wait.wait {
+                    Some(status) => wait_for(&client, &path(&target), status, wait.timeout)?,
+                    None => client.call("GET", &path(&target), None)?,
+                };
+                show_deployment(&d, json)?
+            }
+            DeploymentCommand::Stop { target, wait } => {
+                let mut d: Deployment = client.call("POST", &format!("{}/stop", path(&target)), Some("{}"))?;
+                if let Some(status) = &wait.wait {
+                    d = wait_for(&client, &path(&target), status, wait.timeout)?;
+                }
+                show_deployment(&d, json)?
+            }
+            DeploymentCommand::Cancel { target, wait } => {
+                let mut d: Deployment = client.call("POST", &format!("{}/cancel", path(&target)), Some("{}"))?;
+                if let Some(status) = &wait.wait {
+                    d = wait_for(&client, &path(&target), status, wait.timeout)?;
+                }
+                show_deployment(&d, json)?
+            }
+        }
+        Ok(())
+    })())
+}
