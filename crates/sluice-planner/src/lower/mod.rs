@@ -534,3 +534,27 @@ fn is_identity(exprs: &[ScalarExpr], input: &PlanSchema) -> bool {
     exprs.len() == input.len()
         && exprs.iter().enumerate().all(|(i, e)| matches!(e, ScalarExpr::Column { index, .. } if *index == i))
 }
+
+/// What the lowering tests of joins share: the changelog mode a query plans to, and two
+/// small inputs.
+#[cfg(test)]
+mod changelog_tests {
+    use sluice_connector_api::ConnectorRegistry;
+
+    use crate::changelog::{ChangelogInference, ChangelogMode};
+    use crate::session::{Session, StatementOutcome};
+
+    /// The changelog mode of the query that ends `sql`.
+    pub(super) fn mode_of(sql: &str) -> ChangelogMode {
+        let mut session = Session::new(ConnectorRegistry::default());
+        let mut outcome = None;
+        for statement in sluice_sql::parse_statements(sql).expect("parses") {
+            outcome = Some(session.execute(&statement, sql).expect("plans"));
+        }
+        let Some(StatementOutcome::Job(job)) = outcome else { panic!("not a query") };
+        ChangelogInference { registry: session.registry() }.mode(&job.pipelines[0].0).expect("a mode")
+    }
+
+    pub(super) const A: &str = "(VALUES (1, 10), (2, 20)) AS a(k, v)";
+    pub(super) const B: &str = "(VALUES (1, 'x'), (3, 'y')) AS b(k, w)";
+}

@@ -36,24 +36,9 @@ impl Lowering<'_> {
 
 #[cfg(test)]
 mod tests {
-    use sluice_connector_api::ConnectorRegistry;
+    use super::super::changelog_tests::{mode_of, A, B};
+    use crate::changelog::ChangelogMode;
 
-    use crate::changelog::{ChangelogInference, ChangelogMode};
-    use crate::session::{Session, StatementOutcome};
-
-    /// The changelog mode of the query that ends `sql`.
-    fn mode_of(sql: &str) -> ChangelogMode {
-        let mut session = Session::new(ConnectorRegistry::default());
-        let mut outcome = None;
-        for statement in sluice_sql::parse_statements(sql).expect("parses") {
-            outcome = Some(session.execute(&statement, sql).expect("plans"));
-        }
-        let Some(StatementOutcome::Job(job)) = outcome else { panic!("not a query") };
-        ChangelogInference { registry: session.registry() }.mode(&job.pipelines[0].0).expect("a mode")
-    }
-
-    const A: &str = "(VALUES (1, 10), (2, 20)) AS a(k, v)";
-    const B: &str = "(VALUES (1, 'x'), (3, 'y')) AS b(k, w)";
     const GB: &str = "(SELECT k, MAX(w) AS m FROM (VALUES (1, 'x'), (3, 'y')) AS t(k, w) GROUP BY k) AS b";
 
     #[test]
