@@ -10,7 +10,7 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 use super::selection::for_each_selected;
 use super::value_codec::ValueCodec;
 use super::{AggregateError, GroupAccumulator};
-use super::state::{load_lengths, load_rows, save_rows, state_error};
+use super::state::{load_exact, load_rows, save_rows, state_error};
 
 /// The values of one group: each distinct value once, first-seen order, with its count.
 #[derive(Default, Clone)]
@@ -111,7 +111,7 @@ impl GroupAccumulator for CollectAccumulator {
     }
 
     fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
-        let lengths = load_lengths(input, groups)?;
+        let lengths = load_exact::<u32>(input, groups.len())?;
         let counts = input.natives::<i32>().map_err(state_error)?;
         let values = load_rows(input, &self.codec)?;
         if counts.len() != values.len() || lengths.iter().map(|l| *l as usize).sum::<usize>() != values.len() {

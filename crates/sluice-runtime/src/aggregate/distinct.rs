@@ -9,7 +9,7 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 use super::selection::for_each_selected;
 use super::value_codec::ValueCodec;
 use super::{AggregateError, GroupAccumulator};
-use super::state::{load_lengths, load_rows, save_rows, state_error};
+use super::state::{load_exact, load_rows, save_rows, state_error};
 
 /// Makes the plain (non-distinct) accumulator that a distinct one feeds at evaluation.
 pub type AccumulatorFactory = Box<dyn Fn() -> Result<Box<dyn GroupAccumulator>, AggregateError> + Send>;
@@ -94,7 +94,7 @@ impl GroupAccumulator for DistinctAccumulator {
     }
 
     fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
-        let lengths = load_lengths(input, groups)?;
+        let lengths = load_exact::<u32>(input, groups.len())?;
         let values = load_rows(input, &self.codec)?;
         if lengths.iter().map(|l| *l as usize).sum::<usize>() != values.len() {
             return Err(state_error("the saved DISTINCT state is inconsistent".into()));

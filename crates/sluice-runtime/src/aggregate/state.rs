@@ -38,10 +38,7 @@ pub(crate) fn load_slots<T: ArrowNativeType>(
     slots: &mut [T],
     groups: &[u32],
 ) -> Result<(), AggregateError> {
-    let saved = input.natives::<T>().map_err(state_error)?;
-    if saved.len() != groups.len() {
-        return Err(count_mismatch(saved.len(), groups.len()));
-    }
+    let saved = load_exact::<T>(input, groups.len())?;
     for (g, v) in groups.iter().zip(saved) {
         slots[*g as usize] = v;
     }
@@ -118,18 +115,6 @@ pub(crate) fn load_rows(
         .enumerate()
         .map(|(i, p)| p.then(|| encoded.row(i).owned()))
         .collect())
-}
-
-/// The number of entries of each group, for state of variable size per group.
-pub(crate) fn load_lengths(
-    input: &mut StateReader,
-    groups: &[u32],
-) -> Result<Vec<u32>, AggregateError> {
-    let lengths = input.natives::<u32>().map_err(state_error)?;
-    if lengths.len() != groups.len() {
-        return Err(count_mismatch(lengths.len(), groups.len()));
-    }
-    Ok(lengths)
 }
 
 /// Writes per-group lists of values a `ValueCodec` encoded: the list lengths, then the

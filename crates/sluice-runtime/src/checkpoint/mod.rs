@@ -32,6 +32,8 @@ pub use sluice_connector_api::state as codec;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use sluice_connector_api::state::{StateReader, StateWriter};
+
 use crate::RuntimeError;
 
 pub use store::{load, CheckpointStore, NodeState, SavedCheckpoint};
@@ -120,7 +122,7 @@ pub(crate) fn stop_point(id: u64) -> bool {
 
 /// The error for saved operator state that a changed query cannot take: `saved` and
 /// `now` say what the state was for and what the query needs.
-pub(crate) fn state_changed(node: &str, saved: &str, now: &str) -> RuntimeError {
+fn state_changed(node: &str, saved: &str, now: &str) -> RuntimeError {
     RuntimeError::Operator {
         node: node.to_string(),
         message: format!(
@@ -128,6 +130,34 @@ pub(crate) fn state_changed(node: &str, saved: &str, now: &str) -> RuntimeError 
              its state cannot follow. Start over with `sluice run --fresh`"
         ),
     }
+}
+
+/// The encoding version of operator state begun with `operator_state`.
+const OPERATOR_STATE_VERSION: u8 = 1;
+
+/// Starts an operator's checkpoint state: the encoding version, then `shape`, what the
+/// state is for, which `open_operator_state` compares on restore.
+pub(crate) fn operator_state(shape: &str) -> StateWriter {
+    let mut out = StateWriter::new(OPERATOR_STATE_VERSION);
+    out.str(shape);
+    out
+}
+
+/// Opens state that `operator_state` began, after checking that it was saved for what
+/// the query's operator `node` now is (`shape`); errors name `node`.
+pub(crate) fn open_operator_state<'a>(node: &'a str, state: &'a [u8], shape: &str) -> Result<StateReader<'a>, RuntimeError> {
+    let (mut input, _) = StateReader::open(state, node, &[OPERATOR_STATE_VERSION]).map_err(|e| unreadable(node, e))?;
+    let saved = input.str().map_err(|e| unreadable(node, e))?;
+    if saved != shape {
+        return Err(state_changed(node, saved, shape));
+    }
+    Ok(input)
+}
+
+/// The column types of `schema`, `Int64, Utf8`, for the description of what an
+/// operator's state is for.
+pub(crate) fn column_types(schema: &arrow_schema::Schema) -> String {
+    schema.fields().iter().map(|f| f.data_type().to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Saved operator state that cannot be read.

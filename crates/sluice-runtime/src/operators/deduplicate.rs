@@ -35,11 +35,10 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow_row::RowConverter;
 use arrow_schema::DataType as ArrowType;
-use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::operators::join::state_clock::{ProcessingClock, StateTtl};
 use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::join::{encode_rows, row_bytes, row_converter};
@@ -410,8 +409,8 @@ impl Operator for DeduplicateOperator {
     /// follow from them.
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
         let fail = |e: String| unreadable(self.name(), e);
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape()).opt_i64(self.watermark).u64(self.next_seq).u64(self.late_rows);
+        let mut out = operator_state(&self.shape());
+        out.opt_i64(self.watermark).u64(self.next_seq).u64(self.late_rows);
         let entries: Vec<(&Vec<u8>, &Kept)> = self.state.iter().collect();
         let keys: Vec<&[u8]> = entries.iter().map(|(k, _)| k.as_slice()).collect();
         save_keys(&mut out, &self.keys, &keys).map_err(fail)?;
@@ -427,12 +426,7 @@ impl Operator for DeduplicateOperator {
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
         let name = self.name().to_string();
         let fail = |e: String| unreadable(&name, e);
-        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
-        let saved = input.str().map_err(fail)?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(&name, saved, &now));
-        }
+        let mut input = open_operator_state(&name, state, &self.shape())?;
         self.watermark = input.opt_i64().map_err(fail)?;
         self.next_seq = input.u64().map_err(fail)?;
         self.late_rows = input.u64().map_err(fail)?;
@@ -462,9 +456,6 @@ impl Operator for DeduplicateOperator {
         Ok(())
     }
 }
-
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
 
 impl DeduplicateOperator {
     /// What the state is for, compared on restore.

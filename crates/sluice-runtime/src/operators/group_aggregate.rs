@@ -17,13 +17,12 @@ use arrow_array::{ArrayRef, RecordBatch, UInt32Array};
 use arrow_schema::{DataType as ArrowType, Field, Schema, SchemaRef};
 use arrow_select::concat::concat_batches;
 use arrow_select::take::take;
-use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
 use crate::aggregate::retract::RetractAggregates;
 use crate::aggregate::{state_shape, AggregateError, KeyTable};
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::spec::GroupAggregateSpec;
 use crate::{Operator, Output, RuntimeError};
 
@@ -487,8 +486,8 @@ impl Operator for GroupAggregateOperator {
     /// Keys with state, their row counts and last write times, their aggregates, and
     /// the mini-batch buffer as it is (a checkpoint emits nothing).
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape()).bool(self.input_schema.is_some());
+        let mut out = operator_state(&self.shape());
+        out.bool(self.input_schema.is_some());
         let Some(schema) = &self.input_schema else { return Ok(Some(out.finish())) };
         let fail = |e: String| unreadable(NODE, e);
         out.batch(&RecordBatch::new_empty(schema.clone())).map_err(fail)?;
@@ -509,12 +508,7 @@ impl Operator for GroupAggregateOperator {
         fn read<T>(r: Result<T, String>) -> Result<T, RuntimeError> {
             r.map_err(|e| unreadable(NODE, e))
         }
-        let (mut input, _) = read(StateReader::open(state, NODE, &[STATE_VERSION]))?;
-        let saved = read(input.str())?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(NODE, saved, &now));
-        }
+        let mut input = open_operator_state(NODE, state, &self.shape())?;
         if !read(input.bool())? {
             return read(input.end());
         }
@@ -543,9 +537,6 @@ impl Operator for GroupAggregateOperator {
         read(input.end())
     }
 }
-
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
 
 /// The input types the spec implies, used to reject unsupported plans before any row
 /// arrives: key columns have their output types, arguments their declared types.

@@ -26,10 +26,9 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::{Schema, SchemaRef};
-use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
 use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{IntervalJoinSpec, JoinType};
@@ -512,8 +511,8 @@ impl Operator for IntervalJoinOperator {
     /// time, row, whether it joined), then the pending cleanup timers.
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape()).opt_i64(self.watermark).i64(self.left_expiration).i64(self.right_expiration);
+        let mut out = operator_state(&self.shape());
+        out.opt_i64(self.watermark).i64(self.left_expiration).i64(self.right_expiration);
         let mut live: Vec<(&[u8], usize)> = self
             .key_index
             .iter()
@@ -551,12 +550,7 @@ impl Operator for IntervalJoinOperator {
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
-        let saved = input.str().map_err(fail)?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(NAME, saved, &now));
-        }
+        let mut input = open_operator_state(NAME, state, &self.shape())?;
         self.watermark = input.opt_i64().map_err(fail)?;
         self.left_expiration = input.i64().map_err(fail)?;
         self.right_expiration = input.i64().map_err(fail)?;
@@ -606,22 +600,18 @@ impl Operator for IntervalJoinOperator {
     }
 }
 
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
-
 impl IntervalJoinOperator {
     /// What the state is for, compared on restore.
     fn shape(&self) -> String {
-        let types = |s: &SchemaRef| s.fields().iter().map(|f| f.data_type().to_string()).collect::<Vec<_>>().join(", ");
         format!(
             "a {:?} interval join from {} to {} µs on keys {:?} of ({}) and {:?} of ({})",
             self.spec.join_type,
             self.spec.lower,
             self.spec.upper,
             self.spec.left_keys,
-            types(&self.spec.left_schema),
+            column_types(&self.spec.left_schema),
             self.spec.right_keys,
-            types(&self.spec.right_schema)
+            column_types(&self.spec.right_schema)
         )
     }
 }

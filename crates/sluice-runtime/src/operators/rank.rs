@@ -26,11 +26,10 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, RecordBatchOptions};
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::{DataType as ArrowType, SortOptions};
-use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::operators::join::state_clock::{ProcessingClock, StateTtl};
 use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::join::{encode_rows, row_bytes, row_converter};
@@ -315,8 +314,8 @@ impl Operator for RankOperator {
     /// arrival numbers. Sort and value encodings are computed again on restore.
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape()).u64(self.next_seq);
+        let mut out = operator_state(&self.shape());
+        out.u64(self.next_seq);
         let partitions: Vec<(&Vec<u8>, &Partition)> = self.partitions.iter().collect();
         let keys: Vec<&[u8]> = partitions.iter().map(|(k, _)| k.as_slice()).collect();
         save_keys(&mut out, &self.keys, &keys).map_err(fail)?;
@@ -332,12 +331,7 @@ impl Operator for RankOperator {
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
-        let saved = input.str().map_err(fail)?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(NAME, saved, &now));
-        }
+        let mut input = open_operator_state(NAME, state, &self.shape())?;
         self.next_seq = input.u64().map_err(fail)?;
         let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
         let sizes = input.natives::<u64>().map_err(fail)?;
@@ -364,9 +358,6 @@ impl Operator for RankOperator {
         Ok(())
     }
 }
-
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
 
 impl RankOperator {
     /// What the state is for, compared on restore.

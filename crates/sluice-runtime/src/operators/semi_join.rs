@@ -30,7 +30,7 @@ use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
 use super::join::side_state::{load_side, save_side, KeyRows};
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
 use super::join::state_clock::StateTtl;
 use super::join::{encode_rows, row_bytes, row_converter, ProcessingClock};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
@@ -394,16 +394,10 @@ impl SemiAntiJoinOperator {
     }
 }
 
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
-
 impl SemiAntiJoinOperator {
     /// What the state is for, compared on restore.
     fn shape(&self) -> String {
-        let side = |schema: &SchemaRef, s: &Side| {
-            let types: Vec<String> = schema.fields().iter().map(|f| f.data_type().to_string()).collect();
-            format!("keys {:?} of ({})", s.key_columns, types.join(", "))
-        };
+        let side = |schema: &SchemaRef, s: &Side| format!("keys {:?} of ({})", s.key_columns, column_types(schema));
         format!(
             "{} join on {} and {}, NULL-safe {:?}",
             if self.spec.anti { "an anti" } else { "a semi" },
@@ -424,8 +418,7 @@ impl Operator for SemiAntiJoinOperator {
     }
 
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape());
+        let mut out = operator_state(&self.shape());
         self.left.save(&self.spec.left_schema, &mut out).map_err(|e| unreadable(NAME, e))?;
         self.right.save(&self.spec.right_schema, &mut out).map_err(|e| unreadable(NAME, e))?;
         Ok(Some(out.finish()))
@@ -433,12 +426,7 @@ impl Operator for SemiAntiJoinOperator {
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
-        let saved = input.str().map_err(fail)?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(NAME, saved, &now));
-        }
+        let mut input = open_operator_state(NAME, state, &self.shape())?;
         self.left.load(&mut input).map_err(fail)?;
         self.right.load(&mut input).map_err(fail)?;
         input.end().map_err(fail)

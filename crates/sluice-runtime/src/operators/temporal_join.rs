@@ -36,12 +36,11 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::{Schema, SchemaRef};
-use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
 use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::{Operator, Output, RuntimeError};
@@ -458,8 +457,8 @@ impl Operator for TemporalJoinOperator {
     /// kind, row) and its versions (time, whether it accumulates, row), then the timers.
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape()).opt_i64(self.watermark);
+        let mut out = operator_state(&self.shape());
+        out.opt_i64(self.watermark);
         let live: Vec<(usize, &KeyState)> = self.states.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i, s))).collect();
         let keys: Vec<&[u8]> = live.iter().map(|(_, s)| s.key.as_slice()).collect();
         save_keys(&mut out, &self.left_keys, &keys).map_err(fail)?;
@@ -486,12 +485,7 @@ impl Operator for TemporalJoinOperator {
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mismatch = || fail("the saved keys, rows and timers do not match".into());
-        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
-        let saved = input.str().map_err(fail)?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(NAME, saved, &now));
-        }
+        let mut input = open_operator_state(NAME, state, &self.shape())?;
         self.watermark = input.opt_i64().map_err(fail)?;
         let keys = load_keys(&mut input, &self.left_keys).map_err(fail)?;
         let n = keys.len();
@@ -540,20 +534,16 @@ impl Operator for TemporalJoinOperator {
     }
 }
 
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
-
 impl TemporalJoinOperator {
     /// What the state is for, compared on restore.
     fn shape(&self) -> String {
-        let types = |s: &SchemaRef| s.fields().iter().map(|f| f.data_type().to_string()).collect::<Vec<_>>().join(", ");
         format!(
             "a{} temporal join on keys {:?} of ({}) and versions keyed by {:?} of ({})",
             if self.spec.left { " LEFT" } else { "n INNER" },
             self.spec.left_keys,
-            types(&self.spec.left_schema),
+            column_types(&self.spec.left_schema),
             self.spec.right_keys,
-            types(&self.spec.right_schema)
+            column_types(&self.spec.right_schema)
         )
     }
 }

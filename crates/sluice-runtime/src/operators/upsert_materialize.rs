@@ -17,11 +17,10 @@ use std::collections::HashMap;
 use arrow_array::{RecordBatch, RecordBatchOptions};
 use arrow_row::RowConverter;
 use arrow_schema::DataType as ArrowType;
-use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::operators::join::state_clock::{ProcessingClock, StateTtl};
 use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::join::{encode_rows, row_bytes, row_converter};
@@ -192,8 +191,7 @@ impl Operator for UpsertMaterializeOperator {
     /// Every sink key with its last write and its alive rows, oldest first.
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape());
+        let mut out = operator_state(&self.shape());
         let keys: Vec<(&Vec<u8>, &Alive)> = self.state.iter().collect();
         save_keys(&mut out, &self.keys, &keys.iter().map(|(k, _)| k.as_slice()).collect::<Vec<_>>()).map_err(fail)?;
         out.natives(&keys.iter().map(|(_, a)| a.written).collect::<Vec<_>>());
@@ -205,12 +203,7 @@ impl Operator for UpsertMaterializeOperator {
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
-        let saved = input.str().map_err(fail)?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(NAME, saved, &now));
-        }
+        let mut input = open_operator_state(NAME, state, &self.shape())?;
         let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
         let written = input.natives::<u64>().map_err(fail)?;
         let sizes = input.natives::<u64>().map_err(fail)?;
@@ -233,9 +226,6 @@ impl Operator for UpsertMaterializeOperator {
         Ok(())
     }
 }
-
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
 
 impl UpsertMaterializeOperator {
     /// What the state is for, compared on restore.

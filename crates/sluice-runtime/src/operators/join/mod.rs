@@ -37,7 +37,7 @@ use sluice_types::RowKind;
 use self::side_state::{load_side, save_side, KeyRows};
 pub use self::state_clock::{ManualTime, ProcessingClock};
 use self::state_clock::StateTtl;
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{JoinSpec, JoinType};
 use crate::{Operator, Output, RuntimeError};
@@ -442,8 +442,7 @@ impl Operator for JoinOperator {
     }
 
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape());
+        let mut out = operator_state(&self.shape());
         self.left.save(&mut out).map_err(|e| unreadable(NAME, e))?;
         self.right.save(&mut out).map_err(|e| unreadable(NAME, e))?;
         Ok(Some(out.finish()))
@@ -451,28 +450,17 @@ impl Operator for JoinOperator {
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
-        let saved = input.str().map_err(fail)?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(NAME, saved, &now));
-        }
+        let mut input = open_operator_state(NAME, state, &self.shape())?;
         self.left.load(&mut input).map_err(fail)?;
         self.right.load(&mut input).map_err(fail)?;
         input.end().map_err(fail)
     }
 }
 
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
-
 impl JoinOperator {
     /// What the state is for, compared on restore.
     fn shape(&self) -> String {
-        let side = |s: &Side| {
-            let types: Vec<String> = s.schema.fields().iter().map(|f| f.data_type().to_string()).collect();
-            format!("keys {:?} of ({}) identified by {:?}", s.key_columns, types.join(", "), s.id_columns)
-        };
+        let side = |s: &Side| format!("keys {:?} of ({}) identified by {:?}", s.key_columns, column_types(&s.schema), s.id_columns);
         format!("a {:?} join on {} and {}", self.spec.join_type, side(&self.left), side(&self.right))
     }
 }

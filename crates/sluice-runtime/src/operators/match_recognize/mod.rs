@@ -27,14 +27,13 @@ use arrow_array::{Array, RecordBatch};
 use arrow_buffer::BooleanBuffer;
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::SortOptions;
-use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
 use self::eval::{Context, Evaluator};
 use self::nfa::{Computation, Event, Nfa, Node, PartitionNfa, Skip};
 use crate::aggregate::KeyTable;
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
 use crate::spec::{MatchRecognizeSpec, MatchSkip};
 use crate::{Operator, Output, RuntimeError};
 
@@ -481,8 +480,8 @@ impl Operator for MatchRecognizeOperator {
     /// rows are gathered into one batch.
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape()).opt_i64(self.watermark).u64(self.arrival).u64(self.late).i64(self.clock);
+        let mut out = operator_state(&self.shape());
+        out.opt_i64(self.watermark).u64(self.arrival).u64(self.late).i64(self.clock);
         let live: Vec<u32> = (0..self.partitions.len() as u32).filter(|p| self.partitions[*p as usize].is_some()).collect();
         let ordinal: HashMap<u32, u64> = live.iter().enumerate().map(|(i, p)| (*p, i as u64)).collect();
         self.keys.save(&live, &mut out).map_err(internal)?;
@@ -539,12 +538,7 @@ impl Operator for MatchRecognizeOperator {
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mismatch = || fail("the saved partitions, matches and rows do not match".into());
-        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
-        let saved = input.str().map_err(fail)?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(NAME, saved, &now));
-        }
+        let mut input = open_operator_state(NAME, state, &self.shape())?;
         self.watermark = input.opt_i64().map_err(fail)?;
         self.arrival = input.u64().map_err(fail)?;
         self.late = input.u64().map_err(fail)?;
@@ -647,20 +641,16 @@ impl Operator for MatchRecognizeOperator {
     }
 }
 
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
-
 impl MatchRecognizeOperator {
     /// What the state is for, compared on restore: partitioning, pattern and input.
     fn shape(&self) -> String {
         let d = &self.spec.definition;
-        let types: Vec<String> = self.spec.input_schema.fields().iter().map(|f| f.data_type().to_string()).collect();
         format!(
             "a MATCH_RECOGNIZE partitioned by columns {:?} with variables {:?} in pattern {:?} over ({})",
             d.partition_keys,
             d.variables,
             d.pattern,
-            types.join(", ")
+            column_types(&self.spec.input_schema)
         )
     }
 }

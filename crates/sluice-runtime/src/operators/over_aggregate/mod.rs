@@ -28,11 +28,10 @@ use arrow_array::{
 };
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::DataType as ArrowType;
-use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 
 use self::accumulator::{Acc, AggInput, AggPlan, AggValue, RefChanges};
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{OverAggregateSpec, OverFrame};
@@ -433,8 +432,8 @@ impl Operator for OverAggregateOperator {
     /// each row contributes is computed again from the rows on restore.
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape()).opt_i64(self.watermark).u64(self.late);
+        let mut out = operator_state(&self.shape());
+        out.opt_i64(self.watermark).u64(self.late);
         let mut keys: Vec<(&[u8], usize)> = self.key_index.iter().map(|(k, i)| (k.as_slice(), *i)).collect();
         keys.sort_by_key(|(_, i)| *i);
         if keys.len() != self.states.len() || keys.iter().enumerate().any(|(n, (_, i))| n != *i) {
@@ -466,12 +465,7 @@ impl Operator for OverAggregateOperator {
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mismatch = || fail("the saved keys, rows and aggregates do not match".into());
-        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
-        let saved = input.str().map_err(fail)?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(NAME, saved, &now));
-        }
+        let mut input = open_operator_state(NAME, state, &self.shape())?;
         self.watermark = input.opt_i64().map_err(fail)?;
         self.late = input.u64().map_err(fail)?;
         let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
@@ -538,9 +532,6 @@ impl Operator for OverAggregateOperator {
         Ok(())
     }
 }
-
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
 
 impl OverAggregateOperator {
     /// What the state is for, compared on restore.

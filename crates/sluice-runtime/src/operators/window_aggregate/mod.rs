@@ -10,11 +10,11 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType as ArrowType, Field, Schema, SchemaRef, TimeUnit};
-use sluice_connector_api::state::{StateReader, StateWriter};
+use sluice_connector_api::state::StateReader;
 use sluice_connector_api::ChangeBatch;
 
 use crate::aggregate::{state_shape, AggregateError, AggregateSet, KeyTable, PaneAssigner, WindowClock};
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::spec::{WindowAggregateSpec, WindowKind};
 use crate::{Operator, Output, RuntimeError};
 
@@ -231,8 +231,8 @@ impl Operator for WindowAggregateOperator {
     }
 
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape()).i64(self.watermark).u64(self.late_rows).bool(self.input_schema.is_some());
+        let mut out = operator_state(&self.shape());
+        out.i64(self.watermark).u64(self.late_rows).bool(self.input_schema.is_some());
         if let Some(schema) = &self.input_schema {
             out.batch(&RecordBatch::new_empty(schema.clone())).map_err(|e| unreadable(NODE, e))?;
             let entries = match &self.windows {
@@ -247,15 +247,10 @@ impl Operator for WindowAggregateOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
-        let (mut input, _) = StateReader::open(state, NODE, &[STATE_VERSION]).map_err(|e| unreadable(NODE, e))?;
         fn read<T>(r: Result<T, String>) -> Result<T, RuntimeError> {
             r.map_err(|e| unreadable(NODE, e))
         }
-        let saved = read(input.str())?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(NODE, saved, &now));
-        }
+        let mut input = open_operator_state(NODE, state, &self.shape())?;
         self.watermark = read(input.i64())?;
         self.late_rows = read(input.u64())?;
         if !read(input.bool())? {
@@ -286,9 +281,6 @@ impl Operator for WindowAggregateOperator {
         Ok(())
     }
 }
-
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
 
 impl WindowAggregateOperator {
     /// What the state is for, compared on restore: the window, the key columns and the

@@ -18,11 +18,10 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, RecordBatchOptions};
 use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::{DataType as ArrowType, SortOptions};
-use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 
 use self::batch_store::{BatchStore, RowRef};
-use crate::checkpoint::{state_changed, unreadable};
+use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_table::to_instant;
 use crate::spec::{WindowRankSpec, MILLI};
@@ -259,8 +258,8 @@ impl Operator for WindowRankOperator {
     /// Each open window's bounds and partitions (key, then rows in rank order).
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let mut out = StateWriter::new(STATE_VERSION);
-        out.str(&self.shape()).opt_i64(self.watermark).u64(self.late);
+        let mut out = operator_state(&self.shape());
+        out.opt_i64(self.watermark).u64(self.late);
         let windows: Vec<(&(i64, i64), &WindowState)> = self.windows.iter().collect();
         out.natives(&windows.iter().flat_map(|((end, start), _)| [*end, *start]).collect::<Vec<_>>());
         out.natives(&windows.iter().map(|(_, w)| w.partitions.len() as u64).collect::<Vec<_>>());
@@ -281,12 +280,7 @@ impl Operator for WindowRankOperator {
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mismatch = || fail("the saved windows, partitions and rows do not match".into());
-        let (mut input, _) = StateReader::open(state, NAME, &[STATE_VERSION]).map_err(fail)?;
-        let saved = input.str().map_err(fail)?;
-        let now = self.shape();
-        if saved != now {
-            return Err(state_changed(NAME, saved, &now));
-        }
+        let mut input = open_operator_state(NAME, state, &self.shape())?;
         self.watermark = input.opt_i64().map_err(fail)?;
         self.late = input.u64().map_err(fail)?;
         let bounds = input.natives::<i64>().map_err(fail)?;
@@ -322,9 +316,6 @@ impl Operator for WindowRankOperator {
         Ok(())
     }
 }
-
-/// The encoding of the operator's checkpoint state.
-const STATE_VERSION: u8 = 1;
 
 impl WindowRankOperator {
     /// What the state is for, compared on restore.
