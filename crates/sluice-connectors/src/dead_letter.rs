@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use sluice_connector_api::ConnectorError;
+use sluice_connector_api::{ConnectorError, SourceContext, TableSpec};
 
 /// The table option naming where a source's dead letters go.
 pub const OPTION: &str = "sluice.dead-letter";
@@ -63,6 +63,11 @@ impl DeadLetters {
         let clean = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect::<String>();
         let name = format!("{}.{}.{instance}", clean(job), clean(table));
         Ok(Some(DeadLetters { dir, table: table.to_string(), name, checkpointing, file: None, pending: Vec::new() }))
+    }
+
+    /// The dead letters of a source reading `table`, if the table names a destination.
+    pub fn for_source(table: &TableSpec, ctx: &SourceContext) -> Result<Option<Self>, ConnectorError> {
+        Self::from_option(table.options.get(OPTION), &table.name, &ctx.job, ctx.source_index, ctx.checkpointing)
     }
 
     fn in_progress(&self) -> PathBuf {

@@ -138,8 +138,7 @@ pub fn run_script(path: &Path, settings: &[String], quiet: bool, fresh: bool) ->
         // Stop what was started, flushing what it wrote.
         stop.store(true, Ordering::SeqCst);
     }
-    drop(done_tx);
-    failed |= supervise(&session, &mut running, done_rx, &display, &source, quiet, &stop);
+    failed |= supervise(&session, &mut running, (done_tx, done_rx), &display, &source, quiet, &stop);
     if failed {
         ExitCode::FAILURE
     } else {
@@ -175,20 +174,18 @@ fn executor_options(name: &str, quiet: bool, stop: Arc<AtomicBool>) -> ExecutorO
 fn supervise(
     session: &Session,
     running: &mut [RunningJob],
-    done: Receiver<JobOutcome>,
+    (done_tx, done_rx): (Sender<JobOutcome>, Receiver<JobOutcome>),
     display: &str,
     source: &str,
     quiet: bool,
     stop: &Arc<AtomicBool>,
 ) -> bool {
-    let (again_tx, again_rx) = channel::<JobOutcome>();
     let mut left = running.len();
     let mut failed = false;
     while left > 0 {
-        // Outcomes of the first attempts, then of restarts.
-        let Ok((index, outcome)) = done.try_recv().or_else(|_| again_rx.recv_timeout(Duration::from_millis(50)).map_err(|_| ())) else {
-            continue;
-        };
+        // Every job thread sends its outcome, a panic included; `done_tx` is held here,
+        // so the channel stays open.
+        let Ok((index, outcome)) = done_rx.recv() else { break };
         let job = &mut running[index];
         let name = job.job.name.clone();
         let error = match outcome {
@@ -236,7 +233,7 @@ fn supervise(
             std::thread::sleep(Duration::from_millis(20).min(deadline.saturating_duration_since(Instant::now())));
         }
         job.started = Instant::now();
-        if start_job(session, &job.job, display, source, quiet, false, stop.clone(), (index, again_tx.clone())).is_err() {
+        if start_job(session, &job.job, display, source, quiet, false, stop.clone(), (index, done_tx.clone())).is_err() {
             failed = true;
             left -= 1;
         }

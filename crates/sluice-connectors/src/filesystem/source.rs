@@ -18,7 +18,7 @@ use sluice_formats::framing::{find_newline, is_blank};
 use sluice_formats::{CsvDecoder, JsonDecoder};
 
 use super::config::{FileFormat, FilesystemConfig};
-use crate::dead_letter::{self, DeadLetters};
+use crate::dead_letter::DeadLetters;
 
 const READ_CHUNK: usize = 4 << 20;
 const MAX_SKIP_EXAMPLES: usize = 3;
@@ -175,13 +175,7 @@ impl FileSource {
             start: 0,
             decoder,
             ignore_errors: config.format.ignore_parse_errors(),
-            dead_letters: DeadLetters::from_option(
-                table.options.get(dead_letter::OPTION),
-                &table.name,
-                &ctx.job,
-                ctx.source_index,
-                ctx.checkpointing,
-            )?,
+            dead_letters: DeadLetters::for_source(table, ctx)?,
             csv,
             batch_size: ctx.batch_size.max(1),
             schema: ctx.output_schema.clone(),

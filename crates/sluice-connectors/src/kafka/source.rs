@@ -31,7 +31,7 @@ use super::client::{
 use super::config::{KafkaConfig, Topics};
 use super::metadata::{MessageMeta, MetaKind};
 use super::offsets::{BoundedMode, StartupMode};
-use crate::dead_letter::{self, DeadLetters};
+use crate::dead_letter::DeadLetters;
 
 /// Skip reasons kept for the end-of-job report.
 const MAX_SKIP_EXAMPLES: usize = 5;
@@ -178,13 +178,7 @@ impl KafkaSource {
                 to_unassign: Vec::new(),
                 batch_size: ctx.batch_size.max(1),
                 ignore_errors,
-                dead_letters: DeadLetters::from_option(
-                    table.options.get(dead_letter::OPTION),
-                    &table.name,
-                    &ctx.job,
-                    ctx.source_index,
-                    ctx.checkpointing,
-                )?,
+                dead_letters: DeadLetters::for_source(table, ctx)?,
                 wants_headers,
                 wants_epoch,
                 stats: SourceStats::default(),
