@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use sluice_connector_api::{ChangeBatch, ConnectorError, SinkWriter, SourcePoll, SplitId};
 
-use crate::checkpoint::{self, crash_point, CheckpointConfig, CheckpointStats, CheckpointStore, NodeState as SavedNode};
+use crate::checkpoint::{self, CheckpointConfig, CheckpointStats, CheckpointStore, NodeState as SavedNode};
 use crate::dataflow::{Dataflow, NodeId, NodeKind};
 use crate::metrics::{NodeMetrics, NodeReport};
 use crate::operator::{Output, OutputEvent, SplitEvent, WATERMARK_END};
@@ -430,8 +430,7 @@ impl Executor {
     fn checkpoint(&mut self) -> Result<(), RuntimeError> {
         let Some(ck) = self.checkpoints.as_ref() else { return Ok(()) };
         let (id, started) = (ck.next_id, Instant::now());
-        crash_point("before-snapshot", id);
-        checkpoint::fail_point("before-snapshot", id)?;
+        checkpoint::test_hooks("before-snapshot", id)?;
         self.each_open_sink_at_once(|writer| writer.pre_commit(id))?;
         for node in &mut self.nodes {
             if let NodeKind::Source(reader) = &mut node.kind {
@@ -457,15 +456,12 @@ impl Executor {
         let taken_at = std::time::SystemTime::now();
         let millis = taken_at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         let bytes = ck.store.save(id, millis, &states).map_err(RuntimeError::Internal)?;
-        crash_point("after-save", id);
-        checkpoint::fail_point("after-save", id)?;
+        checkpoint::test_hooks("after-save", id)?;
         self.each_open_sink_at_once(|writer| writer.commit(id))?;
-        crash_point("after-commit", id);
-        checkpoint::fail_point("after-commit", id)?;
+        checkpoint::test_hooks("after-commit", id)?;
         let ck = self.checkpoints.as_mut().expect("checked above");
         ck.store.complete(id).map_err(RuntimeError::Internal)?;
-        crash_point("after-complete", id);
-        checkpoint::fail_point("after-complete", id)?;
+        checkpoint::test_hooks("after-complete", id)?;
         ck.store.prune(ck.config.retained);
         ck.next_id += 1;
         ck.last = Instant::now();

@@ -84,27 +84,24 @@ pub struct CheckpointStats {
     pub longest_bytes: u64,
 }
 
-/// The steps of a checkpoint where a test can make the process die (see `crash_point`).
+/// The steps of a checkpoint where a test can make the process die or the job fail
+/// (see `test_hooks`).
 pub const CRASH_STEPS: [&str; 4] = ["before-snapshot", "after-save", "after-commit", "after-complete"];
 
-/// A test hook: with `SLUICE_CHECKPOINT_CRASH=STEP@N` in the environment, the process
-/// aborts at `STEP` of checkpoint `N`, as a crash would (no destructor runs, nothing is
-/// flushed). Used by the failure-point tests.
-pub(crate) fn crash_point(step: &str, id: u64) {
-    let Some(spec) = std::env::var_os("SLUICE_CHECKPOINT_CRASH") else { return };
-    if spec.to_str() == Some(format!("{step}@{id}").as_str()) {
+/// The test hooks at `step` of checkpoint `id`:
+/// - `SLUICE_CHECKPOINT_CRASH=STEP@N` aborts the process there, as a crash would (no
+///   destructor runs, nothing is flushed): the failure-point tests;
+/// - `SLUICE_CHECKPOINT_FAIL=STEP@N` fails the job there with an error, once per process,
+///   as a lost connection would: the tests of restart strategies.
+pub(crate) fn test_hooks(step: &str, id: u64) -> Result<(), RuntimeError> {
+    static FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let here = format!("{step}@{id}");
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| v.to_str() == Some(here.as_str()));
+    if set("SLUICE_CHECKPOINT_CRASH") {
         eprintln!("[sluice] test hook: crashing at {step} of checkpoint {id}");
         std::process::abort();
     }
-}
-
-/// A test hook: with `SLUICE_CHECKPOINT_FAIL=STEP@N` in the environment, the job fails
-/// with an error at `STEP` of checkpoint `N`, once per process, as a lost connection
-/// would make it fail. Used by the tests of restart strategies.
-pub(crate) fn fail_point(step: &str, id: u64) -> Result<(), RuntimeError> {
-    static FIRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    let Some(spec) = std::env::var_os("SLUICE_CHECKPOINT_FAIL") else { return Ok(()) };
-    if spec.to_str() == Some(format!("{step}@{id}").as_str()) && !FIRED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+    if set("SLUICE_CHECKPOINT_FAIL") && !FAILED.swap(true, std::sync::atomic::Ordering::SeqCst) {
         return Err(RuntimeError::Operator {
             node: "checkpoint".into(),
             message: format!("test hook: failing at {step} of checkpoint {id}"),
