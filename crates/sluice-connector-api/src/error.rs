@@ -27,6 +27,10 @@ pub enum ConnectorError {
         #[source]
         source: std::io::Error,
     },
+    /// A service refused the credentials (a SASL login, a TLS handshake, a password):
+    /// which one, and what to check. Retrying will not mend it.
+    #[error("{0}")]
+    Credentials(String),
     /// Any other failure from an external system, with what was being done.
     #[error("{0}")]
     External(String),
@@ -51,6 +55,7 @@ impl ConnectorError {
                 | ConnectorError::Schema(_)
                 | ConnectorError::Unsupported { .. }
                 | ConnectorError::NotCheckpointable(_)
+                | ConnectorError::Credentials(_)
         )
     }
 }

@@ -254,7 +254,15 @@ pub fn connector_diagnostic(e: ConnectorError, table: &CatalogTable) -> Diagnost
         ConnectorError::UnknownOption { key, known, .. } => (
             option_span(key),
             did_you_mean(key, known.iter().map(|s| s.as_str())),
-            Some(format!("Options of connector \"{}\": {}.", table.connector, known.join(", "))),
+            Some(if key.starts_with("properties.") {
+                // Hundreds of client properties: point at their list rather than print it.
+                "'properties.*' are the Kafka client's properties: librdkafka's \
+                 (https://github.com/confluentinc/librdkafka/blob/master/CONFIGURATION.md), or the Java client's \
+                 security keys, which Sluice translates (README: Kafka security)."
+                    .to_string()
+            } else {
+                format!("Options of connector \"{}\": {}.", table.connector, known.join(", "))
+            }),
         ),
         ConnectorError::InvalidOption { key, .. } => (option_span(key), None, None),
         ConnectorError::MissingOption { key, .. } => (

@@ -18,7 +18,7 @@ mod logical;
 mod lower;
 mod rewrite;
 mod session;
-mod suggest;
+pub mod suggest;
 
 pub use catalog::{Catalog, CatalogTable, CatalogView, ColumnSpec, TableColumnKind, WatermarkSpec};
 pub use config::{RestartStrategy, SessionConfig};

@@ -25,6 +25,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::types::RDKafkaErrorCode;
 
 use crate::process::{free_port, spawn_tied, tool_path};
+use crate::tls::Certificates;
 
 /// How long a broker may take to start, or a topic to get its leaders, before the test
 /// fails with the broker's log (not a timing assertion: a healthy start takes seconds).
@@ -37,10 +38,16 @@ pub struct KafkaBroker {
     child: Child,
     port: u16,
     controller_port: u16,
-    /// The SASL_PLAINTEXT listener of a broker started with `start_with_scram`.
-    sasl_port: Option<u16>,
+    /// The secured listeners of a broker started with `start_secure`.
+    secure: Option<SecurePorts>,
     dir: PathBuf,
     tuning: Tuning,
+}
+
+/// The ports of `start_secure`'s listeners: SASL_PLAINTEXT, then SSL and SASL_SSL.
+struct SecurePorts {
+    sasl: u16,
+    tls: Option<(u16, u16)>,
 }
 
 /// How the broker's JVM is set up.
@@ -71,31 +78,63 @@ impl KafkaBroker {
         write_config(&dir, port, controller_port);
         format_storage(&dir);
         let child = spawn(&dir, tuning);
-        let mut broker = KafkaBroker { child, port, controller_port, sasl_port: None, dir, tuning };
+        let mut broker = KafkaBroker { child, port, controller_port, secure: None, dir, tuning };
         broker.wait_ready();
         broker
     }
 
-    /// Starts a broker that also has a SASL_PLAINTEXT listener (`sasl_bootstrap`) where
-    /// `username`/`password` log in with SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN. The
-    /// PLAINTEXT listener (`bootstrap`) stays for the test's own setup.
-    pub fn start_with_scram(username: &str, password: &str) -> KafkaBroker {
-        let (port, controller_port, sasl_port) = (free_port(), free_port(), free_port());
-        let dir = std::env::temp_dir().join(format!("sluice-kafka-scram-{}-{sasl_port}", std::process::id()));
+    /// Starts a broker with secured listeners beside the PLAINTEXT one (`bootstrap`, for
+    /// the test's own setup), as a managed cluster has them:
+    /// - `sasl_bootstrap`: SASL_PLAINTEXT, where `username`/`password` log in with
+    ///   SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN;
+    /// - with `tls`, `ssl_bootstrap`: SSL that requires a client certificate signed by the
+    ///   CA (Aiven's default), and `sasl_ssl_bootstrap`: SASL_SSL with the same logins.
+    pub fn start_secure(username: &str, password: &str, tls: Option<&Certificates>) -> KafkaBroker {
+        let (port, controller_port) = (free_port(), free_port());
+        let sasl_port = free_port();
+        let tls_ports = tls.map(|_| (free_port(), free_port()));
+        let dir = std::env::temp_dir().join(format!("sluice-kafka-secure-{}-{sasl_port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
         write_config(&dir, port, controller_port);
-        let sasl = format!(
-            "listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port},SASL_PLAINTEXT://127.0.0.1:{sasl_port}\n\
-             advertised.listeners=PLAINTEXT://127.0.0.1:{port},SASL_PLAINTEXT://127.0.0.1:{sasl_port}\n\
-             listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT\n\
-             sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN\n\
-             listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n\
-             listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n\
-             listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_{username}=\"{password}\";\n"
+        let mut listeners = vec![format!("SASL_PLAINTEXT://127.0.0.1:{sasl_port}")];
+        let mut map = vec!["SASL_PLAINTEXT:SASL_PLAINTEXT"];
+        let mut sasl_listeners = vec!["sasl_plaintext"];
+        let mut extra = String::new();
+        if let (Some(certs), Some((ssl_port, sasl_ssl_port))) = (tls, tls_ports) {
+            listeners.push(format!("SSL://127.0.0.1:{ssl_port}"));
+            listeners.push(format!("SASL_SSL://127.0.0.1:{sasl_ssl_port}"));
+            map.extend(["SSL:SSL", "SASL_SSL:SASL_SSL"]);
+            sasl_listeners.push("sasl_ssl");
+            extra += &format!(
+                "ssl.keystore.type=PEM\n\
+                 ssl.keystore.location={}\n\
+                 ssl.truststore.type=PEM\n\
+                 ssl.truststore.location={}\n\
+                 listener.name.ssl.ssl.client.auth=required\n\
+                 listener.name.sasl_ssl.ssl.client.auth=none\n",
+                certs.file("server-keystore.pem"),
+                certs.file("ca.pem")
+            );
+        }
+        let listeners = listeners.join(",");
+        extra += &format!(
+            "listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port},{listeners}\n\
+             advertised.listeners=PLAINTEXT://127.0.0.1:{port},{listeners}\n\
+             listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,{}\n\
+             sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN\n",
+            map.join(",")
         );
+        for listener in sasl_listeners {
+            extra += &format!(
+                "listener.name.{listener}.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n\
+                 listener.name.{listener}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n\
+                 listener.name.{listener}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_{username}=\"{password}\";\n"
+            );
+        }
         let config = dir.join("server.properties");
-        let text = std::fs::read_to_string(&config).expect("the broker's configuration") + &sasl;
+        // Later lines win in a properties file, so these replace the plain listeners.
+        let text = std::fs::read_to_string(&config).expect("the broker's configuration") + &extra;
         std::fs::write(&config, text).expect("write the broker's configuration");
         let output = java_command(&dir, Tuning::FastStart)
             .args(["kafka.tools.StorageTool", "format", "-t", CLUSTER_ID, "-c"])
@@ -113,14 +152,34 @@ impl KafkaBroker {
             String::from_utf8_lossy(&output.stderr)
         );
         let child = spawn(&dir, Tuning::FastStart);
-        let mut broker = KafkaBroker { child, port, controller_port, sasl_port: Some(sasl_port), dir, tuning: Tuning::FastStart };
+        let secure = Some(SecurePorts { sasl: sasl_port, tls: tls_ports });
+        let mut broker = KafkaBroker { child, port, controller_port, secure, dir, tuning: Tuning::FastStart };
         broker.wait_ready();
         broker
     }
 
-    /// `127.0.0.1:PORT` of the SASL_PLAINTEXT listener of `start_with_scram`.
+    /// `127.0.0.1:PORT` of the SASL_PLAINTEXT listener of `start_secure`.
     pub fn sasl_bootstrap(&self) -> String {
-        format!("127.0.0.1:{}", self.sasl_port.expect("a broker started with start_with_scram"))
+        format!("127.0.0.1:{}", self.secure_ports().sasl)
+    }
+
+    /// `127.0.0.1:PORT` of the SSL listener (client certificates required) of
+    /// `start_secure` with certificates.
+    pub fn ssl_bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.tls_ports().0)
+    }
+
+    /// `127.0.0.1:PORT` of the SASL_SSL listener of `start_secure` with certificates.
+    pub fn sasl_ssl_bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.tls_ports().1)
+    }
+
+    fn secure_ports(&self) -> &SecurePorts {
+        self.secure.as_ref().expect("a broker started with start_secure")
+    }
+
+    fn tls_ports(&self) -> (u16, u16) {
+        self.secure_ports().tls.expect("a broker started with start_secure and certificates")
     }
 
     /// `127.0.0.1:PORT`, for `properties.bootstrap.servers`.

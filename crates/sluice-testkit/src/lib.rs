@@ -10,6 +10,8 @@
 //!   (`SLUICE_PG_BIN` names the folder of `initdb` and `pg_ctl`).
 //! - `OpenSearch`: `osmem-server`, an in-memory OpenSearch-compatible server from PyPI
 //!   (`SLUICE_OSMEM` names the binary; `scripts/services.sh` installs it).
+//! - `Certificates`: a CA, a server and a client certificate made with `openssl` (and
+//!   Java stores made with `keytool`), for the tests of secure connections.
 //!
 //! A missing service binary fails the test with a message that says how to install it:
 //! a test that cannot reach its service must not pass silently.
@@ -18,8 +20,10 @@ mod kafka;
 mod opensearch;
 mod postgres;
 mod process;
+mod tls;
 
 pub use kafka::{kafka_libs, KafkaBroker, Tuning};
 pub use opensearch::OpenSearch;
 pub use self::postgres::Postgres;
 pub use process::{free_port, spawn_tied, tool_path};
+pub use tls::{Certificates, STORE_PASSWORD};

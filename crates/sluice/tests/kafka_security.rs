@@ -1,12 +1,16 @@
-//! Kafka security settings as Flink users write them (the Java client's keys), against
-//! Apache Kafka with a SASL_PLAINTEXT listener: `sasl.jaas.config` with the SCRAM and
-//! Plain login modules, and librdkafka's own keys, for reading and writing; a wrong
-//! password fails with an authentication error that never shows the password.
-//! (TLS listeners are not tested here yet.)
+//! Kafka security settings as Flink users write them (the Java client's keys) and as
+//! librdkafka spells them, against Apache Kafka with secured listeners:
+//! - SASL_PLAINTEXT: `sasl.jaas.config` with the SCRAM and Plain login modules;
+//! - SSL with client certificates (Aiven's default): the Java stores of Aiven's guide
+//!   (`client.keystore.p12`, `client.truststore.jks`), PKCS12 and PEM stores, and the
+//!   `ca.pem`/`service.cert`/`service.key` of `avn service user-creds-download`;
+//! - SASL_SSL with SCRAM;
+//! through the `kafka` and `upsert-kafka` connectors and `sluice gen`. No output of any
+//! run, failed or not, shows a password.
 
 use std::process::Command;
 
-use sluice_testkit::KafkaBroker;
+use sluice_testkit::{Certificates, KafkaBroker, STORE_PASSWORD};
 
 mod common;
 
@@ -15,6 +19,8 @@ use common::kafka::{produce, read_topic};
 const USER: &str = "avnadmin";
 const PASSWORD: &str = "s3cret-Pa55";
 
+/// Runs `sluice run` on `sql`; its success and everything it printed, which must never
+/// hold a password.
 fn run(name: &str, sql: &str) -> (bool, String) {
     let dir = std::env::temp_dir().join(format!("sluice-kafka-security-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -22,12 +28,26 @@ fn run(name: &str, sql: &str) -> (bool, String) {
     std::fs::write(&script, sql).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_sluice")).arg("run").arg(&script).output().expect("run sluice");
     let _ = std::fs::remove_dir_all(&dir);
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_no_secret(name, &log);
+    (out.status.success(), log)
 }
+
+fn assert_no_secret(name: &str, log: &str) {
+    for secret in [PASSWORD, STORE_PASSWORD, WRONG_PASSWORD] {
+        assert!(!log.contains(secret), "{name}: the output shows a password:\n{log}");
+    }
+}
+
+const WRONG_PASSWORD: &str = "not-the-Pa55word";
 
 /// A filter from `input` to `output`, both through the SASL listener with `security`.
 fn job(broker: &KafkaBroker, input: &str, output: &str, security: &str) -> String {
-    let b = broker.sasl_bootstrap();
+    filter_job(&broker.sasl_bootstrap(), input, output, security)
+}
+
+/// Keeps the even ids of `input` in `output`, both at `b` with `security`.
+fn filter_job(b: &str, input: &str, output: &str, security: &str) -> String {
     format!(
         "CREATE TABLE src (id INT) WITH ('connector' = 'kafka', 'topic' = '{input}', 'properties.bootstrap.servers' = '{b}',
            'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'format' = 'json', {security});
@@ -39,7 +59,7 @@ fn job(broker: &KafkaBroker, input: &str, output: &str, security: &str) -> Strin
 
 #[test]
 fn flinks_and_librdkafkas_spellings_log_in_and_a_wrong_password_is_never_shown() {
-    let broker = KafkaBroker::start_with_scram(USER, PASSWORD);
+    let broker = KafkaBroker::start_secure(USER, PASSWORD, None);
     broker.create_topic("in", 1);
     let rows: Vec<String> = (0..10).map(|i| format!(r#"{{"id":{i}}}"#)).collect();
     produce(&broker, "in", &rows.iter().map(|r| (0, r.as_str())).collect::<Vec<_>>());
@@ -71,8 +91,149 @@ fn flinks_and_librdkafkas_spellings_log_in_and_a_wrong_password_is_never_shown()
     }
 
     broker.create_topic("out-wrong", 1);
-    let (ok, log) = run("wrong", &job(&broker, "in", "out-wrong", &jaas("scram.ScramLoginModule", "not-the-password")));
+    let (ok, log) = run("wrong", &job(&broker, "in", "out-wrong", &jaas("scram.ScramLoginModule", WRONG_PASSWORD)));
     assert!(!ok, "{log}");
     assert!(log.to_lowercase().contains("authentication"), "{log}");
-    assert!(!log.contains("not-the-password") || log.contains("CREATE TABLE"), "{log}");
+    assert!(!log.contains("can be retried") && !log.contains("may succeed"), "{log}");
+}
+
+/// The even ids of `topic`, as a sorted list of the JSON values.
+fn values(broker: &KafkaBroker, topic: &str) -> Vec<String> {
+    let mut v: Vec<String> = read_topic(broker, topic, 1).into_iter().filter_map(|(_, _, v)| v).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn aivens_certificates_connect_in_flinks_and_librdkafkas_spellings() {
+    let certs = Certificates::generate().with_java_truststores();
+    let broker = KafkaBroker::start_secure(USER, PASSWORD, Some(&certs));
+    broker.create_topic("in", 1);
+    let rows: Vec<String> = (0..10).map(|i| format!(r#"{{"id":{i}}}"#)).collect();
+    produce(&broker, "in", &rows.iter().map(|r| (0, r.as_str())).collect::<Vec<_>>());
+    let f = |file: &str| certs.file(file);
+    let p = STORE_PASSWORD;
+    let ssl = broker.ssl_bootstrap();
+    let sasl_ssl = broker.sasl_ssl_bootstrap();
+    let spellings = [
+        (
+            // Aiven's Java guide: a PKCS12 keystore and a JKS truststore made by keytool.
+            "java-guide",
+            &ssl,
+            format!(
+                "'properties.security.protocol' = 'SSL', 'properties.ssl.endpoint.identification.algorithm' = '',
+                 'properties.ssl.truststore.location' = '{}', 'properties.ssl.truststore.password' = '{p}',
+                 'properties.ssl.keystore.type' = 'PKCS12', 'properties.ssl.keystore.location' = '{}',
+                 'properties.ssl.keystore.password' = '{p}', 'properties.ssl.key.password' = '{p}'",
+                f("client.truststore.jks"),
+                f("client.keystore.p12")
+            ),
+        ),
+        (
+            "pkcs12-truststore-pem-keystore",
+            &ssl,
+            format!(
+                "'properties.security.protocol' = 'SSL',
+                 'properties.ssl.truststore.type' = 'PKCS12', 'properties.ssl.truststore.location' = '{}',
+                 'properties.ssl.truststore.password' = '{p}',
+                 'properties.ssl.keystore.type' = 'PEM', 'properties.ssl.keystore.location' = '{}'",
+                f("client.truststore.p12"),
+                f("client.keystore.pem")
+            ),
+        ),
+        (
+            // `avn service user-creds-download` in librdkafka's keys.
+            "librdkafka",
+            &ssl,
+            format!(
+                "'properties.security.protocol' = 'SSL', 'properties.ssl.ca.location' = '{}',
+                 'properties.ssl.certificate.location' = '{}', 'properties.ssl.key.location' = '{}'",
+                f("ca.pem"),
+                f("service.cert"),
+                f("service.key")
+            ),
+        ),
+        (
+            "sasl-ssl-scram",
+            &sasl_ssl,
+            format!(
+                "'properties.security.protocol' = 'SASL_SSL', 'properties.sasl.mechanism' = 'SCRAM-SHA-512',
+                 'properties.sasl.jaas.config' = 'org.apache.kafka.common.security.scram.ScramLoginModule required username=\"{USER}\" password=\"{PASSWORD}\";',
+                 'properties.ssl.truststore.type' = 'PEM', 'properties.ssl.truststore.location' = '{}'",
+                f("ca.pem")
+            ),
+        ),
+    ];
+    let evens: Vec<String> = (0..10).step_by(2).map(|i| format!(r#"{{"id":{i}}}"#)).collect();
+    for (name, bootstrap, security) in &spellings {
+        let output = format!("out-{name}");
+        broker.create_topic(&output, 1);
+        let (ok, log) = run(name, &filter_job(bootstrap, "in", &output, security));
+        assert!(ok, "{name}: {log}");
+        assert_eq!(values(&broker, &output), evens, "{name}");
+    }
+
+    // upsert-kafka through the SSL listener, with the Java guide's stores.
+    broker.create_topic("counts", 1);
+    let security = &spellings[0].2;
+    let (ok, log) = run(
+        "upsert",
+        &format!(
+            "CREATE TABLE src (id INT) WITH ('connector' = 'kafka', 'topic' = 'in', 'properties.bootstrap.servers' = '{ssl}',
+               'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'format' = 'json', {security});
+             CREATE TABLE counts (parity INT, n BIGINT, PRIMARY KEY (parity) NOT ENFORCED) WITH ('connector' = 'upsert-kafka',
+               'topic' = 'counts', 'properties.bootstrap.servers' = '{ssl}', 'key.format' = 'json', 'value.format' = 'json', {security});
+             INSERT INTO counts SELECT id % 2, COUNT(*) FROM src GROUP BY id % 2;\n"
+        ),
+    );
+    assert!(ok, "upsert: {log}");
+    let last: Vec<String> = values(&broker, "counts").into_iter().filter(|v| v.contains(r#""n":5"#)).collect();
+    assert_eq!(last.len(), 2, "{:?}", values(&broker, "counts"));
+
+    // Without a client certificate the SSL listener refuses the connection.
+    broker.create_topic("out-no-cert", 1);
+    let no_cert = format!("'properties.security.protocol' = 'SSL', 'properties.ssl.ca.location' = '{}'", f("ca.pem"));
+    let (ok, log) = run("no-cert", &filter_job(&ssl, "in", "out-no-cert", &no_cert));
+    assert!(!ok && log.contains("TLS handshake failed") && log.contains("properties.ssl.keystore.location"), "{log}");
+    assert!(!log.contains("can be retried") && !log.contains("may succeed"), "{log}");
+
+    // A truststore without the broker's CA: the broker's certificate is not trusted.
+    let other = Certificates::generate();
+    let untrusted = spellings[2].2.replacen(&f("ca.pem"), &other.file("ca.pem"), 1);
+    let (ok, log) = run("untrusted", &filter_job(&ssl, "in", "out-no-cert", &untrusted));
+    assert!(!ok && log.contains("TLS handshake failed") && log.contains("properties.ssl.truststore.location"), "{log}");
+
+    // A wrong truststore password fails while the job is planned, naming the option.
+    let wrong = spellings[0].2.replacen(&format!("'properties.ssl.truststore.password' = '{p}'"), &format!("'properties.ssl.truststore.password' = '{WRONG_PASSWORD}'"), 1);
+    let (ok, log) = run("wrong-store-password", &filter_job(&ssl, "in", "out-no-cert", &wrong));
+    assert!(!ok && log.contains("ssl.truststore.password") && log.contains("integrity"), "{log}");
+}
+
+#[test]
+fn sluice_gen_produces_through_tls_in_javas_spelling() {
+    let certs = Certificates::generate().with_java_truststores();
+    let broker = KafkaBroker::start_secure(USER, PASSWORD, Some(&certs));
+    let p = STORE_PASSWORD;
+    let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["gen", "metric", "--topic", "metrics", "--count", "200", "--rate", "0", "--partitions", "1"])
+        .args(["--bootstrap-servers", &broker.ssl_bootstrap()])
+        .args(["-X", "security.protocol=SSL"])
+        .args(["-X", &format!("ssl.truststore.location={}", certs.file("client.truststore.jks"))])
+        .args(["-X", &format!("ssl.truststore.password={p}")])
+        .args(["-X", "ssl.keystore.type=PKCS12"])
+        .args(["-X", &format!("ssl.keystore.location={}", certs.file("client.keystore.p12"))])
+        .args(["-X", &format!("ssl.keystore.password={p}")])
+        .output()
+        .expect("run sluice gen");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_no_secret("gen", &log);
+    assert!(out.status.success(), "{log}");
+    assert_eq!(read_topic(&broker, "metrics", 1).len(), 200);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["gen", "metric", "--count", "1", "--bootstrap-servers", &broker.ssl_bootstrap(), "-X", "securty.protocol=SSL"])
+        .output()
+        .expect("run sluice gen");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && log.contains("did you mean -X security.protocol?"), "{log}");
 }

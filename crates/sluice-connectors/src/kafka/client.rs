@@ -31,9 +31,16 @@ pub struct ClientHealth {
     /// source pauses its partitions while this holds (see `KafkaSource`).
     all_down: AtomicBool,
     last_log: Mutex<Option<Instant>>,
-    /// librdkafka's last word on a failed login (SASL or TLS), which its request errors
-    /// only report as a broken transport.
-    auth_error: Mutex<Option<String>>,
+    /// librdkafka's last word on a failed login, which its request errors only report as
+    /// a broken transport.
+    auth_error: Mutex<Option<LoginFailure>>,
+}
+
+/// Why a client could not log in: its SASL credentials, or the TLS handshake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoginFailure {
+    Sasl(String),
+    Tls(String),
 }
 
 impl ClientHealth {
@@ -48,13 +55,13 @@ impl ClientHealth {
     }
 
     /// Why the last login failed, if one did.
-    pub fn auth_error(&self) -> Option<String> {
+    pub fn auth_error(&self) -> Option<LoginFailure> {
         self.auth_error.lock().ok().and_then(|e| e.clone())
     }
 
-    fn record_auth_error(&self, reason: &str) {
+    fn record_auth_error(&self, failure: LoginFailure) {
         if let Ok(mut last) = self.auth_error.lock() {
-            *last = Some(reason.trim().to_string());
+            *last = Some(failure);
         }
     }
 
@@ -123,16 +130,22 @@ impl ClientContext for SluiceContext {
         // A failed login is logged by the broker thread as it happens; requests only
         // see a broken transport. librdkafka's text names the mechanism, never the secret.
         if warning && (message.contains("SASL authentication error") || message.contains("Authentication failed")) {
-            self.health.record_auth_error(message.split_once(": ").map(|(_, r)| r).unwrap_or(message));
+            let reason = message.split_once(": ").map(|(_, r)| r).unwrap_or(message);
+            self.health.record_auth_error(LoginFailure::Sasl(reason.trim().to_string()));
         }
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
         match error.rdkafka_error_code() {
             Some(RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SaslAuthenticationFailed) => {
-                self.health.record_auth_error(reason)
+                self.health.record_auth_error(LoginFailure::Sasl(reason.trim().to_string()))
             }
             Some(RDKafkaErrorCode::AllBrokersDown) => self.health.report_down("all brokers are down", true),
+            // A refused handshake is a transport failure to librdkafka; it is a login
+            // failure to the user, and retrying will not mend it.
+            Some(RDKafkaErrorCode::BrokerTransportFailure | RDKafkaErrorCode::SSL) if reason.contains("SSL") => {
+                self.health.record_auth_error(LoginFailure::Tls(reason.trim().to_string()))
+            }
             Some(RDKafkaErrorCode::BrokerTransportFailure) | Some(RDKafkaErrorCode::Resolve) => {
                 self.health.report_down(reason, false)
             }
@@ -231,13 +244,30 @@ pub fn fetch_topics(
 /// unreachable brokers.
 fn unreachable_error(consumer: &BaseConsumer<SluiceContext>, servers: &str, e: KafkaError) -> ConnectorError {
     match consumer.context().health.auth_error() {
-        Some(reason) => ConnectorError::External(format!(
+        Some(LoginFailure::Sasl(reason)) => ConnectorError::Credentials(format!(
             "cannot log in to Kafka at {servers}: {reason}. Check the credentials ('properties.sasl.jaas.config', \
              or 'properties.sasl.username' and 'properties.sasl.password') and 'properties.sasl.mechanism'."
+        )),
+        Some(LoginFailure::Tls(reason)) => ConnectorError::Credentials(format!(
+            "cannot log in to Kafka at {servers}: the TLS handshake failed ({reason}). {}",
+            tls_hint(&reason)
         )),
         None => ConnectorError::External(format!(
             "cannot reach Kafka at {servers}: {e}. Check \"properties.bootstrap.servers\" and that the brokers are running."
         )),
+    }
+}
+
+/// What to check after a failed TLS handshake, from OpenSSL's words for it.
+fn tls_hint(reason: &str) -> &'static str {
+    if reason.contains("certificate verify failed") {
+        "The broker's certificate is not signed by a trusted CA: check 'properties.ssl.truststore.location' \
+         (or 'properties.ssl.ca.location')."
+    } else if reason.contains("bad certificate") || reason.contains("certificate required") || reason.contains("unknown ca") {
+        "The broker refused the client certificate: check 'properties.ssl.keystore.location' (or \
+         'properties.ssl.certificate.location' and 'properties.ssl.key.location')."
+    } else {
+        "Check 'properties.security.protocol' and the 'properties.ssl.*' options."
     }
 }
 

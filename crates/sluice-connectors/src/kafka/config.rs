@@ -230,7 +230,7 @@ impl KafkaConfig {
             .filter_map(|(k, v)| k.strip_prefix("properties.").map(|p| (p.to_string(), v.clone())))
             .collect();
         // The Java client's security keys, as Flink users write them, in librdkafka's terms.
-        let properties = super::security::to_librdkafka(&properties)?;
+        let properties = super::security::to_librdkafka(connector, &properties)?;
 
         // Key and value fields.
         let value_fields_include = match options.get("value.fields-include").map(|s| s.to_ascii_uppercase()) {

@@ -13,10 +13,19 @@
 //! A JKS store, or a PKCS12 truststore, which librdkafka cannot read, is an error that
 //! says how to convert it. No error here shows a secret's value.
 
+use std::ffi::{c_char, CStr};
+use std::sync::OnceLock;
+
+use rdkafka::bindings as rdsys;
+use rdkafka::config::ClientConfig;
+use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaConfRes;
 use sluice_connector_api::ConnectorError;
 
+use super::truststore::{self, Truststore};
+
 /// The librdkafka properties for a table's `properties.*` (prefix removed).
-pub fn to_librdkafka(properties: &[(String, String)]) -> Result<Vec<(String, String)>, ConnectorError> {
+pub fn to_librdkafka(connector: &str, properties: &[(String, String)]) -> Result<Vec<(String, String)>, ConnectorError> {
     let get = |key: &str| properties.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim());
     let mut out: Vec<(String, String)> = Vec::new();
     for (key, value) in properties {
@@ -26,15 +35,9 @@ pub fn to_librdkafka(properties: &[(String, String)]) -> Result<Vec<(String, Str
                 out.push(("sasl.username".into(), username));
                 out.push(("sasl.password".into(), password));
             }
-            "ssl.truststore.location" => match store_type(get("ssl.truststore.type")).as_str() {
-                "PEM" => out.push(("ssl.ca.location".into(), value.clone())),
-                other => {
-                    return Err(unreadable_store(
-                        "ssl.truststore.location",
-                        &other,
-                        "openssl pkcs12 -in truststore.p12 -nokeys -out ca.pem, then 'properties.ssl.truststore.location' = 'ca.pem' and 'properties.ssl.truststore.type' = 'PEM' (or librdkafka's 'properties.ssl.ca.location')",
-                    ))
-                }
+            "ssl.truststore.location" => match truststore::read(value, get("ssl.truststore.password"))? {
+                Truststore::Pem => out.push(("ssl.ca.location".into(), value.clone())),
+                Truststore::Certificates(pem) => out.push(("ssl.ca.pem".into(), pem)),
             },
             "ssl.keystore.location" => match store_type(get("ssl.keystore.type")).as_str() {
                 "PKCS12" => {
@@ -61,10 +64,100 @@ pub fn to_librdkafka(properties: &[(String, String)]) -> Result<Vec<(String, Str
             "ssl.endpoint.identification.algorithm" if value.trim().is_empty() => {
                 out.push((key.clone(), "none".into()));
             }
-            _ => out.push((key.clone(), value.clone())),
+            _ if FLINK_SOURCE_KEYS.contains(&key.as_str()) || JAVA_ONLY_KEYS.contains(&key.as_str()) => {}
+            _ => {
+                let (key, value) = match JAVA_RENAMED_KEYS.iter().find(|(java, _)| *java == key) {
+                    Some((_, ours)) => (ours.to_string(), value.clone()),
+                    None => (key.clone(), value.clone()),
+                };
+                check_with_librdkafka(connector, &key, &value)?;
+                out.push((key, value));
+            }
         }
     }
     Ok(out)
+}
+
+/// Options of Flink's Kafka source that Flink reads from `properties.*`; they are not
+/// client properties. Sluice's source discovers partitions and commits offsets its own way
+/// (README: Kafka), so they change nothing here.
+const FLINK_SOURCE_KEYS: &[&str] =
+    &["partition.discovery.interval.ms", "commit.offsets.on.checkpoint", "client.id.prefix", "register.consumer.metrics"];
+
+/// Java client keys with no librdkafka counterpart, which tune the Java client only
+/// (batching of `poll`, blocking of `send`, the serializer classes Flink sets itself).
+/// They cannot change a job's rows, so a script written for Flink runs with them.
+const JAVA_ONLY_KEYS: &[&str] = &[
+    "max.poll.records",
+    "max.block.ms",
+    "buffer.memory",
+    "key.serializer",
+    "value.serializer",
+    "key.deserializer",
+    "value.deserializer",
+    "default.api.timeout.ms",
+    "metric.reporters",
+];
+
+/// Java client keys that librdkafka spells differently.
+const JAVA_RENAMED_KEYS: &[(&str, &str)] =
+    &[("fetch.max.wait.ms", "fetch.wait.max.ms"), ("max.request.size", "message.max.bytes")];
+
+/// Sets one property as librdkafka will be given it, so that a misspelled key or a value
+/// librdkafka refuses fails while the job is planned, at its option, instead of when the
+/// client starts.
+fn check_with_librdkafka(connector: &str, key: &str, value: &str) -> Result<(), ConnectorError> {
+    let mut config = ClientConfig::new();
+    config.set(key, value);
+    match config.create_native_config() {
+        Err(KafkaError::ClientConfig(RDKafkaConfRes::RD_KAFKA_CONF_UNKNOWN, ..)) => Err(ConnectorError::UnknownOption {
+            connector: connector.to_string(),
+            key: format!("properties.{key}"),
+            known: librdkafka_properties().iter().map(|name| format!("properties.{name}")).collect(),
+        }),
+        // librdkafka checks the values of enumerations, numbers and booleans here, never
+        // of strings, so a refused value is not a secret.
+        Err(KafkaError::ClientConfig(_, reason, ..)) => {
+            Err(ConnectorError::InvalidOption { key: format!("properties.{key}"), value: value.to_string(), reason })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The names of librdkafka's properties (global and topic), for suggestions.
+fn librdkafka_properties() -> &'static [String] {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names = Vec::new();
+        // SAFETY: a fresh configuration is dumped into an array of `count` C strings
+        // (name, value, name, value, ...), copied, and both are freed with their own
+        // functions; nothing escapes.
+        unsafe {
+            let conf = rdsys::rd_kafka_conf_new();
+            let topic = rdsys::rd_kafka_topic_conf_new();
+            for (array, count) in [dump(|n| rdsys::rd_kafka_conf_dump(conf, n)), dump(|n| rdsys::rd_kafka_topic_conf_dump(topic, n))] {
+                for i in (0..count).step_by(2) {
+                    let name = *array.add(i);
+                    if !name.is_null() {
+                        names.push(CStr::from_ptr(name).to_string_lossy().into_owned());
+                    }
+                }
+                rdsys::rd_kafka_conf_dump_free(array, count);
+            }
+            rdsys::rd_kafka_topic_conf_destroy(topic);
+            rdsys::rd_kafka_conf_destroy(conf);
+        }
+        names.sort();
+        names.dedup();
+        names
+    })
+}
+
+/// Calls a librdkafka dump function; returns its array and length.
+unsafe fn dump(f: impl FnOnce(*mut usize) -> *mut *const c_char) -> (*mut *const c_char, usize) {
+    let mut count = 0usize;
+    let array = f(&mut count);
+    (array, count)
 }
 
 /// A store type as Java spells it (JKS when none is given, as the Java client assumes).
@@ -160,7 +253,7 @@ mod tests {
             "org.apache.kafka.common.security.scram.ScramLoginModule",
         ] {
             let line = format!(r#"{module} required username="avnadmin" password="s3cr\"et word";"#);
-            let out = to_librdkafka(&props(&[("security.protocol", "SASL_SSL"), ("sasl.jaas.config", &line)])).unwrap();
+            let out = to_librdkafka("kafka", &props(&[("security.protocol", "SASL_SSL"), ("sasl.jaas.config", &line)])).unwrap();
             assert_eq!(get(&out, "sasl.username"), Some("avnadmin"));
             assert_eq!(get(&out, "sasl.password"), Some("s3cr\"et word"));
             assert_eq!(get(&out, "security.protocol"), Some("SASL_SSL"));
@@ -175,15 +268,20 @@ mod tests {
             r#"com.sun.security.auth.module.Krb5LoginModule required password="topsecret";"#,
             r#"org.apache.kafka.common.security.plain.PlainLoginModule required password="topsecret"#,
         ] {
-            let e = to_librdkafka(&props(&[("sasl.jaas.config", line)])).unwrap_err().to_string();
+            let e = to_librdkafka("kafka", &props(&[("sasl.jaas.config", line)])).unwrap_err().to_string();
             assert!(e.contains("sasl.jaas.config") && !e.contains("topsecret"), "{e}");
         }
     }
 
     #[test]
     fn stores_are_translated_or_refused_with_how_to_convert() {
-        let out = to_librdkafka(&props(&[
-            ("ssl.truststore.location", "/certs/ca.pem"),
+        let dir = std::env::temp_dir().join(format!("sluice-security-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+        let ca = ca.display().to_string();
+        let out = to_librdkafka("kafka", &props(&[
+            ("ssl.truststore.location", &ca),
             ("ssl.truststore.type", "PEM"),
             ("ssl.keystore.location", "/certs/client.p12"),
             ("ssl.keystore.type", "PKCS12"),
@@ -192,28 +290,61 @@ mod tests {
             ("ssl.endpoint.identification.algorithm", ""),
         ]))
         .unwrap();
-        assert_eq!(get(&out, "ssl.ca.location"), Some("/certs/ca.pem"));
+        assert_eq!(get(&out, "ssl.ca.location"), Some(ca.as_str()));
         assert_eq!(get(&out, "ssl.keystore.location"), Some("/certs/client.p12"));
         assert_eq!(get(&out, "ssl.keystore.password"), Some("kpw"));
         assert_eq!(get(&out, "ssl.key.password"), Some("keypw"));
         assert_eq!(get(&out, "ssl.endpoint.identification.algorithm"), Some("none"));
         assert_eq!(get(&out, "ssl.truststore.type"), None);
 
-        let pem = to_librdkafka(&props(&[("ssl.keystore.location", "/certs/service.pem"), ("ssl.keystore.type", "PEM")])).unwrap();
+        let pem = to_librdkafka("kafka", &props(&[("ssl.keystore.location", "/certs/service.pem"), ("ssl.keystore.type", "PEM")])).unwrap();
         assert_eq!(get(&pem, "ssl.certificate.location"), Some("/certs/service.pem"));
         assert_eq!(get(&pem, "ssl.key.location"), Some("/certs/service.pem"));
 
-        let jks = to_librdkafka(&props(&[("ssl.truststore.location", "/certs/t.jks"), ("ssl.truststore.password", "tpw")]))
+        let missing = to_librdkafka("kafka", &props(&[("ssl.truststore.location", "/certs/t.jks"), ("ssl.truststore.password", "tpw")]))
             .unwrap_err()
             .to_string();
-        assert!(jks.contains("JKS") && jks.contains("openssl pkcs12") && !jks.contains("tpw"), "{jks}");
-        let jks = to_librdkafka(&props(&[("ssl.keystore.location", "/certs/k.jks")])).unwrap_err().to_string();
+        assert!(missing.contains("ssl.truststore.location") && !missing.contains("tpw"), "{missing}");
+        let _ = std::fs::remove_dir_all(&dir);
+        let jks = to_librdkafka("kafka", &props(&[("ssl.keystore.location", "/certs/k.jks")])).unwrap_err().to_string();
         assert!(jks.contains("keytool"), "{jks}");
+    }
+
+    #[test]
+    fn a_misspelled_property_is_refused_with_librdkafkas_names_to_suggest() {
+        let e = to_librdkafka("kafka", &props(&[("securty.protocol", "SSL")])).unwrap_err();
+        match e {
+            ConnectorError::UnknownOption { key, known, .. } => {
+                assert_eq!(key, "properties.securty.protocol");
+                assert!(known.iter().any(|k| k == "properties.security.protocol"), "{known:?}");
+                assert!(known.iter().any(|k| k == "properties.auto.offset.reset"), "{known:?}");
+            }
+            other => panic!("{other}"),
+        }
+        let e = to_librdkafka("kafka", &props(&[("security.protocol", "SSLL")])).unwrap_err().to_string();
+        assert!(e.contains("properties.security.protocol") && e.contains("SSLL"), "{e}");
+    }
+
+    #[test]
+    fn flinks_source_keys_and_java_only_keys_are_not_given_to_librdkafka() {
+        let out = to_librdkafka(
+            "kafka",
+            &props(&[
+                ("partition.discovery.interval.ms", "10000"),
+                ("commit.offsets.on.checkpoint", "true"),
+                ("max.poll.records", "500"),
+                ("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer"),
+                ("fetch.max.wait.ms", "100"),
+                ("group.id", "g"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(out, props(&[("fetch.wait.max.ms", "100"), ("group.id", "g")]));
     }
 
     #[test]
     fn librdkafka_keys_pass_through() {
         let given = props(&[("sasl.username", "u"), ("sasl.password", "p"), ("ssl.ca.location", "/ca.pem")]);
-        assert_eq!(to_librdkafka(&given).unwrap(), given);
+        assert_eq!(to_librdkafka("kafka", &given).unwrap(), given);
     }
 }

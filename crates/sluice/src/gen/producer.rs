@@ -15,6 +15,7 @@ use anyhow::{anyhow, bail, Result};
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use sluice_connector_api::ConnectorError;
 use sluice_connectors::fake_data::FakeDataGenerator;
 
 use super::delivery::DeliveryTracker;
@@ -59,7 +60,7 @@ pub fn produce(
     stop: &AtomicBool,
     progress: &mut Progress,
 ) -> Result<()> {
-    let config = client_config(target);
+    let config = client_config(target)?;
     let message_timeout = Duration::from_millis(
         config.get("message.timeout.ms").and_then(|v| v.trim().parse().ok()).unwrap_or(DEFAULT_MESSAGE_TIMEOUT_MS),
     );
@@ -98,16 +99,27 @@ pub fn produce(
     Ok(())
 }
 
-fn client_config(target: &KafkaTarget<'_>) -> ClientConfig {
+/// The producer's configuration: the defaults, then the -X properties, in librdkafka's
+/// spelling or the Java client's (translated as for a table's `properties.*`).
+fn client_config(target: &KafkaTarget<'_>) -> Result<ClientConfig> {
     let mut config = ClientConfig::new();
     config.set("bootstrap.servers", target.bootstrap);
     for (key, value) in DEFAULTS {
         config.set(key, value);
     }
-    for (key, value) in target.properties {
+    let properties = sluice_connectors::kafka::to_librdkafka("sluice gen", target.properties).map_err(|e| match e {
+        ConnectorError::UnknownOption { key, known, .. } => {
+            let key = key.trim_start_matches("properties.");
+            let names = known.iter().map(|k| k.trim_start_matches("properties."));
+            let suggestion = sluice_planner::suggest::closest(key, names).map(|k| format!(": did you mean -X {k}?")).unwrap_or_default();
+            anyhow!("librdkafka has no property \"{key}\"{suggestion}")
+        }
+        other => anyhow!("{}", other.to_string().replace("\"properties.", "\"")),
+    })?;
+    for (key, value) in properties {
         config.set(key, value);
     }
-    config
+    Ok(config)
 }
 
 /// The state of one production run.
