@@ -34,4 +34,33 @@ impl RuntimeError {
             RuntimeError::Internal(_) => false,
         }
     }
+
+    /// Whether running the job again cannot mend it: refused credentials or a setting the
+    /// connector cannot use. A restart strategy does not restart these.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            RuntimeError::Connector {
+                source: ConnectorError::Credentials(_)
+                    | ConnectorError::InvalidOption { .. }
+                    | ConnectorError::UnknownOption { .. }
+                    | ConnectorError::MissingOption { .. },
+                ..
+            }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_credentials_and_bad_settings_are_permanent_outages_are_not() {
+        let connector = |source| RuntimeError::Connector { node: "src".into(), source };
+        assert!(connector(ConnectorError::Credentials("cannot log in".into())).is_permanent());
+        assert!(connector(ConnectorError::InvalidOption { key: "k".into(), value: "v".into(), reason: "r".into() }).is_permanent());
+        assert!(!connector(ConnectorError::External("cannot reach Kafka".into())).is_permanent());
+        assert!(!RuntimeError::Operator { node: "n".into(), message: "m".into() }.is_permanent());
+    }
 }

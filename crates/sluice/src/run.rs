@@ -212,10 +212,15 @@ fn supervise(
             job.failures = 0;
         }
         job.failures += 1;
-        let delay = job.strategy.delay(job.failures).filter(|_| job.checkpointing && !stop.load(Ordering::Relaxed));
+        let delay = job
+            .strategy
+            .delay(job.failures)
+            .filter(|_| job.checkpointing && !stop.load(Ordering::Relaxed) && !error.is_permanent());
         let Some(delay) = delay else {
             if job.strategy != RestartStrategy::None && !job.checkpointing {
                 eprintln!("[sluice] job \"{name}\": not restarted: a restart strategy needs checkpoints ('execution.checkpointing.interval')");
+            } else if job.strategy != RestartStrategy::None && error.is_permanent() {
+                eprintln!("[sluice] job \"{name}\": not restarted: running it again cannot mend this failure");
             }
             report_runtime_error(&name, &error, source);
             failed = true;

@@ -91,8 +91,11 @@ fn flinks_and_librdkafkas_spellings_log_in_and_a_wrong_password_is_never_shown()
     }
 
     broker.create_topic("out-wrong", 1);
-    let (ok, log) = run("wrong", &job(&broker, "in", "out-wrong", &jaas("scram.ScramLoginModule", WRONG_PASSWORD)));
-    assert!(!ok, "{log}");
+    // A refused login is not retried, even under a restart strategy: retrying cannot mend it.
+    let restarts = "SET 'execution.checkpointing.interval' = '1 s';\nSET 'restart-strategy.type' = 'fixed-delay';\n";
+    let wrong = job(&broker, "in", "out-wrong", &jaas("scram.ScramLoginModule", WRONG_PASSWORD));
+    let (ok, log) = run("wrong", &format!("{restarts}{wrong}"));
+    assert!(!ok && !log.contains("restarting from"), "{log}");
     assert!(log.to_lowercase().contains("authentication"), "{log}");
     assert!(!log.contains("can be retried") && !log.contains("may succeed"), "{log}");
 }
