@@ -24,6 +24,6 @@ mod tls;
 
 pub use kafka::{kafka_libs, KafkaBroker, Tuning};
 pub use opensearch::OpenSearch;
-pub use self::postgres::Postgres;
+pub use self::postgres::{Postgres, TLS_PASSWORD, TLS_USER};
 pub use process::{free_port, spawn_tied, tool_path};
 pub use tls::{Certificates, STORE_PASSWORD};

@@ -10,6 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::process::free_port;
+use crate::tls::Certificates;
+
+/// The login of `Postgres::start_with_tls` that must use TLS (the client certificate of
+/// `Certificates` is made out to this name).
+pub const TLS_USER: &str = "avnadmin";
+/// Its password.
+pub const TLS_PASSWORD: &str = "pg-Pa55word";
 
 /// A running PostgreSQL server with the trust-authenticated superuser `postgres`.
 pub struct Postgres {
@@ -24,6 +31,21 @@ pub struct Postgres {
 impl Postgres {
     /// Creates a cluster in a fresh temp folder and starts it on a free port.
     pub fn start() -> Postgres {
+        Postgres::start_with(None)
+    }
+
+    /// As `start`, with TLS on (the server certificate of `certs`, for `localhost` and
+    /// `127.0.0.1`), as a managed PostgreSQL has it:
+    /// - the user `TLS_USER` (password `TLS_PASSWORD`) may log in over TLS only;
+    /// - to the database `certdb` that user logs in with the client certificate of `certs`
+    ///   (its name is the user's) instead of a password.
+    ///
+    /// The superuser `postgres` keeps its plain, trusted login for the test's own checks.
+    pub fn start_with_tls(certs: &Certificates) -> Postgres {
+        Postgres::start_with(Some(certs))
+    }
+
+    fn start_with(tls: Option<&Certificates>) -> Postgres {
         let bin = pg_bin();
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("sluice-pg-{}-{port}", std::process::id()));
@@ -42,9 +64,45 @@ impl Postgres {
         let mut pg = Postgres { dir, data, bin, port, run_as_postgres, running: false };
         let out = pg.run("initdb", &["-D", &path_str(&pg.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
         assert!(out.status.success(), "initdb failed:\n{}", text(&out));
+        if let Some(certs) = tls {
+            pg.turn_tls_on(certs);
+        }
         pg.resume();
         pg.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        if tls.is_some() {
+            pg.execute(&format!("CREATE ROLE {TLS_USER} LOGIN SUPERUSER PASSWORD '{TLS_PASSWORD}'"));
+            // Alone: CREATE DATABASE cannot run inside the transaction a batch is.
+            pg.execute("CREATE DATABASE certdb");
+        }
         pg
+    }
+
+    /// Puts the server's certificate and key into the data folder (the key readable by
+    /// its owner only, as PostgreSQL demands) and the TLS settings and login rules into
+    /// its configuration. `pg_hba.conf` takes the first matching line, so the rules go
+    /// before initdb's.
+    fn turn_tls_on(&self, certs: &Certificates) {
+        for (from, to) in [("server.pem", "server.crt"), ("server.key", "server.key"), ("ca.pem", "root.crt")] {
+            let target = self.data.join(to);
+            std::fs::copy(certs.path(from), &target).unwrap_or_else(|e| panic!("cannot copy {from}: {e}"));
+            std::fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o600)).expect("chmod");
+            if self.run_as_postgres {
+                let status = Command::new("chown").arg("postgres:postgres").arg(&target).status().expect("run chown");
+                assert!(status.success(), "cannot hand {} to the postgres user", target.display());
+            }
+        }
+        let conf = self.data.join("postgresql.conf");
+        let mut text = std::fs::read_to_string(&conf).expect("read postgresql.conf");
+        text += "\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\nssl_ca_file = 'root.crt'\n";
+        std::fs::write(&conf, text).expect("write postgresql.conf");
+        let hba = self.data.join("pg_hba.conf");
+        let rules = format!(
+            "hostssl certdb {TLS_USER} 127.0.0.1/32 cert\n\
+             hostssl all {TLS_USER} 127.0.0.1/32 scram-sha-256\n\
+             hostnossl all {TLS_USER} 127.0.0.1/32 reject\n"
+        );
+        let text = rules + &std::fs::read_to_string(&hba).expect("read pg_hba.conf");
+        std::fs::write(&hba, text).expect("write pg_hba.conf");
     }
 
     /// `jdbc:postgresql://127.0.0.1:PORT/db`, for the `url` option.
@@ -58,8 +116,13 @@ impl Postgres {
 
     /// Runs `sql` (one or more statements) in the `postgres` database.
     pub fn execute(&self, sql: &str) {
-        let mut client = self.client();
-        client.batch_execute(sql).unwrap_or_else(|e| panic!("executing {sql:?} failed: {e}"));
+        self.execute_in("postgres", sql);
+    }
+
+    /// Runs `sql` (one or more statements) in the database `db`.
+    pub fn execute_in(&self, db: &str, sql: &str) {
+        let mut client = self.client_in(db);
+        client.batch_execute(sql).unwrap_or_else(|e| panic!("executing {sql:?} failed: {e:?}"));
     }
 
     /// Runs a query in the `postgres` database and returns its rows as text (`None` for
@@ -97,7 +160,12 @@ impl Postgres {
 
     /// A fresh client connected to the `postgres` database as `postgres`.
     pub fn client(&self) -> ::postgres::Client {
-        let config = format!("host=127.0.0.1 port={} user=postgres dbname=postgres", self.port);
+        self.client_in("postgres")
+    }
+
+    /// A fresh client connected to the database `db` as `postgres`.
+    pub fn client_in(&self, db: &str) -> ::postgres::Client {
+        let config = format!("host=127.0.0.1 port={} user=postgres dbname={db}", self.port);
         ::postgres::Client::connect(&config, ::postgres::NoTls)
             .unwrap_or_else(|e| panic!("cannot connect to the test PostgreSQL on port {}: {e}", self.port))
     }

@@ -11,7 +11,7 @@
 mod common;
 
 use common::*;
-use sluice_testkit::Postgres;
+use sluice_testkit::{Certificates, Postgres, TLS_PASSWORD, TLS_USER};
 
 /// Loads a two- or four-column CSV file into `table` with `columns`.
 fn load_csv(pg: &Postgres, table: &str, columns: &str, file: &str) {
@@ -42,11 +42,10 @@ fn check_case(name: &str, sql: &str, same_as: &str) {
     }
 }
 
-#[test]
-fn iot_thresholds_from_postgresql() {
-    let pg = Postgres::start();
-    load_csv(&pg, "cpu_thresholds", "host TEXT PRIMARY KEY, threshold INT", "cpu_thresholds.csv");
-    let sql = format!(
+/// The IoT seed's lookup join of samples with per-host thresholds read from PostgreSQL at
+/// `url` with `login` (the `username`/`password` options).
+fn iot_thresholds_sql(url: &str, login: &str) -> String {
+    format!(
         "SET 'table.local-time-zone' = 'UTC';
 CREATE TABLE iot_in (
   hostname VARCHAR, cpu VARCHAR, usage DOUBLE, `occurred_at` BIGINT,
@@ -55,8 +54,8 @@ CREATE TABLE iot_in (
   WATERMARK FOR time_ltz AS time_ltz - INTERVAL '10' SECONDS
 ) WITH ('connector' = 'filesystem', 'path' = '${{DATA}}/iot.json', 'format' = 'json');
 CREATE TABLE cpu_thresholds (host STRING, threshold INT, PRIMARY KEY (host) NOT ENFORCED) WITH (
-  'connector' = 'jdbc', 'url' = '{}', 'table-name' = 'cpu_thresholds',
-  'username' = 'postgres', 'driver' = 'org.postgresql.Driver',
+  'connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'cpu_thresholds',
+  {login}, 'driver' = 'org.postgresql.Driver',
   'lookup.cache.max-rows' = '100', 'lookup.cache.ttl' = '10 min');
 CREATE TABLE out_t (hostname VARCHAR, cpu VARCHAR, usage DOUBLE, threshold INT, over_by DOUBLE) WITH ('connector' = 'print');
 INSERT INTO out_t
@@ -64,10 +63,15 @@ SELECT i.hostname, i.cpu, i.usage, t.threshold, i.usage - t.threshold
 FROM iot_in AS i
 JOIN cpu_thresholds FOR SYSTEM_TIME AS OF i.proc_time AS t ON i.hostname = t.host
 WHERE i.usage >= 99;
-",
-        pg.url("postgres")
-    );
-    check_case("thresholds", &sql, "59_iot_thresholds_join");
+"
+    )
+}
+
+#[test]
+fn iot_thresholds_from_postgresql() {
+    let pg = Postgres::start();
+    load_csv(&pg, "cpu_thresholds", "host TEXT PRIMARY KEY, threshold INT", "cpu_thresholds.csv");
+    check_case("thresholds", &iot_thresholds_sql(&pg.url("postgres"), "'username' = 'postgres'"), "59_iot_thresholds_join");
     // The cache answered most keys: far fewer queries than batches of rows.
     assert!(pg.statement_calls("%cpu_thresholds%") >= 1);
 }
@@ -194,4 +198,68 @@ fn a_buffering_sink_flushes_on_its_interval_while_the_job_runs() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(count > 0, "no row reached PostgreSQL while the job ran");
     assert!(status.success());
+}
+
+/// The PostgreSQL JDBC driver's TLS parameters in `url`, against a server that accepts
+/// the user `TLS_USER` over TLS only (as a managed PostgreSQL does), and a client
+/// certificate instead of a password for the database `certdb`. Each working URL writes
+/// one row through the `jdbc` sink; the lookup join of the IoT seed reads over
+/// `verify-full`. No output shows the password.
+#[test]
+fn postgresql_over_tls_with_the_drivers_sslmodes_and_a_client_certificate() {
+    let certs = Certificates::generate();
+    let other_ca = Certificates::generate();
+    let pg = Postgres::start_with_tls(&certs);
+    let port = pg.port();
+    let (ca, cert, key) = (certs.file("ca.pem"), certs.file("service.cert"), certs.file("service.key"));
+    for db in ["postgres", "certdb"] {
+        pg.execute_in(db, "CREATE TABLE written (id INT PRIMARY KEY, how TEXT)");
+    }
+    let run = |name: &str, url: &str, password: bool| -> (bool, String) {
+        let login = if password { format!("'username' = '{TLS_USER}', 'password' = '{TLS_PASSWORD}'") } else { format!("'username' = '{TLS_USER}'") };
+        let id = name.len();
+        let sql = format!(
+            "CREATE TABLE written (id INT, how STRING, PRIMARY KEY (id) NOT ENFORCED) WITH (
+               'connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'written', {login});
+             INSERT INTO written VALUES ({id}, '{name}');\n"
+        );
+        let dir = std::env::temp_dir().join(format!("sluice-jdbc-tls-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("job.sql"), sql).unwrap();
+        let out = std::process::Command::new(sluice_bin()).args(["run", "job.sql"]).current_dir(&dir).output().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!log.contains(TLS_PASSWORD), "{name}: the output shows the password:\n{log}");
+        (out.status.success(), log)
+    };
+    let base = format!("jdbc:postgresql://127.0.0.1:{port}");
+    let working = [
+        ("prefer", format!("{base}/postgres"), true),
+        ("require", format!("{base}/postgres?sslmode=require"), true),
+        ("verifyca", format!("{base}/postgres?sslmode=verify-ca&sslrootcert={ca}"), true),
+        ("verifyfull", format!("{base}/postgres?sslmode=verify-full&sslrootcert={ca}"), true),
+        ("ssl-true-localhost", format!("jdbc:postgresql://localhost:{port}/postgres?ssl=true&sslrootcert={ca}"), true),
+        ("client-certificate", format!("{base}/certdb?sslmode=verify-full&sslrootcert={ca}&sslcert={cert}&sslkey={key}"), false),
+    ];
+    for (name, url, password) in &working {
+        let (ok, log) = run(name, url, *password);
+        assert!(ok, "{name}: {log}");
+    }
+    let written = |db: &str| pg.client_in(db).query("SELECT how FROM written ORDER BY how", &[]).unwrap().iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>();
+    assert_eq!(written("postgres"), ["prefer", "require", "ssl-true-localhost", "verifyca", "verifyfull"]);
+    assert_eq!(written("certdb"), ["client-certificate"]);
+
+    // Refused: without TLS, and with a CA that did not sign the server's certificate.
+    // Neither is retried for the minute a lost connection is.
+    let (ok, log) = run("disable", &format!("{base}/postgres?sslmode=disable"), true);
+    assert!(!ok && log.contains("refused the login") && log.contains("sslmode"), "{log}");
+    let (ok, log) = run("untrusted", &format!("{base}/postgres?sslmode=verify-ca&sslrootcert={}", other_ca.file("ca.pem")), true);
+    assert!(!ok && log.contains("cannot set up TLS") && log.contains("sslrootcert"), "{log}");
+    let (ok, log) = run("no-root", &format!("{base}/postgres?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem"), true);
+    assert!(!ok && log.contains("sslrootcert") && log.contains(" --> "), "a missing file fails at planning, at the url: {log}");
+
+    // The IoT seed's lookup join reads the thresholds over verify-full.
+    load_csv(&pg, "cpu_thresholds", "host TEXT PRIMARY KEY, threshold INT", "cpu_thresholds.csv");
+    let url = format!("{base}/postgres?sslmode=verify-full&sslrootcert={ca}");
+    check_case("iot_thresholds_tls", &iot_thresholds_sql(&url, &format!("'username' = '{TLS_USER}', 'password' = '{TLS_PASSWORD}'")), "59_iot_thresholds_join");
 }
