@@ -10,18 +10,22 @@
 //!   (`SLUICE_PG_BIN` names the folder of `initdb` and `pg_ctl`).
 //! - `OpenSearch`: `osmem-server`, an in-memory OpenSearch-compatible server from PyPI
 //!   (`SLUICE_OSMEM` names the binary; `scripts/services.sh` installs it).
+//! - `HttpsProxy`: TLS and basic authentication in front of `osmem-server`, which has
+//!   neither (a stand-in for a managed OpenSearch's HTTPS endpoint).
 //! - `Certificates`: a CA, a server and a client certificate made with `openssl` (and
 //!   Java stores made with `keytool`), for the tests of secure connections.
 //!
 //! A missing service binary fails the test with a message that says how to install it:
 //! a test that cannot reach its service must not pass silently.
 
+mod https_proxy;
 mod kafka;
 mod opensearch;
 mod postgres;
 mod process;
 mod tls;
 
+pub use https_proxy::HttpsProxy;
 pub use kafka::{kafka_libs, KafkaBroker, Tuning};
 pub use opensearch::OpenSearch;
 pub use self::postgres::{Postgres, TLS_PASSWORD, TLS_USER};

@@ -6,22 +6,31 @@
 //!   (client, window_start): the documents are exactly the rows Flink produced for
 //!   conformance case 07;
 //! - the replication of `happy`/`sleepy` high-load IoT samples into an `opensearch`
-//!   index, with `time_ltz` formatted as `yyyy/MM/dd HH:mm:ss`.
+//!   index, with `time_ltz` formatted as `yyyy/MM/dd HH:mm:ss`;
+//! - the same over HTTPS with basic authentication, as a managed OpenSearch has it.
+//!   osmem-server has no TLS, so `sluice_testkit::HttpsProxy` stands in front of it and
+//!   checks the certificate handshake and the `Authorization` header.
 
 mod common;
 
 use common::*;
 use serde_json::Value;
-use sluice_testkit::OpenSearch;
+use sluice_testkit::{Certificates, HttpsProxy, OpenSearch};
 
 fn run(name: &str, sql: &str) {
+    let (ok, log) = try_run(name, sql);
+    assert!(ok, "{log}");
+}
+
+/// Runs `sluice run` on `sql`: whether it succeeded, and what it printed.
+fn try_run(name: &str, sql: &str) -> (bool, String) {
     let dir = std::env::temp_dir().join(format!("sluice-os-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let script = dir.join("job.sql");
     std::fs::write(&script, sql).unwrap();
     let out = std::process::Command::new(sluice_bin()).arg("run").arg(&script).output().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
 fn data(file: &str) -> String {
@@ -100,4 +109,43 @@ FROM iot_in WHERE hostname IN ('happy', 'sleepy') AND usage > 90;
         assert_eq!(t.len(), 19, "{t}");
         assert_eq!((&t[4..5], &t[7..8], &t[10..11], &t[13..14]), ("/", "/", " ", ":"), "{t}");
     }
+}
+
+#[test]
+fn https_with_basic_authentication_a_ca_file_or_allow_insecure() {
+    const PASSWORD: &str = "os-Pa55word";
+    let os = OpenSearch::start();
+    let certs = Certificates::generate();
+    let other_ca = Certificates::generate();
+    let proxy = HttpsProxy::start(os.port(), &certs, "avnadmin", PASSWORD);
+    let job = |index: &str, extra: &str| {
+        format!(
+            "CREATE TABLE alerts (host STRING, usage DOUBLE) WITH ('connector' = 'opensearch', 'hosts' = '{}',
+               'index' = '{index}', 'username' = 'avnadmin', 'password' = '{PASSWORD}'{extra});
+             INSERT INTO alerts VALUES ('happy', 95.5), ('sleepy', 99.0);\n",
+            proxy.url()
+        )
+    };
+    let ca = format!(", 'sluice.ssl.ca-location' = '{}'", certs.file("ca.pem"));
+    let (ok, log) = try_run("https-ca", &job("with-ca", &ca));
+    assert!(ok, "{log}");
+    assert_eq!(os.count("with-ca"), 2);
+    let (ok, log) = try_run("https-insecure", &job("insecure", ", 'allow-insecure' = 'true'"));
+    assert!(ok, "{log}");
+    assert_eq!(os.count("insecure"), 2);
+    assert_eq!(proxy.refused(), 0);
+
+    // Refused at once, with what to check, and never showing the password: a CA that did
+    // not sign the server's certificate (the system's CAs did not either), and a wrong
+    // password.
+    let untrusted = format!(", 'sluice.ssl.ca-location' = '{}'", other_ca.file("ca.pem"));
+    let (ok, log) = try_run("https-untrusted", &job("untrusted", &untrusted));
+    assert!(!ok && log.contains("cannot set up TLS") && log.contains("sluice.ssl.ca-location"), "{log}");
+    assert!(!log.contains("retry"), "a certificate failure is not retried: {log}");
+    let wrong = job("wrong", &ca).replace(PASSWORD, "not-the-Pa55word");
+    let (ok, log) = try_run("https-wrong-password", &wrong);
+    assert!(!ok && log.contains("401") && log.contains("\"password\""), "{log}");
+    assert!(proxy.refused() >= 1);
+    assert!(!log.contains(PASSWORD) && !log.contains("not-the-Pa55word"), "{log}");
+    assert_eq!(os.count("untrusted") + os.count("wrong"), 0);
 }

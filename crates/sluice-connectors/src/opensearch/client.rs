@@ -30,8 +30,13 @@ pub struct BulkClient {
 }
 
 impl BulkClient {
-    pub fn new(config: &OpenSearchConfig) -> BulkClient {
-        let mut builder = ureq::AgentBuilder::new();
+    pub fn new(config: &OpenSearchConfig) -> Result<BulkClient, ConnectorError> {
+        let connector = config.tls.connector().map_err(|reason| ConnectorError::InvalidOption {
+            key: super::config::CA_OPTION.into(),
+            value: String::new(),
+            reason,
+        })?;
+        let mut builder = ureq::AgentBuilder::new().tls_connector(std::sync::Arc::new(connector));
         if let Some(t) = config.request_timeout {
             builder = builder.timeout(t);
         } else {
@@ -44,14 +49,14 @@ impl BulkClient {
             let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
             format!("Basic {token}")
         });
-        BulkClient {
+        Ok(BulkClient {
             connector: config.flavor.name(),
             agent: builder.build(),
             hosts: config.hosts.clone(),
             next_host: 0,
             authorization,
             backoff: config.backoff,
-        }
+        })
     }
 
     /// Sends `body` (NDJSON actions) and returns one result per action. A failed
@@ -78,6 +83,12 @@ impl BulkClient {
                 Err(ureq::Error::Status(status, response)) => {
                     let text = response.into_string().unwrap_or_default();
                     let detail = format!("HTTP {status}: {}", shorten(&text));
+                    if status == 401 || status == 403 {
+                        return Err(ConnectorError::Credentials(format!(
+                            "{} at \"{host}\" refused the login with {detail}. Check \"username\" and \"password\".",
+                            self.connector
+                        )));
+                    }
                     if status != 429 && status < 500 {
                         return Err(ConnectorError::External(format!(
                             "{} at \"{host}\" refused the bulk request with {detail}. Check \"hosts\", \"connection.path-prefix\", \"username\" and \"password\".",
@@ -87,8 +98,19 @@ impl BulkClient {
                     detail
                 }
                 Err(ureq::Error::Transport(t)) => {
+                    let text = transport_text(&t);
+                    if text.contains("certificate") || text.contains("handshake") {
+                        // Retrying will not make the certificate trusted.
+                        return Err(ConnectorError::Credentials(format!(
+                            "cannot set up TLS with {} at \"{host}\": {text}. The server's certificate is not \
+                             trusted: add its CA with '{}' (or SSL_CERT_FILE), or set 'allow-insecure' = 'true' \
+                             to skip the check.",
+                            self.connector,
+                            super::config::CA_OPTION
+                        )));
+                    }
                     self.next_host += 1;
-                    t.to_string()
+                    text
                 }
             };
             attempt += 1;
@@ -109,6 +131,20 @@ impl BulkClient {
             std::thread::sleep(delay);
         }
     }
+}
+
+/// A transport error with its causes, where OpenSSL's reason is.
+fn transport_text(t: &ureq::Transport) -> String {
+    let mut text = t.to_string();
+    let mut source = std::error::Error::source(t);
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = s.source();
+    }
+    text
 }
 
 /// Reads `items` from a `_bulk` answer.

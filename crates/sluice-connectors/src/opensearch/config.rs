@@ -33,8 +33,14 @@ const KNOWN_KEYS: &[&str] = &[
     "connection.timeout",
     "socket.timeout",
     "allow-insecure",
+    CA_OPTION,
     "format",
 ];
+
+/// Sluice's option naming a PEM file of CA certificates to trust for `https://` hosts,
+/// besides the system's (`SSL_CERT_FILE` works too). Flink takes these from the JVM's
+/// truststore, which has no counterpart here.
+pub const CA_OPTION: &str = "sluice.ssl.ca-location";
 
 /// Which Flink connector the table names; they share everything but the name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +116,8 @@ pub struct OpenSearchConfig {
     pub backoff: Backoff,
     pub request_timeout: Option<Duration>,
     pub connect_timeout: Option<Duration>,
+    /// How `https://` hosts are checked.
+    pub tls: TlsTrust,
     pub json: JsonOptions,
     /// Indices of the primary key columns among the physical columns.
     pub key_columns: Vec<usize>,
@@ -183,7 +191,14 @@ impl OpenSearchConfig {
         let connect_timeout = get_parsed(o, "connection.timeout", parse_duration)?;
         get_parsed(o, "socket.timeout", parse_duration)?;
         get_parsed(o, "sink.flush-on-checkpoint", parse_bool)?;
-        get_parsed(o, "allow-insecure", parse_bool)?;
+        let allow_insecure = get_parsed(o, "allow-insecure", parse_bool)?.unwrap_or(false);
+        let ca_pem = match table.option(CA_OPTION) {
+            None => None,
+            Some(path) => Some(std::fs::read(path).map_err(|e| invalid(CA_OPTION, path, format!("cannot read it: {e}")))?),
+        };
+        let tls = TlsTrust { allow_insecure, ca_pem };
+        // Builds the TLS connector once now, so an unusable CA file fails at planning.
+        tls.connector().map_err(|reason| invalid(CA_OPTION, table.option(CA_OPTION).unwrap_or(""), reason))?;
         if let Some(p) = get_parsed(o, "sink.parallelism", parse_i64)? {
             if p < 1 {
                 return Err(invalid("sink.parallelism", &p.to_string(), "must be at least 1"));
@@ -211,9 +226,40 @@ impl OpenSearchConfig {
             backoff,
             request_timeout,
             connect_timeout,
+            tls,
             json,
             key_columns,
         })
+    }
+}
+
+/// Which servers an `https://` host may be: signed by a CA the system trusts or one in
+/// `sluice.ssl.ca-location`; or anything with `allow-insecure` (Flink's option: no check
+/// of the certificate or the host name).
+#[derive(Clone, Debug, Default)]
+pub struct TlsTrust {
+    pub allow_insecure: bool,
+    pub ca_pem: Option<Vec<u8>>,
+}
+
+impl TlsTrust {
+    /// The TLS connector for the HTTP client.
+    pub fn connector(&self) -> Result<native_tls::TlsConnector, String> {
+        let mut builder = native_tls::TlsConnector::builder();
+        if let Some(pem) = &self.ca_pem {
+            let certificates = native_tls::Certificate::stack_from_pem(pem)
+                .map_err(|e| format!("not a PEM file of CA certificates: {e}"))?;
+            if certificates.is_empty() {
+                return Err("the file holds no PEM certificate".into());
+            }
+            for certificate in certificates {
+                builder.add_root_certificate(certificate);
+            }
+        }
+        if self.allow_insecure {
+            builder.danger_accept_invalid_certs(true).danger_accept_invalid_hostnames(true);
+        }
+        builder.build().map_err(|e| e.to_string())
     }
 }
 

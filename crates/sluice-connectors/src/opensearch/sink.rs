@@ -54,7 +54,7 @@ impl OpenSearchSink {
         let config = OpenSearchConfig::parse(table, flavor)?;
         let encoder = JsonEncoder::new(&table.physical_columns, &config.json).map_err(|e| ConnectorError::Schema(e.to_string()))?;
         Ok(OpenSearchSink {
-            client: BulkClient::new(&config),
+            client: BulkClient::new(&config)?,
             config,
             columns: table.physical_columns.clone(),
             encoder,
