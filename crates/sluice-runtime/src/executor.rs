@@ -261,16 +261,16 @@ impl Executor {
             if stopped {
                 if let Some(ck) = &self.checkpoints {
                     let id = ck.next_id - 1;
-                    eprintln!(
-                        "[sluice] job \"{}\" stopped with checkpoint {id} in {}: run the script again to resume there",
+                    tracing::info!(target: "sluice::checkpoint",
+                        "job \"{}\" stopped with checkpoint {id} in {}: run the script again to resume there",
                         ck.config.job,
                         ck.store.dir().display()
                     );
                     if let Some(dir) = &ck.config.savepoint_dir {
                         let from = ck.store.dir().join(format!("chk-{id}"));
                         let path = checkpoint::write_savepoint(&from, dir, &ck.config.job, id).map_err(RuntimeError::Internal)?;
-                        eprintln!(
-                            "[sluice] savepoint written to {}: resume from it with SET 'execution.state-recovery.path' = '{}'",
+                        tracing::info!(target: "sluice::checkpoint",
+                            "savepoint written to {}: resume from it with SET 'execution.state-recovery.path' = '{}'",
                             path.display(),
                             path.display()
                         );
@@ -347,7 +347,7 @@ impl Executor {
                 let saved = match store.load(id) {
                     Ok(saved) => saved,
                     Err(e) => {
-                        eprintln!("[sluice] skipping checkpoint {id}: {e}");
+                        tracing::warn!(target: "sluice::checkpoint", "skipping checkpoint {id}: {e}");
                         continue;
                     }
                 };
@@ -378,8 +378,8 @@ impl Executor {
         if let Some(saved) = restore {
             self.restore(&saved, config.ignore_unclaimed_state)?;
             next_id = next_id.max(saved.id + 1);
-            eprintln!(
-                "[sluice] resuming job \"{}\" from checkpoint {} taken at {} ({})",
+            tracing::info!(target: "sluice::checkpoint",
+                "resuming job \"{}\" from checkpoint {} taken at {} ({})",
                 config.job,
                 saved.id,
                 format_epoch_millis(saved.taken_at_ms),

@@ -4,6 +4,7 @@
 mod bench;
 mod collect;
 mod gen;
+mod logging;
 mod run;
 mod service;
 mod summary;
@@ -31,6 +32,9 @@ Query results go to stdout; logs, progress and errors go to stderr."
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines on stderr look: text, or one JSON object per line (RUST_LOG filters them)
+    #[arg(long, global = true, value_enum, default_value_t = logging::LogFormat::Text)]
+    log_format: logging::LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -82,18 +86,16 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let style = match cli.command {
+        Command::Server(_) => logging::TextStyle::Timestamped,
+        _ => logging::TextStyle::Short,
+    };
+    logging::init(cli.log_format, style);
     match cli.command {
         Command::Run { script, set, quiet, fresh } => run::run_script(&script, &set, quiet, fresh),
         Command::Bench(args) => bench::run(args),
         Command::Gen(args) => gen::run(args),
-        Command::Server(args) => {
-            tracing_subscriber::fmt()
-                .with_writer(std::io::stderr)
-                .with_target(false)
-                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-                .init();
-            service::serve(args)
-        }
+        Command::Server(args) => service::serve(args),
         Command::Token(command) => service::token(command),
         Command::Application { client, command } => service::application(client, command),
         Command::Deployment { client, command } => service::deployment(client, command),

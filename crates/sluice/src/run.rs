@@ -34,10 +34,10 @@ fn stop_flag() -> Arc<AtomicBool> {
         let handler_flag = flag.clone();
         let _ = ctrlc::set_handler(move || {
             if handler_flag.swap(true, Ordering::SeqCst) {
-                eprintln!("[sluice] interrupted again: exiting now");
+                tracing::info!(target: "sluice::run", "interrupted again: exiting now");
                 std::process::exit(130);
             }
-            eprintln!("[sluice] stopping: flushing sinks (press Ctrl-C again to exit at once)");
+            tracing::info!(target: "sluice::run", "stopping: flushing sinks (press Ctrl-C again to exit at once)");
         });
         flag
     })
@@ -218,17 +218,17 @@ fn supervise(
             .filter(|_| job.checkpointing && !stop.load(Ordering::Relaxed) && !error.is_permanent());
         let Some(delay) = delay else {
             if job.strategy != RestartStrategy::None && !job.checkpointing {
-                eprintln!("[sluice] job \"{name}\": not restarted: a restart strategy needs checkpoints ('execution.checkpointing.interval')");
+                tracing::warn!(target: "sluice::run", "job \"{name}\": not restarted: a restart strategy needs checkpoints ('execution.checkpointing.interval')");
             } else if job.strategy != RestartStrategy::None && error.is_permanent() {
-                eprintln!("[sluice] job \"{name}\": not restarted: running it again cannot mend this failure");
+                tracing::warn!(target: "sluice::run", "job \"{name}\": not restarted: running it again cannot mend this failure");
             }
             report_runtime_error(&name, &error, source);
             failed = true;
             left -= 1;
             continue;
         };
-        eprintln!(
-            "[sluice] job \"{name}\" failed: {}; restarting from its last checkpoint in {} (restart {})",
+        tracing::warn!(target: "sluice::run",
+            "job \"{name}\" failed: {}; restarting from its last checkpoint in {} (restart {})",
             masked(&error.to_string(), source),
             crate::summary::duration_text(delay),
             job.failures
@@ -266,13 +266,13 @@ fn start_job(
         .map_err(|e| eprintln!("error: job \"{}\": {e}", job.name))?;
     if !quiet {
         match &checkpoints {
-            Some(c) => eprintln!(
-                "[sluice] job \"{}\" started, with a checkpoint every {} into {}",
+            Some(c) => tracing::info!(target: "sluice::run",
+                "job \"{}\" started, with a checkpoint every {} into {}",
                 job.name,
                 crate::summary::duration_text(c.interval),
                 c.root.join(&c.job).display()
             ),
-            None => eprintln!("[sluice] job \"{}\" started", job.name),
+            None => tracing::info!(target: "sluice::run", "job \"{}\" started", job.name),
         }
     }
     let checkpointing = checkpoints.is_some();

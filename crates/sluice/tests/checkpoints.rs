@@ -484,6 +484,35 @@ fn a_savepoint_keeps_state_across_a_changed_filter_and_refuses_a_changed_group_k
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn log_events_are_json_lines_with_log_format_json_and_rust_log_filters_them() {
+    let dir = scratch("log-format");
+    let first = stop_after(&counting_job(&dir, "7", "v"), 3);
+    assert!(first.status.success(), "{}", text(&first));
+    let run = |log_format: &str, rust_log: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+        command.args(["run", "--quiet", "--log-format", log_format]).arg(dir.join("job.sql"));
+        command.env_remove("SLUICE_CHECKPOINT_CRASH").env_remove("SLUICE_CHECKPOINT_STOP").env("RUST_LOG", rust_log);
+        command.output().expect("run the sluice binary")
+    };
+    // The resumed run logs where it resumed, as one JSON object on a line of its own.
+    let resumed = run("json", "info");
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    let event = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["message"].as_str().is_some_and(|m| m.starts_with("resuming job")))
+        .unwrap_or_else(|| panic!("no JSON event for the resumption in:\n{stderr}"));
+    assert_eq!(event["level"], "INFO", "{event}");
+    assert_eq!(event["target"], "sluice::checkpoint", "{event}");
+    assert!(event["timestamp"].is_string(), "{event}");
+    // RUST_LOG=warn leaves out information.
+    let quiet = run("text", "warn");
+    assert!(quiet.status.success() && !text(&quiet).contains("resuming job"), "{}", text(&quiet));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Lines of every kind of malformed record, and how many of each a test writes.
 fn malformed(i: usize) -> Vec<u8> {
     match i % 5 {

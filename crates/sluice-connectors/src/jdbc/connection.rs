@@ -248,8 +248,8 @@ impl Endpoint {
             match self.connect_once() {
                 Ok(client) => {
                     if attempts > 1 {
-                        eprintln!(
-                            "[sluice] jdbc: connected to {} after {attempts} attempts ({why})",
+                        tracing::info!(target: "sluice::jdbc",
+                            "jdbc: connected to {} after {attempts} attempts ({why})",
                             self.address()
                         );
                     }
@@ -257,8 +257,8 @@ impl Endpoint {
                 }
                 Err(e) if is_connection_error(&e) && !is_tls_failure(&e) && started.elapsed() + backoff < timeout => {
                     if attempts == 1 {
-                        eprintln!(
-                            "[sluice] jdbc: cannot reach PostgreSQL at {} ({}); retrying for up to {} s ({why})",
+                        tracing::warn!(target: "sluice::jdbc",
+                            "jdbc: cannot reach PostgreSQL at {} ({}); retrying for up to {} s ({why})",
                             self.address(),
                             describe(&e),
                             timeout.as_secs()

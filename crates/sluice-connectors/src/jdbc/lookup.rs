@@ -153,8 +153,8 @@ impl QueryPlan {
                 Ok(rows) => return self.group_rows(&rows),
                 Err(e) if is_connection_error(&e) && attempt < self.max_retries => {
                     attempt += 1;
-                    eprintln!(
-                        "[sluice] jdbc: lookup in \"{}\" lost its connection ({}); reconnecting, retry {attempt} of {}",
+                    tracing::warn!(target: "sluice::jdbc",
+                        "jdbc: lookup in \"{}\" lost its connection ({}); reconnecting, retry {attempt} of {}",
                         self.table,
                         describe(&e),
                         self.max_retries

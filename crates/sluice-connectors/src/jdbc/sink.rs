@@ -233,8 +233,8 @@ impl JdbcSink {
                         )));
                     }
                     attempt += 1;
-                    eprintln!(
-                        "[sluice] jdbc: writing {} rows to \"{}\" failed ({}); retry {attempt} of {}",
+                    tracing::warn!(target: "sluice::jdbc",
+                        "jdbc: writing {} rows to \"{}\" failed ({}); retry {attempt} of {}",
                         self.pending_rows(),
                         self.table,
                         describe(&e),

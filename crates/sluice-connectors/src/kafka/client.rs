@@ -80,7 +80,7 @@ impl ClientHealth {
             return;
         }
         *last = Some(Instant::now());
-        eprintln!("[sluice] kafka: cannot reach the brokers at {} ({reason}); retrying", self.servers);
+        tracing::warn!(target: "sluice::kafka", "kafka: cannot reach the brokers at {} ({reason}); retrying", self.servers);
     }
 
     /// Called when the client got something from a broker: logs the recovery once.
@@ -90,7 +90,7 @@ impl ClientHealth {
             if let Ok(mut last) = self.last_log.lock() {
                 *last = None;
             }
-            eprintln!("[sluice] kafka: the brokers at {} are reachable again", self.servers);
+            tracing::info!(target: "sluice::kafka", "kafka: the brokers at {} are reachable again", self.servers);
         }
     }
 }
@@ -125,7 +125,7 @@ impl ClientContext for SluiceContext {
                 | RDKafkaLogLevel::Warning
         );
         if warning && fac == "OFFSET" {
-            eprintln!("[sluice] kafka: {message}");
+            tracing::warn!(target: "sluice::kafka", "kafka: {message}");
         }
         // A failed login is logged by the broker thread as it happens; requests only
         // see a broken transport. librdkafka's text names the mechanism, never the secret.

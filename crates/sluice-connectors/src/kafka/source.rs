@@ -515,7 +515,7 @@ impl KafkaSource {
             Err(e) => {
                 if !self.said_missing {
                     self.said_missing = true;
-                    eprintln!("[sluice] kafka: waiting to resume reading: {e}");
+                    tracing::warn!(target: "sluice::kafka", "kafka: waiting to resume reading: {e}");
                 }
                 return Ok(());
             }
@@ -527,8 +527,8 @@ impl KafkaSource {
             if !topics.iter().any(|t| t.topic == s.topic && t.partitions.contains(&s.partition)) {
                 if !self.said_missing {
                     self.said_missing = true;
-                    eprintln!(
-                        "[sluice] kafka: partition {} of topic \"{}\" does not exist at {servers} (yet); waiting to resume reading",
+                    tracing::warn!(target: "sluice::kafka",
+                        "kafka: partition {} of topic \"{}\" does not exist at {servers} (yet); waiting to resume reading",
                         s.partition, s.topic
                     );
                 }
@@ -559,7 +559,7 @@ impl KafkaSource {
                     )))
                 }
             };
-            eprintln!("[sluice] kafka: {what}; reading on from the {} offset (auto.offset.reset)", self.reset);
+            tracing::warn!(target: "sluice::kafka", "kafka: {what}; reading on from the {} offset (auto.offset.reset)", self.reset);
             moved.add_partition_offset(&topic, partition, to).map_err(|e| self.kafka_error("cannot move partitions", e))?;
             self.st.returned.remove(&i);
             self.st.committed.remove(&i);
@@ -831,8 +831,8 @@ impl Drop for KafkaSource {
         let started = Instant::now();
         while !consumer.closed() {
             if started.elapsed() >= CLOSE_LIMIT {
-                eprintln!(
-                    "[sluice] kafka: the consumer of {} did not close within {} s (brokers at {} unreachable?); \
+                tracing::warn!(target: "sluice::kafka",
+                    "kafka: the consumer of {} did not close within {} s (brokers at {} unreachable?); \
                      leaving it without committing",
                     self.config.topics.describe(),
                     CLOSE_LIMIT.as_secs(),

@@ -122,8 +122,8 @@ impl BulkClient {
                 )));
             }
             let delay = self.backoff.delay(attempt);
-            eprintln!(
-                "[sluice] {}: bulk request to \"{host}\" failed ({failure}); retry {attempt} of {} in {} ms",
+            tracing::warn!(target: "sluice::opensearch",
+                "{}: bulk request to \"{host}\" failed ({failure}); retry {attempt} of {} in {} ms",
                 self.connector,
                 self.backoff.max_retries(),
                 delay.as_millis()

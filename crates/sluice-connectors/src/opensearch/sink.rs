@@ -173,8 +173,8 @@ impl OpenSearchSink {
                 d if d.is_zero() => Duration::from_millis(50),
                 d => d.min(Duration::from_secs(10)),
             };
-            eprintln!(
-                "[sluice] {}: the server rejected {} documents as overloaded (429); sending them again in {} ms",
+            tracing::warn!(target: "sluice::opensearch",
+                "{}: the server rejected {} documents as overloaded (429); sending them again in {} ms",
                 self.connector(),
                 self.actions.len(),
                 delay.as_millis()
@@ -204,8 +204,8 @@ impl OpenSearchSink {
         }
         let (kind, reason) = item.error.clone().unwrap_or_default();
         let more = if self.unlogged > 1 { format!(" ({} rejected since the last report)", self.unlogged) } else { String::new() };
-        eprintln!(
-            "[sluice] {}: ignoring rejected document \"{}\" in index \"{}\": {kind}: {reason}{more}",
+        tracing::warn!(target: "sluice::opensearch",
+            "{}: ignoring rejected document \"{}\" in index \"{}\": {kind}: {reason}{more}",
             self.connector(),
             item.id,
             item.index
