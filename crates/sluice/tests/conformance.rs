@@ -4,7 +4,9 @@
 //! `tests/conformance/pending.txt` belong to features not built yet: they must fail with
 //! a "not supported yet" diagnostic, never with wrong rows. Cases listed in
 //! `tests/conformance/known_differences.txt` run but differ from Flink in a known way
-//! (each line says why and how many rows at most); they must not get worse.
+//! (each line says why): their rows must equal, exactly, the rows recorded for Sluice in
+//! `expected/NAME.sluice.json`, and still differ from Flink's. Re-record those with
+//! `SLUICE_BLESS_KNOWN=1` after an intended change.
 
 mod common;
 
@@ -21,18 +23,7 @@ fn flink_conformance() {
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
-    let known: Vec<(String, i64)> = std::fs::read_to_string(root.join("known_differences.txt"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| l.trim())
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut parts = l.split_whitespace();
-            let name = parts.next().unwrap_or_default().to_string();
-            let most = parts.next().and_then(|n| n.parse().ok()).expect("known_differences.txt: NAME MAX_ROWS REASON");
-            (name, most)
-        })
-        .collect();
+    let known = known_differences(&root);
     let mut cases: Vec<_> = std::fs::read_dir(root.join("cases"))
         .expect("cases folder")
         .flatten()
@@ -57,17 +48,13 @@ fn flink_conformance() {
             continue;
         }
         let expected = read_expected(&root.join("expected").join(format!("{name}.expected.json")));
-        if let Some((_, most)) = known.iter().find(|(n, _)| *n == name) {
+        if known.contains(&name) {
             match run.rows {
                 Err(e) => failures.push(format!("{name}: {e}")),
-                Ok(rows) => {
-                    let missing = missing_rows(&expected, &rows);
-                    if missing > *most {
-                        failures.push(format!("{name}: {missing} rows differ, more than the {most} known: {:?}", diff(&expected, &rows)));
-                    } else {
-                        eprintln!("{name:<32} {missing} rows differ (known, at most {most})");
-                    }
-                }
+                Ok(rows) => match check_known_difference(&root, &name, &expected, &rows) {
+                    Ok(how) => eprintln!("{name:<32} known difference, exactly as recorded: {how}"),
+                    Err(e) => failures.push(e),
+                },
             }
             continue;
         }

@@ -2,8 +2,10 @@
 //! files. Each data file is written, line by line, into a one-partition topic of a real
 //! Apache Kafka broker; each case's `filesystem` JSON sources are rewritten
 //! into `kafka` sources over those topics, bounded at the offsets the job starts with.
-//! The rows must still equal the rows Apache Flink produced from the files: the Kafka
-//! reader changes where rows come from, never what a query returns.
+//! The rows must still equal the rows Apache Flink produced from the files (or, for a
+//! known difference, Sluice's recorded rows): the Kafka reader changes where rows come
+//! from, never what a query returns. Every case with JSON inputs runs and is asserted on
+//! its own, except the versioned tables listed in `VERSIONED_FROM_FILES`.
 
 mod common;
 
@@ -12,6 +14,10 @@ use common::kafka::produce;
 use common::*;
 use regex::Regex;
 use sluice_testkit::KafkaBroker;
+
+/// Cases whose JSON inputs are versioned tables (with a PRIMARY KEY), which a `kafka`
+/// table cannot be; they run from files in the file tier only.
+const VERSIONED_FROM_FILES: &[&str] = &["73_transactions_temporal_join", "74_transactions_temporal_left_join"];
 
 fn produce_file(broker: &KafkaBroker, topic: &str, path: &std::path::Path) {
     broker.create_topic(topic, 1);
@@ -32,7 +38,8 @@ fn flink_conformance_over_kafka() {
             .map(String::from)
             .collect()
     };
-    let skip: Vec<String> = [listed("pending.txt"), listed("known_differences.txt")].concat();
+    let pending = listed("pending.txt");
+    let known = known_differences(&root);
 
     let broker = KafkaBroker::start();
     let source = Regex::new(
@@ -44,6 +51,9 @@ fn flink_conformance_over_kafka() {
          'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'format' = 'json'",
         broker.bootstrap()
     );
+
+    // Any JSON file source, however its options are laid out.
+    let json_file_source = Regex::new(r"'connector'\s*=\s*'filesystem'[^;]*?\.json'").unwrap();
 
     let mut cases: Vec<_> = std::fs::read_dir(root.join("cases"))
         .expect("cases folder")
@@ -59,9 +69,15 @@ fn flink_conformance_over_kafka() {
     for case in &cases {
         let name = case.file_stem().unwrap().to_string_lossy().to_string();
         let sql = std::fs::read_to_string(case).unwrap();
+        if pending.contains(&name) || !json_file_source.is_match(&sql) {
+            continue;
+        }
         // A plain `kafka` table takes no PRIMARY KEY (as in Flink); a versioned table
         // over Kafka is an `upsert-kafka` one, which reads a different topic layout.
-        if skip.contains(&name) || !source.is_match(&sql) || sql.contains("PRIMARY KEY") {
+        if sql.contains("PRIMARY KEY") {
+            if !VERSIONED_FROM_FILES.contains(&name.as_str()) {
+                failures.push(format!("{name}: a case with a PRIMARY KEY; add it to VERSIONED_FROM_FILES or run it over Kafka"));
+            }
             continue;
         }
         for c in source.captures_iter(&sql) {
@@ -71,10 +87,23 @@ fn flink_conformance_over_kafka() {
                 topics.push(topic);
             }
         }
+        let rewritten_sql = source.replace_all(&sql, kafka.as_str()).into_owned();
+        if json_file_source.is_match(&rewritten_sql) {
+            failures.push(format!("{name}: a JSON file source the rewrite into Kafka does not match; the case would read files"));
+            continue;
+        }
         let rewritten = work.join(format!("{name}.sql"));
-        std::fs::write(&rewritten, source.replace_all(&sql, kafka.as_str()).as_ref()).unwrap();
+        std::fs::write(&rewritten, rewritten_sql).unwrap();
         let expected = read_expected(&root.join("expected").join(format!("{name}.expected.json")));
-        match run_case(&rewritten, &root.join("data")).rows {
+        let rows = run_case(&rewritten, &root.join("data")).rows;
+        if known.contains(&name) {
+            match rows.and_then(|rows| check_known_difference(&root, &name, &expected, &rows)) {
+                Ok(_) => passed += 1,
+                Err(e) => failures.push(format!("{name} (over Kafka): {e}")),
+            }
+            continue;
+        }
+        match rows {
             Err(e) => failures.push(format!("{name}: {e}")),
             Ok(rows) => match diff(&expected, &rows) {
                 None => {
@@ -86,6 +115,6 @@ fn flink_conformance_over_kafka() {
         }
     }
     let _ = std::fs::remove_dir_all(&work);
+    eprintln!("{passed} cases ran over Kafka; {} versioned tables still read files", VERSIONED_FROM_FILES.len());
     assert!(failures.is_empty(), "{} cases failed over Kafka:\n{}", failures.len(), failures.join("\n\n"));
-    assert!(passed >= 30, "only {passed} cases ran over Kafka");
 }

@@ -357,13 +357,37 @@ fn run_case_with(case: &Path, data: &Path, restart: Option<(usize, u64)>) -> Cas
     CaseRun { rows, stdout, stderr }
 }
 
-/// A short description of how two multisets differ.
-/// How many expected rows are missing from `got` (as many are then unexpected when the
-/// row counts agree).
-pub fn missing_rows(want: &Rows, got: &Rows) -> i64 {
-    want.iter().map(|(r, n)| (n - got.get(r).copied().unwrap_or(0)).max(0)).sum()
+/// The cases of `tests/conformance/known_differences.txt` (`NAME REASON` per line).
+pub fn known_differences(root: &Path) -> Vec<String> {
+    std::fs::read_to_string(root.join("known_differences.txt"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .collect()
 }
 
+/// Checks a known difference both ways: `rows` must equal Sluice's recorded rows
+/// (`expected/NAME.sluice.json`, written from `rows` when `SLUICE_BLESS_KNOWN` is set)
+/// and differ from Flink's `expected`. Returns how they differ from Flink's.
+pub fn check_known_difference(root: &Path, name: &str, expected: &Rows, rows: &Rows) -> Result<String, String> {
+    let recorded = root.join("expected").join(format!("{name}.sluice.json"));
+    if std::env::var_os("SLUICE_BLESS_KNOWN").is_some() {
+        write_expected(&recorded, rows);
+    }
+    if !recorded.is_file() {
+        return Err(format!("{name}: a known difference needs its rows on Sluice in {}", recorded.display()));
+    }
+    if let Some(d) = diff(&read_expected(&recorded), rows) {
+        return Err(format!("{name}: differs from its recorded rows on Sluice ({}): {d}", recorded.display()));
+    }
+    diff(expected, rows).ok_or_else(|| {
+        format!("{name}: listed in known_differences.txt but now matches Flink: remove it and {}", recorded.display())
+    })
+}
+
+/// A short description of how two multisets differ.
 pub fn diff(want: &Rows, got: &Rows) -> Option<String> {
     if want == got {
         return None;
