@@ -18,9 +18,11 @@ mod logical;
 mod lower;
 mod rewrite;
 mod session;
+mod stack;
 pub mod suggest;
 
 pub use catalog::{Catalog, CatalogTable, CatalogView, ColumnSpec, TableColumnKind, WatermarkSpec};
 pub use config::{RestartStrategy, SessionConfig};
 pub use logical::{GroupWindow, LogicalPlan, PlanField, PlanSchema, TimeAttribute};
 pub use session::{Job, JobSink, Session, StatementOutcome, TableResult};
+pub use stack::{with_query_stack, QUERY_STACK_BYTES};

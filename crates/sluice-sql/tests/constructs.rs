@@ -237,3 +237,45 @@ fn data_types() {
     let row = parse_data_type("ROW<a INT COMMENT 'x', `b c` ARRAY<ROW(d STRING)>>").unwrap();
     assert_eq!(row.to_string(), "ROW<`a` INT, `b c` ARRAY<ROW<`d` STRING>>>");
 }
+
+/// How deep `e` is through binary operators (`AND`, `OR`, arithmetic).
+fn binary_depth(e: &Expr) -> usize {
+    match &e.kind {
+        ExprKind::Binary { left, right, .. } => 1 + binary_depth(left).max(binary_depth(right)),
+        _ => 0,
+    }
+}
+
+/// The terms of an `OR` tree, left to right.
+fn or_terms(e: &Expr, out: &mut Vec<String>) {
+    match &e.kind {
+        ExprKind::Binary { op: BinaryOp::Or, left, right } => {
+            or_terms(left, out);
+            or_terms(right, out);
+        }
+        _ => out.push(e.to_string()),
+    }
+}
+
+#[test]
+fn long_or_chains_are_balanced_in_order_and_short_ones_keep_their_shape() {
+    let terms: Vec<String> = (0..10_000).map(|i| format!("x = {i}")).collect();
+    let long = parse_expr(&terms.join(" OR ")).unwrap();
+    assert!(binary_depth(&long) <= 16, "depth {}", binary_depth(&long));
+    let mut seen = Vec::new();
+    or_terms(&long, &mut seen);
+    assert_eq!(seen, terms);
+    // Printed and parsed again, it is the same tree.
+    let again = parse_expr(&long.to_string()).unwrap();
+    assert_eq!(again.to_string(), long.to_string());
+
+    let short = parse_expr("a OR b OR c").unwrap();
+    assert_eq!(binary_depth(&short), 2);
+    assert_eq!(short.to_string(), "a OR b OR c");
+}
+
+#[test]
+fn an_arithmetic_chain_past_the_depth_limit_is_an_error_not_an_overflow() {
+    let e = parse_expr(&vec!["x"; 20_000].join(" + ")).unwrap_err();
+    assert!(e.message.contains("too long"), "{}", e.message);
+}

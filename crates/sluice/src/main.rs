@@ -92,7 +92,14 @@ fn main() -> ExitCode {
     };
     logging::init(cli.log_format, style);
     match cli.command {
-        Command::Run { script, set, quiet, fresh } => run::run_script(&script, &set, quiet, fresh),
+        // Planning recurses once per level of the query: on a deep stack, so that a long
+        // chain of terms or joins plans instead of overflowing.
+        Command::Run { script, set, quiet, fresh } => {
+            sluice_planner::with_query_stack(move || run::run_script(&script, &set, quiet, fresh)).unwrap_or_else(|e| {
+                eprintln!("error: cannot start the planning thread: {e}");
+                ExitCode::FAILURE
+            })
+        }
         Command::Bench(args) => bench::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Server(args) => service::serve(args),

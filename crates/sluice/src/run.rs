@@ -280,6 +280,7 @@ fn start_job(
     options.checkpoints = checkpoints;
     std::thread::Builder::new()
         .name(job.name.clone())
+        .stack_size(sluice_planner::QUERY_STACK_BYTES)
         .spawn(move || {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Executor::new(dataflow, options).run()));
             let _ = done.send((index, outcome));

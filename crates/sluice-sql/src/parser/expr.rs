@@ -6,7 +6,7 @@
 //! `POSITION(a IN b)`, `SUBSTRING(x FROM a FOR b)`, `OVERLAY(..)`, `FLOOR(x TO u)`) get
 //! their own nodes; everything else named `f(..)` is a `FunctionCall`.
 
-use super::{PResult, Parser};
+use super::{PResult, Parser, MAX_LOGICAL_TERMS, MAX_TREE_DEPTH};
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
 use crate::lexer::TokenKind;
@@ -74,6 +74,64 @@ fn binary_op(kind: &TokenKind) -> Option<(BinaryOp, u8)> {
     })
 }
 
+/// Chains of `AND` or `OR` longer than this are rebalanced; shorter ones keep the
+/// left-deep shape they were written in (and that EXPLAIN shows).
+const BALANCE_FROM: usize = 64;
+
+/// A left-deep chain of one logical operator, `((a OR b) OR c) OR ...`, with more than
+/// `BALANCE_FROM` terms, as a balanced tree of the same terms in the same order. `AND` and
+/// `OR` are associative (in three-valued logic too), so the value is the same, and the
+/// tree is as deep as the logarithm of its length: every later pass recurses that deep,
+/// not once per term.
+fn balance_logical(e: Expr) -> Expr {
+    let op = match &e.kind {
+        ExprKind::Binary { op: op @ (BinaryOp::And | BinaryOp::Or), .. } => *op,
+        _ => return e,
+    };
+    // How long the chain is, walking down the left spine without recursing.
+    let mut length = 1;
+    let mut node = &e;
+    while let ExprKind::Binary { op: o, left, .. } = &node.kind {
+        if *o != op {
+            break;
+        }
+        length += 1;
+        node = left;
+    }
+    if length <= BALANCE_FROM {
+        return e;
+    }
+    let mut terms = Vec::with_capacity(length);
+    let mut node = e;
+    loop {
+        match node.kind {
+            ExprKind::Binary { op: o, left, right } if o == op => {
+                terms.push(*right);
+                node = *left;
+            }
+            kind => {
+                terms.push(Expr { kind, span: node.span });
+                break;
+            }
+        }
+    }
+    terms.reverse();
+    balanced(op, terms)
+}
+
+/// `terms` (at least one) joined by `op` into a balanced tree.
+fn balanced(op: BinaryOp, mut terms: Vec<Expr>) -> Expr {
+    if terms.len() == 1 {
+        if let Some(only) = terms.pop() {
+            return only;
+        }
+    }
+    let right = terms.split_off(terms.len() / 2);
+    let (left, right) = (balanced(op, terms), balanced(op, right));
+    let span = left.span.to(right.span);
+    Expr { kind: ExprKind::Binary { op, left: boxed(left), right: boxed(right) }, span }
+}
+
 fn boxed(e: Expr) -> Box<Expr> {
     Box::new(e)
 }
@@ -87,14 +145,49 @@ impl Parser<'_> {
     /// An expression whose operators all bind at least as tightly as `min`.
     pub(crate) fn expr_bp(&mut self, min: u8) -> PResult<Expr> {
         self.nested(|p| {
-            let mut lhs = p.prefix(min)?;
-            loop {
-                match p.infix(lhs, min)? {
-                    (e, true) => lhs = e,
-                    (e, false) => return Ok(e),
-                }
-            }
+            let outer = p.tree_depth;
+            let result = p.chain(min);
+            p.tree_depth = outer;
+            result
         })
+    }
+
+    /// The operands and operators of one level, left-deep as SQL groups them; a long
+    /// `AND`/`OR` chain is rebalanced, and other chains count against `MAX_TREE_DEPTH`.
+    fn chain(&mut self, min: u8) -> PResult<Expr> {
+        let start = self.span();
+        let outer = self.tree_depth;
+        let mut lhs = self.prefix(min)?;
+        // Operators applied so far at this level: logical ones add at most
+        // `BALANCE_FROM` levels (past that the chain is rebalanced), others one each.
+        let (mut logical, mut other) = (0usize, 0usize);
+        loop {
+            let is_logical = self.is_kw("AND") || self.is_kw("OR");
+            self.tree_depth = outer + other + logical.min(BALANCE_FROM) + 1;
+            let (e, applied) = self.infix(lhs, min)?;
+            if !applied {
+                return Ok(balance_logical(e));
+            }
+            lhs = e;
+            if is_logical {
+                logical += 1;
+            } else {
+                other += 1;
+            }
+            if logical >= MAX_LOGICAL_TERMS || self.tree_depth > MAX_TREE_DEPTH {
+                let (limit, what) = if is_logical {
+                    (MAX_LOGICAL_TERMS, "AND/OR terms in one chain")
+                } else {
+                    (MAX_TREE_DEPTH, "levels of operators in one expression")
+                };
+                return Err(Diagnostic::user("the expression is too long", self.span_from(start))
+                    .with_label("limit reached here")
+                    .with_hint(format!(
+                        "Sluice accepts at most {limit} {what}; split the expression, or put the values in a table \
+                         and join it."
+                    )));
+            }
+        }
     }
 
     fn prefix(&mut self, min: u8) -> PResult<Expr> {

@@ -31,6 +31,17 @@ pub(crate) type PResult<T> = Result<T, Diagnostic>;
 /// up with an error (instead of overflowing the stack).
 pub const MAX_NESTING: usize = 100;
 
+/// How deep the tree of one expression may grow through chains of binary operators
+/// (`a + b + c` is a left-deep tree as deep as it has terms), summed over nested chains.
+/// Every pass over a query recurses once per level, on a stack of
+/// `sluice_planner::QUERY_STACK_BYTES`, which holds about 50,000 levels in a debug build;
+/// this keeps well inside it. `AND`/`OR` chains count only their balanced depth (see
+/// `balance_logical`), so tens of thousands of `OR`ed terms are fine.
+pub const MAX_TREE_DEPTH: usize = 10_000;
+
+/// How many terms one `AND` or `OR` chain may have.
+pub const MAX_LOGICAL_TERMS: usize = 200_000;
+
 /// Words that cannot be used as bare identifiers or implicit aliases, because they start
 /// or continue a clause.
 const RESERVED: &[&str] = &[
@@ -52,11 +63,13 @@ pub(crate) struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     depth: usize,
+    /// The depth that the chains being parsed add up to (see `MAX_TREE_DEPTH`).
+    tree_depth: usize,
 }
 
 impl<'a> Parser<'a> {
     pub(crate) fn new(src: &'a str) -> PResult<Self> {
-        Ok(Parser { src, tokens: tokenize(src)?, pos: 0, depth: 0 })
+        Ok(Parser { src, tokens: tokenize(src)?, pos: 0, depth: 0, tree_depth: 0 })
     }
 
     // ----- cursor -----
