@@ -38,7 +38,7 @@ fn input(broker: &KafkaBroker, topic: &str, ids: std::ops::Range<i64>) {
 /// every batch of 200 rows.
 fn job(dir: &Path, broker: &KafkaBroker, input: &str, output: &str, prefix: &str) -> PathBuf {
     let sql = format!(
-        "SET 'execution.checkpointing.interval' = '1 ms';
+        "SET 'execution.checkpointing.interval' = '1 ns';
 SET 'execution.checkpointing.dir' = 'file://{}';
 SET 'sluice.exec.batch-size' = '200';
 CREATE TABLE events (id BIGINT, v INT) WITH (
@@ -142,7 +142,7 @@ fn exactly_once_needs_checkpoints_and_a_transactional_id_prefix_and_state_must_f
     let sql = std::fs::read_to_string(&script).unwrap();
 
     let no_checkpoints = dir.join("a.sql");
-    std::fs::write(&no_checkpoints, sql.replace("SET 'execution.checkpointing.interval' = '1 ms';", "")).unwrap();
+    std::fs::write(&no_checkpoints, sql.replace("SET 'execution.checkpointing.interval' = '1 ns';", "")).unwrap();
     let out = sluice(&no_checkpoints, None, &[]);
     assert!(!out.status.success() && text(&out).contains("execution.checkpointing.interval"), "{}", text(&out));
 
@@ -226,7 +226,7 @@ impl Background {
 fn unbounded_job(dir: &Path, broker: &KafkaBroker, output: &str, prefix: &str) -> PathBuf {
     let script = job(dir, broker, "events", output, prefix);
     let sql = std::fs::read_to_string(&script).unwrap().replace(", 'scan.bounded.mode' = 'latest-offset'", "");
-    let sql = sql.replace("'1 ms'", "'20 ms'");
+    let sql = sql.replace("'1 ns'", "'20 ms'");
     std::fs::write(&script, sql).unwrap();
     script
 }
@@ -335,7 +335,7 @@ fn timed_input(broker: &KafkaBroker, topic: &str, ids: std::ops::Range<i64>) {
 /// `v` into upsert-kafka, both exactly-once, with a checkpoint about every 200 rows.
 fn stateful_job(dir: &Path, broker: &KafkaBroker, windows: &str, totals: &str, prefix: &str) -> PathBuf {
     let sql = format!(
-        "SET 'execution.checkpointing.interval' = '1 ms';
+        "SET 'execution.checkpointing.interval' = '1 ns';
 SET 'execution.checkpointing.dir' = 'file://{}';
 SET 'sluice.exec.batch-size' = '200';
 CREATE TABLE events (id BIGINT, v INT, ts AS TO_TIMESTAMP_LTZ(id, 3), WATERMARK FOR ts AS ts) WITH (
@@ -424,7 +424,7 @@ fn counting_job(dir: &Path, filter: &str, key: &str) -> PathBuf {
         std::fs::write(&data, rows).unwrap();
     }
     let sql = format!(
-        "SET 'execution.checkpointing.interval' = '1 ms';
+        "SET 'execution.checkpointing.interval' = '1 ns';
 SET 'execution.checkpointing.dir' = 'file://{}';
 SET 'sluice.exec.batch-size' = '100';
 CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');
@@ -557,7 +557,7 @@ fn a_million_malformed_records_go_to_the_dead_letters_exactly_once_across_a_cras
     assert!(blank > 0);
     let dead = dir.join("dead");
     let sql = format!(
-        "SET 'execution.checkpointing.interval' = '1 ms';
+        "SET 'execution.checkpointing.interval' = '1 ns';
 SET 'execution.checkpointing.dir' = 'file://{}';
 SET 'sluice.exec.batch-size' = '5000';
 CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json',
@@ -692,7 +692,7 @@ fn part_files_hold_each_row_once_after_a_crash_at_any_step() {
         std::fs::write(&data, rows).unwrap();
         let out = dir.join("out");
         let sql = format!(
-            "SET 'execution.checkpointing.interval' = '1 ms';
+            "SET 'execution.checkpointing.interval' = '1 ns';
 SET 'execution.checkpointing.dir' = 'file://{}';
 SET 'sluice.exec.batch-size' = '100';
 CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');

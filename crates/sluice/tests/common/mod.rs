@@ -323,7 +323,7 @@ fn run_case_with(case: &Path, data: &Path, restart: Option<(usize, u64)>) -> Cas
         .replace("${OUT}", &out.display().to_string());
     if let Some((batch_size, _)) = restart {
         script = format!(
-            "SET 'execution.checkpointing.interval' = '1 ms';\nSET 'execution.checkpointing.dir' = 'file://{}';\n\
+            "SET 'execution.checkpointing.interval' = '1 ns';\nSET 'execution.checkpointing.dir' = 'file://{}';\n\
              SET 'sluice.exec.batch-size' = '{batch_size}';\n{script}",
             work.join("checkpoints").display()
         );
