@@ -231,6 +231,8 @@ pub enum Func {
     UnixTimestamp,
     FromUnixtime,
     ConvertTz,
+    /// A user-defined function (a Python UDF), evaluated by its own code.
+    Udf(crate::UdfRef),
 }
 
 impl Func {
@@ -247,6 +249,7 @@ impl Func {
                 | Func::CurrentTime
                 | Func::Proctime
         ) && !(matches!(self, Func::UnixTimestamp))
+            && !matches!(self, Func::Udf(u) if !u.0.is_deterministic())
     }
 
     /// Whether a call can be folded at planning time without a session (no time zone).
@@ -267,6 +270,8 @@ impl Func {
                     | Func::JsonObject { .. }
                     | Func::JsonArray { .. }
                     | Func::JsonRaw
+                    // User code runs only when a job runs.
+                    | Func::Udf(_)
             )
     }
 
@@ -290,6 +295,7 @@ impl Func {
                 | Func::JsonObject { .. }
                 | Func::JsonUnquote
                 | Func::JsonRaw
+                | Func::Udf(_)
         )
     }
 }
@@ -319,6 +325,15 @@ pub(crate) fn eval_call(
     let values = args.iter().map(|a| a.eval(batch, ctx)).collect::<Result<Vec<_>, _>>()?;
     let cc = CallCtx { arg_types: args.iter().map(|a| a.data_type()).collect(), ret, rows: batch.num_rows(), ctx };
     match func {
+        Func::Udf(udf) => {
+            let rows = batch.num_rows();
+            let columns = values.into_iter().map(|v| v.into_array(rows)).collect::<Result<Vec<_>, _>>()?;
+            let out = udf.0.invoke(&columns, rows)?;
+            if out.len() != rows {
+                return Err(EvalError::Internal(format!("function \"{}\" returned {} values for {rows} rows", udf.name(), out.len())));
+            }
+            Ok(ColumnarValue::Array(out))
+        }
         Func::Plus | Func::Minus | Func::Multiply | Func::Divide | Func::Mod | Func::Negate => {
             arithmetic::eval(func, values, &cc)
         }
