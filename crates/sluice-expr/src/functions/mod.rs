@@ -7,6 +7,7 @@ pub(crate) mod collections;
 pub(crate) mod comparison;
 pub(crate) mod conditional;
 pub(crate) mod date_format;
+pub(crate) mod geo;
 pub(crate) mod hashing;
 pub(crate) mod json;
 pub(crate) mod json_doc;
@@ -231,6 +232,14 @@ pub enum Func {
     UnixTimestamp,
     FromUnixtime,
     ConvertTz,
+    // Geospatial (Sedona's names).
+    StPoint,
+    StX,
+    StY,
+    StAsText,
+    StDistance,
+    StDistanceSphere,
+    StDistanceSpheroid,
     /// A user-defined function (a Python UDF), evaluated by its own code.
     Udf(crate::UdfRef),
 }
@@ -355,6 +364,7 @@ pub(crate) fn eval_call(
         f if registry::family(f) == registry::Family::Json => json::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Arrays => arrays::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Math => math::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::Geo => geo::eval(func, values, &cc),
         _ => temporal::eval(func, values, &cc),
     }
 }
