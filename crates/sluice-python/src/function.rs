@@ -3,8 +3,9 @@
 
 use std::sync::{Arc, Mutex, RwLock};
 
-use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
-use arrow_schema::{Field, Schema, SchemaRef};
+use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, RecordBatchOptions, StructArray, UInt32Array};
+use arrow_buffer::OffsetBuffer;
+use arrow_schema::{DataType as ArrowType, Field, Schema, SchemaRef};
 use sluice_expr::{EvalError, ScalarUdf};
 
 use crate::worker::{Launch, Worker};
@@ -54,6 +55,9 @@ pub struct PythonFunction {
 struct State {
     signature: Option<Signature>,
     result_schema: Option<SchemaRef>,
+    /// For a table function: the call's Arrow type, a list of structs (one list of result
+    /// rows per input row).
+    table_type: Option<ArrowType>,
     /// Started and waiting for a batch.
     idle: Vec<Worker>,
     /// Described at planning, not started yet (it needs the result schema).
@@ -104,6 +108,13 @@ impl PythonFunction {
     /// a table function's start with the `UInt32` index of the input row).
     pub fn set_result_schema(&self, schema: SchemaRef) -> Result<(), PythonError> {
         self.lock()?.result_schema = Some(schema);
+        Ok(())
+    }
+
+    /// For a table function: the Arrow type of the call (`ARRAY<ROW<...>>`), whose
+    /// struct fields are the result columns after the row index of the result schema.
+    pub fn set_table_type(&self, list_type: ArrowType) -> Result<(), PythonError> {
+        self.lock()?.table_type = Some(list_type);
         Ok(())
     }
 
@@ -206,8 +217,42 @@ impl ScalarUdf for PythonFunction {
 
     fn invoke(&self, args: &[ArrayRef], rows: usize) -> Result<ArrayRef, EvalError> {
         let batch = self.call(args, rows).map_err(|e| EvalError::Runtime(e.to_string()))?;
-        batch.columns().first().cloned().ok_or_else(|| EvalError::Internal("a Python function returned no column".into()))
+        let table_type = self.state.lock().ok().and_then(|s| s.table_type.clone());
+        match table_type {
+            Some(list_type) => rows_as_lists(&batch, rows, &list_type).map_err(|e| EvalError::Internal(format!("python function \"{}\": {e}", self.name))),
+            None => batch
+                .columns()
+                .first()
+                .cloned()
+                .ok_or_else(|| EvalError::Internal("a Python function returned no column".into())),
+        }
     }
+}
+
+/// A table function's answer (the input row of each result row, then the result columns)
+/// as one list of result rows per input row: the shape `UNNEST` takes apart.
+fn rows_as_lists(batch: &RecordBatch, rows: usize, list_type: &ArrowType) -> Result<ArrayRef, String> {
+    let ArrowType::List(item) = list_type else { return Err(format!("{list_type} is not a list type")) };
+    let ArrowType::Struct(fields) = item.data_type() else { return Err(format!("{item:?} is not a struct")) };
+    let index = batch
+        .column(0)
+        .as_any()
+        .downcast_ref::<UInt32Array>()
+        .ok_or("the row index is not UINT32")?;
+    let mut counts = vec![0usize; rows];
+    let mut last = 0u32;
+    for i in index.values().iter() {
+        if *i < last || *i as usize >= rows {
+            return Err(format!("row index {i} out of order or range"));
+        }
+        last = *i;
+        counts[*i as usize] += 1;
+    }
+    let columns: Vec<ArrayRef> = batch.columns()[1..].to_vec();
+    let values = StructArray::try_new(fields.clone(), columns, None).map_err(|e| e.to_string())?;
+    let list = ListArray::try_new(item.clone(), OffsetBuffer::from_lengths(counts), Arc::new(values), None)
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(list))
 }
 
 impl std::fmt::Debug for PythonFunction {

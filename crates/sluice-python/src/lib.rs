@@ -17,6 +17,12 @@ mod settings;
 mod worker;
 
 pub use error::PythonError;
+/// The folder of Sluice's `pyflink` shim package (written out on first use), for running
+/// a UDF module outside Sluice the way its workers do.
+pub fn shim_folder() -> Result<std::path::PathBuf, String> {
+    files::worker_files().map(|f| f.shim)
+}
+
 pub use function::{FunctionKind, PythonFunction, Signature};
 pub use settings::{
     PythonSettings, DEFAULT_TIMEOUT, PYTHON_EXECUTABLE_KEY, PYTHON_FILES_KEY, PYTHON_REQUIREMENTS_KEY,

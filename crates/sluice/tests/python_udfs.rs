@@ -21,7 +21,7 @@ fn workspace(test: &str) -> PathBuf {
 const UDFS: &str = r#"
 import os, signal, sys, time
 from pyflink.table import DataTypes
-from pyflink.table.udf import udf, ScalarFunction
+from pyflink.table.udf import udf, udtf, ScalarFunction
 
 @udf(result_type=DataTypes.BIGINT())
 def plus_one(x):
@@ -70,6 +70,17 @@ def kind_of(x):
 
 def not_a_udf(x):
     return x
+
+@udf(result_type=DataTypes.STRING())
+def interpreter_prefix():
+    return sys.prefix
+
+@udtf(result_types=[DataTypes.STRING(), DataTypes.INT()])
+def split_words(s):
+    if s is None:
+        return
+    for w in s.split(" "):
+        yield w, len(w)
 "#;
 
 fn header(python: &PathBuf, dir: &PathBuf) -> String {
@@ -107,6 +118,36 @@ DROP TEMPORARY FUNCTION IF EXISTS no_such_function;\n",
         vec!["+I[1, 2, 2, 'a'/1, 10, 1]", "+I[5, 6, 6, \"it's\"/5, 50, 1]", "+I[null, null, null, None/None, null, 0]"],
         "{stderr}"
     );
+}
+
+#[test]
+fn table_functions_join_laterally() {
+    let python = test_python();
+    let dir = workspace("udtf");
+    let script = format!(
+        "{}CREATE FUNCTION split_words AS 'udfs.split_words' LANGUAGE PYTHON;
+CREATE TEMPORARY VIEW t AS SELECT * FROM (VALUES (1, 'a bb'), (2, 'ccc'), (3, CAST(NULL AS STRING))) AS v(id, s);
+CREATE TABLE out_t (tag STRING, id INT, word STRING, n INT) WITH ('connector' = 'print');
+EXECUTE STATEMENT SET BEGIN
+INSERT INTO out_t SELECT 'cross', id, word, n FROM t CROSS JOIN LATERAL TABLE(split_words(s)) AS T(word, n);
+INSERT INTO out_t SELECT 'comma', id, f0, f1 FROM t, LATERAL TABLE(split_words(s));
+INSERT INTO out_t SELECT 'left', id, word, n FROM t LEFT JOIN LATERAL TABLE(split_words(s)) AS T(word, n) ON TRUE;
+END;\n",
+        header(&python, &dir)
+    );
+    let (ok, stdout, stderr) = run_script_in(&dir, "udtf.sql", &script);
+    assert!(ok, "{stderr}");
+    let mut rows: Vec<&str> = stdout.lines().collect();
+    rows.sort();
+    let mut expected = Vec::new();
+    for tag in ["comma", "cross", "left"] {
+        expected.push(format!("+I[{tag}, 1, a, 1]"));
+        expected.push(format!("+I[{tag}, 1, bb, 2]"));
+        expected.push(format!("+I[{tag}, 2, ccc, 3]"));
+    }
+    expected.push("+I[left, 3, null, null]".to_string());
+    expected.sort();
+    assert_eq!(rows, expected, "{stderr}");
 }
 
 #[test]
@@ -239,4 +280,25 @@ fn an_interpreter_without_pyarrow_is_named() {
     assert!(!ok);
     assert!(stderr.contains("pyarrow is not installed for"), "{stderr}");
     assert!(stderr.contains("python.executable"), "{stderr}");
+}
+
+#[test]
+fn requirements_are_installed_into_a_cached_virtualenv() {
+    let python = test_python();
+    let dir = workspace("requirements");
+    // pyarrow is the worker's own need; pip takes it from its cache after the first time,
+    // and the virtualenv itself is reused while the file is unchanged.
+    let requirements = dir.join("requirements.txt");
+    std::fs::write(&requirements, "# sluice python_udfs.rs\npyarrow==16.1.0\n").unwrap();
+    let script = format!(
+        "{}SET 'python.requirements' = '{}';
+CREATE FUNCTION interpreter_prefix AS 'udfs.interpreter_prefix' LANGUAGE PYTHON;
+CREATE TABLE out_t (p STRING) WITH ('connector' = 'print');
+INSERT INTO out_t SELECT interpreter_prefix();\n",
+        header(&python, &dir),
+        requirements.display()
+    );
+    let (ok, stdout, stderr) = run_script_in(&dir, "requirements.sql", &script);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("python-requirements-"), "the worker runs in the requirements' virtualenv: {stdout}");
 }
