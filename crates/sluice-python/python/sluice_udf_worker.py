@@ -290,7 +290,10 @@ def main():
         result, error = run(pa, call, schema, batch)
         if error is not None:
             kind, row, detail = error
-            send_error(out, kind, detail.strip().splitlines()[-1] if detail else kind, row=row, tb=detail)
+            if kind == "raised":
+                send_error(out, kind, detail.strip().splitlines()[-1], row=row, tb=detail)
+            else:
+                send_error(out, kind, detail, row=row)
             continue
         write_frame(out, b"B", batch_bytes(pa, result))
     if hasattr(func, "close"):

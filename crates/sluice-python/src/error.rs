@@ -10,7 +10,7 @@ pub enum PythonError {
     #[error("python function \"{function}\" cannot be loaded: {message}")]
     Setup { function: String, message: String, detail: Option<String> },
     /// The function raised on a row (or, for pandas functions, on a batch).
-    #[error("python function \"{function}\" failed{}: {message}\n{traceback}", on_row(.args))]
+    #[error("python function \"{function}\" failed{}: {message}{}", on_row(.args), traceback_text(.traceback))]
     Raised { function: String, message: String, args: Option<Vec<String>>, traceback: String },
     /// The worker process ended while the engine waited for it.
     #[error("the Python worker of function \"{function}\" died ({status}){}", stderr_tail(.stderr))]
@@ -30,6 +30,14 @@ fn on_row(args: &Option<Vec<String>>) -> String {
     match args {
         Some(args) => format!(" on the row ({})", args.join(", ")),
         None => String::new(),
+    }
+}
+
+fn traceback_text(traceback: &str) -> String {
+    if traceback.is_empty() {
+        String::new()
+    } else {
+        format!("\n{traceback}")
     }
 }
 

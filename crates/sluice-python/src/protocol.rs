@@ -63,3 +63,31 @@ pub(crate) fn decode_batch(payload: Vec<u8>) -> Result<RecordBatch, ArrowError> 
         None => Ok(RecordBatch::new_empty(Arc::new(Schema::empty()))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Int64Array, RecordBatch};
+    use arrow_schema::{DataType, Field};
+
+    #[test]
+    fn frames_and_batches_round_trip() {
+        let schema = Arc::new(Schema::new(vec![Field::new("a0", DataType::Int64, true)]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![Some(1), None]))]).unwrap();
+        let mut pipe = Vec::new();
+        write_frame(&mut pipe, BATCH, &encode_batch(&batch).unwrap()).unwrap();
+        write_frame(&mut pipe, READY, b"").unwrap();
+        let mut input = io::Cursor::new(pipe);
+        let (tag, payload) = read_frame(&mut input).unwrap().unwrap();
+        assert_eq!(tag, BATCH);
+        assert_eq!(decode_batch(payload).unwrap(), batch);
+        assert_eq!(read_frame(&mut input).unwrap(), Some((READY, Vec::new())));
+        assert_eq!(read_frame(&mut input).unwrap(), None);
+    }
+
+    #[test]
+    fn a_truncated_frame_is_an_error_not_a_panic() {
+        let mut input = io::Cursor::new(vec![BATCH, 10, 0, 0, 0, 1, 2]);
+        assert!(read_frame(&mut input).is_err());
+    }
+}

@@ -55,12 +55,14 @@ impl PythonSettings {
         self
     }
 
-    /// The folders to put on `sys.path`: each folder of `python.files`, the folder of each
-    /// file, and the current folder last.
+    /// The entries to put on `sys.path`: each folder (and `.zip`, `.whl`, `.egg` archive)
+    /// of `python.files`, the folder of each other file, and the current folder last.
     pub(crate) fn module_paths(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for f in &self.files {
-            let folder = if f.is_dir() { f.clone() } else { f.parent().map(Path::to_path_buf).unwrap_or_default() };
+            let archive = f.extension().is_some_and(|e| ["zip", "whl", "egg"].iter().any(|a| e.eq_ignore_ascii_case(a)));
+            let file = f.is_file() || f.extension().is_some_and(|e| e == "py");
+            let folder = if archive || !file { f.clone() } else { f.parent().map(Path::to_path_buf).unwrap_or_default() };
             let folder = if folder.as_os_str().is_empty() { PathBuf::from(".") } else { folder };
             let text = std::fs::canonicalize(&folder).unwrap_or(folder).to_string_lossy().into_owned();
             if !out.contains(&text) {
@@ -125,4 +127,18 @@ fn run(command: &mut Command, what: &str) -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let tail: Vec<&str> = stderr.lines().rev().take(10).collect::<Vec<_>>().into_iter().rev().collect();
     Err(format!("{what} failed ({}):\n{}", out.status, tail.join("\n")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flink_spellings_of_files_and_requirements() {
+        let s = PythonSettings::default().with_files(Some("file:///a/m.py, /b ,"), Some("/r/req.txt#/cache/dir"));
+        assert_eq!(s.files, vec![PathBuf::from("/a/m.py"), PathBuf::from("/b")]);
+        assert_eq!(s.requirements, Some(PathBuf::from("/r/req.txt")));
+        let paths = s.module_paths();
+        assert_eq!(&paths[..2], ["/a".to_string(), "/b".to_string()]);
+    }
 }

@@ -71,6 +71,16 @@ def kind_of(x):
 def not_a_udf(x):
     return x
 
+no_result_type = udf(lambda x: x)
+
+@udf(result_type="NOT_A_TYPE")
+def bad_result_type(x):
+    return x
+
+@udf(result_type=DataTypes.BIGINT())
+def wrong_value(x):
+    return "abc" if x == 2 else x
+
 @udf(result_type=DataTypes.STRING())
 def interpreter_prefix():
     return sys.prefix
@@ -170,6 +180,24 @@ INSERT INTO out_t SELECT scale(x) FROM (VALUES (1), (2), (3), (4)) AS t(x);\n",
 }
 
 #[test]
+fn a_value_of_the_wrong_type_names_the_row() {
+    let python = test_python();
+    let dir = workspace("wrong-value");
+    let script = format!(
+        "{}CREATE FUNCTION wrong_value AS 'udfs.wrong_value' LANGUAGE PYTHON;
+CREATE TABLE out_t (v BIGINT) WITH ('connector' = 'print');
+INSERT INTO out_t SELECT wrong_value(x) FROM (VALUES (1), (2)) AS t(x);\n",
+        header(&python, &dir)
+    );
+    let (ok, stdout, stderr) = run_script_in(&dir, "wrong.sql", &script);
+    assert!(!ok, "{stdout}");
+    assert!(
+        stderr.contains("python function \"WRONG_VALUE\" failed on the row (2): returned 'abc', which is not of the declared result type"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_worker_killed_mid_batch_fails_the_job_naming_the_function() {
     let python = test_python();
     let dir = workspace("killed");
@@ -248,6 +276,7 @@ fn loading_errors_point_at_the_call() {
         ("CREATE FUNCTION f AS 'no_such_module.f' LANGUAGE PYTHON;", "No module named 'no_such_module'"),
         ("CREATE FUNCTION f AS 'udfs.missing' LANGUAGE PYTHON;", "has no attribute \"missing\""),
         ("CREATE FUNCTION f AS 'udfs.not_a_udf' LANGUAGE PYTHON;", "is not a PyFlink user-defined function"),
+        ("CREATE FUNCTION f AS 'udfs.no_result_type' LANGUAGE PYTHON;", "the function has no result_type"),
     ];
     for (create, expected) in cases {
         let script = format!("{}{create}\nSELECT 1 +\n  f(x) FROM (VALUES (1)) AS t(x);\n", header(&python, &dir));
@@ -257,6 +286,14 @@ fn loading_errors_point_at_the_call() {
         assert!(stderr.contains(expected), "{stderr}");
         assert!(stderr.contains("loading.sql:5:3"), "the error points at the call: {stderr}");
     }
+    let script = format!(
+        "{}CREATE FUNCTION f AS 'udfs.bad_result_type' LANGUAGE PYTHON;\nSELECT 1 +\n  f(x) FROM (VALUES (1)) AS t(x);\n",
+        header(&python, &dir)
+    );
+    let (ok, _, stderr) = run_script_in(&dir, "result_type.sql", &script);
+    assert!(!ok);
+    assert!(stderr.contains("the result_type \"NOT_A_TYPE\" of Python function \"F\" is not a Flink SQL type"), "{stderr}");
+    assert!(stderr.contains("result_type.sql:5:3"), "{stderr}");
     let script = "CREATE FUNCTION f AS 'com.example.F';\n";
     let (ok, _, stderr) = run_script_in(&dir, "java.sql", script);
     assert!(!ok);
