@@ -74,11 +74,12 @@ impl Session {
 
     /// Executes one statement. `source` is the script text the statement's spans point into.
     pub fn execute(&mut self, statement: &Statement, source: &str) -> PlanResult<StatementOutcome> {
+        // The config may also have been set directly (`sluice run -D key=value`).
+        self.refresh_python_settings();
         match statement {
             Statement::Set { key, value, span } => match (key, value) {
                 (Some((k, _)), Some((v, vspan))) => {
                     self.config.set(k, v).map_err(|m| user(m, *vspan))?;
-                    self.refresh_python_settings();
                     Ok(StatementOutcome::Done)
                 }
                 (None, None) => Ok(StatementOutcome::Table(TableResult {
@@ -89,7 +90,6 @@ impl Session {
             },
             Statement::Reset { key, .. } => {
                 self.config.reset(key.as_ref().map(|(k, _)| k.as_str()));
-                self.refresh_python_settings();
                 Ok(StatementOutcome::Done)
             }
             Statement::CreateTable(ct) => {
@@ -213,7 +213,8 @@ impl Session {
         Ok(StatementOutcome::Done)
     }
 
-    /// Hands the current `python.*` settings to the Python functions' workers.
+    /// Hands the current `python.*` settings to the Python functions' workers (read when a
+    /// worker starts).
     fn refresh_python_settings(&mut self) {
         let settings = self.config.python_settings();
         if let Ok(mut current) = self.catalog.python.write() {

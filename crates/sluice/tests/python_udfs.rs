@@ -339,3 +339,29 @@ INSERT INTO out_t SELECT interpreter_prefix();\n",
     assert!(ok, "{stderr}");
     assert!(stdout.contains("python-requirements-"), "the worker runs in the requirements' virtualenv: {stdout}");
 }
+
+#[test]
+fn python_settings_given_with_dash_d_reach_the_workers() {
+    let python = test_python();
+    let dir = workspace("dash-d");
+    let path = dir.join("dash_d.sql");
+    std::fs::write(
+        &path,
+        "CREATE FUNCTION plus_one AS 'udfs.plus_one' LANGUAGE PYTHON;
+CREATE TABLE out_t (v BIGINT) WITH ('connector' = 'print');
+INSERT INTO out_t SELECT plus_one(41);\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(sluice_bin())
+        .arg("run")
+        .arg("-D")
+        .arg(format!("python.executable={}", python.display()))
+        .arg("-D")
+        .arg(format!("python.files={}", dir.join("udfs.py").display()))
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "+I[42]\n", "{stderr}");
+}
