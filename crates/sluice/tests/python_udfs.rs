@@ -9,13 +9,28 @@ use std::path::PathBuf;
 
 use common::*;
 
-/// A fresh folder holding `udfs.py`.
-fn workspace(test: &str) -> PathBuf {
+/// A fresh folder holding `udfs.py`, removed when the test ends.
+struct Workspace(PathBuf);
+
+impl std::ops::Deref for Workspace {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn workspace(test: &str) -> Workspace {
     let dir = std::env::temp_dir().join(format!("sluice-pyudf-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("udfs.py"), UDFS).unwrap();
-    dir
+    Workspace(dir)
 }
 
 const UDFS: &str = r#"
@@ -235,7 +250,7 @@ INSERT INTO out_t SELECT die_on_two(x) FROM (VALUES (1), (2), (3)) AS t(x);\n",
     let out = std::process::Command::new(sluice_bin())
         .arg("run")
         .arg(&path)
-        .current_dir(&dir)
+        .current_dir(&*dir)
         .env("SLUICE_TEST_MARKER", &marker)
         .output()
         .unwrap();
