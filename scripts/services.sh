@@ -7,7 +7,10 @@
 #   openjdk-17 and maven are installed if missing);
 # - PostgreSQL (Debian's `postgresql`; tests run initdb/pg_ctl in temp folders);
 # - `osmem-server`, an in-memory OpenSearch-compatible server (PyPI), in a venv under
-#   ~/.cache/sluice-tools/venv.
+#   ~/.cache/sluice-tools/venv;
+# - the Python of the UDF tests (pyarrow, pandas, scikit-learn from PyPI, pinned in
+#   scripts/python-requirements.txt) in ~/.cache/sluice-tools/python-venv, remade when
+#   that file changes; SLUICE_PYTHON names its interpreter.
 # The tests start their own broker processes on free ports (crates/sluice-testkit).
 set -euo pipefail
 TOOLS="${SLUICE_TOOLS:-$HOME/.cache/sluice-tools}"
@@ -42,5 +45,25 @@ if [ -z "$(osmem)" ]; then
     "$TOOLS/venv/bin/pip" install -q osmem-server
 fi
 export SLUICE_OSMEM="$(osmem)"
+PY_VENV="$TOOLS/python-venv"
+PY_REQ="$(dirname "${BASH_SOURCE[0]}")/python-requirements.txt"
+if ! cmp -s "$PY_REQ" "$PY_VENV/requirements.txt"; then
+    echo "== installing pyarrow, pandas, scikit-learn (PyPI) into $PY_VENV" >&2
+    rm -rf "$PY_VENV"
+    python3 -m venv "$PY_VENV"
+    "$PY_VENV/bin/pip" install -q -r "$PY_REQ"
+    cp "$PY_REQ" "$PY_VENV/requirements.txt"
+fi
+export SLUICE_PYTHON="$PY_VENV/bin/python"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
-export SLUICE_PG_BIN="${SLUICE_PG_BIN:-$PG_BIN}"
+export SLUICE_PY_VENV="$TOOLS/python-venv"
+PY_REQ="$(dirname "${BASH_SOURCE[0]}")/python-requirements.txt"
+if ! cmp -s "$PY_REQ" "$PY_VENV/requirements.txt"; then
+    echo "== installing pyarrow, pandas, scikit-learn (PyPI) into $PY_VENV" >&2
+    rm -rf "$PY_VENV"
+    python3 -m venv "$PY_VENV"
+    "$PY_VENV/bin/pip" install -q -r "$PY_REQ"
+    cp "$PY_REQ" "$PY_VENV/requirements.txt"
+fi
+export SLUICE_PYTHON="$PY_VENV/bin/python"
+PG_BIN="${SLUICE_PG_BIN:-$PG_BIN}"

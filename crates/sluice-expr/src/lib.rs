@@ -15,6 +15,7 @@ mod expr;
 mod functions;
 mod scalar;
 mod to_string;
+mod udf;
 mod value;
 
 pub use cast::{assignment_cast, cast};
@@ -26,3 +27,4 @@ pub use functions::{
 };
 pub use scalar::{array_value, scalar_to_array};
 pub use to_string::write_value_as_string;
+pub use udf::{ScalarUdf, UdfRef};

@@ -1,8 +1,9 @@
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use sluice_connector_api::TableSpec;
 use sluice_expr::ScalarExpr;
+use sluice_python::{PythonFunction, PythonSettings};
 use sluice_sql::ast::{self, Ident};
 use sluice_sql::Span;
 use sluice_types::DataType;
@@ -95,12 +96,26 @@ pub struct CatalogView {
     pub temporary: bool,
 }
 
-/// The tables and views of a session. Names are case-sensitive, as in Flink; a lookup
-/// that fails suggests the closest name.
+/// A function registered by `CREATE FUNCTION name AS 'module.function' LANGUAGE PYTHON`.
+#[derive(Clone, Debug)]
+pub struct CatalogFunction {
+    pub python: Arc<PythonFunction>,
+    pub temporary: bool,
+    /// `TEMPORARY SYSTEM`: it shadows a built-in function of the same name.
+    pub system: bool,
+}
+
+/// The tables, views and functions of a session. Table names are case-sensitive, as in
+/// Flink; function names are not. A lookup that fails suggests the closest name.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     tables: BTreeMap<String, Arc<CatalogTable>>,
     views: BTreeMap<String, Arc<CatalogView>>,
+    /// By upper-case name.
+    functions: BTreeMap<String, CatalogFunction>,
+    /// The session's `python.*` settings, read by each Python function when it starts a
+    /// worker (the session keeps them current on `SET`).
+    pub python: Arc<RwLock<PythonSettings>>,
 }
 
 pub enum CatalogEntry {
@@ -145,6 +160,27 @@ impl Catalog {
         let mut names: Vec<&str> = self.tables.keys().chain(self.views.keys()).map(|s| s.as_str()).collect();
         names.sort();
         names
+    }
+
+    /// A user-defined function, by case-insensitive name.
+    pub fn function(&self, name: &str) -> Option<&CatalogFunction> {
+        self.functions.get(&name.to_ascii_uppercase())
+    }
+
+    /// Registers a Python function under `name`; its workers read `self.python`.
+    pub fn add_function(&mut self, name: &str, target: &str, temporary: bool, system: bool) {
+        let upper = name.to_ascii_uppercase();
+        let python = PythonFunction::new(&upper, target, self.python.clone());
+        self.functions.insert(upper, CatalogFunction { python, temporary, system });
+    }
+
+    pub fn drop_function(&mut self, name: &str) -> bool {
+        self.functions.remove(&name.to_ascii_uppercase()).is_some()
+    }
+
+    /// User-defined function names (upper case), sorted.
+    pub fn function_names(&self) -> Vec<&str> {
+        self.functions.keys().map(|s| s.as_str()).collect()
     }
 
     pub fn view_names(&self) -> Vec<&str> {

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use std::path::PathBuf;
 
+use sluice_python::{PythonSettings, PYTHON_EXECUTABLE_KEY, PYTHON_FILES_KEY, PYTHON_REQUIREMENTS_KEY, PYTHON_TIMEOUT_KEY};
 use sluice_runtime::checkpoint::CheckpointConfig;
 use sluice_types::temporal::{parse_time_zone, SessionTimeZone};
 
@@ -53,7 +54,9 @@ impl SessionConfig {
         if key == "parallelism.default" && value.parse::<u32>().map_or(true, |p| p == 0) {
             return Err(format!("invalid parallelism \"{value}\": expected a positive integer"));
         }
-        if [IDLE_TIMEOUT_KEY, STATE_TTL_KEY, MINI_BATCH_LATENCY_KEY, CHECKPOINT_INTERVAL_KEY, CHECKPOINT_TIMEOUT_KEY].contains(&key) {
+        if [IDLE_TIMEOUT_KEY, STATE_TTL_KEY, MINI_BATCH_LATENCY_KEY, CHECKPOINT_INTERVAL_KEY, CHECKPOINT_TIMEOUT_KEY, PYTHON_TIMEOUT_KEY]
+            .contains(&key)
+        {
             crate::duration::parse_duration(value).map_err(|e| format!("invalid duration \"{value}\" for \"{key}\": {e}"))?;
         }
         if (key == MINI_BATCH_ENABLED_KEY || key == RECOVERY_IGNORE_UNCLAIMED_KEY)
@@ -107,6 +110,21 @@ impl SessionConfig {
 
     pub fn entries(&self) -> impl Iterator<Item = (&String, &String)> {
         self.values.iter()
+    }
+
+    /// The `python.*` keys, for Python functions' workers.
+    pub fn python_settings(&self) -> PythonSettings {
+        let timeout = self
+            .get(PYTHON_TIMEOUT_KEY)
+            .and_then(|v| crate::duration::parse_duration(v).ok())
+            .filter(|d| !d.is_zero())
+            .unwrap_or(sluice_python::DEFAULT_TIMEOUT);
+        PythonSettings {
+            executable: self.get(PYTHON_EXECUTABLE_KEY).map(str::to_string),
+            timeout,
+            ..PythonSettings::default()
+        }
+        .with_files(self.get(PYTHON_FILES_KEY), self.get(PYTHON_REQUIREMENTS_KEY))
     }
 
     /// `sluice.match-recognize.max-partial-matches` (100,000 unless set).

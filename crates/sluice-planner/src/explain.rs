@@ -313,7 +313,10 @@ pub fn expr_text(e: &ScalarExpr, input: &PlanSchema) -> String {
         }
         ScalarExpr::Literal { value, .. } => literal_text(value),
         ScalarExpr::Call { func, args, .. } => {
-            let name = format!("{func:?}");
+            let name = match func {
+                sluice_expr::Func::Udf(udf) => udf.name().to_string(),
+                _ => format!("{func:?}"),
+            };
             let name = name.split(['(', ' ', '{']).next().unwrap_or("").to_string();
             format!("{}({})", name, args.iter().map(|a| expr_text(a, input)).collect::<Vec<_>>().join(", "))
         }

@@ -74,6 +74,8 @@ impl Session {
 
     /// Executes one statement. `source` is the script text the statement's spans point into.
     pub fn execute(&mut self, statement: &Statement, source: &str) -> PlanResult<StatementOutcome> {
+        // The config may also have been set directly (`sluice run -D key=value`).
+        self.refresh_python_settings();
         match statement {
             Statement::Set { key, value, span } => match (key, value) {
                 (Some((k, _)), Some((v, vspan))) => {
@@ -128,13 +130,19 @@ impl Session {
                 });
                 Ok(StatementOutcome::Done)
             }
-            Statement::CreateFunction(cf) => Err(not_supported("CREATE FUNCTION (user-defined functions)", cf.span)),
+            Statement::CreateFunction(cf) => self.create_function(cf),
             Statement::Drop { object, if_exists, name, span, .. } => {
                 let n = &name.base().value;
                 let dropped = match object {
                     ObjectKind::Table => self.catalog.drop_table(n),
                     ObjectKind::View => self.catalog.drop_view(n),
-                    ObjectKind::Function => return Err(not_supported("DROP FUNCTION", *span)),
+                    ObjectKind::Function => {
+                        if !self.catalog.drop_function(n) && !if_exists {
+                            return Err(user(format!("function \"{n}\" does not exist"), name.span())
+                                .with_hint("Use DROP FUNCTION IF EXISTS to ignore a missing function."));
+                        }
+                        return Ok(StatementOutcome::Done);
+                    }
                     ObjectKind::Catalog | ObjectKind::Database => return Err(not_supported("catalogs and databases", *span)),
                 };
                 if !dropped && !if_exists {
@@ -174,6 +182,43 @@ impl Session {
                 };
                 Ok(StatementOutcome::Explain(crate::explain::explain(&job)))
             }
+        }
+    }
+
+    /// `CREATE [TEMPORARY] [SYSTEM] FUNCTION name AS 'module.function' LANGUAGE PYTHON` (and
+    /// `REGISTER FUNCTION`). The module is loaded when a query first calls the function, so
+    /// `python.*` settings made after this statement still apply.
+    fn create_function(&mut self, cf: &ast::CreateFunction) -> PlanResult<StatementOutcome> {
+        let language = cf.language.as_ref().map(|l| l.value.to_ascii_uppercase());
+        if language.as_deref() != Some("PYTHON") {
+            let span = cf.language.as_ref().map(|l| l.span).unwrap_or(cf.span);
+            return Err(not_supported("Java and Scala functions (CREATE FUNCTION without LANGUAGE PYTHON)", span)
+                .with_hint("Sluice runs without a JVM. Python functions run: CREATE FUNCTION f AS 'module.function' LANGUAGE PYTHON."));
+        }
+        let name = &cf.name.base().value;
+        if self.catalog.function(name).is_some() {
+            if cf.if_not_exists {
+                return Ok(StatementOutcome::Done);
+            }
+            return Err(user(format!("function \"{name}\" already exists"), cf.name.span())
+                .with_hint("Use CREATE FUNCTION IF NOT EXISTS, or DROP FUNCTION first."));
+        }
+        let (target, target_span) = &cf.class_name;
+        let parts: Vec<&str> = target.rsplitn(2, '.').collect();
+        if parts.len() != 2 || parts.iter().any(|p| p.trim().is_empty()) {
+            return Err(user(format!("\"{target}\" is not a Python function's full name"), *target_span)
+                .with_hint("Name the module and the function: AS 'my_module.my_function'."));
+        }
+        self.catalog.add_function(name, target.trim(), cf.temporary, cf.system);
+        Ok(StatementOutcome::Done)
+    }
+
+    /// Hands the current `python.*` settings to the Python functions' workers (read when a
+    /// worker starts).
+    fn refresh_python_settings(&mut self) {
+        let settings = self.config.python_settings();
+        if let Ok(mut current) = self.catalog.python.write() {
+            *current = settings;
         }
     }
 
@@ -327,6 +372,7 @@ impl Session {
             ShowKind::Views => one_column("view name", self.catalog.view_names().into_iter().map(String::from).collect()),
             ShowKind::Functions => {
                 let mut names: Vec<String> = sluice_expr::function_names().into_iter().map(|s| s.to_lowercase()).collect();
+                names.extend(self.catalog.function_names().into_iter().map(|s| s.to_lowercase()));
                 names.sort();
                 names.dedup();
                 one_column("function name", names)

@@ -26,6 +26,8 @@ const STATEMENTS: &[&str] = &[
     "DROP TABLE IF EXISTS t",
     "DROP TEMPORARY VIEW v",
     "DROP FUNCTION f",
+    "REGISTER FUNCTION is_anomalous AS 'my_module.is_anomalous' LANGUAGE PYTHON",
+    "DROP TEMPORARY SYSTEM FUNCTION IF EXISTS is_anomalous",
     "SHOW TABLES",
     "SHOW VIEWS",
     "SHOW FUNCTIONS",

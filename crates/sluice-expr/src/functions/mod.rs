@@ -7,6 +7,7 @@ pub(crate) mod collections;
 pub(crate) mod comparison;
 pub(crate) mod conditional;
 pub(crate) mod date_format;
+pub(crate) mod geo;
 pub(crate) mod hashing;
 pub(crate) mod json;
 pub(crate) mod json_doc;
@@ -231,6 +232,16 @@ pub enum Func {
     UnixTimestamp,
     FromUnixtime,
     ConvertTz,
+    // Geospatial (Sedona's names).
+    StPoint,
+    StX,
+    StY,
+    StAsText,
+    StDistance,
+    StDistanceSphere,
+    StDistanceSpheroid,
+    /// A user-defined function (a Python UDF), evaluated by its own code.
+    Udf(crate::UdfRef),
 }
 
 impl Func {
@@ -247,6 +258,7 @@ impl Func {
                 | Func::CurrentTime
                 | Func::Proctime
         ) && !(matches!(self, Func::UnixTimestamp))
+            && !matches!(self, Func::Udf(u) if !u.0.is_deterministic())
     }
 
     /// Whether a call can be folded at planning time without a session (no time zone).
@@ -267,6 +279,8 @@ impl Func {
                     | Func::JsonObject { .. }
                     | Func::JsonArray { .. }
                     | Func::JsonRaw
+                    // User code runs only when a job runs.
+                    | Func::Udf(_)
             )
     }
 
@@ -290,6 +304,7 @@ impl Func {
                 | Func::JsonObject { .. }
                 | Func::JsonUnquote
                 | Func::JsonRaw
+                | Func::Udf(_)
         )
     }
 }
@@ -319,6 +334,15 @@ pub(crate) fn eval_call(
     let values = args.iter().map(|a| a.eval(batch, ctx)).collect::<Result<Vec<_>, _>>()?;
     let cc = CallCtx { arg_types: args.iter().map(|a| a.data_type()).collect(), ret, rows: batch.num_rows(), ctx };
     match func {
+        Func::Udf(udf) => {
+            let rows = batch.num_rows();
+            let columns = values.into_iter().map(|v| v.into_array(rows)).collect::<Result<Vec<_>, _>>()?;
+            let out = udf.0.invoke(&columns, rows)?;
+            if out.len() != rows {
+                return Err(EvalError::Internal(format!("function \"{}\" returned {} values for {rows} rows", udf.name(), out.len())));
+            }
+            Ok(ColumnarValue::Array(out))
+        }
         Func::Plus | Func::Minus | Func::Multiply | Func::Divide | Func::Mod | Func::Negate => {
             arithmetic::eval(func, values, &cc)
         }
@@ -340,6 +364,7 @@ pub(crate) fn eval_call(
         f if registry::family(f) == registry::Family::Json => json::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Arrays => arrays::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Math => math::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::Geo => geo::eval(func, values, &cc),
         _ => temporal::eval(func, values, &cc),
     }
 }

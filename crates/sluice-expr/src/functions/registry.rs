@@ -5,7 +5,7 @@
 use sluice_types::{DataType, TypeKind};
 
 use super::{
-    arithmetic, arrays, collections, comparison, conditional, hashing, json, logic, math, printf, regexp, split, string, temporal, url,
+    arithmetic, arrays, collections, comparison, conditional, geo, hashing, json, logic, math, printf, regexp, split, string, temporal, url,
     Func,
 };
 use crate::{EvalContext, FunctionError, ScalarExpr};
@@ -27,6 +27,7 @@ pub(crate) enum Family {
     Printf,
     Json,
     Arrays,
+    Geo,
     /// `TYPEOF`, answered at planning.
     Types,
 }
@@ -52,6 +53,7 @@ fn family_of_name(name: &str) -> Option<Family> {
         (printf::NAMES, Family::Printf),
         (json::NAMES, Family::Json),
         (arrays::NAMES, Family::Arrays),
+        (geo::NAMES, Family::Geo),
         (TYPE_NAMES, Family::Types),
     ];
     families.iter().find(|(names, _)| names.contains(&name)).map(|(_, f)| *f)
@@ -85,6 +87,7 @@ pub(crate) fn family(func: &Func) -> Family {
         Abs | Round | Truncate | Floor | Ceil | Power | Sqrt | Ln | Log10 | Log2 | Log | Exp | Sin | Cos | Tan
         | Cot | Asin | Acos | Atan | Atan2 | Sinh | Cosh | Tanh | Radians | Degrees | Pi | E | Sign | Rand
         | RandInteger => Family::Math,
+        StPoint | StX | StY | StAsText | StDistance | StDistanceSphere | StDistanceSpheroid => Family::Geo,
         _ => Family::Temporal,
     }
 }
@@ -117,6 +120,7 @@ pub fn resolve_call(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, Fun
         Some(Family::Printf) => printf::resolve(name, args),
         Some(Family::Json) => json::resolve(name, args),
         Some(Family::Arrays) => arrays::resolve(name, args),
+        Some(Family::Geo) => geo::resolve(name, args),
         Some(Family::Types) => resolve_typeof(name, args),
         None => Err(FunctionError::NotFound(name.to_string())),
     }
@@ -140,6 +144,7 @@ pub fn function_names() -> Vec<&'static str> {
         printf::NAMES,
         json::NAMES,
         arrays::NAMES,
+        geo::NAMES,
         TYPE_NAMES,
     ]
     .concat();

@@ -380,6 +380,14 @@ impl Binder<'_> {
             return Err(user(format!("DISTINCT, * and FILTER apply to aggregate functions, not to \"{name}\""), span));
         }
         let args = call.args.iter().map(|a| self.bind_expr(a, cx)).collect::<PlanResult<Vec<_>>>()?;
+        // A user function shadows a built-in only when it is a TEMPORARY SYSTEM function,
+        // as in Flink's order of resolution.
+        if let Some(f) = self.catalog.function(&name) {
+            if f.system || matches!(sluice_expr::resolve_call(&name, args.clone()), Err(FunctionError::NotFound(_))) {
+                let f = f.clone();
+                return super::udf::bind_python_call(&f, args, span);
+            }
+        }
         self.call(&name, args, span)
     }
 }

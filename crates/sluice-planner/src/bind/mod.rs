@@ -17,6 +17,7 @@ mod scope;
 mod set_op;
 mod subquery;
 mod top_n;
+mod udf;
 mod window_agg;
 mod window_tvf;
 

@@ -231,7 +231,11 @@ impl Binder<'_> {
                     return self.bind_unnest(left, scope, &join.right, join.kind == JoinKind::Left);
                 }
                 if let TableRef::Function { lateral: true, span, .. } = &join.right {
-                    return Err(not_supported("LATERAL TABLE (user-defined table functions)", *span));
+                    if on_true && matches!(join.kind, JoinKind::Cross | JoinKind::Inner | JoinKind::Left) {
+                        let (left, scope) = self.bind_from(&join.left)?;
+                        return self.bind_lateral_table(left, scope, &join.right, join.kind == JoinKind::Left);
+                    }
+                    return Err(not_supported("LATERAL TABLE joined on a condition other than TRUE", *span));
                 }
                 if let TableRef::Named { system_time: Some(_), .. } = &join.right {
                     return self.bind_lookup_join(join);
@@ -239,6 +243,29 @@ impl Binder<'_> {
                 self.bind_join(join, None)
             }
         }
+    }
+
+    /// `[CROSS|LEFT] JOIN LATERAL TABLE(f(args))`: the Python table function's rows for
+    /// each input row, unnested.
+    fn bind_lateral_table(&mut self, input: LogicalPlan, scope: Scope, call: &TableRef, outer: bool) -> PlanResult<(LogicalPlan, Scope)> {
+        let TableRef::Function { name, args, alias, span, .. } = call else {
+            return Err(user("expected LATERAL TABLE", call.span()));
+        };
+        let function_name = &name.base().value;
+        let Some(f) = self.catalog.function(function_name).cloned() else {
+            return Err(not_supported(&format!("the table function \"{function_name}\""), *span)
+                .with_hint("Register a Python table function first: CREATE FUNCTION f AS 'module.f' LANGUAGE PYTHON."));
+        };
+        let cx = ExprContext { scope: &scope, schema: input.schema(), grouped: None };
+        let mut bound = Vec::with_capacity(args.len());
+        for a in args {
+            match a {
+                ast::FunctionArg::Expr(e) => bound.push(self.bind_expr(e, &cx)?),
+                _ => return Err(not_supported("a TABLE, DESCRIPTOR or named argument of a Python table function", *span)),
+            }
+        }
+        let collection = super::udf::bind_python_table_call(&f, bound, *span)?;
+        self.unnest_columns(input, scope, collection, false, alias.as_ref(), outer, *span)
     }
 
     fn bind_unnest(&mut self, input: LogicalPlan, scope: Scope, unnest: &TableRef, outer: bool) -> PlanResult<(LogicalPlan, Scope)> {
@@ -250,6 +277,22 @@ impl Binder<'_> {
         }
         let cx = ExprContext { scope: &scope, schema: input.schema(), grouped: None };
         let collection = self.bind_expr(&exprs[0], &cx)?;
+        self.unnest_columns(input, scope, collection, *with_ordinality, alias.as_ref(), outer, exprs[0].span)
+    }
+
+    /// The rows of `input` joined with the elements of `collection` (`outer`: an input row
+    /// without elements is kept, with NULLs).
+    #[allow(clippy::too_many_arguments)]
+    fn unnest_columns(
+        &mut self,
+        input: LogicalPlan,
+        scope: Scope,
+        collection: ScalarExpr,
+        with_ordinality: bool,
+        alias: Option<&ast::TableAlias>,
+        outer: bool,
+        collection_span: Span,
+    ) -> PlanResult<(LogicalPlan, Scope)> {
         let mut element_fields: Vec<PlanField> = match &collection.data_type().kind {
             TypeKind::Array(elem) | TypeKind::Multiset(elem) => match &elem.kind {
                 TypeKind::Row(fields) => fields
@@ -268,13 +311,13 @@ impl Binder<'_> {
             },
             TypeKind::Map(k, v) => vec![PlanField::new("KEY", (**k).clone()), PlanField::new("VALUE", (**v).clone())],
             other => {
-                return Err(user(format!("UNNEST needs an ARRAY, MAP or MULTISET, not {other}"), exprs[0].span))
+                return Err(user(format!("UNNEST needs an ARRAY, MAP or MULTISET, not {other}"), collection_span))
             }
         };
         if matches!(collection.data_type().kind, TypeKind::Multiset(_)) {
-            return Err(not_supported("UNNEST of a MULTISET", exprs[0].span));
+            return Err(not_supported("UNNEST of a MULTISET", collection_span));
         }
-        if *with_ordinality {
+        if with_ordinality {
             element_fields.push(PlanField::new("ORDINALITY", DataType::new(TypeKind::Int).with_nullable(outer)));
         }
         if let Some(a) = alias {
@@ -300,7 +343,7 @@ impl Binder<'_> {
         let plan = LogicalPlan::Unnest {
             input: Box::new(input),
             collection,
-            with_ordinality: *with_ordinality,
+            with_ordinality,
             outer,
             schema: PlanSchema::new(fields),
         };

@@ -42,6 +42,10 @@ impl Parser<'_> {
                 Ok(Statement::Reset { key, span: self.span_from(start) })
             }
             "CREATE" => self.create(),
+            "REGISTER" if self.is_kw_at(1, "FUNCTION") => {
+                self.pos += 2;
+                self.create_function(start, false, false)
+            }
             "DROP" => self.drop_statement(),
             "SHOW" => self.show(),
             "DESCRIBE" | "DESC" => {
@@ -145,30 +149,36 @@ impl Parser<'_> {
             })));
         }
         if self.eat_kw("FUNCTION") {
-            let if_not_exists = self.eat_kws(&["IF", "NOT", "EXISTS"]);
-            let name = self.object_name()?;
-            self.expect_kw("AS")?;
-            let class_name = self.string_literal()?;
-            let language = if self.eat_kw("LANGUAGE") { Some(self.any_word_ident()?) } else { None };
-            if self.is_kw("USING") {
-                return Err(Diagnostic::user("\"USING JAR\" is not supported", self.span())
-                    .with_hint("Sluice runs without a JVM; Python functions are declared with LANGUAGE PYTHON."));
-            }
-            return Ok(Statement::CreateFunction(Box::new(CreateFunction {
-                name,
-                temporary,
-                system,
-                if_not_exists,
-                class_name,
-                language,
-                span: self.span_from(start),
-            })));
+            return self.create_function(start, temporary, system);
         }
         if self.is_kw("CATALOG") || self.is_kw("DATABASE") {
             return Err(Diagnostic::user(format!("\"CREATE {}\" is not supported", self.text(self.span()).to_uppercase()), self.span())
                 .with_hint("Sluice keeps tables, views and functions in one built-in catalog."));
         }
         Err(self.expected("\"TABLE\", \"VIEW\" or \"FUNCTION\""))
+    }
+
+    /// The rest of `CREATE [TEMPORARY] [SYSTEM] FUNCTION` after `FUNCTION` (also the
+    /// `REGISTER FUNCTION` spelling of the Netcool seed).
+    fn create_function(&mut self, start: Span, temporary: bool, system: bool) -> PResult<Statement> {
+        let if_not_exists = self.eat_kws(&["IF", "NOT", "EXISTS"]);
+        let name = self.object_name()?;
+        self.expect_kw("AS")?;
+        let class_name = self.string_literal()?;
+        let language = if self.eat_kw("LANGUAGE") { Some(self.any_word_ident()?) } else { None };
+        if self.is_kw("USING") {
+            return Err(Diagnostic::user("\"USING JAR\" is not supported", self.span())
+                .with_hint("Sluice runs without a JVM; Python functions are declared with LANGUAGE PYTHON."));
+        }
+        Ok(Statement::CreateFunction(Box::new(CreateFunction {
+            name,
+            temporary,
+            system,
+            if_not_exists,
+            class_name,
+            language,
+            span: self.span_from(start),
+        })))
     }
 
     fn create_table(&mut self, start: Span, temporary: bool) -> PResult<CreateTable> {

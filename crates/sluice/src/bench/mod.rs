@@ -6,9 +6,11 @@
 //! changelog rows each run wrote are compared.
 //!
 //! With `--kafka`, the filter and the tumble run Kafka to Kafka instead, beside the
-//! broker's own ceiling (see `kafka`).
+//! broker's own ceiling (see `kafka`). With `--python`, Python UDFs run beside PyFlink's
+//! (see `python`).
 
 mod kafka;
+mod python;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,14 @@ pub struct BenchArgs {
     /// Python with PyFlink (default: $FLINK_PYTHON, then ~/.cache/flink-oracle-venv/bin/python)
     #[arg(long)]
     flink_python: Option<PathBuf>,
+    /// Time Python UDFs instead (a trivial scalar and pandas UDF, the Netcool seed's
+    /// IsolationForest), beside PyFlink's
+    #[arg(long, conflicts_with = "kafka")]
+    python: bool,
+    /// With --python: the interpreter Sluice's workers run [default: $SLUICE_PYTHON, then
+    /// ~/.cache/sluice-tools/python-venv/bin/python]
+    #[arg(long, requires = "python")]
+    python_executable: Option<PathBuf>,
     /// Keep the generated data and outputs in this folder instead of a temporary one
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -182,6 +192,9 @@ impl BenchArgs {
 fn bench(args: BenchArgs) -> Result<()> {
     if args.kafka {
         return kafka::bench(&args);
+    }
+    if args.python {
+        return python::bench(&args);
     }
     let rows = args.rows.unwrap_or(2_000_000);
     let query = args.query.unwrap_or(Query::Filter);

@@ -431,3 +431,33 @@ mod tests {
         assert_eq!(g9(-2.5), "-2.5");
     }
 }
+
+/// The Python interpreter of the UDF tests: `SLUICE_PYTHON`, else the venv that
+/// `scripts/services.sh` makes (`~/.cache/sluice-tools/python-venv`, with pyarrow, pandas and
+/// scikit-learn). A test that needs it fails, saying so, when it is missing.
+pub fn test_python() -> PathBuf {
+    let python = std::env::var_os("SLUICE_PYTHON").map(PathBuf::from).or_else(|| {
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/sluice-tools/python-venv/bin/python"))
+    });
+    let Some(python) = python.filter(|p| p.exists()) else {
+        panic!("no Python for the UDF tests: run scripts/services.sh (it installs pyarrow, pandas and scikit-learn into ~/.cache/sluice-tools/python-venv) or set SLUICE_PYTHON")
+    };
+    let check = Command::new(&python).args(["-c", "import pyarrow, pandas, sklearn"]).output();
+    match check {
+        Ok(out) if out.status.success() => python,
+        Ok(out) => panic!(
+            "{} lacks the UDF tests' packages (run scripts/services.sh): {}",
+            python.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => panic!("cannot run {}: {e}", python.display()),
+    }
+}
+
+/// Runs `sluice run` on `script` (written to `dir/name`); returns (success, stdout, stderr).
+pub fn run_script_in(dir: &Path, name: &str, script: &str) -> (bool, String, String) {
+    let path = dir.join(name);
+    std::fs::write(&path, script).expect("write script");
+    let out = Command::new(sluice_bin()).arg("run").arg(&path).current_dir(dir).output().expect("run sluice");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
