@@ -1,20 +1,18 @@
-use std::collections::HashMap;
-
 use arrow_array::ArrayRef;
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::DataType as ArrowType;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
-use super::hash::FxBuildHasher;
 use super::state::state_error;
 use super::AggregateError;
+use crate::hash::KeyMap;
 
 /// Interns the `GROUP BY` keys of rows as small integer ids. Each key is encoded once per
 /// batch as `arrow-row` bytes and hashed; ids of keys no state refers to any more are
 /// recycled, so the table holds only the keys of open windows.
 pub struct KeyTable {
     converter: Option<RowConverter>,
-    ids: HashMap<Box<[u8]>, u32, FxBuildHasher>,
+    ids: KeyMap<Box<[u8]>, u32>,
     keys: Vec<Box<[u8]>>,
     refs: Vec<u32>,
     live: Vec<bool>,
@@ -37,7 +35,7 @@ impl KeyTable {
         };
         Ok(KeyTable {
             converter,
-            ids: HashMap::default(),
+            ids: KeyMap::default(),
             keys: Vec::new(),
             refs: Vec::new(),
             live: Vec::new(),

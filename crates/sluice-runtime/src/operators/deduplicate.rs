@@ -28,7 +28,7 @@
 //! With `state_ttl` a key not written for the TTL is forgotten: its next row counts as a
 //! first row again.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
@@ -45,6 +45,7 @@ use crate::operators::join::{encode_rows, row_bytes, row_converter};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::DeduplicateSpec;
 use crate::{Operator, Output, RuntimeError};
+use crate::hash::KeyMap;
 
 const NAME: &str = "DeduplicateOperator";
 
@@ -68,7 +69,7 @@ pub struct DeduplicateOperator {
     spec: DeduplicateSpec,
     keys: Option<RowConverter>,
     types: Vec<ArrowType>,
-    state: HashMap<Vec<u8>, Kept>,
+    state: KeyMap<Vec<u8>, Kept>,
     store: BatchStore,
     ttl: StateTtl,
     /// The rowtime column rows are ordered by, for event-time deduplication.
@@ -82,7 +83,7 @@ pub struct DeduplicateOperator {
     /// ChangelogNormalize: encodes whole rows, to skip a row equal to the kept one.
     normalize: Option<RowConverter>,
     /// The encoded kept row per key, when `normalize` is set.
-    full_rows: HashMap<Vec<u8>, Vec<u8>>,
+    full_rows: KeyMap<Vec<u8>, Vec<u8>>,
     /// Named ChangelogNormalize in plans and reports.
     normalizing: bool,
 }
@@ -96,7 +97,7 @@ impl DeduplicateOperator {
             spec,
             keys,
             types,
-            state: HashMap::new(),
+            state: KeyMap::default(),
             store: BatchStore::default(),
             ttl,
             rowtime: None,
@@ -105,7 +106,7 @@ impl DeduplicateOperator {
             next_seq: 0,
             late_rows: 0,
             normalize: None,
-            full_rows: HashMap::new(),
+            full_rows: KeyMap::default(),
             normalizing: false,
         })
     }

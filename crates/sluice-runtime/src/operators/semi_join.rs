@@ -18,7 +18,6 @@
 //!
 //! The residual condition is evaluated once per input batch over every candidate pair.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -35,6 +34,7 @@ use super::join::state_clock::StateTtl;
 use super::join::{encode_rows, row_bytes, row_converter, ProcessingClock};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::{Operator, Output, RuntimeError};
+use crate::hash::KeyMap;
 
 const NAME: &str = "SemiAntiJoinOperator";
 
@@ -69,7 +69,7 @@ struct Side {
     ids: Option<arrow_row::RowConverter>,
     all_columns: Vec<usize>,
     store: BatchStore,
-    state: HashMap<Vec<u8>, KeyRows>,
+    state: KeyMap<Vec<u8>, KeyRows>,
 }
 
 impl Side {
@@ -82,7 +82,7 @@ impl Side {
             ids: row_converter(schema, &all_columns)?,
             all_columns,
             store: BatchStore::default(),
-            state: HashMap::new(),
+            state: KeyMap::default(),
         })
     }
 

@@ -23,7 +23,6 @@
 pub(crate) mod side_state;
 pub mod state_clock;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -41,6 +40,7 @@ use crate::checkpoint::{column_types, open_operator_state, operator_state, unrea
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{JoinSpec, JoinType};
 use crate::{Operator, Output, RuntimeError};
+use crate::hash::KeyMap;
 
 const NAME: &str = "JoinOperator";
 
@@ -107,7 +107,7 @@ struct Side {
     ids: Option<RowConverter>,
     unique: bool,
     store: BatchStore,
-    state: HashMap<Vec<u8>, KeyRows>,
+    state: KeyMap<Vec<u8>, KeyRows>,
 }
 
 impl Side {
@@ -125,7 +125,7 @@ impl Side {
             id_columns,
             unique,
             store: BatchStore::default(),
-            state: HashMap::new(),
+            state: KeyMap::default(),
         })
     }
 

@@ -7,7 +7,6 @@
 //! keep how many rows of the other side they currently join with, so the operator knows
 //! when to retract or re-emit the NULL-padded row.
 
-use std::collections::HashMap;
 
 use arrow_row::RowConverter;
 use arrow_schema::SchemaRef;
@@ -16,6 +15,7 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 use super::{encode_rows, row_bytes};
 use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
+use crate::hash::KeyMap;
 
 pub(crate) struct StoredRow {
     pub row: RowRef,
@@ -31,7 +31,7 @@ pub(crate) struct StoredRow {
 pub(crate) struct KeyRows {
     pub rows: Vec<StoredRow>,
     ids: Vec<Vec<u8>>,
-    index: HashMap<Vec<u8>, usize>,
+    index: KeyMap<Vec<u8>, usize>,
 }
 
 impl KeyRows {
@@ -120,7 +120,7 @@ impl KeyRows {
 /// `schema` with their counts, associations and write times.
 pub(crate) fn save_side(
     out: &mut StateWriter,
-    state: &HashMap<Vec<u8>, KeyRows>,
+    state: &KeyMap<Vec<u8>, KeyRows>,
     keys: &Option<RowConverter>,
     store: &BatchStore,
     schema: &SchemaRef,
@@ -142,7 +142,7 @@ pub(crate) fn save_side(
 /// again with `ids` over `id_columns`.
 pub(crate) fn load_side(
     input: &mut StateReader,
-    state: &mut HashMap<Vec<u8>, KeyRows>,
+    state: &mut KeyMap<Vec<u8>, KeyRows>,
     keys: &Option<RowConverter>,
     (ids, id_columns): (&Option<RowConverter>, &[usize]),
     store: &mut BatchStore,
