@@ -152,6 +152,11 @@ impl DeduplicateOperator {
         self.store.len()
     }
 
+    /// The Arrow memory of the input rows held in state.
+    pub fn stored_bytes(&self) -> usize {
+        self.store.bytes()
+    }
+
     fn sweep(&mut self, now: u64) {
         if !self.ttl.sweep_due(now) {
             return;
@@ -376,12 +381,17 @@ impl Operator for DeduplicateOperator {
         self.sweep(now);
         let keys = encode_rows(&self.keys, &batch.data, &self.spec.keys)?;
         if let (Some(column), false) = (self.rowtime, self.spec.keep_last) {
-            self.buffer_first(&batch, &keys, column, now)
+            self.buffer_first(&batch, &keys, column, now)?;
         } else if self.spec.keep_last || self.rowtime.is_some() {
-            self.keep_row(&batch, &keys, now, out)
+            self.keep_row(&batch, &keys, now, out)?;
         } else {
-            self.keep_first(&batch, &keys, now, out)
+            self.keep_first(&batch, &keys, now, out)?;
         }
+        if self.store.needs_compaction() {
+            let mut rows: Vec<&mut RowRef> = self.state.values_mut().filter_map(|k| k.row.as_mut()).collect();
+            self.store.compact(&mut rows)?;
+        }
+        Ok(())
     }
 
     fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {

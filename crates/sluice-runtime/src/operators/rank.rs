@@ -303,7 +303,13 @@ impl Operator for RankOperator {
         }
         let result = self.flush(out);
         self.store.release(id);
-        result
+        result?;
+        if self.store.needs_compaction() {
+            let mut rows: Vec<&mut RowRef> =
+                self.partitions.values_mut().flat_map(|p| p.rows.iter_mut().map(|e| &mut e.row)).collect();
+            self.store.compact(&mut rows)?;
+        }
+        Ok(())
     }
 
     fn checkpointable(&self) -> bool {

@@ -28,7 +28,7 @@ use sluice_connector_api::ChangeBatch;
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
-use super::join::side_state::{load_side, save_side, KeyRows};
+use super::join::side_state::{compact_side, load_side, save_side, KeyRows};
 use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
 use super::join::state_clock::StateTtl;
 use super::join::{encode_rows, row_bytes, row_converter, ProcessingClock};
@@ -445,7 +445,11 @@ impl Operator for SemiAntiJoinOperator {
             1 => self.on_right(&batch, now)?,
             _ => return Err(internal(format!("no input {input}"))),
         }
-        self.flush(out)
+        self.flush(out)?;
+        for side in [&mut self.left, &mut self.right] {
+            compact_side(&mut side.state, &mut side.store)?;
+        }
+        Ok(())
     }
 }
 

@@ -181,7 +181,13 @@ impl Operator for UpsertMaterializeOperator {
             self.store.release(r.batch);
         }
         self.store.release(id);
-        result
+        result?;
+        if self.store.needs_compaction() {
+            let mut rows: Vec<&mut RowRef> =
+                self.state.values_mut().flat_map(|a| a.rows.iter_mut().map(|(_, r)| r)).collect();
+            self.store.compact(&mut rows)?;
+        }
+        Ok(())
     }
 
     fn checkpointable(&self) -> bool {

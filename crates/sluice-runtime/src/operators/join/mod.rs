@@ -33,7 +33,7 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
-use self::side_state::{load_side, save_side, KeyRows};
+use self::side_state::{compact_side, load_side, save_side, KeyRows};
 pub use self::state_clock::{ManualTime, ProcessingClock};
 use self::state_clock::StateTtl;
 use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
@@ -433,8 +433,9 @@ impl Operator for JoinOperator {
             self.process_row(side, &Change { data: &data, row, kind, key: &key, id: &id }, now)?;
         }
         self.flush(out)?;
-        self.sides(side).0.store.release(batch_id);
-        Ok(())
+        let me = self.sides(side).0;
+        me.store.release(batch_id);
+        compact_side(&mut me.state, &mut me.store)
     }
 
     fn checkpointable(&self) -> bool {

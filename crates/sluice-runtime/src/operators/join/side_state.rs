@@ -16,6 +16,7 @@ use super::{encode_rows, row_bytes};
 use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::hash::KeyMap;
+use crate::RuntimeError;
 
 pub(crate) struct StoredRow {
     pub row: RowRef,
@@ -113,6 +114,17 @@ impl KeyRows {
             }
         }
     }
+}
+
+/// Copies a side's rows out of their input batches into one batch once those batches hold
+/// mostly rows the side no longer keeps (`BatchStore::needs_compaction`). Called between
+/// input batches, when nothing but the side's state refers to stored rows.
+pub(crate) fn compact_side(state: &mut KeyMap<Vec<u8>, KeyRows>, store: &mut BatchStore) -> Result<(), RuntimeError> {
+    if store.needs_compaction() {
+        let mut rows: Vec<&mut RowRef> = state.values_mut().flat_map(|k| k.rows.iter_mut().map(|r| &mut r.row)).collect();
+        store.compact(&mut rows)?;
+    }
+    Ok(())
 }
 
 /// Saves one side's rows by join key, for checkpoints: each key (as the Arrow columns it
