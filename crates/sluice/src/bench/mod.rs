@@ -85,6 +85,9 @@ pub enum Query {
     Keys,
     /// As `keys`, over INT keys (the event time modulo 10^9)
     KeysInt,
+    /// As `keys`, over consecutive BIGINT keys, like ids (the row number: event time over
+    /// 350 ms)
+    KeysIds,
     /// As `keys`, over random BIGINT keys (a multiplicative permutation of the event time)
     KeysRandom,
     /// As `keys`, over skewed BIGINT keys: 89% of the rows (usage at least 50) on 1,000
@@ -168,6 +171,7 @@ impl Query {
             Query::KeysAll => vec![
                 Query::KeysInt,
                 Query::Keys,
+                Query::KeysIds,
                 Query::KeysRandom,
                 Query::KeysSkewed,
                 Query::KeysString,
@@ -191,6 +195,7 @@ impl Query {
             Query::Group
                 | Query::Keys
                 | Query::KeysInt
+                | Query::KeysIds
                 | Query::KeysRandom
                 | Query::KeysSkewed
                 | Query::KeysString
@@ -215,6 +220,7 @@ impl Query {
         Some(match self {
             Query::Keys => ("occurred_at", "k BIGINT"),
             Query::KeysInt => ("CAST(MOD(occurred_at, 1000000000) AS INT)", "k INT"),
+            Query::KeysIds => ("occurred_at / 350", "k BIGINT"),
             Query::KeysRandom => ("MOD(occurred_at * 48271, 2147483647)", "k BIGINT"),
             Query::KeysSkewed => ("CASE WHEN usage >= 50 THEN MOD(occurred_at, 1000) ELSE occurred_at END", "k BIGINT"),
             Query::KeysString => ("CAST(occurred_at AS STRING)", "k STRING"),
@@ -277,6 +283,7 @@ impl Query {
             ),
             Query::Keys
             | Query::KeysInt
+            | Query::KeysIds
             | Query::KeysRandom
             | Query::KeysSkewed
             | Query::KeysString
