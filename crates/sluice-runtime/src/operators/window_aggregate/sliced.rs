@@ -211,9 +211,12 @@ impl SlicedWindows {
         Ok(dropped)
     }
 
-    /// Fires every window whose end the watermark has reached, in end order. Appends
-    /// the result rows to `fired` and the groups to free once they are evaluated (with
-    /// the key each one holds, if any) to `release`.
+    /// Fires the first window whose end the watermark has reached (windows fire in end
+    /// order), and returns whether there was one: the caller calls again until there is
+    /// none, evaluating and freeing each window's groups in between, so a watermark that
+    /// fires many windows (the end of input) holds one window's merged groups at a time.
+    /// Appends the result rows to `fired` and the groups to free once they are evaluated
+    /// (with the key each one holds, if any) to `release`.
     pub fn fire(
         &mut self,
         watermark: i64,
@@ -222,15 +225,15 @@ impl SlicedWindows {
         aggregates: &mut AggregateSet,
         fired: &mut Vec<FiredWindow>,
         release: &mut Vec<(Option<u32>, u32)>,
-    ) {
+    ) -> bool {
         // Flink's local aggregate flushes its buffer into the global state when the
         // watermark fires the earliest pane it holds rows for.
         if self.min_local_pane_end.is_some_and(|end| clock.has_fired(end, watermark)) {
             self.flush_local(aggregates, release, keys.capacity());
         }
-        while let Some(&end) = self.timers.first() {
+        if let Some(&end) = self.timers.first() {
             if !clock.has_fired(end, watermark) {
-                break;
+                return false;
             }
             self.timers.pop_first();
             let (start, pane_ends) = self.assigner.panes_of_window(end);
@@ -245,7 +248,7 @@ impl SlicedWindows {
                             release.push((Some(key), group));
                         }
                     }
-                    continue;
+                    return true;
                 }
             }
             if self.window_group_of_key.len() < keys.capacity() {
@@ -272,7 +275,9 @@ impl SlicedWindows {
                     release.extend(pane.entries.iter().map(|&(key, group)| (Some(key), group)));
                 }
             }
+            return true;
         }
+        false
     }
 }
 
