@@ -35,6 +35,9 @@ pub const RESTART_EXP_MAX_KEY: &str = "restart-strategy.exponential-delay.max-ba
 pub const RESTART_EXP_MULTIPLIER_KEY: &str = "restart-strategy.exponential-delay.backoff-multiplier";
 pub const RESTART_EXP_ATTEMPTS_KEY: &str = "restart-strategy.exponential-delay.attempts-before-reset-backoff";
 pub const RESTART_EXP_RESET_KEY: &str = "restart-strategy.exponential-delay.reset-backoff-threshold";
+/// Flink's parallelism keys: accepted, but jobs run on one thread (`ignored_parallelism`).
+pub const PARALLELISM_KEY: &str = "parallelism.default";
+pub const DEFAULT_PARALLELISM_KEY: &str = "table.exec.resource.default-parallelism";
 /// Sluice's cap on the partial matches one `MATCH_RECOGNIZE` partition may hold.
 pub const MAX_PARTIAL_MATCHES_KEY: &str = "sluice.match-recognize.max-partial-matches";
 const DEFAULT_MAX_PARTIAL_MATCHES: usize = 100_000;
@@ -51,7 +54,7 @@ impl SessionConfig {
         if key == "table.local-time-zone" && parse_time_zone(value).is_none() {
             return Err(format!("invalid time zone \"{value}\""));
         }
-        if key == "parallelism.default" && value.parse::<u32>().map_or(true, |p| p == 0) {
+        if key == PARALLELISM_KEY && value.parse::<u32>().map_or(true, |p| p == 0) {
             return Err(format!("invalid parallelism \"{value}\": expected a positive integer"));
         }
         if [IDLE_TIMEOUT_KEY, STATE_TTL_KEY, MINI_BATCH_LATENCY_KEY, CHECKPOINT_INTERVAL_KEY, CHECKPOINT_TIMEOUT_KEY, PYTHON_TIMEOUT_KEY]
@@ -125,6 +128,22 @@ impl SessionConfig {
             ..PythonSettings::default()
         }
         .with_files(self.get(PYTHON_FILES_KEY), self.get(PYTHON_REQUIREMENTS_KEY))
+    }
+
+    /// What to tell the user about a parallelism above 1 (`parallelism.default`, or
+    /// `table.exec.resource.default-parallelism`, whose -1 means "the default"): jobs
+    /// run on one thread until parallel execution is built, so the setting is accepted
+    /// (a script written for Flink keeps running) but has no effect.
+    pub fn ignored_parallelism(&self) -> Option<String> {
+        [PARALLELISM_KEY, DEFAULT_PARALLELISM_KEY].into_iter().find_map(|key| {
+            let value = self.get(key)?;
+            match value.trim().parse::<i64>() {
+                Ok(-1 | 1) => None,
+                _ => Some(format!(
+                    "\"{key}\" = \"{value}\" is not supported yet and is ignored: every operator runs with parallelism 1"
+                )),
+            }
+        })
     }
 
     /// `sluice.match-recognize.max-partial-matches` (100,000 unless set).

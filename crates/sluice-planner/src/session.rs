@@ -180,7 +180,11 @@ impl Session {
                     Some(job) => job,
                     None => return Err(user("EXPLAIN needs a query, an INSERT or a statement set", *span)),
                 };
-                Ok(StatementOutcome::Explain(crate::explain::explain(&job)))
+                let mut text = crate::explain::explain(&job);
+                if let Some(note) = self.config.ignored_parallelism() {
+                    text.push_str(&format!("\n== Warnings ==\n{note}\n"));
+                }
+                Ok(StatementOutcome::Explain(text))
             }
         }
     }

@@ -11,6 +11,7 @@ pub mod checkpoint;
 mod dataflow;
 mod error;
 mod executor;
+pub mod hash;
 mod metrics;
 mod operator;
 pub mod operators;

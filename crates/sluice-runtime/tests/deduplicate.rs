@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
-use arrow_array::{Array, Int64Array, RecordBatch};
+use arrow_array::{Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use proptest::prelude::*;
 use sluice_connector_api::ChangeBatch;
@@ -77,6 +77,65 @@ fn keep_last_updates_the_previous_row() {
     assert_eq!(op.stored_batches(), 1);
     let mut upsert = operator(true, false);
     assert_eq!(feed(&mut upsert, &[(I, Some(1), 10), (I, Some(1), 11)]), vec![(I, Some(1), 10), (UA, Some(1), 11)]);
+}
+
+/// Keep last over 2,000 keys where each key's kept row comes from a different input batch
+/// (the keys arrive in runs, 256 rows each): the kept rows must not pin their batches.
+/// Pinned, the 2,000 batches would hold about 18 MB; the state holds 2,000 rows of about
+/// 110 bytes. The store copies the kept rows out once the batches hold more than twice
+/// the rows kept (and more than its 4 MiB floor), so it stays under 2x the held bytes
+/// plus that floor, and the rows it copied are still the right ones.
+#[test]
+fn keep_last_state_costs_what_it_holds_not_the_batches_its_rows_came_from() {
+    let schema = Arc::new(Schema::new(vec![Field::new("k", DataType::Int64, true), Field::new("payload", DataType::Utf8, true)]));
+    let mut op = DeduplicateOperator::new(DeduplicateSpec {
+        keys: vec![0],
+        keep_last: true,
+        generate_update_before: true,
+        state_ttl: None,
+        output_schema: schema.clone(),
+    })
+    .unwrap();
+    let payload = |key: i64, row: usize| format!("{key:>8}-{row:>8}-{}", "x".repeat(80));
+    let batch = |keys: &[i64], row: usize| {
+        let payloads: Vec<String> = keys.iter().map(|k| payload(*k, row)).collect();
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int64Array::from(keys.to_vec())), Arc::new(StringArray::from(payloads))],
+        )
+        .unwrap()
+    };
+    let (keys, run) = (2_000i64, 256usize);
+    let mut peak = 0;
+    for key in 0..keys {
+        let mut out = Output::default();
+        // The key's rows, the last one (row run - 1) being the one kept.
+        for row in 0..run {
+            if row % 64 == 0 {
+                let rows: Vec<i64> = vec![key; 64];
+                op.on_batch(0, ChangeBatch::inserts(batch(&rows, row + 63)), &mut out).unwrap();
+            }
+        }
+        peak = peak.max(op.stored_bytes());
+    }
+    let held = keys as usize * (8 + payload(0, 0).len() + 4);
+    assert!(peak <= 2 * held + (4 << 20) + (64 << 10), "the state peaked at {peak} bytes holding about {held}");
+    // Every key's kept row is its last one: a new row of each key retracts it.
+    let all: Vec<i64> = (0..keys).collect();
+    let mut out = Output::default();
+    op.on_batch(0, ChangeBatch::inserts(batch(&all, usize::MAX)), &mut out).unwrap();
+    let mut retracted = 0;
+    for b in out.batches() {
+        let k = b.data.column(0).as_primitive::<Int64Type>();
+        let p = b.data.column(1).as_string::<i32>();
+        for i in 0..b.num_rows() {
+            if b.kind(i) == UB {
+                assert_eq!(p.value(i), payload(k.value(i), run - 1));
+                retracted += 1;
+            }
+        }
+    }
+    assert_eq!(retracted, keys);
 }
 
 #[test]

@@ -338,3 +338,27 @@ fn each_side_can_keep_its_rows_for_its_own_ttl() {
     time.advance(9_000);
     assert!(feed(&mut op, 0, &[(I, Some(2), Some(12))]).is_empty());
 }
+
+/// A left side with a unique key keeps one row per key, each from a different input batch
+/// (4,096 rows of one key per batch, the last replacing the others): the rows are copied
+/// out once their 200 batches (13 MB) pass the store's 4 MiB floor, instead of pinning
+/// them all, and they still join as the last row of each key.
+#[test]
+fn kept_rows_do_not_pin_their_batches() {
+    let mut spec = spec(JoinType::Inner);
+    spec.left_unique_key = Some(vec![0]);
+    let mut op = JoinOperator::new(spec).unwrap();
+    let (keys, run) = (200i64, 4096i64);
+    let mut most = 0;
+    for k in 0..keys {
+        let rows: Vec<(RowKind, Option<i64>, Option<i64>)> = (0..run).map(|v| (I, Some(k), Some(v))).collect();
+        feed(&mut op, 0, &rows);
+        most = most.max(op.stored_batches().0);
+    }
+    assert!(most < keys as usize / 2, "the left side held {most} input batches for {keys} rows");
+    assert_eq!(op.state_rows(), (keys as usize, 0));
+    let probes: Vec<(RowKind, Option<i64>, Option<i64>)> = (0..keys).map(|k| (I, Some(k), Some(-1))).collect();
+    let joined = feed(&mut op, 1, &probes);
+    let expected: Vec<(RowKind, Row4)> = (0..keys).map(|k| (I, (Some(k), Some(run - 1), Some(k), Some(-1)))).collect();
+    assert_eq!(joined, expected);
+}

@@ -204,3 +204,25 @@ proptest! {
         }
     }
 }
+
+/// A Top-1 over 200 partitions, each filled by one batch of 4,096 rising scores: each
+/// partition keeps one row of its batch. Once the 200 batches (about 20 MB) pass the
+/// store's 4 MiB floor the kept rows are copied out instead of pinning them, and they are
+/// still the right rows when a better one evicts them.
+#[test]
+fn kept_rows_do_not_pin_their_batches() {
+    let mut op = operator(1, false, true, true);
+    let (partitions, run) = (200i64, 4096i64);
+    let mut most = 0;
+    for p in 0..partitions {
+        let rows: Vec<(RowKind, In)> = (0..run).map(|i| (I, (p, Some(i), i))).collect();
+        feed(&mut op, &rows);
+        most = most.max(op.stored_batches());
+    }
+    assert!(most < partitions as usize / 2, "the Top-N held {most} input batches for {partitions} rows");
+    assert_eq!(op.state_rows(), partitions as usize);
+    let better: Vec<(RowKind, In)> = (0..partitions).map(|p| (I, (p, Some(run), -1))).collect();
+    let evicted: Vec<Out> = feed(&mut op, &better).into_iter().filter(|r| r.0 == D).collect();
+    let expected: Vec<Out> = (0..partitions).map(|p| (D, p, Some(run - 1), run - 1, 0)).collect();
+    assert_eq!(evicted, expected);
+}

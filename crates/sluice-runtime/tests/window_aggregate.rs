@@ -204,3 +204,25 @@ fn extreme_timestamps_do_not_panic() {
         }
     }
 }
+
+/// A watermark that fires many windows at once (here the end of input, over HOP windows
+/// of 20,000 keys each) emits their rows in batches of at most 8,192 rows, not in one
+/// batch of all of them; and every key of every window is there once.
+#[test]
+fn many_fired_windows_go_out_in_bounded_batches() {
+    let mut op = operator(WindowKind::Hop { size: 30 * SEC, slide: 10 * SEC, offset: 0 }, None);
+    let mut out = Output::default();
+    let keys: Vec<String> = (0..20_000).map(|k| format!("k{k}")).collect();
+    for t in [SEC, 11 * SEC] {
+        let rows: Vec<(Option<i64>, &str, Option<i64>)> = keys.iter().map(|k| (Some(t), k.as_str(), Some(1))).collect();
+        feed(&mut op, &mut out, false, &rows);
+    }
+    op.on_watermark(WATERMARK_END, &mut out).unwrap();
+    assert!(out.batches().all(|b| b.num_rows() <= 8192));
+    // The rows at 1 s are in 3 windows, those at 11 s in 3, two windows shared.
+    let rows = rows_of(&out);
+    assert_eq!(rows.len(), 4 * keys.len());
+    assert_eq!(rows.iter().map(|r| r.count).sum::<i64>(), 6 * keys.len() as i64);
+    assert_eq!(op.open_groups(), 0);
+    assert_eq!(op.open_keys(), 0);
+}

@@ -260,6 +260,7 @@ fn start_job(
     (index, done): (usize, Sender<JobOutcome>),
 ) -> Result<bool, ()> {
     let dataflow = session.build_dataflow(job, None).map_err(|d| render(&d, display, source))?;
+    warn_ignored_parallelism(session, job);
     let checkpoints = session
         .config
         .checkpoint_config(&job.name, fresh)
@@ -300,6 +301,7 @@ fn run_collect(
     let schema = Session::result_schema(job).cloned().unwrap_or_default();
     let sink = CollectSink::new(&schema, session.eval_context());
     let dataflow = session.build_dataflow(job, Some(Box::new(sink))).map_err(|d| render(&d, display, source))?;
+    warn_ignored_parallelism(session, job);
     match Executor::new(dataflow, executor_options(&job.name, quiet, stop)).run() {
         Ok(_) => Ok(()),
         Err(e) if is_closed_stdout(&e) => Ok(()),
@@ -307,6 +309,14 @@ fn run_collect(
             report_runtime_error(&job.name, &e, source);
             Err(())
         }
+    }
+}
+
+/// A parallelism above 1 is accepted, as Flink scripts set it, but not acted on yet: say so
+/// rather than ignore it silently.
+fn warn_ignored_parallelism(session: &Session, job: &Job) {
+    if let Some(note) = session.config.ignored_parallelism() {
+        eprintln!("warning: job \"{}\": {note}", job.name);
     }
 }
 

@@ -1,4 +1,3 @@
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, Int32Array, MapArray, StructArray};
@@ -11,11 +10,12 @@ use super::selection::for_each_selected;
 use super::value_codec::ValueCodec;
 use super::{AggregateError, GroupAccumulator};
 use super::state::{load_exact, load_rows, save_rows, state_error};
+use crate::hash::KeyMap;
 
 /// The values of one group: each distinct value once, first-seen order, with its count.
 #[derive(Default, Clone)]
 struct Multiset {
-    index: HashMap<OwnedRow, usize>,
+    index: KeyMap<OwnedRow, usize>,
     entries: Vec<(OwnedRow, i32)>,
 }
 

@@ -1,4 +1,3 @@
-use std::collections::HashSet;
 
 use arrow_array::{Array, ArrayRef};
 use arrow_buffer::BooleanBuffer;
@@ -10,6 +9,7 @@ use super::selection::for_each_selected;
 use super::value_codec::ValueCodec;
 use super::{AggregateError, GroupAccumulator};
 use super::state::{load_exact, load_rows, save_rows, state_error};
+use crate::hash::KeySet;
 
 /// Makes the plain (non-distinct) accumulator that a distinct one feeds at evaluation.
 pub type AccumulatorFactory = Box<dyn Fn() -> Result<Box<dyn GroupAccumulator>, AggregateError> + Send>;
@@ -17,7 +17,7 @@ pub type AccumulatorFactory = Box<dyn Fn() -> Result<Box<dyn GroupAccumulator>, 
 /// The distinct argument tuples of one group, in first-seen order.
 #[derive(Default, Clone)]
 struct DistinctSet {
-    seen: HashSet<OwnedRow>,
+    seen: KeySet<OwnedRow>,
     order: Vec<OwnedRow>,
 }
 

@@ -1,20 +1,25 @@
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use arrow_array::ArrayRef;
 use arrow_row::{RowConverter, SortField};
+use hashbrown::HashTable;
 use arrow_schema::DataType as ArrowType;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
-use super::hash::FxBuildHasher;
 use super::state::state_error;
 use super::AggregateError;
+use crate::hash::KeyHasher;
 
 /// Interns the `GROUP BY` keys of rows as small integer ids. Each key is encoded once per
 /// batch as `arrow-row` bytes and hashed; ids of keys no state refers to any more are
 /// recycled, so the table holds only the keys of open windows.
+///
+/// Each key's bytes are held once, in `keys`; the hash table holds only ids and compares
+/// through `keys`, so a key costs one allocation, not one for the map and one for `keys`.
 pub struct KeyTable {
     converter: Option<RowConverter>,
-    ids: HashMap<Box<[u8]>, u32, FxBuildHasher>,
+    ids: HashTable<u32>,
+    hasher: KeyHasher,
     keys: Vec<Box<[u8]>>,
     refs: Vec<u32>,
     live: Vec<bool>,
@@ -37,7 +42,8 @@ impl KeyTable {
         };
         Ok(KeyTable {
             converter,
-            ids: HashMap::default(),
+            ids: HashTable::new(),
+            hasher: KeyHasher::default(),
             keys: Vec::new(),
             refs: Vec::new(),
             live: Vec::new(),
@@ -73,7 +79,9 @@ impl KeyTable {
     }
 
     fn intern_one(&mut self, bytes: &[u8]) -> u32 {
-        if let Some(&id) = self.ids.get(bytes) {
+        let hash = self.hasher.hash_one(bytes);
+        let keys = &self.keys;
+        if let Some(&id) = self.ids.find(hash, |&id| *keys[id as usize] == *bytes) {
             return id;
         }
         let id = match self.free.pop() {
@@ -89,7 +97,8 @@ impl KeyTable {
                 (self.keys.len() - 1) as u32
             }
         };
-        self.ids.insert(bytes.into(), id);
+        let (keys, hasher) = (&self.keys, &self.hasher);
+        self.ids.insert_unique(hash, id, |&id| hasher.hash_one(&*keys[id as usize]));
         self.fresh.push(id);
         id
     }
@@ -110,7 +119,9 @@ impl KeyTable {
 
     fn remove(&mut self, id: u32) {
         let bytes = std::mem::take(&mut self.keys[id as usize]);
-        self.ids.remove(&bytes);
+        if let Ok(entry) = self.ids.find_entry(self.hasher.hash_one(&*bytes), |&i| i == id) {
+            entry.remove();
+        }
         self.live[id as usize] = false;
         self.free.push(id);
     }

@@ -28,7 +28,7 @@
 //! With `state_ttl` a key not written for the TTL is forgotten: its next row counts as a
 //! first row again.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
@@ -45,6 +45,7 @@ use crate::operators::join::{encode_rows, row_bytes, row_converter};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::DeduplicateSpec;
 use crate::{Operator, Output, RuntimeError};
+use crate::hash::KeyMap;
 
 const NAME: &str = "DeduplicateOperator";
 
@@ -68,7 +69,7 @@ pub struct DeduplicateOperator {
     spec: DeduplicateSpec,
     keys: Option<RowConverter>,
     types: Vec<ArrowType>,
-    state: HashMap<Vec<u8>, Kept>,
+    state: KeyMap<Vec<u8>, Kept>,
     store: BatchStore,
     ttl: StateTtl,
     /// The rowtime column rows are ordered by, for event-time deduplication.
@@ -82,7 +83,7 @@ pub struct DeduplicateOperator {
     /// ChangelogNormalize: encodes whole rows, to skip a row equal to the kept one.
     normalize: Option<RowConverter>,
     /// The encoded kept row per key, when `normalize` is set.
-    full_rows: HashMap<Vec<u8>, Vec<u8>>,
+    full_rows: KeyMap<Vec<u8>, Vec<u8>>,
     /// Named ChangelogNormalize in plans and reports.
     normalizing: bool,
 }
@@ -96,7 +97,7 @@ impl DeduplicateOperator {
             spec,
             keys,
             types,
-            state: HashMap::new(),
+            state: KeyMap::default(),
             store: BatchStore::default(),
             ttl,
             rowtime: None,
@@ -105,7 +106,7 @@ impl DeduplicateOperator {
             next_seq: 0,
             late_rows: 0,
             normalize: None,
-            full_rows: HashMap::new(),
+            full_rows: KeyMap::default(),
             normalizing: false,
         })
     }
@@ -149,6 +150,11 @@ impl DeduplicateOperator {
     /// Input batches still referenced by state.
     pub fn stored_batches(&self) -> usize {
         self.store.len()
+    }
+
+    /// The Arrow memory of the input rows held in state.
+    pub fn stored_bytes(&self) -> usize {
+        self.store.bytes()
     }
 
     fn sweep(&mut self, now: u64) {
@@ -375,12 +381,17 @@ impl Operator for DeduplicateOperator {
         self.sweep(now);
         let keys = encode_rows(&self.keys, &batch.data, &self.spec.keys)?;
         if let (Some(column), false) = (self.rowtime, self.spec.keep_last) {
-            self.buffer_first(&batch, &keys, column, now)
+            self.buffer_first(&batch, &keys, column, now)?;
         } else if self.spec.keep_last || self.rowtime.is_some() {
-            self.keep_row(&batch, &keys, now, out)
+            self.keep_row(&batch, &keys, now, out)?;
         } else {
-            self.keep_first(&batch, &keys, now, out)
+            self.keep_first(&batch, &keys, now, out)?;
         }
+        if self.store.needs_compaction() {
+            let mut rows: Vec<&mut RowRef> = self.state.values_mut().filter_map(|k| k.row.as_mut()).collect();
+            self.store.compact(&mut rows)?;
+        }
+        Ok(())
     }
 
     fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {

@@ -33,6 +33,7 @@ use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, sa
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{IntervalJoinSpec, JoinType};
 use crate::{Operator, Output, RuntimeError, WATERMARK_END};
+use crate::hash::KeyMap;
 
 const NAME: &str = "IntervalJoinOperator";
 
@@ -73,7 +74,7 @@ pub struct IntervalJoinOperator {
     right_relative: i64,
     min_cleanup_interval: i64,
     pair_schema: SchemaRef,
-    key_index: HashMap<Vec<u8>, usize>,
+    key_index: KeyMap<Vec<u8>, usize>,
     states: Vec<Option<KeyState>>,
     timers: BTreeSet<(i64, usize)>,
     left_store: BatchStore,
@@ -125,7 +126,7 @@ impl IntervalJoinOperator {
             right_relative,
             min_cleanup_interval,
             pair_schema,
-            key_index: HashMap::new(),
+            key_index: KeyMap::default(),
             states: Vec::new(),
             timers: BTreeSet::new(),
             left_store: BatchStore::default(),

@@ -20,7 +20,6 @@
 //!
 //! With `state_ttl`, a partition not written for the TTL is forgotten without output.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, RecordBatchOptions};
@@ -36,6 +35,7 @@ use crate::operators::join::{encode_rows, row_bytes, row_converter};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::RankSpec;
 use crate::{Operator, Output, RuntimeError};
+use crate::hash::KeyMap;
 
 const NAME: &str = "RankOperator";
 
@@ -67,7 +67,7 @@ pub struct RankOperator {
     input_columns: Vec<usize>,
     input_types: Vec<ArrowType>,
     append_only: bool,
-    partitions: HashMap<Vec<u8>, Partition>,
+    partitions: KeyMap<Vec<u8>, Partition>,
     store: BatchStore,
     ttl: StateTtl,
     next_seq: u64,
@@ -112,7 +112,7 @@ impl RankOperator {
             input_columns,
             input_types,
             append_only: false,
-            partitions: HashMap::new(),
+            partitions: KeyMap::default(),
             store: BatchStore::default(),
             ttl,
             next_seq: 0,
@@ -303,7 +303,13 @@ impl Operator for RankOperator {
         }
         let result = self.flush(out);
         self.store.release(id);
-        result
+        result?;
+        if self.store.needs_compaction() {
+            let mut rows: Vec<&mut RowRef> =
+                self.partitions.values_mut().flat_map(|p| p.rows.iter_mut().map(|e| &mut e.row)).collect();
+            self.store.compact(&mut rows)?;
+        }
+        Ok(())
     }
 
     fn checkpointable(&self) -> bool {

@@ -18,7 +18,6 @@
 //!
 //! The residual condition is evaluated once per input batch over every candidate pair.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -29,12 +28,13 @@ use sluice_connector_api::ChangeBatch;
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
-use super::join::side_state::{load_side, save_side, KeyRows};
+use super::join::side_state::{compact_side, load_side, save_side, KeyRows};
 use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
 use super::join::state_clock::StateTtl;
 use super::join::{encode_rows, row_bytes, row_converter, ProcessingClock};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::{Operator, Output, RuntimeError};
+use crate::hash::KeyMap;
 
 const NAME: &str = "SemiAntiJoinOperator";
 
@@ -69,7 +69,7 @@ struct Side {
     ids: Option<arrow_row::RowConverter>,
     all_columns: Vec<usize>,
     store: BatchStore,
-    state: HashMap<Vec<u8>, KeyRows>,
+    state: KeyMap<Vec<u8>, KeyRows>,
 }
 
 impl Side {
@@ -82,7 +82,7 @@ impl Side {
             ids: row_converter(schema, &all_columns)?,
             all_columns,
             store: BatchStore::default(),
-            state: HashMap::new(),
+            state: KeyMap::default(),
         })
     }
 
@@ -445,7 +445,11 @@ impl Operator for SemiAntiJoinOperator {
             1 => self.on_right(&batch, now)?,
             _ => return Err(internal(format!("no input {input}"))),
         }
-        self.flush(out)
+        self.flush(out)?;
+        for side in [&mut self.left, &mut self.right] {
+            compact_side(&mut side.state, &mut side.store)?;
+        }
+        Ok(())
     }
 }
 

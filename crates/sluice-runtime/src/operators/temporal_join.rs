@@ -44,6 +44,7 @@ use crate::checkpoint::{column_types, open_operator_state, operator_state, unrea
 use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::{Operator, Output, RuntimeError};
+use crate::hash::KeyMap;
 
 const NAME: &str = "TemporalJoinOperator";
 
@@ -109,7 +110,7 @@ pub struct TemporalJoinOperator {
     left_keys: Option<RowConverter>,
     right_keys: Option<RowConverter>,
     pair_schema: SchemaRef,
-    key_index: HashMap<Vec<u8>, usize>,
+    key_index: KeyMap<Vec<u8>, usize>,
     states: Vec<Option<KeyState>>,
     free_slots: Vec<usize>,
     timers: BTreeSet<(i64, usize)>,
@@ -138,7 +139,7 @@ impl TemporalJoinOperator {
             left_keys,
             right_keys,
             pair_schema,
-            key_index: HashMap::new(),
+            key_index: KeyMap::default(),
             states: Vec::new(),
             free_slots: Vec::new(),
             timers: BTreeSet::new(),

@@ -12,7 +12,6 @@
 //! Unlike Flink's implementation, which re-serialises the whole list on every change,
 //! state is only the alive rows, referenced in their input batches.
 
-use std::collections::HashMap;
 
 use arrow_array::{RecordBatch, RecordBatchOptions};
 use arrow_row::RowConverter;
@@ -27,6 +26,7 @@ use crate::operators::join::{encode_rows, row_bytes, row_converter};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::UpsertMaterializeSpec;
 use crate::{Operator, Output, RuntimeError};
+use crate::hash::KeyMap;
 
 const NAME: &str = "UpsertMaterializeOperator";
 
@@ -47,7 +47,7 @@ pub struct UpsertMaterializeOperator {
     values: Option<RowConverter>,
     all_columns: Vec<usize>,
     types: Vec<ArrowType>,
-    state: HashMap<Vec<u8>, Alive>,
+    state: KeyMap<Vec<u8>, Alive>,
     store: BatchStore,
     ttl: StateTtl,
 }
@@ -65,7 +65,7 @@ impl UpsertMaterializeOperator {
             values,
             all_columns,
             types,
-            state: HashMap::new(),
+            state: KeyMap::default(),
             store: BatchStore::default(),
             ttl,
         })
@@ -181,7 +181,13 @@ impl Operator for UpsertMaterializeOperator {
             self.store.release(r.batch);
         }
         self.store.release(id);
-        result
+        result?;
+        if self.store.needs_compaction() {
+            let mut rows: Vec<&mut RowRef> =
+                self.state.values_mut().flat_map(|a| a.rows.iter_mut().map(|(_, r)| r)).collect();
+            self.store.compact(&mut rows)?;
+        }
+        Ok(())
     }
 
     fn checkpointable(&self) -> bool {

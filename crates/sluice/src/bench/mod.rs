@@ -8,6 +8,14 @@
 //! With `--kafka`, the filter and the tumble run Kafka to Kafka instead, beside the
 //! broker's own ceiling (see `kafka`). With `--python`, Python UDFs run beside PyFlink's
 //! (see `python`).
+//!
+//! Some queries are sets of cases run one after the other and compared with the first:
+//! `keys-all` groups by keys of different types and distributions (each should run
+//! within 2x of INT keys), `dedup` keeps the last row of 2,000 keys whose kept rows come
+//! from different input batches or from one (state should cost what it holds), and
+//! `windows` compares HOP(1 min, 1 h) with TUMBLE(1 h) over many keys. `--baseline`
+//! runs every case with a second `sluice` binary as well, for before/after figures
+//! from one run.
 
 mod kafka;
 mod python;
@@ -65,6 +73,10 @@ pub struct BenchArgs {
     /// state), and report what checkpointing costs
     #[arg(long, value_name = "DURATION")]
     checkpoint_interval: Option<String>,
+    /// Also run every case with this other `sluice` binary (a build of another commit) and
+    /// print its figures beside this one's
+    #[arg(long, value_name = "SLUICE")]
+    baseline: Option<PathBuf>,
 }
 
 /// The pipelines `sluice bench` can time.
@@ -78,9 +90,40 @@ pub enum Query {
     Hop,
     /// Updating GROUP BY host and cpu (COUNT, AVG, MAX), without and with mini-batching
     Group,
-    /// Updating GROUP BY the event time: about one key per row (a million keys in state
-    /// with --rows 1000000)
+    /// Updating GROUP BY the event time (sequential BIGINT epoch milliseconds): one key
+    /// per row (a million keys in state with --rows 1000000)
     Keys,
+    /// As `keys`, over INT keys (the event time modulo 10^9)
+    KeysInt,
+    /// As `keys`, over consecutive BIGINT keys, like ids (the row number: event time over
+    /// 350 ms)
+    KeysIds,
+    /// As `keys`, over random BIGINT keys (a multiplicative permutation of the event time)
+    KeysRandom,
+    /// As `keys`, over skewed BIGINT keys: 89% of the rows (usage at least 50) on 1,000
+    /// hot keys, the rest one key per row
+    KeysSkewed,
+    /// As `keys`, over STRING keys (the event time as text)
+    KeysString,
+    /// As `keys`, over a composite key (hostname, event time)
+    KeysComposite,
+    /// All the key cases above, INT first, each compared with it
+    KeysAll,
+    /// Keep-last deduplication (ROW_NUMBER over the event time) of 2,000 keys, each in a
+    /// run of about 1,000 rows: every kept row comes from a different input batch
+    DedupSpread,
+    /// The same over 2,000 keys taking turns: the kept rows share the last batches
+    DedupShared,
+    /// `dedup-shared` then `dedup-spread`: peak memory should not depend on where the
+    /// kept rows came from
+    Dedup,
+    /// TUMBLE(1 h) over 100,000 keys, with event time running 100 times faster (a million
+    /// rows in about an hour)
+    TumbleHour,
+    /// HOP(1 min, 1 h) over the same keys and time
+    HopHour,
+    /// `tumble-hour` then `hop-hour`
+    Windows,
     /// MATCH_RECOGNIZE: a dip, a rise and a fall (PATTERN (A B+ C)) within an hour, per
     /// device, over 1,000 devices (the last three digits of the usage)
     Match,
@@ -108,14 +151,107 @@ macro_rules! match_query {
 const MATCH_QUERY_WITHIN: &str = match_query!("WITHIN INTERVAL '1' HOUR ");
 const MATCH_QUERY: &str = match_query!("");
 
+/// Keep-last deduplication by event time; `$key` is the deduplication key.
+macro_rules! dedup_query {
+    ($key:literal) => {
+        concat!(
+            "SELECT k, hostname, cpu, usage, occurred_at FROM (",
+            "SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY time_ltz DESC) AS rn FROM (",
+            "SELECT ",
+            $key,
+            " AS k, hostname, cpu, usage, occurred_at, time_ltz FROM iot_in)) WHERE rn = 1"
+        )
+    };
+}
+/// Rows are 350 ms apart: 2,000 keys, each a run of 1,000 consecutive rows.
+const DEDUP_SPREAD: &str = dedup_query!("MOD(occurred_at / 350000, 2000)");
+/// 2,000 keys taking turns row by row.
+const DEDUP_SHARED: &str = dedup_query!("MOD(occurred_at / 350, 2000)");
+
 /// The mini-batch settings of the `group` benchmark's second run.
 const MINI_BATCH_SETTINGS: &str = "SET 'table.exec.mini-batch.enabled' = 'true';\n\
                                    SET 'table.exec.mini-batch.allow-latency' = '1 s';\n\
                                    SET 'table.exec.mini-batch.size' = '5000';\n";
 
 impl Query {
+    /// The single cases a query runs, in order; the first is the one the others are
+    /// compared with.
+    fn cases(self) -> Vec<Query> {
+        match self {
+            Query::KeysAll => vec![
+                Query::KeysInt,
+                Query::Keys,
+                Query::KeysIds,
+                Query::KeysRandom,
+                Query::KeysSkewed,
+                Query::KeysString,
+                Query::KeysComposite,
+            ],
+            Query::Dedup => vec![Query::DedupShared, Query::DedupSpread],
+            Query::Windows => vec![Query::TumbleHour, Query::HopHour],
+            q => vec![q],
+        }
+    }
+
+    /// The name `--query` takes.
+    fn label(self) -> String {
+        self.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+    }
+
+    /// Whether the result is updating (a filesystem sink cannot take it).
+    fn updating(self) -> bool {
+        matches!(
+            self,
+            Query::Group
+                | Query::Keys
+                | Query::KeysInt
+                | Query::KeysIds
+                | Query::KeysRandom
+                | Query::KeysSkewed
+                | Query::KeysString
+                | Query::KeysComposite
+                | Query::KeysAll
+                | Query::DedupSpread
+                | Query::DedupShared
+                | Query::Dedup
+        )
+    }
+
+    /// How much faster than the data's own event time the table's time attribute runs.
+    fn time_speedup(self) -> i64 {
+        match self {
+            Query::TumbleHour | Query::HopHour | Query::Windows => 100,
+            _ => 1,
+        }
+    }
+
+    /// The GROUP BY list of a `keys*` case, and the sink columns it fills.
+    fn keys(self) -> Option<(&'static str, &'static str)> {
+        Some(match self {
+            Query::Keys => ("occurred_at", "k BIGINT"),
+            Query::KeysInt => ("CAST(MOD(occurred_at, 1000000000) AS INT)", "k INT"),
+            Query::KeysIds => ("occurred_at / 350", "k BIGINT"),
+            Query::KeysRandom => ("MOD(occurred_at * 48271, 2147483647)", "k BIGINT"),
+            Query::KeysSkewed => ("CASE WHEN usage >= 50 THEN MOD(occurred_at, 1000) ELSE occurred_at END", "k BIGINT"),
+            Query::KeysString => ("CAST(occurred_at AS STRING)", "k STRING"),
+            Query::KeysComposite => ("hostname, occurred_at", "h STRING, k BIGINT"),
+            _ => return None,
+        })
+    }
+
     /// The sink's columns and the query that fills it.
-    fn sql(self) -> (&'static str, &'static str) {
+    fn sql(self) -> (String, String) {
+        if let Some((keys, columns)) = self.keys() {
+            return (
+                format!("{columns}, samples BIGINT, max_usage DOUBLE"),
+                format!("SELECT {keys}, COUNT(*), MAX(usage) FROM iot_in GROUP BY {keys}"),
+            );
+        }
+        let (columns, query) = self.fixed_sql();
+        (columns.to_string(), query.to_string())
+    }
+
+    fn fixed_sql(self) -> (&'static str, &'static str) {
         const WINDOWED: &str = "window_start TIMESTAMP(3), window_end TIMESTAMP(3), hostname VARCHAR, cpu VARCHAR, \
                                 avg_usage DOUBLE, max_usage DOUBLE";
         match self {
@@ -139,10 +275,32 @@ impl Query {
                 "hostname VARCHAR, cpu VARCHAR, samples BIGINT, avg_usage DOUBLE, max_usage DOUBLE",
                 "SELECT hostname, cpu, COUNT(*), AVG(usage), MAX(usage) FROM iot_in GROUP BY hostname, cpu",
             ),
-            Query::Keys => (
-                "occurred_at BIGINT, samples BIGINT, max_usage DOUBLE",
-                "SELECT occurred_at, COUNT(*), MAX(usage) FROM iot_in GROUP BY occurred_at",
+            Query::DedupSpread | Query::DedupShared => (
+                "k BIGINT, hostname VARCHAR, cpu VARCHAR, usage DOUBLE, occurred_at BIGINT",
+                if matches!(self, Query::DedupSpread) { DEDUP_SPREAD } else { DEDUP_SHARED },
             ),
+            Query::TumbleHour => (
+                "window_start TIMESTAMP(3), window_end TIMESTAMP(3), k BIGINT, samples BIGINT, max_usage DOUBLE",
+                "SELECT window_start, window_end, MOD(occurred_at / 350, 100000), COUNT(*), MAX(usage) \
+                 FROM TABLE(TUMBLE(TABLE iot_in, DESCRIPTOR(time_ltz), INTERVAL '1' HOUR)) \
+                 GROUP BY window_start, window_end, MOD(occurred_at / 350, 100000)",
+            ),
+            Query::HopHour => (
+                "window_start TIMESTAMP(3), window_end TIMESTAMP(3), k BIGINT, samples BIGINT, max_usage DOUBLE",
+                "SELECT window_start, window_end, MOD(occurred_at / 350, 100000), COUNT(*), MAX(usage) \
+                 FROM TABLE(HOP(TABLE iot_in, DESCRIPTOR(time_ltz), INTERVAL '1' MINUTE, INTERVAL '1' HOUR)) \
+                 GROUP BY window_start, window_end, MOD(occurred_at / 350, 100000)",
+            ),
+            Query::Keys
+            | Query::KeysInt
+            | Query::KeysIds
+            | Query::KeysRandom
+            | Query::KeysSkewed
+            | Query::KeysString
+            | Query::KeysComposite
+            | Query::KeysAll
+            | Query::Dedup
+            | Query::Windows => ("", ""),
             Query::Match | Query::MatchUnbounded => (
                 "device BIGINT, start_ts TIMESTAMP_LTZ(3), end_ts TIMESTAMP_LTZ(3), low DOUBLE, peak DOUBLE, rises BIGINT",
                 if matches!(self, Query::Match) { MATCH_QUERY_WITHIN } else { MATCH_QUERY },
@@ -161,6 +319,7 @@ pub fn run(args: BenchArgs) -> ExitCode {
     }
 }
 
+#[derive(Clone)]
 struct Measurement {
     seconds: f64,
     /// What the run printed on stderr (progress lines, the summary).
@@ -196,13 +355,17 @@ fn bench(args: BenchArgs) -> Result<()> {
     if args.python {
         return python::bench(&args);
     }
-    let rows = args.rows.unwrap_or(2_000_000);
     let query = args.query.unwrap_or(Query::Filter);
+    let cases = query.cases();
+    let rows = args.rows.unwrap_or(if query.time_speedup() > 1 { 1_000_000 } else { 2_000_000 });
     if args.sink != "filesystem" && args.sink != "blackhole" {
         bail!("--sink must be \"filesystem\" or \"blackhole\", not \"{}\"", args.sink);
     }
-    if matches!(query, Query::Group | Query::Keys) && args.sink != "blackhole" {
-        bail!("--query group and keys produce an updating result, which a filesystem sink cannot take: add --sink blackhole");
+    if query.updating() && args.sink != "blackhole" {
+        bail!(
+            "--query {} produces an updating result, which a filesystem sink cannot take: add --sink blackhole",
+            query.label()
+        );
     }
     let checkpointing = |store: &Path| match &args.checkpoint_interval {
         Some(interval) => format!(
@@ -223,15 +386,47 @@ fn bench(args: BenchArgs) -> Result<()> {
         t.elapsed().as_secs_f64()
     );
 
-    eprintln!("[bench] query: {}", query.sql().1);
     let sluice_out = dir.join("out-sluice");
-    let _ = std::fs::remove_dir_all(&sluice_out);
-    let script = dir.join("bench.sql");
-    std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, query, ""))?;
     let exe = std::env::current_exe().context("locating the sluice binary")?;
-    let (sluice, changelog) = measure_child(Command::new(&exe).arg("run").arg(&script))?;
+    let mut first: Option<(Query, Measurement)> = None;
+    let mut last: Option<(Measurement, Option<u64>)> = None;
+    for case in cases.iter().copied() {
+        eprintln!("[bench] query: {}", case.sql().1);
+        let _ = std::fs::remove_dir_all(&sluice_out);
+        let script = dir.join(format!("bench-{}.sql", case.label()));
+        std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, case, ""))?;
+        let label = if cases.len() > 1 { case.label() } else { "sluice".to_string() };
+        let (m, changelog) = measure_child(Command::new(&exe).arg("run").arg(&script))?;
+        report_sluice(&label, rows, &m);
+        if let Some(baseline) = &args.baseline {
+            let _ = std::fs::remove_dir_all(&sluice_out);
+            let (b, _) = measure_child(Command::new(baseline).arg("run").arg(&script))
+                .with_context(|| format!("running the baseline {}", baseline.display()))?;
+            report_sluice(&format!("{label} baseline"), rows, &b);
+            println!(
+                "{:<26} {:.2}x the baseline's speed, {:.2}x its peak memory",
+                "",
+                b.seconds / m.seconds,
+                peak_ratio(&m, &b)
+            );
+        }
+        match &first {
+            Some((reference, r)) => println!(
+                "{:<26} {:.2}x the time of {}, {:.2}x its peak memory",
+                "",
+                m.seconds / r.seconds,
+                reference.label(),
+                peak_ratio(&m, r)
+            ),
+            None => first = Some((case, m.clone())),
+        }
+        last = Some((m, changelog));
+    }
+    if cases.len() > 1 {
+        return Ok(());
+    }
+    let Some((sluice, changelog)) = last else { return Ok(()) };
     let mut sluice_rate = rows as f64 / sluice.seconds;
-    report_sluice("sluice", rows, &sluice);
     if matches!(query, Query::Group) {
         let script = dir.join("bench-mini-batch.sql");
         std::fs::write(&script, script_text(&input, &sluice_out, &args.sink, query, MINI_BATCH_SETTINGS))?;
@@ -294,9 +489,11 @@ fn bench(args: BenchArgs) -> Result<()> {
         .find_map(|l| l.strip_prefix("JOB_SECONDS "))
         .and_then(|s| s.trim().parse().ok())
         .context("the Flink run printed no timing")?;
+    let peak = text.lines().find_map(|l| l.strip_prefix("JVM_PEAK_MB ")).map_or("n/a", str::trim);
     let flink_rate = rows as f64 / seconds;
     println!(
-        "flink   {:>12} rows  {:>7.3} s  {:>12} rows/s  (PyFlink local, parallelism 1, JVM start excluded{})",
+        "{:<26} {:>12} rows  {:>7.3} s  {:>12} rows/s  peak memory {peak} MB (PyFlink local, parallelism 1, JVM start excluded{})",
+        "flink",
         thousands(rows),
         seconds,
         thousands(flink_rate as u64),
@@ -310,9 +507,17 @@ fn bench(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
+/// `a`'s peak memory over `b`'s.
+fn peak_ratio(a: &Measurement, b: &Measurement) -> f64 {
+    match (a.peak_rss_kib, b.peak_rss_kib) {
+        (Some(a), Some(b)) if b > 0 => a as f64 / b as f64,
+        _ => f64::NAN,
+    }
+}
+
 fn report_sluice(label: &str, rows: u64, m: &Measurement) {
     println!(
-        "{label:<18} {:>12} rows  {:>7.3} s  {:>12} rows/s  peak memory {}",
+        "{label:<26} {:>12} rows  {:>7.3} s  {:>12} rows/s  peak memory {}",
         thousands(rows),
         m.seconds,
         thousands((rows as f64 / m.seconds) as u64),
@@ -321,6 +526,10 @@ fn report_sluice(label: &str, rows: u64, m: &Measurement) {
 }
 
 fn script_text(input: &Path, output: &Path, sink: &str, query: Query, settings: &str) -> String {
+    let time = match query.time_speedup() {
+        1 => "`occurred_at`".to_string(),
+        n => format!("`occurred_at` / {n}"),
+    };
     let (columns, query) = query.sql();
     let sink_with = if sink == "blackhole" {
         "'connector' = 'blackhole'".to_string()
@@ -330,7 +539,7 @@ fn script_text(input: &Path, output: &Path, sink: &str, query: Query, settings: 
     format!(
         "SET 'table.local-time-zone' = 'UTC';\n{settings}\
          CREATE TABLE iot_in (\n  hostname VARCHAR, cpu VARCHAR, usage DOUBLE, `occurred_at` BIGINT,\n  \
-         time_ltz AS TO_TIMESTAMP_LTZ(`occurred_at`, 3),\n  \
+         time_ltz AS TO_TIMESTAMP_LTZ({time}, 3),\n  \
          WATERMARK FOR time_ltz AS time_ltz - INTERVAL '10' SECONDS\n) \
          WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');\n\
          CREATE TABLE bench_out ({columns})\n\

@@ -1,4 +1,3 @@
-use std::collections::HashMap;
 
 use arrow_array::{Array, ArrayRef};
 use arrow_buffer::NullBuffer;
@@ -7,7 +6,7 @@ use arrow_schema::DataType as ArrowType;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::RetractAccumulator;
-use crate::aggregate::hash::FxBuildHasher;
+use crate::hash::KeyMap;
 use crate::aggregate::value_codec::ValueCodec;
 use crate::aggregate::AggregateError;
 use crate::aggregate::state::{corrupt, load_encoded, save_encoded};
@@ -18,7 +17,7 @@ use crate::aggregate::state::{corrupt, load_encoded, save_encoded};
 /// take no part.
 pub struct RetractDistinct {
     codec: ValueCodec,
-    counts: Vec<HashMap<Box<[u8]>, u64, FxBuildHasher>>,
+    counts: Vec<KeyMap<Box<[u8]>, u64>>,
     rows: Option<Rows>,
     nulls: Option<NullBuffer>,
     inner: Box<dyn RetractAccumulator>,
@@ -32,7 +31,7 @@ impl RetractDistinct {
 
 impl RetractAccumulator for RetractDistinct {
     fn resize(&mut self, num_groups: usize) {
-        self.counts.resize_with(num_groups, HashMap::default);
+        self.counts.resize_with(num_groups, KeyMap::default);
         self.inner.resize(num_groups);
     }
 
@@ -111,7 +110,7 @@ impl RetractAccumulator for RetractDistinct {
     }
 
     fn reset(&mut self, group: u32) {
-        self.counts[group as usize] = HashMap::default();
+        self.counts[group as usize] = KeyMap::default();
         self.inner.reset(group);
     }
 }

@@ -23,7 +23,6 @@
 pub(crate) mod side_state;
 pub mod state_clock;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -34,13 +33,14 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
-use self::side_state::{load_side, save_side, KeyRows};
+use self::side_state::{compact_side, load_side, save_side, KeyRows};
 pub use self::state_clock::{ManualTime, ProcessingClock};
 use self::state_clock::StateTtl;
 use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{JoinSpec, JoinType};
 use crate::{Operator, Output, RuntimeError};
+use crate::hash::KeyMap;
 
 const NAME: &str = "JoinOperator";
 
@@ -107,7 +107,7 @@ struct Side {
     ids: Option<RowConverter>,
     unique: bool,
     store: BatchStore,
-    state: HashMap<Vec<u8>, KeyRows>,
+    state: KeyMap<Vec<u8>, KeyRows>,
 }
 
 impl Side {
@@ -125,7 +125,7 @@ impl Side {
             id_columns,
             unique,
             store: BatchStore::default(),
-            state: HashMap::new(),
+            state: KeyMap::default(),
         })
     }
 
@@ -433,8 +433,9 @@ impl Operator for JoinOperator {
             self.process_row(side, &Change { data: &data, row, kind, key: &key, id: &id }, now)?;
         }
         self.flush(out)?;
-        self.sides(side).0.store.release(batch_id);
-        Ok(())
+        let me = self.sides(side).0;
+        me.store.release(batch_id);
+        compact_side(&mut me.state, &mut me.store)
     }
 
     fn checkpointable(&self) -> bool {

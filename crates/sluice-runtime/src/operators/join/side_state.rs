@@ -7,7 +7,6 @@
 //! keep how many rows of the other side they currently join with, so the operator knows
 //! when to retract or re-emit the NULL-padded row.
 
-use std::collections::HashMap;
 
 use arrow_row::RowConverter;
 use arrow_schema::SchemaRef;
@@ -16,6 +15,8 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 use super::{encode_rows, row_bytes};
 use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
+use crate::hash::KeyMap;
+use crate::RuntimeError;
 
 pub(crate) struct StoredRow {
     pub row: RowRef,
@@ -31,7 +32,7 @@ pub(crate) struct StoredRow {
 pub(crate) struct KeyRows {
     pub rows: Vec<StoredRow>,
     ids: Vec<Vec<u8>>,
-    index: HashMap<Vec<u8>, usize>,
+    index: KeyMap<Vec<u8>, usize>,
 }
 
 impl KeyRows {
@@ -115,12 +116,23 @@ impl KeyRows {
     }
 }
 
+/// Copies a side's rows out of their input batches into one batch once those batches hold
+/// mostly rows the side no longer keeps (`BatchStore::needs_compaction`). Called between
+/// input batches, when nothing but the side's state refers to stored rows.
+pub(crate) fn compact_side(state: &mut KeyMap<Vec<u8>, KeyRows>, store: &mut BatchStore) -> Result<(), RuntimeError> {
+    if store.needs_compaction() {
+        let mut rows: Vec<&mut RowRef> = state.values_mut().flat_map(|k| k.rows.iter_mut().map(|r| &mut r.row)).collect();
+        store.compact(&mut rows)?;
+    }
+    Ok(())
+}
+
 /// Saves one side's rows by join key, for checkpoints: each key (as the Arrow columns it
 /// encodes) with how many rows it holds, then the rows gathered into one batch of
 /// `schema` with their counts, associations and write times.
 pub(crate) fn save_side(
     out: &mut StateWriter,
-    state: &HashMap<Vec<u8>, KeyRows>,
+    state: &KeyMap<Vec<u8>, KeyRows>,
     keys: &Option<RowConverter>,
     store: &BatchStore,
     schema: &SchemaRef,
@@ -142,7 +154,7 @@ pub(crate) fn save_side(
 /// again with `ids` over `id_columns`.
 pub(crate) fn load_side(
     input: &mut StateReader,
-    state: &mut HashMap<Vec<u8>, KeyRows>,
+    state: &mut KeyMap<Vec<u8>, KeyRows>,
     keys: &Option<RowConverter>,
     (ids, id_columns): (&Option<RowConverter>, &[usize]),
     store: &mut BatchStore,

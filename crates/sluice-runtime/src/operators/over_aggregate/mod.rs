@@ -17,7 +17,7 @@
 
 mod accumulator;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -36,6 +36,7 @@ use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, sa
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{OverAggregateSpec, OverFrame};
 use crate::{Operator, Output, RuntimeError};
+use crate::hash::KeyMap;
 
 const NAME: &str = "OverAggregateOperator";
 
@@ -49,7 +50,7 @@ pub struct OverAggregateOperator {
     plans: Vec<AggPlan>,
     input_types: Vec<ArrowType>,
     output_types: Vec<ArrowType>,
-    key_index: HashMap<Vec<u8>, usize>,
+    key_index: KeyMap<Vec<u8>, usize>,
     states: Vec<KeyState>,
     /// Pending rowtimes per key, like Flink's event-time timers: fired in time order.
     timers: BTreeSet<(i64, usize)>,
@@ -155,7 +156,7 @@ impl OverAggregateOperator {
             plans,
             input_types,
             output_types,
-            key_index: HashMap::new(),
+            key_index: KeyMap::default(),
             states: Vec::new(),
             timers: BTreeSet::new(),
             store: BatchStore::default(),

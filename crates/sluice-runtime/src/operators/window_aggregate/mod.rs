@@ -24,6 +24,10 @@ use sliced::{RowsIn, SlicedWindows};
 
 const NODE: &str = "WindowAggregate";
 
+/// The most rows one output batch of fired windows holds (the size of the batches the
+/// sources read).
+const OUTPUT_BATCH_ROWS: usize = 8192;
+
 pub(crate) fn node_error(e: AggregateError) -> RuntimeError {
     match e {
         AggregateError::Internal { .. } => RuntimeError::Internal(format!("{NODE}: {e}")),
@@ -200,24 +204,34 @@ impl Operator for WindowAggregateOperator {
         self.watermark = self.watermark.max(watermark);
         let mut fired: Vec<FiredWindow> = Vec::new();
         let mut release = Vec::new();
-        match &mut self.windows {
-            Windows::Sliced(s) => s.fire(self.watermark, &self.clock, &self.keys, &mut self.aggregates, &mut fired, &mut release),
-            Windows::Session(s) => s.fire(self.watermark, &self.clock, &mut fired, &mut release),
-        }
-        let result = if fired.is_empty() {
-            Ok(())
-        } else {
-            build_output(&self.spec.output_schema, &self.keys, &self.aggregates, &self.clock, &fired)
-                .map(|batch| out.emit(ChangeBatch::inserts(batch)))
-        };
-        // Free state even when building the output failed, so nothing leaks.
-        for (key, group) in release {
-            self.aggregates.release(group);
-            if let Some(key) = key {
-                self.keys.release(key);
+        loop {
+            // Sliced windows fire one at a time, sessions all at once.
+            let more = match &mut self.windows {
+                Windows::Sliced(s) => s.fire(self.watermark, &self.clock, &self.keys, &mut self.aggregates, &mut fired, &mut release),
+                Windows::Session(s) => {
+                    s.fire(self.watermark, &self.clock, &mut fired, &mut release);
+                    false
+                }
+            };
+            // A watermark can fire many windows at once (the end of input fires them all):
+            // their rows go out in batches of bounded size rather than one batch of all.
+            let result = fired.chunks(OUTPUT_BATCH_ROWS).try_for_each(|chunk| {
+                build_output(&self.spec.output_schema, &self.keys, &self.aggregates, &self.clock, chunk)
+                    .map(|batch| out.emit(ChangeBatch::inserts(batch)))
+            });
+            // Free state even when building the output failed, so nothing leaks.
+            for (key, group) in release.drain(..) {
+                self.aggregates.release(group);
+                if let Some(key) = key {
+                    self.keys.release(key);
+                }
+            }
+            fired.clear();
+            result?;
+            if !more {
+                break;
             }
         }
-        result?;
         out.emit_watermark(watermark);
         Ok(())
     }

@@ -5,21 +5,89 @@ use arrow_buffer::BooleanBufferBuilder;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
 use crate::aggregate::{corrupt, AggregateError, AggregateSet, KeyTable, PaneAssigner, WindowClock};
+use crate::hash::KeyMap;
 
 use super::output::FiredWindow;
 
 const NO_GROUP: u32 = u32::MAX;
 
+/// A pane's group id by key id. A vector indexed by key id is the fastest, but it is as
+/// long as the operator's key table, and HOP keeps dozens of panes open at once, most of
+/// them holding a small share of the keys: sized to all keys, their indexes cost more than
+/// the state itself. So a pane starts with a map of the keys it holds, and turns to a
+/// vector once it holds at least 1/16 of the key table (a vector then costs at most 16
+/// slots per key held).
+enum GroupIndex {
+    Sparse(KeyMap<u32, u32>),
+    Dense(Vec<u32>),
+}
+
+impl Default for GroupIndex {
+    fn default() -> Self {
+        GroupIndex::Sparse(KeyMap::default())
+    }
+}
+
+impl GroupIndex {
+    /// The key's group, or `NO_GROUP`.
+    #[inline]
+    fn get(&self, key: u32) -> u32 {
+        match self {
+            GroupIndex::Dense(v) => v.get(key as usize).copied().unwrap_or(NO_GROUP),
+            GroupIndex::Sparse(m) => m.get(&key).copied().unwrap_or(NO_GROUP),
+        }
+    }
+
+    /// Sets the key's group; `held` is how many keys the pane holds, `capacity` the
+    /// length of the key table.
+    fn set(&mut self, key: u32, group: u32, held: usize, capacity: usize) {
+        let k = key as usize;
+        if let GroupIndex::Sparse(m) = self {
+            if held.saturating_mul(16) < capacity {
+                m.insert(key, group);
+                return;
+            }
+            let longest = m.keys().map(|&key| key as usize + 1).max().unwrap_or(0);
+            let mut dense = vec![NO_GROUP; capacity.max(k + 1).max(longest)];
+            for (&key, &group) in m.iter() {
+                if let Some(slot) = dense.get_mut(key as usize) {
+                    *slot = group;
+                }
+            }
+            *self = GroupIndex::Dense(dense);
+        }
+        if let GroupIndex::Dense(v) = self {
+            if v.len() <= k {
+                v.resize(capacity.max(k + 1), NO_GROUP);
+            }
+            v[k] = group;
+        }
+    }
+
+    fn clear(&mut self, key: u32) {
+        match self {
+            GroupIndex::Dense(v) => {
+                if let Some(slot) = v.get_mut(key as usize) {
+                    *slot = NO_GROUP;
+                }
+            }
+            GroupIndex::Sparse(m) => {
+                m.remove(&key);
+            }
+        }
+    }
+}
+
 /// The state of one pane: a group per key that has rows in it.
 #[derive(Default)]
 struct Pane {
-    /// Group id by key id (`NO_GROUP` when the key has no rows here).
-    group_of_key: Vec<u32>,
+    /// Group id by key id.
+    group_of_key: GroupIndex,
     /// `(key, group)` in order of first arrival.
     entries: Vec<(u32, u32)>,
     /// In two-phase mode, the rows since the last flush, pre-aggregated per key like
     /// Flink's local window aggregate (same layout as above).
-    local_group_of_key: Vec<u32>,
+    local_group_of_key: GroupIndex,
     local_entries: Vec<(u32, u32)>,
 }
 
@@ -143,9 +211,12 @@ impl SlicedWindows {
         Ok(dropped)
     }
 
-    /// Fires every window whose end the watermark has reached, in end order. Appends
-    /// the result rows to `fired` and the groups to free once they are evaluated (with
-    /// the key each one holds, if any) to `release`.
+    /// Fires the first window whose end the watermark has reached (windows fire in end
+    /// order), and returns whether there was one: the caller calls again until there is
+    /// none, evaluating and freeing each window's groups in between, so a watermark that
+    /// fires many windows (the end of input) holds one window's merged groups at a time.
+    /// Appends the result rows to `fired` and the groups to free once they are evaluated
+    /// (with the key each one holds, if any) to `release`.
     pub fn fire(
         &mut self,
         watermark: i64,
@@ -154,15 +225,15 @@ impl SlicedWindows {
         aggregates: &mut AggregateSet,
         fired: &mut Vec<FiredWindow>,
         release: &mut Vec<(Option<u32>, u32)>,
-    ) {
+    ) -> bool {
         // Flink's local aggregate flushes its buffer into the global state when the
         // watermark fires the earliest pane it holds rows for.
         if self.min_local_pane_end.is_some_and(|end| clock.has_fired(end, watermark)) {
-            self.flush_local(aggregates, release);
+            self.flush_local(aggregates, release, keys.capacity());
         }
-        while let Some(&end) = self.timers.first() {
+        if let Some(&end) = self.timers.first() {
             if !clock.has_fired(end, watermark) {
-                break;
+                return false;
             }
             self.timers.pop_first();
             let (start, pane_ends) = self.assigner.panes_of_window(end);
@@ -177,7 +248,7 @@ impl SlicedWindows {
                             release.push((Some(key), group));
                         }
                     }
-                    continue;
+                    return true;
                 }
             }
             if self.window_group_of_key.len() < keys.capacity() {
@@ -204,7 +275,9 @@ impl SlicedWindows {
                     release.extend(pane.entries.iter().map(|&(key, group)| (Some(key), group)));
                 }
             }
+            return true;
         }
+        false
     }
 }
 
@@ -237,6 +310,8 @@ impl SlicedWindows {
         let timers = input.natives::<i64>().map_err(AggregateError::State)?;
         self.min_local_pane_end = input.opt_i64().map_err(AggregateError::State)?;
         let entries = entries(input)?;
+        // The key table is restored beside the panes, with ids up to the largest saved.
+        let capacity = entries.iter().map(|&(key, _)| key as usize + 1).max().unwrap_or(0);
         let mut rest = &entries[..];
         for pane in layout.chunks(3) {
             let [end, global, local] = *pane else { return Err(corrupt("window panes")) };
@@ -247,11 +322,11 @@ impl SlicedWindows {
             }
             let mut p = Pane::default();
             for &(key, group) in &rest[..global] {
-                set_group(&mut p.group_of_key, key, group);
+                p.group_of_key.set(key, group, p.entries.len(), capacity);
                 p.entries.push((key, group));
             }
             for &(key, group) in &rest[global..global + local] {
-                set_group(&mut p.local_group_of_key, key, group);
+                p.local_group_of_key.set(key, group, p.local_entries.len(), capacity);
                 p.local_entries.push((key, group));
             }
             rest = &rest[global + local..];
@@ -266,18 +341,14 @@ impl SlicedWindows {
 
     /// Merges every pane's pre-aggregated rows into its global groups (a key's first
     /// local group simply becomes its global one).
-    fn flush_local(&mut self, aggregates: &mut AggregateSet, release: &mut Vec<(Option<u32>, u32)>) {
+    fn flush_local(&mut self, aggregates: &mut AggregateSet, release: &mut Vec<(Option<u32>, u32)>, capacity: usize) {
         self.min_local_pane_end = None;
         for pane in self.panes.values_mut() {
             for (key, local) in std::mem::take(&mut pane.local_entries) {
-                pane.local_group_of_key[key as usize] = NO_GROUP;
-                let k = key as usize;
-                if pane.group_of_key.len() <= k {
-                    pane.group_of_key.resize(pane.local_group_of_key.len().max(k + 1), NO_GROUP);
-                }
-                let global = pane.group_of_key[k];
+                pane.local_group_of_key.clear(key);
+                let global = pane.group_of_key.get(key);
                 if global == NO_GROUP {
-                    pane.group_of_key[k] = local;
+                    pane.group_of_key.set(key, local, pane.entries.len(), capacity);
                     pane.entries.push((key, local));
                 } else {
                     aggregates.merge(local, global);
@@ -312,32 +383,19 @@ fn open_pane<'a>(
 /// first row there.
 #[inline]
 fn group_for(
-    group_of_key: &mut Vec<u32>,
+    group_of_key: &mut GroupIndex,
     entries: &mut Vec<(u32, u32)>,
     key: u32,
     keys: &mut KeyTable,
     aggregates: &mut AggregateSet,
 ) -> u32 {
-    let k = key as usize;
-    if let Some(&g) = group_of_key.get(k) {
-        if g != NO_GROUP {
-            return g;
-        }
-    }
-    if group_of_key.len() <= k {
-        group_of_key.resize(keys.capacity().max(k + 1), NO_GROUP);
+    let g = group_of_key.get(key);
+    if g != NO_GROUP {
+        return g;
     }
     let g = aggregates.allocate();
     keys.retain(key);
-    group_of_key[k] = g;
+    group_of_key.set(key, g, entries.len(), keys.capacity());
     entries.push((key, g));
     g
-}
-
-fn set_group(group_of_key: &mut Vec<u32>, key: u32, group: u32) {
-    let k = key as usize;
-    if group_of_key.len() <= k {
-        group_of_key.resize(k + 1, NO_GROUP);
-    }
-    group_of_key[k] = group;
 }

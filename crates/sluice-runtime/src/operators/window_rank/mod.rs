@@ -10,7 +10,7 @@
 
 pub(crate) mod batch_store;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -26,6 +26,7 @@ use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_table::to_instant;
 use crate::spec::{WindowRankSpec, MILLI};
 use crate::{Operator, Output, RuntimeError};
+use crate::hash::KeyMap;
 
 const NAME: &str = "WindowRankOperator";
 
@@ -45,7 +46,7 @@ pub struct WindowRankOperator {
 
 #[derive(Default)]
 struct WindowState {
-    partition_of: HashMap<Vec<u8>, usize>,
+    partition_of: KeyMap<Vec<u8>, usize>,
     /// Partitions in the order they were first seen; each sorted by rank.
     partitions: Vec<Vec<Entry>>,
 }
