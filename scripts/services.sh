@@ -7,7 +7,11 @@
 #   openjdk-17 and maven are installed if missing);
 # - PostgreSQL (Debian's `postgresql`; tests run initdb/pg_ctl in temp folders);
 # - `osmem-server`, an in-memory OpenSearch-compatible server (PyPI), in a venv under
-#   ~/.cache/sluice-tools/venv.
+#   ~/.cache/sluice-tools/venv;
+# - Aiven's own client `avn` (PyPI `aiven-client`), for the tests of `sluice server`'s
+#   Aiven-compatible routes: the newest release (applications, versions, deployments) in
+#   ~/.cache/sluice-tools/avn-latest, and 2.15.0 (the `flink table`/`flink job` commands
+#   of the older workflow, gone from later releases) in ~/.cache/sluice-tools/avn-2.15.
 # The tests start their own broker processes on free ports (crates/sluice-testkit).
 set -euo pipefail
 TOOLS="${SLUICE_TOOLS:-$HOME/.cache/sluice-tools}"
@@ -42,5 +46,17 @@ if [ -z "$(osmem)" ]; then
     "$TOOLS/venv/bin/pip" install -q osmem-server
 fi
 export SLUICE_OSMEM="$(osmem)"
+avn_venv() { # folder, requirement
+    if [ ! -x "$TOOLS/$1/bin/avn" ]; then
+        echo "== installing $2 (PyPI) into $TOOLS/$1" >&2
+        rm -rf "${TOOLS:?}/$1"
+        python3 -m venv "$TOOLS/$1"
+        "$TOOLS/$1/bin/pip" install -q "$2"
+    fi
+}
+avn_venv avn-latest aiven-client==4.18.0
+avn_venv avn-2.15 aiven-client==2.15.0
+export SLUICE_AVN="$TOOLS/avn-latest/bin/avn"
+export SLUICE_AVN_2_15="$TOOLS/avn-2.15/bin/avn"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 export SLUICE_PG_BIN="${SLUICE_PG_BIN:-$PG_BIN}"

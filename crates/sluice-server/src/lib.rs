@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 mod error;
+mod integrations;
 mod routes;
 pub mod store;
 mod supervisor;
@@ -27,9 +28,21 @@ pub use validate::validate;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Sluice job service", description = "Applications, immutable versions and deployments of Flink SQL pipelines, after Aiven's model."),
+    info(title = "Sluice job service", description = "Integrations, tables and jobs, applications, immutable versions and deployments of Flink SQL pipelines, after Aiven's model. The same resources answer at Aiven's routes for Flink (`/v1/project/{project}/service/{service}/flink/...`), with Aiven's `aivenv1 <token>` authorization."),
     paths(
         routes::healthz,
+        routes::list_integrations,
+        routes::create_integration,
+        routes::get_integration,
+        routes::delete_integration,
+        routes::list_tables,
+        routes::create_table,
+        routes::get_table,
+        routes::delete_table,
+        routes::list_jobs,
+        routes::create_job,
+        routes::get_job,
+        routes::cancel_job,
         routes::list_applications,
         routes::create_application,
         routes::get_application,
@@ -37,9 +50,11 @@ pub use validate::validate;
         routes::create_version,
         routes::validate_version,
         routes::get_version,
+        routes::delete_version,
         routes::create_deployment,
         routes::list_deployments,
         routes::get_deployment,
+        routes::delete_deployment,
         routes::stop_deployment,
         routes::cancel_deployment,
     ),
