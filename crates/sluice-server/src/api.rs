@@ -396,3 +396,30 @@ pub struct Job {
     pub table_ids: Vec<String>,
     pub deployment: Deployment,
 }
+
+/// A retained checkpoint of a deployment's job: complete (its output committed).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Checkpoint {
+    pub job: String,
+    pub id: u64,
+    pub path: String,
+    pub size_bytes: u64,
+    pub completed_at: Option<String>,
+}
+
+/// A savepoint a stop wrote; `path` is what `starting_savepoint` takes.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Savepoint {
+    pub path: String,
+    pub size_bytes: u64,
+    pub created_at: Option<String>,
+}
+
+/// `GET .../deployments/{id}/checkpoints`: the checkpoints on disk (the newest are
+/// retained, older ones removed as Flink's `execution.checkpointing.num-retained`
+/// says) and every savepoint, oldest first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeploymentCheckpoints {
+    pub checkpoints: Vec<Checkpoint>,
+    pub savepoints: Vec<Savepoint>,
+}

@@ -9,10 +9,12 @@ pub mod api;
 pub mod auth;
 mod error;
 mod integrations;
+mod metrics;
 mod routes;
 pub mod store;
 mod supervisor;
 mod validate;
+pub mod worker;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -55,6 +57,8 @@ pub use validate::validate;
         routes::list_deployments,
         routes::get_deployment,
         routes::delete_deployment,
+        routes::deployment_checkpoints,
+        routes::metrics,
         routes::stop_deployment,
         routes::cancel_deployment,
     ),

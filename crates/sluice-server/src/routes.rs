@@ -112,6 +112,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/applications/{application_id}/deployments/{deployment_id}", get(get_deployment).delete(delete_deployment))
         .route("/api/v1/applications/{application_id}/deployments/{deployment_id}/stop", post(stop_deployment))
         .route("/api/v1/applications/{application_id}/deployments/{deployment_id}/cancel", post(cancel_deployment))
+        .route("/api/v1/applications/{application_id}/deployments/{deployment_id}/checkpoints", get(deployment_checkpoints))
+        .route("/metrics", get(metrics))
         .merge(aiven_routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), authenticate));
@@ -141,6 +143,7 @@ fn aiven_routes() -> Router<Arc<AppState>> {
         )
         .route(&format!("{FLINK}/application/{{application_id}}/deployment/{{deployment_id}}/stop"), post(stop_deployment))
         .route(&format!("{FLINK}/application/{{application_id}}/deployment/{{deployment_id}}/cancel"), post(cancel_deployment))
+        .route(&format!("{FLINK}/application/{{application_id}}/deployment/{{deployment_id}}/checkpoints"), get(deployment_checkpoints))
 }
 
 /// Every route but `/healthz`: a known token, as `Bearer <token>` or Aiven's
@@ -617,4 +620,39 @@ async fn get_job(State(state): Shared, Path(IdPath { id }): Path<IdPath>) -> Res
 async fn cancel_job(State(state): Shared, Path(IdPath { id }): Path<IdPath>) -> Result<Json<Deployment>, ApiError> {
     let (job, _) = job_of(&state, &id)?;
     control(&state, &job.application_id, &job.deployment_id, Control::Cancel).await
+}
+
+#[utoipa::path(get, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}/checkpoints",
+    responses((status = 200, body = DeploymentCheckpoints), (status = 404, body = ErrorBody)))]
+async fn deployment_checkpoints(
+    State(state): Shared,
+    Path(DeploymentPath { application_id: app, deployment_id: id }): Path<DeploymentPath>,
+) -> Result<Json<DeploymentCheckpoints>, ApiError> {
+    deployment_of(&state, &app, &id)?;
+    let folder = state.supervisor.folder(&id);
+    tokio::task::spawn_blocking(move || Json(crate::supervisor::checkpoints(&folder)))
+        .await
+        .map_err(|e| ApiError::Internal(format!("listing checkpoints crashed: {e}")))
+}
+
+/// Prometheus' text format: every deployment's status, and the counters of the workers
+/// that run.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, content_type = "text/plain; version=0.0.4", body = String)))]
+async fn metrics(State(state): Shared) -> Result<Response, ApiError> {
+    let rows = state.store.deployments(None)?;
+    let folders: Vec<_> = rows.iter().map(|r| state.supervisor.folder(&r.deployment.id).join("metrics")).collect();
+    let text = tokio::task::spawn_blocking(move || {
+        let deployments: Vec<_> = rows
+            .into_iter()
+            .zip(folders)
+            .map(|(row, folder)| {
+                let running = !row.deployment.status.is_terminal();
+                (row, if running { crate::worker::read_snapshots(&folder) } else { Vec::new() })
+            })
+            .collect();
+        crate::metrics::render(&deployments, chrono::Utc::now().timestamp_millis())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("metrics crashed: {e}")))?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())
 }

@@ -153,6 +153,10 @@ impl Supervisor {
 
             let mut command = tokio::process::Command::new(&self.config.worker_bin);
             command.arg("run").arg(&script);
+            // A new worker's counters start at zero; the last one's snapshots go.
+            let metrics = folder.join("metrics");
+            let _ = std::fs::remove_dir_all(&metrics);
+            command.env(crate::worker::METRICS_DIR_ENV, &metrics);
             // A starting savepoint counts only until the deployment has checkpoints of its
             // own: a restart resumes from those.
             if let Some(savepoint) = d.starting_savepoint.as_deref().filter(|_| !has_checkpoints(&folder.join("checkpoints"))) {
@@ -286,6 +290,49 @@ impl Supervisor {
             }
         }
     }
+}
+
+/// The checkpoints and savepoints in a deployment's folder.
+pub fn checkpoints(folder: &Path) -> crate::api::DeploymentCheckpoints {
+    use crate::api::{Checkpoint, DeploymentCheckpoints, Savepoint};
+    fn size(dir: &Path) -> u64 {
+        std::fs::read_dir(dir).map(|e| e.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()).unwrap_or(0)
+    }
+    fn modified(path: &Path) -> Option<String> {
+        let at: chrono::DateTime<chrono::Utc> = std::fs::metadata(path).ok()?.modified().ok()?.into();
+        Some(at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+    }
+    let entries = |dir: &Path| -> Vec<std::fs::DirEntry> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).map(|e| e.flatten().collect()).unwrap_or_default();
+        entries.sort_by_key(|e| e.file_name());
+        entries
+    };
+    let mut checkpoints = Vec::new();
+    for job in entries(&folder.join("checkpoints")) {
+        for chk in entries(&job.path()) {
+            let name = chk.file_name().to_string_lossy().into_owned();
+            let Some(id) = name.strip_prefix("chk-").and_then(|n| n.parse::<u64>().ok()) else { continue };
+            let completed = chk.path().join("_COMPLETED");
+            if !completed.is_file() {
+                continue;
+            }
+            checkpoints.push(Checkpoint {
+                job: job.file_name().to_string_lossy().into_owned(),
+                id,
+                path: chk.path().display().to_string(),
+                size_bytes: size(&chk.path()),
+                completed_at: modified(&completed),
+            });
+        }
+    }
+    checkpoints.sort_by(|a, b| (&a.job, a.id).cmp(&(&b.job, b.id)));
+    let mut savepoints: Vec<Savepoint> = entries(&folder.join("savepoints"))
+        .into_iter()
+        .filter(|e| e.path().join("_metadata").is_file())
+        .map(|e| Savepoint { path: e.path().display().to_string(), size_bytes: size(&e.path()), created_at: modified(&e.path().join("_metadata")) })
+        .collect();
+    savepoints.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    DeploymentCheckpoints { checkpoints, savepoints }
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {

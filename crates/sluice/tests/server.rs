@@ -126,6 +126,32 @@ impl Server {
         (code, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{method} {path}: not JSON: {text}")))
     }
 
+    /// `/metrics` as Prometheus reads it.
+    fn metrics(&self, token: &str) -> String {
+        let response = ureq::get(&format!("{}/metrics", self.url)).set("Authorization", &format!("Bearer {token}")).call().expect("GET /metrics");
+        assert!(response.content_type().starts_with("text/plain"), "{}", response.content_type());
+        response.into_string().unwrap()
+    }
+
+    /// Polls `/metrics` until a sample whose line contains every one of `labels` has a
+    /// value of at least `least`; returns the whole text then.
+    fn wait_metric(&self, token: &str, name: &str, labels: &[&str], least: f64) -> String {
+        let deadline = Instant::now() + GUARD;
+        loop {
+            let text = self.metrics(token);
+            let value = text
+                .lines()
+                .filter(|l| l.starts_with(&format!("{name}{{")) && labels.iter().all(|x| l.contains(x)))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .fold(f64::MIN, f64::max);
+            if value >= least {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "{name} {labels:?} never reached {least}:\n{text}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Polls a deployment until `done` holds, collecting every status seen.
     fn wait_deployment(&self, token: &str, app: &str, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> (Value, Vec<String>) {
         let deadline = Instant::now() + GUARD;
@@ -352,12 +378,32 @@ fn a_stopped_deployment_leaves_a_savepoint_that_a_new_deployment_resumes_from() 
     assert_eq!(serde_json::from_str::<Value>(&running).unwrap()["status"], "RUNNING");
     wait_output(&broker, "kept-stop", &expected(0..2000), &server);
 
+    // The worker reports its counters; /metrics shows them per deployment and operator.
+    let deployment = format!("deployment=\"{first}\"");
+    let text = server.wait_metric(&write, "sluice_operator_rows_in_total", &[&deployment, "operator=\"Sink: kept"], 1400.0);
+    server.wait_metric(&write, "sluice_source_records_total", &[&deployment], 2000.0);
+    server.wait_metric(&write, "sluice_checkpoints_completed_total", &[&deployment], 1.0);
+    assert!(text.contains(&format!("sluice_deployment_status{{{deployment},application=\"{app}\",status=\"RUNNING\"}} 1")), "{text}");
+    assert!(text.contains("# TYPE sluice_operator_rows_out_total counter"), "{text}");
+    let sample = regex::Regex::new(r#"^[a-z_]+\{([a-z_]+="([^"\\]|\\.)*",?)*\} -?[0-9.e+-]+$"#).unwrap();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        assert!(sample.is_match(line), "not a Prometheus sample: {line}");
+    }
+
     let stopped = server.cli_ok(&write, &["deployment", "stop", "--application-id", &app, "--deployment-id", &first, "--wait", "FINISHED", "--json"]);
     let stopped: Value = serde_json::from_str(&stopped).unwrap();
     let savepoint = stopped["last_savepoint"].as_str().unwrap_or_else(|| panic!("no savepoint: {stopped}")).to_string();
     assert!(Path::new(&savepoint).join("_metadata").is_file(), "{savepoint}");
     let (ok, _, err) = server.cli(&write, &["deployment", "stop", "--application-id", &app, "--deployment-id", &first]);
     assert!(!ok && err.contains("FINISHED"), "{err}");
+    let (code, history) = server.api("GET", &format!("/api/v1/applications/{app}/deployments/{first}/checkpoints"), Some(&write), None);
+    assert_eq!(code, 200, "{history}");
+    assert_eq!(history["savepoints"][0]["path"].as_str(), Some(savepoint.as_str()), "{history}");
+    assert!(history["checkpoints"][0]["id"].as_u64().is_some_and(|id| id >= 1), "{history}");
+    // A stopped deployment has no operator counters any more, only its status.
+    let text = server.metrics(&write);
+    assert!(!text.contains(&format!("sluice_operator_rows_in_total{{deployment=\"{first}\"")), "{text}");
+    assert!(text.contains(&format!("sluice_deployment_status{{deployment=\"{first}\",application=\"{app}\",status=\"FINISHED\"}} 1")), "{text}");
 
     // New rows while nothing runs; a new deployment from the savepoint writes them once.
     input(&broker, 2000..3000);
