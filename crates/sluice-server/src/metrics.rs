@@ -99,6 +99,11 @@ pub fn render(deployments: &[(DeploymentRow, Vec<JobMetrics>)], now_ms: i64) -> 
                     f.add("sluice_source_bytes_total", "counter", "Bytes a source read.", &labels, s.bytes as f64);
                     f.add("sluice_source_skipped_records_total", "counter", "Records a source skipped as malformed.", &labels, s.skipped_bad_records as f64);
                     f.add("sluice_source_dead_letters_total", "counter", "Records a source sent to its dead letters.", &labels, s.dead_letters as f64);
+                    for (topic, partition, lag) in &s.partition_lag {
+                        let partition = partition.to_string();
+                        let labels = [labels[0], labels[1], labels[2], labels[3], ("topic", topic.as_str()), ("partition", partition.as_str())];
+                        f.add("sluice_kafka_consumer_lag_records", "gauge", "Records in a Kafka partition that the source has not read yet.", &labels, *lag as f64);
+                    }
                 }
             }
             if let Some(c) = &job.checkpoint {

@@ -42,6 +42,9 @@ pub struct SourceMetrics {
     pub bytes: u64,
     pub skipped_bad_records: u64,
     pub dead_letters: u64,
+    /// Kafka: records not read yet, per topic and partition.
+    #[serde(default)]
+    pub partition_lag: Vec<(String, i32, i64)>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -82,6 +82,7 @@ pub fn metrics_snapshot(name: &str, nodes: &[NodeReport], checkpoints: Option<&C
                     bytes: s.bytes,
                     skipped_bad_records: s.skipped_bad_records,
                     dead_letters: s.dead_letters,
+                    partition_lag: s.partition_lag.clone(),
                 }),
             })
             .collect(),
