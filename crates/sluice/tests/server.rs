@@ -726,6 +726,16 @@ const BASIC_FILTERING: &str = r#"{
     "statement": "insert into pizza_filtered\nselect\n    id,\n    name,\n    c.topping,\n    orderTimestamp\nfrom pizza_source\ncross join UNNEST(pizzas) b\ncross join UNNEST(b.additionalToppings) as c(topping)\nwhere c.topping in ('🍍 pineapple', '🍓 strawberry','🍌 banana')"
 }"#;
 
+/// Seed 004's `02-aggregating.json`: orders with more than three of the toppings, into
+/// upsert-kafka with LISTAGG. One change: the seed declares `id INT PRIMARY KEY`, which
+/// Flink refuses ("Flink doesn't support ENFORCED mode for PRIMARY KEY constraint"), and
+/// so does Sluice; the key is declared NOT ENFORCED, as Flink asks.
+const AGGREGATING: &str = r#"{
+    "sources": [{"integration_id": "KAFKA_INTEGRATION_ID", "create_table": "CREATE TABLE pizza_source (\n    id INT, \n    shop VARCHAR, \n    name VARCHAR, \n    phoneNumber VARCHAR, \n    address VARCHAR, \n    pizzas ARRAY <ROW (pizzaName VARCHAR, additionalToppings ARRAY <VARCHAR>)>, orderTimestamp TIMESTAMP(3) METADATA FROM 'timestamp', orderProctime AS PROCTIME(), WATERMARK FOR orderTimestamp AS orderTimestamp - INTERVAL '5' SECOND\n) WITH (\n    'connector' = 'kafka',\n    'properties.bootstrap.servers' = '',\n    'scan.startup.mode' = 'earliest-offset',\n    'topic' = 'pizzas',\n    'value.format' = 'json'\n)"}],
+    "sinks": [{"integration_id": "KAFKA_INTEGRATION_ID", "create_table": "CREATE TABLE pizzas_aggs (\n    id INT PRIMARY KEY NOT ENFORCED, \n    name VARCHAR, \n    nr_bad_items BIGINT, \n    toppings VARCHAR, \n    orderTimestamp TIMESTAMP(3)\n) WITH (\n   'connector' = 'upsert-kafka',\n   'properties.bootstrap.servers' = '',\n   'topic' = 'pizza_stream_out_agg',\n   'value.format' = 'json',\n   'key.format' = 'json'\n)"}],
+    "statement": "insert into pizzas_aggs\n        select\n            id,\n            name,\n            count(*) nr_bad_items,\n            LISTAGG(c.topping) list_bad_items,\n            orderTimestamp           \n        from pizza_source\n        cross join UNNEST(pizzas) b\n        cross join UNNEST(b.additionalToppings) as c(topping)\n        where c.topping in ('🍍 pineapple', '🍓 strawberry','🍌 banana')\n        group by id, name, orderTimestamp\n        having count(*) > 3"
+}"#;
+
 const TOPPINGS: [&str; 5] = ["🍍 pineapple", "🧅 onion", "🍓 strawberry", "🫑 pepper", "🍌 banana"];
 
 /// Pizza orders with two pizzas each; returns the (id, topping) pairs the filter keeps.
@@ -761,6 +771,7 @@ fn seed_004_applications_run_unchanged_through_the_latest_avn_and_resume_from_a_
     let broker = KafkaBroker::start();
     broker.create_topic("pizzas", 1);
     broker.create_topic("pizza_stream_out_filter", 1);
+    broker.create_topic("pizza_stream_out_agg", 1);
     let dir = scratch("seed004");
     let write = token(&dir, "write");
     let server = Server::start(&dir);
@@ -790,14 +801,13 @@ fn seed_004_applications_run_unchanged_through_the_latest_avn_and_resume_from_a_
     let deployments = avn(&[&["service", "flink", "list-application-deployments", "demo-flink"][..], &project, &["--application-id", &app]].concat());
     let deployment =
         deployments["deployments"].as_array().unwrap().iter().find(|d| d["version_id"] == version.as_str()).unwrap()["id"].as_str().unwrap().to_string();
-    let status = |id: &str| {
-        let d = avn(&[&["service", "flink", "get-application-deployment", "demo-flink"][..], &project, &["--application-id", &app, "--deployment-id", id]].concat());
-        d
+    let status = |app: &str, id: &str| {
+        avn(&[&["service", "flink", "get-application-deployment", "demo-flink"][..], &project, &["--application-id", app, "--deployment-id", id]].concat())
     };
     let poll = |id: &str, want: &str| -> Value {
         let deadline = Instant::now() + GUARD;
         loop {
-            let d = status(id);
+            let d = status(&app, id);
             if d["status"] == want {
                 return d;
             }
@@ -826,4 +836,44 @@ fn seed_004_applications_run_unchanged_through_the_latest_avn_and_resume_from_a_
     avn(&[&["service", "flink", "delete-application-deployment", "demo-flink"][..], &project, &["--application-id", &app, "--deployment-id", &deployment]].concat());
     let left = avn(&[&["service", "flink", "list-application-deployments", "demo-flink"][..], &project, &["--application-id", &app]].concat());
     assert_eq!(left["deployments"].as_array().unwrap().len(), 1, "{left}");
+
+    // 02-aggregating: orders with more than three such toppings, upserted by id.
+    let greedy: Vec<String> = (200..210)
+        .map(|i| {
+            let pizzas = json!([{"pizzaName": "Hawaii", "additionalToppings": ["🍍 pineapple", "🍍 pineapple", "🍌 banana"]},
+                {"pizzaName": "Fruit", "additionalToppings": ["🍓 strawberry", "🍌 banana", "🧅 onion"]}]);
+            json!({"id": i, "shop": "Luigis Pizza", "name": format!("customer {i}"), "phoneNumber": "555", "address": "Via Roma 1", "pizzas": pizzas}).to_string()
+        })
+        .collect();
+    produce(&broker, "pizzas", &greedy.iter().map(|t| (0, t.as_str())).collect::<Vec<_>>());
+    avn(&[&["service", "flink", "create-application", "demo-flink"][..], &project, &[r#"{"name":"Aggregating"}"#]].concat());
+    let apps = avn(&[&["service", "flink", "list-applications", "demo-flink"][..], &project].concat());
+    let app = apps["applications"].as_array().unwrap().iter().find(|a| a["name"] == "Aggregating").unwrap()["id"].as_str().unwrap().to_string();
+    let file = dir.join("02-aggregating.json");
+    std::fs::write(&file, AGGREGATING.replace("KAFKA_INTEGRATION_ID", si)).unwrap();
+    let version = avn(&[&["service", "flink", "create-application-version", "demo-flink"][..], &project, &["--application-id", &app, &format!("@{}", file.display())]].concat());
+    let body = json!({"parallelism": 1, "restart_enabled": true, "version_id": version["id"]}).to_string();
+    let d = avn(&[&["service", "flink", "create-application-deployment", "demo-flink"][..], &project, &["--application-id", &app, &body]].concat());
+    let deadline = Instant::now() + GUARD;
+    loop {
+        let mut last: BTreeMap<i64, Value> = BTreeMap::new();
+        for (_, key, value) in common::kafka::read_topic(&broker, "pizza_stream_out_agg", 1) {
+            let key: Value = serde_json::from_str(&key.expect("a key")).unwrap();
+            let id = key["id"].as_i64().unwrap();
+            match value {
+                Some(v) => last.insert(id, serde_json::from_str(&v).unwrap()),
+                None => last.remove(&id),
+            };
+        }
+        let done = last.len() == 10 && last.values().all(|v| v["nr_bad_items"] == 5);
+        if done {
+            assert_eq!(last.keys().copied().collect::<Vec<_>>(), (200..210).collect::<Vec<_>>());
+            for v in last.values() {
+                assert_eq!(v["toppings"].as_str().unwrap().split(',').count(), 5, "{v}");
+            }
+            break;
+        }
+        assert!(Instant::now() < deadline, "aggregates: {last:?}\n{}\n{}", status(&app, d["id"].as_str().unwrap()), server.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
