@@ -877,3 +877,92 @@ fn seed_004_applications_run_unchanged_through_the_latest_avn_and_resume_from_a_
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Resident memory of a process, in kB.
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// The load of the issue: 20 deployments of a 100 rows/s generator on one server while a
+/// client polls the API. It asserts that all run, that every request answers, and that
+/// every worker's counters move; it prints the API's latency percentiles and the memory
+/// per deployment (figures, never asserted: see the report of `--nocapture`).
+#[test]
+fn twenty_deployments_run_on_one_server_while_a_client_polls_the_api() {
+    let dir = scratch("load");
+    let write = token(&dir, "write");
+    let server = Server::start(&dir);
+    let (_, app) = server.api("POST", "/api/v1/applications", Some(&write), Some(json!({"name": "Load"})));
+    let app = app["id"].as_str().unwrap().to_string();
+    let version = json!({
+        "sources": [{"create_table": "CREATE TABLE gen (id BIGINT, v DOUBLE) WITH ('connector' = 'datagen', 'rows-per-second' = '100')"}],
+        "sinks": [{"create_table": "CREATE TABLE sink (id BIGINT, v DOUBLE) WITH ('connector' = 'blackhole')"}],
+        "statement": "INSERT INTO sink SELECT id, v FROM gen WHERE v > 0"
+    });
+    let (code, version) = server.api("POST", &format!("/api/v1/applications/{app}/versions"), Some(&write), Some(version));
+    assert_eq!(code, 201, "{version}");
+    let deployments: Vec<String> = (0..20)
+        .map(|_| {
+            let body = json!({"version_id": version["id"], "parallelism": 1, "restart_enabled": true});
+            let (code, d) = server.api("POST", &format!("/api/v1/applications/{app}/deployments"), Some(&write), Some(body));
+            assert_eq!(code, 201, "{d}");
+            d["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    for id in &deployments {
+        server.wait_deployment(&write, &app, id, "RUNNING", |d| d["status"] == "RUNNING");
+    }
+    // Every worker reports rows through its sink.
+    for id in &deployments {
+        server.wait_metric(&write, "sluice_operator_rows_in_total", &[&format!("deployment=\"{id}\""), "operator=\"Sink: sink"], 100.0);
+    }
+
+    // A client polls: the list, each deployment, and /metrics, in turn.
+    let mut latencies: Vec<Duration> = Vec::new();
+    let paths: Vec<String> = std::iter::once(format!("/api/v1/applications/{app}/deployments"))
+        .chain(deployments.iter().map(|id| format!("/api/v1/applications/{app}/deployments/{id}")))
+        .collect();
+    for round in 0..10 {
+        for path in &paths {
+            let started = Instant::now();
+            let (code, body) = server.api("GET", path, Some(&write), None);
+            latencies.push(started.elapsed());
+            assert_eq!(code, 200, "{path}: {body}");
+            if path.ends_with("/deployments") {
+                assert_eq!(body["deployments"].as_array().unwrap().len(), 20, "round {round}: {body}");
+            } else {
+                assert_eq!(body["status"], "RUNNING", "round {round}: {body}");
+            }
+        }
+        let started = Instant::now();
+        server.metrics(&write);
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1];
+    let (_, listed) = server.api("GET", &format!("/api/v1/applications/{app}/deployments"), Some(&write), None);
+    let workers: Vec<u32> = listed["deployments"].as_array().unwrap().iter().filter_map(|d| d["worker_pid"].as_u64()).map(|p| p as u32).collect();
+    assert_eq!(workers.len(), 20, "{listed}");
+    let server_kb = rss_kb(server.child.id());
+    let workers_kb: u64 = workers.iter().map(|p| rss_kb(*p)).sum();
+    eprintln!(
+        "load: 20 deployments x 100 rows/s; {} API requests: p50 {:?}, p99 {:?}, max {:?}; server RSS {} MB; workers RSS {} MB in all, {:.1} MB per deployment",
+        latencies.len(),
+        at(0.50),
+        at(0.99),
+        at(1.0),
+        server_kb / 1024,
+        workers_kb / 1024,
+        workers_kb as f64 / 1024.0 / 20.0
+    );
+    for id in &deployments {
+        let (code, d) = server.api("POST", &format!("/api/v1/applications/{app}/deployments/{id}/cancel"), Some(&write), None);
+        assert_eq!(code, 200, "{d}");
+    }
+    for id in &deployments {
+        server.wait_deployment(&write, &app, id, "CANCELED", |d| d["status"] == "CANCELED");
+    }
+}
