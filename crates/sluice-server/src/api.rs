@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct CreateApplication {
     /// Unique among applications; 1 to 128 characters.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub name: String,
 }
 
@@ -52,7 +53,9 @@ pub struct VersionTable {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVersion {
+    #[schema(min_items = 1)]
     pub sources: Vec<VersionTable>,
+    #[schema(min_items = 1)]
     pub sinks: Vec<VersionTable>,
     /// The `INSERT INTO ...` (or `EXECUTE STATEMENT SET`) that runs.
     pub statement: String,
@@ -97,6 +100,7 @@ pub struct CreateDeployment {
     pub version_id: String,
     /// Operator instances per job (Flink's `parallelism.default`); 1 to 128.
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 128)]
     pub parallelism: u32,
     /// Restart a failed worker from its last checkpoint, with backoff.
     #[serde(default = "yes")]
@@ -223,6 +227,7 @@ impl IntegrationType {
 pub struct CreateIntegration {
     pub integration_type: IntegrationType,
     /// Unique among integrations; 1 to 128 characters.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub name: String,
     /// Kafka: `host:port[,host:port...]`.
     #[serde(default)]
@@ -286,6 +291,7 @@ pub struct IntegrationList {
 pub struct CreateTable {
     pub integration_id: String,
     /// The table's name in SQL.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub name: String,
     /// The columns, watermark and primary key: what goes between the parentheses of
     /// `CREATE TABLE name (...)`.
@@ -344,6 +350,7 @@ pub struct TableList {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateJob {
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub job_name: String,
     /// The `INSERT INTO ...` (or `EXECUTE STATEMENT SET`) that runs.
     pub statement: String,

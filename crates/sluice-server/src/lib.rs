@@ -71,8 +71,27 @@ struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, ResponseBuilder};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        // Every route but /healthz answers 401 without a token, and 403 to a read token
+        // that writes.
+        let error = |text: &str| {
+            ResponseBuilder::new().description(text).content("application/json", Content::new(Some(Ref::from_schema_name("ErrorBody")))).build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if path == "/healthz" {
+                continue;
+            }
+            let operations = [(&mut item.get, false), (&mut item.post, true), (&mut item.delete, true), (&mut item.put, true)];
+            for (operation, writes) in operations {
+                let Some(operation) = operation else { continue };
+                operation.responses.responses.insert("401".into(), error("No token, or an unknown one.").into());
+                if writes {
+                    operation.responses.responses.insert("403".into(), error("A read token cannot write.").into());
+                }
+            }
+        }
     }
 }
 

@@ -66,24 +66,28 @@ fn field_of(text: &str) -> Option<String> {
 
 /// Path parameters, by name: the Aiven-compatible routes have `{project}` and
 /// `{service}` besides, which these ignore.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
 struct AppPath {
     application_id: String,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
 struct VersionPath {
     application_id: String,
     version_id: String,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
 struct DeploymentPath {
     application_id: String,
     deployment_id: String,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
 struct IdPath {
     id: String,
 }
@@ -200,12 +204,12 @@ async fn create_application(State(state): Shared, Body(body): Body<CreateApplica
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/applications/{application_id}", responses((status = 200, body = Application), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/applications/{application_id}", params(AppPath), responses((status = 200, body = Application), (status = 404, body = ErrorBody)))]
 async fn get_application(State(state): Shared, Path(AppPath { application_id: id }): Path<AppPath>) -> Result<Json<Application>, ApiError> {
     Ok(Json(application_of(&state, &id)?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/applications/{application_id}",
+#[utoipa::path(delete, path = "/api/v1/applications/{application_id}", params(AppPath),
     responses((status = 200, body = Application), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn delete_application(State(state): Shared, Path(AppPath { application_id: id }): Path<AppPath>) -> Result<Json<Application>, ApiError> {
     let app = application_of(&state, &id)?;
@@ -237,7 +241,7 @@ async fn sql_errors(state: &AppState, version: &CreateVersion) -> Result<Vec<Sql
         .map_err(|e| ApiError::Internal(format!("validation crashed: {e}")))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{application_id}/versions", request_body = CreateVersion,
+#[utoipa::path(post, path = "/api/v1/applications/{application_id}/versions", params(AppPath), request_body = CreateVersion,
     responses((status = 201, body = ApplicationVersion), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn create_version(
     State(state): Shared,
@@ -253,7 +257,7 @@ async fn create_version(
     Ok((StatusCode::CREATED, Json(state.store.create_version(&id, &body)?)))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{application_id}/versions/validate", request_body = CreateVersion,
+#[utoipa::path(post, path = "/api/v1/applications/{application_id}/versions/validate", params(AppPath), request_body = CreateVersion,
     responses((status = 200, body = Validation), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn validate_version(State(state): Shared, Path(AppPath { application_id: id }): Path<AppPath>, Body(body): Body<CreateVersion>) -> Result<Json<Validation>, ApiError> {
     application_of(&state, &id)?;
@@ -262,7 +266,7 @@ async fn validate_version(State(state): Shared, Path(AppPath { application_id: i
     Ok(Json(Validation { valid: errors.is_empty(), errors }))
 }
 
-#[utoipa::path(get, path = "/api/v1/applications/{application_id}/versions/{version_id}",
+#[utoipa::path(get, path = "/api/v1/applications/{application_id}/versions/{version_id}", params(VersionPath),
     responses((status = 200, body = ApplicationVersion), (status = 404, body = ErrorBody)))]
 async fn get_version(State(state): Shared, Path(VersionPath { application_id: app, version_id: version }): Path<VersionPath>) -> Result<Json<ApplicationVersion>, ApiError> {
     match state.store.version(&version)? {
@@ -278,7 +282,7 @@ fn deployment_of(state: &AppState, app: &str, id: &str) -> Result<Deployment, Ap
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{application_id}/deployments", request_body = CreateDeployment,
+#[utoipa::path(post, path = "/api/v1/applications/{application_id}/deployments", params(AppPath), request_body = CreateDeployment,
     responses((status = 201, body = Deployment), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn create_deployment(
     State(state): Shared,
@@ -324,7 +328,7 @@ fn new_deployment(application_id: String, body: CreateDeployment) -> Deployment 
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/applications/{application_id}/deployments",
+#[utoipa::path(get, path = "/api/v1/applications/{application_id}/deployments", params(AppPath),
     responses((status = 200, body = DeploymentList), (status = 404, body = ErrorBody)))]
 async fn list_deployments(State(state): Shared, Path(AppPath { application_id: app }): Path<AppPath>) -> Result<Json<DeploymentList>, ApiError> {
     application_of(&state, &app)?;
@@ -332,7 +336,7 @@ async fn list_deployments(State(state): Shared, Path(AppPath { application_id: a
     Ok(Json(DeploymentList { deployments }))
 }
 
-#[utoipa::path(get, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}",
+#[utoipa::path(get, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}", params(DeploymentPath),
     responses((status = 200, body = Deployment), (status = 404, body = ErrorBody)))]
 async fn get_deployment(State(state): Shared, Path(DeploymentPath { application_id: app, deployment_id: id }): Path<DeploymentPath>) -> Result<Json<Deployment>, ApiError> {
     Ok(Json(deployment_of(&state, &app, &id)?))
@@ -354,19 +358,19 @@ async fn control(state: &AppState, app: &str, id: &str, control: Control) -> Res
     Ok(Json(deployment_of(state, app, id)?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}/stop",
+#[utoipa::path(post, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}/stop", params(DeploymentPath),
     responses((status = 200, body = Deployment), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn stop_deployment(State(state): Shared, Path(DeploymentPath { application_id: app, deployment_id: id }): Path<DeploymentPath>) -> Result<Json<Deployment>, ApiError> {
     control(&state, &app, &id, Control::Stop).await
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}/cancel",
+#[utoipa::path(post, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}/cancel", params(DeploymentPath),
     responses((status = 200, body = Deployment), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn cancel_deployment(State(state): Shared, Path(DeploymentPath { application_id: app, deployment_id: id }): Path<DeploymentPath>) -> Result<Json<Deployment>, ApiError> {
     control(&state, &app, &id, Control::Cancel).await
 }
 
-#[utoipa::path(delete, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}",
+#[utoipa::path(delete, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}", params(DeploymentPath),
     responses((status = 200, body = Deployment), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn delete_deployment(
     State(state): Shared,
@@ -380,7 +384,7 @@ async fn delete_deployment(
     Ok(Json(d))
 }
 
-#[utoipa::path(delete, path = "/api/v1/applications/{application_id}/versions/{version_id}",
+#[utoipa::path(delete, path = "/api/v1/applications/{application_id}/versions/{version_id}", params(VersionPath),
     responses((status = 200, body = ApplicationVersion), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn delete_version(
     State(state): Shared,
@@ -417,12 +421,12 @@ fn integration_of(state: &AppState, id: &str) -> Result<crate::integrations::Sto
     state.store.integration(id)?.ok_or_else(|| ApiError::NotFound { what: "integration", id: id.to_string() })
 }
 
-#[utoipa::path(get, path = "/api/v1/integrations/{id}", responses((status = 200, body = Integration), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/integrations/{id}", params(IdPath), responses((status = 200, body = Integration), (status = 404, body = ErrorBody)))]
 async fn get_integration(State(state): Shared, Path(IdPath { id }): Path<IdPath>) -> Result<Json<Integration>, ApiError> {
     Ok(Json(integration_of(&state, &id)?.integration))
 }
 
-#[utoipa::path(delete, path = "/api/v1/integrations/{id}",
+#[utoipa::path(delete, path = "/api/v1/integrations/{id}", params(IdPath),
     responses((status = 200, body = Integration), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn delete_integration(State(state): Shared, Path(IdPath { id }): Path<IdPath>) -> Result<Json<Integration>, ApiError> {
     let i = integration_of(&state, &id)?.integration;
@@ -503,12 +507,12 @@ fn table_of(state: &AppState, id: &str) -> Result<Table, ApiError> {
     state.store.table(id)?.ok_or_else(|| ApiError::NotFound { what: "table", id: id.to_string() })
 }
 
-#[utoipa::path(get, path = "/api/v1/tables/{id}", responses((status = 200, body = Table), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/tables/{id}", params(IdPath), responses((status = 200, body = Table), (status = 404, body = ErrorBody)))]
 async fn get_table(State(state): Shared, Path(IdPath { id }): Path<IdPath>) -> Result<Json<Table>, ApiError> {
     Ok(Json(table_of(&state, &id)?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tables/{id}", responses((status = 200, body = Table), (status = 404, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/tables/{id}", params(IdPath), responses((status = 200, body = Table), (status = 404, body = ErrorBody)))]
 async fn delete_table(State(state): Shared, Path(IdPath { id }): Path<IdPath>) -> Result<Json<Table>, ApiError> {
     let table = table_of(&state, &id)?;
     state.store.delete_table(&id)?;
@@ -595,7 +599,7 @@ async fn list_jobs(State(state): Shared) -> Result<Json<JobList>, ApiError> {
     Ok(Json(JobList { jobs }))
 }
 
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", responses((status = 200, body = Job), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", params(IdPath), responses((status = 200, body = Job), (status = 404, body = ErrorBody)))]
 async fn get_job(State(state): Shared, Path(IdPath { id }): Path<IdPath>) -> Result<Json<Job>, ApiError> {
     let (job, d) = job_of(&state, &id)?;
     let start = millis(&d.created_at);
@@ -616,13 +620,13 @@ async fn get_job(State(state): Shared, Path(IdPath { id }): Path<IdPath>) -> Res
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/cancel", responses((status = 200, body = Deployment), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/cancel", params(IdPath), responses((status = 200, body = Deployment), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn cancel_job(State(state): Shared, Path(IdPath { id }): Path<IdPath>) -> Result<Json<Deployment>, ApiError> {
     let (job, _) = job_of(&state, &id)?;
     control(&state, &job.application_id, &job.deployment_id, Control::Cancel).await
 }
 
-#[utoipa::path(get, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}/checkpoints",
+#[utoipa::path(get, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}/checkpoints", params(DeploymentPath),
     responses((status = 200, body = DeploymentCheckpoints), (status = 404, body = ErrorBody)))]
 async fn deployment_checkpoints(
     State(state): Shared,
