@@ -10,7 +10,11 @@
 #   ~/.cache/sluice-tools/venv;
 # - the Python of the UDF tests (pyarrow, pandas, scikit-learn from PyPI, pinned in
 #   scripts/python-requirements.txt) in ~/.cache/sluice-tools/python-venv, remade when
-#   that file changes; SLUICE_PYTHON names its interpreter.
+#   that file changes; SLUICE_PYTHON names its interpreter;
+# - Aiven's own client `avn` (PyPI `aiven-client`), for the tests of `sluice server`'s
+#   Aiven-compatible routes: the newest release (applications, versions, deployments) in
+#   ~/.cache/sluice-tools/avn-latest, and 2.15.0 (the `flink table`/`flink job` commands
+#   of the older workflow, gone from later releases) in ~/.cache/sluice-tools/avn-2.15.
 # The tests start their own broker processes on free ports (crates/sluice-testkit).
 set -euo pipefail
 TOOLS="${SLUICE_TOOLS:-$HOME/.cache/sluice-tools}"
@@ -55,15 +59,18 @@ if ! cmp -s "$PY_REQ" "$PY_VENV/requirements.txt"; then
     cp "$PY_REQ" "$PY_VENV/requirements.txt"
 fi
 export SLUICE_PYTHON="$PY_VENV/bin/python"
+export SLUICE_PY_VENV="$PY_VENV"
+avn_venv() { # folder, requirement
+    if [ ! -x "$TOOLS/$1/bin/avn" ]; then
+        echo "== installing $2 (PyPI) into $TOOLS/$1" >&2
+        rm -rf "${TOOLS:?}/$1"
+        python3 -m venv "$TOOLS/$1"
+        "$TOOLS/$1/bin/pip" install -q "$2"
+    fi
+}
+avn_venv avn-latest aiven-client==4.18.0
+avn_venv avn-2.15 aiven-client==2.15.0
+export SLUICE_AVN="$TOOLS/avn-latest/bin/avn"
+export SLUICE_AVN_2_15="$TOOLS/avn-2.15/bin/avn"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
-export SLUICE_PY_VENV="$TOOLS/python-venv"
-PY_REQ="$(dirname "${BASH_SOURCE[0]}")/python-requirements.txt"
-if ! cmp -s "$PY_REQ" "$PY_VENV/requirements.txt"; then
-    echo "== installing pyarrow, pandas, scikit-learn (PyPI) into $PY_VENV" >&2
-    rm -rf "$PY_VENV"
-    python3 -m venv "$PY_VENV"
-    "$PY_VENV/bin/pip" install -q -r "$PY_REQ"
-    cp "$PY_REQ" "$PY_VENV/requirements.txt"
-fi
-export SLUICE_PYTHON="$PY_VENV/bin/python"
-PG_BIN="${SLUICE_PG_BIN:-$PG_BIN}"
+export SLUICE_PG_BIN="${SLUICE_PG_BIN:-$PG_BIN}"

@@ -119,6 +119,9 @@ pub struct SourceStats {
     pub dead_letters: u64,
     /// The first few skip reasons, with their location, for the end-of-job report.
     pub skipped_examples: Vec<String>,
+    /// Kafka: per topic and partition, how many records are in the partition beyond
+    /// what the source has read (the consumer lag), as the client last reported it.
+    pub partition_lag: Vec<(String, i32, i64)>,
 }
 
 /// Reads one table (or one split of it) as batches.

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct CreateApplication {
     /// Unique among applications; 1 to 128 characters.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub name: String,
 }
 
@@ -41,7 +42,8 @@ pub struct ApplicationList {
 #[serde(deny_unknown_fields)]
 pub struct VersionTable {
     pub create_table: String,
-    /// Aiven's integration of the table; accepted and kept, not used yet.
+    /// An integration that supplies the table's connection options (bootstrap servers,
+    /// URL, credentials) where its `WITH` clause leaves them out or empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration_id: Option<String>,
 }
@@ -51,7 +53,9 @@ pub struct VersionTable {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVersion {
+    #[schema(min_items = 1)]
     pub sources: Vec<VersionTable>,
+    #[schema(min_items = 1)]
     pub sinks: Vec<VersionTable>,
     /// The `INSERT INTO ...` (or `EXECUTE STATEMENT SET`) that runs.
     pub statement: String,
@@ -96,6 +100,7 @@ pub struct CreateDeployment {
     pub version_id: String,
     /// Operator instances per job (Flink's `parallelism.default`); 1 to 128.
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 128)]
     pub parallelism: u32,
     /// Restart a failed worker from its last checkpoint, with backoff.
     #[serde(default = "yes")]
@@ -193,4 +198,235 @@ pub struct ErrorBody {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Health {
     pub status: String,
+}
+
+/// What an integration connects to.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum IntegrationType {
+    Kafka,
+    Postgresql,
+    Opensearch,
+}
+
+impl IntegrationType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntegrationType::Kafka => "kafka",
+            IntegrationType::Postgresql => "postgresql",
+            IntegrationType::Opensearch => "opensearch",
+        }
+    }
+}
+
+/// `POST /api/v1/integrations`: named connection settings that tables refer to by id,
+/// so that no table or version repeats them. `password` and `ssl_key_password` are
+/// write-only: no answer, log line or error shows them.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIntegration {
+    pub integration_type: IntegrationType,
+    /// Unique among integrations; 1 to 128 characters.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
+    pub name: String,
+    /// Kafka: `host:port[,host:port...]`.
+    #[serde(default)]
+    pub bootstrap_servers: Option<String>,
+    /// Kafka: `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT` or `SASL_SSL`.
+    #[serde(default)]
+    pub security_protocol: Option<String>,
+    /// Kafka: `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`.
+    #[serde(default)]
+    pub sasl_mechanism: Option<String>,
+    /// Kafka (SASL), PostgreSQL or OpenSearch user.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The user's password (write-only).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Kafka: PEM files on the server's machine.
+    #[serde(default)]
+    pub ssl_ca_file: Option<String>,
+    #[serde(default)]
+    pub ssl_cert_file: Option<String>,
+    #[serde(default)]
+    pub ssl_key_file: Option<String>,
+    /// The password of `ssl_key_file` (write-only).
+    #[serde(default)]
+    pub ssl_key_password: Option<String>,
+    /// PostgreSQL: `jdbc:postgresql://host:port/db`; OpenSearch: `http://host:port`.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// An integration as the API shows it: its settings without their secrets, which are
+/// reported only as set or not.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Integration {
+    pub id: String,
+    pub name: String,
+    pub integration_type: IntegrationType,
+    pub bootstrap_servers: Option<String>,
+    pub security_protocol: Option<String>,
+    pub sasl_mechanism: Option<String>,
+    pub username: Option<String>,
+    pub password_set: bool,
+    pub ssl_ca_file: Option<String>,
+    pub ssl_cert_file: Option<String>,
+    pub ssl_key_file: Option<String>,
+    pub ssl_key_password_set: bool,
+    pub url: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct IntegrationList {
+    pub integrations: Vec<Integration>,
+}
+
+/// `POST /api/v1/tables`: a table of the older workflow (Aiven's `flink table create`):
+/// a column list over an integration, with the connector settings as flags.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTable {
+    pub integration_id: String,
+    /// The table's name in SQL.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
+    pub name: String,
+    /// The columns, watermark and primary key: what goes between the parentheses of
+    /// `CREATE TABLE name (...)`.
+    pub schema_sql: String,
+    #[serde(default)]
+    pub kafka_topic: Option<String>,
+    /// `kafka` (default) or `upsert-kafka`.
+    #[serde(default)]
+    pub kafka_connector_type: Option<String>,
+    #[serde(default)]
+    pub kafka_key_format: Option<String>,
+    #[serde(default)]
+    pub kafka_key_fields: Vec<String>,
+    #[serde(default)]
+    pub kafka_value_format: Option<String>,
+    /// `earliest-offset` or `latest-offset`.
+    #[serde(default)]
+    pub kafka_startup_mode: Option<String>,
+    /// PostgreSQL: the table in the database.
+    #[serde(default)]
+    pub jdbc_table: Option<String>,
+    /// OpenSearch: the index.
+    #[serde(default)]
+    pub opensearch_index: Option<String>,
+    /// Accepted as Aiven's client sends it; `LIKE` clauses are not supported yet.
+    #[serde(default)]
+    pub like_options: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct TableColumn {
+    pub name: String,
+    /// The SQL type as written; `AS ...` for a computed column.
+    pub data_type: String,
+}
+
+/// A table: Aiven's fields, and the `CREATE TABLE` it stands for (without the
+/// integration's settings, which are filled in when a job runs).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Table {
+    pub table_id: String,
+    pub table_name: String,
+    pub integration_id: String,
+    pub schema_sql: String,
+    pub columns: Vec<TableColumn>,
+    pub create_table: String,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct TableList {
+    pub tables: Vec<Table>,
+}
+
+/// `POST /api/v1/jobs`: a statement over tables, run at once as a deployment.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateJob {
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
+    pub job_name: String,
+    /// The `INSERT INTO ...` (or `EXECUTE STATEMENT SET`) that runs.
+    pub statement: String,
+    /// The tables it reads and writes.
+    #[serde(default)]
+    pub table_ids: Vec<String>,
+}
+
+/// `POST /api/v1/jobs` answers with the new job's id and name.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct JobCreated {
+    pub job_id: String,
+    pub job_name: String,
+}
+
+/// A job in a list: Aiven's `id` and `status` (Flink's job states).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct JobSummary {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct JobList {
+    pub jobs: Vec<JobSummary>,
+}
+
+/// A job as Flink's REST API describes one (the fields Aiven's client shows), with the
+/// deployment that runs it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Job {
+    pub jid: String,
+    pub name: String,
+    /// Flink's job state: `INITIALIZING`, `CREATED`, `RUNNING`, `RESTARTING`,
+    /// `CANCELLING`, `CANCELED`, `FAILED` or `FINISHED`.
+    pub state: String,
+    /// Milliseconds since the epoch; `end-time` is -1 while it runs.
+    #[serde(rename = "start-time")]
+    pub start_time: i64,
+    #[serde(rename = "end-time")]
+    pub end_time: i64,
+    /// Milliseconds.
+    pub duration: i64,
+    #[serde(rename = "isStoppable")]
+    pub is_stoppable: bool,
+    #[serde(rename = "maxParallelism")]
+    pub max_parallelism: u32,
+    pub statement: String,
+    pub table_ids: Vec<String>,
+    pub deployment: Deployment,
+}
+
+/// A retained checkpoint of a deployment's job: complete (its output committed).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Checkpoint {
+    pub job: String,
+    pub id: u64,
+    pub path: String,
+    pub size_bytes: u64,
+    pub completed_at: Option<String>,
+}
+
+/// A savepoint a stop wrote; `path` is what `starting_savepoint` takes.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Savepoint {
+    pub path: String,
+    pub size_bytes: u64,
+    pub created_at: Option<String>,
+}
+
+/// `GET .../deployments/{id}/checkpoints`: the checkpoints on disk (the newest are
+/// retained, older ones removed as Flink's `execution.checkpointing.num-retained`
+/// says) and every savepoint, oldest first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeploymentCheckpoints {
+    pub checkpoints: Vec<Checkpoint>,
+    pub savepoints: Vec<Savepoint>,
 }

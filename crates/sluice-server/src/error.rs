@@ -11,8 +11,9 @@ pub enum ApiError {
     /// The client sent something wrong; `field` names the part of the request at fault.
     #[error("{message}")]
     BadRequest { message: String, field: Option<String> },
-    /// A version whose SQL does not validate.
-    #[error("the version does not validate")]
+    /// A version whose SQL does not validate. The message names the first problem, for
+    /// clients that show only the message (Aiven's `avn`).
+    #[error("the version does not validate: {}", first_problem(errors))]
     InvalidSql { errors: Vec<SqlError> },
     #[error("{what} \"{id}\" not found")]
     NotFound { what: &'static str, id: String },
@@ -25,6 +26,17 @@ pub enum ApiError {
     /// The store or the machine failed; a bug or an outage, never the client's fault.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+fn first_problem(errors: &[SqlError]) -> String {
+    let Some(e) = errors.first() else { return "no problem was named".into() };
+    let at = match (e.line, e.column) {
+        (Some(l), Some(c)) => format!("{}:{l}:{c}", e.field),
+        _ => e.field.clone(),
+    };
+    let more = if errors.len() > 1 { format!(" (and {} more)", errors.len() - 1) } else { String::new() };
+    let hint = e.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
+    format!("{at}: {}{hint}{more}", e.message)
 }
 
 impl ApiError {

@@ -8,10 +8,13 @@
 pub mod api;
 pub mod auth;
 mod error;
+mod integrations;
+mod metrics;
 mod routes;
 pub mod store;
 mod supervisor;
 mod validate;
+pub mod worker;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,9 +30,21 @@ pub use validate::validate;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Sluice job service", description = "Applications, immutable versions and deployments of Flink SQL pipelines, after Aiven's model."),
+    info(title = "Sluice job service", description = "Integrations, tables and jobs, applications, immutable versions and deployments of Flink SQL pipelines, after Aiven's model. The same resources answer at Aiven's routes for Flink (`/v1/project/{project}/service/{service}/flink/...`), with Aiven's `aivenv1 <token>` authorization."),
     paths(
         routes::healthz,
+        routes::list_integrations,
+        routes::create_integration,
+        routes::get_integration,
+        routes::delete_integration,
+        routes::list_tables,
+        routes::create_table,
+        routes::get_table,
+        routes::delete_table,
+        routes::list_jobs,
+        routes::create_job,
+        routes::get_job,
+        routes::cancel_job,
         routes::list_applications,
         routes::create_application,
         routes::get_application,
@@ -37,9 +52,13 @@ pub use validate::validate;
         routes::create_version,
         routes::validate_version,
         routes::get_version,
+        routes::delete_version,
         routes::create_deployment,
         routes::list_deployments,
         routes::get_deployment,
+        routes::delete_deployment,
+        routes::deployment_checkpoints,
+        routes::metrics,
         routes::stop_deployment,
         routes::cancel_deployment,
     ),
@@ -52,8 +71,27 @@ struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, ResponseBuilder};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        // Every route but /healthz answers 401 without a token, and 403 to a read token
+        // that writes.
+        let error = |text: &str| {
+            ResponseBuilder::new().description(text).content("application/json", Content::new(Some(Ref::from_schema_name("ErrorBody")))).build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if path == "/healthz" {
+                continue;
+            }
+            let operations = [(&mut item.get, false), (&mut item.post, true), (&mut item.delete, true), (&mut item.put, true)];
+            for (operation, writes) in operations {
+                let Some(operation) = operation else { continue };
+                operation.responses.responses.insert("401".into(), error("No token, or an unknown one.").into());
+                if writes {
+                    operation.responses.responses.insert("403".into(), error("A read token cannot write.").into());
+                }
+            }
+        }
     }
 }
 

@@ -1,12 +1,16 @@
-//! `Store`: the metadata in SQLite (applications, versions, deployments, tokens), behind
-//! versioned migrations. Every query lives here; the routes see typed rows only.
+//! `Store`: the metadata in SQLite (integrations, tables, jobs, applications, versions,
+//! deployments, tokens), behind versioned migrations. Every query lives here; the routes see typed rows only.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::api::{Application, ApplicationVersion, CreateVersion, Deployment, DeploymentStatus, VersionSummary};
+use crate::api::{
+    Application, ApplicationVersion, CreateIntegration, CreateVersion, Deployment, DeploymentStatus, Integration, Table,
+    VersionSummary,
+};
+use crate::integrations::{IntegrationSecrets, StoredIntegration};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -62,6 +66,33 @@ const MIGRATIONS: &[(u32, &str)] = &[(
         id TEXT PRIMARY KEY,
         sha256 TEXT NOT NULL UNIQUE,
         scope TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );",
+), (
+    2,
+    "CREATE TABLE integrations (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        integration_type TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        secrets TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE flink_tables (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        integration_id TEXT NOT NULL REFERENCES integrations(id),
+        schema_sql TEXT NOT NULL,
+        create_table TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        statement TEXT NOT NULL,
+        table_ids TEXT NOT NULL,
+        application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        deployment_id TEXT NOT NULL,
         created_at TEXT NOT NULL
     );",
 )];
@@ -191,7 +222,9 @@ impl Store {
     pub fn applications(&self) -> Result<Vec<Application>, StoreError> {
         let ids: Vec<String> = {
             let conn = self.conn();
-            let mut stmt = conn.prepare("SELECT id FROM applications ORDER BY created_at, name")?;
+            // A job's application is the job's business, listed with the jobs.
+            let mut stmt =
+                conn.prepare("SELECT id FROM applications WHERE id NOT IN (SELECT application_id FROM jobs) ORDER BY created_at, name")?;
             let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
             ids
         };
@@ -354,4 +387,211 @@ impl Store {
     pub fn has_live_deployments(&self, application_id: &str) -> Result<bool, StoreError> {
         Ok(self.deployments(Some(application_id))?.iter().any(|d| !d.deployment.status.is_terminal()))
     }
+
+    pub fn delete_deployment(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.conn().execute("DELETE FROM deployments WHERE id = ?1", [id])? > 0)
+    }
+
+    /// Deletes a version no deployment uses; false when one does.
+    pub fn delete_version(&self, id: &str) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        let used: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM deployments WHERE version_id = ?1)", [id], |r| r.get(0))?;
+        if used {
+            return Ok(false);
+        }
+        conn.execute("DELETE FROM application_versions WHERE id = ?1", [id])?;
+        Ok(true)
+    }
+
+    // Integrations.
+
+    /// Creates an integration; `None` when the name is taken.
+    pub fn create_integration(&self, body: &CreateIntegration) -> Result<Option<Integration>, StoreError> {
+        let integration = Integration {
+            id: new_id(),
+            name: body.name.trim().to_string(),
+            integration_type: body.integration_type,
+            bootstrap_servers: body.bootstrap_servers.clone(),
+            security_protocol: body.security_protocol.clone(),
+            sasl_mechanism: body.sasl_mechanism.clone(),
+            username: body.username.clone(),
+            password_set: body.password.is_some(),
+            ssl_ca_file: body.ssl_ca_file.clone(),
+            ssl_cert_file: body.ssl_cert_file.clone(),
+            ssl_key_file: body.ssl_key_file.clone(),
+            ssl_key_password_set: body.ssl_key_password.is_some(),
+            url: body.url.clone(),
+            created_at: now(),
+        };
+        let inserted = self.conn().execute(
+            "INSERT INTO integrations (id, name, integration_type, settings, secrets, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (name) DO NOTHING",
+            params![
+                integration.id,
+                integration.name,
+                integration.integration_type.as_str(),
+                serde_json::to_string(&integration)?,
+                serde_json::to_string(&IntegrationSecrets::of(body))?,
+                integration.created_at
+            ],
+        )?;
+        Ok((inserted > 0).then_some(integration))
+    }
+
+    fn integration_row(r: &Row<'_>) -> rusqlite::Result<(String, String)> {
+        Ok((r.get(0)?, r.get(1)?))
+    }
+
+    fn stored_integration((settings, secrets): (String, String)) -> Result<StoredIntegration, StoreError> {
+        Ok(StoredIntegration { integration: serde_json::from_str(&settings)?, secrets: serde_json::from_str(&secrets)? })
+    }
+
+    pub fn integration(&self, id: &str) -> Result<Option<StoredIntegration>, StoreError> {
+        let row = self.conn().query_row("SELECT settings, secrets FROM integrations WHERE id = ?1", [id], Self::integration_row).optional()?;
+        row.map(Self::stored_integration).transpose()
+    }
+
+    pub fn integrations(&self) -> Result<Vec<Integration>, StoreError> {
+        let rows: Vec<(String, String)> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare("SELECT settings, secrets FROM integrations ORDER BY created_at, name")?;
+            let rows = stmt.query_map([], Self::integration_row)?.collect::<Result<_, _>>()?;
+            rows
+        };
+        rows.into_iter().map(|r| Self::stored_integration(r).map(|s| s.integration)).collect()
+    }
+
+    /// Deletes an integration no table uses; false when one does.
+    pub fn delete_integration(&self, id: &str) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        let used: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM flink_tables WHERE integration_id = ?1)", [id], |r| r.get(0))?;
+        if used {
+            return Ok(false);
+        }
+        conn.execute("DELETE FROM integrations WHERE id = ?1", [id])?;
+        Ok(true)
+    }
+
+    // Tables and jobs (the older workflow).
+
+    /// Stores a table; `false` when its name is taken.
+    pub fn create_table(&self, table: &Table) -> Result<bool, StoreError> {
+        let inserted = self.conn().execute(
+            "INSERT INTO flink_tables (id, name, integration_id, schema_sql, create_table, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (name) DO NOTHING",
+            params![table.table_id, table.table_name, table.integration_id, table.schema_sql, table.create_table, table.created_at],
+        )?;
+        Ok(inserted > 0)
+    }
+
+    fn table_row(r: &Row<'_>) -> rusqlite::Result<Table> {
+        let create_table: String = r.get(4)?;
+        Ok(Table {
+            table_id: r.get(0)?,
+            table_name: r.get(1)?,
+            integration_id: r.get(2)?,
+            schema_sql: r.get(3)?,
+            columns: crate::integrations::columns(&create_table).unwrap_or_default(),
+            create_table,
+            created_at: r.get(5)?,
+        })
+    }
+
+    pub fn table(&self, id: &str) -> Result<Option<Table>, StoreError> {
+        let sql = "SELECT id, name, integration_id, schema_sql, create_table, created_at FROM flink_tables WHERE id = ?1";
+        Ok(self.conn().query_row(sql, [id], Self::table_row).optional()?)
+    }
+
+    pub fn tables(&self) -> Result<Vec<Table>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, name, integration_id, schema_sql, create_table, created_at FROM flink_tables ORDER BY created_at, name")?;
+        let rows = stmt.query_map([], Self::table_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn delete_table(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.conn().execute("DELETE FROM flink_tables WHERE id = ?1", [id])? > 0)
+    }
+
+    /// Stores a job with the application, version and deployment that run it, in one
+    /// transaction; the deployment is then the supervisor's to start.
+    pub fn create_job(&self, job: &JobRow, version: &CreateVersion, deployment: &Deployment) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let at = &job.created_at;
+        tx.execute(
+            "INSERT INTO applications (id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+            params![job.application_id, format!("job {}", job.id), at],
+        )?;
+        tx.execute(
+            "INSERT INTO application_versions (id, application_id, version, sources, sinks, statement, created_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6)",
+            params![
+                deployment.version_id,
+                job.application_id,
+                serde_json::to_string(&version.sources)?,
+                serde_json::to_string(&version.sinks)?,
+                version.statement,
+                at
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO jobs (id, name, statement, table_ids, application_id, deployment_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![job.id, job.name, job.statement, serde_json::to_string(&job.table_ids)?, job.application_id, job.deployment_id, at],
+        )?;
+        tx.execute(
+            "INSERT INTO deployments (id, application_id, version_id, parallelism, restart_enabled, starting_savepoint, status, should_run, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8)",
+            params![
+                deployment.id,
+                deployment.application_id,
+                deployment.version_id,
+                deployment.parallelism,
+                deployment.restart_enabled,
+                deployment.starting_savepoint,
+                deployment.status.as_str(),
+                deployment.created_at
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn job_row(r: &Row<'_>) -> rusqlite::Result<(String, String, String, String, String, String, String)> {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+    }
+
+    fn job_of(row: (String, String, String, String, String, String, String)) -> Result<JobRow, StoreError> {
+        let (id, name, statement, table_ids, application_id, deployment_id, created_at) = row;
+        Ok(JobRow { id, name, statement, table_ids: serde_json::from_str(&table_ids)?, application_id, deployment_id, created_at })
+    }
+
+    const JOB_COLUMNS: &'static str = "id, name, statement, table_ids, application_id, deployment_id, created_at";
+
+    pub fn job(&self, id: &str) -> Result<Option<JobRow>, StoreError> {
+        let sql = format!("SELECT {} FROM jobs WHERE id = ?1", Self::JOB_COLUMNS);
+        let row = self.conn().query_row(&sql, [id], Self::job_row).optional()?;
+        row.map(Self::job_of).transpose()
+    }
+
+    pub fn jobs(&self) -> Result<Vec<JobRow>, StoreError> {
+        let rows: Vec<_> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare(&format!("SELECT {} FROM jobs ORDER BY created_at", Self::JOB_COLUMNS))?;
+            let rows = stmt.query_map([], Self::job_row)?.collect::<Result<_, _>>()?;
+            rows
+        };
+        rows.into_iter().map(Self::job_of).collect()
+    }
+}
+
+/// A job of the older workflow, and the application and deployment that run it.
+#[derive(Clone, Debug)]
+pub struct JobRow {
+    pub id: String,
+    pub name: String,
+    pub statement: String,
+    pub table_ids: Vec<String>,
+    pub application_id: String,
+    pub deployment_id: String,
+    pub created_at: String,
 }

@@ -5,7 +5,9 @@ use sluice_connector_api::ConnectorRegistry;
 use sluice_planner::{Session, StatementOutcome};
 use sluice_sql::{line_col, Diagnostic};
 
-use crate::api::{CreateVersion, SqlError};
+use crate::api::{CreateVersion, SqlError, VersionTable};
+use crate::integrations::{self, ApplyError};
+use crate::store::{Store, StoreError};
 
 /// The pieces of a version in script order, each with the field that holds it.
 fn pieces(version: &CreateVersion) -> Vec<(String, &str)> {
@@ -29,6 +31,63 @@ fn sql_error(field: &str, text: &str, d: &Diagnostic) -> SqlError {
         None => (None, None),
     };
     SqlError { field: field.to_string(), message: d.message.clone(), line, column, hint: d.hint.clone() }
+}
+
+/// A version whose tables have their integrations' settings filled in, and the secret
+/// values it now holds (empty when masked).
+pub struct Resolved {
+    pub version: CreateVersion,
+    pub secrets: Vec<String>,
+}
+
+/// Fills in each table's integration (`integrations::apply`); with `masked`, secrets are
+/// asterisks, as validation wants them. The errors name the field at fault.
+pub fn resolve(version: &CreateVersion, store: &Store, masked: bool) -> Result<Result<Resolved, Vec<SqlError>>, StoreError> {
+    let mut errors = Vec::new();
+    let mut secrets = Vec::new();
+    let mut resolve_tables = |what: &str, tables: &[VersionTable]| -> Result<Vec<VersionTable>, StoreError> {
+        let mut out = Vec::new();
+        for (i, t) in tables.iter().enumerate() {
+            let Some(id) = &t.integration_id else {
+                out.push(t.clone());
+                continue;
+            };
+            let error = |field: &str, message: String, d: Option<&Diagnostic>| match d {
+                Some(d) => sql_error(&format!("{what}[{i}].{field}"), &t.create_table, d),
+                None => SqlError { field: format!("{what}[{i}].{field}"), message, line: None, column: None, hint: None },
+            };
+            let Some(stored) = store.integration(id)? else {
+                errors.push(error("integration_id", format!("integration \"{id}\" not found"), None));
+                out.push(t.clone());
+                continue;
+            };
+            match integrations::apply(&t.create_table, &stored, masked) {
+                Ok(text) => {
+                    if !masked {
+                        secrets.extend(stored.secrets.values());
+                    }
+                    out.push(VersionTable { create_table: text, integration_id: t.integration_id.clone() });
+                }
+                Err(ApplyError::Parse(d)) => {
+                    errors.push(error("create_table", String::new(), Some(&d)));
+                    out.push(t.clone());
+                }
+                Err(ApplyError::Mismatch(message)) => {
+                    errors.push(error("create_table", message, None));
+                    out.push(t.clone());
+                }
+            }
+        }
+        Ok(out)
+    };
+    let sources = resolve_tables("sources", &version.sources)?;
+    let sinks = resolve_tables("sinks", &version.sinks)?;
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    secrets.sort_by_key(|s: &String| std::cmp::Reverse(s.len()));
+    secrets.dedup();
+    Ok(Ok(Resolved { version: CreateVersion { sources, sinks, statement: version.statement.clone() }, secrets }))
 }
 
 /// Every problem of the version's SQL, in order; empty when it would run. Each piece is

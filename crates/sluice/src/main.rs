@@ -66,6 +66,30 @@ enum Command {
     /// Bearer tokens of the job service
     #[command(subcommand)]
     Token(service::TokenCommand),
+    /// Integrations (Kafka, PostgreSQL, OpenSearch connections) on a job service
+    #[command(after_help = service::INTEGRATION_EXAMPLES)]
+    Integration {
+        #[command(flatten)]
+        client: service::ClientArgs,
+        #[command(subcommand)]
+        command: service::IntegrationCommand,
+    },
+    /// Tables over integrations (the older workflow of tables and jobs)
+    #[command(after_help = service::TABLE_EXAMPLES)]
+    Table {
+        #[command(flatten)]
+        client: service::ClientArgs,
+        #[command(subcommand)]
+        command: service::TableCommand,
+    },
+    /// Jobs: a statement over tables, run at once
+    #[command(after_help = service::JOB_EXAMPLES)]
+    Job {
+        #[command(flatten)]
+        client: service::ClientArgs,
+        #[command(subcommand)]
+        command: service::JobCommand,
+    },
     /// Applications and their versions on a job service (`sluice server`)
     #[command(after_help = service::APPLICATION_EXAMPLES)]
     Application {
@@ -104,6 +128,9 @@ fn main() -> ExitCode {
         Command::Gen(args) => gen::run(args),
         Command::Server(args) => service::serve(args),
         Command::Token(command) => service::token(command),
+        Command::Integration { client, command } => service::integration(client, command),
+        Command::Table { client, command } => service::table(client, command),
+        Command::Job { client, command } => service::job(client, command),
         Command::Application { client, command } => service::application(client, command),
         Command::Deployment { client, command } => service::deployment(client, command),
     }

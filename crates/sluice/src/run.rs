@@ -155,15 +155,31 @@ fn is_closed_stdout(e: &sluice_runtime::RuntimeError) -> bool {
     )
 }
 
+/// Progress lines (unless `quiet`) and, for a worker of `sluice server`, metrics
+/// snapshots into the folder its environment names.
 fn executor_options(name: &str, quiet: bool, stop: Arc<AtomicBool>) -> ExecutorOptions {
-    let progress: Option<(Duration, ProgressCallback)> = if quiet {
+    let metrics_dir = std::env::var_os(sluice_server::worker::METRICS_DIR_ENV).map(std::path::PathBuf::from);
+    let progress: Option<(Duration, ProgressCallback)> = if quiet && metrics_dir.is_none() {
         None
     } else {
         let name = name.to_string();
         let mut last: Option<(std::time::Instant, u64)> = None;
+        let mut warned = false;
         Some((
-            Duration::from_secs(2),
-            Box::new(move |nodes, checkpoints| print_progress(&name, nodes, checkpoints, &mut last)),
+            Duration::from_secs(if metrics_dir.is_some() { 1 } else { 2 }),
+            Box::new(move |nodes, checkpoints| {
+                if !quiet {
+                    print_progress(&name, nodes, checkpoints, &mut last);
+                }
+                if let Some(dir) = &metrics_dir {
+                    let snapshot = crate::summary::metrics_snapshot(&name, nodes, checkpoints);
+                    if let Err(e) = sluice_server::worker::write_snapshot(dir, &snapshot) {
+                        if !std::mem::replace(&mut warned, true) {
+                            eprintln!("[sluice] {name}: cannot write metrics into \"{}\": {e}", dir.display());
+                        }
+                    }
+                }
+            }),
         ))
     };
     ExecutorOptions { stop, progress, ..ExecutorOptions::default() }

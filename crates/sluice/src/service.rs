@@ -1,6 +1,6 @@
 //! The job service from the command line: `sluice server`, `sluice token`, and the client
-//! commands (`sluice application ...`, `sluice deployment ...`) that talk to a server
-//! only through the REST API and the types of `sluice_server::api`.
+//! commands (`sluice integration|table|job|application|deployment ...`) that talk to a
+//! server only through the REST API and the types of `sluice_server::api`.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -195,6 +195,11 @@ pub enum DeploymentCommand {
         target: Target,
         #[command(flatten)]
         wait: Wait,
+    },
+    /// Delete a deployment that has ended (FINISHED, CANCELED or FAILED)
+    Delete {
+        #[command(flatten)]
+        target: Target,
     },
 }
 
@@ -466,6 +471,326 @@ pub fn deployment(args: ClientArgs, command: DeploymentCommand) -> ExitCode {
                     d = wait_for(&client, &path(&target), status, wait.timeout)?;
                 }
                 show_deployment(&d, json)?
+            }
+            DeploymentCommand::Delete { target } => {
+                let d: Deployment = client.call("DELETE", &path(&target), None)?;
+                if json { print_json(&d)? } else { println!("deleted {}", d.id) }
+            }
+        }
+        Ok(())
+    })())
+}
+
+pub const INTEGRATION_EXAMPLES: &str = "Examples:
+  sluice integration create kafka --name demo-kafka --bootstrap-servers kafka-1:9092
+  sluice integration create kafka --name secure-kafka --bootstrap-servers kafka-1:9093 --security-protocol SASL_SSL \\
+      --sasl-mechanism SCRAM-SHA-256 --username avnadmin --ssl-ca-file ca.pem   (password from SLUICE_INTEGRATION_PASSWORD)
+  sluice integration create postgresql --name demo-pg --connection-url jdbc:postgresql://db:5432/app --username app
+  sluice integration create opensearch --name demo-os --connection-url http://os:9200
+  sluice integration list --json | jq -r '.integrations[] | select(.name == \"demo-kafka\").id'";
+
+#[derive(Subcommand)]
+pub enum IntegrationCommand {
+    /// Create an integration; secrets are write-only (no answer shows them)
+    Create(CreateIntegrationArgs),
+    /// List integrations (without their secrets)
+    List,
+    /// Show an integration (without its secrets)
+    Get { integration_id: String },
+    /// Delete an integration no table uses
+    Delete { integration_id: String },
+}
+
+#[derive(Args)]
+pub struct CreateIntegrationArgs {
+    /// What it connects to
+    #[arg(value_parser = ["kafka", "postgresql", "opensearch"])]
+    integration_type: String,
+    #[arg(long)]
+    name: String,
+    /// Kafka: host:port[,host:port...]
+    #[arg(long)]
+    bootstrap_servers: Option<String>,
+    /// Kafka: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL
+    #[arg(long)]
+    security_protocol: Option<String>,
+    /// Kafka: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+    #[arg(long)]
+    sasl_mechanism: Option<String>,
+    /// Kafka (SASL), PostgreSQL or OpenSearch user
+    #[arg(long)]
+    username: Option<String>,
+    /// The user's password; better from the environment than on a command line others can see
+    #[arg(long, env = "SLUICE_INTEGRATION_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Kafka: the CA certificate (PEM file on the server's machine)
+    #[arg(long)]
+    ssl_ca_file: Option<String>,
+    /// Kafka: the client certificate (PEM)
+    #[arg(long)]
+    ssl_cert_file: Option<String>,
+    /// Kafka: the client key (PEM)
+    #[arg(long)]
+    ssl_key_file: Option<String>,
+    /// Kafka: the client key's password
+    #[arg(long, env = "SLUICE_INTEGRATION_SSL_KEY_PASSWORD", hide_env_values = true)]
+    ssl_key_password: Option<String>,
+    /// PostgreSQL: jdbc:postgresql://host:port/database; OpenSearch: http(s)://host:port
+    /// (`--url` is the server's)
+    #[arg(long = "connection-url", id = "connection_url")]
+    connection_url: Option<String>,
+}
+
+fn print_integration(i: &Integration) {
+    println!("{:<36}  {:<10}  {:<20}  {}", i.id, i.integration_type.as_str(), i.name, i.bootstrap_servers.as_deref().or(i.url.as_deref()).unwrap_or(""));
+}
+
+pub fn integration(args: ClientArgs, command: IntegrationCommand) -> ExitCode {
+    let json = args.json;
+    let client = Client::new(args);
+    finish((|| {
+        let header = || println!("{:<36}  {:<10}  {:<20}  CONNECTS TO", "ID", "TYPE", "NAME");
+        match command {
+            IntegrationCommand::Create(a) => {
+                let integration_type = match a.integration_type.as_str() {
+                    "kafka" => IntegrationType::Kafka,
+                    "postgresql" => IntegrationType::Postgresql,
+                    _ => IntegrationType::Opensearch,
+                };
+                let body = CreateIntegration {
+                    integration_type,
+                    name: a.name,
+                    bootstrap_servers: a.bootstrap_servers,
+                    security_protocol: a.security_protocol,
+                    sasl_mechanism: a.sasl_mechanism,
+                    username: a.username,
+                    password: a.password,
+                    ssl_ca_file: a.ssl_ca_file,
+                    ssl_cert_file: a.ssl_cert_file,
+                    ssl_key_file: a.ssl_key_file,
+                    ssl_key_password: a.ssl_key_password,
+                    url: a.connection_url,
+                };
+                let i: Integration = client.call("POST", "/api/v1/integrations", Some(&serde_json::to_string(&body)?))?;
+                if json { print_json(&i)? } else { println!("{}", i.id) }
+            }
+            IntegrationCommand::List => {
+                let list: IntegrationList = client.call("GET", "/api/v1/integrations", None)?;
+                if json {
+                    print_json(&list)?
+                } else {
+                    header();
+                    list.integrations.iter().for_each(print_integration);
+                }
+            }
+            IntegrationCommand::Get { integration_id } => {
+                let i: Integration = client.call("GET", &format!("/api/v1/integrations/{integration_id}"), None)?;
+                if json {
+                    print_json(&i)?
+                } else {
+                    header();
+                    print_integration(&i);
+                }
+            }
+            IntegrationCommand::Delete { integration_id } => {
+                let i: Integration = client.call("DELETE", &format!("/api/v1/integrations/{integration_id}"), None)?;
+                if json { print_json(&i)? } else { println!("deleted {}", i.id) }
+            }
+        }
+        Ok(())
+    })())
+}
+
+pub const TABLE_EXAMPLES: &str = "Examples (the flags of Aiven's `avn service flink table create`):
+  sluice table create $KAFKA_INTEGRATION_ID --table-name iot_in --kafka-topic iot-data-input \\
+      --kafka-connector-type kafka --kafka-value-format json --kafka-startup-mode earliest-offset \\
+      --schema-sql 'hostname VARCHAR, usage DOUBLE, occurred_at BIGINT'
+  sluice table list --json | jq -r '.tables[] | select(.table_name == \"iot_in\") | .table_id'";
+
+#[derive(Subcommand)]
+pub enum TableCommand {
+    /// Create a table over an integration
+    Create(CreateTableArgs),
+    /// List tables
+    List,
+    /// Show a table and its CREATE TABLE
+    Get { table_id: String },
+    /// Delete a table (jobs that use it keep running)
+    Delete { table_id: String },
+}
+
+#[derive(Args)]
+pub struct CreateTableArgs {
+    /// The integration the table reads or writes through
+    integration_id: String,
+    #[arg(short = 'n', long)]
+    table_name: String,
+    /// Kafka: the topic
+    #[arg(long)]
+    kafka_topic: Option<String>,
+    /// Kafka: kafka (default) or upsert-kafka
+    #[arg(long, value_parser = ["kafka", "upsert-kafka"])]
+    kafka_connector_type: Option<String>,
+    /// Kafka: the key format
+    #[arg(long)]
+    kafka_key_format: Option<String>,
+    /// Kafka: the key's columns
+    #[arg(long, num_args = 0..)]
+    kafka_key_fields: Vec<String>,
+    /// Kafka: the value format (json, avro, ...)
+    #[arg(long)]
+    kafka_value_format: Option<String>,
+    /// Kafka: earliest-offset or latest-offset
+    #[arg(long, value_parser = ["earliest-offset", "latest-offset"])]
+    kafka_startup_mode: Option<String>,
+    /// PostgreSQL: the table in the database
+    #[arg(long)]
+    jdbc_table: Option<String>,
+    /// OpenSearch: the index
+    #[arg(long)]
+    opensearch_index: Option<String>,
+    /// The columns, watermark and primary key, as inside CREATE TABLE name (...)
+    #[arg(short = 's', long)]
+    schema_sql: String,
+}
+
+fn print_table(t: &Table) {
+    println!("{:<36}  {:<20}  {}", t.table_id, t.table_name, t.integration_id);
+}
+
+pub fn table(args: ClientArgs, command: TableCommand) -> ExitCode {
+    let json = args.json;
+    let client = Client::new(args);
+    finish((|| {
+        let header = || println!("{:<36}  {:<20}  INTEGRATION", "ID", "NAME");
+        match command {
+            TableCommand::Create(a) => {
+                let body = CreateTable {
+                    integration_id: a.integration_id,
+                    name: a.table_name,
+                    schema_sql: a.schema_sql,
+                    kafka_topic: a.kafka_topic,
+                    kafka_connector_type: a.kafka_connector_type,
+                    kafka_key_format: a.kafka_key_format,
+                    kafka_key_fields: a.kafka_key_fields,
+                    kafka_value_format: a.kafka_value_format,
+                    kafka_startup_mode: a.kafka_startup_mode,
+                    jdbc_table: a.jdbc_table,
+                    opensearch_index: a.opensearch_index,
+                    like_options: None,
+                };
+                let t: Table = client.call("POST", "/api/v1/tables", Some(&serde_json::to_string(&body)?))?;
+                if json { print_json(&t)? } else { println!("{}", t.table_id) }
+            }
+            TableCommand::List => {
+                let list: TableList = client.call("GET", "/api/v1/tables", None)?;
+                if json {
+                    print_json(&list)?
+                } else {
+                    header();
+                    list.tables.iter().for_each(print_table);
+                }
+            }
+            TableCommand::Get { table_id } => {
+                let t: Table = client.call("GET", &format!("/api/v1/tables/{table_id}"), None)?;
+                if json {
+                    print_json(&t)?
+                } else {
+                    header();
+                    print_table(&t);
+                    println!("{};", t.create_table);
+                }
+            }
+            TableCommand::Delete { table_id } => {
+                let t: Table = client.call("DELETE", &format!("/api/v1/tables/{table_id}"), None)?;
+                if json { print_json(&t)? } else { println!("deleted {}", t.table_id) }
+            }
+        }
+        Ok(())
+    })())
+}
+
+pub const JOB_EXAMPLES: &str = "Examples (the flags of Aiven's `avn service flink job create`):
+  sluice job create my_first_filter --table-ids $TABLE_IN_ID $TABLE_OUT_ID \\
+      --statement 'insert into iot_filtered_alert select hostname, usage from iot_in where usage > 90'
+  sluice job get $JOB_ID --json | jq -r .state
+  sluice job cancel $JOB_ID";
+
+#[derive(Subcommand)]
+pub enum JobCommand {
+    /// Create a job over tables and run it (as a deployment that restarts on failure)
+    Create {
+        job_name: String,
+        /// The tables it reads and writes
+        #[arg(short = 't', long, num_args = 0..)]
+        table_ids: Vec<String>,
+        /// The INSERT INTO (or EXECUTE STATEMENT SET) that runs
+        #[arg(short = 's', long)]
+        statement: String,
+    },
+    /// List jobs and their states
+    List,
+    /// Show a job; with --wait, until it reaches a state (e.g. RUNNING)
+    Get {
+        job_id: String,
+        #[command(flatten)]
+        wait: Wait,
+    },
+    /// Stop a job at once, without a savepoint
+    Cancel { job_id: String },
+}
+
+pub fn job(args: ClientArgs, command: JobCommand) -> ExitCode {
+    let json = args.json;
+    let client = Client::new(args);
+    finish((|| {
+        match command {
+            JobCommand::Create { job_name, table_ids, statement } => {
+                let body = CreateJob { job_name, statement, table_ids };
+                let j: JobCreated = client.call("POST", "/api/v1/jobs", Some(&serde_json::to_string(&body)?))?;
+                if json { print_json(&j)? } else { println!("{}", j.job_id) }
+            }
+            JobCommand::List => {
+                let list: JobList = client.call("GET", "/api/v1/jobs", None)?;
+                if json {
+                    print_json(&list)?
+                } else {
+                    println!("{:<36}  {:<12}  NAME", "ID", "STATE");
+                    for j in &list.jobs {
+                        println!("{:<36}  {:<12}  {}", j.id, j.status, j.name);
+                    }
+                }
+            }
+            JobCommand::Get { job_id, wait } => {
+                let path = format!("/api/v1/jobs/{job_id}");
+                let mut j: Job = client.call("GET", &path, None)?;
+                if let Some(state) = &wait.wait {
+                    let deadline = Instant::now() + Duration::from_secs(wait.timeout);
+                    while !j.state.eq_ignore_ascii_case(state) {
+                        if j.deployment.status.is_terminal() {
+                            bail!("job {} ended {} while waiting for {state}{}", j.jid, j.state,
+                                j.deployment.error_msg.as_deref().map(|e| format!(":\n{e}")).unwrap_or_default());
+                        }
+                        if Instant::now() >= deadline {
+                            bail!("job {} is still {} after {} s of waiting for {state}", j.jid, j.state, wait.timeout);
+                        }
+                        std::thread::sleep(Duration::from_millis(200));
+                        j = client.call("GET", &path, None)?;
+                    }
+                }
+                if json {
+                    print_json(&j)?
+                } else {
+                    println!("{:<36}  {:<12}  NAME", "ID", "STATE");
+                    println!("{:<36}  {:<12}  {}", j.jid, j.state, j.name);
+                    if let Some(e) = &j.deployment.error_msg {
+                        println!("last error:\n{e}");
+                    }
+                }
+            }
+            JobCommand::Cancel { job_id } => {
+                let d: Deployment = client.call("POST", &format!("/api/v1/jobs/{job_id}/cancel"), Some("{}"))?;
+                if json { print_json(&d)? } else { println!("job {job_id} is {}", d.status.as_str()) }
             }
         }
         Ok(())

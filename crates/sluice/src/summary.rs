@@ -62,6 +62,39 @@ pub fn print_progress(name: &str, nodes: &[NodeReport], checkpoints: Option<&Che
     );
 }
 
+/// The counters of a running job as a worker reports them to `sluice server`.
+pub fn metrics_snapshot(name: &str, nodes: &[NodeReport], checkpoints: Option<&CheckpointStats>) -> sluice_server::worker::JobMetrics {
+    use sluice_server::worker::{CheckpointMetrics, JobMetrics, NodeMetrics, SourceMetrics};
+    JobMetrics {
+        job: name.to_string(),
+        at_ms: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
+        nodes: nodes
+            .iter()
+            .map(|n| NodeMetrics {
+                name: n.name.clone(),
+                rows_in: n.metrics.rows_in,
+                rows_out: n.metrics.rows_out,
+                watermark_ms: n.metrics.watermark.filter(|w| *w != i64::MAX),
+                late_rows_dropped: n.late_rows_dropped,
+                state: n.gauges.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                source: n.source_stats.as_ref().map(|s| SourceMetrics {
+                    records: s.records,
+                    bytes: s.bytes,
+                    skipped_bad_records: s.skipped_bad_records,
+                    dead_letters: s.dead_letters,
+                    partition_lag: s.partition_lag.clone(),
+                }),
+            })
+            .collect(),
+        checkpoint: checkpoints.map(|c| CheckpointMetrics {
+            completed: c.completed,
+            last_id: c.last_id,
+            last_duration_ms: c.last_duration.as_millis() as u64,
+            last_bytes: c.last_bytes,
+        }),
+    }
+}
+
 /// `, checkpoint 42 (12 ms, 1.2 kB)`, or nothing before the first.
 fn checkpoint_text(stats: &CheckpointStats) -> String {
     let Some(id) = stats.last_id else { return String::new() };

@@ -102,11 +102,18 @@ pub struct SluiceContext {
     pub delivery_errors: Mutex<Vec<String>>,
     /// For producers: how many messages failed since the sink last looked.
     pub failed: AtomicU64,
+    /// For consumers: the lag per topic and partition, from the last statistics.
+    pub lag: Mutex<Vec<(String, i32, i64)>>,
 }
 
 impl SluiceContext {
     pub fn new(servers: &str) -> SluiceContext {
-        SluiceContext { health: ClientHealth::new(servers), delivery_errors: Mutex::new(Vec::new()), failed: AtomicU64::new(0) }
+        SluiceContext {
+            health: ClientHealth::new(servers),
+            delivery_errors: Mutex::new(Vec::new()),
+            failed: AtomicU64::new(0),
+            lag: Mutex::new(Vec::new()),
+        }
     }
 }
 
@@ -161,10 +168,34 @@ impl ClientContext for SluiceContext {
         if self.health.down.load(Ordering::Relaxed) && statistics.windows(UP.len()).any(|w| w == UP) {
             self.health.report_up();
         }
+        if let Some(lag) = partition_lag(statistics) {
+            *self.lag.lock().unwrap_or_else(|p| p.into_inner()) = lag;
+        }
     }
 }
 
 impl ConsumerContext for SluiceContext {}
+
+/// The lag of each assigned partition in librdkafka's statistics: the last stable offset
+/// (the high watermark when there is none) minus the position the application has read
+/// to. Partitions without both are left out; `None` when the text is not statistics.
+fn partition_lag(statistics: &[u8]) -> Option<Vec<(String, i32, i64)>> {
+    let stats: serde_json::Value = serde_json::from_slice(statistics).ok()?;
+    let mut lag = Vec::new();
+    for (topic, t) in stats.get("topics")?.as_object()? {
+        let Some(partitions) = t.get("partitions").and_then(|p| p.as_object()) else { continue };
+        for (partition, p) in partitions {
+            let Ok(partition) = partition.parse::<i32>() else { continue };
+            let offset = |key: &str| p.get(key).and_then(|v| v.as_i64()).filter(|v| *v >= 0);
+            let end = offset("ls_offset").or_else(|| offset("hi_offset"));
+            if let (true, Some(end), Some(read)) = (partition >= 0, end, offset("app_offset")) {
+                lag.push((topic.clone(), partition, (end - read).max(0)));
+            }
+        }
+    }
+    lag.sort();
+    Some(lag)
+}
 
 /// The librdkafka configuration of a table: every `properties.*` key as is, plus
 /// Sluice's defaults where the user set nothing.
@@ -339,6 +370,17 @@ pub fn while_coordinator_moves<T>(mut request: impl FnMut() -> KafkaResult<T>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lag_of_a_partition_is_its_last_stable_offset_less_what_was_read() {
+        let stats = br#"{"name": "c", "topics": {"events": {"partitions": {
+            "0": {"partition": 0, "hi_offset": 120, "ls_offset": 100, "app_offset": 40},
+            "1": {"partition": 1, "hi_offset": 7, "ls_offset": -1, "app_offset": 7},
+            "2": {"partition": 2, "hi_offset": 9, "ls_offset": 9, "app_offset": -1001},
+            "-1": {"partition": -1, "hi_offset": -1, "ls_offset": -1, "app_offset": -1}}}}}"#;
+        assert_eq!(partition_lag(stats), Some(vec![("events".to_string(), 0, 60), ("events".to_string(), 1, 0)]));
+        assert_eq!(partition_lag(b"not json"), None);
+    }
 
     #[test]
     fn a_moving_coordinator_is_asked_again_and_other_errors_are_not() {

@@ -729,7 +729,8 @@ impl SourceReader for KafkaSource {
     }
 
     fn stats(&self) -> SourceStats {
-        self.st.stats.clone()
+        let lag = self.consumer.context().lag.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        SourceStats { partition_lag: lag, ..self.st.stats.clone() }
     }
 
     /// Per split: topic, partition, and the offset after the last row returned (or
