@@ -236,9 +236,11 @@ async fn sql_errors(state: &AppState, version: &CreateVersion) -> Result<Vec<Sql
         Ok(resolved) => resolved.version,
         Err(errors) => return Ok(errors),
     };
-    tokio::task::spawn_blocking(move || crate::validate::validate(&resolved))
+    // Planning recurses once per level of the query: on the deep stack `sluice run` plans on.
+    tokio::task::spawn_blocking(move || sluice_planner::with_query_stack(move || crate::validate::validate(&resolved)))
         .await
-        .map_err(|e| ApiError::Internal(format!("validation crashed: {e}")))
+        .map_err(|e| ApiError::Internal(format!("validation crashed: {e}")))?
+        .map_err(|e| ApiError::Internal(format!("cannot start the validation thread: {e}")))
 }
 
 #[utoipa::path(post, path = "/api/v1/applications/{application_id}/versions", params(AppPath), request_body = CreateVersion,
