@@ -21,6 +21,7 @@ pub mod upsert_materialize;
 mod values;
 pub mod watermark_assigner;
 pub mod window_aggregate;
+pub mod window_join;
 pub mod window_rank;
 pub mod window_table;
 
@@ -44,5 +45,6 @@ pub use upsert_materialize::UpsertMaterializeOperator;
 pub use values::ValuesSource;
 pub use watermark_assigner::WatermarkAssigner;
 pub use window_aggregate::WindowAggregateOperator;
+pub use window_join::WindowJoinOperator;
 pub use window_rank::WindowRankOperator;
 pub use window_table::WindowTableOperator;
