@@ -129,6 +129,18 @@ pub struct WindowTableSpec {
     pub output_schema: SchemaRef,
 }
 
+/// The `SESSION` window table-valued function on its own: each row, once its session
+/// (per `partition_keys`, rows at most `gap` apart) has fired, with `window_start`,
+/// `window_end` and `window_time` appended. Late rows are dropped.
+#[derive(Clone, Debug)]
+pub struct SessionTableSpec {
+    pub gap: i64,
+    pub time: WindowTime,
+    pub partition_keys: Vec<usize>,
+    pub input_schema: SchemaRef,
+    pub output_schema: SchemaRef,
+}
+
 /// A sort key: column, ascending, nulls first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SortKey {

@@ -18,6 +18,7 @@ mod set_op;
 mod subquery;
 mod top_n;
 mod window_agg;
+mod window_props;
 mod window_tvf;
 
 use sluice_sql::ast;
