@@ -166,7 +166,12 @@ impl SlicedWindows {
             }
             self.timers.pop_first();
             let (start, pane_ends) = self.assigner.panes_of_window(end);
-            let present: Vec<i64> = pane_ends.filter(|e| self.panes.contains_key(e)).collect();
+            let mut present: Vec<i64> = pane_ends.filter(|e| self.panes.contains_key(e)).collect();
+            if matches!(self.assigner, PaneAssigner::Hop { .. }) {
+                // Flink merges a HOP window's slices from the last one back (its
+                // `HoppingSlicesIterable`), which shows in the last bits of DOUBLE sums.
+                present.reverse();
+            }
             let last_use = |e: &i64| self.assigner.last_window_end(*e) <= end;
             if let [only] = present[..] {
                 if last_use(&only) {
