@@ -38,6 +38,11 @@ pub(super) struct SlicedWindows {
     two_phase: bool,
     /// The smallest end of a pane with pre-aggregated rows not flushed yet.
     min_local_pane_end: Option<i64>,
+    /// The wall-clock watermark at which the local rows may be flushed next: Flink's
+    /// local window aggregate looks at its buffer only when the watermark crosses the
+    /// end of a slice (`nextTriggerWatermark`), so rows after a late row keep joining
+    /// the buffer until then. Not saved: Flink starts it again after a restore.
+    next_trigger: i64,
 }
 
 /// What the rows of a batch need from the operator around them.
@@ -58,6 +63,7 @@ impl SlicedWindows {
             window_group_of_key: Vec::new(),
             two_phase,
             min_local_pane_end: None,
+            next_trigger: i64::MIN,
         }
     }
 
@@ -157,8 +163,12 @@ impl SlicedWindows {
     ) {
         // Flink's local aggregate flushes its buffer into the global state when the
         // watermark fires the earliest pane it holds rows for.
-        if self.min_local_pane_end.is_some_and(|end| clock.has_fired(end, watermark)) {
-            self.flush_local(aggregates, release);
+        let local = clock.local(watermark);
+        if local >= self.next_trigger || watermark == i64::MAX {
+            if self.min_local_pane_end.is_some_and(|end| clock.has_fired(end, watermark)) {
+                self.flush_local(aggregates, release);
+            }
+            self.next_trigger = next_trigger(local, self.assigner.slice_size());
         }
         while let Some(&end) = self.timers.first() {
             if !clock.has_fired(end, watermark) {
@@ -210,6 +220,20 @@ impl SlicedWindows {
                 }
             }
         }
+    }
+}
+
+/// The first slice end (minus 1 ms) after the wall-clock watermark `local`, as Flink's
+/// `getNextTriggerWatermark` computes it (slices aligned to the epoch).
+fn next_trigger(local: i64, interval: i64) -> i64 {
+    if local == i64::MAX || interval <= 0 {
+        return i64::MAX;
+    }
+    let trigger = crate::aggregate::align(local, interval, 0).saturating_add(interval).saturating_sub(crate::spec::MILLI);
+    if trigger > local {
+        trigger
+    } else {
+        trigger.saturating_add(interval)
     }
 }
 
@@ -345,4 +369,18 @@ fn set_group(group_of_key: &mut Vec<u32>, key: u32, group: u32) {
         group_of_key.resize(k + 1, NO_GROUP);
     }
     group_of_key[k] = group;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_trigger;
+
+    #[test]
+    fn the_next_trigger_is_the_first_slice_end_after_the_watermark() {
+        let minute = 60_000_000;
+        assert_eq!(next_trigger(0, minute), minute - 1000);
+        assert_eq!(next_trigger(minute - 1000, minute), 2 * minute - 1000);
+        assert_eq!(next_trigger(-2000, minute), -1000);
+        assert_eq!(next_trigger(i64::MAX, minute), i64::MAX);
+    }
 }
