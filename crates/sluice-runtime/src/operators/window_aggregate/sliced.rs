@@ -94,7 +94,7 @@ impl SlicedWindows {
             let mut current: Option<(i64, bool)> = None;
             let mut pane: Option<&mut Pane> = None;
             for i in 0..n {
-                let pane_end = rows.times[i].and_then(|t| self.assigner.pane_end(t, pass));
+                let pane_end = rows.times[i].and_then(|t| self.assigner.pane_end(t, pass)).map(|end| merge_target(&self.assigner, end, clock, watermark));
                 let accept = match pane_end {
                     None => false,
                     Some(end) => {
@@ -175,6 +175,10 @@ impl SlicedWindows {
                 break;
             }
             self.timers.pop_first();
+            if let PaneAssigner::Cumulate { step, .. } = self.assigner {
+                self.fire_cumulate(end, step, keys, aggregates, fired, release);
+                continue;
+            }
             let (start, pane_ends) = self.assigner.panes_of_window(end);
             let mut present: Vec<i64> = pane_ends.filter(|e| self.panes.contains_key(e)).collect();
             if matches!(self.assigner, PaneAssigner::Hop { .. }) {
@@ -218,6 +222,69 @@ impl SlicedWindows {
                 if let Some(pane) = self.panes.remove(pane_end) {
                     release.extend(pane.entries.iter().map(|&(key, group)| (Some(key), group)));
                 }
+            }
+        }
+    }
+}
+
+/// The pane a row of pane `end` accumulates into: itself, except in a CUMULATE window
+/// whose pane has already been merged into the first pane of its cycle (a late row of a
+/// window not fired yet), where it is that first pane, as Flink's `sliceStateMergeTarget`.
+fn merge_target(assigner: &PaneAssigner, end: i64, clock: &WindowClock, watermark: i64) -> i64 {
+    match *assigner {
+        PaneAssigner::Cumulate { step, .. } if clock.has_fired(end, watermark) => assigner.panes_of_window(end).0.saturating_add(step),
+        _ => end,
+    }
+}
+
+impl SlicedWindows {
+
+    /// Fires the CUMULATE window ending at `end` as Flink's cumulative slice assigner does:
+    /// its last pane is merged into the first pane of the cycle, which holds the running
+    /// accumulator, and the window's value is a copy of that.
+    fn fire_cumulate(
+        &mut self,
+        end: i64,
+        step: i64,
+        keys: &KeyTable,
+        aggregates: &mut AggregateSet,
+        fired: &mut Vec<FiredWindow>,
+        release: &mut Vec<(Option<u32>, u32)>,
+    ) {
+        let start = self.assigner.panes_of_window(end).0;
+        let first_end = start.saturating_add(step);
+        if end != first_end {
+            if let Some(pane) = self.panes.remove(&end) {
+                let first = self.panes.entry(first_end).or_default();
+                for (key, group) in pane.entries {
+                    let k = key as usize;
+                    if first.group_of_key.len() <= k {
+                        first.group_of_key.resize(keys.capacity().max(k + 1), NO_GROUP);
+                    }
+                    let target = first.group_of_key[k];
+                    if target == NO_GROUP {
+                        first.group_of_key[k] = group;
+                        first.entries.push((key, group));
+                    } else {
+                        aggregates.merge(group, target);
+                        release.push((Some(key), group));
+                    }
+                }
+            }
+        }
+        let last = self.assigner.last_window_end(first_end) <= end;
+        let entries = if last {
+            self.panes.remove(&first_end).map(|p| p.entries)
+        } else {
+            self.panes.get(&first_end).map(|p| p.entries.clone())
+        };
+        for (key, group) in entries.unwrap_or_default() {
+            let copy = aggregates.allocate();
+            aggregates.merge(group, copy);
+            fired.push(FiredWindow { key, group: copy, start, end });
+            release.push((None, copy));
+            if last {
+                release.push((Some(key), group));
             }
         }
     }
