@@ -200,6 +200,12 @@ impl ChangelogInference<'_> {
                     ChangelogMode::insert_only()
                 }
             }
+            // Rows are joined when their window fires, once: insert-only.
+            LogicalPlan::WindowJoin { left, right, span, .. } => {
+                self.append_only_input(left, "a window join", Some(*span))?;
+                self.append_only_input(right, "a window join", Some(*span))?;
+                ChangelogMode::insert_only()
+            }
             LogicalPlan::ReplicateRows { input, .. } => {
                 let mut mode = self.mode(input)?;
                 mode.upsert_key = None;

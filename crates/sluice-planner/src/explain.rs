@@ -5,7 +5,7 @@ use std::fmt::Write;
 use sluice_expr::ScalarExpr;
 use sluice_types::ScalarValue;
 
-use crate::explain_window::{aggregate_text, join_text, order_text, over_text, window_text};
+use crate::explain_window::{aggregate_text, join_text, order_text, over_text, window_join_text, window_text};
 use crate::logical::{LogicalPlan, PlanSchema, TimeAttribute};
 use crate::session::{Job, JobSink};
 
@@ -186,6 +186,11 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
                 if *anti { "LeftAntiJoin" } else { "LeftSemiJoin" },
                 schema.names().join(", ")
             );
+            node(out, left, depth + 1);
+            node(out, right, depth + 1);
+        }
+        LogicalPlan::WindowJoin { left, right, .. } => {
+            let _ = writeln!(out, "{}", window_join_text(plan));
             node(out, left, depth + 1);
             node(out, right, depth + 1);
         }

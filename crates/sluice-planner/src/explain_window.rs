@@ -6,7 +6,7 @@ use sluice_runtime::spec::{AggregateCall, JoinType, OverFrame, SortKey, WindowKi
 
 use crate::bind::aggregate_name;
 use crate::explain::{expr_text, fields_with_time};
-use crate::logical::{GroupWindow, JoinInterval, PlanSchema};
+use crate::logical::{GroupWindow, JoinInterval, LogicalPlan, PlanSchema};
 
 /// A duration in microseconds as Flink prints it: `5 min`, `10 s`, `1500 ms`.
 pub fn duration_text(micros: i64) -> String {
@@ -21,24 +21,34 @@ pub fn duration_text(micros: i64) -> String {
 
 /// `TUMBLE(time_col=[ts], size=[5 min])` and the like.
 pub fn window_text(kind: &WindowKind, time: &str) -> String {
+    window_text_with(kind, &format!("time_col=[{time}]"))
+}
+
+/// A window given by the bounds rows come with: `HOP(win_start=[s], win_end=[e], ...)`.
+pub fn bounds_window_text(kind: &WindowKind, start: &str, end: &str) -> String {
+    window_text_with(kind, &format!("win_start=[{start}], win_end=[{end}]"))
+}
+
+fn window_text_with(kind: &WindowKind, head: &str) -> String {
+    let time = head;
     let offset = |o: i64| if o == 0 { String::new() } else { format!(", offset=[{}]", duration_text(o)) };
     match kind {
         WindowKind::Tumble { size, offset: o } => {
-            format!("TUMBLE(time_col=[{time}], size=[{}]{})", duration_text(*size), offset(*o))
+            format!("TUMBLE({time}, size=[{}]{})", duration_text(*size), offset(*o))
         }
         WindowKind::Hop { size, slide, offset: o } => format!(
-            "HOP(time_col=[{time}], slide=[{}], size=[{}]{})",
+            "HOP({time}, slide=[{}], size=[{}]{})",
             duration_text(*slide),
             duration_text(*size),
             offset(*o)
         ),
         WindowKind::Cumulate { step, max_size, offset: o } => format!(
-            "CUMULATE(time_col=[{time}], step=[{}], max_size=[{}]{})",
+            "CUMULATE({time}, step=[{}], max_size=[{}]{})",
             duration_text(*step),
             duration_text(*max_size),
             offset(*o)
         ),
-        WindowKind::Session { gap } => format!("SESSION(time_col=[{time}], gap=[{}])", duration_text(*gap)),
+        WindowKind::Session { gap } => format!("SESSION({time}, gap=[{}])", duration_text(*gap)),
     }
 }
 
@@ -83,7 +93,10 @@ pub fn aggregate_text(
             format!(
                 "WindowAggregate(groupBy=[{}], window=[{}], select=[{}])",
                 key_names.join(", "),
-                window_text(&w.kind, &input.fields[w.time_column].name),
+                match &w.attached {
+                    Some(a) => bounds_window_text(&w.kind, &a.start, &a.end),
+                    None => window_text(&w.kind, &input.fields[w.time_column].name),
+                },
                 select.join(", ")
             )
         }
@@ -185,4 +198,42 @@ pub fn join_text(
     }
     text.push_str(&format!(", select=[{}])", fields_with_time(schema)));
     text
+}
+
+/// `WindowJoin(leftWindow=[..], rightWindow=[..], joinType=[..], where=[..], select=[..])`.
+pub fn window_join_text(plan: &LogicalPlan) -> String {
+    let LogicalPlan::WindowJoin { left, right, join_type, semi, left_keys, right_keys, null_safe, left_window, right_window, kind, residual, schema, .. } =
+        plan
+    else {
+        return String::new();
+    };
+    let (l, r) = (left.schema(), right.schema());
+    let joined = PlanSchema::new(l.fields.iter().chain(&r.fields).cloned().collect());
+    let bounds = |s: &PlanSchema, (start, end): (usize, usize)| bounds_window_text(kind, &s.fields[start].name, &s.fields[end].name);
+    let join = match (semi, join_type) {
+        (Some(false), _) => "LeftSemiJoin",
+        (Some(true), _) => "LeftAntiJoin",
+        (None, JoinType::Inner) => "InnerJoin",
+        (None, JoinType::Left) => "LeftOuterJoin",
+        (None, JoinType::Right) => "RightOuterJoin",
+        (None, JoinType::Full) => "FullOuterJoin",
+    };
+    let mut conditions: Vec<String> = left_keys
+        .iter()
+        .zip(right_keys)
+        .zip(null_safe)
+        .map(|((a, b), safe)| format!("{}({}, {})", if *safe { "IS NOT DISTINCT FROM" } else { "=" }, l.fields[*a].name, r.fields[*b].name))
+        .collect();
+    conditions.extend(residual.iter().map(|x| expr_text(x, &joined)));
+    let condition = match conditions.len() {
+        0 => "true".to_string(),
+        1 => conditions.remove(0),
+        _ => format!("AND({})", conditions.join(", ")),
+    };
+    format!(
+        "WindowJoin(leftWindow=[{}], rightWindow=[{}], joinType=[{join}], where=[{condition}], select=[{}])",
+        bounds(l, *left_window),
+        bounds(r, *right_window),
+        fields_with_time(schema)
+    )
 }

@@ -100,7 +100,7 @@ pub enum LogicalPlan {
         state_ttl: Option<std::time::Duration>,
     },
     /// A window table-valued function on its own (`TABLE(TUMBLE(TABLE t, ...))`): the
-    /// input columns (the descriptor column no longer a time attribute), then
+    /// input columns (the descriptor column still a time attribute, as in Flink), then
     /// `window_start`, `window_end` and `window_time`.
     WindowTvf {
         input: Box<LogicalPlan>,
@@ -205,6 +205,32 @@ pub enum LogicalPlan {
     /// Each input row as many times as its BIGINT column `count` says, with the input
     /// columns `columns` (Flink's `ReplicateRows`, for `INTERSECT ALL` and `EXCEPT ALL`).
     ReplicateRows { input: Box<LogicalPlan>, count: usize, columns: Vec<usize>, schema: PlanSchema },
+    /// A window join (Flink's WindowJoin): rows of `left` and `right` in the same window
+    /// (a join on equal `window_start` and `window_end` of two inputs with the same
+    /// windowing) whose `left_keys` equal their `right_keys` (compared with
+    /// `IS NOT DISTINCT FROM` where `null_safe`) and for which `residual` (over the left
+    /// columns, then the right ones) holds, emitted once the watermark passes the
+    /// window's end: insert-only, outer rows padded then. Output: the left columns, then
+    /// the right ones (none for a semi or anti join), time attributes kept.
+    WindowJoin {
+        left: Box<LogicalPlan>,
+        right: Box<LogicalPlan>,
+        join_type: JoinType,
+        /// `Some(anti)`: a semi join (`false`) or an anti join (`true`).
+        semi: Option<bool>,
+        left_keys: Vec<usize>,
+        right_keys: Vec<usize>,
+        null_safe: Vec<bool>,
+        /// The `window_start` and `window_end` columns of each input.
+        left_window: (usize, usize),
+        right_window: (usize, usize),
+        kind: WindowKind,
+        /// The windows are on a TIMESTAMP_LTZ (their bounds are wall-clock times).
+        ltz: bool,
+        residual: Option<ScalarExpr>,
+        schema: PlanSchema,
+        span: Span,
+    },
     /// An event-time temporal join (`JOIN r FOR SYSTEM_TIME AS OF o.rowtime`): each left
     /// row, once the watermark passes it, joined with the version of the right row (of a
     /// versioned table: primary key and watermark) valid at its rowtime. Output: left
@@ -266,6 +292,47 @@ pub struct GroupWindow {
     pub legacy: bool,
     /// A window on processing time: it fires when the wall clock passes its end.
     pub proctime: bool,
+    /// The window comes with the input rows (a window aggregation over an earlier
+    /// window's bounds, Flink's `WindowAttachedWindowingStrategy`) rather than from
+    /// `time_column`, which is then that window's `window_time`.
+    pub attached: Option<AttachedWindow>,
+}
+
+/// The bounds a window aggregation finds in its input rows. Each row's window ends at
+/// the end of the slice (of the windowing's pane size) its `window_time` falls in, and
+/// its `window_start` is a group key, so that the aggregation runs as a TUMBLE of one
+/// slice grouped by the start as well.
+#[derive(Clone, Debug)]
+pub struct AttachedWindow {
+    /// The group key (a position in `keys`) holding `window_start`.
+    pub start_key: usize,
+    /// The input's names of the bounds, for EXPLAIN.
+    pub start: String,
+    pub end: String,
+}
+
+impl GroupWindow {
+    /// The window the runtime computes: for an attached window, the TUMBLE of one slice
+    /// (Flink's pane: the gcd of HOP's size and slide, CUMULATE's step) that ends where
+    /// the input row's window ends.
+    pub fn runtime_kind(&self) -> WindowKind {
+        if self.attached.is_none() {
+            return self.kind;
+        }
+        match self.kind {
+            WindowKind::Hop { size, slide, offset } => WindowKind::Tumble { size: gcd(size, slide), offset },
+            WindowKind::Cumulate { step, offset, .. } => WindowKind::Tumble { size: step, offset },
+            kind => kind,
+        }
+    }
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        a.abs()
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 impl LogicalPlan {
@@ -288,6 +355,7 @@ impl LogicalPlan {
             | LogicalPlan::LookupJoin { schema, .. }
             | LogicalPlan::MatchRecognize { schema, .. }
             | LogicalPlan::SemiJoin { schema, .. }
+            | LogicalPlan::WindowJoin { schema, .. }
             | LogicalPlan::ReplicateRows { schema, .. }
             | LogicalPlan::TemporalJoin { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } => input.schema(),

@@ -94,6 +94,37 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
                 span,
             }
         }
+        LogicalPlan::WindowJoin {
+            left,
+            right,
+            join_type,
+            semi,
+            left_keys,
+            right_keys,
+            null_safe,
+            left_window,
+            right_window,
+            kind,
+            ltz,
+            residual,
+            schema,
+            span,
+        } => LogicalPlan::WindowJoin {
+            left: Box::new(optimize(*left)),
+            right: Box::new(optimize(*right)),
+            join_type,
+            semi,
+            left_keys,
+            right_keys,
+            null_safe,
+            left_window,
+            right_window,
+            kind,
+            ltz,
+            residual,
+            schema,
+            span,
+        },
         LogicalPlan::ReplicateRows { input, count, columns, schema } => {
             LogicalPlan::ReplicateRows { input: Box::new(optimize(*input)), count, columns, schema }
         }

@@ -129,6 +129,18 @@ pub struct WindowTableSpec {
     pub output_schema: SchemaRef,
 }
 
+/// The `SESSION` window table-valued function on its own: each row, once its session
+/// (per `partition_keys`, rows at most `gap` apart) has fired, with `window_start`,
+/// `window_end` and `window_time` appended. Late rows are dropped.
+#[derive(Clone, Debug)]
+pub struct SessionTableSpec {
+    pub gap: i64,
+    pub time: WindowTime,
+    pub partition_keys: Vec<usize>,
+    pub input_schema: SchemaRef,
+    pub output_schema: SchemaRef,
+}
+
 /// A sort key: column, ascending, nulls first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SortKey {
@@ -214,6 +226,44 @@ pub struct IntervalJoinSpec {
     pub right_time: usize,
     pub lower: i64,
     pub upper: i64,
+    /// Evaluated over the concatenated row (left columns, then right columns).
+    pub residual: Option<ScalarExpr>,
+    pub ctx: EvalContext,
+    pub left_schema: SchemaRef,
+    pub right_schema: SchemaRef,
+    pub output_schema: SchemaRef,
+}
+
+/// Which rows a window join emits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WindowJoinKind {
+    /// Joined pairs, and with an outer join the unmatched rows padded with NULLs.
+    Join(JoinType),
+    /// The left rows with a match in their window.
+    Semi,
+    /// The left rows without a match in their window.
+    Anti,
+}
+
+/// A window join (Flink's `WindowJoinOperator`): rows of both inputs in the same window,
+/// told by their `window_end` columns, are joined when the watermark fires the window
+/// (reaches `end - 1 ms`); rows of a window that has fired are late and dropped. Rows
+/// match when their keys are equal (NULL never matches, except in the pairs marked
+/// `null_safe`: `IS NOT DISTINCT FROM`) and the residual condition holds.
+///
+/// Output: left columns then right columns (the left columns only for semi and anti
+/// joins), all inserts; the watermark passes through after the window's rows.
+#[derive(Clone, Debug)]
+pub struct WindowJoinSpec {
+    pub kind: WindowJoinKind,
+    pub left_keys: Vec<usize>,
+    pub right_keys: Vec<usize>,
+    pub null_safe: Vec<bool>,
+    pub left_end: usize,
+    pub right_end: usize,
+    /// `Some` when the windows are on a TIMESTAMP_LTZ: `window_end` is then wall-clock
+    /// time in this zone while watermarks are instants.
+    pub time_zone: Option<SessionTimeZone>,
     /// Evaluated over the concatenated row (left columns, then right columns).
     pub residual: Option<ScalarExpr>,
     pub ctx: EvalContext,

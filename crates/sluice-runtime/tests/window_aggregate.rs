@@ -226,3 +226,67 @@ fn many_fired_windows_go_out_in_bounded_batches() {
     assert_eq!(op.open_groups(), 0);
     assert_eq!(op.open_keys(), 0);
 }
+
+#[test]
+fn hop_merges_slices_from_the_last_one_back_as_flink_does() {
+    use std::sync::Arc;
+
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Float64Type;
+    use arrow_array::{Float64Array, RecordBatch, TimestampMicrosecondArray};
+    use arrow_schema::{DataType as ArrowType, Field, Schema, TimeUnit};
+    use sluice_connector_api::ChangeBatch;
+    use sluice_runtime::operators::WindowAggregateOperator;
+    use sluice_runtime::spec::{AggregateCall, AggregateKind, WindowAggregateSpec, WindowTime};
+    use sluice_types::{DataType, TypeKind};
+
+    let ts = ArrowType::Timestamp(TimeUnit::Microsecond, None);
+    let input = Arc::new(Schema::new(vec![Field::new("ts", ts.clone(), true), Field::new("v", ArrowType::Float64, true)]));
+    let output = Arc::new(Schema::new(vec![
+        Field::new("s", ArrowType::Float64, true),
+        Field::new("window_start", ts.clone(), false),
+        Field::new("window_end", ts.clone(), false),
+        Field::new("window_time", ts, false),
+    ]));
+    let double = DataType::new(TypeKind::Double);
+    let sum = AggregateCall {
+        kind: AggregateKind::Sum,
+        arg_type: Some(double.clone()),
+        args: vec![1],
+        distinct: false,
+        filter: None,
+        separator: None,
+        output_type: double,
+    };
+    let spec = WindowAggregateSpec {
+        window: WindowKind::Hop { size: 3 * SEC, slide: SEC, offset: 0 },
+        time: WindowTime { column: 0, time_zone: None },
+        keys: vec![],
+        aggregates: vec![sum],
+        two_phase: true,
+        output_schema: output,
+    };
+    let mut op = WindowAggregateOperator::new(spec).unwrap();
+    let mut out = Output::default();
+    // One value per slice of the window [0, 3 s): 1, 1e16, -1e16. From the last slice
+    // back, -1e16 + 1e16 + 1 = 1; from the first on, the 1 is lost in 1e16.
+    let data = RecordBatch::try_new(
+        input,
+        vec![
+            Arc::new(TimestampMicrosecondArray::from(vec![SEC / 2, 3 * SEC / 2, 5 * SEC / 2])),
+            Arc::new(Float64Array::from(vec![1.0, 1e16, -1e16])),
+        ],
+    )
+    .unwrap();
+    op.on_batch(0, ChangeBatch::inserts(data), &mut out).unwrap();
+    op.on_watermark(WATERMARK_END, &mut out).unwrap();
+    let sums: Vec<(i64, f64)> = out
+        .batches()
+        .flat_map(|b| {
+            let s = b.data.column(0).as_primitive::<Float64Type>().clone();
+            let e = b.data.column(2).as_primitive::<arrow_array::types::TimestampMicrosecondType>().clone();
+            (0..b.data.num_rows()).map(move |i| (e.value(i), s.value(i)))
+        })
+        .collect();
+    assert!(sums.contains(&(3 * SEC, 1.0)), "{sums:?}");
+}

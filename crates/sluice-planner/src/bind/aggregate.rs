@@ -216,7 +216,7 @@ impl Binder<'_> {
         let window = match &legacy {
             Some(w) => {
                 let time = ScalarExpr::Column { index: w.time_column, data_type: w.time_type.clone() };
-                Some(GroupWindow { kind: w.kind, time_column: column_of(&time, &mut pre, &mut pre_names), legacy: true, proctime: w.proctime })
+                Some(GroupWindow { kind: w.kind, time_column: column_of(&time, &mut pre, &mut pre_names), legacy: true, proctime: w.proctime, attached: None })
             }
             None => None,
         };

@@ -11,8 +11,12 @@
 //!   down; an inner join of a comma-separated FROM takes its WHERE the same way);
 //! - the rest is the residual condition, checked on every matching pair.
 //!
-//! A join with both time bounds is an interval join and keeps both rowtime attributes;
-//! otherwise it is a regular join, whose time attributes become plain timestamps.
+//! A join whose equalities include a `window_start` and a `window_end` of each input,
+//! both inputs having the same windowing (window TVFs or window aggregations, renamed or
+//! not), is a window join, as Flink's `WindowJoinUtil` decides; it keeps the time
+//! attributes. A join with both time bounds is an interval join and keeps both rowtime
+//! attributes; otherwise it is a regular join, whose time attributes become plain
+//! timestamps.
 
 use sluice_expr::{Func, ScalarExpr};
 use sluice_runtime::spec::JoinType;
@@ -22,6 +26,7 @@ use sluice_types::{ScalarValue, TypeKind};
 
 use super::expr::{coerce, ExprContext};
 use super::scope::Scope;
+use super::window_props::{window_props, WindowProps};
 use super::Binder;
 use crate::error::{not_supported, user, PlanResult};
 use crate::lower::internal as internal_error;
@@ -195,7 +200,8 @@ pub(super) fn plan_join(
             rest2.push(c);
         }
     }
-    let interval = match bounds.interval(nl) {
+    let bound_conjuncts = bounds.conjuncts.clone();
+    let mut interval = match bounds.interval(nl) {
         Some(Ok(interval)) => Some(interval),
         Some(Err(kind)) => {
             return Err(not_supported(&format!("interval joins on {kind}"), span));
@@ -226,6 +232,12 @@ pub(super) fn plan_join(
         residual.push(c);
     }
 
+    // Equal starts and ends of two inputs' windows make a window join.
+    let window = window_join_bounds(&left, &right, &mut key_pairs);
+    if window.is_some() && interval.take().is_some() {
+        residual.extend(bound_conjuncts);
+    }
+
     // Keys of the same Arrow type on both sides, as columns of the inputs.
     let mut left_extra = Vec::new();
     let mut right_extra = Vec::new();
@@ -250,6 +262,26 @@ pub(super) fn plan_join(
     let right = with_columns(right, right_extra);
 
     let mut fields = joined_schema(left.schema(), right.schema(), join_type).fields;
+    if let Some((left_window, right_window, props)) = window {
+        let null_safe = vec![false; left_keys.len()];
+        let joined = LogicalPlan::WindowJoin {
+            left: Box::new(left),
+            right: Box::new(right),
+            join_type,
+            semi: None,
+            left_keys,
+            right_keys,
+            null_safe,
+            left_window,
+            right_window,
+            kind: props.kind,
+            ltz: props.ltz,
+            residual,
+            schema: PlanSchema::new(fields),
+            span,
+        };
+        return Ok(drop_key_columns(joined, nl, left_width, schema.len()));
+    }
     if interval.is_none() {
         // A regular join materializes time attributes.
         for f in fields.iter_mut() {
@@ -268,17 +300,49 @@ pub(super) fn plan_join(
         span,
         state_ttl: [None, None],
     };
-    if joined.schema().len() == schema.len() {
-        return Ok(joined);
+    Ok(drop_key_columns(joined, nl, left_width, schema.len()))
+}
+
+/// `joined` without the key columns computed after each input's (`nl` left columns of
+/// `left_width`, `width` columns in all).
+fn drop_key_columns(joined: LogicalPlan, nl: usize, left_width: usize, width: usize) -> LogicalPlan {
+    if joined.schema().len() == width {
+        return joined;
     }
-    // Drop the computed key columns again.
-    let keep: Vec<usize> = (0..nl).chain(left_width..left_width + (schema.len() - nl)).collect();
+    let keep: Vec<usize> = (0..nl).chain(left_width..left_width + (width - nl)).collect();
     let exprs = keep
         .iter()
         .map(|i| ScalarExpr::Column { index: *i, data_type: joined.schema().fields[*i].data_type.clone() })
         .collect();
     let names = keep.iter().map(|i| joined.schema().fields[*i].name.clone()).collect();
-    Ok(joined.project(exprs, names))
+    joined.project(exprs, names)
+}
+
+/// The window bounds of a window join, as Flink's `WindowJoinUtil` finds them: both
+/// inputs have window properties with the same windowing and time attribute, and the
+/// equalities include a start of each and an end of each. Those equalities leave
+/// `key_pairs`; the rest stay join keys. Returns the (start, end) columns of each input.
+#[allow(clippy::type_complexity)]
+pub(super) fn window_join_bounds(
+    left: &LogicalPlan,
+    right: &LogicalPlan,
+    key_pairs: &mut Vec<(ScalarExpr, ScalarExpr)>,
+) -> Option<((usize, usize), (usize, usize), WindowProps)> {
+    let (lp, rp) = (window_props(left)?, window_props(right)?);
+    if !lp.same_windowing(&rp) {
+        return None;
+    }
+    let column = |e: &ScalarExpr| if let ScalarExpr::Column { index, .. } = e { Some(*index) } else { None };
+    let pair_in = |(l, r): &(ScalarExpr, ScalarExpr), ls: &[usize], rs: &[usize]| {
+        matches!((column(l), column(r)), (Some(a), Some(b)) if ls.contains(&a) && rs.contains(&b))
+    };
+    let start = key_pairs.iter().position(|p| pair_in(p, &lp.starts, &rp.starts))?;
+    let end = key_pairs.iter().position(|p| pair_in(p, &lp.ends, &rp.ends))?;
+    let bounds = |i: usize| (column(&key_pairs[i].0).unwrap_or(0), column(&key_pairs[i].1).unwrap_or(0));
+    let ((ls, rs), (le, re)) = (bounds(start), bounds(end));
+    // Every start or end equality goes, as in Flink.
+    key_pairs.retain(|p| !pair_in(p, &lp.starts, &rp.starts) && !pair_in(p, &lp.ends, &rp.ends));
+    Some(((ls, le), (rs, re), lp))
 }
 
 /// The input column holding `key`: itself when it is a plain column, else a new column

@@ -19,6 +19,7 @@ mod subquery;
 mod top_n;
 mod udf;
 mod window_agg;
+mod window_props;
 mod window_tvf;
 
 use sluice_sql::ast;

@@ -32,7 +32,7 @@ use sluice_sql::Span;
 
 use super::aggregate::{is_aggregate_select, Grouping};
 use super::expr::{coerce, ExprContext};
-use super::join::{and_all, key_column, plan_join, shift_columns, sides, split_and, with_columns, Sides};
+use super::join::{and_all, key_column, plan_join, shift_columns, sides, split_and, window_join_bounds, with_columns, Sides};
 use super::over::has_over;
 use super::query::visit;
 use super::scope::{Scope, ScopeColumn};
@@ -815,6 +815,8 @@ fn plan_semi_join(
         }
         residual.push(c);
     }
+    // Correlated on equal window starts and ends: a window semi or anti join.
+    let window = window_join_bounds(&left, &right, &mut pairs);
     let (mut left_extra, mut right_extra) = (Vec::new(), Vec::new());
     let (mut left_keys, mut right_keys) = (Vec::new(), Vec::new());
     for (l, r) in pairs {
@@ -834,10 +836,31 @@ fn plan_semi_join(
     let residual = and_all(residual)?.map(|r| shift_columns(&r, &joined, nl, shift));
     let left = with_columns(left, left_extra);
     let right = with_columns(right, right_extra);
+    let null_safe = vec![false; left_keys.len()];
+    if let Some((left_window, right_window, props)) = window {
+        // A window join keeps its time attributes.
+        let schema = left.schema().clone();
+        let semi = LogicalPlan::WindowJoin {
+            left: Box::new(left),
+            right: Box::new(right),
+            join_type: sluice_runtime::spec::JoinType::Inner,
+            semi: Some(anti),
+            left_keys,
+            right_keys,
+            null_safe,
+            left_window,
+            right_window,
+            kind: props.kind,
+            ltz: props.ltz,
+            residual,
+            schema,
+            span,
+        };
+        return Ok(keep_left_columns(semi, nl));
+    }
     // A regular join materialises time attributes, and so does a semi join.
     let fields: Vec<PlanField> =
         left.schema().fields.iter().map(|f| PlanField::new(f.name.clone(), f.data_type.clone())).collect();
-    let null_safe = vec![false; left_keys.len()];
     let semi = LogicalPlan::SemiJoin {
         left: Box::new(left),
         right: Box::new(right),
@@ -849,10 +872,15 @@ fn plan_semi_join(
         schema: PlanSchema::new(fields),
         span,
     };
+    Ok(keep_left_columns(semi, nl))
+}
+
+/// `semi` without the key columns computed after its `nl` left columns.
+fn keep_left_columns(semi: LogicalPlan, nl: usize) -> LogicalPlan {
     if semi.schema().len() == nl {
-        return Ok(semi);
+        return semi;
     }
     let exprs = (0..nl).map(|index| ScalarExpr::Column { index, data_type: semi.schema().fields[index].data_type.clone() }).collect();
     let names = semi.schema().fields[..nl].iter().map(|f| f.name.clone()).collect();
-    Ok(semi.project(exprs, names))
+    semi.project(exprs, names)
 }

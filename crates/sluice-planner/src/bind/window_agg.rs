@@ -7,11 +7,12 @@
 
 use sluice_expr::ScalarExpr;
 use sluice_runtime::spec::{AggregateCall, WindowKind};
-use sluice_types::{DataType, ScalarValue};
+use sluice_types::{DataType, ScalarValue, TypeKind};
 
+use super::window_props::{window_props, WindowProps};
 use super::window_tvf::window_fields;
 use crate::error::{not_supported, user, PlanResult};
-use crate::logical::{GroupWindow, LogicalPlan, PlanSchema};
+use crate::logical::{AttachedWindow, GroupWindow, LogicalPlan, PlanField, PlanSchema};
 use crate::rewrite::substitute;
 
 /// Where a column of a plan above a window TVF comes from, once the TVF is removed.
@@ -41,6 +42,9 @@ pub fn to_window_aggregate(plan: LogicalPlan) -> PlanResult<LogicalPlan> {
     };
     let unchanged = |input, keys, aggregates, schema| LogicalPlan::Aggregate { input, keys, aggregates, window: None, schema, span, state_ttl };
     let Some(s) = strip(&input) else {
+        if let Some(props) = window_props(&input) {
+            return attached_aggregate(*input, props, keys, aggregates, schema, span);
+        }
         return Ok(unchanged(input, keys, aggregates, schema));
     };
     let slots: Vec<Slot> = keys.iter().map(|k| s.slots[*k]).collect();
@@ -85,7 +89,7 @@ pub fn to_window_aggregate(plan: LogicalPlan) -> PlanResult<LogicalPlan> {
         input: Box::new(s.plan),
         keys: plain,
         aggregates: calls,
-        window: Some(GroupWindow { kind: s.kind, time_column: s.time_column, legacy: false, proctime }),
+        window: Some(GroupWindow { kind: s.kind, time_column: s.time_column, legacy: false, proctime, attached: None }),
         schema: PlanSchema::new(fields),
         span,
         state_ttl: None,
@@ -107,6 +111,107 @@ pub fn to_window_aggregate(plan: LogicalPlan) -> PlanResult<LogicalPlan> {
     }
     exprs.extend((0..naggs).map(|a| col(nplain + a)));
     Ok(window.project(exprs, schema.names().iter().map(|n| n.to_string()).collect()))
+}
+
+/// A `GROUP BY` over a start and an end column of an earlier window (renamed, through
+/// views and subqueries, after a window aggregation or a window join): a window
+/// aggregation again, with the window the rows come with. Other groupings come back as
+/// updating aggregations.
+fn attached_aggregate(
+    input: LogicalPlan,
+    props: WindowProps,
+    keys: Vec<usize>,
+    aggregates: Vec<AggregateCall>,
+    schema: PlanSchema,
+    span: sluice_sql::Span,
+) -> PlanResult<LogicalPlan> {
+    let start = keys.iter().position(|k| props.starts.contains(k));
+    let end = keys.iter().position(|k| props.ends.contains(k));
+    let (Some(start), Some(end)) = (start, end) else {
+        let window = None;
+        return Ok(LogicalPlan::Aggregate { input: Box::new(input), keys, aggregates, window, schema, span, state_ttl: None });
+    };
+    if matches!(props.kind, WindowKind::Session { .. }) {
+        return Err(not_supported("a window aggregation over the bounds of SESSION windows", span));
+    }
+    if props.proctime {
+        return Err(not_supported("a window aggregation over the bounds of processing-time windows", span));
+    }
+    let names = (input.schema().fields[keys[start]].name.clone(), input.schema().fields[keys[end]].name.clone());
+    let (input, time_column) = attached_time(input, &props, keys[end], span)?;
+
+    // The end is the window's; the start stays a group key.
+    let plain: Vec<usize> = keys.iter().enumerate().filter(|(i, _)| *i != end).map(|(_, k)| *k).collect();
+    let start_key = if start < end { start } else { start - 1 };
+    let nplain = plain.len();
+    let naggs = aggregates.len();
+    let mut fields: Vec<PlanField> = (0..keys.len()).filter(|i| *i != end).map(|i| schema.fields[i].clone()).collect();
+    fields.extend(schema.fields[keys.len()..].iter().cloned());
+    let time_type = input.schema().fields[time_column].data_type.clone();
+    fields.extend(window_fields(&time_type, false, ["window_start", "window_end", "window_time"]));
+    let window = LogicalPlan::Aggregate {
+        input: Box::new(input),
+        keys: plain,
+        aggregates,
+        window: Some(GroupWindow {
+            kind: props.kind,
+            time_column,
+            legacy: false,
+            proctime: false,
+            attached: Some(AttachedWindow { start_key, start: names.0, end: names.1 }),
+        }),
+        schema: PlanSchema::new(fields),
+        span,
+        state_ttl: None,
+    };
+    let out = window.schema().clone();
+    let col = |index: usize| ScalarExpr::Column { index, data_type: out.fields[index].data_type.clone() };
+    let mut exprs: Vec<ScalarExpr> = (0..keys.len())
+        .map(|i| match i.cmp(&end) {
+            std::cmp::Ordering::Less => col(i),
+            std::cmp::Ordering::Equal => col(nplain + naggs + 1),
+            std::cmp::Ordering::Greater => col(i - 1),
+        })
+        .collect();
+    exprs.extend((0..naggs).map(|a| col(nplain + a)));
+    Ok(window.project(exprs, schema.names().iter().map(|n| n.to_string()).collect()))
+}
+
+/// The input with a column holding each row's `window_time`: one of its own, one of the
+/// plan under its projection, or else `window_end - 1 ms` computed from `end`.
+fn attached_time(input: LogicalPlan, props: &WindowProps, end: usize, span: sluice_sql::Span) -> PlanResult<(LogicalPlan, usize)> {
+    if let Some(t) = props.times.first() {
+        return Ok((input, *t));
+    }
+    let mut names: Vec<String> = input.schema().names().iter().map(|n| n.to_string()).collect();
+    let unique = |names: &[String]| if names.iter().any(|n| n == "window_time") { format!("$f{}", names.len()) } else { "window_time".to_string() };
+    if let LogicalPlan::Project { input: inner, mut exprs, .. } = input.clone() {
+        if let Some(t) = window_props(&inner).and_then(|p| p.times.first().copied()) {
+            exprs.push(ScalarExpr::Column { index: t, data_type: inner.schema().fields[t].data_type.clone() });
+            names.push(unique(&names));
+            let n = exprs.len() - 1;
+            return Ok((inner.project(exprs, names), n));
+        }
+    }
+    if props.ltz {
+        return Err(not_supported("a window aggregation over TIMESTAMP_LTZ window bounds without their window_time", span)
+            .with_hint("Select window_time with window_start and window_end."));
+    }
+    let end_type = input.schema().fields[end].data_type.clone();
+    let milli = ScalarExpr::Literal { value: ScalarValue::IntervalDayTime(1), data_type: DataType::not_null(TypeKind::IntervalDayTime) };
+    let time = sluice_expr::resolve_call("-", vec![ScalarExpr::Column { index: end, data_type: end_type }, milli])
+        .map_err(|e| crate::lower::internal(&e.to_string()))?;
+    let mut exprs: Vec<ScalarExpr> = input
+        .schema()
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(index, f)| ScalarExpr::Column { index, data_type: f.data_type.clone() })
+        .collect();
+    exprs.push(time);
+    names.push(unique(&names));
+    let n = exprs.len() - 1;
+    Ok((input.project(exprs, names), n))
 }
 
 /// The plan without its window TVF, when `plan` is filters and projections over one.
@@ -194,7 +299,7 @@ fn remap(expr: &ScalarExpr, s: &Stripped) -> Option<ScalarExpr> {
         .iter()
         .map(|slot| match slot {
             Slot::Col(j) => ScalarExpr::Column { index: *j, data_type: s.plan.schema().fields[*j].data_type.clone() },
-            Slot::Window(_) => ScalarExpr::Literal { value: ScalarValue::Null, data_type: DataType::new(sluice_types::TypeKind::Null) },
+            Slot::Window(_) => ScalarExpr::Literal { value: ScalarValue::Null, data_type: DataType::new(TypeKind::Null) },
         })
         .collect();
     Some(substitute(expr, &inputs))

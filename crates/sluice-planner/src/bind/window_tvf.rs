@@ -152,9 +152,10 @@ impl Binder<'_> {
             }
         }
 
+        // The descriptor column stays a time attribute, as in Flink: `SELECT *` of a window
+        // TVF has two rowtime attributes, which a sink refuses.
         let mut fields = input.schema().fields.clone();
         let proctime = fields[time_column].time_attribute == Some(TimeAttribute::Proctime);
-        fields[time_column].time_attribute = None;
         let time_type = fields[time_column].data_type.clone();
         fields.extend(window_fields(&time_type, proctime, ["window_start", "window_end", "window_time"]));
         let plan = LogicalPlan::WindowTvf {

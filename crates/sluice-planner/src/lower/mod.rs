@@ -139,7 +139,8 @@ fn slice_grid(plan: &LogicalPlan) -> Option<i64> {
         LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
         LogicalPlan::Join { left, right, .. }
         | LogicalPlan::TemporalJoin { left, right, .. }
-        | LogicalPlan::SemiJoin { left, right, .. } => vec![left, right],
+        | LogicalPlan::SemiJoin { left, right, .. }
+        | LogicalPlan::WindowJoin { left, right, .. } => vec![left, right],
     };
     inputs.into_iter().filter_map(slice_grid).chain(own).reduce(gcd)
 }
@@ -234,6 +235,31 @@ impl Lowering<'_> {
             LogicalPlan::Join { interval: None, .. } => self.regular_join(plan, before),
             LogicalPlan::LookupJoin { .. } => self.lookup_join(plan, before),
             LogicalPlan::SemiJoin { .. } => self.semi_join(plan),
+            LogicalPlan::WindowJoin { left, right, join_type, semi, left_keys, right_keys, null_safe, left_window, right_window, ltz, residual, schema, .. } => {
+                let l = self.lower(left, false)?;
+                let r = self.lower(right, false)?;
+                let kind = match semi {
+                    Some(false) => sluice_runtime::spec::WindowJoinKind::Semi,
+                    Some(true) => sluice_runtime::spec::WindowJoinKind::Anti,
+                    None => sluice_runtime::spec::WindowJoinKind::Join(*join_type),
+                };
+                let spec = sluice_runtime::spec::WindowJoinSpec {
+                    kind,
+                    left_keys: left_keys.clone(),
+                    right_keys: right_keys.clone(),
+                    null_safe: null_safe.clone(),
+                    left_end: left_window.1,
+                    right_end: right_window.1,
+                    time_zone: ltz.then_some(self.ctx.time_zone),
+                    residual: residual.clone(),
+                    ctx: self.ctx.clone(),
+                    left_schema: left.schema().to_arrow(),
+                    right_schema: right.schema().to_arrow(),
+                    output_schema: schema.to_arrow(),
+                };
+                let op = sluice_runtime::operators::WindowJoinOperator::new(spec).map_err(|e| window::operator_error("a window join", e))?;
+                Ok(self.dataflow.add_operator(Box::new(op), vec![l, r]))
+            }
             LogicalPlan::ReplicateRows { input, count, columns, schema } => {
                 let id = self.lower(input, before)?;
                 let op = ReplicateRowsOperator::new(*count, columns.clone(), schema.to_arrow());
@@ -301,10 +327,19 @@ impl Lowering<'_> {
                 Err(not_supported("a window table-valued function on processing time that is not aggregated", *span)
                     .with_hint("As in Flink, a window on processing time must be aggregated: group its rows by window_start and window_end."))
             }
-            LogicalPlan::WindowTvf { input, kind, time_column, schema, span, .. } => {
-                if matches!(kind, sluice_runtime::spec::WindowKind::Session { .. }) {
-                    return Err(not_supported("a SESSION window table-valued function that is not aggregated", *span)
-                        .with_hint("Group its rows by window_start and window_end."));
+            LogicalPlan::WindowTvf { input, kind, time_column, partition_keys, schema, .. } => {
+                if let sluice_runtime::spec::WindowKind::Session { gap } = kind {
+                    let id = self.lower(input, false)?;
+                    let spec = sluice_runtime::spec::SessionTableSpec {
+                        gap: *gap,
+                        time: window::window_time(input.schema(), *time_column, &self.ctx),
+                        partition_keys: partition_keys.clone(),
+                        input_schema: input.schema().to_arrow(),
+                        output_schema: schema.to_arrow(),
+                    };
+                    let op = sluice_runtime::operators::SessionTableOperator::new(spec)
+                        .map_err(|e| window::operator_error("a SESSION window table-valued function", e))?;
+                    return Ok(self.dataflow.add_operator(Box::new(op), vec![id]));
                 }
                 let id = self.lower(input, false)?;
                 let op = window::window_table(input.schema(), *kind, *time_column, schema, &self.ctx)?;

@@ -26,7 +26,7 @@ pub fn window_aggregate(
     ctx: &EvalContext,
 ) -> Result<Box<dyn Operator>, Diagnostic> {
     let spec = WindowAggregateSpec {
-        window: window.kind,
+        window: window.runtime_kind(),
         time: window_time(input, window.time_column, ctx),
         keys: keys.to_vec(),
         aggregates: aggregates.to_vec(),

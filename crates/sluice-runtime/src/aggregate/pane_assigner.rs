@@ -103,6 +103,23 @@ impl PaneAssigner {
         }
     }
 
+    /// Flink's slice size: the step at which the watermark may fire windows.
+    pub fn slice_size(&self) -> i64 {
+        fn gcd(a: i64, b: i64) -> i64 {
+            if b == 0 {
+                a.abs()
+            } else {
+                gcd(b, a % b)
+            }
+        }
+        match *self {
+            PaneAssigner::Tumble { size, .. } => size,
+            PaneAssigner::Hop { slide, .. } => slide,
+            PaneAssigner::HopUnshared { size, slide, .. } => gcd(size, slide),
+            PaneAssigner::Cumulate { step, .. } => step,
+        }
+    }
+
     /// The start of the window ending at `window_end` and the ends of its panes.
     pub fn panes_of_window(&self, window_end: i64) -> (i64, Steps) {
         match *self {

@@ -17,6 +17,7 @@ use sluice_types::{DataType, ScalarValue, TypeKind};
 use sluice_runtime::spec::AggregateCall;
 
 use super::super::window_agg::to_window_aggregate;
+use super::super::window_props::window_props;
 use crate::error::{not_supported, user, PlanResult};
 use crate::logical::{LogicalPlan, PlanField, PlanSchema};
 
@@ -214,11 +215,11 @@ pub fn aggregate(
         span,
         state_ttl: None,
     };
-    // A window aggregation comes back as a projection over a windowed `Aggregate`.
-    if !matches!(to_window_aggregate(probe)?, LogicalPlan::Aggregate { window: None, .. }) {
-        return Err(not_supported("GROUPING SETS, ROLLUP or CUBE in a window aggregation", sets_span)
-            .with_hint("Group the window TVF by window_start, window_end and plain keys, or aggregate without a window."));
-    }
+    // A window aggregation comes back as a projection over a windowed `Aggregate`. With
+    // grouping sets it aggregates the rows of the window TVF (or of an earlier window
+    // aggregation) after the `Expand`, the window coming with the rows, as in Flink.
+    let windowed = !matches!(to_window_aggregate(probe)?, LogicalPlan::Aggregate { window: None, .. });
+    let pre = if windowed { with_window_time(pre) } else { pre };
     let info = GroupingSets { sets, key_count, id_column: key_count };
     let plan = expand(pre, &info);
     let expanded = plan.schema().clone();
@@ -236,7 +237,31 @@ pub fn aggregate(
         span,
         state_ttl: None,
     };
+    if !windowed {
+        return Ok((plan, info));
+    }
+    let plan = to_window_aggregate(plan)?;
+    if matches!(plan, LogicalPlan::Aggregate { window: None, .. }) {
+        return Err(not_supported("a window aggregation with a grouping set without window_start and window_end", sets_span)
+            .with_hint("Put window_start and window_end in every grouping set: GROUP BY window_start, window_end, GROUPING SETS (...)."));
+    }
     Ok((plan, info))
+}
+
+/// `pre` with the `window_time` of its input's window as a last column, when it has none,
+/// so that the rows carry it through the `Expand`.
+fn with_window_time(pre: LogicalPlan) -> LogicalPlan {
+    if window_props(&pre).is_some_and(|p| !p.times.is_empty()) {
+        return pre;
+    }
+    let LogicalPlan::Project { input, mut exprs, schema } = pre else { return pre };
+    let Some(t) = window_props(&input).and_then(|p| p.times.first().copied()) else {
+        return LogicalPlan::Project { input, exprs, schema };
+    };
+    let mut names: Vec<String> = schema.names().iter().map(|n| n.to_string()).collect();
+    names.push(if names.iter().any(|n| n == "window_time") { format!("$f{}", names.len()) } else { "window_time".into() });
+    exprs.push(ScalarExpr::Column { index: t, data_type: input.schema().fields[t].data_type.clone() });
+    input.project(exprs, names)
 }
 
 #[cfg(test)]

@@ -106,6 +106,11 @@ pub(super) struct SlicedWindows {
     two_phase: bool,
     /// The smallest end of a pane with pre-aggregated rows not flushed yet.
     min_local_pane_end: Option<i64>,
+    /// The wall-clock watermark at which the local rows may be flushed next: Flink's
+    /// local window aggregate looks at its buffer only when the watermark crosses the
+    /// end of a slice (`nextTriggerWatermark`), so rows after a late row keep joining
+    /// the buffer until then. Not saved: Flink starts it again after a restore.
+    next_trigger: i64,
 }
 
 /// What the rows of a batch need from the operator around them.
@@ -126,6 +131,7 @@ impl SlicedWindows {
             window_group_of_key: Vec::new(),
             two_phase,
             min_local_pane_end: None,
+            next_trigger: i64::MIN,
         }
     }
 
@@ -156,7 +162,7 @@ impl SlicedWindows {
             let mut current: Option<(i64, bool)> = None;
             let mut pane: Option<&mut Pane> = None;
             for i in 0..n {
-                let pane_end = rows.times[i].and_then(|t| self.assigner.pane_end(t, pass));
+                let pane_end = rows.times[i].and_then(|t| self.assigner.pane_end(t, pass)).map(|end| merge_target(&self.assigner, end, clock, watermark));
                 let accept = match pane_end {
                     None => false,
                     Some(end) => {
@@ -228,16 +234,29 @@ impl SlicedWindows {
     ) -> bool {
         // Flink's local aggregate flushes its buffer into the global state when the
         // watermark fires the earliest pane it holds rows for.
-        if self.min_local_pane_end.is_some_and(|end| clock.has_fired(end, watermark)) {
-            self.flush_local(aggregates, release, keys.capacity());
+        let local = clock.local(watermark);
+        if local >= self.next_trigger || watermark == i64::MAX {
+            if self.min_local_pane_end.is_some_and(|end| clock.has_fired(end, watermark)) {
+                self.flush_local(aggregates, release, keys.capacity());
+            }
+            self.next_trigger = next_trigger(local, self.assigner.slice_size());
         }
         if let Some(&end) = self.timers.first() {
             if !clock.has_fired(end, watermark) {
                 return false;
             }
             self.timers.pop_first();
+            if let PaneAssigner::Cumulate { step, .. } = self.assigner {
+                self.fire_cumulate(end, step, keys, aggregates, fired, release);
+                return true;
+            }
             let (start, pane_ends) = self.assigner.panes_of_window(end);
-            let present: Vec<i64> = pane_ends.filter(|e| self.panes.contains_key(e)).collect();
+            let mut present: Vec<i64> = pane_ends.filter(|e| self.panes.contains_key(e)).collect();
+            if matches!(self.assigner, PaneAssigner::Hop { .. }) {
+                // Flink merges a HOP window's slices from the last one back (its
+                // `HoppingSlicesIterable`), which shows in the last bits of DOUBLE sums.
+                present.reverse();
+            }
             let last_use = |e: &i64| self.assigner.last_window_end(*e) <= end;
             if let [only] = present[..] {
                 if last_use(&only) {
@@ -278,6 +297,79 @@ impl SlicedWindows {
             return true;
         }
         false
+    }
+}
+
+/// The pane a row of pane `end` accumulates into: itself, except in a CUMULATE window
+/// whose pane has already been merged into the first pane of its cycle (a late row of a
+/// window not fired yet), where it is that first pane, as Flink's `sliceStateMergeTarget`.
+fn merge_target(assigner: &PaneAssigner, end: i64, clock: &WindowClock, watermark: i64) -> i64 {
+    match *assigner {
+        PaneAssigner::Cumulate { step, .. } if clock.has_fired(end, watermark) => assigner.panes_of_window(end).0.saturating_add(step),
+        _ => end,
+    }
+}
+
+impl SlicedWindows {
+
+    /// Fires the CUMULATE window ending at `end` as Flink's cumulative slice assigner does:
+    /// its last pane is merged into the first pane of the cycle, which holds the running
+    /// accumulator, and the window's value is a copy of that.
+    fn fire_cumulate(
+        &mut self,
+        end: i64,
+        step: i64,
+        keys: &KeyTable,
+        aggregates: &mut AggregateSet,
+        fired: &mut Vec<FiredWindow>,
+        release: &mut Vec<(Option<u32>, u32)>,
+    ) {
+        let start = self.assigner.panes_of_window(end).0;
+        let first_end = start.saturating_add(step);
+        if end != first_end {
+            if let Some(pane) = self.panes.remove(&end) {
+                let first = self.panes.entry(first_end).or_default();
+                for (key, group) in pane.entries {
+                    let target = first.group_of_key.get(key);
+                    if target == NO_GROUP {
+                        first.group_of_key.set(key, group, first.entries.len(), keys.capacity());
+                        first.entries.push((key, group));
+                    } else {
+                        aggregates.merge(group, target);
+                        release.push((Some(key), group));
+                    }
+                }
+            }
+        }
+        let last = self.assigner.last_window_end(first_end) <= end;
+        let entries = if last {
+            self.panes.remove(&first_end).map(|p| p.entries)
+        } else {
+            self.panes.get(&first_end).map(|p| p.entries.clone())
+        };
+        for (key, group) in entries.unwrap_or_default() {
+            let copy = aggregates.allocate();
+            aggregates.merge(group, copy);
+            fired.push(FiredWindow { key, group: copy, start, end });
+            release.push((None, copy));
+            if last {
+                release.push((Some(key), group));
+            }
+        }
+    }
+}
+
+/// The first slice end (minus 1 ms) after the wall-clock watermark `local`, as Flink's
+/// `getNextTriggerWatermark` computes it (slices aligned to the epoch).
+fn next_trigger(local: i64, interval: i64) -> i64 {
+    if local == i64::MAX || interval <= 0 {
+        return i64::MAX;
+    }
+    let trigger = crate::aggregate::align(local, interval, 0).saturating_add(interval).saturating_sub(crate::spec::MILLI);
+    if trigger > local {
+        trigger
+    } else {
+        trigger.saturating_add(interval)
     }
 }
 
@@ -398,4 +490,18 @@ fn group_for(
     group_of_key.set(key, g, entries.len(), keys.capacity());
     entries.push((key, g));
     g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_trigger;
+
+    #[test]
+    fn the_next_trigger_is_the_first_slice_end_after_the_watermark() {
+        let minute = 60_000_000;
+        assert_eq!(next_trigger(0, minute), minute - 1000);
+        assert_eq!(next_trigger(minute - 1000, minute), 2 * minute - 1000);
+        assert_eq!(next_trigger(-2000, minute), -1000);
+        assert_eq!(next_trigger(i64::MAX, minute), i64::MAX);
+    }
 }
