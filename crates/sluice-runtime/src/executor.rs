@@ -339,30 +339,35 @@ impl Executor {
             committed.extend(writer.committed_checkpoint()?);
             Ok(())
         })?;
+        // The job's own newest completed checkpoint comes first: a job started from
+        // `execution.state-recovery.path` that restarts (in-process, or as a new worker
+        // on the same folder) goes on from where it got to, not from that path again,
+        // as Flink restores a failed-over job from its latest checkpoint.
         let mut restore = None;
-        if let Some(path) = &config.recovery_path {
-            restore = Some(checkpoint::load(path).map_err(RuntimeError::Internal)?);
-        } else {
-            for id in store.ids().into_iter().rev() {
-                let saved = match store.load(id) {
-                    Ok(saved) => saved,
-                    Err(e) => {
-                        tracing::warn!(target: "sluice::checkpoint", "skipping checkpoint {id}: {e}");
-                        continue;
-                    }
-                };
-                if saved.completed {
-                    restore = Some(saved);
-                    break;
+        for id in store.ids().into_iter().rev() {
+            let saved = match store.load(id) {
+                Ok(saved) => saved,
+                Err(e) => {
+                    tracing::warn!(target: "sluice::checkpoint", "skipping checkpoint {id}: {e}");
+                    continue;
                 }
-                // Saved but not marked complete: complete exactly when every
-                // transactional sink committed it.
-                if committed.iter().all(|c| *c >= id) {
-                    store.complete(id).map_err(RuntimeError::Internal)?;
-                    restore = Some(saved);
-                    break;
-                }
-                store.discard(id);
+            };
+            if saved.completed {
+                restore = Some(saved);
+                break;
+            }
+            // Saved but not marked complete: complete exactly when every
+            // transactional sink committed it.
+            if committed.iter().all(|c| *c >= id) {
+                store.complete(id).map_err(RuntimeError::Internal)?;
+                restore = Some(saved);
+                break;
+            }
+            store.discard(id);
+        }
+        if restore.is_none() {
+            if let Some(path) = &config.recovery_path {
+                restore = Some(checkpoint::load(path).map_err(RuntimeError::Internal)?);
             }
         }
         let mut next_id = store.ids().last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;

@@ -643,6 +643,48 @@ fn a_restart_strategy_runs_a_failed_job_again_from_its_last_checkpoint() {
     }
 }
 
+/// A job started from `execution.state-recovery.path` that fails and restarts goes on
+/// from its own latest checkpoint, as Flink's failover does, not from that path again
+/// (which re-read and re-wrote everything since it, seen through the job service).
+#[test]
+fn a_job_started_from_a_savepoint_restarts_from_its_own_latest_checkpoint() {
+    let dir = scratch("recovered-restart");
+    let script = counting_job(&dir, "7", "v");
+    let first = stop_after(&script, 3);
+    let log = text(&first);
+    // "stopped with checkpoint N in FOLDER: ..."
+    let (id, store) = log
+        .lines()
+        .find_map(|l| l.split("stopped with checkpoint ").nth(1))
+        .and_then(|rest| rest.split_once(" in "))
+        .map(|(id, rest)| (id.to_string(), rest.split(':').next().unwrap_or("").to_string()))
+        .unwrap_or_else(|| panic!("no stop at a checkpoint: {log}"));
+    let path = Path::new(&store).join(format!("chk-{id}"));
+    let sql = std::fs::read_to_string(&script).unwrap().replace(&dir.join("checkpoints").display().to_string(), &dir.join("elsewhere").display().to_string());
+    let other = dir.join("other.sql");
+    std::fs::write(
+        &other,
+        format!(
+            "SET 'execution.state-recovery.path' = '{}';\nSET 'restart-strategy.type' = 'fixed-delay';\n\
+             SET 'restart-strategy.fixed-delay.delay' = '10 ms';\n{sql}",
+            path.display()
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+    command.arg("run").arg(&other).env_remove("SLUICE_CHECKPOINT_STOP").env("SLUICE_CHECKPOINT_FAIL", "after-commit@6");
+    let out = command.output().unwrap();
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    let resumed: Vec<&str> = log.lines().filter(|l| l.contains("resuming job")).collect();
+    assert_eq!(resumed.len(), 2, "{log}");
+    assert!(resumed[0].contains(&format!("from checkpoint {id} ")) && resumed[0].contains(&format!("chk-{id}")), "{log}");
+    assert!(resumed[1].contains(&dir.join("elsewhere").display().to_string()), "the restart went back to the savepoint: {log}");
+    let counts = final_counts(&String::from_utf8_lossy(&out.stdout));
+    assert!((0..7).all(|v| counts[&v] == 300), "{counts:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn sigterm_stops_with_a_savepoint_that_another_checkpoint_folder_resumes_from() {
     let broker = KafkaBroker::start();
