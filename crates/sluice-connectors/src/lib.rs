@@ -30,3 +30,19 @@ pub fn register_all(registry: &mut ConnectorRegistry) {
     registry.register(opensearch::elasticsearch7_factory());
     registry.register(print::factory());
 }
+
+/// An error with its causes, `outer: cause: cause`, where the reason that matters (an
+/// OpenSSL verdict, an I/O error) often is; a cause whose text the chain already holds
+/// (many errors print their source) is not repeated.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = s.source();
+    }
+    text
+}

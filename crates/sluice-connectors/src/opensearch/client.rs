@@ -98,7 +98,7 @@ impl BulkClient {
                     detail
                 }
                 Err(ureq::Error::Transport(t)) => {
-                    let text = transport_text(&t);
+                    let text = crate::error_chain(&t);
                     if text.contains("certificate") || text.contains("handshake") {
                         // Retrying will not make the certificate trusted.
                         return Err(ConnectorError::Credentials(format!(
@@ -131,20 +131,6 @@ impl BulkClient {
             std::thread::sleep(delay);
         }
     }
-}
-
-/// A transport error with its causes, where OpenSSL's reason is.
-fn transport_text(t: &ureq::Transport) -> String {
-    let mut text = t.to_string();
-    let mut source = std::error::Error::source(t);
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text = format!("{text}: {more}");
-        }
-        source = s.source();
-    }
-    text
 }
 
 /// Reads `items` from a `_bulk` answer.
