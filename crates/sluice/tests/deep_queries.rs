@@ -5,22 +5,12 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::*;
 
 fn run(name: &str, sql: &str) -> Output {
-    let dir = std::env::temp_dir().join(format!("sluice-deep-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = dir.join("job.sql");
-    std::fs::write(&script, sql).unwrap();
-    let out = Command::new(sluice_bin()).args(["run", "--quiet"]).arg(&script).output().expect("run sluice");
-    let _ = std::fs::remove_dir_all(&dir);
-    out
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    run_sql(&format!("deep-{name}"), sql, &["--quiet"])
 }
 
 /// Ten rows with ids 0 to 9.
@@ -33,7 +23,7 @@ fn fifty_thousand_ored_comparisons_plan_and_run() {
     // Matches ids 0, 2, 4, ... of the ten: five rows.
     let ors: Vec<String> = (0..50_000).map(|i| format!("id = {}", i * 2)).collect();
     let out = run("ors", &format!("{TEN}INSERT INTO out_t SELECT id FROM t WHERE {};\n", ors.join(" OR ")));
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
     ids.sort();
     assert_eq!(ids, ["+I[0]", "+I[2]", "+I[4]", "+I[6]", "+I[8]"]);
@@ -41,18 +31,18 @@ fn fifty_thousand_ored_comparisons_plan_and_run() {
     // ANDed too, and EXPLAIN prints it.
     let ands: Vec<String> = (0..50_000).map(|i| format!("id <> {}", i * 2 + 1)).collect();
     let out = run("ands", &format!("{TEN}EXPLAIN SELECT id FROM t WHERE {};\n", ands.join(" AND ")));
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
 }
 
 #[test]
 fn a_long_arithmetic_chain_runs_and_a_longer_one_is_refused_at_its_span() {
     let sum = |n: usize| vec!["id"; n].join(" + ");
     let out = run("plus", &format!("{TEN}INSERT INTO out_t SELECT {} FROM t WHERE id = 1;\n", sum(9_000)));
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "+I[9000]");
 
     let out = run("too-long", &format!("{TEN}INSERT INTO out_t SELECT {} FROM t;\n", sum(50_000)));
-    let log = text(&out);
+    let log = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{log}");
     assert!(log.contains("the expression is too long") && log.contains("job.sql:4:") && log.contains("10000 levels"), "{log}");
 }
@@ -64,10 +54,10 @@ fn two_thousand_joins_plan_and_three_hundred_run() {
         format!("SELECT t0.id FROM t AS t0 {}", chain.join(" "))
     };
     let out = run("explain-joins", &format!("{TEN}EXPLAIN {};\n", joins(2_000)));
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).matches("Join(").count() >= 1999);
 
     let out = run("joins", &format!("{TEN}INSERT INTO out_t {};\n", joins(300)));
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 10);
 }

@@ -223,12 +223,8 @@ fn postgresql_over_tls_with_the_drivers_sslmodes_and_a_client_certificate() {
                'connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'written', {login});
              INSERT INTO written VALUES ({id}, '{name}');\n"
         );
-        let dir = std::env::temp_dir().join(format!("sluice-jdbc-tls-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("job.sql"), sql).unwrap();
-        let out = std::process::Command::new(sluice_bin()).args(["run", "job.sql"]).current_dir(&dir).output().unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
-        let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let out = run_sql(&format!("jdbc-tls-{name}"), &sql, &[]);
+        let log = output_text(&out);
         assert!(!log.contains(TLS_PASSWORD), "{name}: the output shows the password:\n{log}");
         (out.status.success(), log)
     };

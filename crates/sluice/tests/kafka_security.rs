@@ -15,6 +15,7 @@ use sluice_testkit::{Certificates, KafkaBroker, STORE_PASSWORD};
 mod common;
 
 use common::kafka::{produce, read_topic};
+use common::{output_text, run_sql};
 
 const USER: &str = "avnadmin";
 const PASSWORD: &str = "s3cret-Pa55";
@@ -22,15 +23,10 @@ const PASSWORD: &str = "s3cret-Pa55";
 /// Runs `sluice run` on `sql`; its success and everything it printed, which must never
 /// hold a password.
 fn run(name: &str, sql: &str) -> (bool, String) {
-    let dir = std::env::temp_dir().join(format!("sluice-kafka-security-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = dir.join("job.sql");
-    std::fs::write(&script, sql).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sluice")).arg("run").arg(&script).output().expect("run sluice");
-    let _ = std::fs::remove_dir_all(&dir);
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = run_sql(&format!("kafka-security-{name}"), sql, &[]);
+    let (ok, log) = (out.status.success(), output_text(&out));
     assert_no_secret(name, &log);
-    (out.status.success(), log)
+    (ok, log)
 }
 
 fn assert_no_secret(name: &str, log: &str) {

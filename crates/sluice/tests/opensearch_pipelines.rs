@@ -24,13 +24,8 @@ fn run(name: &str, sql: &str) {
 
 /// Runs `sluice run` on `sql`: whether it succeeded, and what it printed.
 fn try_run(name: &str, sql: &str) -> (bool, String) {
-    let dir = std::env::temp_dir().join(format!("sluice-os-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = dir.join("job.sql");
-    std::fs::write(&script, sql).unwrap();
-    let out = std::process::Command::new(sluice_bin()).arg("run").arg(&script).output().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    let out = run_sql(&format!("os-{name}"), sql, &[]);
+    (out.status.success(), output_text(&out))
 }
 
 fn data(file: &str) -> String {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -24,6 +24,23 @@ pub fn repo_root() -> PathBuf {
 
 pub fn sluice_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_sluice"))
+}
+
+/// Runs `sluice run [args] job.sql` on `sql`, written to a scratch folder named after
+/// `name`.
+pub fn run_sql(name: &str, sql: &str, args: &[&str]) -> Output {
+    let dir = std::env::temp_dir().join(format!("sluice-sql-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let script = dir.join("job.sql");
+    std::fs::write(&script, sql).expect("write the script");
+    let out = Command::new(sluice_bin()).arg("run").args(args).arg(&script).output().expect("run sluice");
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// All a run printed: its stdout, then its stderr.
+pub fn output_text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 /// A multiset of normalised rows.
