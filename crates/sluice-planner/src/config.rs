@@ -194,7 +194,7 @@ impl SessionConfig {
         };
         Ok(Some(CheckpointConfig {
             job: job.to_string(),
-            interval: interval.max(std::time::Duration::from_millis(1)),
+            interval,
             root,
             retained: self.get(CHECKPOINT_RETAINED_KEY).and_then(|v| v.trim().parse().ok()).unwrap_or(1),
             recovery_path: self.get(RECOVERY_PATH_KEY).map(local_folder).transpose()?,

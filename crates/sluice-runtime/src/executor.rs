@@ -232,7 +232,7 @@ impl Executor {
                 idle_rounds = (idle_rounds + 1).min(10);
                 std::thread::sleep(Duration::from_millis(idle_rounds as u64));
             }
-            if self.checkpoints.as_ref().is_some_and(|c| c.last.elapsed() >= c.config.interval) {
+            if self.checkpoints.as_ref().is_some_and(|c| c.config.every_round() || c.last.elapsed() >= c.config.interval) {
                 last_flush = Instant::now();
                 self.checkpoint()?;
             } else if self.checkpoints.is_none() && stateless && last_commit.elapsed() >= self.options.commit_interval {

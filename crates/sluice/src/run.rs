@@ -284,9 +284,9 @@ fn start_job(
     if !quiet {
         match &checkpoints {
             Some(c) => tracing::info!(target: "sluice::run",
-                "job \"{}\" started, with a checkpoint every {} into {}",
+                "job \"{}\" started, with a checkpoint {} into {}",
                 job.name,
-                crate::summary::duration_text(c.interval),
+                if c.every_round() { "after every poll".to_string() } else { format!("every {}", crate::summary::duration_text(c.interval)) },
                 c.root.join(&c.job).display()
             ),
             None => tracing::info!(target: "sluice::run", "job \"{}\" started", job.name),

@@ -43,7 +43,9 @@ pub use store::{load, CheckpointStore, NodeState, SavedCheckpoint};
 pub struct CheckpointConfig {
     /// The job's name: its checkpoints live in a folder of this name under `root`.
     pub job: String,
-    /// `execution.checkpointing.interval`.
+    /// `execution.checkpointing.interval`. Below a millisecond (Flink refuses anything
+    /// under 10 ms) a checkpoint follows every round of source polls, whatever the
+    /// clock says: the tests that stop a job at checkpoint N rely on that.
     pub interval: Duration,
     /// `execution.checkpointing.dir` (or `state.checkpoints.dir`).
     pub root: PathBuf,
@@ -58,6 +60,13 @@ pub struct CheckpointConfig {
     /// `execution.checkpointing.savepoint-dir`: a stopped job's last checkpoint is also
     /// kept there, out of reach of `num-retained`, as a savepoint.
     pub savepoint_dir: Option<PathBuf>,
+}
+
+impl CheckpointConfig {
+    /// Whether a checkpoint follows every round of polls (an interval under 1 ms).
+    pub fn every_round(&self) -> bool {
+        self.interval < Duration::from_millis(1)
+    }
 }
 
 /// Copies checkpoint folder `from` to `savepoint_dir/savepoint-JOB-ID`; returns the copy.
