@@ -168,3 +168,24 @@ fn bounded_modes() {
     assert!(events.iter().any(|e| matches!(e, Event::Added(1))));
     assert!(events.iter().any(|e| matches!(e, Event::Finished(1))));
 }
+
+#[test]
+fn a_restored_source_reads_on_from_its_saved_position_and_restoring_after_reading_is_refused() {
+    let broker = KafkaBroker::start();
+    let b = broker.bootstrap();
+    broker.create_topic("rs", 1);
+    produce_numbers(&b, "rs", 1..=6);
+    let t = numbers(&b, "rs", &[("scan.startup.mode", "earliest-offset"), ("scan.bounded.mode", "latest-offset")]);
+    let mut first = open(&t, 2);
+    assert_eq!(rows(&drain(first.as_mut(), Some(2)).unwrap()), vec!["+I 1", "+I 2"]);
+    let position = first.snapshot().unwrap();
+    drop(first);
+    // The startup mode says "earliest", the checkpoint says offset 2: the checkpoint wins,
+    // and the partition is never read from its start (once, under load, it was: the
+    // consumer was assigned at creation and again at the restore).
+    let mut second = open(&t, 2);
+    second.restore(&position).unwrap();
+    assert_eq!(rows(&drain(second.as_mut(), None).unwrap()), vec!["+I 3", "+I 4", "+I 5", "+I 6"]);
+    let e = second.restore(&position).unwrap_err().to_string();
+    assert!(e.contains("restored after it started reading"), "{e}");
+}

@@ -101,6 +101,10 @@ pub struct KafkaSource {
     last_recheck: Instant,
     /// A missing topic was already reported during this outage.
     said_missing: bool,
+    /// Whether the consumer has its partitions yet: they are assigned once, on the first
+    /// poll, at the offsets the startup mode or a restored checkpoint gives (see
+    /// `assign_splits`).
+    assigned: bool,
 }
 
 /// What Flink's `KafkaSource` sets `auto.offset.reset` to: the starting offsets
@@ -192,12 +196,15 @@ impl KafkaSource {
             paused: false,
             last_recheck: Instant::now(),
             said_missing: false,
+            assigned: false,
         };
         source.start()?;
         Ok(source)
     }
 
-    /// Finds the partitions, resolves where each starts and stops, and assigns them.
+    /// Finds the partitions and resolves where each starts and stops, as offsets. The
+    /// consumer gets them on the first poll (`assign_splits`), after a restore has had
+    /// its say.
     fn start(&mut self) -> Result<(), ConnectorError> {
         let topics = fetch_topics(&self.consumer, &self.config.topics, &self.config.bootstrap_servers, METADATA_TIMEOUT)?;
         let mut owned: Vec<(String, i32)> = Vec::new();
@@ -210,7 +217,6 @@ impl KafkaSource {
         }
         let starts = self.start_offsets(&owned)?;
         let stops = self.stop_offsets(&owned)?;
-        let mut assignment = TopicPartitionList::new();
         for (((topic, partition), start), stop) in owned.iter().zip(starts).zip(stops) {
             let i = self.add_split(topic, *partition, stop)?;
             // The first offset, resolved now: "the end" later would skip what arrives
@@ -224,17 +230,27 @@ impl KafkaSource {
                 _ => self.watermarks(topic, *partition)?.0,
             };
             self.st.splits[i].start_at = Some(first);
-            if let Some(stop) = stop {
-                if first >= stop {
-                    self.st.finish(i);
-                    continue;
-                }
+            if stop.is_some_and(|stop| first >= stop) {
+                self.st.finish(i);
             }
+        }
+        Ok(())
+    }
+
+    /// Gives the consumer its partitions, once: each unfinished split at its start
+    /// offset. Assigning at creation and again at a restore let librdkafka answer the
+    /// first assignment's offset lookup after the second, moving a restored partition
+    /// back to its start (every row read twice, seen under load).
+    fn assign_splits(&mut self) -> Result<(), ConnectorError> {
+        let mut assignment = TopicPartitionList::new();
+        for split in self.st.splits.iter().filter(|s| !s.finished) {
+            let offset = split.start_at.map_or(Offset::Beginning, Offset::Offset);
             assignment
-                .add_partition_offset(topic, *partition, start)
+                .add_partition_offset(&split.topic, split.partition, offset)
                 .map_err(|e| self.kafka_error("cannot assign partitions", e))?;
         }
         self.consumer.assign(&assignment).map_err(|e| self.kafka_error("cannot assign partitions", e))?;
+        self.assigned = true;
         Ok(())
     }
 
@@ -703,6 +719,9 @@ impl ReaderState {
 
 impl SourceReader for KafkaSource {
     fn poll_next(&mut self) -> Result<SourcePoll, ConnectorError> {
+        if !self.assigned {
+            self.assign_splits()?;
+        }
         loop {
             while let Some(ready) = self.st.ready.pop_front() {
                 if let Some((i, next)) = ready.position {
@@ -748,7 +767,9 @@ impl SourceReader for KafkaSource {
     fn restore(&mut self, position: &[u8]) -> Result<(), ConnectorError> {
         let what = format!("the Kafka source of {}", self.config.topics.describe());
         let saved = read_positions(position, &what).map_err(ConnectorError::External)?;
-        let mut moved = TopicPartitionList::new();
+        if self.assigned {
+            return Err(ConnectorError::External(format!("{what} was restored after it started reading")));
+        }
         for (topic, partition, next) in saved {
             // A partition the checkpoint has but the topic lost is skipped; one it lacks
             // (added since) starts as the startup mode says. Whether a bounded partition
@@ -757,26 +778,11 @@ impl SourceReader for KafkaSource {
             let Some(next) = next else { continue };
             self.st.returned.insert(i, next);
             self.st.splits[i].start_at = Some(next);
-            let done = self.st.splits[i].stop.is_some_and(|stop| next >= stop);
-            if done {
+            if self.st.splits[i].stop.is_some_and(|stop| next >= stop) {
                 self.st.finish(i);
-            } else if !self.st.splits[i].finished {
-                moved
-                    .add_partition_offset(&topic, partition, Offset::Offset(next))
-                    .map_err(|e| self.kafka_error("cannot resume partitions", e))?;
             }
         }
-        let mut assignment = TopicPartitionList::new();
-        for split in self.st.splits.iter().filter(|s| !s.finished) {
-            let offset = match moved.find_partition(&split.topic, split.partition) {
-                Some(e) => e.offset(),
-                None => split.start_at.map_or(Offset::Beginning, Offset::Offset),
-            };
-            assignment
-                .add_partition_offset(&split.topic, split.partition, offset)
-                .map_err(|e| self.kafka_error("cannot resume partitions", e))?;
-        }
-        self.consumer.assign(&assignment).map_err(|e| self.kafka_error("cannot resume partitions", e))
+        Ok(())
     }
 
     fn pre_commit(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
