@@ -1,8 +1,8 @@
 //! Integrations: named connection settings (a Kafka cluster, a PostgreSQL database, an
 //! OpenSearch cluster) that a table refers to by id, after Aiven's model. A table's
 //! `CREATE TABLE` leaves the connection out, or writes it empty
-//! (`'properties.bootstrap.servers' = ''`), and the integration fills it in when the
-//! version is validated or a worker's script is written. Secrets (passwords) leave the
+//! (`'properties.bootstrap.servers' = ''`), and the integration fills it in (over any
+//! value the table gives) when the version is validated or a worker's script is written. Secrets (passwords) leave the
 //! store only into a worker's script; validation sees asterisks in their place, and the
 //! supervisor masks their values in whatever a worker reports.
 
@@ -146,8 +146,10 @@ pub enum ApplyError {
     Mismatch(String),
 }
 
-/// `create_table` with the integration's options filled in where its `WITH` clause
-/// leaves them out or empty; an option it sets to a value of its own is kept.
+/// `create_table` with the integration's options filled in: added where its `WITH`
+/// clause leaves them out, and in place of the value it gives, empty or not. The
+/// integration is where the table's cluster is, as in Aiven: seed 004's `04-trends.json`
+/// names a topic as its sink's `'properties.bootstrap.servers'` and runs there.
 pub fn apply(create_table: &str, stored: &StoredIntegration, masked: bool) -> Result<String, ApplyError> {
     let statements = sluice_sql::parse_statements(create_table).map_err(ApplyError::Parse)?;
     let [Statement::CreateTable(table)] = statements.as_slice() else {
@@ -168,8 +170,7 @@ pub fn apply(create_table: &str, stored: &StoredIntegration, masked: bool) -> Re
     let mut added = String::new();
     for (key, value) in options(stored, masked) {
         match table.options.iter().find(|o| o.key == key) {
-            Some(o) if o.value.trim().is_empty() => edits.push((o.value_span.start as usize, o.value_span.end as usize, quote(&value))),
-            Some(_) => {}
+            Some(o) => edits.push((o.value_span.start as usize, o.value_span.end as usize, quote(&value))),
             None => added.push_str(&format!(",\n  {} = {}", quote(&key), quote(&value))),
         }
     }

@@ -895,6 +895,133 @@ fn seed_004_applications_run_unchanged_through_the_latest_avn_and_resume_from_a_
     }
 }
 
+/// The source table of seed 004's applications, as its JSON files declare it.
+const PIZZA_SOURCE: &str = "CREATE TABLE pizza_source (\n    id INT, \n    shop VARCHAR, \n    name VARCHAR, \n    phoneNumber VARCHAR, \n    address VARCHAR, \n    pizzas ARRAY <ROW (pizzaName VARCHAR, additionalToppings ARRAY <VARCHAR>)>, orderTimestamp TIMESTAMP(3) METADATA FROM 'timestamp', orderProctime AS PROCTIME(), WATERMARK FOR orderTimestamp AS orderTimestamp - INTERVAL '5' SECOND\n) WITH (\n    'connector' = 'kafka',\n    'properties.bootstrap.servers' = '',\n    'scan.startup.mode' = 'earliest-offset',\n    'topic' = 'pizzas',\n    'value.format' = 'json'\n)";
+
+/// The raw data and the 5-second tumble both seed 004 applications below share.
+const PIZZA_WINDOWS_SQL: &str = "with raw_data as (\n            select orderTimestamp,\n                id,\n                c.topping\n            from pizza_source\n                cross join UNNEST(pizzas) b\n                cross join UNNEST(b.additionalToppings) as c(topping)\n            )";
+
+/// Seed 004's `03-windowing.json` (with the emoji toppings its text shows garbled).
+fn windowing_app() -> Value {
+    json!({
+        "sources": [{"integration_id": "KAFKA_INTEGRATION_ID", "create_table": PIZZA_SOURCE}],
+        "sinks": [{"integration_id": "KAFKA_INTEGRATION_ID", "create_table": "CREATE TABLE pizza_windows (\n    window_time TIMESTAMP(3), \n    window_start TIMESTAMP(3), \n    window_end TIMESTAMP(3), \n    topping VARCHAR, \n    nr_orders BIGINT, \n    PRIMARY KEY(topping, window_start, window_end) NOT ENFORCED\n) WITH (\n   'connector' = 'upsert-kafka',\n   'properties.bootstrap.servers' = '',\n   'topic' = 'pizza_stream_out_agg_windows',\n   'value.format' = 'json',\n   'key.format' = 'json'\n)"}],
+        "statement": format!("insert into pizza_windows\n        {PIZZA_WINDOWS_SQL}\n        SELECT window_time,\n            window_start,\n            window_end,\n            topping,\n            count(*) nr_orders\n        FROM TABLE(TUMBLE(TABLE raw_data, DESCRIPTOR(orderTimestamp), interval '5' seconds))\n        where topping in ('🍍 pineapple', '🍓 strawberry','🍌 banana')\n        group by window_time,\n            topping,\n            window_start,\n            window_end\n        having count(*) > 10")
+    })
+}
+
+/// Seed 004's `04-trends.json`, including its sink's `'properties.bootstrap.servers' =
+/// 'pizza_stream_out_trends'` (a slip in the seed that the integration's servers replace).
+fn trends_app() -> Value {
+    json!({
+        "sources": [{"integration_id": "KAFKA_INTEGRATION_ID", "create_table": PIZZA_SOURCE}],
+        "sinks": [{"integration_id": "KAFKA_INTEGRATION_ID", "create_table": "CREATE TABLE pizza_orders_trend (\n    topping VARCHAR, \n    trend_start TIMESTAMP(3), \n    trend_detail VARCHAR, \n    PRIMARY KEY(topping, trend_start) NOT ENFORCED\n) WITH (\n   'connector' = 'upsert-kafka',\n   'properties.bootstrap.servers' = 'pizza_stream_out_trends',\n   'topic' = 'pizza_stream_out_trends',\n   'value.format' = 'json',\n   'key.format' = 'json'\n)"}],
+        "statement": format!("insert into pizza_orders_trend\n        {PIZZA_WINDOWS_SQL}\n        , windowing as\n            (SELECT window_time,\n                window_start,\n                window_end,\n                topping,\n                count(*) nr_orders\n            FROM TABLE(TUMBLE(TABLE raw_data, DESCRIPTOR(orderTimestamp), interval '5' seconds))\n            where topping in ('🍍 pineapple', '🍓 strawberry','🍌 banana')\n            group by window_time,\n                topping,\n                window_start,\n                window_end)\n        select * from windowing\n        MATCH_RECOGNIZE (\n            PARTITION BY topping\n            ORDER BY window_time\n            MEASURES\n                START_ROW.window_time as start_tstamp,\n                LISTAGG(cast(nr_orders as string)) as various_nr_orders\n            ONE ROW PER MATCH\n            AFTER MATCH SKIP PAST LAST ROW\n            PATTERN (START_ROW NR_UP+ NR_DOWN{{2}})\n            DEFINE\n                NR_UP AS\n                    (LAST(NR_UP.nr_orders, 1) IS NULL AND NR_UP.nr_orders > START_ROW.nr_orders OR\n                    NR_UP.nr_orders > LAST(NR_UP.nr_orders, 1)),\n                NR_DOWN AS\n                    (LAST(NR_DOWN.nr_orders, 1) IS NULL AND NR_DOWN.nr_orders < LAST(NR_UP.nr_orders, 1)) OR\n                    NR_DOWN.nr_orders < LAST(NR_DOWN.nr_orders, 1)\n\n            )")
+    })
+}
+
+/// The last value of each key of an upsert topic (a tombstone removes the key).
+fn upsert_table(broker: &KafkaBroker, topic: &str) -> BTreeMap<String, Value> {
+    let mut last = BTreeMap::new();
+    for (_, key, value) in common::kafka::read_topic(broker, topic, 1) {
+        let key = key.expect("an upsert-kafka record has a key");
+        match value {
+            Some(v) => last.insert(key, serde_json::from_str(&v).unwrap()),
+            None => last.remove(&key),
+        };
+    }
+    last
+}
+
+#[test]
+fn seed_004_windowing_and_trends_applications_give_their_windows_and_the_up_up_down_down_trend() {
+    let broker = KafkaBroker::start();
+    for topic in ["pizzas", "pizza_stream_out_agg_windows", "pizza_stream_out_trends"] {
+        broker.create_topic(topic, 1);
+    }
+    let dir = scratch("seed004w");
+    let write = token(&dir, "write");
+    let server = Server::start(&dir);
+    let si = server.cli_ok(&write, &["integration", "create", "kafka", "--name", "demo-kafka", "--bootstrap-servers", &broker.bootstrap()]);
+    let si = si.trim().to_string();
+    let avn = |args: &[&str]| -> Value {
+        let text = server.avn("latest", &write, args);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    };
+    let project = ["--project", "my_aiven_project"];
+
+    // Five 5-second windows of orders, each order with one pizza and one topping, half an
+    // hour ago (the broker takes no timestamp from more than an hour ahead). Pineapple goes
+    // 11, 13, 15, 12, 11 (a trend: up, up, down, down), banana stays at 12, strawberry at 5
+    // (under the windowing application's HAVING), and onion is filtered out. A last order a
+    // minute later moves the watermark past every window.
+    let now = chrono::Utc::now().timestamp_millis();
+    let base = (now - 30 * 60 * 1000) / 5000 * 5000;
+    let counts = [("🍍 pineapple", [11, 13, 15, 12, 11]), ("🍌 banana", [12; 5]), ("🍓 strawberry", [5; 5]), ("🧅 onion", [3; 5])];
+    let mut orders = Vec::new();
+    let mut id = 0;
+    for window in 0..5i64 {
+        for (topping, per_window) in &counts {
+            for _ in 0..per_window[window as usize] {
+                let order = json!({"id": id, "shop": "Luigis Pizza", "name": format!("customer {id}"), "phoneNumber": "555", "address": "Via Roma 1",
+                    "pizzas": [{"pizzaName": "Margherita", "additionalToppings": [topping]}]});
+                orders.push((base + window * 5000 + id % 4000, order.to_string()));
+                id += 1;
+            }
+        }
+    }
+    let last = json!({"id": id, "shop": "Luigis Pizza", "name": "late", "phoneNumber": "555", "address": "Via Roma 1", "pizzas": []});
+    orders.push((base + 60_000, last.to_string()));
+    common::kafka::produce_timed(&broker, "pizzas", &orders);
+
+    let mut deployments = Vec::new();
+    for (name, app_json) in [("Windowing", windowing_app()), ("Trends", trends_app())] {
+        avn(&[&["service", "flink", "create-application", "demo-flink"][..], &project, &[&json!({"name": name}).to_string()]].concat());
+        let apps = avn(&[&["service", "flink", "list-applications", "demo-flink"][..], &project].concat());
+        let app = apps["applications"].as_array().unwrap().iter().find(|a| a["name"] == name).unwrap()["id"].as_str().unwrap().to_string();
+        let file = dir.join(format!("{name}.json"));
+        std::fs::write(&file, app_json.to_string().replace("KAFKA_INTEGRATION_ID", &si)).unwrap();
+        let version = avn(&[&["service", "flink", "create-application-version", "demo-flink"][..], &project, &["--application-id", &app, &format!("@{}", file.display())]].concat());
+        let body = json!({"parallelism": 1, "restart_enabled": true, "version_id": version["id"]}).to_string();
+        let d = avn(&[&["service", "flink", "create-application-deployment", "demo-flink"][..], &project, &["--application-id", &app, &body]].concat());
+        deployments.push((app, d["id"].as_str().unwrap().to_string()));
+    }
+
+    let time = |millis: i64| chrono::DateTime::from_timestamp_millis(millis).unwrap().naive_utc();
+    let mut want_windows = BTreeMap::new();
+    for (topping, per_window) in &counts[..3] {
+        for (window, n) in per_window.iter().enumerate() {
+            if *n > 10 {
+                let start = base + window as i64 * 5000;
+                want_windows.insert((topping.to_string(), time(start), time(start + 5000), time(start + 4999)), *n as i64);
+            }
+        }
+    }
+    let parse = |v: &Value| chrono::NaiveDateTime::parse_from_str(v.as_str().unwrap(), "%Y-%m-%d %H:%M:%S%.f").unwrap_or_else(|e| panic!("{e}: {v}"));
+    let deadline = Instant::now() + GUARD;
+    loop {
+        let windows: BTreeMap<_, _> = upsert_table(&broker, "pizza_stream_out_agg_windows")
+            .values()
+            .map(|v| ((v["topping"].as_str().unwrap().to_string(), parse(&v["window_start"]), parse(&v["window_end"]), parse(&v["window_time"])), v["nr_orders"].as_i64().unwrap()))
+            .collect();
+        let trends: Vec<(String, chrono::NaiveDateTime, String)> = upsert_table(&broker, "pizza_stream_out_trends")
+            .values()
+            .map(|v| (v["topping"].as_str().unwrap().to_string(), parse(&v["trend_start"]), v["trend_detail"].as_str().unwrap().to_string()))
+            .collect();
+        if windows.len() >= want_windows.len() && !trends.is_empty() {
+            assert_eq!(windows, want_windows);
+            assert_eq!(trends, vec![("🍍 pineapple".to_string(), time(base + 4999), "11,13,15,12,11".to_string())]);
+            break;
+        }
+        let statuses: Vec<Value> = deployments
+            .iter()
+            .map(|(app, id)| avn(&[&["service", "flink", "get-application-deployment", "demo-flink"][..], &project, &["--application-id", app, "--deployment-id", id]].concat()))
+            .collect();
+        assert!(Instant::now() < deadline, "windows {windows:?}\ntrends {trends:?}\n{statuses:?}\n{}", server.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// Resident memory of a process, in kB.
 fn rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

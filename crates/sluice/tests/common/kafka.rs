@@ -26,6 +26,18 @@ pub fn produce(broker: &KafkaBroker, topic: &str, messages: &[(i32, &str)]) {
     producer.flush(Duration::from_secs(120)).expect("flush");
 }
 
+/// Writes each `(timestamp in epoch milliseconds, value)` message into partition 0 of
+/// `topic`, with that message timestamp, and waits until all are delivered.
+pub fn produce_timed(broker: &KafkaBroker, topic: &str, messages: &[(i64, String)]) {
+    let producer: BaseProducer = ClientConfig::new().set("bootstrap.servers", broker.bootstrap()).create().expect("producer");
+    for (millis, value) in messages {
+        let record = BaseRecord::<(), str>::to(topic).partition(0).timestamp(*millis).payload(value.as_str());
+        producer.send(record).expect("queue a message");
+        producer.poll(Duration::ZERO);
+    }
+    producer.flush(Duration::from_secs(120)).expect("flush");
+}
+
 /// Every message of `topic` (which has `partitions` partitions) up to the partitions'
 /// end offsets when called, as (partition, key, value); a tombstone has no value.
 pub fn read_topic(broker: &KafkaBroker, topic: &str, partitions: i32) -> Vec<(i32, Option<String>, Option<String>)> {
