@@ -11,6 +11,7 @@ mod error;
 mod integrations;
 mod metrics;
 mod routes;
+mod db;
 pub mod store;
 mod supervisor;
 mod validate;
@@ -25,7 +26,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 pub use error::ApiError;
-pub use store::{default_store_url, Store, StoreError};
+pub use store::{default_store_url, display_url, Store, StoreError};
 pub use validate::validate;
 
 #[derive(OpenApi)]
@@ -137,7 +138,7 @@ pub fn serve(config: ServerConfig, on_listen: impl FnOnce(SocketAddr, &str) + Se
         let addr = listener.local_addr()?;
         supervisor.reconcile().await?;
         let app = routes::router(Arc::new(routes::AppState { store, supervisor }));
-        on_listen(addr, &config.store_url);
+        on_listen(addr, &store::display_url(&config.store_url));
         axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
         Ok(())
     })

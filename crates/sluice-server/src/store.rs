@@ -1,29 +1,47 @@
-//! `Store`: the metadata in SQLite (integrations, tables, jobs, applications, versions,
-//! deployments, tokens), behind versioned migrations. Every query lives here; the routes see typed rows only.
+//! `Store`: the metadata (integrations, tables, jobs, applications, versions,
+//! deployments, tokens) in SQLite (`sqlite:///path/sluice.db`, the default) or PostgreSQL
+//! (`postgres://user:password@host:port/db`), behind versioned migrations. Every query
+//! lives here, written once for both (see `db`); the routes see typed rows only.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::api::{
     Application, ApplicationVersion, CreateIntegration, CreateVersion, Deployment, DeploymentStatus, Integration, Table,
     VersionSummary,
 };
+use crate::db::{vals, Db, DbError, Row};
 use crate::integrations::{IntegrationSecrets, StoredIntegration};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store \"{url}\" is not supported: {reason}")]
     BadUrl { url: String, reason: String },
-    #[error("cannot open the store at \"{path}\": {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot open the store at \"{place}\": {source}")]
+    Open { place: String, source: DbError },
     #[error("store query failed: {0}")]
-    Query(#[from] rusqlite::Error),
+    Query(#[from] DbError),
     #[error("the store has schema version {found}, newer than this Sluice knows ({known}); upgrade Sluice")]
     TooNew { found: u32, known: u32 },
     #[error("stored JSON is damaged: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// A store URL with any password in it masked, for messages and logs.
+pub fn display_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (authority, path) = rest.split_once('/').map_or((rest, None), |(a, p)| (a, Some(p)));
+    let masked = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_string(),
+        },
+        None => authority.to_string(),
+    };
+    match path {
+        Some(p) => format!("{scheme}://{masked}/{p}"),
+        None => format!("{scheme}://{masked}"),
+    }
 }
 
 /// The schema, one migration per version, applied in order and never edited once
@@ -117,7 +135,7 @@ pub fn new_id() -> String {
 }
 
 pub struct Store {
-    conn: Mutex<Connection>,
+    db: Db,
 }
 
 /// A deployment with what only the server needs.
@@ -127,65 +145,76 @@ pub struct DeploymentRow {
 }
 
 impl Store {
-    /// Opens `sqlite:///path/file.db` (creating the file and its folder) and migrates it.
+    /// Opens `sqlite:///path/file.db` (creating the file and its folder) or
+    /// `postgres://...` (`postgresql://` too; the database must exist), and migrates it.
     pub fn open(url: &str) -> Result<Store, StoreError> {
-        let path = url
-            .strip_prefix("sqlite://")
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| StoreError::BadUrl {
-                url: url.to_string(),
-                reason: "expected sqlite:///path/to/sluice.db (PostgreSQL is not supported yet)".into(),
-            })?;
-        let path = Path::new(path);
-        if let Some(parent) = path.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")?;
-        let store = Store { conn: Mutex::new(conn) };
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url)?
+        } else {
+            Self::open_sqlite(url)?
+        };
+        let store = Store { db };
         store.migrate()?;
         Ok(store)
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite half-written (every write
-        // is one statement or one transaction), so a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    fn open_sqlite(url: &str) -> Result<Db, StoreError> {
+        let path = url.strip_prefix("sqlite://").filter(|p| !p.is_empty()).ok_or_else(|| StoreError::BadUrl {
+            url: display_url(url),
+            reason: "expected sqlite:///path/to/sluice.db or postgres://user:password@host:port/database".into(),
+        })?;
+        let path = Path::new(path);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let open = |e: rusqlite::Error| StoreError::Open { place: path.display().to_string(), source: e.into() };
+        let conn = rusqlite::Connection::open(path).map_err(open)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;").map_err(open)?;
+        Ok(Db::Sqlite(Mutex::new(conn)))
+    }
+
+    fn open_postgres(url: &str) -> Result<Db, StoreError> {
+        let place = display_url(url);
+        let config: postgres::Config = url.parse().map_err(|e: postgres::Error| StoreError::BadUrl { url: place.clone(), reason: e.to_string() })?;
+        // The server's own runtime may not block on the client's: connect off it.
+        let client = std::thread::scope(|s| s.spawn(|| config.connect(postgres::NoTls)).join())
+            .map_err(|_| StoreError::BadUrl { url: place.clone(), reason: "connecting failed unexpectedly".into() })?
+            .map_err(|e| StoreError::Open { place, source: e.into() })?;
+        Ok(Db::Postgres(Mutex::new(client)))
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")?;
-        let current: u32 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+        self.db.transaction(|tx| tx.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"))?;
+        let current = self.schema_version()?;
         let known = MIGRATIONS.last().map_or(0, |m| m.0);
         if current > known {
             return Err(StoreError::TooNew { found: current, known });
         }
         for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-            let tx = conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", params![version, now()])?;
-            tx.commit()?;
+            self.db.transaction(|tx| {
+                tx.batch(sql)?;
+                tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", vals![*version, now()])
+            })?;
             tracing::info!("store migrated to schema version {version}");
         }
         Ok(())
     }
 
     pub fn schema_version(&self) -> Result<u32, StoreError> {
-        Ok(self.conn().query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0))?)
+        let row = self.db.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
+        Ok(row.map(|r| r.u32(0)).transpose()?.unwrap_or(0))
     }
 
     // Tokens.
 
     pub fn add_token(&self, sha256: &str, scope: &str) -> Result<String, StoreError> {
         let id = new_id();
-        self.conn()
-            .execute("INSERT INTO tokens (id, sha256, scope, created_at) VALUES (?1, ?2, ?3, ?4)", params![id, sha256, scope, now()])?;
+        self.db.execute("INSERT INTO tokens (id, sha256, scope, created_at) VALUES (?1, ?2, ?3, ?4)", vals![&id, sha256, scope, now()])?;
         Ok(id)
     }
 
     pub fn token_scope(&self, sha256: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.conn().query_row("SELECT scope FROM tokens WHERE sha256 = ?1", [sha256], |r| r.get(0)).optional()?)
+        Ok(self.db.query_one("SELECT scope FROM tokens WHERE sha256 = ?1", vals![sha256])?.map(|r| r.text(0)).transpose()?)
     }
 
     // Applications and versions.
@@ -194,9 +223,9 @@ impl Store {
     pub fn create_application(&self, name: &str) -> Result<Option<Application>, StoreError> {
         let id = new_id();
         let at = now();
-        let inserted = self.conn().execute(
+        let inserted = self.db.execute(
             "INSERT INTO applications (id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3) ON CONFLICT (name) DO NOTHING",
-            params![id, name, at],
+            vals![&id, name, at],
         )?;
         if inserted == 0 {
             return Ok(None);
@@ -205,58 +234,44 @@ impl Store {
     }
 
     pub fn application(&self, id: &str) -> Result<Option<Application>, StoreError> {
-        let conn = self.conn();
-        let app = conn
-            .query_row("SELECT id, name, created_at, updated_at FROM applications WHERE id = ?1", [id], |r| {
-                Ok(Application { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)?, updated_at: r.get(3)?, application_versions: vec![] })
-            })
-            .optional()?;
-        let Some(mut app) = app else { return Ok(None) };
-        let mut stmt = conn.prepare("SELECT id, version, created_at FROM application_versions WHERE application_id = ?1 ORDER BY version")?;
-        app.application_versions = stmt
-            .query_map([id], |r| Ok(VersionSummary { id: r.get(0)?, version: r.get(1)?, created_at: r.get(2)? }))?
-            .collect::<Result<_, _>>()?;
-        Ok(Some(app))
+        let Some(r) = self.db.query_one("SELECT id, name, created_at, updated_at FROM applications WHERE id = ?1", vals![id])? else {
+            return Ok(None);
+        };
+        let versions = self
+            .db
+            .query("SELECT id, version, created_at FROM application_versions WHERE application_id = ?1 ORDER BY version", vals![id])?
+            .iter()
+            .map(|v| Ok(VersionSummary { id: v.text(0)?, version: v.u32(1)?, created_at: v.text(2)? }))
+            .collect::<Result<_, DbError>>()?;
+        Ok(Some(Application { id: r.text(0)?, name: r.text(1)?, created_at: r.text(2)?, updated_at: r.text(3)?, application_versions: versions }))
     }
 
     pub fn applications(&self) -> Result<Vec<Application>, StoreError> {
-        let ids: Vec<String> = {
-            let conn = self.conn();
-            // A job's application is the job's business, listed with the jobs.
-            let mut stmt =
-                conn.prepare("SELECT id FROM applications WHERE id NOT IN (SELECT application_id FROM jobs) ORDER BY created_at, name")?;
-            let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            ids
-        };
-        Ok(ids.iter().filter_map(|id| self.application(id).transpose()).collect::<Result<_, _>>()?)
+        // A job's application is the job's business, listed with the jobs.
+        let ids = self.db.query("SELECT id FROM applications WHERE id NOT IN (SELECT application_id FROM jobs) ORDER BY created_at, name", &[])?;
+        let ids: Vec<String> = ids.iter().map(|r| r.text(0)).collect::<Result<_, _>>()?;
+        ids.iter().filter_map(|id| self.application(id).transpose()).collect()
     }
 
     pub fn delete_application(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().execute("DELETE FROM applications WHERE id = ?1", [id])? > 0)
+        Ok(self.db.execute("DELETE FROM applications WHERE id = ?1", vals![id])? > 0)
     }
 
     /// Adds the next numbered version of an application.
     pub fn create_version(&self, application_id: &str, version: &CreateVersion) -> Result<ApplicationVersion, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let number: u32 =
-            tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM application_versions WHERE application_id = ?1", [application_id], |r| r.get(0))?;
         let id = new_id();
         let at = now();
-        tx.execute(
-            "INSERT INTO application_versions (id, application_id, version, sources, sinks, statement, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                id,
-                application_id,
-                number,
-                serde_json::to_string(&version.sources)?,
-                serde_json::to_string(&version.sinks)?,
-                version.statement,
-                at
-            ],
-        )?;
-        tx.execute("UPDATE applications SET updated_at = ?2 WHERE id = ?1", params![application_id, at])?;
-        tx.commit()?;
+        let (sources, sinks) = (serde_json::to_string(&version.sources)?, serde_json::to_string(&version.sinks)?);
+        let number = self.db.transaction(|tx| -> Result<u32, StoreError> {
+            let next = tx.query("SELECT COALESCE(MAX(version), 0) + 1 FROM application_versions WHERE application_id = ?1", vals![application_id])?;
+            let number = next.first().map(|r| r.u32(0)).transpose()?.unwrap_or(1);
+            tx.execute(
+                "INSERT INTO application_versions (id, application_id, version, sources, sinks, statement, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                vals![&id, application_id, number, &sources, &sinks, &version.statement, &at],
+            )?;
+            tx.execute("UPDATE applications SET updated_at = ?2 WHERE id = ?1", vals![application_id, &at])?;
+            Ok(number)
+        })?;
         Ok(ApplicationVersion {
             id,
             application_id: application_id.to_string(),
@@ -269,43 +284,29 @@ impl Store {
     }
 
     pub fn version(&self, id: &str) -> Result<Option<ApplicationVersion>, StoreError> {
-        let row = self
-            .conn()
-            .query_row(
-                "SELECT id, application_id, version, sources, sinks, statement, created_at FROM application_versions WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, u32>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((id, application_id, version, sources, sinks, statement, created_at)) = row else { return Ok(None) };
+        let sql = "SELECT id, application_id, version, sources, sinks, statement, created_at FROM application_versions WHERE id = ?1";
+        let Some(r) = self.db.query_one(sql, vals![id])? else { return Ok(None) };
         Ok(Some(ApplicationVersion {
-            id,
-            application_id,
-            version,
-            sources: serde_json::from_str(&sources)?,
-            sinks: serde_json::from_str(&sinks)?,
-            statement,
-            created_at,
+            id: r.text(0)?,
+            application_id: r.text(1)?,
+            version: r.u32(2)?,
+            sources: serde_json::from_str(&r.text(3)?)?,
+            sinks: serde_json::from_str(&r.text(4)?)?,
+            statement: r.text(5)?,
+            created_at: r.text(6)?,
         }))
     }
 
     // Deployments.
 
+    const INSERT_DEPLOYMENT: &'static str =
+        "INSERT INTO deployments (id, application_id, version_id, parallelism, restart_enabled, starting_savepoint, status, should_run, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8)";
+
     pub fn create_deployment(&self, d: &Deployment) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO deployments (id, application_id, version_id, parallelism, restart_enabled, starting_savepoint, status, should_run, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8)",
-            params![d.id, d.application_id, d.version_id, d.parallelism, d.restart_enabled, d.starting_savepoint, d.status.as_str(), d.created_at],
+        self.db.execute(
+            Self::INSERT_DEPLOYMENT,
+            vals![&d.id, &d.application_id, &d.version_id, d.parallelism, d.restart_enabled, d.starting_savepoint.as_ref(), d.status.as_str(), &d.created_at],
         )?;
         Ok(())
     }
@@ -313,73 +314,72 @@ impl Store {
     const DEPLOYMENT_COLUMNS: &'static str = "id, application_id, version_id, parallelism, restart_enabled, starting_savepoint, status, \
         last_savepoint, error_msg, restarts, worker_pid, created_at, updated_at, should_run";
 
-    fn deployment_row(r: &Row<'_>) -> rusqlite::Result<DeploymentRow> {
-        let status: String = r.get(6)?;
+    fn deployment_row(r: &Row) -> Result<DeploymentRow, DbError> {
+        let status = r.text(6)?;
         Ok(DeploymentRow {
             deployment: Deployment {
-                id: r.get(0)?,
-                application_id: r.get(1)?,
-                version_id: r.get(2)?,
-                parallelism: r.get(3)?,
-                restart_enabled: r.get(4)?,
-                starting_savepoint: r.get(5)?,
+                id: r.text(0)?,
+                application_id: r.text(1)?,
+                version_id: r.text(2)?,
+                parallelism: r.u32(3)?,
+                restart_enabled: r.bool(4)?,
+                starting_savepoint: r.opt_text(5)?,
                 status: DeploymentStatus::parse(&status).unwrap_or(DeploymentStatus::Failed),
-                last_savepoint: r.get(7)?,
-                error_msg: r.get(8)?,
-                restarts: r.get(9)?,
-                worker_pid: r.get(10)?,
-                created_at: r.get(11)?,
-                updated_at: r.get(12)?,
+                last_savepoint: r.opt_text(7)?,
+                error_msg: r.opt_text(8)?,
+                restarts: r.u32(9)?,
+                worker_pid: r.opt_u32(10)?,
+                created_at: r.text(11)?,
+                updated_at: r.text(12)?,
             },
-            should_run: r.get(13)?,
+            should_run: r.bool(13)?,
         })
     }
 
     pub fn deployment(&self, id: &str) -> Result<Option<DeploymentRow>, StoreError> {
         let sql = format!("SELECT {} FROM deployments WHERE id = ?1", Self::DEPLOYMENT_COLUMNS);
-        Ok(self.conn().query_row(&sql, [id], Self::deployment_row).optional()?)
+        Ok(self.db.query_one(&sql, vals![id])?.map(|r| Self::deployment_row(&r)).transpose()?)
     }
 
     /// The deployments of one application, or of all when `None`.
     pub fn deployments(&self, application_id: Option<&str>) -> Result<Vec<DeploymentRow>, StoreError> {
-        let conn = self.conn();
-        let sql = format!(
-            "SELECT {} FROM deployments WHERE ?1 IS NULL OR application_id = ?1 ORDER BY created_at",
-            Self::DEPLOYMENT_COLUMNS
-        );
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map([application_id], Self::deployment_row)?.collect::<Result<_, _>>()?;
-        Ok(rows)
+        let rows = match application_id {
+            Some(app) => {
+                let sql = format!("SELECT {} FROM deployments WHERE application_id = ?1 ORDER BY created_at", Self::DEPLOYMENT_COLUMNS);
+                self.db.query(&sql, vals![app])?
+            }
+            None => self.db.query(&format!("SELECT {} FROM deployments ORDER BY created_at", Self::DEPLOYMENT_COLUMNS), &[])?,
+        };
+        Ok(rows.iter().map(Self::deployment_row).collect::<Result<_, _>>()?)
     }
 
     pub fn set_status(&self, id: &str, status: DeploymentStatus) -> Result<(), StoreError> {
-        self.conn()
-            .execute("UPDATE deployments SET status = ?2, updated_at = ?3 WHERE id = ?1", params![id, status.as_str(), now()])?;
+        self.db.execute("UPDATE deployments SET status = ?2, updated_at = ?3 WHERE id = ?1", vals![id, status.as_str(), now()])?;
         Ok(())
     }
 
     pub fn set_should_run(&self, id: &str, should_run: bool) -> Result<(), StoreError> {
-        self.conn().execute("UPDATE deployments SET should_run = ?2 WHERE id = ?1", params![id, should_run])?;
+        self.db.execute("UPDATE deployments SET should_run = ?2 WHERE id = ?1", vals![id, should_run])?;
         Ok(())
     }
 
     pub fn set_worker(&self, id: &str, pid: Option<u32>) -> Result<(), StoreError> {
-        self.conn().execute("UPDATE deployments SET worker_pid = ?2 WHERE id = ?1", params![id, pid])?;
+        self.db.execute("UPDATE deployments SET worker_pid = ?2 WHERE id = ?1", vals![id, pid])?;
         Ok(())
     }
 
     pub fn set_savepoint(&self, id: &str, path: &str) -> Result<(), StoreError> {
-        self.conn().execute("UPDATE deployments SET last_savepoint = ?2 WHERE id = ?1", params![id, path])?;
+        self.db.execute("UPDATE deployments SET last_savepoint = ?2 WHERE id = ?1", vals![id, path])?;
         Ok(())
     }
 
     pub fn set_error(&self, id: &str, message: Option<&str>) -> Result<(), StoreError> {
-        self.conn().execute("UPDATE deployments SET error_msg = ?2 WHERE id = ?1", params![id, message])?;
+        self.db.execute("UPDATE deployments SET error_msg = ?2 WHERE id = ?1", vals![id, message])?;
         Ok(())
     }
 
     pub fn count_restart(&self, id: &str) -> Result<(), StoreError> {
-        self.conn().execute("UPDATE deployments SET restarts = restarts + 1 WHERE id = ?1", [id])?;
+        self.db.execute("UPDATE deployments SET restarts = restarts + 1 WHERE id = ?1", vals![id])?;
         Ok(())
     }
 
@@ -389,17 +389,20 @@ impl Store {
     }
 
     pub fn delete_deployment(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().execute("DELETE FROM deployments WHERE id = ?1", [id])? > 0)
+        Ok(self.db.execute("DELETE FROM deployments WHERE id = ?1", vals![id])? > 0)
+    }
+
+    /// How many rows `sql` (a `SELECT COUNT(*)` with one parameter) counts.
+    fn count(&self, sql: &str, id: &str) -> Result<i64, StoreError> {
+        Ok(self.db.query_one(sql, vals![id])?.map(|r| r.int(0)).transpose()?.unwrap_or(0))
     }
 
     /// Deletes a version no deployment uses; false when one does.
     pub fn delete_version(&self, id: &str) -> Result<bool, StoreError> {
-        let conn = self.conn();
-        let used: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM deployments WHERE version_id = ?1)", [id], |r| r.get(0))?;
-        if used {
+        if self.count("SELECT COUNT(*) FROM deployments WHERE version_id = ?1", id)? > 0 {
             return Ok(false);
         }
-        conn.execute("DELETE FROM application_versions WHERE id = ?1", [id])?;
+        self.db.execute("DELETE FROM application_versions WHERE id = ?1", vals![id])?;
         Ok(true)
     }
 
@@ -423,52 +426,41 @@ impl Store {
             url: body.url.clone(),
             created_at: now(),
         };
-        let inserted = self.conn().execute(
+        let inserted = self.db.execute(
             "INSERT INTO integrations (id, name, integration_type, settings, secrets, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (name) DO NOTHING",
-            params![
-                integration.id,
-                integration.name,
+            vals![
+                &integration.id,
+                &integration.name,
                 integration.integration_type.as_str(),
                 serde_json::to_string(&integration)?,
                 serde_json::to_string(&IntegrationSecrets::of(body))?,
-                integration.created_at
+                &integration.created_at
             ],
         )?;
         Ok((inserted > 0).then_some(integration))
     }
 
-    fn integration_row(r: &Row<'_>) -> rusqlite::Result<(String, String)> {
-        Ok((r.get(0)?, r.get(1)?))
-    }
-
-    fn stored_integration((settings, secrets): (String, String)) -> Result<StoredIntegration, StoreError> {
-        Ok(StoredIntegration { integration: serde_json::from_str(&settings)?, secrets: serde_json::from_str(&secrets)? })
+    fn stored_integration(r: &Row) -> Result<StoredIntegration, StoreError> {
+        Ok(StoredIntegration { integration: serde_json::from_str(&r.text(0)?)?, secrets: serde_json::from_str(&r.text(1)?)? })
     }
 
     pub fn integration(&self, id: &str) -> Result<Option<StoredIntegration>, StoreError> {
-        let row = self.conn().query_row("SELECT settings, secrets FROM integrations WHERE id = ?1", [id], Self::integration_row).optional()?;
-        row.map(Self::stored_integration).transpose()
+        let row = self.db.query_one("SELECT settings, secrets FROM integrations WHERE id = ?1", vals![id])?;
+        row.as_ref().map(Self::stored_integration).transpose()
     }
 
     pub fn integrations(&self) -> Result<Vec<Integration>, StoreError> {
-        let rows: Vec<(String, String)> = {
-            let conn = self.conn();
-            let mut stmt = conn.prepare("SELECT settings, secrets FROM integrations ORDER BY created_at, name")?;
-            let rows = stmt.query_map([], Self::integration_row)?.collect::<Result<_, _>>()?;
-            rows
-        };
-        rows.into_iter().map(|r| Self::stored_integration(r).map(|s| s.integration)).collect()
+        let rows = self.db.query("SELECT settings, secrets FROM integrations ORDER BY created_at, name", &[])?;
+        rows.iter().map(|r| Self::stored_integration(r).map(|s| s.integration)).collect()
     }
 
     /// Deletes an integration no table uses; false when one does.
     pub fn delete_integration(&self, id: &str) -> Result<bool, StoreError> {
-        let conn = self.conn();
-        let used: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM flink_tables WHERE integration_id = ?1)", [id], |r| r.get(0))?;
-        if used {
+        if self.count("SELECT COUNT(*) FROM flink_tables WHERE integration_id = ?1", id)? > 0 {
             return Ok(false);
         }
-        conn.execute("DELETE FROM integrations WHERE id = ?1", [id])?;
+        self.db.execute("DELETE FROM integrations WHERE id = ?1", vals![id])?;
         Ok(true)
     }
 
@@ -476,111 +468,101 @@ impl Store {
 
     /// Stores a table; `false` when its name is taken.
     pub fn create_table(&self, table: &Table) -> Result<bool, StoreError> {
-        let inserted = self.conn().execute(
+        let inserted = self.db.execute(
             "INSERT INTO flink_tables (id, name, integration_id, schema_sql, create_table, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (name) DO NOTHING",
-            params![table.table_id, table.table_name, table.integration_id, table.schema_sql, table.create_table, table.created_at],
+            vals![&table.table_id, &table.table_name, &table.integration_id, &table.schema_sql, &table.create_table, &table.created_at],
         )?;
         Ok(inserted > 0)
     }
 
-    fn table_row(r: &Row<'_>) -> rusqlite::Result<Table> {
-        let create_table: String = r.get(4)?;
+    fn table_row(r: &Row) -> Result<Table, DbError> {
+        let create_table = r.text(4)?;
         Ok(Table {
-            table_id: r.get(0)?,
-            table_name: r.get(1)?,
-            integration_id: r.get(2)?,
-            schema_sql: r.get(3)?,
+            table_id: r.text(0)?,
+            table_name: r.text(1)?,
+            integration_id: r.text(2)?,
+            schema_sql: r.text(3)?,
             columns: crate::integrations::columns(&create_table).unwrap_or_default(),
             create_table,
-            created_at: r.get(5)?,
+            created_at: r.text(5)?,
         })
     }
 
+    const TABLE_COLUMNS: &'static str = "id, name, integration_id, schema_sql, create_table, created_at";
+
     pub fn table(&self, id: &str) -> Result<Option<Table>, StoreError> {
-        let sql = "SELECT id, name, integration_id, schema_sql, create_table, created_at FROM flink_tables WHERE id = ?1";
-        Ok(self.conn().query_row(sql, [id], Self::table_row).optional()?)
+        let sql = format!("SELECT {} FROM flink_tables WHERE id = ?1", Self::TABLE_COLUMNS);
+        Ok(self.db.query_one(&sql, vals![id])?.map(|r| Self::table_row(&r)).transpose()?)
     }
 
     pub fn tables(&self) -> Result<Vec<Table>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT id, name, integration_id, schema_sql, create_table, created_at FROM flink_tables ORDER BY created_at, name")?;
-        let rows = stmt.query_map([], Self::table_row)?.collect::<Result<_, _>>()?;
-        Ok(rows)
+        let rows = self.db.query(&format!("SELECT {} FROM flink_tables ORDER BY created_at, name", Self::TABLE_COLUMNS), &[])?;
+        Ok(rows.iter().map(Self::table_row).collect::<Result<_, _>>()?)
     }
 
     pub fn delete_table(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().execute("DELETE FROM flink_tables WHERE id = ?1", [id])? > 0)
+        Ok(self.db.execute("DELETE FROM flink_tables WHERE id = ?1", vals![id])? > 0)
     }
 
     /// Stores a job with the application, version and deployment that run it, in one
     /// transaction; the deployment is then the supervisor's to start.
     pub fn create_job(&self, job: &JobRow, version: &CreateVersion, deployment: &Deployment) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
         let at = &job.created_at;
-        tx.execute(
-            "INSERT INTO applications (id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
-            params![job.application_id, format!("job {}", job.id), at],
-        )?;
-        tx.execute(
-            "INSERT INTO application_versions (id, application_id, version, sources, sinks, statement, created_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6)",
-            params![
-                deployment.version_id,
-                job.application_id,
-                serde_json::to_string(&version.sources)?,
-                serde_json::to_string(&version.sinks)?,
-                version.statement,
-                at
-            ],
-        )?;
-        tx.execute(
-            "INSERT INTO jobs (id, name, statement, table_ids, application_id, deployment_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![job.id, job.name, job.statement, serde_json::to_string(&job.table_ids)?, job.application_id, job.deployment_id, at],
-        )?;
-        tx.execute(
-            "INSERT INTO deployments (id, application_id, version_id, parallelism, restart_enabled, starting_savepoint, status, should_run, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8)",
-            params![
-                deployment.id,
-                deployment.application_id,
-                deployment.version_id,
-                deployment.parallelism,
-                deployment.restart_enabled,
-                deployment.starting_savepoint,
-                deployment.status.as_str(),
-                deployment.created_at
-            ],
-        )?;
-        tx.commit()?;
-        Ok(())
+        let (sources, sinks, table_ids) =
+            (serde_json::to_string(&version.sources)?, serde_json::to_string(&version.sinks)?, serde_json::to_string(&job.table_ids)?);
+        self.db.transaction(|tx| -> Result<(), StoreError> {
+            tx.execute(
+                "INSERT INTO applications (id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+                vals![&job.application_id, format!("job {}", job.id), at],
+            )?;
+            tx.execute(
+                "INSERT INTO application_versions (id, application_id, version, sources, sinks, statement, created_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6)",
+                vals![&deployment.version_id, &job.application_id, &sources, &sinks, &version.statement, at],
+            )?;
+            tx.execute(
+                "INSERT INTO jobs (id, name, statement, table_ids, application_id, deployment_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                vals![&job.id, &job.name, &job.statement, &table_ids, &job.application_id, &job.deployment_id, at],
+            )?;
+            tx.execute(
+                Self::INSERT_DEPLOYMENT,
+                vals![
+                    &deployment.id,
+                    &deployment.application_id,
+                    &deployment.version_id,
+                    deployment.parallelism,
+                    deployment.restart_enabled,
+                    deployment.starting_savepoint.as_ref(),
+                    deployment.status.as_str(),
+                    &deployment.created_at
+                ],
+            )?;
+            Ok(())
+        })
     }
 
-    fn job_row(r: &Row<'_>) -> rusqlite::Result<(String, String, String, String, String, String, String)> {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-    }
-
-    fn job_of(row: (String, String, String, String, String, String, String)) -> Result<JobRow, StoreError> {
-        let (id, name, statement, table_ids, application_id, deployment_id, created_at) = row;
-        Ok(JobRow { id, name, statement, table_ids: serde_json::from_str(&table_ids)?, application_id, deployment_id, created_at })
+    fn job_of(r: &Row) -> Result<JobRow, StoreError> {
+        Ok(JobRow {
+            id: r.text(0)?,
+            name: r.text(1)?,
+            statement: r.text(2)?,
+            table_ids: serde_json::from_str(&r.text(3)?)?,
+            application_id: r.text(4)?,
+            deployment_id: r.text(5)?,
+            created_at: r.text(6)?,
+        })
     }
 
     const JOB_COLUMNS: &'static str = "id, name, statement, table_ids, application_id, deployment_id, created_at";
 
     pub fn job(&self, id: &str) -> Result<Option<JobRow>, StoreError> {
         let sql = format!("SELECT {} FROM jobs WHERE id = ?1", Self::JOB_COLUMNS);
-        let row = self.conn().query_row(&sql, [id], Self::job_row).optional()?;
-        row.map(Self::job_of).transpose()
+        self.db.query_one(&sql, vals![id])?.as_ref().map(Self::job_of).transpose()
     }
 
     pub fn jobs(&self) -> Result<Vec<JobRow>, StoreError> {
-        let rows: Vec<_> = {
-            let conn = self.conn();
-            let mut stmt = conn.prepare(&format!("SELECT {} FROM jobs ORDER BY created_at", Self::JOB_COLUMNS))?;
-            let rows = stmt.query_map([], Self::job_row)?.collect::<Result<_, _>>()?;
-            rows
-        };
-        rows.into_iter().map(Self::job_of).collect()
+        let rows = self.db.query(&format!("SELECT {} FROM jobs ORDER BY created_at", Self::JOB_COLUMNS), &[])?;
+        rows.iter().map(Self::job_of).collect()
     }
 }
 

@@ -37,10 +37,15 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path) -> Server {
+        Server::start_with_store(dir, &store_url(dir))
+    }
+
+    /// A server whose metadata lives at `store` (a `sqlite://` or `postgres://` URL).
+    fn start_with_store(dir: &Path, store: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
             .args(["server", "--listen", "127.0.0.1:0", "--checkpoint-interval", "100 ms", "--restart-backoff-ms", "500"])
             .arg("--store")
-            .arg(store_url(dir))
+            .arg(store)
             .arg("--state-dir")
             .arg(dir.join("state"))
             .stdout(Stdio::null())
@@ -201,8 +206,13 @@ fn store_url(dir: &Path) -> String {
 }
 
 fn token(dir: &Path, scope: &str) -> String {
+    token_in(&store_url(dir), scope)
+}
+
+/// A new token of `scope` in the store at `store`.
+fn token_in(store: &str, scope: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["token", "create", "--scope", scope, "--store", &store_url(dir)])
+        .args(["token", "create", "--scope", scope, "--store", store])
         .output()
         .expect("sluice token create");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -429,13 +439,42 @@ fn a_stopped_deployment_leaves_a_savepoint_that_a_new_deployment_resumes_from() 
 
 #[test]
 fn a_killed_worker_restarts_from_its_checkpoint_and_a_restarted_server_resumes_its_deployments() {
+    let dir = scratch("kill");
+    killed_worker_and_restarted_server(&dir, &store_url(&dir));
+}
+
+#[test]
+fn with_its_store_in_postgresql_a_restarted_server_resumes_its_deployments_and_never_prints_the_password() {
+    let pg = sluice_testkit::Postgres::start();
+    pg.execute("CREATE ROLE sluice_meta LOGIN PASSWORD 'meta-Secret-9'");
+    pg.execute("CREATE DATABASE sluice_meta OWNER sluice_meta");
+    let store = format!("postgres://sluice_meta:meta-Secret-9@127.0.0.1:{}/sluice_meta", pg.port());
+    let dir = scratch("kill-pg");
+    let log = killed_worker_and_restarted_server(&dir, &store);
+    assert!(log.contains("store postgres://sluice_meta:***@127.0.0.1:"), "{log}");
+    assert!(!log.contains("meta-Secret-9"), "the store's password was printed:\n{log}");
+    // The metadata is in PostgreSQL, migrated to the current schema.
+    pg.execute_in(
+        "sluice_meta",
+        "DO $$ BEGIN IF (SELECT count(*) FROM pg_tables WHERE tableowner = 'sluice_meta') < 8 \
+           OR (SELECT max(version) FROM schema_migrations) < 2 THEN RAISE EXCEPTION 'the store is not in PostgreSQL'; END IF; END $$",
+    );
+    // A store that cannot be reached is an error that names it without its password.
+    let bad = format!("postgres://sluice_meta:wrong-Secret-1@127.0.0.1:{}/sluice_meta", sluice_testkit::free_port());
+    let out = Command::new(env!("CARGO_BIN_EXE_sluice")).args(["token", "create", "--scope", "read", "--store", &bad]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("sluice_meta:***@") && !err.contains("wrong-Secret-1"), "{err}");
+}
+
+/// Kills a deployment's worker, then stops and restarts the server with its metadata at
+/// `store`; returns the first server's log.
+fn killed_worker_and_restarted_server(dir: &Path, store: &str) -> String {
     let broker = KafkaBroker::start();
     broker.create_topic("events", 3);
     broker.create_topic("kept-kill", 1);
     input(&broker, 0..2000);
-    let dir = scratch("kill");
-    let write = token(&dir, "write");
-    let mut server = Server::start(&dir);
+    let write = token_in(store, "write");
+    let mut server = Server::start_with_store(dir, store);
 
     let (_, app) = server.api("POST", "/api/v1/applications", Some(&write), Some(json!({"name": "Filtering"})));
     let app = app["id"].as_str().unwrap().to_string();
@@ -469,7 +508,7 @@ fn a_killed_worker_restarts_from_its_checkpoint_and_a_restarted_server_resumes_i
     server.stop();
     input(&broker, 3000..4000);
     let log = std::mem::take(&mut *server.log.lock().unwrap());
-    let restarted = Server::start(&dir);
+    let restarted = Server::start_with_store(dir, store);
     std::mem::forget(std::mem::replace(&mut server, restarted));
     let (resumed, _) = server.wait_deployment(&write, &app, &id, "resumed", |d| {
         d["status"] == "RUNNING" && d["worker_pid"].as_u64().is_some_and(|p| p != old_worker)
@@ -479,6 +518,7 @@ fn a_killed_worker_restarts_from_its_checkpoint_and_a_restarted_server_resumes_i
     let (_, d) = server.api("POST", &format!("/api/v1/applications/{app}/deployments/{id}/stop"), Some(&write), None);
     assert_eq!(d["status"], "SAVING_AND_STOP", "{d}");
     server.wait_deployment(&write, &app, &id, "FINISHED", |d| d["status"] == "FINISHED");
+    log.join("\n")
 }
 
 #[test]
