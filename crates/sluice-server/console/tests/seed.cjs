@@ -80,9 +80,10 @@ run(async (page) => {
   await page.locator('.completion li', { hasText: 'pizza_filtered' }).waitFor();
   await page.keyboard.press('Enter');
   check((await page.inputValue('#sql-statement')) === 'insert into pizza_filtered', 'completion fills in pizza_filtered');
-  await page.keyboard.type('\nselect idd');
-  await page.locator('.completion li', { hasText: 'id' }).first().waitFor().catch(() => {});
+  await page.keyboard.type('\nselect phone');
+  await page.locator('.completion li', { hasText: 'phoneNumber' }).waitFor();
   await page.keyboard.press('Escape');
+  check((await page.locator('.completion').count()) === 0, 'Escape closes the completion list');
   log('completion offers table and column names');
   const typo = STATEMENT.replace('    name,', '    nmae,');
   await page.fill('#sql-statement', typo);
@@ -129,10 +130,12 @@ run(async (page) => {
   check((await page.locator('.tail-row').first().innerText()).includes('+I'), 'live rows are +I');
   log('live rows in the tail');
   // Clicking a box highlights its SQL.
+  const highlighted = async () => (await page.locator('#sql .hl').allInnerTexts()).join('');
   await page.click('.op[data-name="Sink: pizza_filtered"]');
-  check((await page.locator('#sql .hl').first().innerText()).toLowerCase().includes('insert into pizza_filtered'), 'the sink highlights its INSERT INTO');
-  await page.click('.op[data-name="WatermarkAssigner"]');
-  check((await page.locator('#sql .hl').first().innerText()).startsWith('WATERMARK FOR'), 'the watermark assigner highlights WATERMARK FOR');
+  check((await highlighted()).toLowerCase() === 'insert into pizza_filtered', `the sink highlights its INSERT INTO: ${await highlighted()}`);
+  await page.focus('.op[data-name="WatermarkAssigner"]');
+  await page.keyboard.press('Enter');
+  check((await highlighted()).startsWith('WATERMARK FOR orderTimestamp'), `the watermark assigner highlights WATERMARK FOR: ${await highlighted()}`);
   await shot(page, 'deployment');
 
   // Stop with a savepoint.
