@@ -74,6 +74,8 @@ function every(ms, fn) {
 async function route() {
   timers.forEach(clearInterval);
   timers = [];
+  // A success message belongs to the page it was said on.
+  if (banner.className === 'ok') say('');
   const [, page = 'applications', a, b] = location.hash.split('/');
   document.querySelectorAll('nav a').forEach((l) => l.classList.toggle('active', l.dataset.page === page));
   const pages = { integrations, tables, applications, deployments };
@@ -309,17 +311,28 @@ async function deployments(appId, id) {
   every(3000, () => { if (!document.activeElement || document.activeElement === document.body) deployments().catch(() => {}); });
 }
 
-/** The operator's piece of SQL: [field, from, to] in the version, or null. */
-function sqlOf(node, version) {
+/**
+ * The operator's piece of SQL, `{field, from, to, text}` in the version, or null. The
+ * `nth` operator of a kind (the second UNNEST) gets the `nth` match.
+ */
+function sqlOf(node, version, nth = 0) {
   if (!version) return null;
   const pieces = [...version.sources.map((t, i) => [`sources[${i}]`, t.create_table]), ...version.sinks.map((t, i) => [`sinks[${i}]`, t.create_table]), ['statement', version.statement]];
   const find = (re, only) => {
+    let first = null;
+    let seen = 0;
     for (const [field, text] of pieces) {
       if (only && !only(field)) continue;
-      const m = re.exec(text);
-      if (m) return { field, from: m.index, to: m.index + m[0].length, text: m[0] };
+      const all = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+      let m;
+      while ((m = all.exec(text))) {
+        const found = { field, from: m.index, to: m.index + m[0].length, text: m[0] };
+        first ||= found;
+        if (seen++ === nth) return found;
+        if (!m[0].length) all.lastIndex++;
+      }
     }
-    return null;
+    return first;
   };
   const word = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const name = node.name;
@@ -372,11 +385,11 @@ async function deployment(appId, id) {
     }
   }
   let selected = null;
-  const select = (node) => {
-    selected = node?.name ?? null;
-    const at = node && sqlOf(node, version);
+  const select = (node, nth, key) => {
+    selected = key ?? null;
+    const at = node && sqlOf(node, version, nth);
     for (const [field, ed] of Object.entries(views)) ed.setHighlight(at && at.field === field ? at : null);
-    main.querySelectorAll('.op').forEach((b) => b.classList.toggle('selected', b.dataset.name === selected));
+    main.querySelectorAll('.op').forEach((b) => b.classList.toggle('selected', b.dataset.key === selected));
     if (at) views[at.field]?.element.scrollIntoView({ block: 'nearest' });
   };
   const control = (what) => async () => {
@@ -431,12 +444,15 @@ async function deployment(appId, id) {
     // The graph: rows by depth from the sources.
     const graph = main.querySelector('#graph');
     graph.innerHTML = runtime.jobs.length ? '' : '<p class="muted">No operator reports: the deployment is not running.</p>';
-    for (const job of runtime.jobs) {
+    for (const [j, job] of runtime.jobs.entries()) {
       const nodes = job.metrics.nodes;
       const depth = nodes.map(() => 0);
       nodes.forEach((n, i) => { for (const j of n.inputs) depth[i] = Math.max(depth[i], depth[j] + 1); });
       const rows = [];
       nodes.forEach((n, i) => { (rows[depth[i]] ||= []).push(i); });
+      // The how-manyth operator of its kind each node is, for its piece of SQL.
+      const kinds = {};
+      const nth = nodes.map((n) => { const k = n.name.split('(')[0]; kinds[k] = (kinds[k] || 0) + 1; return kinds[k] - 1; });
       rows.forEach((row, r) => {
         if (r > 0) graph.insertAdjacentHTML('beforeend', '<div class="graph-edge" aria-hidden="true">↓</div>');
         const div = document.createElement('div');
@@ -444,7 +460,7 @@ async function deployment(appId, id) {
         for (const i of row) {
           const n = nodes[i];
           const rate = job.rates[i] || {};
-          const at = sqlOf(n, version);
+          const at = sqlOf(n, version, nth[i]);
           const lag = n.watermark_ms !== null && n.watermark_ms !== undefined ? job.metrics.at_ms - n.watermark_ms : null;
           const state = (n.state || []).map(([k, v]) => `${num(v, 0)} ${k}`).join(', ');
           const src = n.source;
@@ -455,15 +471,17 @@ async function deployment(appId, id) {
           const splits = n.splits?.length ? `<table><thead><tr><th>Split</th><th>Watermark</th><th></th></tr></thead><tbody>${n.splits.map((s) => `<tr><td>${s.split}</td><td>${time(s.watermark_ms)}</td><td>${s.finished ? 'finished' : s.idle ? 'idle' : s.watermark_ms === null || s.watermark_ms === undefined ? 'no rows: holds the watermark' : ''}</td></tr>`).join('')}</tbody></table>` : '';
           const b = document.createElement('button');
           b.type = 'button';
-          b.className = `op${n.name === selected ? ' selected' : ''}`;
+          const key = `${j}:${i}`;
+          b.className = `op${key === selected ? ' selected' : ''}`;
           b.dataset.name = n.name;
+          b.dataset.key = key;
           b.innerHTML = `<div class="name">${esc(n.name.length > 80 ? `${n.name.slice(0, 80)}…` : n.name)}</div>${at ? `<div class="sql">${esc(at.text.replace(/\s+/g, ' ').slice(0, 90))}</div>` : ''}
             <dl><dt>rows in/s</dt><dd class="rate-in">${num(rate.rows_in_per_s)}</dd><dt>rows out/s</dt><dd class="rate-out">${num(rate.rows_out_per_s)}</dd>
             <dt>rows in / out</dt><dd>${num(n.rows_in, 0)} / ${num(n.rows_out, 0)}</dd>
             <dt>watermark</dt><dd class="watermark">${time(n.watermark_ms)}</dd><dt>watermark lag</dt><dd>${ago(lag)}</dd>
             ${n.late_rows_dropped ? `<dt>late rows dropped</dt><dd>${num(n.late_rows_dropped, 0)}</dd>` : ''}${state ? `<dt>state</dt><dd>${esc(state)}</dd>` : ''}
             ${n.idle ? '<dt>idle</dt><dd>yes</dd>' : ''}</dl>${parts}${splits}`;
-          b.addEventListener('click', () => select(n));
+          b.addEventListener('click', () => select(n, nth[i], key));
           div.appendChild(b);
         }
         graph.appendChild(div);

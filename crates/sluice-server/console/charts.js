@@ -24,7 +24,6 @@ function clock(ms) {
 export function lineChart(svg, series, { title = '', unit = '', xLabel = clock } = {}) {
   svg.replaceChildren();
   svg.setAttribute('viewBox', '0 0 600 160');
-  svg.setAttribute('preserveAspectRatio', 'none');
   svg.setAttribute('role', 'img');
   const el = (name, attrs, text) => {
     const e = document.createElementNS(NS, name);
