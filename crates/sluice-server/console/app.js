@@ -403,19 +403,29 @@ async function deployment(appId, id) {
   const colSel = main.querySelector('#chart-col');
   const keySel = main.querySelector('#chart-key');
   let tailRows = [];
+  const TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/;
   const drawResults = () => {
     const col = colSel.value;
     const key = keySel.value;
     const rows = tailRows.filter((r) => r.kind === '+I' || r.kind === '+U');
+    // Over the rows' own time when they have one (the last timestamp column, e.g.
+    // window_end), else in the order they were written.
+    const last = rows[rows.length - 1];
+    const timeCol = last ? [...last.columns.keys()].filter((i) => TIMESTAMP.test(String(last.values[i]))).pop() : undefined;
     const series = new Map();
     rows.forEach((r, i) => {
       const ci = r.columns.indexOf(col);
       if (ci < 0 || typeof r.values[ci] !== 'number') return;
       const k = key ? String(r.values[r.columns.indexOf(key)]) : col;
+      const x = timeCol === undefined ? i : Date.parse(`${String(r.values[timeCol]).replace(' ', 'T')}Z`);
       if (!series.has(k)) series.set(k, []);
-      series.get(k).push([i, r.values[ci]]);
+      series.get(k).push([x, r.values[ci]]);
     });
-    lineChart(main.querySelector('#result-chart'), [...series].map(([name, points]) => ({ name, points })), { title: col ? `${col} of the rows written, oldest to newest` : 'no numeric column yet', xLabel: (x) => `row ${Math.round(x) + 1}` });
+    const over = timeCol === undefined ? 'oldest to newest' : `by ${last.columns[timeCol]}`;
+    lineChart(main.querySelector('#result-chart'), [...series].map(([name, points]) => ({ name, points })), {
+      title: col ? `${col}${key ? ` per ${key}` : ''} of the rows written, ${over}` : 'no numeric column yet',
+      ...(timeCol === undefined ? { xLabel: (x) => `row ${Math.round(x) + 1}` } : { xLabel: (x) => new Date(x).toISOString().slice(0, 16).replace('T', ' ') }),
+    });
   };
   colSel.addEventListener('change', drawResults);
   keySel.addEventListener('change', drawResults);
@@ -499,7 +509,7 @@ async function deployment(appId, id) {
     tail.tHead.innerHTML = `<tr><th>Seen</th><th>Kind</th>${columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
     tail.tBodies[0].innerHTML = last.map((r) => `<tr class="tail-row"><td>${new Date(r.at_ms).toISOString().slice(11, 19)}</td><td class="kind-${r.kind[1]}">${esc(r.kind)}</td>${r.values.map((v) => `<td>${esc(v === null ? 'NULL' : v)}</td>`).join('')}</tr>`).join('') || `<tr><td colspan="${columns.length + 2}" class="muted">No row written yet.</td></tr>`;
     const numeric = columns.filter((c, i) => tailRows.some((r) => typeof r.values[i] === 'number'));
-    const texts = columns.filter((c, i) => tailRows.some((r) => typeof r.values[i] === 'string'));
+    const texts = columns.filter((c, i) => tailRows.some((r) => typeof r.values[i] === 'string' && !TIMESTAMP.test(r.values[i])));
     const keep = (sel, opts, first) => {
       const was = sel.value;
       const html = `${first}${opts.map((o) => `<option>${esc(o)}</option>`).join('')}`;

@@ -368,7 +368,7 @@ pub fn diagnose(jobs: &[JobMetrics], version: Option<&CreateVersion>, written_be
     let summary = if wrote_recently {
         "The sinks wrote rows in the last 30 s.".to_string()
     } else if let Some(f) = findings.iter().find(|f| f.kind != "checkpoint_pending" && f.kind != "late_rows").or(findings.first()) {
-        f.message.clone()
+        format!("No row written in the last 30 s. {}", f.message)
     } else if jobs.is_empty() {
         "The deployment has not reported yet: it is starting or does not run.".to_string()
     } else {
@@ -419,7 +419,7 @@ mod tests {
         assert_eq!(f.kind, "idle_partition");
         assert!(f.message.contains("partition 2 of topic \"iot\""), "{}", f.message);
         assert!(f.message.contains("'scan.watermark.idle-timeout'") && f.message.contains("table.exec.source.idle-timeout"), "{}", f.message);
-        assert_eq!(d.summary, f.message);
+        assert_eq!(d.summary, format!("No row written in the last 30 s. {}", f.message));
         let w = d.findings.iter().find(|f| f.kind == "window_waiting").expect("the window waits");
         assert!(w.message.contains("no watermark has arrived yet"), "{}", w.message);
     }
