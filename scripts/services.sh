@@ -74,3 +74,5 @@ export SLUICE_AVN="$TOOLS/avn-latest/bin/avn"
 export SLUICE_AVN_2_15="$TOOLS/avn-2.15/bin/avn"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 export SLUICE_PG_BIN="${SLUICE_PG_BIN:-$PG_BIN}"
+# The console's browser tests: Debian's Chromium, Node.js and playwright-core.
+source "$(dirname "${BASH_SOURCE[0]}")/browser.sh"

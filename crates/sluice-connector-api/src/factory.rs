@@ -122,6 +122,19 @@ pub struct SourceStats {
     /// Kafka: per topic and partition, how many records are in the partition beyond
     /// what the source has read (the consumer lag), as the client last reported it.
     pub partition_lag: Vec<(String, i32, i64)>,
+    /// Kafka: each assigned partition with its split id (as the watermark assigner after
+    /// the source knows it) and the offset after the last record returned.
+    pub partitions: Vec<PartitionPosition>,
+}
+
+/// Where a source stands in one partition (a split).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PartitionPosition {
+    pub split: SplitId,
+    pub topic: String,
+    pub partition: i32,
+    /// The offset after the last record returned; `None` before the first.
+    pub offset: Option<i64>,
 }
 
 /// Reads one table (or one split of it) as batches.

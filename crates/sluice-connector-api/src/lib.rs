@@ -14,5 +14,5 @@ pub use batch::ChangeBatch;
 pub use error::ConnectorError;
 pub use factory::{
     ConnectorFactory, ConnectorRegistry, LookupContext, LookupResult, LookupSource, LookupStats, MetadataColumn, SinkChangelogMode, SinkContext, SinkWriter,
-    SourceChangelogMode, SourceContext, SourcePoll, SourceReader, SourceStats, SplitId, TableSpec,
+    SourceChangelogMode, SourceContext, SourcePoll, SourceReader, SourceStats, PartitionPosition, SplitId, TableSpec,
 };

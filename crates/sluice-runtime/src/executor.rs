@@ -13,6 +13,10 @@ use crate::RuntimeError;
 /// What `ExecutorOptions::progress` calls.
 pub type ProgressCallback = Box<dyn FnMut(&[NodeReport], Option<&CheckpointStats>) + Send>;
 
+/// What `ExecutorOptions::sink_tap` calls: the sink's node name and a batch it is about
+/// to write.
+pub type SinkTap = Box<dyn FnMut(&str, &ChangeBatch) + Send>;
+
 /// How a job is run.
 pub struct ExecutorOptions {
     /// Set from outside (Ctrl-C) to stop an unbounded job; sinks are flushed and closed.
@@ -28,6 +32,9 @@ pub struct ExecutorOptions {
     pub flush_interval: Duration,
     /// Take checkpoints (and resume from the last one) as this says.
     pub checkpoints: Option<CheckpointConfig>,
+    /// Sees every batch a sink writes (a worker of `sluice server` keeps the last rows for
+    /// the console's live tail).
+    pub sink_tap: Option<SinkTap>,
 }
 
 impl Default for ExecutorOptions {
@@ -38,6 +45,7 @@ impl Default for ExecutorOptions {
             commit_interval: Duration::from_secs(5),
             flush_interval: Duration::from_secs(1),
             checkpoints: None,
+            sink_tap: None,
         }
     }
 }
@@ -64,6 +72,8 @@ struct NodeState {
     name: String,
     kind: NodeKind,
     inputs: usize,
+    /// The nodes it reads from, for reports.
+    input_ids: Vec<NodeId>,
     downstream: Vec<(NodeId, usize)>,
     input_watermarks: Vec<i64>,
     /// Inputs that are idle: their watermark does not count in the minimum.
@@ -128,6 +138,7 @@ impl Executor {
                 name: node.name,
                 kind: node.kind,
                 inputs: node.inputs.len(),
+                input_ids: node.inputs.clone(),
                 downstream,
                 input_watermarks: vec![i64::MIN; node.inputs.len()],
                 input_idle: vec![false; node.inputs.len()],
@@ -598,6 +609,12 @@ impl Executor {
                     NodeKind::Source(reader) => Some(reader.stats()),
                     _ => None,
                 },
+                inputs: n.input_ids.clone(),
+                idle: n.idle,
+                facts: match &n.kind {
+                    NodeKind::Operator(op) => op.facts(),
+                    _ => Default::default(),
+                },
             })
             .collect()
     }
@@ -664,6 +681,9 @@ impl Executor {
                         NodeKind::Operator(op) => op.on_split(input, split, event, &mut out)?,
                         NodeKind::Sink(writer) => {
                             if let SplitEvent::Batch(batch) = event {
+                                if let Some(tap) = &mut self.options.sink_tap {
+                                    tap(&node.name, &batch);
+                                }
                                 writer
                                     .write(&batch)
                                     .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
@@ -685,9 +705,12 @@ impl Executor {
                     let mut out = Output::default();
                     match &mut node.kind {
                         NodeKind::Operator(op) => op.on_batch(input, batch, &mut out)?,
-                        NodeKind::Sink(writer) => writer
-                            .write(&batch)
-                            .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?,
+                        NodeKind::Sink(writer) => {
+                            if let Some(tap) = &mut self.options.sink_tap {
+                                tap(&node.name, &batch);
+                            }
+                            writer.write(&batch).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?
+                        }
                         NodeKind::Source(_) => return Err(RuntimeError::Internal("a source has an input".into())),
                     }
                     node.metrics.busy += t.elapsed();

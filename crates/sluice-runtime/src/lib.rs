@@ -19,6 +19,6 @@ pub mod spec;
 
 pub use dataflow::{Dataflow, Node, NodeId, NodeKind};
 pub use error::RuntimeError;
-pub use executor::{Executor, ExecutorOptions, JobReport, ProgressCallback};
+pub use executor::{Executor, ExecutorOptions, JobReport, ProgressCallback, SinkTap};
 pub use metrics::{NodeMetrics, NodeReport};
-pub use operator::{Operator, Output, SplitEvent, WATERMARK_END};
+pub use operator::{Operator, OperatorFacts, Output, SplitEvent, SplitFacts, WATERMARK_END};

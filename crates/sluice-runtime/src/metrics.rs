@@ -23,4 +23,11 @@ pub struct NodeReport {
     pub gauges: Vec<(&'static str, u64)>,
     /// For sources: records read and records skipped as malformed.
     pub source_stats: Option<SourceStats>,
+    /// The nodes it reads from (positions in the report).
+    pub inputs: Vec<usize>,
+    /// A source past its idle timeout, or an operator whose inputs are all idle: its
+    /// watermark does not hold the ones downstream back.
+    pub idle: bool,
+    /// `Operator::facts` at the time of the report.
+    pub facts: crate::operator::OperatorFacts,
 }

@@ -143,4 +143,41 @@ pub trait Operator: Send {
     fn gauges(&self) -> Vec<(&'static str, u64)> {
         Vec::new()
     }
+
+    /// What the operator waits for, in its own terms, for the reports that explain why a
+    /// job wrote nothing yet (`sluice server`'s "why no output yet?").
+    fn facts(&self) -> OperatorFacts {
+        OperatorFacts::default()
+    }
+}
+
+/// Why an operator holds rows back, as far as it knows: the watermark of each split it
+/// sees (a watermark assigner after a source with partitions), and the end of the next
+/// window it waits to fire.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OperatorFacts {
+    /// Per split (Kafka partition), the largest rowtime seen and whether it counts.
+    pub splits: Vec<SplitFacts>,
+    /// `scan.watermark.idle-timeout` (or `table.exec.source.idle-timeout`), when set.
+    pub split_idle_timeout: Option<std::time::Duration>,
+    /// The end of the earliest window that holds rows and has not fired: it fires when
+    /// the watermark passes it: the watermark that fires it, microseconds since the
+    /// epoch as watermarks are.
+    pub next_window_end: Option<i64>,
+    /// How far behind the watermark the latest row dropped as late was, in
+    /// microseconds: a watermark delay this much larger would have kept it.
+    pub max_late_by: Option<i64>,
+}
+
+/// The watermark state of one split of a source.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SplitFacts {
+    pub split: SplitId,
+    /// The split's own watermark (the watermark expression over its largest rowtime),
+    /// microseconds; `None` while it has had no rows (it holds the watermark back until
+    /// it has rows or goes idle).
+    pub watermark: Option<i64>,
+    /// No rows for the idle timeout: its watermark does not count.
+    pub idle: bool,
+    pub finished: bool,
 }

@@ -7,11 +7,13 @@
 
 pub mod api;
 pub mod auth;
+mod console;
 mod error;
 mod integrations;
 mod metrics;
 mod routes;
 mod db;
+pub mod runtime;
 pub mod store;
 mod supervisor;
 mod validate;
@@ -62,6 +64,9 @@ pub use validate::validate;
         routes::metrics,
         routes::stop_deployment,
         routes::cancel_deployment,
+        routes::deployment_runtime,
+        routes::deployment_history,
+        routes::deployment_diagnosis,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -137,11 +142,38 @@ pub fn serve(config: ServerConfig, on_listen: impl FnOnce(SocketAddr, &str) + Se
             .map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr()?;
         supervisor.reconcile().await?;
-        let app = routes::router(Arc::new(routes::AppState { store, supervisor }));
+        let history = Arc::new(runtime::History::default());
+        tokio::spawn(sample_history(store.clone(), supervisor.clone(), history.clone()));
+        let app = routes::router(Arc::new(routes::AppState { store, supervisor, history }));
         on_listen(addr, &store::display_url(&config.store_url));
         axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
         Ok(())
     })
+}
+
+/// Every `runtime::SAMPLE_MS`, a sample of each running deployment's rates into its
+/// hour of history.
+async fn sample_history(store: Arc<Store>, supervisor: Arc<supervisor::Supervisor>, history: Arc<runtime::History>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(runtime::SAMPLE_MS as u64));
+    loop {
+        tick.tick().await;
+        let Ok(rows) = store.deployments(None) else { continue };
+        let live: Vec<(String, PathBuf)> = rows
+            .iter()
+            .filter(|r| !r.deployment.status.is_terminal())
+            .map(|r| (r.deployment.id.clone(), supervisor.folder(&r.deployment.id).join("metrics")))
+            .collect();
+        let ids: Vec<String> = rows.iter().map(|r| r.deployment.id.clone()).collect();
+        let history = history.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            let now = chrono::Utc::now().timestamp_millis();
+            for (id, folder) in live {
+                history.record(&id, worker::read_snapshots(&folder), now);
+            }
+            history.retain(|id| ids.iter().any(|i| i == id));
+        })
+        .await;
+    }
 }
 
 async fn shutdown() {

@@ -21,6 +21,7 @@ use crate::supervisor::{Control, Supervisor};
 pub struct AppState {
     pub store: Arc<Store>,
     pub supervisor: Arc<Supervisor>,
+    pub history: Arc<crate::runtime::History>,
 }
 
 type Shared = State<Arc<AppState>>;
@@ -117,11 +118,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/applications/{application_id}/deployments/{deployment_id}/stop", post(stop_deployment))
         .route("/api/v1/applications/{application_id}/deployments/{deployment_id}/cancel", post(cancel_deployment))
         .route("/api/v1/applications/{application_id}/deployments/{deployment_id}/checkpoints", get(deployment_checkpoints))
+        .route("/api/v1/applications/{application_id}/deployments/{deployment_id}/runtime", get(deployment_runtime))
+        .route("/api/v1/applications/{application_id}/deployments/{deployment_id}/history", get(deployment_history))
+        .route("/api/v1/applications/{application_id}/deployments/{deployment_id}/diagnosis", get(deployment_diagnosis))
         .route("/metrics", get(metrics))
         .merge(aiven_routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), authenticate));
-    Router::new().route("/healthz", get(healthz)).merge(api).with_state(state)
+    Router::new().route("/healthz", get(healthz)).merge(crate::console::routes()).merge(api).with_state(state)
 }
 
 /// The routes Aiven's client (`avn service flink ...`) calls, onto the same handlers.
@@ -661,4 +665,74 @@ async fn metrics(State(state): Shared) -> Result<Response, ApiError> {
     .await
     .map_err(|e| ApiError::Internal(format!("metrics crashed: {e}")))?;
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())
+}
+
+/// The worker's snapshots of a deployment that runs (none for one that does not).
+async fn snapshots(state: &AppState, d: &Deployment) -> Result<Vec<crate::worker::JobMetrics>, ApiError> {
+    if d.status.is_terminal() {
+        return Ok(Vec::new());
+    }
+    let folder = state.supervisor.folder(&d.id).join("metrics");
+    tokio::task::spawn_blocking(move || crate::worker::read_snapshots(&folder))
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading the worker's metrics crashed: {e}")))
+}
+
+/// The operator graph of each job of a running deployment: per operator its counters,
+/// rows in and out per second, watermark, late rows, state and (sources) partitions
+/// with offsets and lag, and the last rows the sinks wrote. Empty once it has ended.
+#[utoipa::path(get, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}/runtime", params(DeploymentPath),
+    responses((status = 200, body = crate::runtime::DeploymentRuntime), (status = 404, body = ErrorBody)))]
+async fn deployment_runtime(
+    State(state): Shared,
+    Path(DeploymentPath { application_id: app, deployment_id: id }): Path<DeploymentPath>,
+) -> Result<Json<crate::runtime::DeploymentRuntime>, ApiError> {
+    let d = deployment_of(&state, &app, &id)?;
+    let jobs = snapshots(&state, &d)
+        .await?
+        .into_iter()
+        .map(|metrics| {
+            let before = state.history.before(&id, &metrics.job, metrics.at_ms);
+            let rates = crate::runtime::rates(before.as_ref(), &metrics);
+            crate::runtime::JobRuntime { metrics, rates }
+        })
+        .collect();
+    Ok(Json(crate::runtime::DeploymentRuntime { jobs }))
+}
+
+/// The deployment's own rates over the last hour (sampled every 5 s while it runs):
+/// rows in and out per second, Kafka lag, watermark lag and checkpoint time.
+#[utoipa::path(get, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}/history", params(DeploymentPath),
+    responses((status = 200, body = crate::runtime::DeploymentHistory), (status = 404, body = ErrorBody)))]
+async fn deployment_history(
+    State(state): Shared,
+    Path(DeploymentPath { application_id: app, deployment_id: id }): Path<DeploymentPath>,
+) -> Result<Json<crate::runtime::DeploymentHistory>, ApiError> {
+    deployment_of(&state, &app, &id)?;
+    Ok(Json(crate::runtime::DeploymentHistory { interval_ms: crate::runtime::SAMPLE_MS, points: state.history.points(&id) }))
+}
+
+/// "Why no output yet?": whether the sinks wrote rows in the last 30 s, and from the
+/// worker's facts what holds rows back: an empty or idle partition holding the
+/// watermark back, a window waiting for the watermark, a filter or join that passed no
+/// row, a sink waiting for a checkpoint, rows dropped as late.
+#[utoipa::path(get, path = "/api/v1/applications/{application_id}/deployments/{deployment_id}/diagnosis", params(DeploymentPath),
+    responses((status = 200, body = crate::runtime::Diagnosis), (status = 404, body = ErrorBody)))]
+async fn deployment_diagnosis(
+    State(state): Shared,
+    Path(DeploymentPath { application_id: app, deployment_id: id }): Path<DeploymentPath>,
+) -> Result<Json<crate::runtime::Diagnosis>, ApiError> {
+    let d = deployment_of(&state, &app, &id)?;
+    let jobs = snapshots(&state, &d).await?;
+    let version = state.store.version(&d.version_id)?.map(|v| CreateVersion { sources: v.sources, sinks: v.sinks, statement: v.statement });
+    let now = chrono::Utc::now().timestamp_millis();
+    let points = state.history.points(&id);
+    // Rows written as of the newest sample at least 30 s old; 0 when the deployment
+    // is younger than that (so rows written since it started count as recent).
+    let written_before = points.iter().rev().find(|p| p.at_ms <= now - crate::runtime::RECENT_MS).map(|p| p.rows_written).or(Some(0)).filter(|_| !jobs.is_empty());
+    let written_before = match (written_before, points.first()) {
+        (Some(_), Some(first)) if first.at_ms > now - crate::runtime::RECENT_MS => Some(0),
+        (w, _) => w,
+    };
+    Ok(Json(crate::runtime::diagnose(&jobs, version.as_ref(), written_before)))
 }

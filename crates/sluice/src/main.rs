@@ -9,6 +9,7 @@ mod run;
 mod service;
 mod summary;
 mod tableau;
+mod tail;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -159,6 +159,11 @@ fn is_closed_stdout(e: &sluice_runtime::RuntimeError) -> bool {
 /// snapshots into the folder its environment names.
 fn executor_options(name: &str, quiet: bool, stop: Arc<AtomicBool>) -> ExecutorOptions {
     let metrics_dir = std::env::var_os(sluice_server::worker::METRICS_DIR_ENV).map(std::path::PathBuf::from);
+    // A worker keeps the last rows its sinks write, for the console's live tail.
+    let tail: Option<crate::tail::Tail> = metrics_dir.as_ref().map(|_| Default::default());
+    let sink_tap: Option<sluice_runtime::SinkTap> = tail.clone().map(|tail| {
+        Box::new(move |sink: &str, batch: &sluice_connector_api::ChangeBatch| crate::tail::keep(&tail, sink, batch)) as sluice_runtime::SinkTap
+    });
     let progress: Option<(Duration, ProgressCallback)> = if quiet && metrics_dir.is_none() {
         None
     } else {
@@ -172,7 +177,8 @@ fn executor_options(name: &str, quiet: bool, stop: Arc<AtomicBool>) -> ExecutorO
                     print_progress(&name, nodes, checkpoints, &mut last);
                 }
                 if let Some(dir) = &metrics_dir {
-                    let snapshot = crate::summary::metrics_snapshot(&name, nodes, checkpoints);
+                    let rows = tail.as_ref().map(crate::tail::rows).unwrap_or_default();
+                    let snapshot = crate::summary::metrics_snapshot(&name, nodes, checkpoints, rows);
                     if let Err(e) = sluice_server::worker::write_snapshot(dir, &snapshot) {
                         if !std::mem::replace(&mut warned, true) {
                             eprintln!("[sluice] {name}: cannot write metrics into \"{}\": {e}", dir.display());
@@ -182,7 +188,7 @@ fn executor_options(name: &str, quiet: bool, stop: Arc<AtomicBool>) -> ExecutorO
             }),
         ))
     };
-    ExecutorOptions { stop, progress, ..ExecutorOptions::default() }
+    ExecutorOptions { stop, progress, sink_tap, ..ExecutorOptions::default() }
 }
 
 /// Waits for the background jobs; a job that fails is run again from its last

@@ -62,10 +62,18 @@ pub fn print_progress(name: &str, nodes: &[NodeReport], checkpoints: Option<&Che
     );
 }
 
-/// The counters of a running job as a worker reports them to `sluice server`.
-pub fn metrics_snapshot(name: &str, nodes: &[NodeReport], checkpoints: Option<&CheckpointStats>) -> sluice_server::worker::JobMetrics {
-    use sluice_server::worker::{CheckpointMetrics, JobMetrics, NodeMetrics, SourceMetrics};
+/// The counters of a running job as a worker reports them to `sluice server`, and the
+/// last rows its sinks wrote. Times are milliseconds there (the engine's are micros).
+pub fn metrics_snapshot(
+    name: &str,
+    nodes: &[NodeReport],
+    checkpoints: Option<&CheckpointStats>,
+    tail: Vec<sluice_server::worker::TailRow>,
+) -> sluice_server::worker::JobMetrics {
+    use sluice_server::worker::{CheckpointMetrics, JobMetrics, NodeMetrics, PartitionMetrics, SourceMetrics, SplitMetrics};
+    let ms = |micros: i64| micros.div_euclid(1000);
     JobMetrics {
+        tail,
         job: name.to_string(),
         at_ms: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
         nodes: nodes
@@ -74,7 +82,7 @@ pub fn metrics_snapshot(name: &str, nodes: &[NodeReport], checkpoints: Option<&C
                 name: n.name.clone(),
                 rows_in: n.metrics.rows_in,
                 rows_out: n.metrics.rows_out,
-                watermark_ms: n.metrics.watermark.filter(|w| *w != i64::MAX),
+                watermark_ms: n.metrics.watermark.filter(|w| *w != i64::MAX).map(ms),
                 late_rows_dropped: n.late_rows_dropped,
                 state: n.gauges.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
                 source: n.source_stats.as_ref().map(|s| SourceMetrics {
@@ -83,7 +91,23 @@ pub fn metrics_snapshot(name: &str, nodes: &[NodeReport], checkpoints: Option<&C
                     skipped_bad_records: s.skipped_bad_records,
                     dead_letters: s.dead_letters,
                     partition_lag: s.partition_lag.clone(),
+                    partitions: s
+                        .partitions
+                        .iter()
+                        .map(|p| PartitionMetrics { split: p.split, topic: p.topic.clone(), partition: p.partition, offset: p.offset })
+                        .collect(),
                 }),
+                inputs: n.inputs.clone(),
+                idle: n.idle,
+                splits: n
+                    .facts
+                    .splits
+                    .iter()
+                    .map(|s| SplitMetrics { split: s.split, watermark_ms: s.watermark.map(ms), idle: s.idle, finished: s.finished })
+                    .collect(),
+                split_idle_timeout_ms: n.facts.split_idle_timeout.map(|t| t.as_millis() as u64),
+                next_window_fires_at_ms: n.facts.next_window_end.filter(|w| *w != i64::MAX).map(ms),
+                max_late_by_ms: n.facts.max_late_by.map(ms),
             })
             .collect(),
         checkpoint: checkpoints.map(|c| CheckpointMetrics {

@@ -749,7 +749,19 @@ impl SourceReader for KafkaSource {
 
     fn stats(&self) -> SourceStats {
         let lag = self.consumer.context().lag.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        SourceStats { partition_lag: lag, ..self.st.stats.clone() }
+        let partitions = self
+            .st
+            .splits
+            .iter()
+            .enumerate()
+            .map(|(i, split)| sluice_connector_api::PartitionPosition {
+                split: split.id,
+                topic: split.topic.clone(),
+                partition: split.partition,
+                offset: self.st.returned.get(&i).copied().or(split.start_at),
+            })
+            .collect();
+        SourceStats { partition_lag: lag, partitions, ..self.st.stats.clone() }
     }
 
     /// Per split: topic, partition, and the offset after the last row returned (or

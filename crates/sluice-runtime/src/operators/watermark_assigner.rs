@@ -230,6 +230,17 @@ impl Operator for WatermarkAssigner {
         "WatermarkAssigner"
     }
 
+    fn facts(&self) -> crate::operator::OperatorFacts {
+        let now = Instant::now();
+        let mut splits: Vec<crate::operator::SplitFacts> = self
+            .splits
+            .iter()
+            .map(|(id, s)| crate::operator::SplitFacts { split: *id, watermark: s.max_seen, idle: self.is_idle(s, now), finished: s.finished })
+            .collect();
+        splits.sort_by_key(|s| s.split);
+        crate::operator::OperatorFacts { splits, split_idle_timeout: self.split_idle_timeout, ..Default::default() }
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         self.assign(batch, None, out)
     }

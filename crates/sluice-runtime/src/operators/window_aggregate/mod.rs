@@ -56,6 +56,8 @@ pub struct WindowAggregateOperator {
     late_rows: u64,
     key_ids: Vec<u32>,
     times: Vec<Option<i64>>,
+    /// See `OperatorFacts::max_late_by` (not saved in checkpoints).
+    max_late_by: Option<i64>,
 }
 
 impl WindowAggregateOperator {
@@ -81,6 +83,7 @@ impl WindowAggregateOperator {
             late_rows: 0,
             key_ids: Vec::new(),
             times: Vec::new(),
+            max_late_by: None,
         })
     }
 
@@ -196,6 +199,14 @@ impl Operator for WindowAggregateOperator {
         }
         .map_err(node_error)?;
         self.late_rows += dropped;
+        if dropped > 0 && self.watermark != i64::MIN {
+            // A bound on how late the dropped rows were: the oldest row behind the watermark.
+            let watermark = self.clock.local(self.watermark);
+            let oldest = self.times.iter().flatten().filter(|t| **t < watermark).min();
+            if let Some(oldest) = oldest {
+                self.max_late_by = self.max_late_by.max(Some(watermark.saturating_sub(*oldest)));
+            }
+        }
         self.keys.sweep();
         Ok(())
     }
@@ -238,6 +249,15 @@ impl Operator for WindowAggregateOperator {
 
     fn late_rows_dropped(&self) -> u64 {
         self.late_rows
+    }
+
+    fn facts(&self) -> crate::operator::OperatorFacts {
+        let next_window_end = match &self.windows {
+            Windows::Sliced(s) => s.next_end(),
+            Windows::Session(s) => s.next_end(),
+        }
+        .map(|end| self.clock.fire_time(end));
+        crate::operator::OperatorFacts { next_window_end, max_late_by: self.max_late_by, ..Default::default() }
     }
 
     fn checkpointable(&self) -> bool {

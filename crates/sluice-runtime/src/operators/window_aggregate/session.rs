@@ -176,6 +176,11 @@ impl SessionWindows {
     }
 
     /// Fires the sessions whose end the watermark has reached, in end order.
+    /// The end of the earliest session that has not fired.
+    pub fn next_end(&self) -> Option<i64> {
+        self.timers.first().map(|t| t.0)
+    }
+
     pub fn fire(&mut self, watermark: i64, clock: &WindowClock, fired: &mut Vec<FiredWindow>, release: &mut Vec<(Option<u32>, u32)>) {
         while let Some(&(end, key, start)) = self.timers.first() {
             if !clock.has_fired(end, watermark) {

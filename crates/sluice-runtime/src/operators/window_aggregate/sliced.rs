@@ -139,6 +139,11 @@ impl SlicedWindows {
         self.panes.len()
     }
 
+    /// The end of the earliest window that holds rows and has not fired.
+    pub fn next_end(&self) -> Option<i64> {
+        self.timers.first().copied()
+    }
+
     /// Accumulates the rows that are not late; returns how many rows were dropped
     /// (late for every window, or with a NULL rowtime).
     // The row loop indexes several parallel per-row vectors.
