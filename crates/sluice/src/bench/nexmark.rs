@@ -52,7 +52,7 @@ const EVENTS_TABLE: &str = include_str!("nexmark/events_table.sql");
 /// Queries Flink 2.3 refuses, with its reason: not run on either engine.
 const FLINK_REFUSES: &[(usize, &str)] = &[(
     6,
-    "Flink 2.3 refuses it: an OVER aggregation needs an append-only input ordered by a time attribute, and q6 orders the updating Top-1 by a plain timestamp",
+    "Flink 2.3 refuses it (\"Non-time attribute sort is not supported for bounded OVER window\": after the join the OVER window's order column is no longer a time attribute), and so does Sluice",
 )];
 
 /// The first event's time: fixed, so that every run (and both engines) sees the same days.
