@@ -54,6 +54,9 @@ const BID_SOURCES: [Source; 7] =
 struct Split {
     id: SplitId,
     generator: SplitGenerator,
+    /// Whether `SplitAdded` went out, so that the split holds the watermark back from the
+    /// start (the other generators' batches must not make its first events late).
+    added_reported: bool,
     finished_reported: bool,
 }
 
@@ -100,7 +103,7 @@ impl NexmarkSource {
             .into_iter()
             .enumerate()
             .filter(|(i, _)| i % parallelism == subtask)
-            .map(|(i, generator)| Split { id: i as SplitId, generator, finished_reported: false })
+            .map(|(i, generator)| Split { id: i as SplitId, generator, added_reported: false, finished_reported: false })
             .collect();
         let wanted = [Part::Person, Part::Auction, Part::Bid].map(|p| parts.contains(&p));
         let limiter = (!config.max_emit_speed).then(|| {
@@ -181,8 +184,13 @@ fn row_array(columns: &mut RowColumns, sources: &[Source], data_type: &ArrowType
 
 impl SourceReader for NexmarkSource {
     fn poll_next(&mut self) -> Result<SourcePoll, ConnectorError> {
-        // A split that has run out is reported once, so it no longer holds watermarks back.
+        // Every split is announced before any rows, and a split that has run out is
+        // reported once, so it no longer holds watermarks back.
         if self.per_split {
+            if let Some(split) = self.splits.iter_mut().find(|s| !s.added_reported) {
+                split.added_reported = true;
+                return Ok(SourcePoll::SplitAdded(split.id));
+            }
             if let Some(split) = self.splits.iter_mut().find(|s| s.generator.remaining() == 0 && !s.finished_reported) {
                 split.finished_reported = true;
                 return Ok(SourcePoll::SplitFinished(split.id));
