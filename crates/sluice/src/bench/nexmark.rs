@@ -149,11 +149,13 @@ fn run_flink(python: &Path, dir: &Path, script_text: &str) -> Result<Figures, St
         }
         _ => {
             let err = String::from_utf8_lossy(&output.stderr);
-            let reason = err
-                .lines()
-                .find(|l| l.contains("Exception:") || l.contains("Error:"))
+            // Flink's own exception says why; py4j's wrapper line only that a call failed.
+            let lines = || err.lines().map(str::trim);
+            let reason = lines()
+                .find(|l| l.contains("flink") && l.contains("Exception:"))
+                .or_else(|| lines().find(|l| l.contains("Exception:") || l.contains("Error:")))
                 .unwrap_or("no reason printed")
-                .trim()
+                .trim_start_matches(": ")
                 .to_string();
             Err(format!("Flink failed: {reason}"))
         }
