@@ -1,6 +1,6 @@
 //! The connectors, one folder each, named and configured as in Flink: `kafka`,
-//! `upsert-kafka`, `filesystem`, `datagen`, `print`, `blackhole`, and Sluice's own
-//! `fake-data` generator of the seed data sets. `register_all` puts them into a `ConnectorRegistry`.
+//! `upsert-kafka`, `filesystem`, `datagen`, `print`, `blackhole`, the Nexmark benchmark's `nexmark`
+//! source, and Sluice's own `fake-data` generator of the seed data sets. `register_all` puts them into a `ConnectorRegistry`.
 
 use sluice_connector_api::ConnectorRegistry;
 
@@ -11,6 +11,7 @@ pub mod fake_data;
 pub mod filesystem;
 pub mod jdbc;
 pub mod kafka;
+pub mod nexmark;
 pub mod opensearch;
 pub mod options;
 pub mod print;
@@ -26,6 +27,7 @@ pub fn register_all(registry: &mut ConnectorRegistry) {
     registry.register(jdbc::factory());
     registry.register(kafka::factory());
     registry.register(kafka::upsert_factory());
+    registry.register(nexmark::factory());
     registry.register(opensearch::factory());
     registry.register(opensearch::elasticsearch7_factory());
     registry.register(print::factory());

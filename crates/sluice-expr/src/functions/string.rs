@@ -591,6 +591,10 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
         Func::RegexpExtract => {
             let (a, p) = (s(0), s(1));
             let group = arrays.get(2).map(|g| g.as_primitive::<Int32Type>());
+            // The pattern is nearly always the same on every row: compile it once and keep
+            // using one `Regex`, whose match cache then stays warm (a clone from the
+            // per-thread cache starts cold on every row).
+            let mut compiled: Option<(&str, Option<Regex>)> = None;
             build_strings(n, |i, o| {
                 let (Some(v), Some(p)) = (s_at(a, i), s_at(p, i)) else {
                     return Ok(false);
@@ -602,7 +606,10 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                     },
                     None => 0,
                 };
-                let Some(re) = regex_or_none(p)? else {
+                if compiled.as_ref().is_none_or(|(last, _)| *last != p) {
+                    compiled = Some((p, regex_or_none(p)?));
+                }
+                let Some(re) = compiled.as_ref().and_then(|(_, re)| re.as_ref()) else {
                     return Ok(false);
                 };
                 if g >= re.captures_len() {

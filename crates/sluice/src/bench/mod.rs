@@ -7,7 +7,8 @@
 //!
 //! With `--kafka`, the filter and the tumble run Kafka to Kafka instead, beside the
 //! broker's own ceiling (see `kafka`). With `--python`, Python UDFs run beside PyFlink's
-//! (see `python`).
+//! (see `python`). With `--nexmark`, the Nexmark queries run on both engines over the
+//! same events (see `nexmark`).
 //!
 //! Some queries are sets of cases run one after the other and compared with the first:
 //! `keys-all` groups by keys of different types and distributions (each should run
@@ -18,6 +19,7 @@
 //! from one run.
 
 mod kafka;
+mod nexmark;
 mod python;
 
 use std::io::Write;
@@ -77,6 +79,22 @@ pub struct BenchArgs {
     /// print its figures beside this one's
     #[arg(long, value_name = "SLUICE")]
     baseline: Option<PathBuf>,
+    /// Run the Nexmark queries q0-q22 on Sluice and Flink over the same events (written
+    /// once by the `nexmark` source to a JSON file both engines read)
+    #[arg(long, conflicts_with_all = ["kafka", "python", "query"])]
+    nexmark: bool,
+    /// With --nexmark: how many events [default: 1000000]
+    #[arg(long, requires = "nexmark")]
+    events: Option<u64>,
+    /// With --nexmark: which queries, e.g. "0-22" or "0,1,5" [default: 0-22]
+    #[arg(long, requires = "nexmark")]
+    nexmark_queries: Option<String>,
+    /// With --nexmark: the parallelisms to run at (`parallelism.default`, both engines), e.g. "1,2"
+    #[arg(long, default_value = "1", requires = "nexmark")]
+    parallelism: String,
+    /// With --nexmark: print the figures as JSON
+    #[arg(long, requires = "nexmark")]
+    json: bool,
 }
 
 /// The pipelines `sluice bench` can time.
@@ -354,6 +372,9 @@ fn bench(args: BenchArgs) -> Result<()> {
     }
     if args.python {
         return python::bench(&args);
+    }
+    if args.nexmark {
+        return nexmark::bench(&args);
     }
     let query = args.query.unwrap_or(Query::Filter);
     let cases = query.cases();
