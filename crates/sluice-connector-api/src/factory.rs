@@ -307,6 +307,21 @@ pub trait ConnectorFactory: Send + Sync {
         Vec::new()
     }
 
+    /// Whether `SourceContext::parallelism` readers of this table, each given its
+    /// `SourceContext::subtask`, read every row exactly once between them (Kafka
+    /// partitions, files, JDBC partitions). A connector that says no is read by one reader
+    /// in a parallel job. The default is no.
+    fn splits_across_readers(&self, _table: &TableSpec) -> bool {
+        false
+    }
+
+    /// Whether several writers may write this table at once, one per instance of a
+    /// parallel job, each given its `SinkContext::subtask` (part files per subtask, Kafka
+    /// producers). A connector that says no gets one writer. The default is no.
+    fn writes_in_parallel(&self, _table: &TableSpec) -> bool {
+        false
+    }
+
     /// A reader of the table. The default is for sink-only connectors: `Unsupported`.
     fn create_source(
         &self,

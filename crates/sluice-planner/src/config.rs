@@ -35,9 +35,12 @@ pub const RESTART_EXP_MAX_KEY: &str = "restart-strategy.exponential-delay.max-ba
 pub const RESTART_EXP_MULTIPLIER_KEY: &str = "restart-strategy.exponential-delay.backoff-multiplier";
 pub const RESTART_EXP_ATTEMPTS_KEY: &str = "restart-strategy.exponential-delay.attempts-before-reset-backoff";
 pub const RESTART_EXP_RESET_KEY: &str = "restart-strategy.exponential-delay.reset-backoff-threshold";
-/// Flink's parallelism keys: accepted, but jobs run on one thread (`ignored_parallelism`).
+/// Flink's parallelism keys: how many instances of each operator a job runs
+/// (`job_parallelism`).
 pub const PARALLELISM_KEY: &str = "parallelism.default";
 pub const DEFAULT_PARALLELISM_KEY: &str = "table.exec.resource.default-parallelism";
+/// Flink's number of key groups, the most instances a keyed operator can have.
+pub const MAX_PARALLELISM_KEY: &str = "pipeline.max-parallelism";
 /// Sluice's cap on the partial matches one `MATCH_RECOGNIZE` partition may hold.
 pub const MAX_PARTIAL_MATCHES_KEY: &str = "sluice.match-recognize.max-partial-matches";
 const DEFAULT_MAX_PARTIAL_MATCHES: usize = 100_000;
@@ -130,20 +133,47 @@ impl SessionConfig {
         .with_files(self.get(PYTHON_FILES_KEY), self.get(PYTHON_REQUIREMENTS_KEY))
     }
 
-    /// What to tell the user about a parallelism above 1 (`parallelism.default`, or
-    /// `table.exec.resource.default-parallelism`, whose -1 means "the default"): jobs
-    /// run on one thread until parallel execution is built, so the setting is accepted
-    /// (a script written for Flink keeps running) but has no effect.
-    pub fn ignored_parallelism(&self) -> Option<String> {
-        [PARALLELISM_KEY, DEFAULT_PARALLELISM_KEY].into_iter().find_map(|key| {
-            let value = self.get(key)?;
+    /// How many instances of each operator a job runs, and what to tell the user when
+    /// it runs fewer than asked. `table.exec.resource.default-parallelism` wins when set
+    /// above 0 (its -1 means "the default"), else `parallelism.default`, else 1. A job with
+    /// checkpoints runs with parallelism 1 for now, and says so.
+    pub fn job_parallelism(&self) -> Result<(usize, Option<String>), String> {
+        let read = |key: &str| -> Result<Option<usize>, String> {
+            let Some(value) = self.get(key) else { return Ok(None) };
             match value.trim().parse::<i64>() {
-                Ok(-1 | 1) => None,
-                _ => Some(format!(
-                    "\"{key}\" = \"{value}\" is not supported yet and is ignored: every operator runs with parallelism 1"
-                )),
+                Ok(-1) => Ok(None),
+                Ok(p) if p > 0 => Ok(Some(p as usize)),
+                _ => Err(format!("invalid value \"{value}\" for \"{key}\": expected a positive whole number (or -1 for the default)")),
             }
-        })
+        };
+        let parallelism = read(DEFAULT_PARALLELISM_KEY)?.or(read(PARALLELISM_KEY)?).unwrap_or(1);
+        let max = self.max_parallelism()?;
+        if parallelism > max {
+            return Err(format!(
+                "parallelism {parallelism} is above \"{MAX_PARALLELISM_KEY}\" ({max}): a keyed operator cannot have more instances than key groups; lower the parallelism or raise \"{MAX_PARALLELISM_KEY}\""
+            ));
+        }
+        if parallelism > 1 && self.checkpointing() {
+            return Ok((
+                1,
+                Some(format!(
+                    "parallelism {parallelism} with checkpoints ('execution.checkpointing.interval') is not supported yet: the job runs with parallelism 1"
+                )),
+            ));
+        }
+        Ok((parallelism, None))
+    }
+
+    /// `pipeline.max-parallelism`: the number of key groups (128 unless set, as in Flink).
+    pub fn max_parallelism(&self) -> Result<usize, String> {
+        match self.get(MAX_PARALLELISM_KEY) {
+            None => Ok(sluice_runtime::exchange::DEFAULT_MAX_PARALLELISM),
+            Some(value) => match value.trim().parse::<i64>() {
+                Ok(-1) => Ok(sluice_runtime::exchange::DEFAULT_MAX_PARALLELISM),
+                Ok(m) if (1..=32768).contains(&m) => Ok(m as usize),
+                _ => Err(format!("invalid value \"{value}\" for \"{MAX_PARALLELISM_KEY}\": expected a whole number from 1 to 32768")),
+            },
+        }
     }
 
     /// `sluice.match-recognize.max-partial-matches` (100,000 unless set).

@@ -398,3 +398,28 @@ fn pattern_text(p: &sluice_runtime::spec::MatchPattern, vars: &[String]) -> Stri
         }
     }
 }
+
+/// The dataflow of a job with a parallelism above 1: each node with how many instances
+/// do work, and the exchange in front of each input that is not chained (`HASH[$k]` by
+/// the input's columns, `SINGLE` to one instance).
+pub fn physical(dataflow: &sluice_runtime::Dataflow, parallelism: usize) -> String {
+    let instances = dataflow.instances(parallelism);
+    let mut out = format!("\n== Parallel Execution ==\n{parallelism} subtasks, each with one instance of every node\n");
+    for (id, node) in dataflow.nodes.iter().enumerate() {
+        let _ = write!(out, "{id}: {} (parallelism {})", node.name, instances[id]);
+        let inputs: Vec<String> = node
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, from)| match dataflow.input_distribution(id, i).exchange_text(&[]) {
+                Some(exchange) => format!("{exchange} {from}"),
+                None => from.to_string(),
+            })
+            .collect();
+        if !inputs.is_empty() {
+            let _ = write!(out, " <- {}", inputs.join(", "));
+        }
+        out.push('\n');
+    }
+    out
+}

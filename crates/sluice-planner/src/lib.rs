@@ -24,5 +24,5 @@ pub mod suggest;
 pub use catalog::{Catalog, CatalogTable, CatalogView, ColumnSpec, TableColumnKind, WatermarkSpec};
 pub use config::{RestartStrategy, SessionConfig};
 pub use logical::{GroupWindow, LogicalPlan, PlanField, PlanSchema, TimeAttribute};
-pub use session::{Job, JobSink, Session, StatementOutcome, TableResult};
+pub use session::{Job, JobSink, ParallelDataflow, Session, StatementOutcome, TableResult};
 pub use stack::{with_query_stack, QUERY_STACK_BYTES};

@@ -4,7 +4,7 @@ use sluice_connector_api::{ConnectorRegistry, SinkWriter};
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_runtime::Dataflow;
 use sluice_sql::ast::{self, ObjectKind, ShowKind, Statement};
-use sluice_sql::{Diagnostic, Span};
+use sluice_sql::{Diagnostic, ErrorClass, Span};
 use sluice_types::DataType;
 
 use crate::bind::Binder;
@@ -181,7 +181,14 @@ impl Session {
                     None => return Err(user("EXPLAIN needs a query, an INSERT or a statement set", *span)),
                 };
                 let mut text = crate::explain::explain(&job);
-                if let Some(note) = self.config.ignored_parallelism() {
+                let (parallelism, note) = self.config.job_parallelism().map_err(|e| user(e, *span))?;
+                if parallelism > 1 {
+                    let instance = crate::lower::Instance { subtask: 0, parallelism, connect: false };
+                    let dataflow =
+                        crate::lower::lower_job(&job, &self.registry, &self.eval_context(), None, &self.config, instance)?;
+                    text.push_str(&crate::explain::physical(&dataflow, parallelism));
+                }
+                if let Some(note) = note {
                     text.push_str(&format!("\n== Warnings ==\n{note}\n"));
                 }
                 Ok(StatementOutcome::Explain(text))
@@ -457,13 +464,52 @@ impl Session {
 
     /// Builds the runtime dataflow of a job. `collect` receives the rows of a bare SELECT.
     pub fn build_dataflow(&self, job: &Job, collect: Option<Box<dyn SinkWriter>>) -> Result<Dataflow, Diagnostic> {
-        crate::lower::lower_job(job, &self.registry, &self.eval_context(), collect, &self.config)
+        self.build_dataflow_for(job, collect, 0, 1)
+    }
+
+    /// The job's dataflow for subtask `subtask` of `parallelism`.
+    fn build_dataflow_for(
+        &self,
+        job: &Job,
+        collect: Option<Box<dyn SinkWriter>>,
+        subtask: usize,
+        parallelism: usize,
+    ) -> Result<Dataflow, Diagnostic> {
+        let instance = crate::lower::Instance { subtask, parallelism, connect: true };
+        crate::lower::lower_job(job, &self.registry, &self.eval_context(), collect, &self.config, instance)
+    }
+
+    /// The job lowered for the session's parallelism (`parallelism.default`): one
+    /// dataflow per subtask, to run with `sluice_runtime::run_parallel`. `collect`, the
+    /// writer of a bare SELECT's rows, goes to subtask 0, where its rows are gathered.
+    pub fn build_parallel_dataflow(
+        &self,
+        job: &Job,
+        mut collect: Option<Box<dyn SinkWriter>>,
+    ) -> Result<ParallelDataflow, Diagnostic> {
+        let (parallelism, warning) =
+            self.config.job_parallelism().map_err(|e| Diagnostic::without_span(ErrorClass::User, e))?;
+        let max_parallelism = self.config.max_parallelism().map_err(|e| Diagnostic::without_span(ErrorClass::User, e))?;
+        let subtasks = (0..parallelism)
+            .map(|subtask| self.build_dataflow_for(job, collect.take(), subtask, parallelism))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ParallelDataflow { subtasks, max_parallelism, warning })
     }
 
     /// The schema of a bare SELECT's result, for printing.
     pub fn result_schema(job: &Job) -> Option<&PlanSchema> {
         job.pipelines.iter().find(|(_, s)| matches!(s, JobSink::Collect)).map(|(p, _)| p.schema())
     }
+}
+
+/// A job lowered for its parallelism.
+pub struct ParallelDataflow {
+    /// One dataflow per subtask, node for node alike.
+    pub subtasks: Vec<Dataflow>,
+    /// `pipeline.max-parallelism`: the number of key groups of the exchanges.
+    pub max_parallelism: usize,
+    /// What to tell the user when the job runs with fewer instances than asked.
+    pub warning: Option<String>,
 }
 
 /// A sink takes at most one rowtime attribute, as in Flink: the query must say which

@@ -6,9 +6,14 @@ use sluice_connector_api::{ChangeBatch, ConnectorError, SinkWriter, SourcePoll, 
 
 use crate::checkpoint::{self, CheckpointConfig, CheckpointStats, CheckpointStore, NodeState as SavedNode};
 use crate::dataflow::{Dataflow, NodeId, NodeKind};
+use crate::exchange::Distribution;
 use crate::metrics::{NodeMetrics, NodeReport};
 use crate::operator::{Output, OutputEvent, SplitEvent, WATERMARK_END};
 use crate::RuntimeError;
+
+mod parallel;
+
+pub use parallel::run_parallel;
 
 /// What `ExecutorOptions::progress` calls.
 pub type ProgressCallback = Box<dyn FnMut(&[NodeReport], Option<&CheckpointStats>) + Send>;
@@ -91,6 +96,14 @@ struct NodeState {
     /// For a sink: `finish` was called. With checkpoints on, a sink whose input ended
     /// stays open until the final checkpoint has committed its output.
     finished: bool,
+    /// The node has nothing more to do: a source that finished, an operator or sink
+    /// whose every input ended. A subtask of a parallel job ends when all its nodes are.
+    done: bool,
+    /// Per input, which instance its rows must reach (all `Forward` on one thread).
+    distributions: Vec<Distribution>,
+    /// Per input behind an exchange, what each sending subtask last said (empty for a
+    /// chained input, and on one thread).
+    channels: Vec<Vec<parallel::Channel>>,
     metrics: NodeMetrics,
 }
 
@@ -101,6 +114,8 @@ pub struct Executor {
     nodes: Vec<NodeState>,
     options: ExecutorOptions,
     checkpoints: Option<Checkpointing>,
+    /// This executor's place in a parallel job, when it runs one subtask of it.
+    subtask: Option<parallel::Subtask>,
 }
 
 /// A job's checkpointing while it runs.
@@ -112,6 +127,7 @@ struct Checkpointing {
     stats: CheckpointStats,
 }
 
+#[derive(Clone)]
 enum Event {
     Batch(ChangeBatch),
     /// From a source with splits, to the operator right after it.
@@ -124,6 +140,9 @@ enum Event {
 
 impl Executor {
     pub fn new(dataflow: Dataflow, options: ExecutorOptions) -> Self {
+        let distributions: Vec<Vec<Distribution>> = (0..dataflow.nodes.len())
+            .map(|id| (0..dataflow.nodes[id].inputs.len()).map(|input| dataflow.input_distribution(id, input)).collect())
+            .collect();
         let mut downstream: Vec<Vec<(NodeId, usize)>> = vec![Vec::new(); dataflow.nodes.len()];
         for (id, node) in dataflow.nodes.iter().enumerate() {
             for (idx, input) in node.inputs.iter().enumerate() {
@@ -134,7 +153,11 @@ impl Executor {
             .nodes
             .into_iter()
             .zip(downstream)
-            .map(|(node, downstream)| NodeState {
+            .zip(distributions)
+            .map(|((node, downstream), distributions)| NodeState {
+                distributions,
+                channels: Vec::new(),
+                done: false,
                 name: node.name,
                 kind: node.kind,
                 inputs: node.inputs.len(),
@@ -152,7 +175,7 @@ impl Executor {
                 metrics: NodeMetrics::default(),
             })
             .collect();
-        Executor { nodes, options, checkpoints: None }
+        Executor { nodes, options, checkpoints: None, subtask: None }
     }
 
     /// Runs until every source has ended (or the stop flag is set), then closes the sinks.
@@ -183,53 +206,7 @@ impl Executor {
                     continue;
                 }
                 active += 1;
-                let poll = {
-                    let node = &mut self.nodes[id];
-                    let NodeKind::Source(reader) = &mut node.kind else { unreachable!() };
-                    let t = Instant::now();
-                    let poll = reader
-                        .poll_next()
-                        .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-                    node.metrics.busy += t.elapsed();
-                    poll
-                };
-                match poll {
-                    SourcePoll::Batch(batch) => {
-                        progressed = true;
-                        self.source_rows(id, batch.num_rows())?;
-                        self.push(id, Event::Batch(batch))?;
-                    }
-                    SourcePoll::SplitBatch { split, batch } => {
-                        progressed = true;
-                        self.source_rows(id, batch.num_rows())?;
-                        self.push(id, Event::Split(split, SplitEvent::Batch(batch)))?;
-                    }
-                    SourcePoll::SplitAdded(split) => {
-                        progressed = true;
-                        self.push(id, Event::Split(split, SplitEvent::Added))?;
-                    }
-                    SourcePoll::SplitFinished(split) => {
-                        progressed = true;
-                        self.push(id, Event::Split(split, SplitEvent::Finished))?;
-                    }
-                    SourcePoll::Pending => {
-                        let node = &mut self.nodes[id];
-                        if !node.idle && node.idle_timeout.is_some_and(|t| node.last_data.elapsed() >= t) {
-                            node.idle = true;
-                            self.push(id, Event::Idle(true))?;
-                        }
-                    }
-                    SourcePoll::Finished => {
-                        progressed = true;
-                        self.nodes[id].finished = true;
-                        if self.nodes[id].idle {
-                            self.nodes[id].idle = false;
-                            self.push(id, Event::Idle(false))?;
-                        }
-                        self.push(id, Event::Watermark(WATERMARK_END))?;
-                        self.push(id, Event::End)?;
-                    }
-                }
+                progressed |= self.poll_source(id)?;
             }
             if active == 0 {
                 break;
@@ -302,6 +279,71 @@ impl Executor {
             self.commit()?;
         }
         Ok(JobReport { nodes: Self::reports(&self.nodes), elapsed: start.elapsed(), stopped, checkpoints: None })
+    }
+
+    /// Polls source `id` once and pushes what it returned; returns whether it returned
+    /// anything.
+    fn poll_source(&mut self, id: NodeId) -> Result<bool, RuntimeError> {
+        let poll = self.poll_only(id)?;
+        self.handle_poll(id, poll)
+    }
+
+    /// Polls source `id` once, counting the time it took.
+    fn poll_only(&mut self, id: NodeId) -> Result<SourcePoll, RuntimeError> {
+        Ok({
+            let node = &mut self.nodes[id];
+            let NodeKind::Source(reader) = &mut node.kind else { unreachable!() };
+            let t = Instant::now();
+            let poll = reader
+                .poll_next()
+                .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            node.metrics.busy += t.elapsed();
+            poll
+        })
+    }
+
+    /// Pushes what source `id` returned; returns whether it returned anything.
+    fn handle_poll(&mut self, id: NodeId, poll: SourcePoll) -> Result<bool, RuntimeError> {
+        let mut progressed = false;
+        match poll {
+            SourcePoll::Batch(batch) => {
+                progressed = true;
+                self.source_rows(id, batch.num_rows())?;
+                self.push(id, Event::Batch(batch))?;
+            }
+            SourcePoll::SplitBatch { split, batch } => {
+                progressed = true;
+                self.source_rows(id, batch.num_rows())?;
+                self.push(id, Event::Split(split, SplitEvent::Batch(batch)))?;
+            }
+            SourcePoll::SplitAdded(split) => {
+                progressed = true;
+                self.push(id, Event::Split(split, SplitEvent::Added))?;
+            }
+            SourcePoll::SplitFinished(split) => {
+                progressed = true;
+                self.push(id, Event::Split(split, SplitEvent::Finished))?;
+            }
+            SourcePoll::Pending => {
+                let node = &mut self.nodes[id];
+                if !node.idle && node.idle_timeout.is_some_and(|t| node.last_data.elapsed() >= t) {
+                    node.idle = true;
+                    self.push(id, Event::Idle(true))?;
+                }
+            }
+            SourcePoll::Finished => {
+                progressed = true;
+                self.nodes[id].finished = true;
+                self.nodes[id].done = true;
+                if self.nodes[id].idle {
+                    self.nodes[id].idle = false;
+                    self.push(id, Event::Idle(false))?;
+                }
+                self.push(id, Event::Watermark(WATERMARK_END))?;
+                self.push(id, Event::End)?;
+            }
+        }
+        Ok(progressed)
     }
 
     /// A node's stable id in checkpoints (its position and name, the same for an
@@ -626,7 +668,7 @@ impl Executor {
             let out = {
                 let node = &mut self.nodes[id];
                 let NodeKind::Operator(op) = &mut node.kind else { continue };
-                if node.finished {
+                if node.finished || node.done {
                     continue;
                 }
                 let mut out = Output::default();
@@ -658,7 +700,11 @@ impl Executor {
                         Event::End => Event::End,
                     }
                 };
-                self.deliver(*to, *input, e)?;
+                if self.subtask.is_some() && self.nodes[*to].distributions[*input] != Distribution::Forward {
+                    self.exchange(*to, *input, e)?;
+                } else {
+                    self.deliver(*to, *input, e)?;
+                }
             }
             Ok(())
         })();
@@ -741,6 +787,7 @@ impl Executor {
                 if node.ended_inputs < node.inputs || node.finished {
                     return Ok(());
                 }
+                node.done = true;
                 let mut out = Output::default();
                 match &mut node.kind {
                     NodeKind::Operator(op) => op.on_end(&mut out)?,

@@ -11,6 +11,7 @@ pub mod checkpoint;
 mod dataflow;
 mod error;
 mod executor;
+pub mod exchange;
 pub mod hash;
 mod metrics;
 mod operator;
@@ -19,6 +20,6 @@ pub mod spec;
 
 pub use dataflow::{Dataflow, Node, NodeId, NodeKind};
 pub use error::RuntimeError;
-pub use executor::{Executor, ExecutorOptions, JobReport, ProgressCallback, SinkTap};
+pub use executor::{run_parallel, Executor, ExecutorOptions, JobReport, ProgressCallback, SinkTap};
 pub use metrics::{NodeMetrics, NodeReport};
 pub use operator::{Operator, OperatorFacts, Output, SplitEvent, SplitFacts, WATERMARK_END};

@@ -1,5 +1,6 @@
 use sluice_connector_api::{ChangeBatch, SplitId};
 
+use crate::exchange::Distribution;
 use crate::RuntimeError;
 
 /// The watermark that closes every window: sent when all bounded inputs have ended.
@@ -136,6 +137,18 @@ pub trait Operator: Send {
             node: self.name().to_string(),
             message: "this operator cannot restore state from a checkpoint yet".into(),
         })
+    }
+
+    /// Which instance of this operator the rows of `input` must reach when the job runs
+    /// with a parallelism above 1. Keyed operators say their key columns; the default
+    /// keeps a stateless operator chained to its input and gathers any other state on one
+    /// instance, which is always correct.
+    fn input_distribution(&self, _input: usize) -> Distribution {
+        if self.is_stateless() {
+            Distribution::Forward
+        } else {
+            Distribution::Single
+        }
     }
 
     /// Sizes of the operator's state worth showing in progress lines, e.g. the partial

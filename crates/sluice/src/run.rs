@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use sluice_connector_api::ConnectorRegistry;
 use sluice_planner::{Job, RestartStrategy, Session, StatementOutcome};
-use sluice_runtime::{Executor, ExecutorOptions, JobReport, ProgressCallback, RuntimeError};
+use sluice_runtime::{ExecutorOptions, JobReport, ProgressCallback, RuntimeError};
 use sluice_sql::Diagnostic;
 
 use crate::collect::CollectSink;
@@ -281,8 +281,8 @@ fn start_job(
     stop: Arc<AtomicBool>,
     (index, done): (usize, Sender<JobOutcome>),
 ) -> Result<bool, ()> {
-    let dataflow = session.build_dataflow(job, None).map_err(|d| render(&d, display, source))?;
-    warn_ignored_parallelism(session, job);
+    let dataflow = session.build_parallel_dataflow(job, None).map_err(|d| render(&d, display, source))?;
+    warn_parallelism(&dataflow, job);
     let checkpoints = session
         .config
         .checkpoint_config(&job.name, fresh)
@@ -305,7 +305,9 @@ fn start_job(
         .name(job.name.clone())
         .stack_size(sluice_planner::QUERY_STACK_BYTES)
         .spawn(move || {
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Executor::new(dataflow, options).run()));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                sluice_runtime::run_parallel(dataflow.subtasks, options, dataflow.max_parallelism)
+            }));
             let _ = done.send((index, outcome));
         })
         .map_err(|e| eprintln!("error: cannot start job \"{}\": {e}", job.name))?;
@@ -322,9 +324,9 @@ fn run_collect(
 ) -> Result<(), ()> {
     let schema = Session::result_schema(job).cloned().unwrap_or_default();
     let sink = CollectSink::new(&schema, session.eval_context());
-    let dataflow = session.build_dataflow(job, Some(Box::new(sink))).map_err(|d| render(&d, display, source))?;
-    warn_ignored_parallelism(session, job);
-    match Executor::new(dataflow, executor_options(&job.name, quiet, stop)).run() {
+    let dataflow = session.build_parallel_dataflow(job, Some(Box::new(sink))).map_err(|d| render(&d, display, source))?;
+    warn_parallelism(&dataflow, job);
+    match sluice_runtime::run_parallel(dataflow.subtasks, executor_options(&job.name, quiet, stop), dataflow.max_parallelism) {
         Ok(_) => Ok(()),
         Err(e) if is_closed_stdout(&e) => Ok(()),
         Err(e) => {
@@ -334,10 +336,9 @@ fn run_collect(
     }
 }
 
-/// A parallelism above 1 is accepted, as Flink scripts set it, but not acted on yet: say so
-/// rather than ignore it silently.
-fn warn_ignored_parallelism(session: &Session, job: &Job) {
-    if let Some(note) = session.config.ignored_parallelism() {
+/// A job that runs with fewer instances than its parallelism asks says so.
+fn warn_parallelism(dataflow: &sluice_planner::ParallelDataflow, job: &Job) {
+    if let Some(note) = &dataflow.warning {
         eprintln!("warning: job \"{}\": {note}", job.name);
     }
 }

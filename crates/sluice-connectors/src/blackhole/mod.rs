@@ -19,6 +19,10 @@ pub fn factory() -> Arc<dyn ConnectorFactory> {
 pub struct BlackholeFactory;
 
 impl ConnectorFactory for BlackholeFactory {
+    fn writes_in_parallel(&self, _table: &TableSpec) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         "blackhole"
     }

@@ -47,6 +47,10 @@ pub fn factory() -> Arc<dyn ConnectorFactory> {
 }
 
 impl ConnectorFactory for FakeDataConnector {
+    fn splits_across_readers(&self, _table: &TableSpec) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         CONNECTOR
     }

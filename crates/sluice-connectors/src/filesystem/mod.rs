@@ -35,6 +35,14 @@ pub fn factory() -> Arc<dyn ConnectorFactory> {
 pub struct FilesystemFactory;
 
 impl ConnectorFactory for FilesystemFactory {
+    fn splits_across_readers(&self, _table: &TableSpec) -> bool {
+        true
+    }
+
+    fn writes_in_parallel(&self, _table: &TableSpec) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         "filesystem"
     }

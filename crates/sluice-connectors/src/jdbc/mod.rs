@@ -45,6 +45,14 @@ pub fn factory() -> Arc<dyn ConnectorFactory> {
 pub struct JdbcFactory;
 
 impl ConnectorFactory for JdbcFactory {
+    fn splits_across_readers(&self, _table: &TableSpec) -> bool {
+        true
+    }
+
+    fn writes_in_parallel(&self, _table: &TableSpec) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         "jdbc"
     }

@@ -65,6 +65,14 @@ pub struct KafkaFactory {
 }
 
 impl ConnectorFactory for KafkaFactory {
+    fn splits_across_readers(&self, _table: &TableSpec) -> bool {
+        true
+    }
+
+    fn writes_in_parallel(&self, _table: &TableSpec) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         self.flavor.name()
     }

@@ -734,6 +734,12 @@ impl SourceReader for KafkaSource {
             if self.config.bounded.is_bounded() && self.st.all_finished() {
                 return Ok(SourcePoll::Finished);
             }
+            // One of several readers that was given no partition, and will be given none
+            // (no partition discovery): it ends, so that its watermark does not hold back
+            // the instances downstream, as Flink's reader without splits goes idle.
+            if self.parallelism > 1 && self.st.splits.is_empty() && self.config.discovery_interval.is_none() {
+                return Ok(SourcePoll::Finished);
+            }
             if let Some(every) = self.config.discovery_interval {
                 if self.last_discovery.elapsed() >= every {
                     self.discover()?;

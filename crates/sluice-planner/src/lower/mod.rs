@@ -8,8 +8,10 @@ use arrow_schema::{Field, Schema};
 use sluice_connector_api::{SourceChangelogMode, ConnectorRegistry, SinkChangelogMode, SinkContext, SinkWriter, SourceContext};
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_runtime::operators::{
-    CalcOperator, ProcTimeClock, ReplicateRowsOperator, UnionOperator, UnnestOperator, ValuesSource, WatermarkAssigner,
+    CalcOperator, EmptySource, ProcTimeClock, ReplicateRowsOperator, SpareSink, UnionOperator, UnnestOperator, ValuesSource,
+    WatermarkAssigner,
 };
+use sluice_runtime::exchange::Distribution;
 use sluice_runtime::{Dataflow, NodeId};
 use sluice_sql::{Diagnostic, ErrorClass};
 use sluice_types::DataType;
@@ -33,13 +35,29 @@ mod window;
 /// Rows per batch a source is asked for.
 const DEFAULT_BATCH_SIZE: usize = 8192;
 
+/// Which instance of a parallel job a dataflow is lowered for.
+#[derive(Clone, Copy, Debug)]
+pub struct Instance {
+    /// Which of `parallelism` subtasks.
+    pub subtask: usize,
+    pub parallelism: usize,
+    /// Whether to open the connectors' readers and writers; EXPLAIN lowers only the
+    /// shape of the job, with none.
+    pub connect: bool,
+}
+
+/// Lowers `job` for one subtask: every subtask's dataflow has the same nodes in the same
+/// order, with the readers and writers of that subtask (a source that cannot be split is
+/// read on subtask 0 only, a sink that needs one writer gets its rows on subtask 0 only).
 pub fn lower_job(
     job: &Job,
     registry: &ConnectorRegistry,
     ctx: &EvalContext,
     mut collect: Option<Box<dyn SinkWriter>>,
     config: &SessionConfig,
+    instance: Instance,
 ) -> Result<Dataflow, Diagnostic> {
+    let Instance { subtask, parallelism, connect } = instance;
     let batch_size = config
         .get("sluice.exec.batch-size")
         .and_then(|v| v.parse().ok())
@@ -65,6 +83,9 @@ pub fn lower_job(
         max_partial_matches: config.max_partial_matches(),
         checkpointing: config.checkpointing(),
         job: job.name.clone(),
+        subtask,
+        parallelism: parallelism.max(1),
+        connect,
     };
     for (plan, sink) in &job.pipelines {
         match sink {
@@ -72,10 +93,13 @@ pub fn lower_job(
             JobSink::Collect => {
                 lowering.changelog().mode(plan)?;
                 let input = lowering.lower(plan, true)?;
-                let writer = collect
-                    .take()
-                    .ok_or_else(|| internal("a job with two collected results"))?;
-                lowering.dataflow.add_sink("Sink: collect", writer, input);
+                let writer: Box<dyn SinkWriter> = match collect.take() {
+                    Some(writer) if subtask == 0 => writer,
+                    _ if subtask > 0 || !connect => Box::new(SpareSink),
+                    _ => return Err(internal("a job with two collected results")),
+                };
+                let id = lowering.dataflow.add_sink("Sink: collect", writer, input);
+                lowering.dataflow.set_distribution(id, Distribution::Single);
             }
         }
     }
@@ -106,6 +130,11 @@ struct Lowering<'a> {
     checkpointing: bool,
     /// The job's name (for `SinkContext::job`).
     job: String,
+    /// Which of `parallelism` subtasks this dataflow is for.
+    subtask: usize,
+    parallelism: usize,
+    /// Whether readers and writers are opened (not for EXPLAIN).
+    connect: bool,
 }
 
 /// The slice size of the two-phase (window TVF) aggregations in a plan, if any.
@@ -378,7 +407,7 @@ impl Lowering<'_> {
             .map(|(n, t)| t.to_field(n).with_nullable(true))
             .chain(metadata.iter().map(|(n, _, t)| t.to_field(n).with_nullable(true)))
             .collect();
-        let source_ctx = SourceContext {
+        let mut source_ctx = SourceContext {
             projection: (0..physical.len()).collect(),
             metadata: metadata.iter().map(|(_, k, t)| (k.clone(), t.clone())).collect(),
             output_schema: Arc::new(Schema::new(fields)),
@@ -390,8 +419,20 @@ impl Lowering<'_> {
             source_index: self.dataflow.source_count(),
             checkpointing: self.checkpointing,
         };
-        let reader = factory.create_source(&spec, &source_ctx).map_err(|e| connector_diagnostic(e, table))?;
+        let split = self.parallelism > 1 && factory.splits_across_readers(&spec);
+        if split {
+            source_ctx.subtask = self.subtask;
+            source_ctx.parallelism = self.parallelism;
+        }
+        let reader = if (self.subtask > 0 && !split) || !self.connect {
+            Box::new(EmptySource)
+        } else {
+            factory.create_source(&spec, &source_ctx).map_err(|e| connector_diagnostic(e, table))?
+        };
         let mut node = self.dataflow.add_source(format!("Source: {}", table.name), reader);
+        if !split {
+            self.dataflow.set_single_instance(node);
+        }
         let idle_timeout = crate::ddl::idle_timeout_option(table)?.unwrap_or(self.idle_timeout);
         if !idle_timeout.is_zero() {
             self.dataflow.set_idle_timeout(node, idle_timeout);
@@ -489,7 +530,11 @@ impl Lowering<'_> {
             &RecordBatchOptions::new().with_row_count(Some(rows.len())),
         )
         .map_err(|e| internal(&format!("VALUES: {e}")))?;
-        Ok(self.dataflow.add_source("Source: VALUES", Box::new(ValuesSource::new(batch))))
+        let reader: Box<dyn sluice_connector_api::SourceReader> =
+            if self.subtask > 0 { Box::new(EmptySource) } else { Box::new(ValuesSource::new(batch)) };
+        let id = self.dataflow.add_source("Source: VALUES", reader);
+        self.dataflow.set_single_instance(id);
+        Ok(id)
     }
 
     /// An `INSERT INTO table`: the query, checked against the changes the sink accepts,
@@ -522,7 +567,7 @@ impl Lowering<'_> {
         };
         let mut input = self.lower(plan, before)?;
         if materialize {
-            input = self.upsert_materialize(input, sink_key, plan.schema())?;
+            input = self.upsert_materialize(input, sink_key.clone(), plan.schema())?;
         }
         let metadata = table
             .sink_columns()
@@ -531,17 +576,32 @@ impl Lowering<'_> {
                 _ => None,
             })
             .collect();
+        // One writer per instance where the connector allows it, keyed by the table's
+        // primary key for upserts (so each key's changes stay in order); else one writer.
+        let distribution = if !factory.writes_in_parallel(&spec) {
+            Distribution::Single
+        } else if mode.updating && !sink_key.is_empty() && factory.sink_changelog_mode(&spec) == SinkChangelogMode::Upsert {
+            Distribution::Hash(sink_key.clone())
+        } else {
+            Distribution::Forward
+        };
+        let parallel = self.parallelism > 1 && distribution != Distribution::Single;
         let ctx = SinkContext {
             input_schema: plan.schema().to_arrow(),
             metadata,
             time_zone: self.ctx.time_zone,
-            subtask: 0,
-            parallelism: 1,
+            subtask: if parallel { self.subtask } else { 0 },
+            parallelism: if parallel { self.parallelism } else { 1 },
             checkpointing: self.checkpointing,
             job: self.job.clone(),
         };
-        let writer = factory.create_sink(&spec, &ctx).map_err(|e| connector_diagnostic(e, table))?;
-        self.dataflow.add_sink(format!("Sink: {}", table.name), writer, input);
+        let writer: Box<dyn SinkWriter> = if (self.subtask > 0 && !parallel) || !self.connect {
+            Box::new(SpareSink)
+        } else {
+            factory.create_sink(&spec, &ctx).map_err(|e| connector_diagnostic(e, table))?
+        };
+        let id = self.dataflow.add_sink(format!("Sink: {}", table.name), writer, input);
+        self.dataflow.set_distribution(id, distribution);
         Ok(())
     }
 }

@@ -370,6 +370,10 @@ impl Operator for DeduplicateOperator {
         }
     }
 
+    fn input_distribution(&self, _input: usize) -> crate::exchange::Distribution {
+        crate::exchange::keyed(&self.spec.keys)
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         if batch.num_rows() == 0 {
             return Ok(());

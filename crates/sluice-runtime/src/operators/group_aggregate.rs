@@ -441,6 +441,10 @@ impl Operator for GroupAggregateOperator {
         NODE
     }
 
+    fn input_distribution(&self, _input: usize) -> crate::exchange::Distribution {
+        crate::exchange::keyed(&self.spec.keys)
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         if batch.num_rows() == 0 {
             return Ok(());

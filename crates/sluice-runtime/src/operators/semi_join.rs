@@ -413,6 +413,10 @@ impl Operator for SemiAntiJoinOperator {
         NAME
     }
 
+    fn input_distribution(&self, input: usize) -> crate::exchange::Distribution {
+        crate::exchange::join_distribution(input, &self.spec.left_keys, &self.spec.right_keys, &self.spec.left_schema, &self.spec.right_schema)
+    }
+
     fn checkpointable(&self) -> bool {
         true
     }

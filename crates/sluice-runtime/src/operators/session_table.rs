@@ -192,6 +192,10 @@ impl Operator for SessionTableOperator {
         NAME
     }
 
+    fn input_distribution(&self, _input: usize) -> crate::exchange::Distribution {
+        crate::exchange::keyed(&self.spec.partition_keys)
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, _out: &mut Output) -> Result<(), RuntimeError> {
         if !batch.is_append_only() {
             return Err(RuntimeError::Operator { node: NAME.into(), message: "window table function does not support updating input".into() });

@@ -143,6 +143,10 @@ impl Operator for UpsertMaterializeOperator {
         NAME
     }
 
+    fn input_distribution(&self, _input: usize) -> crate::exchange::Distribution {
+        crate::exchange::keyed(&self.spec.sink_key)
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         if batch.num_rows() == 0 {
             return Ok(());

@@ -322,6 +322,10 @@ impl Operator for WindowJoinOperator {
         NAME
     }
 
+    fn input_distribution(&self, input: usize) -> crate::exchange::Distribution {
+        crate::exchange::join_distribution(input, &self.spec.left_keys, &self.spec.right_keys, &self.spec.left_schema, &self.spec.right_schema)
+    }
+
     fn on_batch(&mut self, input: usize, batch: ChangeBatch, _out: &mut Output) -> Result<(), RuntimeError> {
         if !batch.is_append_only() {
             return Err(RuntimeError::Operator { node: NAME.into(), message: "window join does not support updating input".into() });

@@ -75,6 +75,12 @@ pub struct BenchArgs {
     /// state), and report what checkpointing costs
     #[arg(long, value_name = "DURATION")]
     checkpoint_interval: Option<String>,
+    /// Also run every case with this parallelism (`parallelism.default`), the input split
+    /// into as many files so that each source instance reads its own, and print the
+    /// speed-up over parallelism 1 on the same files (with --nexmark: every query at
+    /// parallelism 1 and N, on both engines)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=128))]
+    parallelism: Option<u32>,
     /// Also run every case with this other `sluice` binary (a build of another commit) and
     /// print its figures beside this one's
     #[arg(long, value_name = "SLUICE")]
@@ -89,9 +95,6 @@ pub struct BenchArgs {
     /// With --nexmark: which queries, e.g. "0-22" or "0,1,5" [default: 0-22]
     #[arg(long, requires = "nexmark")]
     nexmark_queries: Option<String>,
-    /// With --nexmark: the parallelisms to run at (`parallelism.default`, both engines), e.g. "1,2"
-    #[arg(long, default_value = "1", requires = "nexmark")]
-    parallelism: String,
     /// With --nexmark: print the figures as JSON
     #[arg(long, requires = "nexmark")]
     json: bool,
@@ -397,9 +400,27 @@ fn bench(args: BenchArgs) -> Result<()> {
         None => String::new(),
     };
     let dir = args.work_dir()?;
-    let input = dir.join("iot.json");
     let t = Instant::now();
-    let bytes = generate(&input, rows)?;
+    let (input, bytes) = match args.parallelism {
+        // One file per instance: a file is the unit a file source divides between readers.
+        Some(parallelism) => {
+            let folder = dir.join("iot");
+            let _ = std::fs::remove_dir_all(&folder);
+            std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
+            let mut bytes = 0;
+            let mut generator = FakeDataGenerator::new(GeneratorSettings::new(Subject::Metric));
+            for part in 0..parallelism as u64 {
+                let share = rows / parallelism as u64 + u64::from(part < rows % parallelism as u64);
+                bytes += generate_with(&mut generator, &folder.join(format!("part-{part}.json")), share)?;
+            }
+            (folder, bytes)
+        }
+        None => {
+            let input = dir.join("iot.json");
+            let bytes = generate(&input, rows)?;
+            (input, bytes)
+        }
+    };
     eprintln!(
         "[bench] generated {} IoT rows ({:.1} MB) in {:.2} s",
         thousands(rows),
@@ -419,6 +440,21 @@ fn bench(args: BenchArgs) -> Result<()> {
         let label = if cases.len() > 1 { case.label() } else { "sluice".to_string() };
         let (m, changelog) = measure_child(Command::new(&exe).arg("run").arg(&script))?;
         report_sluice(&label, rows, &m);
+        if let Some(parallelism) = args.parallelism {
+            let _ = std::fs::remove_dir_all(&sluice_out);
+            let parallel_script = dir.join(format!("bench-{}-p{parallelism}.sql", case.label()));
+            let settings = format!("SET 'parallelism.default' = '{parallelism}';\n");
+            std::fs::write(&parallel_script, script_text(&input, &sluice_out, &args.sink, case, &settings))?;
+            let (p, _) = measure_child(Command::new(&exe).arg("run").arg(&parallel_script))?;
+            report_sluice(&format!("{label} parallelism {parallelism}"), rows, &p);
+            println!(
+                "{:<26} {:.2}x the throughput of parallelism 1, {:.2}x its CPU time, {:.2}x its peak memory",
+                "",
+                m.seconds / p.seconds,
+                p.cpu_seconds / m.cpu_seconds.max(1e-9),
+                peak_ratio(&p, &m)
+            );
+        }
         if let Some(baseline) = &args.baseline {
             let _ = std::fs::remove_dir_all(&sluice_out);
             let (b, _) = measure_child(Command::new(baseline).arg("run").arg(&script))
@@ -572,9 +608,14 @@ fn script_text(input: &Path, output: &Path, sink: &str, query: Query, settings: 
 
 /// Writes `rows` IoT records as JSON lines; returns the byte count.
 fn generate(path: &Path, rows: u64) -> Result<u64> {
+    let mut generator = FakeDataGenerator::new(GeneratorSettings::new(Subject::Metric));
+    generate_with(&mut generator, path, rows)
+}
+
+/// Writes the next `rows` records of `generator` as JSON lines; returns the byte count.
+fn generate_with(generator: &mut FakeDataGenerator, path: &Path, rows: u64) -> Result<u64> {
     let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
-    let mut generator = FakeDataGenerator::new(GeneratorSettings::new(Subject::Metric));
     let mut buf = Vec::with_capacity(1 << 16);
     let mut total = 0u64;
     for i in 0..rows {

@@ -203,13 +203,8 @@ fn mb(v: Option<f64>) -> String {
 pub(super) fn bench(args: &BenchArgs) -> Result<()> {
     let events = args.events.unwrap_or(1_000_000);
     let queries = parse_queries(args.nexmark_queries.as_deref().unwrap_or("0-22"))?;
-    let mut parallelisms = Vec::new();
-    for p in args.parallelism.split(',') {
-        match p.trim().parse::<usize>() {
-            Ok(n) if n >= 1 => parallelisms.push(n),
-            _ => bail!("--parallelism takes numbers of at least 1 (\"1,2\"), not \"{p}\""),
-        }
-    }
+    let mut parallelisms = vec![1];
+    parallelisms.extend(args.parallelism.map(|p| p as usize));
     let dir = args.work_dir()?;
     let exe = std::env::current_exe().context("locating the sluice binary")?;
     let t = Instant::now();

@@ -380,6 +380,10 @@ impl Operator for MatchRecognizeOperator {
         "MatchRecognize"
     }
 
+    fn input_distribution(&self, _input: usize) -> crate::exchange::Distribution {
+        crate::exchange::keyed(&self.spec.definition.partition_keys)
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         if let Some(kinds) = &batch.kinds {
             if kinds.iter().any(|k| *k != RowKind::Insert) {

@@ -348,6 +348,10 @@ impl Operator for OverAggregateOperator {
         NAME
     }
 
+    fn input_distribution(&self, _input: usize) -> crate::exchange::Distribution {
+        crate::exchange::keyed(&self.spec.keys)
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, _out: &mut Output) -> Result<(), RuntimeError> {
         if !batch.is_append_only() {
             return Err(RuntimeError::Operator {
