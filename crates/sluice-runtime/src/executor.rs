@@ -506,6 +506,7 @@ impl Executor {
                 NodeKind::Operator(op) => op.snapshot()?,
                 NodeKind::Sink(_) => None,
             };
+            node.metrics.state_bytes = state.as_ref().map(|s| s.len() as u64);
             if let Some(state) = state {
                 states.push(SavedNode { id: node_id, name: node.name.clone(), fingerprint, state });
             }

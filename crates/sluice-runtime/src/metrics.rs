@@ -11,6 +11,9 @@ pub struct NodeMetrics {
     /// The node's current output watermark.
     pub watermark: Option<i64>,
     pub busy: Duration,
+    /// The size of the node's state in its last checkpoint, in bytes (sources: their
+    /// position); `None` before the first checkpoint and for nodes without state.
+    pub state_bytes: Option<u64>,
 }
 
 /// A node's counters at the end of a job.

@@ -472,7 +472,9 @@ async function deployment(appId, id) {
           const rate = job.rates[i] || {};
           const at = sqlOf(n, version, nth[i]);
           const lag = n.watermark_ms !== null && n.watermark_ms !== undefined ? job.metrics.at_ms - n.watermark_ms : null;
-          const state = (n.state || []).map(([k, v]) => `${num(v, 0)} ${k}`).join(', ');
+          const sizes = (n.state || []).map(([k, v]) => `${num(v, 0)} ${k}`);
+          if (n.state_bytes) sizes.push(n.state_bytes < 1e6 ? `${num(n.state_bytes / 1e3, 1)} kB` : `${num(n.state_bytes / 1e6, 1)} MB`);
+          const state = sizes.join(', ');
           const src = n.source;
           const parts = src?.partitions?.length ? `<table><thead><tr><th>Topic</th><th>Partition</th><th>Offset</th><th>Lag</th></tr></thead><tbody>${src.partitions.map((p) => {
             const lagRow = (src.partition_lag || []).find((l) => l[0] === p.topic && l[1] === p.partition);

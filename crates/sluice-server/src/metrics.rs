@@ -90,6 +90,9 @@ pub fn render(deployments: &[(DeploymentRow, Vec<JobMetrics>)], now_ms: i64) -> 
                     f.add("sluice_operator_watermark_seconds", "gauge", "An operator's output watermark, seconds since the epoch.", &labels, w as f64 / 1000.0);
                     f.add("sluice_operator_watermark_lag_seconds", "gauge", "How far an operator's watermark is behind the wall clock of the report.", &labels, (job.at_ms - w) as f64 / 1000.0);
                 }
+                if let Some(bytes) = n.state_bytes {
+                    f.add("sluice_operator_state_bytes", "gauge", "Bytes of an operator's state in the job's last checkpoint.", &labels, bytes as f64);
+                }
                 for (what, value) in &n.state {
                     let labels = [labels[0], labels[1], labels[2], labels[3], ("state", what.as_str())];
                     f.add("sluice_operator_state_entries", "gauge", "Entries an operator holds in its state, by kind.", &labels, *value as f64);

@@ -52,6 +52,9 @@ pub struct NodeMetrics {
     /// Sizes of its state (e.g. partial matches), by name.
     #[serde(default)]
     pub state: Vec<(String, u64)>,
+    /// Bytes of its state in the last checkpoint (none before the first, or stateless).
+    #[serde(default)]
+    pub state_bytes: Option<u64>,
     /// Sources only.
     #[serde(default)]
     pub source: Option<SourceMetrics>,

@@ -85,6 +85,7 @@ pub fn metrics_snapshot(
                 watermark_ms: n.metrics.watermark.filter(|w| *w != i64::MAX).map(ms),
                 late_rows_dropped: n.late_rows_dropped,
                 state: n.gauges.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                state_bytes: n.metrics.state_bytes,
                 source: n.source_stats.as_ref().map(|s| SourceMetrics {
                     records: s.records,
                     bytes: s.bytes,

@@ -398,6 +398,8 @@ fn a_stopped_deployment_leaves_a_savepoint_that_a_new_deployment_resumes_from() 
     server.wait_metric(&write, "sluice_operator_rows_in_total", &[&deployment, "operator=\"Sink: kept"], 1400.0);
     server.wait_metric(&write, "sluice_source_records_total", &[&deployment], 2000.0);
     server.wait_metric(&write, "sluice_checkpoints_completed_total", &[&deployment], 1.0);
+    // The source's state (its partitions' offsets) as the last checkpoint saved it.
+    server.wait_metric(&write, "sluice_operator_state_bytes", &[&deployment, "operator=\"Source: "], 1.0);
     let text = server.wait_metric(&write, "sluice_kafka_consumer_lag_records", &[&deployment, "topic=\"events\"", "partition=\"2\""], 0.0);
     assert!(text.contains(&format!("sluice_deployment_status{{{deployment},application=\"{app}\",status=\"RUNNING\"}} 1")), "{text}");
     assert!(text.contains("# TYPE sluice_operator_rows_out_total counter"), "{text}");

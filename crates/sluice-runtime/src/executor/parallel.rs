@@ -249,6 +249,10 @@ fn merge_reports(subtasks: &[Vec<NodeReport>]) -> Vec<NodeReport> {
             m.metrics.rows_out += r.metrics.rows_out;
             m.metrics.batches_in += r.metrics.batches_in;
             m.metrics.busy += r.metrics.busy;
+            m.metrics.state_bytes = match (m.metrics.state_bytes, r.metrics.state_bytes) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            };
             m.metrics.watermark = match (m.metrics.watermark, r.metrics.watermark) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
