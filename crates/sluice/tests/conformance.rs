@@ -17,20 +17,9 @@ use common::*;
 #[test]
 fn flink_conformance() {
     let root = repo_root().join("tests/conformance");
-    let pending: Vec<String> = std::fs::read_to_string(root.join("pending.txt"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| l.trim().to_string())
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
+    let pending = listed_cases(&root.join("pending.txt"));
     let known = known_differences(&root);
-    let mut cases: Vec<_> = std::fs::read_dir(root.join("cases"))
-        .expect("cases folder")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .collect();
-    cases.sort();
+    let cases = case_scripts(&root.join("cases"));
     assert!(!cases.is_empty(), "no conformance cases found");
     let mut failures = Vec::new();
     let mut passed = 0;

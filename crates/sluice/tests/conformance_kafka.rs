@@ -55,13 +55,7 @@ fn flink_conformance_over_kafka() {
     // Any JSON file source, however its options are laid out.
     let json_file_source = Regex::new(r"'connector'\s*=\s*'filesystem'[^;]*?\.json'").unwrap();
 
-    let mut cases: Vec<_> = std::fs::read_dir(root.join("cases"))
-        .expect("cases folder")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .collect();
-    cases.sort();
+    let cases = case_scripts(&root.join("cases"));
     let work = std::env::temp_dir().join(format!("sluice-kafka-cases-{}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
     let mut topics: Vec<String> = Vec::new();

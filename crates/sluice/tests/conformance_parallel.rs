@@ -17,20 +17,8 @@ fn every_case_gives_the_same_rows_at_parallelism_2_and_4() {
     let pending = std::fs::read_to_string(root.join("pending.txt")).unwrap_or_default();
     let pending: Vec<&str> = pending.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
     let known = known_differences(&root);
-    let order_dependent: Vec<String> = std::fs::read_to_string(root.join("parallel_differences.txt"))
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_whitespace().next().map(String::from))
-        .collect();
-    let mut cases: Vec<_> = std::fs::read_dir(root.join("cases"))
-        .expect("cases folder")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .collect();
-    cases.sort();
+    let order_dependent = listed_cases(&root.join("parallel_differences.txt"));
+    let cases = case_scripts(&root.join("cases"));
     let only = std::env::var("SLUICE_CONFORMANCE_CASE").ok();
     let scratch = std::env::temp_dir().join(format!("sluice-parallel-cases-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("scratch folder");

@@ -10,15 +10,9 @@ use common::*;
 #[test]
 fn every_case_stopped_midway_and_resumed_gives_the_uninterrupted_rows() {
     let root = repo_root().join("tests/conformance");
-    let pending = std::fs::read_to_string(root.join("pending.txt")).unwrap_or_default();
-    let mut cases: Vec<_> = std::fs::read_dir(root.join("cases"))
-        .expect("cases folder")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .filter(|p| !pending.lines().any(|l| l.trim() == p.file_stem().unwrap().to_string_lossy()))
-        .collect();
-    cases.sort();
+    let pending = listed_cases(&root.join("pending.txt"));
+    let cases: Vec<_> =
+        case_scripts(&root.join("cases")).into_iter().filter(|p| !pending.iter().any(|n| *n == p.file_stem().unwrap().to_string_lossy())).collect();
     let only = std::env::var("SLUICE_CONFORMANCE_CASE").ok();
     let mut failures = Vec::new();
     let mut checked = 0;

@@ -7,9 +7,8 @@
 
 mod common;
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,7 +17,6 @@ use common::kafka::produce;
 use serde_json::{json, Value};
 use sluice_testkit::KafkaBroker;
 
-const GUARD: Duration = Duration::from_secs(120);
 
 /// A running `sluice server` in a scratch folder; SIGTERM when dropped.
 struct Server {
@@ -38,27 +36,12 @@ impl Server {
         let out = Command::new(env!("CARGO_BIN_EXE_sluice")).args(["token", "create", "--scope", "write", "--store", &store]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-            .args(["server", "--listen", "127.0.0.1:0", "--checkpoint-interval", "1 s", "--store", &store])
-            .arg("--state-dir")
-            .arg(dir.join("state"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start sluice server");
-        let (tx, rx) = std::sync::mpsc::channel();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let pipe = child.stderr.take().unwrap();
-        let kept = log.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
-                if let Some(addr) = line.split("listening on ").nth(1) {
-                    let _ = tx.send(addr.split_whitespace().next().unwrap_or("").to_string());
-                }
-                kept.lock().unwrap().push(line);
-            }
-        });
-        let url = rx.recv_timeout(GUARD).unwrap_or_else(|_| panic!("the server did not start: {:?}", log.lock().unwrap()));
+        let args: Vec<std::ffi::OsString> = ["--listen", "127.0.0.1:0", "--checkpoint-interval", "1 s", "--store", store.as_str()]
+            .iter()
+            .map(Into::into)
+            .chain(["--state-dir".into(), dir.join("state").into()])
+            .collect();
+        let common::server::Started { child, url, log } = common::server::start(&args);
         Server { child, url, token, log, dir }
     }
 

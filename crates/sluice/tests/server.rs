@@ -8,9 +8,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -42,30 +41,13 @@ impl Server {
 
     /// A server whose metadata lives at `store` (a `sqlite://` or `postgres://` URL).
     fn start_with_store(dir: &Path, store: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-            .args(["server", "--listen", "127.0.0.1:0", "--checkpoint-interval", "100 ms", "--restart-backoff-ms", "500"])
-            .arg("--store")
-            .arg(store)
-            .arg("--state-dir")
-            .arg(dir.join("state"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start sluice server");
-        let (tx, rx) = std::sync::mpsc::channel();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let pipe = child.stderr.take().unwrap();
-        let kept = log.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
-                if let Some(addr) = line.split("listening on ").nth(1) {
-                    let _ = tx.send(addr.split_whitespace().next().unwrap_or("").to_string());
-                }
-                kept.lock().unwrap().push(line);
-            }
-        });
-        let url = rx.recv_timeout(GUARD).unwrap_or_else(|_| panic!("the server did not start: {:?}", log.lock().unwrap()));
-        Server { child, url, log, dir: dir.to_path_buf() }
+        let args: Vec<std::ffi::OsString> = ["--listen", "127.0.0.1:0", "--checkpoint-interval", "100 ms", "--restart-backoff-ms", "500", "--store", store]
+            .iter()
+            .map(Into::into)
+            .chain(["--state-dir".into(), dir.join("state").into()])
+            .collect();
+        let started = common::server::start(&args);
+        Server { child: started.child, url: started.url, log: started.log, dir: dir.to_path_buf() }
     }
 
     fn log(&self) -> String {

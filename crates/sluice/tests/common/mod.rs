@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 pub mod kafka;
+pub mod server;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -376,13 +377,31 @@ fn run_case_with(case: &Path, data: &Path, restart: Option<(usize, u64)>) -> Cas
 
 /// The cases of `tests/conformance/known_differences.txt` (`NAME REASON` per line).
 pub fn known_differences(root: &Path) -> Vec<String> {
-    std::fs::read_to_string(root.join("known_differences.txt"))
+    listed_cases(&root.join("known_differences.txt"))
+}
+
+/// The case names a list file holds: the first word of each line that is not blank or
+/// a `#` comment (a missing file lists none).
+pub fn listed_cases(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
         .unwrap_or_default()
         .lines()
         .map(|l| l.trim())
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_whitespace().next().map(String::from))
         .collect()
+}
+
+/// The `.sql` case scripts in `dir`, in name order.
+pub fn case_scripts(dir: &Path) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cases folder {}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    cases.sort();
+    cases
 }
 
 /// Checks a known difference both ways: `rows` must equal Sluice's recorded rows
