@@ -1,34 +1,19 @@
 //! Event-time interval joins: matches, NULL-padded outer rows once they can no longer
 //! match, expiry of cached rows and the held-back watermark.
 
+#[path = "join_sides_common.rs"]
+mod common;
+
 use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::Int64Type;
-use arrow_array::{Array, Int64Array, RecordBatch, TimestampMicrosecondArray};
-use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use proptest::prelude::*;
+use arrow_schema::{Field, Schema};
 use sluice_connector_api::ChangeBatch;
+use common::*;
+use proptest::prelude::*;
 use sluice_expr::EvalContext;
 use sluice_runtime::operators::IntervalJoinOperator;
 use sluice_runtime::spec::{IntervalJoinSpec, JoinType};
 use sluice_runtime::{Operator, Output, WATERMARK_END};
-
-/// A row of either side: key, id, time.
-#[derive(Clone, Copy, Debug)]
-struct In {
-    k: Option<i64>,
-    id: i64,
-    ts: i64,
-}
-
-fn schema(prefix: &str) -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new(format!("{prefix}k"), DataType::Int64, true),
-        Field::new(format!("{prefix}id"), DataType::Int64, false),
-        Field::new(format!("{prefix}ts"), DataType::Timestamp(TimeUnit::Microsecond, None), false),
-    ]))
-}
 
 fn operator(join_type: JoinType, lower: i64, upper: i64) -> IntervalJoinOperator {
     let (left, right) = (schema("l"), schema("r"));
@@ -51,37 +36,6 @@ fn operator(join_type: JoinType, lower: i64, upper: i64) -> IntervalJoinOperator
     .unwrap()
 }
 
-fn batch(prefix: &str, rows: &[In]) -> ChangeBatch {
-    let data = RecordBatch::try_new(
-        schema(prefix),
-        vec![
-            Arc::new(Int64Array::from(rows.iter().map(|r| r.k).collect::<Vec<_>>())),
-            Arc::new(Int64Array::from(rows.iter().map(|r| r.id).collect::<Vec<_>>())),
-            Arc::new(TimestampMicrosecondArray::from(rows.iter().map(|r| r.ts).collect::<Vec<_>>())),
-        ],
-    )
-    .unwrap();
-    ChangeBatch::inserts(data)
-}
-
-/// (left id, right id) of each output row, `None` where padded.
-fn output(out: &Output) -> Vec<(Option<i64>, Option<i64>)> {
-    let mut res = Vec::new();
-    for b in out.batches() {
-        let l = b.data.column(1).as_primitive::<Int64Type>();
-        let r = b.data.column(4).as_primitive::<Int64Type>();
-        for i in 0..b.data.num_rows() {
-            let get = |a: &arrow_array::Int64Array| if a.is_valid(i) { Some(a.value(i)) } else { None };
-            res.push((get(l), get(r)));
-        }
-    }
-    res
-}
-
-fn row(k: i64, id: i64, ts: i64) -> In {
-    In { k: Some(k), id, ts }
-}
-
 #[test]
 fn inner_join_matches_within_bounds_both_ways() {
     let mut op = operator(JoinType::Inner, -10, 5);
@@ -90,7 +44,7 @@ fn inner_join_matches_within_bounds_both_ways() {
     op.on_batch(1, batch("r", &[row(1, 10, 90), row(1, 11, 105), row(1, 12, 106), row(1, 13, 89), row(2, 14, 100)]), &mut out)
         .unwrap();
     op.on_batch(0, batch("l", &[row(1, 3, 95)]), &mut out).unwrap();
-    let mut got = output(&out);
+    let mut got = pairs(&out);
     got.sort();
     assert_eq!(
         got,
@@ -104,15 +58,15 @@ fn left_outer_pads_once_the_row_cannot_match_and_frees_state() {
     let mut out = Output::default();
     op.on_batch(0, batch("l", &[row(1, 1, 1000), row(1, 2, 1001)]), &mut out).unwrap();
     op.on_batch(1, batch("r", &[row(1, 10, 1005)]), &mut out).unwrap();
-    assert_eq!(output(&out), vec![(Some(1), Some(10)), (Some(2), Some(10))]);
+    assert_eq!(pairs(&out), vec![(Some(1), Some(10)), (Some(2), Some(10))]);
     // The cleanup timer of the left cache is at 1000 + 10 + 5 + 1.
     op.on_watermark(1015, &mut out).unwrap();
     assert_eq!(op.cached_rows().0, 2);
     op.on_batch(0, batch("l", &[row(1, 3, 1020)]), &mut out).unwrap();
     op.on_watermark(1040, &mut out).unwrap();
-    assert_eq!(output(&out).len(), 3, "matched rows are not padded");
+    assert_eq!(pairs(&out).len(), 3, "matched rows are not padded");
     op.on_watermark(WATERMARK_END, &mut out).unwrap();
-    assert_eq!(output(&out).last(), Some(&(Some(3), None)));
+    assert_eq!(pairs(&out).last(), Some(&(Some(3), None)));
     assert_eq!(op.cached_rows(), (0, 0));
 }
 
@@ -123,11 +77,11 @@ fn rows_after_the_window_are_padded_at_once_and_keys_with_null_never_match() {
     op.on_watermark(5000, &mut out).unwrap();
     // Its interval [1000, 1010] is behind the operator time: not cached, padded now.
     op.on_batch(0, batch("l", &[row(1, 1, 1000)]), &mut out).unwrap();
-    assert_eq!(output(&out), vec![(Some(1), None)]);
-    op.on_batch(0, batch("l", &[In { k: None, id: 2, ts: 6000 }]), &mut out).unwrap();
-    op.on_batch(1, batch("r", &[In { k: None, id: 20, ts: 6000 }]), &mut out).unwrap();
+    assert_eq!(pairs(&out), vec![(Some(1), None)]);
+    op.on_batch(0, batch("l", &[In { k: None, id: 2, time: 6000 }]), &mut out).unwrap();
+    op.on_batch(1, batch("r", &[In { k: None, id: 20, time: 6000 }]), &mut out).unwrap();
     op.on_watermark(WATERMARK_END, &mut out).unwrap();
-    let mut got = output(&out);
+    let mut got = pairs(&out);
     got.sort();
     assert_eq!(got, vec![(None, Some(20)), (Some(1), None), (Some(2), None)]);
 }
@@ -160,7 +114,7 @@ enum Event {
 
 fn events() -> impl Strategy<Value = Vec<Event>> {
     // Times are offsets ahead of the current watermark, so no row is late.
-    let r = (prop::option::weighted(0.9, 0i64..3), 1i64..30).prop_map(|(k, ts)| In { k, id: 0, ts });
+    let r = (prop::option::weighted(0.9, 0i64..3), 1i64..30).prop_map(|(k, time)| In { k, id: 0, time });
     let e = prop_oneof![
         2 => prop::collection::vec(r.clone(), 1..4).prop_map(Event::Left),
         2 => prop::collection::vec(r, 1..4).prop_map(Event::Right),
@@ -199,7 +153,7 @@ proptest! {
                     for r in rows.iter_mut() {
                         r.id = next_id;
                         next_id += 1;
-                        r.ts += wm;
+                        r.time += wm;
                     }
                     if is_left {
                         lefts.extend(rows.iter().copied());
@@ -222,7 +176,7 @@ proptest! {
         let mut right_matched = vec![false; rights.len()];
         for (i, l) in lefts.iter().enumerate() {
             for (j, r) in rights.iter().enumerate() {
-                if l.k.is_some() && l.k == r.k && r.ts >= l.ts + lower && r.ts <= l.ts + upper {
+                if l.k.is_some() && l.k == r.k && r.time >= l.time + lower && r.time <= l.time + upper {
                     want.push((Some(l.id), Some(r.id)));
                     left_matched[i] = true;
                     right_matched[j] = true;
@@ -235,7 +189,7 @@ proptest! {
         if matches!(join, JoinType::Right | JoinType::Full) {
             want.extend(rights.iter().zip(&right_matched).filter(|(_, m)| !**m).map(|(r, _)| (None, Some(r.id))));
         }
-        let mut got = output(&out);
+        let mut got = pairs(&out);
         got.sort();
         want.sort();
         prop_assert_eq!(got, want);

@@ -2,14 +2,15 @@
 //! pad the unmatched rows then, semi and anti joins emit left rows, and rows of a fired
 //! window are late.
 
+#[path = "join_sides_common.rs"]
+mod common;
+
 use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::Int64Type;
-use arrow_array::{Array, Int64Array, RecordBatch, TimestampMicrosecondArray};
-use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use proptest::prelude::*;
+use arrow_schema::{Field, Schema, SchemaRef};
 use sluice_connector_api::ChangeBatch;
+use common::*;
+use proptest::prelude::*;
 use sluice_expr::EvalContext;
 use sluice_runtime::operators::WindowJoinOperator;
 use sluice_runtime::spec::{JoinType, WindowJoinKind, WindowJoinSpec};
@@ -17,22 +18,6 @@ use sluice_runtime::{Operator, Output, WATERMARK_END};
 
 /// One millisecond: a window ending at `end` fires at watermark `end - MS`.
 const MS: i64 = 1000;
-
-/// A row of either side: key, id, window end.
-#[derive(Clone, Copy, Debug)]
-struct In {
-    k: Option<i64>,
-    id: i64,
-    end: i64,
-}
-
-fn schema(prefix: &str) -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new(format!("{prefix}k"), DataType::Int64, true),
-        Field::new(format!("{prefix}id"), DataType::Int64, false),
-        Field::new(format!("{prefix}end"), DataType::Timestamp(TimeUnit::Microsecond, None), false),
-    ]))
-}
 
 fn operator(kind: WindowJoinKind, null_safe: bool) -> WindowJoinOperator {
     let (left, right) = (schema("l"), schema("r"));
@@ -58,36 +43,11 @@ fn operator(kind: WindowJoinKind, null_safe: bool) -> WindowJoinOperator {
     .unwrap()
 }
 
-fn batch(prefix: &str, rows: &[In]) -> ChangeBatch {
-    let data = RecordBatch::try_new(
-        schema(prefix),
-        vec![
-            Arc::new(Int64Array::from(rows.iter().map(|r| r.k).collect::<Vec<_>>())),
-            Arc::new(Int64Array::from(rows.iter().map(|r| r.id).collect::<Vec<_>>())),
-            Arc::new(TimestampMicrosecondArray::from(rows.iter().map(|r| r.end).collect::<Vec<_>>())),
-        ],
-    )
-    .unwrap();
-    ChangeBatch::inserts(data)
-}
-
-/// (left id, right id) of each output row, `None` where padded or absent.
+/// (left id, right id) of each output row, sorted, `None` where padded or absent.
 fn output(out: &Output) -> Vec<(Option<i64>, Option<i64>)> {
-    let mut res = Vec::new();
-    for b in out.batches() {
-        let get = |a: &Int64Array, i: usize| if a.is_valid(i) { Some(a.value(i)) } else { None };
-        let l = b.data.column(1).as_primitive::<Int64Type>();
-        let r = (b.data.num_columns() > 3).then(|| b.data.column(4).as_primitive::<Int64Type>());
-        for i in 0..b.data.num_rows() {
-            res.push((get(l, i), r.and_then(|r| get(r, i))));
-        }
-    }
+    let mut res = pairs(out);
     res.sort();
     res
-}
-
-fn row(k: i64, id: i64, end: i64) -> In {
-    In { k: Some(k), id, end }
 }
 
 #[test]
@@ -122,8 +82,8 @@ fn rows_of_a_fired_window_are_late() {
 fn outer_joins_pad_within_the_window_and_null_keys_never_match() {
     let mut op = operator(WindowJoinKind::Join(JoinType::Full), false);
     let mut out = Output::default();
-    op.on_batch(0, batch("l", &[row(1, 1, 10 * MS), In { k: None, id: 2, end: 10 * MS }]), &mut out).unwrap();
-    op.on_batch(1, batch("r", &[row(1, 10, 20 * MS), In { k: None, id: 11, end: 10 * MS }]), &mut out).unwrap();
+    op.on_batch(0, batch("l", &[row(1, 1, 10 * MS), In { k: None, id: 2, time: 10 * MS }]), &mut out).unwrap();
+    op.on_batch(1, batch("r", &[row(1, 10, 20 * MS), In { k: None, id: 11, time: 10 * MS }]), &mut out).unwrap();
     op.on_watermark(WATERMARK_END, &mut out).unwrap();
     assert_eq!(output(&out), vec![(None, Some(10)), (None, Some(11)), (Some(1), None), (Some(2), None)]);
 }
@@ -133,8 +93,8 @@ fn semi_and_anti_joins_emit_left_rows_once() {
     for (kind, want) in [(WindowJoinKind::Semi, vec![(Some(1), None)]), (WindowJoinKind::Anti, vec![(Some(2), None), (Some(3), None)])] {
         let mut op = operator(kind, false);
         let mut out = Output::default();
-        op.on_batch(0, batch("l", &[row(1, 1, 10 * MS), row(2, 2, 10 * MS), In { k: None, id: 3, end: 10 * MS }]), &mut out).unwrap();
-        op.on_batch(1, batch("r", &[row(1, 10, 10 * MS), row(1, 11, 10 * MS), row(2, 12, 20 * MS), In { k: None, id: 13, end: 10 * MS }]), &mut out)
+        op.on_batch(0, batch("l", &[row(1, 1, 10 * MS), row(2, 2, 10 * MS), In { k: None, id: 3, time: 10 * MS }]), &mut out).unwrap();
+        op.on_batch(1, batch("r", &[row(1, 10, 10 * MS), row(1, 11, 10 * MS), row(2, 12, 20 * MS), In { k: None, id: 13, time: 10 * MS }]), &mut out)
             .unwrap();
         op.on_watermark(WATERMARK_END, &mut out).unwrap();
         assert_eq!(output(&out), want, "{kind:?}");
@@ -142,8 +102,8 @@ fn semi_and_anti_joins_emit_left_rows_once() {
     // With IS NOT DISTINCT FROM, NULL meets NULL.
     let mut op = operator(WindowJoinKind::Semi, true);
     let mut out = Output::default();
-    op.on_batch(0, batch("l", &[In { k: None, id: 3, end: 10 * MS }]), &mut out).unwrap();
-    op.on_batch(1, batch("r", &[In { k: None, id: 13, end: 10 * MS }]), &mut out).unwrap();
+    op.on_batch(0, batch("l", &[In { k: None, id: 3, time: 10 * MS }]), &mut out).unwrap();
+    op.on_batch(1, batch("r", &[In { k: None, id: 13, time: 10 * MS }]), &mut out).unwrap();
     op.on_watermark(WATERMARK_END, &mut out).unwrap();
     assert_eq!(output(&out), vec![(Some(3), None)]);
 }
@@ -167,7 +127,7 @@ enum Event {
 fn events() -> impl Strategy<Value = Vec<Event>> {
     // Window ends are offsets (in windows of 5 ms) from the current watermark, some of
     // them behind it: those rows are late.
-    let r = (prop::option::weighted(0.9, 0i64..3), -2i64..5).prop_map(|(k, end)| In { k, id: 0, end });
+    let r = (prop::option::weighted(0.9, 0i64..3), -2i64..5).prop_map(|(k, time)| In { k, id: 0, time });
     let e = prop_oneof![
         2 => prop::collection::vec(r.clone(), 1..4).prop_map(Event::Left),
         2 => prop::collection::vec(r, 1..4).prop_map(Event::Right),
@@ -216,9 +176,9 @@ proptest! {
                         r.id = next_id;
                         next_id += 1;
                         // The end of a 5 ms window near the watermark.
-                        r.end = (wm / (5 * MS) + r.end) * 5 * MS;
+                        r.time = (wm / (5 * MS) + r.time) * 5 * MS;
                     }
-                    let kept = rows.iter().copied().filter(|r| r.end - MS > wm);
+                    let kept = rows.iter().copied().filter(|r| r.time - MS > wm);
                     if is_left {
                         lefts.extend(kept);
                         op.on_batch(0, batch("l", &rows), &mut out).unwrap();
@@ -235,7 +195,7 @@ proptest! {
         }
         op.on_watermark(WATERMARK_END, &mut out).unwrap();
         prop_assert_eq!(op.held_rows(), (0, 0));
-        let meets = |l: &In, r: &In| l.end == r.end && if null_safe { l.k == r.k } else { l.k.is_some() && l.k == r.k };
+        let meets = |l: &In, r: &In| l.time == r.time && if null_safe { l.k == r.k } else { l.k.is_some() && l.k == r.k };
         let mut want = Vec::new();
         let left_matched: Vec<bool> = lefts.iter().map(|l| rights.iter().any(|r| meets(l, r))).collect();
         let right_matched: Vec<bool> = rights.iter().map(|r| lefts.iter().any(|l| meets(l, r))).collect();
