@@ -135,7 +135,7 @@ pub enum Db {
 
 /// Runs blocking PostgreSQL work on a thread of the server's runtime, which the
 /// `postgres` client (a runtime of its own inside) may not block otherwise.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
         _ => f(),
@@ -273,7 +273,10 @@ fn postgres_ddl(sql: &str) -> String {
 
 impl Db {
     pub fn execute(&self, sql: &str, params: &[Val]) -> Result<u64, DbError> {
-        self.transaction(|tx| tx.execute(sql, params))
+        Ok(match self {
+            Db::Sqlite(c) => lock(c).execute(sql, rusqlite::params_from_iter(params.iter().map(sqlite_value)))? as u64,
+            Db::Postgres(c) => blocking(|| lock(c).execute(dollar(sql).as_str(), &pg_params(params)))?,
+        })
     }
 
     pub fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>, DbError> {

@@ -176,10 +176,7 @@ impl Store {
     fn open_postgres(url: &str) -> Result<Db, StoreError> {
         let place = display_url(url);
         let config: postgres::Config = url.parse().map_err(|e: postgres::Error| StoreError::BadUrl { url: place.clone(), reason: e.to_string() })?;
-        // The server's own runtime may not block on the client's: connect off it.
-        let client = std::thread::scope(|s| s.spawn(|| config.connect(postgres::NoTls)).join())
-            .map_err(|_| StoreError::BadUrl { url: place.clone(), reason: "connecting failed unexpectedly".into() })?
-            .map_err(|e| StoreError::Open { place, source: e.into() })?;
+        let client = crate::db::blocking(|| config.connect(postgres::NoTls)).map_err(|e| StoreError::Open { place, source: e.into() })?;
         Ok(Db::Postgres(Mutex::new(client)))
     }
 
