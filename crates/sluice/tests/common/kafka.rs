@@ -14,24 +14,28 @@ use sluice_testkit::KafkaBroker;
 /// Writes each `(partition, value)` message into `topic` and waits until all are
 /// delivered.
 pub fn produce(broker: &KafkaBroker, topic: &str, messages: &[(i32, &str)]) {
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", broker.bootstrap())
-        .set("queue.buffering.max.messages", "1000000")
-        .create()
-        .expect("producer");
-    for (partition, value) in messages {
-        producer.send(BaseRecord::<(), str>::to(topic).partition(*partition).payload(*value)).expect("queue a message");
-        producer.poll(Duration::ZERO);
-    }
-    producer.flush(Duration::from_secs(120)).expect("flush");
+    send_all(broker, topic, messages.iter().map(|(p, v)| (*p, None, *v)));
 }
 
 /// Writes each `(timestamp in epoch milliseconds, value)` message into partition 0 of
 /// `topic`, with that message timestamp, and waits until all are delivered.
 pub fn produce_timed(broker: &KafkaBroker, topic: &str, messages: &[(i64, String)]) {
-    let producer: BaseProducer = ClientConfig::new().set("bootstrap.servers", broker.bootstrap()).create().expect("producer");
-    for (millis, value) in messages {
-        let record = BaseRecord::<(), str>::to(topic).partition(0).timestamp(*millis).payload(value.as_str());
+    send_all(broker, topic, messages.iter().map(|(millis, v)| (0, Some(*millis), v.as_str())));
+}
+
+/// Sends `(partition, timestamp, value)` messages (the producer's clock where there is no
+/// timestamp) and waits until all are delivered.
+fn send_all<'a>(broker: &KafkaBroker, topic: &str, messages: impl Iterator<Item = (i32, Option<i64>, &'a str)>) {
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", broker.bootstrap())
+        .set("queue.buffering.max.messages", "1000000")
+        .create()
+        .expect("producer");
+    for (partition, millis, value) in messages {
+        let mut record = BaseRecord::<(), str>::to(topic).partition(partition).payload(value);
+        if let Some(millis) = millis {
+            record = record.timestamp(millis);
+        }
         producer.send(record).expect("queue a message");
         producer.poll(Duration::ZERO);
     }
