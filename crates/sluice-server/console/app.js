@@ -111,9 +111,10 @@ async function integrations() {
   <section><table><thead><tr><th>Name</th><th>Type</th><th>Connects to</th><th>Credentials</th><th></th></tr></thead><tbody>
   ${list.map((i) => `<tr><td>${esc(i.name)}</td><td>${esc(i.integration_type)}</td><td class="mono">${esc(i.bootstrap_servers || i.url || '')}</td>
     <td>${i.username ? esc(i.username) : ''}${i.password_set ? ' · password set' : ''}</td>
-    <td><button class="secondary" data-delete="${esc(i.id)}" aria-label="Delete integration ${esc(i.name)}">Delete</button></td></tr>`).join('') || '<tr><td colspan="5" class="muted">No integration yet.</td></tr>'}
+    <td><button class="secondary" data-edit="${esc(i.id)}" aria-label="Edit integration ${esc(i.name)}">Edit</button>
+      <button class="secondary" data-delete="${esc(i.id)}" aria-label="Delete integration ${esc(i.name)}">Delete</button></td></tr>`).join('') || '<tr><td colspan="5" class="muted">No integration yet.</td></tr>'}
   </tbody></table></section>
-  <section><h2>New integration</h2><form id="new-integration" class="form">
+  <section><h2 id="i-heading">New integration</h2><form id="new-integration" class="form">
     <label for="i-type">Type</label><select id="i-type" name="integration_type"><option value="kafka">Kafka</option><option value="postgresql">PostgreSQL</option><option value="opensearch">OpenSearch</option></select>
     <label for="i-name">Name</label><input id="i-name" name="name" required>
     <label for="i-bootstrap">Bootstrap servers</label><input id="i-bootstrap" name="bootstrap_servers" placeholder="host:9092 (Kafka)">
@@ -121,13 +122,36 @@ async function integrations() {
     <label for="i-user">User</label><input id="i-user" name="username">
     <label for="i-password">Password</label><input id="i-password" name="password" type="password" autocomplete="new-password">
     <label for="i-protocol">Security protocol</label><select id="i-protocol" name="security_protocol"><option value="">(none)</option><option>PLAINTEXT</option><option>SSL</option><option>SASL_PLAINTEXT</option><option>SASL_SSL</option></select>
-    <span></span><div class="row"><button type="submit">Create integration</button><span class="error" id="i-error" role="alert"></span></div>
+    <span></span><div class="row"><button type="submit" id="i-submit">Create integration</button>
+      <button type="button" class="secondary" id="i-cancel" hidden>Cancel</button><span class="error" id="i-error" role="alert"></span></div>
   </form></section>`;
-  main.querySelector('#new-integration').addEventListener('submit', async (e) => {
+  const form = main.querySelector('#new-integration');
+  // The integration being edited, or none: the form then creates one.
+  let editing = null;
+  main.querySelectorAll('[data-edit]').forEach((b) => b.addEventListener('click', () => {
+    editing = list.find((i) => i.id === b.dataset.edit);
+    const fields = { 'i-type': editing.integration_type, 'i-name': editing.name, 'i-bootstrap': editing.bootstrap_servers, 'i-url': editing.url,
+      'i-user': editing.username, 'i-password': '', 'i-protocol': editing.security_protocol };
+    for (const [id, value] of Object.entries(fields)) form.querySelector(`#${id}`).value = value ?? '';
+    // The type stays; a secret left empty stays as stored.
+    form.querySelector('#i-type').disabled = true;
+    form.querySelector('#i-password').placeholder = editing.password_set ? 'unchanged' : '';
+    main.querySelector('#i-heading').textContent = `Edit integration ${editing.name}`;
+    main.querySelector('#i-submit').textContent = 'Save integration';
+    main.querySelector('#i-cancel').hidden = false;
+    form.querySelector('#i-name').focus();
+  }));
+  main.querySelector('#i-cancel').addEventListener('click', () => integrations());
+  form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      await api('POST', '/api/v1/integrations', formData(e.target));
-      say('Integration created.', true);
+      if (editing) {
+        await api('PUT', `/api/v1/integrations/${editing.id}`, { ...formData(e.target), integration_type: editing.integration_type });
+        say('Integration saved: deployments use it from their next start.', true);
+      } else {
+        await api('POST', '/api/v1/integrations', formData(e.target));
+        say('Integration created.', true);
+      }
       await integrations();
     } catch (err) { showError(main.querySelector('#i-error'), err); }
   });
@@ -143,9 +167,10 @@ async function tables() {
   main.innerHTML = `<h1>Tables</h1>
   <section><table><thead><tr><th>Name</th><th>Columns</th><th>CREATE TABLE</th><th></th></tr></thead><tbody>
   ${list.map((t) => `<tr><td>${esc(t.table_name)}</td><td>${t.columns.map((c) => `${esc(c.name)} <span class="muted">${esc(c.data_type)}</span>`).join('<br>')}</td>
-    <td><pre>${highlight(t.create_table)}</pre></td><td><button class="secondary" data-delete="${esc(t.table_id)}" aria-label="Delete table ${esc(t.table_name)}">Delete</button></td></tr>`).join('') || '<tr><td colspan="4" class="muted">No table yet.</td></tr>'}
+    <td><pre>${highlight(t.create_table)}</pre></td><td><button class="secondary" data-edit="${esc(t.table_id)}" aria-label="Edit table ${esc(t.table_name)}">Edit</button>
+      <button class="secondary" data-delete="${esc(t.table_id)}" aria-label="Delete table ${esc(t.table_name)}">Delete</button></td></tr>`).join('') || '<tr><td colspan="4" class="muted">No table yet.</td></tr>'}
   </tbody></table></section>
-  <section><h2>New table</h2><form id="new-table" class="form">
+  <section><h2 id="t-heading">New table</h2><form id="new-table" class="form">
     <label for="t-int">Integration</label><select id="t-int" name="integration_id">${ints.map((i) => `<option value="${esc(i.id)}">${esc(i.name)} (${esc(i.integration_type)})</option>`).join('')}</select>
     <label for="t-name">Name</label><input id="t-name" name="name" required>
     <label for="t-topic">Kafka topic</label><input id="t-topic" name="kafka_topic">
@@ -153,15 +178,43 @@ async function tables() {
     <label for="t-startup">Startup mode</label><select id="t-startup" name="kafka_startup_mode"><option>earliest-offset</option><option>latest-offset</option></select>
     <label for="t-jdbc">PostgreSQL table / index</label><input id="t-jdbc" name="jdbc_table">
     <span></span><div id="t-schema"></div>
-    <span></span><div class="row"><button type="submit">Create table</button><span class="error" id="t-error" role="alert"></span></div>
+    <span></span><div class="row"><button type="submit" id="t-submit">Create table</button>
+      <button type="button" class="secondary" id="t-cancel" hidden>Cancel</button><span class="error" id="t-error" role="alert"></span></div>
   </form></section>`;
   const schema = sqlEditor(main.querySelector('#t-schema'), { label: 'Columns (schema_sql)', id: 't-schema-sql', value: 'id INT,\nname VARCHAR' });
-  main.querySelector('#new-table').addEventListener('submit', async (e) => {
+  const form = main.querySelector('#new-table');
+  // The table being edited, or none: the form then creates one.
+  let editing = null;
+  main.querySelectorAll('[data-edit]').forEach((b) => b.addEventListener('click', () => {
+    editing = list.find((t) => t.table_id === b.dataset.edit);
+    // Tables stored by an older server have no definition: only their name, integration and columns.
+    const d = editing.definition || { integration_id: editing.integration_id, name: editing.table_name };
+    const fields = { 't-int': d.integration_id, 't-name': d.name, 't-topic': d.kafka_topic, 't-format': d.kafka_value_format || 'json',
+      't-startup': d.kafka_startup_mode || 'earliest-offset', 't-jdbc': d.jdbc_table || d.opensearch_index };
+    for (const [id, value] of Object.entries(fields)) form.querySelector(`#${id}`).value = value ?? '';
+    schema.value = editing.schema_sql;
+    main.querySelector('#t-heading').textContent = `Edit table ${editing.table_name}`;
+    main.querySelector('#t-submit').textContent = 'Save table';
+    main.querySelector('#t-cancel').hidden = false;
+    form.querySelector('#t-name').focus();
+  }));
+  main.querySelector('#t-cancel').addEventListener('click', () => tables());
+  form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const body = { ...formData(e.target), schema_sql: schema.value };
+    const { jdbc_table: place, kafka_topic, kafka_value_format, kafka_startup_mode, ...common } = formData(e.target);
+    // Only the settings of the chosen integration's kind: the server refuses the others.
+    const kind = ints.find((i) => i.id === common.integration_id)?.integration_type;
+    const own = kind === 'kafka' ? { kafka_topic, kafka_value_format, kafka_startup_mode }
+      : kind === 'opensearch' ? { opensearch_index: place } : { jdbc_table: place };
+    const body = { ...common, ...own, schema_sql: schema.value };
     try {
-      await api('POST', '/api/v1/tables', body);
-      say('Table created.', true);
+      if (editing) {
+        await api('PUT', `/api/v1/tables/${editing.table_id}`, body);
+        say('Table saved: new versions and jobs use it; running ones keep theirs.', true);
+      } else {
+        await api('POST', '/api/v1/tables', body);
+        say('Table created.', true);
+      }
       await tables();
     } catch (err) {
       showError(main.querySelector('#t-error'), err);

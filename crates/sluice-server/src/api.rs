@@ -221,7 +221,8 @@ impl IntegrationType {
 
 /// `POST /api/v1/integrations`: named connection settings that tables refer to by id,
 /// so that no table or version repeats them. `password` and `ssl_key_password` are
-/// write-only: no answer, log line or error shows them.
+/// write-only: no answer, log line or error shows them. `PUT` takes the same body; there
+/// a secret left out keeps its stored value and an empty one removes it.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIntegration {
@@ -339,6 +340,10 @@ pub struct Table {
     pub columns: Vec<TableColumn>,
     pub create_table: String,
     pub created_at: String,
+    /// The body the table was created or last edited with (absent for tables stored
+    /// by an older Sluice, which did not keep it): what an edit starts from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<CreateTable>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

@@ -102,14 +102,14 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/integrations", get(list_integrations).post(create_integration))
-        .route("/api/v1/integrations/{id}", get(get_integration).delete(delete_integration))
+        .route("/api/v1/integrations/{id}", get(get_integration).put(update_integration).delete(delete_integration))
         .route("/api/v1/tables", get(list_tables).post(create_table))
-        .route("/api/v1/tables/{id}", get(get_table).delete(delete_table))
+        .route("/api/v1/tables/{id}", get(get_table).put(update_table).delete(delete_table))
         .route("/api/v1/jobs", get(list_jobs).post(create_job))
         .route("/api/v1/jobs/{id}", get(get_job))
         .route("/api/v1/jobs/{id}/cancel", post(cancel_job))
         .route("/api/v1/applications", get(list_applications).post(create_application))
-        .route("/api/v1/applications/{application_id}", get(get_application).delete(delete_application))
+        .route("/api/v1/applications/{application_id}", get(get_application).put(rename_application).delete(delete_application))
         .route("/api/v1/applications/{application_id}/versions", post(create_version))
         .route("/api/v1/applications/{application_id}/versions/validate", post(validate_version))
         .route("/api/v1/applications/{application_id}/versions/{version_id}", get(get_version).delete(delete_version))
@@ -140,7 +140,7 @@ fn aiven_routes() -> Router<Arc<AppState>> {
         .route(&format!("{FLINK}/job/{{id}}"), get(get_job))
         .route(&format!("{FLINK}/job/{{id}}/cancel"), post(cancel_job))
         .route(&format!("{FLINK}/application"), get(list_applications).post(create_application))
-        .route(&format!("{FLINK}/application/{{application_id}}"), get(get_application).delete(delete_application))
+        .route(&format!("{FLINK}/application/{{application_id}}"), get(get_application).put(rename_application).delete(delete_application))
         .route(&format!("{FLINK}/application/{{application_id}}/version"), post(create_version))
         .route(&format!("{FLINK}/application/{{application_id}}/version/validate"), post(validate_version))
         .route(&format!("{FLINK}/application/{{application_id}}/version/{{version_id}}"), get(get_version).delete(delete_version))
@@ -186,6 +186,15 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(crate::ApiDoc::openapi())
 }
 
+/// An application's name, trimmed, or why it is not one.
+fn checked_name(name: &str) -> Result<&str, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 128 || name.chars().any(char::is_control) {
+        return Err(ApiError::bad("name", "the name is 1 to 128 printable characters"));
+    }
+    Ok(name)
+}
+
 fn application_of(state: &AppState, id: &str) -> Result<Application, ApiError> {
     state.store.application(id)?.ok_or_else(|| ApiError::NotFound { what: "application", id: id.to_string() })
 }
@@ -198,10 +207,7 @@ async fn list_applications(State(state): Shared) -> Result<Json<ApplicationList>
 #[utoipa::path(post, path = "/api/v1/applications", request_body = CreateApplication,
     responses((status = 201, body = Application), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create_application(State(state): Shared, Body(body): Body<CreateApplication>) -> Result<(StatusCode, Json<Application>), ApiError> {
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 128 || name.chars().any(char::is_control) {
-        return Err(ApiError::bad("name", "the name is 1 to 128 printable characters"));
-    }
+    let name = checked_name(&body.name)?;
     match state.store.create_application(name)? {
         Some(app) => Ok((StatusCode::CREATED, Json(app))),
         None => Err(ApiError::Conflict { message: format!("an application named \"{name}\" exists") }),
@@ -210,6 +216,22 @@ async fn create_application(State(state): Shared, Body(body): Body<CreateApplica
 
 #[utoipa::path(get, path = "/api/v1/applications/{application_id}", params(AppPath), responses((status = 200, body = Application), (status = 404, body = ErrorBody)))]
 async fn get_application(State(state): Shared, Path(AppPath { application_id: id }): Path<AppPath>) -> Result<Json<Application>, ApiError> {
+    Ok(Json(application_of(&state, &id)?))
+}
+
+#[utoipa::path(put, path = "/api/v1/applications/{application_id}", params(AppPath), request_body = CreateApplication,
+    responses((status = 200, body = Application), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn rename_application(
+    State(state): Shared,
+    Path(AppPath { application_id: id }): Path<AppPath>,
+    Body(body): Body<CreateApplication>,
+) -> Result<Json<Application>, ApiError> {
+    application_of(&state, &id)?;
+    let name = checked_name(&body.name)?;
+    if !state.store.rename_application(&id, name)? {
+        application_of(&state, &id)?;
+        return Err(ApiError::Conflict { message: format!("an application named \"{name}\" exists") });
+    }
     Ok(Json(application_of(&state, &id)?))
 }
 
@@ -432,6 +454,41 @@ async fn get_integration(State(state): Shared, Path(IdPath { id }): Path<IdPath>
     Ok(Json(integration_of(&state, &id)?.integration))
 }
 
+#[utoipa::path(put, path = "/api/v1/integrations/{id}", params(IdPath), request_body = CreateIntegration,
+    responses((status = 200, body = Integration), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn update_integration(
+    State(state): Shared,
+    Path(IdPath { id }): Path<IdPath>,
+    Body(body): Body<CreateIntegration>,
+) -> Result<Json<Integration>, ApiError> {
+    let old = integration_of(&state, &id)?;
+    if body.integration_type != old.integration.integration_type {
+        return Err(ApiError::bad(
+            "integration_type",
+            format!("integration \"{}\" is a {} integration and stays one; create a new integration instead", old.integration.name, old.integration.integration_type.as_str()),
+        ));
+    }
+    // A secret left out keeps its stored value; an empty one removes it.
+    let keep = |new: &Option<String>, stored: &Option<String>| match new {
+        None => stored.clone(),
+        Some(v) if v.is_empty() => None,
+        Some(v) => Some(v.clone()),
+    };
+    let body = CreateIntegration {
+        password: keep(&body.password, &old.secrets.password),
+        ssl_key_password: keep(&body.ssl_key_password, &old.secrets.ssl_key_password),
+        ..body
+    };
+    crate::integrations::check(&body).map_err(|(field, message)| ApiError::bad(field, message))?;
+    match state.store.update_integration(&old.integration, &body)? {
+        Some(i) => Ok(Json(i)),
+        None => {
+            integration_of(&state, &id)?;
+            Err(ApiError::Conflict { message: format!("an integration named \"{}\" exists", body.name.trim()) })
+        }
+    }
+}
+
 #[utoipa::path(delete, path = "/api/v1/integrations/{id}", params(IdPath),
     responses((status = 200, body = Integration), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn delete_integration(State(state): Shared, Path(IdPath { id }): Path<IdPath>) -> Result<Json<Integration>, ApiError> {
@@ -478,6 +535,28 @@ async fn list_tables(State(state): Shared) -> Result<Json<TableList>, ApiError> 
 #[utoipa::path(post, path = "/api/v1/tables", request_body = CreateTable,
     responses((status = 201, body = Table), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create_table(State(state): Shared, Body(body): Body<CreateTable>) -> Result<(StatusCode, Json<Table>), ApiError> {
+    let table = checked_table(&state, body, new_id(), now()).await?;
+    if !state.store.create_table(&table)? {
+        return Err(ApiError::Conflict { message: format!("a table named \"{}\" exists", table.table_name) });
+    }
+    Ok((StatusCode::CREATED, Json(table)))
+}
+
+#[utoipa::path(put, path = "/api/v1/tables/{id}", params(IdPath), request_body = CreateTable,
+    responses((status = 200, body = Table), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn update_table(State(state): Shared, Path(IdPath { id }): Path<IdPath>, Body(body): Body<CreateTable>) -> Result<Json<Table>, ApiError> {
+    let old = table_of(&state, &id)?;
+    let table = checked_table(&state, body, old.table_id, old.created_at).await?;
+    if !state.store.update_table(&table)? {
+        table_of(&state, &id)?;
+        return Err(ApiError::Conflict { message: format!("a table named \"{}\" exists", table.table_name) });
+    }
+    Ok(Json(table))
+}
+
+/// The table a create or edit body stands for, once its `CREATE TABLE` plans over its
+/// integration: otherwise the errors, at their place in `schema_sql`.
+async fn checked_table(state: &AppState, body: CreateTable, table_id: String, created_at: String) -> Result<Table, ApiError> {
     let integration = match state.store.integration(&body.integration_id)? {
         Some(i) => i,
         None => return Err(ApiError::bad("integration_id", format!("integration \"{}\" not found", body.integration_id))),
@@ -489,24 +568,21 @@ async fn create_table(State(state): Shared, Body(body): Body<CreateTable>) -> Re
         sinks: vec![],
         statement: String::new(),
     };
-    let errors: Vec<SqlError> = sql_errors(&state, &version).await?.into_iter().filter(|e| e.field != "statement").collect();
+    let errors: Vec<SqlError> = sql_errors(state, &version).await?.into_iter().filter(|e| e.field != "statement").collect();
     if !errors.is_empty() {
         let errors = errors.into_iter().map(|e| SqlError { field: "schema_sql".into(), ..e }).collect();
         return Err(ApiError::InvalidSql { errors });
     }
-    let table = Table {
-        table_id: new_id(),
+    Ok(Table {
+        table_id,
         table_name: body.name.trim().to_string(),
         integration_id: body.integration_id.clone(),
         schema_sql: body.schema_sql.clone(),
         columns: crate::integrations::columns(&ddl).unwrap_or_default(),
         create_table: ddl,
-        created_at: now(),
-    };
-    if !state.store.create_table(&table)? {
-        return Err(ApiError::Conflict { message: format!("a table named \"{}\" exists", table.table_name) });
-    }
-    Ok((StatusCode::CREATED, Json(table)))
+        created_at,
+        definition: Some(body),
+    })
 }
 
 fn table_of(state: &AppState, id: &str) -> Result<Table, ApiError> {

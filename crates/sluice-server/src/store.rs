@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::api::{
-    Application, ApplicationVersion, CreateIntegration, CreateVersion, Deployment, DeploymentStatus, Integration, Table,
+    Application, ApplicationVersion, CreateIntegration, CreateTable, CreateVersion, Deployment, DeploymentStatus, Integration, Table,
     VersionSummary,
 };
 use crate::db::{vals, Db, DbError, Row};
@@ -113,6 +113,10 @@ const MIGRATIONS: &[(u32, &str)] = &[(
         deployment_id TEXT NOT NULL,
         created_at TEXT NOT NULL
     );",
+), (
+    3,
+    // The body a table was created or last edited with, so that it can be edited again.
+    "ALTER TABLE flink_tables ADD COLUMN definition TEXT;",
 )];
 
 /// Where the embedded store lives by default: `~/.local/state/sluice/sluice.db`.
@@ -248,6 +252,16 @@ impl Store {
         let ids = self.db.query("SELECT id FROM applications WHERE id NOT IN (SELECT application_id FROM jobs) ORDER BY created_at, name", &[])?;
         let ids: Vec<String> = ids.iter().map(|r| r.text(0)).collect::<Result<_, _>>()?;
         ids.iter().filter_map(|id| self.application(id).transpose()).collect()
+    }
+
+    /// Renames an application; false when another one has the name (or it is gone).
+    pub fn rename_application(&self, id: &str, name: &str) -> Result<bool, StoreError> {
+        let renamed = self.db.execute(
+            "UPDATE applications SET name = ?2, updated_at = ?3
+             WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM applications WHERE name = ?2 AND id <> ?1)",
+            vals![id, name, now()],
+        )?;
+        Ok(renamed > 0)
     }
 
     pub fn delete_application(&self, id: &str) -> Result<bool, StoreError> {
@@ -407,7 +421,44 @@ impl Store {
 
     /// Creates an integration; `None` when the name is taken.
     pub fn create_integration(&self, body: &CreateIntegration) -> Result<Option<Integration>, StoreError> {
-        let integration = Integration {
+        let integration = Self::integration_of(body);
+        let inserted = self.db.execute(
+            "INSERT INTO integrations (id, name, integration_type, settings, secrets, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (name) DO NOTHING",
+            vals![
+                &integration.id,
+                &integration.name,
+                integration.integration_type.as_str(),
+                serde_json::to_string(&integration)?,
+                serde_json::to_string(&IntegrationSecrets::of(body))?,
+                &integration.created_at
+            ],
+        )?;
+        Ok((inserted > 0).then_some(integration))
+    }
+
+    /// Replaces an integration's settings and secrets, keeping its id and creation time;
+    /// false when another integration has the name (or it is gone). `body` holds every
+    /// secret the integration keeps: the caller merges in the stored ones it omits.
+    pub fn update_integration(&self, old: &Integration, body: &CreateIntegration) -> Result<Option<Integration>, StoreError> {
+        let integration = Integration { id: old.id.clone(), created_at: old.created_at.clone(), ..Self::integration_of(body) };
+        let updated = self.db.execute(
+            "UPDATE integrations SET name = ?2, integration_type = ?3, settings = ?4, secrets = ?5
+             WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM integrations WHERE name = ?2 AND id <> ?1)",
+            vals![
+                &integration.id,
+                &integration.name,
+                integration.integration_type.as_str(),
+                serde_json::to_string(&integration)?,
+                serde_json::to_string(&IntegrationSecrets::of(body))?
+            ],
+        )?;
+        Ok((updated > 0).then_some(integration))
+    }
+
+    /// What the API shows of a new integration's settings.
+    fn integration_of(body: &CreateIntegration) -> Integration {
+        Integration {
             id: new_id(),
             name: body.name.trim().to_string(),
             integration_type: body.integration_type,
@@ -422,20 +473,7 @@ impl Store {
             ssl_key_password_set: body.ssl_key_password.is_some(),
             url: body.url.clone(),
             created_at: now(),
-        };
-        let inserted = self.db.execute(
-            "INSERT INTO integrations (id, name, integration_type, settings, secrets, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (name) DO NOTHING",
-            vals![
-                &integration.id,
-                &integration.name,
-                integration.integration_type.as_str(),
-                serde_json::to_string(&integration)?,
-                serde_json::to_string(&IntegrationSecrets::of(body))?,
-                &integration.created_at
-            ],
-        )?;
-        Ok((inserted > 0).then_some(integration))
+        }
     }
 
     fn stored_integration(r: &Row) -> Result<StoredIntegration, StoreError> {
@@ -466,15 +504,44 @@ impl Store {
     /// Stores a table; `false` when its name is taken.
     pub fn create_table(&self, table: &Table) -> Result<bool, StoreError> {
         let inserted = self.db.execute(
-            "INSERT INTO flink_tables (id, name, integration_id, schema_sql, create_table, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (name) DO NOTHING",
-            vals![&table.table_id, &table.table_name, &table.integration_id, &table.schema_sql, &table.create_table, &table.created_at],
+            "INSERT INTO flink_tables (id, name, integration_id, schema_sql, create_table, created_at, definition)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO NOTHING",
+            vals![
+                &table.table_id,
+                &table.table_name,
+                &table.integration_id,
+                &table.schema_sql,
+                &table.create_table,
+                &table.created_at,
+                serde_json::to_string(&table.definition)?
+            ],
         )?;
         Ok(inserted > 0)
     }
 
-    fn table_row(r: &Row) -> Result<Table, DbError> {
+    /// Replaces a table's definition, keeping its id and creation time; false when
+    /// another table has the name (or it is gone). Versions and jobs made from it keep
+    /// the `CREATE TABLE` they were made with.
+    pub fn update_table(&self, table: &Table) -> Result<bool, StoreError> {
+        let updated = self.db.execute(
+            "UPDATE flink_tables SET name = ?2, integration_id = ?3, schema_sql = ?4, create_table = ?5, definition = ?6
+             WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM flink_tables WHERE name = ?2 AND id <> ?1)",
+            vals![
+                &table.table_id,
+                &table.table_name,
+                &table.integration_id,
+                &table.schema_sql,
+                &table.create_table,
+                serde_json::to_string(&table.definition)?
+            ],
+        )?;
+        Ok(updated > 0)
+    }
+
+    fn table_row(r: &Row) -> Result<Table, StoreError> {
         let create_table = r.text(4)?;
+        // Tables stored before schema version 3 have no definition.
+        let definition = r.opt_text(6)?.map(|d| serde_json::from_str::<Option<CreateTable>>(&d)).transpose()?.flatten();
         Ok(Table {
             table_id: r.text(0)?,
             table_name: r.text(1)?,
@@ -483,19 +550,20 @@ impl Store {
             columns: crate::integrations::columns(&create_table).unwrap_or_default(),
             create_table,
             created_at: r.text(5)?,
+            definition,
         })
     }
 
-    const TABLE_COLUMNS: &'static str = "id, name, integration_id, schema_sql, create_table, created_at";
+    const TABLE_COLUMNS: &'static str = "id, name, integration_id, schema_sql, create_table, created_at, definition";
 
     pub fn table(&self, id: &str) -> Result<Option<Table>, StoreError> {
         let sql = format!("SELECT {} FROM flink_tables WHERE id = ?1", Self::TABLE_COLUMNS);
-        Ok(self.db.query_one(&sql, vals![id])?.map(|r| Self::table_row(&r)).transpose()?)
+        self.db.query_one(&sql, vals![id])?.map(|r| Self::table_row(&r)).transpose()
     }
 
     pub fn tables(&self) -> Result<Vec<Table>, StoreError> {
         let rows = self.db.query(&format!("SELECT {} FROM flink_tables ORDER BY created_at, name", Self::TABLE_COLUMNS), &[])?;
-        Ok(rows.iter().map(Self::table_row).collect::<Result<_, _>>()?)
+        rows.iter().map(Self::table_row).collect()
     }
 
     pub fn delete_table(&self, id: &str) -> Result<bool, StoreError> {

@@ -620,6 +620,95 @@ fn integrations_are_write_only_and_fill_in_the_connection_of_the_tables_that_nam
     assert!(!server.log().contains(SECRET), "{}", server.log());
 }
 
+#[test]
+fn integrations_tables_and_applications_are_edited_in_place() {
+    let dir = scratch("edits");
+    let write = token(&dir, "write");
+    let server = Server::start(&dir);
+    const SECRET: &str = "edited-sasl-secret";
+    let integrations = "/api/v1/integrations";
+    let kafka_body = json!({"integration_type": "kafka", "name": "k1", "bootstrap_servers": "127.0.0.1:9",
+        "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "PLAIN", "username": "u", "password": SECRET});
+    let (code, k1) = server.api("POST", integrations, Some(&write), Some(kafka_body.clone()));
+    assert_eq!(code, 201, "{k1}");
+    let (code, k2) = server.api("POST", integrations, Some(&write), Some(json!({"integration_type": "kafka", "name": "k2", "bootstrap_servers": "x:1"})));
+    assert_eq!(code, 201, "{k2}");
+    let k1_path = format!("{integrations}/{}", k1["id"].as_str().unwrap());
+
+    // A password left out stays: the SASL settings still have one.
+    let mut moved = kafka_body.clone();
+    moved["bootstrap_servers"] = json!("127.0.0.1:19092");
+    moved.as_object_mut().unwrap().remove("password");
+    let (code, got) = server.api("PUT", &k1_path, Some(&write), Some(moved.clone()));
+    assert_eq!((code, got["bootstrap_servers"].as_str(), got["password_set"].as_bool()), (200, Some("127.0.0.1:19092"), Some(true)), "{got}");
+    assert_eq!((got["id"].clone(), got["created_at"].clone()), (k1["id"].clone(), k1["created_at"].clone()), "{got}");
+    let (_, read) = server.api("GET", &k1_path, Some(&write), None);
+    assert_eq!(read["bootstrap_servers"], "127.0.0.1:19092", "{read}");
+    // An empty password removes it, which SASL refuses; without SASL it is gone.
+    moved["password"] = json!("");
+    let (code, e) = server.api("PUT", &k1_path, Some(&write), Some(moved.clone()));
+    assert_eq!((code, e["field"].as_str()), (400, Some("username")), "{e}");
+    let plain = json!({"integration_type": "kafka", "name": "k1", "bootstrap_servers": "127.0.0.1:19092", "password": ""});
+    let (code, got) = server.api("PUT", &k1_path, Some(&write), Some(plain.clone()));
+    assert_eq!((code, got["password_set"].as_bool()), (200, Some(false)), "{got}");
+    // The kind stays, names stay unique, and an unknown id is not found.
+    let (code, e) = server.api("PUT", &k1_path, Some(&write), Some(json!({"integration_type": "opensearch", "name": "k1", "url": "http://x:1"})));
+    assert_eq!((code, e["field"].as_str()), (400, Some("integration_type")), "{e}");
+    let mut taken = plain.clone();
+    taken["name"] = json!("k2");
+    assert_eq!(server.api("PUT", &k1_path, Some(&write), Some(taken)).0, 409);
+    assert_eq!(server.api("PUT", &format!("{integrations}/nope"), Some(&write), Some(plain)).0, 404);
+
+    // A table: new columns and topic, the same id; errors as on create.
+    let tables = "/api/v1/tables";
+    let body = json!({"integration_id": k1["id"], "name": "iot_in", "schema_sql": "hostname VARCHAR, usage DOUBLE",
+        "kafka_topic": "iot-data-input", "kafka_value_format": "json"});
+    let (code, t) = server.api("POST", tables, Some(&write), Some(body.clone()));
+    assert_eq!(code, 201, "{t}");
+    assert_eq!(t["definition"]["kafka_topic"], "iot-data-input", "{t}");
+    let (_, other) = server.api("POST", tables, Some(&write), Some(json!({"integration_id": k2["id"], "name": "other",
+        "schema_sql": "id INT", "kafka_topic": "o", "kafka_value_format": "json"})));
+    let t_path = format!("{tables}/{}", t["table_id"].as_str().unwrap());
+    let mut edited = body.clone();
+    edited["schema_sql"] = json!("hostname VARCHAR, cpu VARCHAR, usage DOUBLE");
+    edited["kafka_topic"] = json!("iot-data-v2");
+    let (code, got) = server.api("PUT", &t_path, Some(&write), Some(edited.clone()));
+    assert_eq!(code, 200, "{got}");
+    assert_eq!((got["table_id"].clone(), got["columns"][1]["name"].as_str()), (t["table_id"].clone(), Some("cpu")), "{got}");
+    let (_, read) = server.api("GET", &t_path, Some(&write), None);
+    assert!(read["create_table"].as_str().unwrap().contains("'iot-data-v2'"), "{read}");
+    for field in ["name", "integration_id", "schema_sql", "kafka_topic", "kafka_value_format"] {
+        assert_eq!(read["definition"][field], edited[field], "{read}");
+    }
+    let mut bad = edited.clone();
+    bad["schema_sql"] = json!("hostname VARCHAR,, usage DOUBLE");
+    let (code, e) = server.api("PUT", &t_path, Some(&write), Some(bad));
+    assert_eq!((code, e["field"].as_str()), (400, Some("schema_sql")), "{e}");
+    assert!(e["errors"][0]["line"].is_u64(), "{e}");
+    let (_, unchanged) = server.api("GET", &t_path, Some(&write), None);
+    assert_eq!(unchanged, read, "a refused edit changes nothing");
+    let mut taken = edited.clone();
+    taken["name"] = other["table_name"].clone();
+    assert_eq!(server.api("PUT", &t_path, Some(&write), Some(taken)).0, 409);
+    assert_eq!(server.api("PUT", &format!("{tables}/nope"), Some(&write), Some(edited)).0, 404);
+
+    // An application is renamed, here and at Aiven's route.
+    let a = server.cli_ok(&write, &["application", "create", r#"{"name": "First"}"#]).trim().to_string();
+    server.cli_ok(&write, &["application", "create", r#"{"name": "Second"}"#]);
+    let a_path = format!("/api/v1/applications/{a}");
+    let (code, got) = server.api("PUT", &a_path, Some(&write), Some(json!({"name": "Renamed"})));
+    assert_eq!((code, got["name"].as_str(), got["id"].as_str()), (200, Some("Renamed"), Some(a.as_str())), "{got}");
+    assert_eq!(server.api("PUT", &a_path, Some(&write), Some(json!({"name": "Second"}))).0, 409);
+    assert_eq!(server.api("PUT", &a_path, Some(&write), Some(json!({"name": " "}))).0, 400);
+    assert_eq!(server.api("PUT", "/api/v1/applications/nope", Some(&write), Some(json!({"name": "X"}))).0, 404);
+    // Aiven's client, as a seed 004 user renames an application.
+    let args = ["service", "flink", "update-application", "demo-flink", "--application-id", &a, r#"{"name": "ViaAvn"}"#];
+    server.avn("latest", &write, &args);
+    let (_, got) = server.api("GET", &a_path, Some(&write), None);
+    assert_eq!(got["name"], "ViaAvn", "{got}");
+    assert!(!server.log().contains(SECRET), "{}", server.log());
+}
+
 /// IoT metrics as seed 001's producer writes them: 80 rows 9 s apart from
 /// 2022-01-21 10:20:00 UTC, so the windows of 10:20 and 10:25 close.
 fn iot_rows() -> Vec<Value> {

@@ -63,8 +63,33 @@ run(async (page) => {
   await page.locator('td', { hasText: 'demo-kafka' }).waitFor();
   await shot(page, 'integrations');
 
+  // Edited in place: renamed, its connection kept.
+  await page.click('button[aria-label="Edit integration demo-kafka"]');
+  await page.locator('#i-heading', { hasText: 'Edit integration demo-kafka' }).waitFor();
+  check(await page.inputValue('#i-bootstrap') === process.env.BOOTSTRAP, 'the edit form shows the bootstrap servers');
+  await page.fill('#i-name', 'pizza-kafka');
+  await page.click('#i-submit');
+  await page.getByRole('cell', { name: 'pizza-kafka', exact: true }).waitFor();
+  check(await page.getByRole('cell', { name: 'demo-kafka', exact: true }).count() === 0, 'the renamed integration is listed once');
+  log('an integration is edited in place');
+
+  // A table over it, then edited: its CREATE TABLE follows.
   await page.click('nav a[data-page=tables]');
   await page.locator('h1', { hasText: 'Tables' }).waitFor();
+  await page.fill('#t-name', 'pizza_orders');
+  await page.fill('#t-topic', 'pizzas');
+  await page.fill('#t-schema-sql', 'id INT,\nshop VARCHAR');
+  await page.click('#t-submit');
+  await page.getByRole('cell', { name: 'pizza_orders', exact: true }).waitFor();
+  await page.click('button[aria-label="Edit table pizza_orders"]');
+  await page.locator('#t-heading', { hasText: 'Edit table pizza_orders' }).waitFor();
+  check(await page.inputValue('#t-topic') === 'pizzas', 'the edit form shows the topic');
+  await page.fill('#t-topic', 'pizza-orders-v2');
+  await page.fill('#t-schema-sql', 'id INT,\nshop VARCHAR,\nname VARCHAR');
+  await page.click('#t-submit');
+  await page.locator('pre', { hasText: 'pizza-orders-v2' }).waitFor();
+  check(await page.getByRole('cell', { name: 'pizza_orders', exact: true }).count() === 1, 'the edited table is listed once');
+  log('a table is edited in place');
   await shot(page, 'tables');
 
   // The application, and a version with a typo.

@@ -33,7 +33,8 @@ pub fn start(args: &[std::ffi::OsString]) -> Started {
             if let Some(addr) = line.split("listening on ").nth(1) {
                 let _ = tx.send(addr.split_whitespace().next().unwrap_or("").to_string());
             }
-            kept.lock().unwrap().push(line);
+            // A test that panicked while reading the log poisons it; keep logging.
+            kept.lock().unwrap_or_else(|e| e.into_inner()).push(line);
         }
     });
     let url = rx.recv_timeout(GUARD).unwrap_or_else(|_| panic!("the server did not start: {:?}", log.lock().unwrap()));
