@@ -112,7 +112,7 @@ pub(crate) fn build_array(values: &[&ScalarValue], ty: &DataType) -> Result<Arra
             }
             Arc::new(StringArray::from(out))
         }
-        TypeKind::Binary { .. } | TypeKind::Varbinary { .. } => {
+        TypeKind::Binary { .. } | TypeKind::Varbinary { .. } | TypeKind::Bitmap => {
             let mut out = Vec::with_capacity(values.len());
             for v in values {
                 out.push(match v {
@@ -278,7 +278,7 @@ pub fn array_value(array: &dyn Array, ty: &DataType, row: usize) -> ScalarValue 
             Some(a) => ScalarValue::String(a.value(row).to_string()),
             None => ScalarValue::Null,
         },
-        TypeKind::Binary { .. } | TypeKind::Varbinary { .. } => match array.as_binary_opt::<i32>() {
+        TypeKind::Binary { .. } | TypeKind::Varbinary { .. } | TypeKind::Bitmap => match array.as_binary_opt::<i32>() {
             Some(a) => ScalarValue::Binary(a.value(row).to_vec()),
             None => ScalarValue::Null,
         },

@@ -92,6 +92,7 @@ pub fn write_value_as_string(array: &dyn Array, ty: &DataType, row: usize, ctx: 
         TypeKind::Binary { .. } | TypeKind::Varbinary { .. } => {
             out.push_str(&String::from_utf8_lossy(array.as_binary::<i32>().value(row)))
         }
+        TypeKind::Bitmap => sluice_types::bitmap::write_bitmap_text(array.as_binary::<i32>().value(row), out),
         TypeKind::Date => temporal::write_date_days(out, array.as_primitive::<Date32Type>().value(row)),
         TypeKind::Time { .. } => temporal::write_time_millis(
             out,

@@ -151,7 +151,7 @@ impl Column {
                     entries,
                 }
             }
-            TypeKind::Multiset(_) => {
+            TypeKind::Multiset(_) | TypeKind::Bitmap => {
                 return Err(FormatError::UnsupportedType { ty: ty.to_string() })
             }
         };

@@ -69,6 +69,7 @@ pub fn write_field(out: &mut String, array: &dyn Array, ty: &DataType, i: usize,
         TypeKind::Binary { .. } | TypeKind::Varbinary { .. } => {
             write_bytes(out, array.as_binary::<i32>().value(i))
         }
+        TypeKind::Bitmap => sluice_types::bitmap::write_bitmap_text(array.as_binary::<i32>().value(i), out),
         TypeKind::Date => temporal::write_date_days(out, array.as_primitive::<Date32Type>().value(i)),
         TypeKind::Time { .. } => {
             let millis = array.as_primitive::<Time32MillisecondType>().value(i) as i64;

@@ -40,6 +40,9 @@ pub enum TypeKind {
     Multiset(Box<DataType>),
     Map(Box<DataType>, Box<DataType>),
     Row(Vec<RowField>),
+    /// Flink's `BITMAP`: a set of 32-bit integers (a RoaringBitmap), ordered as unsigned
+    /// numbers. In Arrow, its portable RoaringBitmap serialisation in a `Binary` column.
+    Bitmap,
     /// The type of an untyped `NULL` literal.
     Null,
 }
@@ -154,7 +157,7 @@ impl TypeKind {
             TypeKind::Double => ArrowType::Float64,
             TypeKind::Decimal { precision, scale } => ArrowType::Decimal128(*precision, *scale),
             TypeKind::Char { .. } | TypeKind::Varchar { .. } => ArrowType::Utf8,
-            TypeKind::Binary { .. } | TypeKind::Varbinary { .. } => ArrowType::Binary,
+            TypeKind::Binary { .. } | TypeKind::Varbinary { .. } | TypeKind::Bitmap => ArrowType::Binary,
             TypeKind::Date => ArrowType::Date32,
             TypeKind::Time { .. } => ArrowType::Time32(TimeUnit::Millisecond),
             TypeKind::Timestamp { .. } => ArrowType::Timestamp(TimeUnit::Microsecond, None),
@@ -222,6 +225,7 @@ impl fmt::Display for TypeKind {
             TypeKind::IntervalYearMonth => f.write_str("INTERVAL YEAR(2) TO MONTH"),
             TypeKind::Array(e) => write!(f, "ARRAY<{e}>"),
             TypeKind::Multiset(e) => write!(f, "MULTISET<{e}>"),
+            TypeKind::Bitmap => f.write_str("BITMAP"),
             TypeKind::Map(k, v) => write!(f, "MAP<{k}, {v}>"),
             TypeKind::Row(fields) => {
                 f.write_str("ROW<")?;

@@ -5,6 +5,7 @@
 //! This crate knows nothing about SQL text, plans or connectors: it is the vocabulary the
 //! other crates speak.
 
+pub mod bitmap;
 mod data_type;
 pub mod java_text;
 mod row_kind;

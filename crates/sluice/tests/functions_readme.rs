@@ -48,7 +48,6 @@ const NOT_FUNCTIONS: &[&str] = &[
 
 /// Why a Flink function has no Sluice counterpart yet.
 const WHY_MISSING: &[(&str, &str)] = &[
-    ("BITMAP_", "needs Flink's BITMAP type"),
     ("PARSE_JSON", "needs Flink's VARIANT type"),
     ("TRY_PARSE_JSON", "needs Flink's VARIANT type"),
     ("OBJECT_", "needs structured types"),
@@ -136,8 +135,14 @@ fn render() -> String {
     ));
     aggregates.sort();
     others.sort();
+    let (bound, missing): (Vec<_>, Vec<_>) = aggregates.iter().partition(|a| AGGREGATES.contains(&a.as_str()));
+    let names = |list: &[&String]| list.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
     out.push_str("Its aggregate and window functions are bound by the planner, outside this registry: ");
-    out.push_str(&aggregates.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "));
+    out.push_str(&names(&bound));
+    if !missing.is_empty() {
+        out.push_str(". Not built yet: ");
+        out.push_str(&names(&missing));
+    }
     out.push_str(". The rest of its list are operators, SQL syntax or Table API names: ");
     out.push_str(&others.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "));
     out.push_str(".\n\n");

@@ -175,6 +175,8 @@ impl ColumnGenerator {
                 Arc::new(StructArray::new(fields, children, nulls))
             }
             TypeKind::Null => Arc::new(arrow_array::NullArray::new(n)),
+            // A table cannot declare a BITMAP column (Flink has no BITMAP in DDL either).
+            TypeKind::Bitmap => Arc::new(arrow_array::BinaryArray::new_null(n)),
         }
     }
 

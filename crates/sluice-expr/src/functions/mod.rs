@@ -3,6 +3,7 @@
 
 pub(crate) mod arithmetic;
 pub(crate) mod arrays;
+pub(crate) mod bitmap;
 pub(crate) mod collections;
 pub(crate) mod comparison;
 pub(crate) mod conditional;
@@ -240,6 +241,14 @@ pub enum Func {
     StDistance,
     StDistanceSphere,
     StDistanceSpheroid,
+    // Flink's BITMAP functions.
+    BitmapBuild,
+    BitmapCardinality,
+    BitmapToArray,
+    BitmapToString,
+    BitmapToBytes,
+    BitmapFromBytes,
+    BitmapSet(bitmap::BitmapOp),
     /// A user-defined function (a Python UDF), evaluated by its own code.
     Udf(crate::UdfRef),
 }
@@ -365,6 +374,7 @@ pub(crate) fn eval_call(
         f if registry::family(f) == registry::Family::Arrays => arrays::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Math => math::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Geo => geo::eval(func, values, &cc),
+        f if registry::family(f) == registry::Family::Bitmap => bitmap::eval(func, values, &cc),
         _ => temporal::eval(func, values, &cc),
     }
 }

@@ -5,7 +5,7 @@
 use sluice_types::{DataType, TypeKind};
 
 use super::{
-    arithmetic, arrays, collections, comparison, conditional, geo, hashing, json, logic, math, printf, regexp, split, string, temporal, url,
+    arithmetic, arrays, bitmap, collections, comparison, conditional, geo, hashing, json, logic, math, printf, regexp, split, string, temporal, url,
     Func,
 };
 use crate::{EvalContext, FunctionError, ScalarExpr};
@@ -28,6 +28,7 @@ pub(crate) enum Family {
     Json,
     Arrays,
     Geo,
+    Bitmap,
     /// `TYPEOF`, answered at planning.
     Types,
 }
@@ -54,6 +55,7 @@ fn family_of_name(name: &str) -> Option<Family> {
         (json::NAMES, Family::Json),
         (arrays::NAMES, Family::Arrays),
         (geo::NAMES, Family::Geo),
+        (bitmap::NAMES, Family::Bitmap),
         (TYPE_NAMES, Family::Types),
     ];
     families.iter().find(|(names, _)| names.contains(&name)).map(|(_, f)| *f)
@@ -88,6 +90,9 @@ pub(crate) fn family(func: &Func) -> Family {
         | Cot | Asin | Acos | Atan | Atan2 | Sinh | Cosh | Tanh | Radians | Degrees | Pi | E | Sign | Rand
         | RandInteger => Family::Math,
         StPoint | StX | StY | StAsText | StDistance | StDistanceSphere | StDistanceSpheroid => Family::Geo,
+        BitmapBuild | BitmapCardinality | BitmapToArray | BitmapToString | BitmapToBytes | BitmapFromBytes | BitmapSet(_) => {
+            Family::Bitmap
+        }
         _ => Family::Temporal,
     }
 }
@@ -121,6 +126,7 @@ pub fn resolve_call(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, Fun
         Some(Family::Json) => json::resolve(name, args),
         Some(Family::Arrays) => arrays::resolve(name, args),
         Some(Family::Geo) => geo::resolve(name, args),
+        Some(Family::Bitmap) => bitmap::resolve(name, args),
         Some(Family::Types) => resolve_typeof(name, args),
         None => Err(FunctionError::NotFound(name.to_string())),
     }
@@ -145,6 +151,7 @@ pub fn function_names() -> Vec<&'static str> {
         json::NAMES,
         arrays::NAMES,
         geo::NAMES,
+        bitmap::NAMES,
         TYPE_NAMES,
     ]
     .concat();

@@ -111,7 +111,7 @@ impl CsvEncoder {
                 }
             }
             TypeKind::Char { .. } | TypeKind::Varchar { .. } => out.extend_from_slice(array.as_string::<i32>().value(i).as_bytes()),
-            TypeKind::Binary { .. } | TypeKind::Varbinary { .. } => base64::encode(out, array.as_binary::<i32>().value(i)),
+            TypeKind::Binary { .. } | TypeKind::Varbinary { .. } | TypeKind::Bitmap => base64::encode(out, array.as_binary::<i32>().value(i)),
             TypeKind::Date => temporal_text::write_date(out, array.as_primitive::<Date32Type>().value(i)),
             TypeKind::Time { .. } => {
                 let ms = array.as_primitive::<Time32MillisecondType>().value(i) as i64;

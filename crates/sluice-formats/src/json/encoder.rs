@@ -132,7 +132,8 @@ impl JsonEncoder {
             TypeKind::Char { .. } | TypeKind::Varchar { .. } => {
                 write_json_string(out, array.as_string::<i32>().value(i).as_bytes())
             }
-            TypeKind::Binary { .. } | TypeKind::Varbinary { .. } => {
+            // A bitmap as its serialised bytes, as BITMAP_TO_BYTES gives them.
+            TypeKind::Binary { .. } | TypeKind::Varbinary { .. } | TypeKind::Bitmap => {
                 out.push(b'"');
                 base64::encode(out, array.as_binary::<i32>().value(i));
                 out.push(b'"');

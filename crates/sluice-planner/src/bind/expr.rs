@@ -421,7 +421,11 @@ fn negate_literal(e: &ScalarExpr) -> Option<ScalarExpr> {
     let ScalarExpr::Literal { value, data_type } = e else { return None };
     let value = match value {
         ScalarValue::Int(v) => ScalarValue::Int(v.checked_neg()?),
-        ScalarValue::BigInt(v) => ScalarValue::BigInt(v.checked_neg()?),
+        // `-2147483648` is an INT, as in Calcite, which types a negative literal by its value.
+        ScalarValue::BigInt(v) => match i32::try_from(v.checked_neg()?) {
+            Ok(int) => return Some(ScalarExpr::Literal { value: ScalarValue::Int(int), data_type: DataType { kind: TypeKind::Int, ..data_type.clone() } }),
+            Err(_) => ScalarValue::BigInt(v.checked_neg()?),
+        },
         ScalarValue::Double(v) => ScalarValue::Double(-v),
         ScalarValue::Decimal { value, precision, scale } => {
             ScalarValue::Decimal { value: -value, precision: *precision, scale: *scale }

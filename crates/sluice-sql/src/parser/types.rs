@@ -18,7 +18,7 @@ const TYPE_NAMES: &[&str] = &[
     "BOOLEAN", "TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT", "FLOAT", "REAL", "DOUBLE",
     "DECIMAL", "DEC", "NUMERIC", "CHAR", "CHARACTER", "VARCHAR", "STRING", "BINARY",
     "VARBINARY", "BYTES", "DATE", "TIME", "TIMESTAMP", "TIMESTAMP_LTZ", "INTERVAL", "ARRAY",
-    "MULTISET", "MAP", "ROW",
+    "MULTISET", "MAP", "ROW", "BITMAP",
 ];
 
 impl Parser<'_> {
@@ -113,6 +113,7 @@ impl Parser<'_> {
             "BINARY" => TypeKind::Binary { length: self.length("BINARY", 1)? },
             "VARBINARY" => TypeKind::Varbinary { length: self.length("VARBINARY", MAX_VARCHAR_LENGTH)? },
             "BYTES" => TypeKind::Varbinary { length: MAX_VARCHAR_LENGTH },
+            "BITMAP" => TypeKind::Bitmap,
             "DATE" => TypeKind::Date,
             "TIME" => {
                 let precision = self.time_precision(0)?;
