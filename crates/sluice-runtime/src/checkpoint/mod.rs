@@ -36,7 +36,7 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 
 use crate::RuntimeError;
 
-pub use store::{load, CheckpointStore, NodeState, SavedCheckpoint};
+pub use store::{load, CheckpointStore, NodeState, SavedCheckpoint, SavedLayout};
 
 /// What `execution.checkpointing.*` and `execution.state-recovery.*` ask for.
 #[derive(Clone, Debug)]
