@@ -333,8 +333,11 @@ pub fn run_case_rescaled(case: &Path, data: &Path, batch_size: usize, stop_at: u
 }
 
 fn run_case_with(case: &Path, data: &Path, restart: Option<(usize, u64)>, parallelism: (usize, usize)) -> CaseRun {
+    // Unique per run: tests of one binary run cases side by side.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let work = std::env::temp_dir().join(format!(
-        "sluice-case-{}-{}{}",
+        "sluice-case-{}-{run}-{}{}",
         std::process::id(),
         case.file_stem().unwrap().to_string_lossy(),
         if restart.is_some() { format!("-restarted-p{}-p{}", parallelism.0, parallelism.1) } else { String::new() }
