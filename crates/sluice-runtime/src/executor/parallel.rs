@@ -11,6 +11,9 @@
 //! unbounded channel), it always drains its own inbox first, and it polls its sources
 //! only while fewer than `IN_FLIGHT_PER_SUBTASK` batches per subtask are queued between
 //! subtasks. Memory is bounded by that gate and by what one source batch can become.
+//!
+//! With checkpoints on, barriers cross the exchanges and the subtasks take each
+//! checkpoint together (`aligned`).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
@@ -481,8 +484,10 @@ impl Executor {
             (sub.started.clone(), sub.parallelism, sub.abort.clone())
         };
         started.fetch_add(1, Ordering::SeqCst);
+        // With checkpoints a stop waits for every subtask: they take the last one together.
+        let coordinated = self.coordinated();
         while started.load(Ordering::SeqCst) < parallelism {
-            if abort.load(Ordering::Relaxed) || self.options.stop.load(Ordering::Relaxed) {
+            if abort.load(Ordering::Relaxed) || (!coordinated && self.options.stop.load(Ordering::Relaxed)) {
                 return Ok(false);
             }
             std::thread::sleep(Duration::from_micros(200));
