@@ -523,6 +523,32 @@ fn a_savepoint_keeps_state_across_a_changed_filter_and_refuses_a_changed_group_k
 }
 
 #[test]
+fn a_job_saved_at_parallelism_2_resumes_at_4_but_not_with_another_max_parallelism() {
+    let dir = scratch("rescale");
+    let script = counting_job(&dir, "10", "v");
+    let body = std::fs::read_to_string(&script).unwrap();
+    let at = |settings: &str| {
+        std::fs::write(&script, format!("{settings}\n{body}")).unwrap();
+        script.clone()
+    };
+    let first = stop_after(&at("SET 'parallelism.default' = '2';"), 3);
+    assert!(text(&first).contains("stopped with checkpoint"), "{}", text(&first));
+    let before = final_counts(&String::from_utf8_lossy(&first.stdout));
+    assert!(!before.is_empty() && before.values().all(|n| *n < 300), "{before:?}");
+    // Keyed state is split into key groups: another number of them cannot take it.
+    let refused = sluice(&at("SET 'parallelism.default' = '4'; SET 'pipeline.max-parallelism' = '64';"), None, &[]);
+    let log = text(&refused);
+    assert!(!refused.status.success(), "{log}");
+    assert!(log.contains("'pipeline.max-parallelism' = '128'") && log.contains("taken with"), "{log}");
+    let resumed = sluice(&at("SET 'parallelism.default' = '4';"), None, &[]);
+    let log = text(&resumed);
+    assert!(resumed.status.success() && log.contains("at parallelism 2"), "{log}");
+    let after = final_counts(&String::from_utf8_lossy(&resumed.stdout));
+    assert_eq!(after, (0..10).map(|v| (v, 300)).collect::<BTreeMap<i64, i64>>(), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn log_events_are_json_lines_with_log_format_json_and_rust_log_filters_them() {
     let dir = scratch("log-format");
     let first = stop_after(&counting_job(&dir, "7", "v"), 3);
