@@ -135,8 +135,7 @@ impl SessionConfig {
 
     /// How many instances of each operator a job runs, and what to tell the user when
     /// it runs fewer than asked. `table.exec.resource.default-parallelism` wins when set
-    /// above 0 (its -1 means "the default"), else `parallelism.default`, else 1. A job with
-    /// checkpoints runs with parallelism 1 for now, and says so.
+    /// above 0 (its -1 means "the default"), else `parallelism.default`, else 1.
     pub fn job_parallelism(&self) -> Result<(usize, Option<String>), String> {
         let read = |key: &str| -> Result<Option<usize>, String> {
             let Some(value) = self.get(key) else { return Ok(None) };
@@ -151,14 +150,6 @@ impl SessionConfig {
         if parallelism > max {
             return Err(format!(
                 "parallelism {parallelism} is above \"{MAX_PARALLELISM_KEY}\" ({max}): a keyed operator cannot have more instances than key groups; lower the parallelism or raise \"{MAX_PARALLELISM_KEY}\""
-            ));
-        }
-        if parallelism > 1 && self.checkpointing() {
-            return Ok((
-                1,
-                Some(format!(
-                    "parallelism {parallelism} with checkpoints ('execution.checkpointing.interval') is not supported yet: the job runs with parallelism 1"
-                )),
             ));
         }
         Ok((parallelism, None))

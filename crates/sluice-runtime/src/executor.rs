@@ -4,13 +4,14 @@ use std::time::{Duration, Instant};
 
 use sluice_connector_api::{ChangeBatch, ConnectorError, SinkWriter, SourcePoll, SplitId};
 
-use crate::checkpoint::{self, CheckpointConfig, CheckpointStats, CheckpointStore, NodeState as SavedNode};
+use crate::checkpoint::{self, CheckpointConfig, CheckpointStats, CheckpointStore, NodeState as SavedNode, SavedLayout};
 use crate::dataflow::{Dataflow, NodeId, NodeKind};
 use crate::exchange::Distribution;
 use crate::metrics::{NodeMetrics, NodeReport};
-use crate::operator::{Output, OutputEvent, SplitEvent, WATERMARK_END};
+use crate::operator::{KeyGroupFilter, Output, OutputEvent, SplitEvent, WATERMARK_END};
 use crate::RuntimeError;
 
+mod aligned;
 mod parallel;
 
 pub use parallel::run_parallel;
@@ -104,6 +105,11 @@ struct NodeState {
     /// Per input behind an exchange, what each sending subtask last said (empty for a
     /// chained input, and on one thread).
     channels: Vec<Vec<parallel::Channel>>,
+    /// Per input, whether it ended.
+    input_ended: Vec<bool>,
+    /// Whether the node has a working instance in every subtask of a parallel job (a
+    /// split source, a keyed operator, what is chained to them), rather than one.
+    spread: bool,
     metrics: NodeMetrics,
 }
 
@@ -116,6 +122,12 @@ pub struct Executor {
     checkpoints: Option<Checkpointing>,
     /// This executor's place in a parallel job, when it runs one subtask of it.
     subtask: Option<parallel::Subtask>,
+    /// `pipeline.max-parallelism`, for restoring state saved at another parallelism.
+    max_parallelism: usize,
+    /// The checkpoint this subtask of a parallel job is taking, while it aligns.
+    align: Option<aligned::Aligning>,
+    /// The last checkpoint this subtask took part in.
+    checkpointed: u64,
 }
 
 /// A job's checkpointing while it runs.
@@ -136,6 +148,9 @@ enum Event {
     /// The sender became idle (`true`) or active again (`false`).
     Idle(bool),
     End,
+    /// Checkpoint `n`'s barrier (parallel jobs): everything before it on this input
+    /// belongs to checkpoint `n`, everything after to the next.
+    Barrier(u64),
 }
 
 impl Executor {
@@ -143,6 +158,19 @@ impl Executor {
         let distributions: Vec<Vec<Distribution>> = (0..dataflow.nodes.len())
             .map(|id| (0..dataflow.nodes[id].inputs.len()).map(|input| dataflow.input_distribution(id, input)).collect())
             .collect();
+        // Whether each node has an instance with state in every subtask at a parallelism
+        // above 1, counting every source as split (a job lowered at parallelism 1 does not
+        // know which are; the spare readers of the others save empty positions).
+        let mut spread: Vec<bool> = Vec::with_capacity(dataflow.nodes.len());
+        for (id, node) in dataflow.nodes.iter().enumerate() {
+            let s = node.inputs.is_empty()
+                || (0..node.inputs.len()).any(|input| match &distributions[id][input] {
+                    Distribution::Forward => spread[node.inputs[input]],
+                    Distribution::Hash(_) => true,
+                    Distribution::Single => false,
+                });
+            spread.push(s);
+        }
         let mut downstream: Vec<Vec<(NodeId, usize)>> = vec![Vec::new(); dataflow.nodes.len()];
         for (id, node) in dataflow.nodes.iter().enumerate() {
             for (idx, input) in node.inputs.iter().enumerate() {
@@ -154,9 +182,12 @@ impl Executor {
             .into_iter()
             .zip(downstream)
             .zip(distributions)
-            .map(|((node, downstream), distributions)| NodeState {
+            .zip(spread)
+            .map(|(((node, downstream), distributions), spread)| NodeState {
                 distributions,
                 channels: Vec::new(),
+                input_ended: vec![false; node.inputs.len()],
+                spread,
                 done: false,
                 name: node.name,
                 kind: node.kind,
@@ -175,7 +206,15 @@ impl Executor {
                 metrics: NodeMetrics::default(),
             })
             .collect();
-        Executor { nodes, options, checkpoints: None, subtask: None }
+        Executor {
+            nodes,
+            options,
+            checkpoints: None,
+            subtask: None,
+            max_parallelism: crate::exchange::DEFAULT_MAX_PARALLELISM,
+            align: None,
+            checkpointed: 0,
+        }
     }
 
     /// Runs until every source has ended (or the stop flag is set), then closes the sinks.
@@ -362,6 +401,25 @@ impl Executor {
     /// newest checkpoint whose output was committed (or `execution.state-recovery.path`).
     fn open_checkpoints(&mut self) -> Result<(), RuntimeError> {
         let Some(config) = self.options.checkpoints.take() else { return Ok(()) };
+        self.check_checkpointable()?;
+        let store = CheckpointStore::new(&config.root, &config.job);
+        if config.fresh {
+            store.clear().map_err(RuntimeError::Internal)?;
+        }
+        let committed = self.committed_checkpoints()?;
+        let (restore, next_id) = choose_restore(&store, &config, &committed)?;
+        let place = Place { subtask: 0, parallelism: 1, max_parallelism: self.max_parallelism };
+        self.recover_and_restore(restore.as_ref(), &config, place)?;
+        if let Some(saved) = &restore {
+            log_resuming(&config, saved);
+        }
+        self.checkpoints =
+            Some(Checkpointing { config, store, next_id, last: Instant::now(), stats: CheckpointStats::default() });
+        Ok(())
+    }
+
+    /// Refuses a job with a node that cannot take part in checkpoints.
+    fn check_checkpointable(&mut self) -> Result<(), RuntimeError> {
         let refuse = |node: &str, why: String| RuntimeError::Operator {
             node: node.to_string(),
             message: format!(
@@ -381,50 +439,28 @@ impl Executor {
                 _ => {}
             }
         }
-        let store = CheckpointStore::new(&config.root, &config.job);
-        if config.fresh {
-            store.clear().map_err(RuntimeError::Internal)?;
-        }
-        // Transactional sinks know the newest checkpoint they committed; numbering goes
-        // on after it, so that an old commit is never taken for a new checkpoint's.
+        Ok(())
+    }
+
+    /// The newest checkpoint each transactional sink says it committed.
+    fn committed_checkpoints(&mut self) -> Result<Vec<u64>, RuntimeError> {
         let mut committed: Vec<u64> = Vec::new();
         self.each_open_sink(|writer| {
             committed.extend(writer.committed_checkpoint()?);
             Ok(())
         })?;
-        // The job's own newest completed checkpoint comes first: a job started from
-        // `execution.state-recovery.path` that restarts (in-process, or as a new worker
-        // on the same folder) goes on from where it got to, not from that path again,
-        // as Flink restores a failed-over job from its latest checkpoint.
-        let mut restore = None;
-        for id in store.ids().into_iter().rev() {
-            let saved = match store.load(id) {
-                Ok(saved) => saved,
-                Err(e) => {
-                    tracing::warn!(target: "sluice::checkpoint", "skipping checkpoint {id}: {e}");
-                    continue;
-                }
-            };
-            if saved.completed {
-                restore = Some(saved);
-                break;
-            }
-            // Saved but not marked complete: complete exactly when every
-            // transactional sink committed it.
-            if committed.iter().all(|c| *c >= id) {
-                store.complete(id).map_err(RuntimeError::Internal)?;
-                restore = Some(saved);
-                break;
-            }
-            store.discard(id);
-        }
-        if restore.is_none() {
-            if let Some(path) = &config.recovery_path {
-                restore = Some(checkpoint::load(path).map_err(RuntimeError::Internal)?);
-            }
-        }
-        let mut next_id = store.ids().last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
-        let resumed = restore.as_ref().map(|saved| saved.id);
+        Ok(committed)
+    }
+
+    /// Tells every source and sink which checkpoint the job resumes from, then gives
+    /// each source and operator its saved state.
+    fn recover_and_restore(
+        &mut self,
+        restore: Option<&checkpoint::SavedCheckpoint>,
+        config: &CheckpointConfig,
+        place: Place,
+    ) -> Result<(), RuntimeError> {
+        let resumed = restore.map(|saved| saved.id);
         for node in &mut self.nodes {
             let recovered = match &mut node.kind {
                 NodeKind::Source(reader) => reader.recover(resumed),
@@ -433,51 +469,116 @@ impl Executor {
             };
             recovered.map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
         }
-        if let Some(saved) = restore {
-            self.restore(&saved, config.ignore_unclaimed_state)?;
-            next_id = next_id.max(saved.id + 1);
-            tracing::info!(target: "sluice::checkpoint",
-                "resuming job \"{}\" from checkpoint {} taken at {} ({})",
-                config.job,
-                saved.id,
-                format_epoch_millis(saved.taken_at_ms),
-                saved.path.display()
-            );
+        match restore {
+            Some(saved) => self.restore(saved, config.ignore_unclaimed_state, place),
+            None => Ok(()),
         }
-        self.checkpoints =
-            Some(Checkpointing { config, store, next_id, last: Instant::now(), stats: CheckpointStats::default() });
-        Ok(())
     }
 
     /// Gives each source and operator its saved state. State for a node the job no
     /// longer has, or whose meaning changed, is an error naming it, unless
     /// `execution.state-recovery.ignore-unclaimed-state` lets it go.
-    fn restore(&mut self, saved: &checkpoint::SavedCheckpoint, ignore_unclaimed: bool) -> Result<(), RuntimeError> {
+    ///
+    /// Saved at this parallelism, each instance takes what the same instance saved. Saved
+    /// at another, state is handed out again: a node with one working instance takes
+    /// what the first instance saved; every instance of a source reads all instances'
+    /// positions and keeps those of the splits (partitions, files) it now reads; every
+    /// instance of a keyed operator reads all instances' state and keeps the keys whose
+    /// key group it now owns.
+    fn restore(&mut self, saved: &checkpoint::SavedCheckpoint, ignore_unclaimed: bool, place: Place) -> Result<(), RuntimeError> {
+        let layout = saved.layout;
+        let rescaled = layout.parallelism != place.parallelism;
+        if layout.parallelism > 1 && layout.max_parallelism != place.max_parallelism {
+            return Err(RuntimeError::Operator {
+                node: "checkpoint".into(),
+                message: format!(
+                    "checkpoint {} was taken with 'pipeline.max-parallelism' = '{}', but the job now has {}: keyed \
+                     state is split into that many key groups and cannot be split another way. Set \
+                     'pipeline.max-parallelism' = '{}' again, or start over with `sluice run --fresh`",
+                    saved.id, layout.max_parallelism, place.max_parallelism, layout.max_parallelism
+                ),
+            });
+        }
         let identities: Vec<(String, u64)> = (0..self.nodes.len()).map(|id| self.node_identity(id)).collect();
+        // Each node's saved instances, in subtask order.
+        let mut groups: Vec<(&str, Vec<&SavedNode>)> = Vec::new();
         for state in &saved.nodes {
-            let target = identities.iter().position(|(id, _)| *id == state.id);
+            match groups.iter_mut().find(|(id, _)| *id == state.id) {
+                Some((_, states)) => states.push(state),
+                None => groups.push((&state.id, vec![state])),
+            }
+        }
+        for (_, states) in &mut groups {
+            states.sort_by_key(|s| s.subtask);
+        }
+        for (node_id, states) in groups {
+            let first = states[0];
+            let target = identities.iter().position(|(id, _)| *id == node_id);
             let target = match target {
-                Some(id) if identities[id].1 == state.fingerprint => id,
+                Some(id) if identities[id].1 == first.fingerprint => id,
                 _ if ignore_unclaimed => continue,
                 found => {
                     let why = if found.is_some() { "means something else in this query" } else { "is not in this query" };
                     return Err(RuntimeError::Operator {
-                        node: state.name.clone(),
+                        node: first.name.clone(),
                         message: format!(
                             "checkpoint {} holds state of node \"{}\", which {why}: the query changed in a way its \
                              state cannot follow. Start over with `sluice run --fresh`, or set \
                              'execution.state-recovery.ignore-unclaimed-state' = 'true' to drop that state",
-                            saved.id, state.id
+                            saved.id, node_id
                         ),
                     });
                 }
             };
             let node = &mut self.nodes[target];
+            let fail = |name: &str, e| RuntimeError::Connector { node: name.to_string(), source: e };
+            if !rescaled {
+                let Some(state) = states.iter().find(|s| s.subtask == place.subtask) else { continue };
+                match &mut node.kind {
+                    NodeKind::Source(reader) => reader.restore(&state.state).map_err(|e| fail(&node.name, e))?,
+                    NodeKind::Operator(op) => op.restore(&state.state)?,
+                    NodeKind::Sink(_) => {}
+                }
+                continue;
+            }
+            if !node.spread && !matches!(node.kind, NodeKind::Source(_)) {
+                // One working instance, the first, at any parallelism.
+                let first = states.iter().find(|s| s.subtask == 0);
+                match (&mut node.kind, first) {
+                    (_, None) => {}
+                    _ if place.subtask != 0 => {}
+                    (NodeKind::Source(reader), Some(state)) => reader.restore(&state.state).map_err(|e| fail(&node.name, e))?,
+                    (NodeKind::Operator(op), Some(state)) => op.restore(&state.state)?,
+                    (NodeKind::Sink(_), _) => {}
+                }
+                continue;
+            }
             match &mut node.kind {
-                NodeKind::Source(reader) => reader
-                    .restore(&state.state)
-                    .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?,
-                NodeKind::Operator(op) => op.restore(&state.state)?,
+                // Every reader takes every position and keeps its own splits' (a spare
+                // reader saved none, and takes none).
+                NodeKind::Source(reader) => {
+                    for state in states.iter().filter(|s| !s.state.is_empty()) {
+                        reader.restore(&state.state).map_err(|e| fail(&node.name, e))?;
+                    }
+                }
+                NodeKind::Operator(op) => {
+                    let keep = KeyGroupFilter {
+                        instance: place.subtask,
+                        parallelism: place.parallelism,
+                        max_parallelism: place.max_parallelism,
+                    };
+                    let parts: Vec<&[u8]> = states.iter().map(|s| s.state.as_slice()).collect();
+                    op.restore_rescaled(&parts, &keep).map_err(|e| match e {
+                        RuntimeError::Operator { node, message } => RuntimeError::Operator {
+                            node,
+                            message: format!(
+                                "{message} (checkpoint {} was taken at parallelism {}, the job now runs at {})",
+                                saved.id, layout.parallelism, place.parallelism
+                            ),
+                        },
+                        e => e,
+                    })?;
+                }
                 NodeKind::Sink(_) => {}
             }
         }
@@ -508,13 +609,14 @@ impl Executor {
             };
             node.metrics.state_bytes = state.as_ref().map(|s| s.len() as u64);
             if let Some(state) = state {
-                states.push(SavedNode { id: node_id, name: node.name.clone(), fingerprint, state });
+                states.push(SavedNode { id: node_id, name: node.name.clone(), fingerprint, subtask: 0, state });
             }
         }
         let ck = self.checkpoints.as_mut().expect("checked above");
         let taken_at = std::time::SystemTime::now();
         let millis = taken_at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        let bytes = ck.store.save(id, millis, &states).map_err(RuntimeError::Internal)?;
+        let layout = SavedLayout { parallelism: 1, max_parallelism: self.max_parallelism };
+        let bytes = ck.store.save(id, millis, layout, &states).map_err(RuntimeError::Internal)?;
         checkpoint::test_hooks("after-save", id)?;
         self.each_open_sink_at_once(|writer| writer.commit(id))?;
         checkpoint::test_hooks("after-commit", id)?;
@@ -699,10 +801,13 @@ impl Executor {
                         Event::Watermark(w) => Event::Watermark(*w),
                         Event::Idle(i) => Event::Idle(*i),
                         Event::End => Event::End,
+                        Event::Barrier(n) => Event::Barrier(*n),
                     }
                 };
                 if self.subtask.is_some() && self.nodes[*to].distributions[*input] != Distribution::Forward {
                     self.exchange(*to, *input, e)?;
+                } else if self.held_back(*to, *input, 0) {
+                    self.hold_chained(*to, *input, e);
                 } else {
                     self.deliver(*to, *input, e)?;
                 }
@@ -783,31 +888,38 @@ impl Executor {
                 self.advance_watermark(to)
             }
             Event::End => {
-                let node = &mut self.nodes[to];
-                node.ended_inputs += 1;
-                if node.ended_inputs < node.inputs || node.finished {
-                    return Ok(());
-                }
-                node.done = true;
-                let mut out = Output::default();
-                match &mut node.kind {
-                    NodeKind::Operator(op) => op.on_end(&mut out)?,
-                    // With checkpoints on, the final checkpoint commits the sink's output
-                    // before it is finished (see `run`).
-                    NodeKind::Sink(_) if self.checkpoints.is_some() => return Ok(()),
-                    NodeKind::Sink(writer) => {
-                        node.finished = true;
-                        writer
-                            .finish()
-                            .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-                        return Ok(());
-                    }
-                    NodeKind::Source(_) => {}
-                }
-                self.route(to, out)?;
-                self.push(to, Event::End)
+                self.nodes[to].input_ended[input] = true;
+                self.end_input(to)?;
+                self.try_align(to)
             }
+            Event::Barrier(n) => self.on_barrier(to, input, 0, n),
         }
+    }
+
+    /// One more input of node `to` ended; once all have, the node ends.
+    fn end_input(&mut self, to: NodeId) -> Result<(), RuntimeError> {
+        let checkpointing = self.checkpoints.is_some() || self.coordinated();
+        let node = &mut self.nodes[to];
+        node.ended_inputs += 1;
+        if node.ended_inputs < node.inputs || node.finished {
+            return Ok(());
+        }
+        node.done = true;
+        let mut out = Output::default();
+        match &mut node.kind {
+            NodeKind::Operator(op) => op.on_end(&mut out)?,
+            // With checkpoints on, the final checkpoint commits the sink's output
+            // before it is finished (see `run`).
+            NodeKind::Sink(_) if checkpointing => return Ok(()),
+            NodeKind::Sink(writer) => {
+                node.finished = true;
+                writer.finish().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                return Ok(());
+            }
+            NodeKind::Source(_) => {}
+        }
+        self.route(to, out)?;
+        self.push(to, Event::End)
     }
 
     /// Hands a node the minimum watermark of its active inputs, if that advanced. When
@@ -856,6 +968,70 @@ impl Executor {
         }
         Ok(())
     }
+}
+
+/// Where an executor's instances stand in the job, for restoring state.
+#[derive(Clone, Copy, Debug)]
+struct Place {
+    subtask: usize,
+    parallelism: usize,
+    max_parallelism: usize,
+}
+
+/// Which checkpoint a starting job resumes from, and the id of its next checkpoint: the
+/// job's own newest completed checkpoint comes first (a job started from
+/// `execution.state-recovery.path` that restarts, in-process or as a new worker on the
+/// same folder, goes on from where it got to, as Flink restores a failed-over job from
+/// its latest checkpoint), then the recovery path. `committed` is what transactional
+/// sinks say they committed: a checkpoint saved but not marked complete is complete
+/// exactly when every one of them committed it, and numbering goes on after the newest,
+/// so that an old commit is never taken for a new checkpoint's.
+fn choose_restore(
+    store: &CheckpointStore,
+    config: &CheckpointConfig,
+    committed: &[u64],
+) -> Result<(Option<checkpoint::SavedCheckpoint>, u64), RuntimeError> {
+    let mut restore = None;
+    for id in store.ids().into_iter().rev() {
+        let saved = match store.load(id) {
+            Ok(saved) => saved,
+            Err(e) => {
+                tracing::warn!(target: "sluice::checkpoint", "skipping checkpoint {id}: {e}");
+                continue;
+            }
+        };
+        if saved.completed {
+            restore = Some(saved);
+            break;
+        }
+        if committed.iter().all(|c| *c >= id) {
+            store.complete(id).map_err(RuntimeError::Internal)?;
+            restore = Some(saved);
+            break;
+        }
+        store.discard(id);
+    }
+    if restore.is_none() {
+        if let Some(path) = &config.recovery_path {
+            restore = Some(checkpoint::load(path).map_err(RuntimeError::Internal)?);
+        }
+    }
+    let mut next_id = store.ids().last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
+    if let Some(saved) = &restore {
+        next_id = next_id.max(saved.id + 1);
+    }
+    Ok((restore, next_id))
+}
+
+fn log_resuming(config: &CheckpointConfig, saved: &checkpoint::SavedCheckpoint) {
+    let rescaled = if saved.layout.parallelism > 1 { format!(", at parallelism {}", saved.layout.parallelism) } else { String::new() };
+    tracing::info!(target: "sluice::checkpoint",
+        "resuming job \"{}\" from checkpoint {} taken at {}{rescaled} ({})",
+        config.job,
+        saved.id,
+        format_epoch_millis(saved.taken_at_ms),
+        saved.path.display()
+    );
 }
 
 /// `yyyy-MM-dd HH:mm:ss` UTC of epoch milliseconds, for log lines.

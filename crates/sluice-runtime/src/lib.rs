@@ -22,4 +22,4 @@ pub use dataflow::{Dataflow, Node, NodeId, NodeKind};
 pub use error::RuntimeError;
 pub use executor::{run_parallel, Executor, ExecutorOptions, JobReport, ProgressCallback, SinkTap};
 pub use metrics::{NodeMetrics, NodeReport};
-pub use operator::{Operator, OperatorFacts, Output, SplitEvent, SplitFacts, WATERMARK_END};
+pub use operator::{KeyGroupFilter, Operator, OperatorFacts, Output, SplitEvent, SplitFacts, WATERMARK_END};

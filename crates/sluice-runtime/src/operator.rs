@@ -139,6 +139,20 @@ pub trait Operator: Send {
         })
     }
 
+    /// Takes back what several instances saved in a checkpoint taken at another
+    /// parallelism (`states`, in subtask order), before the first row arrives, keeping
+    /// only the keys whose key group `keep` says this instance now owns. Called on every
+    /// instance of a keyed operator (at parallelism 1 too, which owns every key group).
+    /// The default: the operator cannot be rescaled yet.
+    fn restore_rescaled(&mut self, _states: &[&[u8]], _keep: &KeyGroupFilter) -> Result<(), RuntimeError> {
+        Err(RuntimeError::Operator {
+            node: self.name().to_string(),
+            message: "this operator cannot take state saved at another parallelism yet: restore the job at the \
+                      parallelism it was saved with"
+                .into(),
+        })
+    }
+
     /// Which instance of this operator the rows of `input` must reach when the job runs
     /// with a parallelism above 1. Keyed operators say their key columns; the default
     /// keeps a stateless operator chained to its input and gathers any other state on one
@@ -161,6 +175,51 @@ pub trait Operator: Send {
     /// job wrote nothing yet (`sluice server`'s "why no output yet?").
     fn facts(&self) -> OperatorFacts {
         OperatorFacts::default()
+    }
+}
+
+/// Which keys one instance of a keyed operator owns when state saved at another
+/// parallelism is handed out again: those whose key group (see `exchange`) falls in its
+/// range.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyGroupFilter {
+    pub instance: usize,
+    pub parallelism: usize,
+    pub max_parallelism: usize,
+}
+
+impl KeyGroupFilter {
+    /// For each row of the key `columns` (Arrow arrays of the key columns, as the
+    /// exchange in front of the operator hashes them; none for a global key), whether
+    /// this instance owns it.
+    pub fn owns(&self, columns: &[arrow_array::ArrayRef], rows: usize) -> Result<Vec<bool>, RuntimeError> {
+        if columns.is_empty() || self.parallelism <= 1 {
+            return Ok(vec![true; rows]);
+        }
+        let fields: Vec<arrow_schema::Field> =
+            columns.iter().enumerate().map(|(i, c)| arrow_schema::Field::new(format!("k{i}"), c.data_type().clone(), true)).collect();
+        let batch = arrow_array::RecordBatch::try_new(std::sync::Arc::new(arrow_schema::Schema::new(fields)), columns.to_vec())
+            .map_err(|e| RuntimeError::Internal(format!("saved keys: {e}")))?;
+        let keys: Vec<usize> = (0..columns.len()).collect();
+        let groups = crate::exchange::key_groups(&batch, &keys, self.max_parallelism)?;
+        Ok(groups
+            .into_iter()
+            .map(|g| crate::exchange::instance_of_key_group(g, self.parallelism, self.max_parallelism) == self.instance)
+            .collect())
+    }
+
+    /// The rows of `batch` whose key (columns `keys`) this instance owns: input rows an
+    /// operator kept unprocessed (a mini-batch) when it was saved.
+    pub fn retain_rows(&self, batch: &ChangeBatch, keys: &[usize]) -> Result<ChangeBatch, RuntimeError> {
+        if keys.is_empty() || self.parallelism <= 1 {
+            return Ok(batch.clone());
+        }
+        let parts = crate::exchange::partition(batch, keys, self.parallelism, self.max_parallelism)?;
+        Ok(parts
+            .into_iter()
+            .find(|(instance, _)| *instance == self.instance)
+            .map(|(_, part)| part)
+            .unwrap_or_else(|| ChangeBatch::inserts(arrow_array::RecordBatch::new_empty(batch.data.schema()))))
     }
 }
 

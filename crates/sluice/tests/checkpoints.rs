@@ -416,6 +416,44 @@ fn a_crash_at_any_step_keeps_windows_and_group_state_exactly_once() {
     }
 }
 
+/// The stateful job at parallelism 2: barriers cross the exchanges to the keyed
+/// operators, each subtask's sink commits its own transaction, and a crash at any step
+/// of a checkpoint, resumed at parallelism 2, leaves read_committed readers exactly the
+/// rows of a fault-free run at parallelism 1.
+#[test]
+fn at_parallelism_2_a_crash_at_any_step_keeps_windows_and_group_state_exactly_once() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    timed_input(&broker, "events", 0..6000);
+    broker.create_topic("windows-ref", 1);
+    broker.create_topic("totals-ref", 1);
+    let dir = scratch("parallel-ref");
+    let script = stateful_job(&dir, &broker, "windows-ref", "totals-ref", "pref");
+    let clean = sluice(&script, None, &[]);
+    assert!(clean.status.success(), "{}", text(&clean));
+    let (windows, totals) = stateful_output(&broker, "windows-ref", "totals-ref");
+    assert_eq!(windows.len(), 60, "{windows:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+    for (n, step) in ["before-snapshot", "after-save", "after-commit", "after-complete"].iter().enumerate() {
+        let (w, t) = (format!("pwindows-{n}"), format!("ptotals-{n}"));
+        broker.create_topic(&w, 1);
+        broker.create_topic(&t, 1);
+        let dir = scratch(&format!("parallel-{step}"));
+        let script = stateful_job(&dir, &broker, &w, &t, &format!("p{n}"));
+        let body = std::fs::read_to_string(&script).unwrap();
+        std::fs::write(&script, format!("SET 'parallelism.default' = '2';\n{body}")).unwrap();
+        let crashed = sluice(&script, Some(&format!("{step}@5")), &[]);
+        assert!(text(&crashed).contains(&format!("crashing at {step} of checkpoint 5")), "{}", text(&crashed));
+        let resumed = sluice(&script, None, &[]);
+        assert!(resumed.status.success(), "{}", text(&resumed));
+        assert!(text(&resumed).contains("at parallelism 2"), "{}", text(&resumed));
+        let (w_rows, t_rows) = stateful_output(&broker, &w, &t);
+        assert_eq!(w_rows, windows, "windows after a crash at {step}");
+        assert_eq!(t_rows, totals, "totals after a crash at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 /// A counting job over a file of `{"id": i, "v": i % 10}` rows, in batches of 100.
 fn counting_job(dir: &Path, filter: &str, key: &str) -> PathBuf {
     let data = dir.join("events.json");
@@ -481,6 +519,32 @@ fn a_savepoint_keeps_state_across_a_changed_filter_and_refuses_a_changed_group_k
     }
     // Key 7 passes the new filter only for the rows read after the savepoint.
     assert!(after[&7] > 0 && after[&7] < 300, "{after:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_job_saved_at_parallelism_2_resumes_at_4_but_not_with_another_max_parallelism() {
+    let dir = scratch("rescale");
+    let script = counting_job(&dir, "10", "v");
+    let body = std::fs::read_to_string(&script).unwrap();
+    let at = |settings: &str| {
+        std::fs::write(&script, format!("{settings}\n{body}")).unwrap();
+        script.clone()
+    };
+    let first = stop_after(&at("SET 'parallelism.default' = '2';"), 3);
+    assert!(text(&first).contains("stopped with checkpoint"), "{}", text(&first));
+    let before = final_counts(&String::from_utf8_lossy(&first.stdout));
+    assert!(!before.is_empty() && before.values().all(|n| *n < 300), "{before:?}");
+    // Keyed state is split into key groups: another number of them cannot take it.
+    let refused = sluice(&at("SET 'parallelism.default' = '4'; SET 'pipeline.max-parallelism' = '64';"), None, &[]);
+    let log = text(&refused);
+    assert!(!refused.status.success(), "{log}");
+    assert!(log.contains("'pipeline.max-parallelism' = '128'") && log.contains("taken with"), "{log}");
+    let resumed = sluice(&at("SET 'parallelism.default' = '4';"), None, &[]);
+    let log = text(&resumed);
+    assert!(resumed.status.success() && log.contains("at parallelism 2"), "{log}");
+    let after = final_counts(&String::from_utf8_lossy(&resumed.stdout));
+    assert_eq!(after, (0..10).map(|v| (v, 300)).collect::<BTreeMap<i64, i64>>(), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

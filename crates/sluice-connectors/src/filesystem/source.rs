@@ -133,6 +133,9 @@ pub struct FileSource {
     stats: SourceStats,
     /// Files this reader has read to the end, for checkpoints.
     done: Vec<PathBuf>,
+    /// Files read partly before a restore, with the offset and line to go on from: more
+    /// than one when readers saved at a higher parallelism are restored into this one.
+    resume: Vec<(PathBuf, u64, u64)>,
 }
 
 impl FileSource {
@@ -186,6 +189,7 @@ impl FileSource {
             parallelism,
             stats: SourceStats::default(),
             done: Vec::new(),
+            resume: Vec::new(),
         };
         source.add_files(files);
         Ok(source)
@@ -212,15 +216,23 @@ impl FileSource {
             .unwrap_or(0);
         self.buf.clear();
         self.start = 0;
+        let mut file = file;
+        let (mut read, mut line) = (0, 0);
+        if let Some(i) = self.resume.iter().position(|(p, _, _)| *p == path) {
+            let (_, offset, at_line) = self.resume.remove(i);
+            file.seek(std::io::SeekFrom::Start(offset))
+                .map_err(|e| ConnectorError::io(format!("cannot seek in \"{shown}\""), e))?;
+            (read, line) = (offset, at_line);
+        }
         self.current = Some(OpenFile {
             file,
             path,
             shown,
             size: meta.len() as i64,
             modified_micros,
-            line: 0,
+            line,
             eof: false,
-            read: 0,
+            read,
         });
         Ok(true)
     }
@@ -401,49 +413,52 @@ impl SourceReader for FileSource {
     }
 
     fn snapshot(&mut self) -> Result<Vec<u8>, ConnectorError> {
-        let mut w = StateWriter::new(1);
+        let mut w = StateWriter::new(2);
         w.u64(self.done.len() as u64);
         for path in &self.done {
             w.str(&path.to_string_lossy());
         }
-        w.bool(self.current.is_some());
+        // The file being read, then those restored and not opened yet.
+        let mut partial: Vec<(String, u64, u64)> = Vec::new();
         if let Some(f) = &self.current {
             let unread = (self.buf.len() - self.start) as u64;
-            w.str(&f.path.to_string_lossy()).u64(f.read - unread).u64(f.line);
+            partial.push((f.path.to_string_lossy().into_owned(), f.read - unread, f.line));
+        }
+        partial.extend(self.resume.iter().map(|(p, offset, line)| (p.to_string_lossy().into_owned(), *offset, *line)));
+        w.u64(partial.len() as u64);
+        for (path, offset, line) in &partial {
+            w.str(path).u64(*offset).u64(*line);
         }
         Ok(w.finish())
     }
 
+    /// Takes the positions a reader saved; called once per reader saved at another
+    /// parallelism, each keeping the files this reader now reads.
     fn restore(&mut self, position: &[u8]) -> Result<(), ConnectorError> {
         let bad = ConnectorError::External;
-        let (mut r, _) = StateReader::open(position, "the filesystem source", &[1]).map_err(bad)?;
+        let (mut r, version) = StateReader::open(position, "the filesystem source", &[1, 2]).map_err(bad)?;
         let read_path = |r: &mut StateReader<'_>| -> Result<PathBuf, ConnectorError> { Ok(PathBuf::from(r.str().map_err(bad)?)) };
         let count = r.u64().map_err(bad)?;
         for _ in 0..count {
             let path = read_path(&mut r)?;
             self.pending.retain(|p| *p != path);
-            self.done.push(path);
+            if !self.done.contains(&path) {
+                self.done.push(path);
+            }
         }
-        if r.bool().map_err(bad)? {
+        let partial = if version == 1 { u64::from(r.bool().map_err(bad)?) } else { r.u64().map_err(bad)? };
+        for _ in 0..partial {
             let path = read_path(&mut r)?;
             let (offset, line) = (r.u64().map_err(bad)?, r.u64().map_err(bad)?);
-            r.end().map_err(bad)?;
-            // A file that is gone since is skipped; the others are read from the start.
+            // A file that is gone since, or that another reader reads now, is skipped;
+            // this reader's files not in the checkpoint are read from the start.
             if self.pending.contains(&path) {
                 self.pending.retain(|p| *p != path);
-                self.pending.push_front(path);
-                self.open_next()?;
-                if let Some(f) = self.current.as_mut() {
-                    f.file
-                        .seek(std::io::SeekFrom::Start(offset))
-                        .map_err(|e| ConnectorError::io(format!("cannot seek in \"{}\"", f.shown), e))?;
-                    f.read = offset;
-                    f.line = line;
-                }
+                self.pending.push_front(path.clone());
+                self.resume.push((path, offset, line));
             }
-        } else {
-            r.end().map_err(bad)?;
         }
+        r.end().map_err(bad)?;
         Ok(())
     }
 }

@@ -4,9 +4,10 @@
 //!
 //! The executor is single-threaded and pushes each batch to the sinks before the next
 //! poll, so between two polls nothing is in flight and a snapshot there is consistent
-//! without barriers. (With parallel instances, a barrier will flow through the exchanges
-//! and each instance will snapshot when it has seen the barrier on every input; the
-//! steps below stay the same.)
+//! without barriers. With parallel instances, a barrier flows through the exchanges and
+//! each instance snapshots when it has seen the barrier on every input that has not
+//! ended (`executor/aligned.rs`); the steps below stay the same, each subtask committing
+//! its own sinks.
 //!
 //! Checkpoint `n`, in `Executor::checkpoint`:
 //! 1. every sink `pre_commit(n)`: its output so far is delivered into its open
@@ -36,7 +37,7 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 
 use crate::RuntimeError;
 
-pub use store::{load, CheckpointStore, NodeState, SavedCheckpoint};
+pub use store::{load, CheckpointStore, NodeState, SavedCheckpoint, SavedLayout};
 
 /// What `execution.checkpointing.*` and `execution.state-recovery.*` ask for.
 #[derive(Clone, Debug)]

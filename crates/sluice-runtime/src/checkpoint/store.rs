@@ -1,9 +1,10 @@
 //! Checkpoint files in a local folder, one folder per job:
 //!
 //! ```text
-//! DIR/JOB/chk-42/_metadata     format version, job, checkpoint id, time, and per node
-//!                              its stable id, name, state fingerprint and file
-//! DIR/JOB/chk-42/node-3.state  one node's state, as its `snapshot` wrote it
+//! DIR/JOB/chk-42/_metadata     format version, job, checkpoint id, time, the job's
+//!                              parallelism and max-parallelism, and per node instance
+//!                              its stable id, name, state fingerprint, subtask and file
+//! DIR/JOB/chk-42/node-3.state  one node instance's state, as its `snapshot` wrote it
 //! DIR/JOB/chk-42/_COMPLETED    present once the checkpoint's output was committed
 //! ```
 //!
@@ -18,12 +19,13 @@ use std::path::{Path, PathBuf};
 
 use super::codec::{StateReader, StateWriter};
 
-/// The version of the `_metadata` layout.
-const FORMAT: u8 = 1;
+/// The version of the `_metadata` layout: 2 added the parallelism, the max-parallelism
+/// and each node state's subtask; 1 (parallelism 1) is still read.
+const FORMAT: u8 = 2;
 const COMPLETED: &str = "_COMPLETED";
 const METADATA: &str = "_metadata";
 
-/// What one node contributed to a checkpoint.
+/// What one instance of a node contributed to a checkpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeState {
     /// Stable for an unchanged query: the node's position in the dataflow and its name.
@@ -32,7 +34,19 @@ pub struct NodeState {
     /// A hash of what the state means (the node's kind and name); restoring into a node
     /// with another fingerprint is refused.
     pub fingerprint: u64,
+    /// The subtask whose instance of the node saved this (0 at parallelism 1).
+    pub subtask: usize,
     pub state: Vec<u8>,
+}
+
+/// How the job that took a checkpoint ran: what restoring it at another parallelism
+/// needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SavedLayout {
+    /// Subtasks of the job (`parallelism.default`).
+    pub parallelism: usize,
+    /// `pipeline.max-parallelism`: the key groups its keyed state is split by.
+    pub max_parallelism: usize,
 }
 
 /// A checkpoint read back.
@@ -42,6 +56,7 @@ pub struct SavedCheckpoint {
     pub taken_at_ms: i64,
     pub completed: bool,
     pub path: PathBuf,
+    pub layout: SavedLayout,
     pub nodes: Vec<NodeState>,
 }
 
@@ -68,20 +83,21 @@ impl CheckpointStore {
     }
 
     /// Writes checkpoint `id` whole (not yet complete); returns its size in bytes.
-    pub fn save(&self, id: u64, taken_at_ms: i64, nodes: &[NodeState]) -> Result<u64, String> {
+    pub fn save(&self, id: u64, taken_at_ms: i64, layout: SavedLayout, nodes: &[NodeState]) -> Result<u64, String> {
         let final_dir = self.chk(id);
         let tmp = self.dir.join(format!("chk-{id}.inprogress"));
         let fail = |what: &str, e: std::io::Error| format!("cannot {what} checkpoint {id} in {}: {e}", self.dir.display());
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir_all(&tmp).map_err(|e| fail("create", e))?;
         let mut meta = StateWriter::new(FORMAT);
-        meta.str(&self.job).u64(id).i64(taken_at_ms).u64(nodes.len() as u64);
+        meta.str(&self.job).u64(id).i64(taken_at_ms).u64(layout.parallelism as u64).u64(layout.max_parallelism as u64);
+        meta.u64(nodes.len() as u64);
         let mut bytes = 0u64;
         for (i, node) in nodes.iter().enumerate() {
             let file = format!("node-{i}.state");
             write_synced(&tmp.join(&file), &node.state).map_err(|e| fail("write", e))?;
             bytes += node.state.len() as u64;
-            meta.str(&node.id).str(&node.name).u64(node.fingerprint).str(&file);
+            meta.str(&node.id).str(&node.name).u64(node.fingerprint).u64(node.subtask as u64).str(&file);
         }
         write_synced(&tmp.join(METADATA), &meta.finish()).map_err(|e| fail("write", e))?;
         let _ = fs::remove_dir_all(&final_dir);
@@ -151,22 +167,36 @@ impl CheckpointStore {
 pub fn load(path: &Path) -> Result<SavedCheckpoint, String> {
     let meta = fs::read(path.join(METADATA)).map_err(|e| format!("cannot read checkpoint {}: {e}", path.display()))?;
     let what = path.display().to_string();
-    let (mut r, _) = StateReader::open(&meta, &what, &[FORMAT])?;
+    let (mut r, format) = StateReader::open(&meta, &what, &[1, FORMAT])?;
     let _job = r.str()?;
     let id = r.u64()?;
     let taken_at_ms = r.i64()?;
+    let layout = if format >= 2 {
+        let (parallelism, max_parallelism) = (r.u64()?, r.u64()?);
+        if parallelism == 0 || max_parallelism == 0 || parallelism > max_parallelism || max_parallelism > 1 << 20 {
+            return Err(format!("checkpoint {what} names parallelism {parallelism} of max-parallelism {max_parallelism}"));
+        }
+        SavedLayout { parallelism: parallelism as usize, max_parallelism: max_parallelism as usize }
+    } else {
+        SavedLayout { parallelism: 1, max_parallelism: crate::exchange::DEFAULT_MAX_PARALLELISM }
+    };
     let count = r.u64()?;
     let mut nodes = Vec::new();
     for _ in 0..count {
-        let (node_id, name, fingerprint, file) = (r.str()?.to_string(), r.str()?.to_string(), r.u64()?, r.str()?);
+        let (node_id, name, fingerprint) = (r.str()?.to_string(), r.str()?.to_string(), r.u64()?);
+        let subtask = if format >= 2 { r.u64()? } else { 0 };
+        if subtask >= layout.parallelism as u64 {
+            return Err(format!("checkpoint {what} holds state of subtask {subtask} of {}", layout.parallelism));
+        }
+        let (subtask, file) = (subtask as usize, r.str()?);
         if file.contains('/') || file.contains("..") {
             return Err(format!("checkpoint {what} names a state file outside its folder"));
         }
         let state = fs::read(path.join(file)).map_err(|e| format!("cannot read {}: {e}", path.join(file).display()))?;
-        nodes.push(NodeState { id: node_id, name, fingerprint, state });
+        nodes.push(NodeState { id: node_id, name, fingerprint, subtask, state });
     }
     r.end()?;
-    Ok(SavedCheckpoint { id, taken_at_ms, completed: path.join(COMPLETED).exists(), path: path.to_path_buf(), nodes })
+    Ok(SavedCheckpoint { id, taken_at_ms, completed: path.join(COMPLETED).exists(), path: path.to_path_buf(), layout, nodes })
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -188,7 +218,7 @@ mod tests {
     use super::*;
 
     fn node(i: usize, state: &[u8]) -> NodeState {
-        NodeState { id: format!("{i}:Calc"), name: "Calc".into(), fingerprint: 9, state: state.to_vec() }
+        NodeState { id: format!("{i}:Calc"), name: "Calc".into(), fingerprint: 9, subtask: i % 2, state: state.to_vec() }
     }
 
     #[test]
@@ -197,13 +227,15 @@ mod tests {
         let store = CheckpointStore::new(&root, "insert-into t/1");
         assert!(store.dir().ends_with("insert-into_t_1"));
         for id in 1..=4 {
-            store.save(id, 1000 + id as i64, &[node(0, &[id as u8]), node(1, b"")]).unwrap();
+            let layout = SavedLayout { parallelism: 2, max_parallelism: 128 };
+            store.save(id, 1000 + id as i64, layout, &[node(0, &[id as u8]), node(1, b"")]).unwrap();
             if id < 4 {
                 store.complete(id).unwrap();
             }
         }
         let last = store.load(4).unwrap();
         assert!(!last.completed);
+        assert_eq!(last.layout, SavedLayout { parallelism: 2, max_parallelism: 128 });
         assert_eq!(last.nodes, vec![node(0, &[4]), node(1, b"")]);
         assert!(store.load(3).unwrap().completed);
         // Two complete ones are kept (2 and 3), and the newer incomplete one.

@@ -11,6 +11,9 @@
 //! unbounded channel), it always drains its own inbox first, and it polls its sources
 //! only while fewer than `IN_FLIGHT_PER_SUBTASK` batches per subtask are queued between
 //! subtasks. Memory is bounded by that gate and by what one source batch can become.
+//!
+//! With checkpoints on, barriers cross the exchanges and the subtasks take each
+//! checkpoint together (`aligned`).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
@@ -19,7 +22,9 @@ use std::time::{Duration, Instant};
 
 use sluice_connector_api::{SourcePoll, SourceStats};
 
-use super::{Event, Executor, ExecutorOptions, JobReport};
+use super::aligned::{Coordinator, Step};
+use super::{choose_restore, log_resuming, Checkpointing, Event, Executor, ExecutorOptions, JobReport, Place, SinkTap};
+use crate::checkpoint::{CheckpointStats, CheckpointStore};
 use crate::dataflow::{Dataflow, NodeId, NodeKind};
 use crate::exchange::{self, Distribution};
 use crate::metrics::{NodeMetrics, NodeReport};
@@ -41,7 +46,7 @@ const SUBTASK_STACK_BYTES: usize = 1 << 30;
 pub(super) struct Channel {
     watermark: i64,
     idle: bool,
-    ended: bool,
+    pub(super) ended: bool,
     /// The sending node does work on one subtask only (a source read by one instance,
     /// a node behind a gathering exchange), so this channel from another subtask never
     /// carries rows: its watermark does not count, only its end. Waiting for it would
@@ -51,16 +56,16 @@ pub(super) struct Channel {
 }
 
 /// An event from one subtask to an instance in another.
-struct Envelope {
-    to: NodeId,
-    input: usize,
-    from: usize,
-    event: Event,
+pub(super) struct Envelope {
+    pub(super) to: NodeId,
+    pub(super) input: usize,
+    pub(super) from: usize,
+    pub(super) event: Event,
 }
 
 /// An executor's place in a parallel job.
 pub(super) struct Subtask {
-    index: usize,
+    pub(super) index: usize,
     parallelism: usize,
     max_parallelism: usize,
     /// The inboxes of every subtask (this one's too, unused).
@@ -74,6 +79,8 @@ pub(super) struct Subtask {
     reports: Arc<Mutex<Vec<Vec<NodeReport>>>>,
     /// Subtasks past their first poll (see `Executor::start_subtask`).
     started: Arc<AtomicUsize>,
+    /// With checkpoints on: what the subtasks share to take them.
+    pub(super) coordinator: Option<Arc<Coordinator>>,
 }
 
 /// Runs one dataflow per subtask (all lowered from the same job, so node `i` is the
@@ -87,13 +94,15 @@ pub fn run_parallel(
     let parallelism = dataflows.len();
     if parallelism <= 1 {
         let dataflow = dataflows.into_iter().next().unwrap_or_default();
-        return Executor::new(dataflow, options).run();
-    }
-    if options.checkpoints.is_some() {
-        return Err(RuntimeError::Internal("checkpoints of a job with a parallelism above 1 reached the executor".into()));
+        let mut executor = Executor::new(dataflow, options);
+        executor.max_parallelism = max_parallelism;
+        return executor.run();
     }
     let start = Instant::now();
     let progress = options.progress.take();
+    let checkpoints = options.checkpoints.take();
+    // The sinks of every subtask show their batches to the one tap.
+    let tap = options.sink_tap.take().map(|tap| Arc::new(Mutex::new(tap)));
     let (senders, inboxes): (Vec<_>, Vec<_>) = (0..parallelism).map(|_| mpsc::channel::<Envelope>()).unzip();
     let in_flight = Arc::new(AtomicUsize::new(0));
     let abort = Arc::new(AtomicBool::new(false));
@@ -107,9 +116,13 @@ pub fn run_parallel(
             commit_interval: options.commit_interval,
             flush_interval: options.flush_interval,
             checkpoints: None,
-            // The live tail of the job service follows jobs at parallelism 1 only (its
-            // deployments checkpoint, which runs them at parallelism 1).
-            sink_tap: None,
+            sink_tap: tap.clone().map(|tap| -> SinkTap {
+                Box::new(move |name: &str, batch: &sluice_connector_api::ChangeBatch| {
+                    if let Ok(mut tap) = tap.lock() {
+                        tap(name, batch)
+                    }
+                })
+            }),
         };
         let instances = dataflow.instances(parallelism);
         let single_upstream: Vec<Vec<bool>> =
@@ -138,10 +151,21 @@ pub fn run_parallel(
             abort: abort.clone(),
             reports: reports.clone(),
             started: started.clone(),
+            coordinator: None,
         });
+        executor.max_parallelism = max_parallelism;
         executors.push(executor);
     }
     drop(senders);
+    if let Some(config) = checkpoints {
+        let coordinator = open_checkpoints(&mut executors, config, max_parallelism, abort.clone(), options.stop.clone())?;
+        for executor in &mut executors {
+            if let Some(sub) = &mut executor.subtask {
+                sub.coordinator = Some(coordinator.clone());
+            }
+        }
+    }
+    let coordinator = executors.first().and_then(|e| e.subtask.as_ref()).and_then(|s| s.coordinator.clone());
     let (done_tx, done_rx) = mpsc::channel::<usize>();
     let mut handles = Vec::with_capacity(parallelism);
     for (index, executor) in executors.into_iter().enumerate() {
@@ -186,8 +210,9 @@ pub fn run_parallel(
             if last_progress.elapsed() >= *interval {
                 last_progress = Instant::now();
                 let snapshot = reports.lock().map(|r| merge_reports(&r)).unwrap_or_default();
+                let stats = coordinator.as_ref().and_then(|c| c.stats());
                 if !snapshot.is_empty() {
-                    callback(&snapshot, None);
+                    callback(&snapshot, stats.as_ref());
                 }
             }
         }
@@ -216,14 +241,51 @@ pub fn run_parallel(
         })
     });
     // Every sink of every subtask has finished: what the sources returned is written,
-    // unless the job was stopped while operators held rows in state.
-    if !stopped || stateless {
+    // unless the job was stopped while operators held rows in state. (With checkpoints,
+    // each checkpoint committed the positions it covered.)
+    if coordinator.is_none() && (!stopped || stateless) {
         for (executor, _) in &mut finished_executors {
             executor.commit_sources()?;
         }
     }
     let all: Vec<Vec<NodeReport>> = finished_executors.iter().map(|(e, _)| Executor::reports(&e.nodes)).collect();
-    Ok(JobReport { nodes: merge_reports(&all), elapsed: start.elapsed(), stopped, checkpoints: None })
+    let checkpoints = coordinator.as_ref().and_then(|c| c.stats());
+    Ok(JobReport { nodes: merge_reports(&all), elapsed: start.elapsed(), stopped, checkpoints })
+}
+
+/// With checkpoints on, before any subtask starts: checks that every node can take
+/// part, resumes every subtask from the newest checkpoint whose output was committed
+/// (or `execution.state-recovery.path`), whatever parallelism it was taken at, and
+/// returns what the subtasks share to take the next ones.
+fn open_checkpoints(
+    executors: &mut [Executor],
+    config: crate::checkpoint::CheckpointConfig,
+    max_parallelism: usize,
+    abort: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+) -> Result<Arc<Coordinator>, RuntimeError> {
+    for executor in executors.iter_mut() {
+        executor.check_checkpointable()?;
+    }
+    let store = CheckpointStore::new(&config.root, &config.job);
+    if config.fresh {
+        store.clear().map_err(RuntimeError::Internal)?;
+    }
+    let mut committed = Vec::new();
+    for executor in executors.iter_mut() {
+        committed.extend(executor.committed_checkpoints()?);
+    }
+    let (restore, next_id) = choose_restore(&store, &config, &committed)?;
+    let parallelism = executors.len();
+    for (subtask, executor) in executors.iter_mut().enumerate() {
+        let place = Place { subtask, parallelism, max_parallelism };
+        executor.recover_and_restore(restore.as_ref(), &config, place)?;
+    }
+    if let Some(saved) = &restore {
+        log_resuming(&config, saved);
+    }
+    let ck = Checkpointing { config, store, next_id, last: Instant::now(), stats: CheckpointStats::default() };
+    Ok(Arc::new(Coordinator::new(ck, parallelism, max_parallelism, abort, stop)))
 }
 
 /// One report per node from every subtask's: counters summed, the watermark the lowest.
@@ -314,10 +376,18 @@ impl Executor {
         if !self.start_subtask(&sources)? {
             return Ok((self, true));
         }
+        let coordinated = self.coordinated();
+        // With checkpoints, a subtask whose input ended (or that was stopped) goes on
+        // taking part in checkpoints until the last one, which every subtask takes once
+        // all are finishing, has committed what the sinks hold.
+        let mut finishing = false;
         loop {
             if self.options.stop.load(Ordering::Relaxed) {
                 stopped = true;
-                break;
+                if !coordinated {
+                    break;
+                }
+                finishing = true;
             }
             if self.subtask()?.abort.load(Ordering::Relaxed) {
                 // Another subtask failed; its error is the job's.
@@ -335,7 +405,7 @@ impl Executor {
                     Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
                 }
             }
-            if self.subtask()?.in_flight.load(Ordering::Relaxed) < limit {
+            if !finishing && !self.aligning() && self.subtask()?.in_flight.load(Ordering::Relaxed) < limit {
                 for &id in &sources {
                     if !self.nodes[id].finished {
                         progressed |= self.poll_source(id)?;
@@ -343,7 +413,10 @@ impl Executor {
                 }
             }
             if self.nodes.iter().all(|n| n.done) {
-                break;
+                if !coordinated {
+                    break;
+                }
+                finishing = true;
             }
             if progressed {
                 idle_rounds = 0;
@@ -357,7 +430,17 @@ impl Executor {
                     self.receive(envelope)?;
                 }
             }
-            if chained && stateless && last_commit.elapsed() >= self.options.commit_interval {
+            if coordinated {
+                match self.checkpoint_step(finishing, stopped)? {
+                    Step::Go => {}
+                    Step::Over => break,
+                    Step::Aborted => return Ok((self, true)),
+                }
+                if last_flush.elapsed() >= self.options.flush_interval {
+                    last_flush = Instant::now();
+                    self.flush_sinks()?;
+                }
+            } else if chained && stateless && last_commit.elapsed() >= self.options.commit_interval {
                 last_commit = Instant::now();
                 last_flush = last_commit;
                 self.commit()?;
@@ -370,8 +453,9 @@ impl Executor {
                 self.publish_reports();
             }
         }
-        if stopped {
-            // Flush and close every sink so that nothing written so far is lost.
+        if stopped || coordinated {
+            // Flush and close every sink so that nothing written so far is lost (with
+            // checkpoints, the last one committed it).
             self.finish_sinks()?;
         }
         self.publish_reports();
@@ -400,8 +484,10 @@ impl Executor {
             (sub.started.clone(), sub.parallelism, sub.abort.clone())
         };
         started.fetch_add(1, Ordering::SeqCst);
+        // With checkpoints a stop waits for every subtask: they take the last one together.
+        let coordinated = self.coordinated();
         while started.load(Ordering::SeqCst) < parallelism {
-            if abort.load(Ordering::Relaxed) || self.options.stop.load(Ordering::Relaxed) {
+            if abort.load(Ordering::Relaxed) || (!coordinated && self.options.stop.load(Ordering::Relaxed)) {
                 return Ok(false);
             }
             std::thread::sleep(Duration::from_micros(200));
@@ -420,7 +506,7 @@ impl Executor {
         Ok(true)
     }
 
-    fn subtask(&self) -> Result<&Subtask, RuntimeError> {
+    pub(super) fn subtask(&self) -> Result<&Subtask, RuntimeError> {
         self.subtask.as_ref().ok_or_else(|| RuntimeError::Internal("a subtask without its place in the job".into()))
     }
 
@@ -478,7 +564,11 @@ impl Executor {
     }
 
     /// Takes an event that came through an exchange from subtask `from`.
-    fn receive(&mut self, envelope: Envelope) -> Result<(), RuntimeError> {
+    pub(super) fn receive(&mut self, envelope: Envelope) -> Result<(), RuntimeError> {
+        if self.held_back(envelope.to, envelope.input, envelope.from) {
+            self.hold(envelope);
+            return Ok(());
+        }
         let Envelope { to, input, from, event } = envelope;
         let own = self.subtask()?.index;
         match event {
@@ -503,7 +593,13 @@ impl Executor {
                 if self.nodes[to].channels[input].iter().all(|c| c.ended) {
                     return self.deliver(to, input, Event::End);
                 }
-                self.combine_channels(to, input)
+                self.combine_channels(to, input)?;
+                // An ended channel sends no barrier: the node may be aligned now.
+                self.try_align(to)
+            }
+            Event::Barrier(id) => {
+                self.channel(to, input, from)?;
+                self.on_barrier(to, input, from, id)
             }
         }
     }

@@ -40,7 +40,8 @@ use sluice_types::RowKind;
 
 use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::operators::join::state_clock::{ProcessingClock, StateTtl};
-use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
+use crate::operators::state::{load_owned_keys, load_stored, save_keys, save_stored};
+use crate::operator::KeyGroupFilter;
 use crate::operators::join::{encode_rows, row_bytes, row_converter};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::DeduplicateSpec;
@@ -80,6 +81,8 @@ pub struct DeduplicateOperator {
     watermark: Option<i64>,
     next_seq: u64,
     late_rows: u64,
+    /// Some saved state was taken back (merged from several instances on a rescale).
+    restored: bool,
     /// ChangelogNormalize: encodes whole rows, to skip a row equal to the kept one.
     normalize: Option<RowConverter>,
     /// The encoded kept row per key, when `normalize` is set.
@@ -105,6 +108,7 @@ impl DeduplicateOperator {
             watermark: None,
             next_seq: 0,
             late_rows: 0,
+            restored: false,
             normalize: None,
             full_rows: KeyMap::default(),
             normalizing: false,
@@ -439,13 +443,40 @@ impl Operator for DeduplicateOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &KeyGroupFilter) -> Result<(), RuntimeError> {
+        for state in states {
+            self.restore_part(state, Some(keep))?;
+        }
+        Ok(())
+    }
+}
+
+impl DeduplicateOperator {
+    /// Takes the state one instance saved, only the keys `keep` owns when given (the
+    /// state of several instances is merged: their keys are disjoint).
+    fn restore_part(&mut self, state: &[u8], keep: Option<&KeyGroupFilter>) -> Result<(), RuntimeError> {
         let name = self.name().to_string();
         let fail = |e: String| unreadable(&name, e);
         let mut input = open_operator_state(&name, state, &self.shape())?;
-        self.watermark = input.opt_i64().map_err(fail)?;
-        self.next_seq = input.u64().map_err(fail)?;
-        self.late_rows = input.u64().map_err(fail)?;
-        let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
+        let watermark = input.opt_i64().map_err(fail)?;
+        let next_seq = input.u64().map_err(fail)?;
+        let late_rows = input.u64().map_err(fail)?;
+        match keep {
+            None => (self.watermark, self.next_seq, self.late_rows) = (watermark, next_seq, late_rows),
+            // Merged: the lowest watermark any instance had (none drops rows another kept).
+            Some(keep) => {
+                self.watermark = if self.restored { self.watermark.zip(watermark).map(|(a, b)| a.min(b)) } else { watermark };
+                self.next_seq = self.next_seq.max(next_seq);
+                if keep.instance == 0 {
+                    self.late_rows += late_rows;
+                }
+            }
+        }
+        self.restored = true;
+        let (keys, owned) = load_owned_keys(&mut input, &self.keys, keep).map_err(fail)?;
         let (batch, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
         let n = keys.len();
         let rowtimes = input.natives::<i64>().map_err(fail)?;
@@ -459,6 +490,12 @@ impl Operator for DeduplicateOperator {
         let all: Vec<usize> = (0..self.types.len()).collect();
         let full = encode_rows(&self.normalize, &batch, &all)?;
         for (i, key) in keys.into_iter().enumerate() {
+            if !owned[i] {
+                if let Some(row) = rows[i] {
+                    self.store.release(row.batch);
+                }
+                continue;
+            }
             let kept = Kept { row: rows[i], rowtime: rowtimes[i], seq: seqs[i], emitted: emitted[i], written: written[i] };
             if !kept.emitted && kept.row.is_some() {
                 self.timers.insert((kept.rowtime, kept.seq, key.clone()));

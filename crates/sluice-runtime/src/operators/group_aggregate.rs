@@ -24,6 +24,7 @@ use crate::aggregate::retract::RetractAggregates;
 use crate::aggregate::{state_shape, AggregateError, KeyTable};
 use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::spec::GroupAggregateSpec;
+use crate::operator::KeyGroupFilter;
 use crate::{Operator, Output, RuntimeError};
 
 const NODE: &str = "GroupAggregateOperator";
@@ -509,6 +510,22 @@ impl Operator for GroupAggregateOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &KeyGroupFilter) -> Result<(), RuntimeError> {
+        // The instances' keys are disjoint: their groups merge.
+        for state in states {
+            self.restore_part(state, Some(keep))?;
+        }
+        Ok(())
+    }
+}
+
+impl GroupAggregateOperator {
+    /// Takes the groups one instance saved, only those of keys `keep` owns when given
+    /// (added to what earlier instances' state restored).
+    fn restore_part(&mut self, state: &[u8], keep: Option<&KeyGroupFilter>) -> Result<(), RuntimeError> {
         fn read<T>(r: Result<T, String>) -> Result<T, RuntimeError> {
             r.map_err(|e| unreadable(NODE, e))
         }
@@ -517,7 +534,9 @@ impl Operator for GroupAggregateOperator {
             return read(input.end());
         }
         let schema = read(input.batch())?.schema();
-        self.input_schema = None;
+        if keep.is_none() {
+            self.input_schema = None;
+        }
         self.retype(&schema)?;
         let counts = read(input.natives::<i64>())?;
         let touched = read(input.natives::<i64>())?;
@@ -534,9 +553,22 @@ impl Operator for GroupAggregateOperator {
         self.aggregates.load(&ids, &mut input).map_err(node_error)?;
         let buffered = read(input.u64())?;
         for _ in 0..buffered {
-            let batch = read(input.change_batch())?;
+            let mut batch = read(input.change_batch())?;
+            if let Some(keep) = keep {
+                batch = keep.retain_rows(&batch, &self.spec.keys)?;
+            }
             self.buffered_rows += batch.num_rows();
             self.buffer.push(batch);
+        }
+        if let Some(keep) = keep {
+            // Keys another instance owns now are dropped as expired keys are.
+            let owned = keep.owns(&self.keys.decode(&ids).map_err(node_error)?, ids.len())?;
+            for (&key, owned) in ids.iter().zip(owned) {
+                if !owned {
+                    self.free(key);
+                }
+            }
+            self.release_freed();
         }
         read(input.end())
     }

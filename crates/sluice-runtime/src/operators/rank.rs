@@ -30,7 +30,8 @@ use sluice_types::RowKind;
 
 use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::operators::join::state_clock::{ProcessingClock, StateTtl};
-use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
+use crate::operators::state::{load_owned_keys, load_stored, save_keys, save_stored};
+use crate::operator::KeyGroupFilter;
 use crate::operators::join::{encode_rows, row_bytes, row_converter};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::RankSpec;
@@ -340,10 +341,26 @@ impl Operator for RankOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &KeyGroupFilter) -> Result<(), RuntimeError> {
+        for state in states {
+            self.restore_part(state, Some(keep))?;
+        }
+        Ok(())
+    }
+}
+
+impl RankOperator {
+    /// Takes the state one instance saved, only the partitions `keep` owns when given
+    /// (the state of several instances is merged: their partitions are disjoint).
+    fn restore_part(&mut self, state: &[u8], keep: Option<&KeyGroupFilter>) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mut input = open_operator_state(NAME, state, &self.shape())?;
-        self.next_seq = input.u64().map_err(fail)?;
-        let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
+        let next_seq = input.u64().map_err(fail)?;
+        self.next_seq = if keep.is_some() { self.next_seq.max(next_seq) } else { next_seq };
+        let (keys, owned) = load_owned_keys(&mut input, &self.keys, keep).map_err(fail)?;
         let sizes = input.natives::<u64>().map_err(fail)?;
         let written = input.natives::<u64>().map_err(fail)?;
         let (batch, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
@@ -356,7 +373,14 @@ impl Operator for RankOperator {
         let order = encode_rows(&self.order, &batch, &self.order_columns)?;
         let values = encode_rows(&self.values, &batch, &self.input_columns)?;
         let mut next = 0;
-        for ((key, size), written) in keys.into_iter().zip(sizes).zip(written) {
+        for (((key, size), written), owned) in keys.into_iter().zip(sizes).zip(written).zip(owned) {
+            if !owned {
+                for row in rows[next..next + size as usize].iter().flatten() {
+                    self.store.release(row.batch);
+                }
+                next += size as usize;
+                continue;
+            }
             let mut partition = Partition { rows: Vec::with_capacity(size as usize), written };
             for i in next..next + size as usize {
                 let row = rows[i].ok_or_else(|| fail("a saved Top-N row is missing".into()))?;

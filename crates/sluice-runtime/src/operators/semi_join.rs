@@ -96,8 +96,8 @@ impl Side {
         save_side(out, &self.state, &self.keys, &self.store, schema)
     }
 
-    fn load(&mut self, input: &mut StateReader) -> Result<(), String> {
-        load_side(input, &mut self.state, &self.keys, (&self.ids, &self.all_columns), &mut self.store)
+    fn load(&mut self, input: &mut StateReader, keep: Option<&crate::operator::KeyGroupFilter>) -> Result<(), String> {
+        load_side(input, &mut self.state, &self.keys, (&self.ids, &self.all_columns), &mut self.store, keep)
     }
 }
 
@@ -395,6 +395,15 @@ impl SemiAntiJoinOperator {
 }
 
 impl SemiAntiJoinOperator {
+    /// Takes the rows one instance saved, only those of keys `keep` owns when given.
+    fn restore_part(&mut self, state: &[u8], keep: Option<&crate::operator::KeyGroupFilter>) -> Result<(), RuntimeError> {
+        let fail = |e: String| unreadable(NAME, e);
+        let mut input = open_operator_state(NAME, state, &self.shape())?;
+        self.left.load(&mut input, keep).map_err(fail)?;
+        self.right.load(&mut input, keep).map_err(fail)?;
+        input.end().map_err(fail)
+    }
+
     /// What the state is for, compared on restore.
     fn shape(&self) -> String {
         let side = |schema: &SchemaRef, s: &Side| format!("keys {:?} of ({})", s.key_columns, column_types(schema));
@@ -429,11 +438,15 @@ impl Operator for SemiAntiJoinOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
-        let fail = |e: String| unreadable(NAME, e);
-        let mut input = open_operator_state(NAME, state, &self.shape())?;
-        self.left.load(&mut input).map_err(fail)?;
-        self.right.load(&mut input).map_err(fail)?;
-        input.end().map_err(fail)
+        self.restore_part(state, None)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &crate::operator::KeyGroupFilter) -> Result<(), RuntimeError> {
+        // The instances' keys are disjoint: their rows merge.
+        for state in states {
+            self.restore_part(state, Some(keep))?;
+        }
+        Ok(())
     }
 
     fn on_batch(&mut self, input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {

@@ -12,6 +12,7 @@ use arrow_schema::DataType as ArrowType;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::window_rank::batch_store::{BatchStore, RowRef};
+use crate::operator::KeyGroupFilter;
 
 /// Writes keys a `row_converter` encoded (none for a converter of no columns: a global
 /// key) as Arrow columns.
@@ -29,7 +30,25 @@ pub(crate) fn save_keys(out: &mut StateWriter, converter: &Option<RowConverter>,
 
 /// Reads keys `save_keys` wrote, encoded with `converter` again.
 pub(crate) fn load_keys(input: &mut StateReader, converter: &Option<RowConverter>) -> Result<Vec<Vec<u8>>, String> {
+    Ok(load_owned_keys(input, converter, None)?.0)
+}
+
+/// Reads keys `save_keys` wrote, encoded with `converter` again, with whether the
+/// instance `keep` describes owns each (all, without `keep`).
+pub(crate) fn load_owned_keys(
+    input: &mut StateReader,
+    converter: &Option<RowConverter>,
+    keep: Option<&KeyGroupFilter>,
+) -> Result<(Vec<Vec<u8>>, Vec<bool>), String> {
     let (columns, rows) = input.columns()?;
+    let owned = match keep {
+        Some(keep) => keep.owns(&columns, rows).map_err(|e| e.to_string())?,
+        None => vec![true; rows],
+    };
+    Ok((load_key_columns(columns, rows, converter)?, owned))
+}
+
+fn load_key_columns(columns: Vec<ArrayRef>, rows: usize, converter: &Option<RowConverter>) -> Result<Vec<Vec<u8>>, String> {
     match converter {
         None if columns.is_empty() => Ok(vec![Vec::new(); rows]),
         None => Err("the saved keys have columns where the query has none".into()),

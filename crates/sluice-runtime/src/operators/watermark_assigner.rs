@@ -303,6 +303,30 @@ impl Operator for WatermarkAssigner {
         Ok(())
     }
 
+    /// Split ids are a reader's own, so the splits of instances saved at another
+    /// parallelism mean nothing here: the splits start again (as Flink's watermarks do
+    /// after a restore), and the lowest watermark any instance emitted stays a floor.
+    fn restore_rescaled(&mut self, states: &[&[u8]], _keep: &crate::operator::KeyGroupFilter) -> Result<(), RuntimeError> {
+        let mut floor: Option<Option<i64>> = None;
+        let mut seen: Option<Option<i64>> = None;
+        for state in states {
+            self.restore(state)?;
+            floor = Some(match floor {
+                None => self.emitted,
+                Some(f) => f.zip(self.emitted).map(|(a, b)| a.min(b)),
+            });
+            let max = self.max_seen.or(self.splits.values().filter_map(|s| s.max_seen).min());
+            seen = Some(match seen {
+                None => max,
+                Some(s) => s.zip(max).map(|(a, b)| a.min(b)),
+            });
+        }
+        self.splits.clear();
+        self.emitted = floor.flatten();
+        self.max_seen = seen.flatten();
+        Ok(())
+    }
+
     fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
         // Upstream watermarks are replaced by this table's own, except the final one
         // that ends the input.

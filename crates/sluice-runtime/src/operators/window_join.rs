@@ -103,6 +103,8 @@ pub struct WindowJoinOperator {
     right_store: BatchStore,
     watermark: i64,
     late_rows: u64,
+    /// Some saved state was taken back (merged from several instances on a rescale).
+    restored: bool,
     /// Output rows: the left and the right row (`None` pads with NULLs).
     pending: Vec<(Option<RowRef>, Option<RowRef>)>,
 }
@@ -131,6 +133,7 @@ impl WindowJoinOperator {
             right_store: BatchStore::default(),
             watermark: i64::MIN,
             late_rows: 0,
+            restored: false,
             pending: Vec::new(),
         })
     }
@@ -390,6 +393,22 @@ impl Operator for WindowJoinOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &crate::operator::KeyGroupFilter) -> Result<(), RuntimeError> {
+        // The instances' keys are disjoint: their windows' rows merge.
+        for state in states {
+            self.restore_part(state, Some(keep))?;
+        }
+        Ok(())
+    }
+}
+
+impl WindowJoinOperator {
+    /// Takes the windows one instance saved, only the rows of keys `keep` owns when given
+    /// (added to what earlier instances' state restored; the lowest watermark counts).
+    fn restore_part(&mut self, state: &[u8], keep: Option<&crate::operator::KeyGroupFilter>) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mut input = open_operator_state(NAME, state, &self.shape())?;
         let watermark = input.i64().map_err(fail)?;
@@ -412,11 +431,25 @@ impl Operator for WindowJoinOperator {
             }
             let codec = if left { &self.left_keys } else { &self.right_keys };
             let mut keys = codec.encode(&batch)?.into_iter();
+            let owned = match keep {
+                Some(keep) => {
+                    let key_columns = if left { &self.spec.left_keys } else { &self.spec.right_keys };
+                    let columns: Vec<_> = key_columns.iter().filter_map(|k| batch.columns().get(*k).cloned()).collect();
+                    keep.owns(&columns, batch.num_rows())?
+                }
+                None => vec![true; batch.num_rows()],
+            };
+            let mut owned = owned.into_iter();
             let mut rows = rows.into_iter();
             for (end, count) in ends.iter().zip(&counts[side]) {
                 let window = windows.get_mut(end).ok_or_else(mismatch)?;
                 for _ in 0..*count {
                     let (row, (key, null_key)) = rows.next().flatten().zip(keys.next()).ok_or_else(mismatch)?;
+                    if !owned.next().unwrap_or(true) {
+                        // Another instance owns the key now.
+                        store.release(row.batch);
+                        continue;
+                    }
                     let held = Held { row, key, null_key };
                     if left {
                         window.left.push(held);
@@ -427,9 +460,22 @@ impl Operator for WindowJoinOperator {
             }
         }
         input.end().map_err(fail)?;
-        self.watermark = watermark;
-        self.late_rows = late_rows;
-        self.windows = windows;
+        let Some(keep) = keep else {
+            self.watermark = watermark;
+            self.late_rows = late_rows;
+            self.windows = windows;
+            return Ok(());
+        };
+        self.watermark = if self.restored { self.watermark.min(watermark) } else { watermark };
+        if keep.instance == 0 {
+            self.late_rows += late_rows;
+        }
+        self.restored = true;
+        for (end, rows) in windows {
+            let window = self.windows.entry(end).or_default();
+            window.left.extend(rows.left);
+            window.right.extend(rows.right);
+        }
         Ok(())
     }
 }

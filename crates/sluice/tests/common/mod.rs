@@ -316,22 +316,31 @@ pub struct CaseRun {
 
 /// Runs a case script with `${DATA}` and `${OUT}` filled in.
 pub fn run_case(case: &Path, data: &Path) -> CaseRun {
-    run_case_with(case, data, None)
+    run_case_with(case, data, None, (1, 1))
 }
 
 /// Runs a case with a checkpoint after every batch of `batch_size` rows, stopped (as
 /// Ctrl-C stops it) after checkpoint `stop_at`, then run again from there. The rows are
 /// those of both runs together.
 pub fn run_case_restarted(case: &Path, data: &Path, batch_size: usize, stop_at: u64) -> CaseRun {
-    run_case_with(case, data, Some((batch_size, stop_at)))
+    run_case_with(case, data, Some((batch_size, stop_at)), (1, 1))
 }
 
-fn run_case_with(case: &Path, data: &Path, restart: Option<(usize, u64)>) -> CaseRun {
+/// As `run_case_restarted`, with the first run at parallelism `first` and the run that
+/// resumes at `then`: the checkpoint's state is handed out again to `then` instances.
+pub fn run_case_rescaled(case: &Path, data: &Path, batch_size: usize, stop_at: u64, first: usize, then: usize) -> CaseRun {
+    run_case_with(case, data, Some((batch_size, stop_at)), (first, then))
+}
+
+fn run_case_with(case: &Path, data: &Path, restart: Option<(usize, u64)>, parallelism: (usize, usize)) -> CaseRun {
+    // Unique per run: tests of one binary run cases side by side.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let work = std::env::temp_dir().join(format!(
-        "sluice-case-{}-{}{}",
+        "sluice-case-{}-{run}-{}{}",
         std::process::id(),
         case.file_stem().unwrap().to_string_lossy(),
-        if restart.is_some() { "-restarted" } else { "" }
+        if restart.is_some() { format!("-restarted-p{}-p{}", parallelism.0, parallelism.1) } else { String::new() }
     ));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).expect("work dir");
@@ -349,6 +358,10 @@ fn run_case_with(case: &Path, data: &Path, restart: Option<(usize, u64)>) -> Cas
     let rendered = work.join("case.sql");
     std::fs::write(&rendered, &script).expect("write case");
     let run = |stop: Option<u64>| {
+        if parallelism != (1, 1) {
+            let p = if stop.is_some() { parallelism.0 } else { parallelism.1 };
+            std::fs::write(&rendered, format!("SET 'parallelism.default' = '{p}';\n{script}")).expect("write case");
+        }
         let mut command = Command::new(sluice_bin());
         command.arg("run").arg(&rendered);
         match stop {

@@ -13,7 +13,8 @@ use arrow_schema::SchemaRef;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::{encode_rows, row_bytes};
-use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
+use crate::operator::KeyGroupFilter;
+use crate::operators::state::{load_owned_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::hash::KeyMap;
 use crate::RuntimeError;
@@ -158,8 +159,9 @@ pub(crate) fn load_side(
     keys: &Option<RowConverter>,
     (ids, id_columns): (&Option<RowConverter>, &[usize]),
     store: &mut BatchStore,
+    keep: Option<&KeyGroupFilter>,
 ) -> Result<(), String> {
-    let keys = load_keys(input, keys)?;
+    let (keys, owned) = load_owned_keys(input, keys, keep)?;
     let sizes = input.natives::<u64>()?;
     let (batch, rows) = load_stored(input, store)?;
     let counts = input.natives::<u32>()?;
@@ -171,7 +173,15 @@ pub(crate) fn load_side(
     }
     let ids = encode_rows(ids, &batch, id_columns).map_err(|e| e.to_string())?;
     let mut next = 0;
-    for (key, size) in keys.into_iter().zip(sizes) {
+    for ((key, size), owned) in keys.into_iter().zip(sizes).zip(owned) {
+        if !owned {
+            // Another instance owns the key now.
+            for row in rows[next..next + size as usize].iter().flatten() {
+                store.release(row.batch);
+            }
+            next += size as usize;
+            continue;
+        }
         let mut held = KeyRows::default();
         for i in next..next + size as usize {
             let row = rows[i].ok_or("a saved join row is missing")?;

@@ -101,6 +101,8 @@ pub struct MatchRecognizeOperator {
     ids: Vec<u32>,
     /// The latest processing time seen (processing-time mode).
     clock: i64,
+    /// Some saved state was taken back (merged from several instances on a rescale).
+    restored: bool,
 }
 
 impl MatchRecognizeOperator {
@@ -151,6 +153,7 @@ impl MatchRecognizeOperator {
             late: 0,
             ids: Vec::new(),
             clock: i64::MIN,
+            restored: false,
         })
     }
 
@@ -540,13 +543,41 @@ impl Operator for MatchRecognizeOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &crate::operator::KeyGroupFilter) -> Result<(), RuntimeError> {
+        // The instances' partitions are disjoint: they merge.
+        for state in states {
+            self.restore_part(state, Some(keep))?;
+        }
+        Ok(())
+    }
+}
+
+impl MatchRecognizeOperator {
+    /// Takes the partitions one instance saved, only those `keep` owns when given (added
+    /// to what earlier instances' state restored; the lowest watermark counts).
+    fn restore_part(&mut self, state: &[u8], keep: Option<&crate::operator::KeyGroupFilter>) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mismatch = || fail("the saved partitions, matches and rows do not match".into());
         let mut input = open_operator_state(NAME, state, &self.shape())?;
-        self.watermark = input.opt_i64().map_err(fail)?;
-        self.arrival = input.u64().map_err(fail)?;
-        self.late = input.u64().map_err(fail)?;
-        self.clock = input.i64().map_err(fail)?;
+        let watermark = input.opt_i64().map_err(fail)?;
+        let arrival = input.u64().map_err(fail)?;
+        let late = input.u64().map_err(fail)?;
+        let clock = input.i64().map_err(fail)?;
+        match keep {
+            None => (self.watermark, self.arrival, self.late, self.clock) = (watermark, arrival, late, clock),
+            Some(keep) => {
+                self.watermark = if self.restored { self.watermark.zip(watermark).map(|(a, b)| a.min(b)) } else { watermark };
+                self.arrival = self.arrival.max(arrival);
+                self.clock = self.clock.max(clock);
+                if keep.instance == 0 {
+                    self.late += late;
+                }
+            }
+        }
+        self.restored = true;
         let ids = self.keys.load(&mut input).map_err(internal)?;
         let n = ids.len();
         let counters = input.natives::<u64>().map_err(fail)?;
@@ -631,16 +662,27 @@ impl Operator for MatchRecognizeOperator {
             self.partitions[slot] = Some(Partition { nfa, next_seq: counters[2 * o], pending: counters[2 * o + 1] as usize });
             self.keys.retain(id);
         }
-        self.active = active.iter().map(|a| ids[*a as usize]).collect();
-        self.pending = (0..pending_times.len())
-            .map(|i| Pending {
-                ts: pending_times[i],
-                arrival: arrivals[i],
-                partition: ids[pending_parts[i] as usize],
-                order: order_rows.as_ref().map(|r| r.row(nodes + i).as_ref().into()),
-                row: handle(nodes + i),
-            })
-            .collect();
+        self.active.extend(active.iter().map(|a| ids[*a as usize]));
+        self.pending.extend((0..pending_times.len()).map(|i| Pending {
+            ts: pending_times[i],
+            arrival: arrivals[i],
+            partition: ids[pending_parts[i] as usize],
+            order: order_rows.as_ref().map(|r| r.row(nodes + i).as_ref().into()),
+            row: handle(nodes + i),
+        }));
+        if let Some(keep) = keep {
+            // Partitions another instance owns now are dropped whole.
+            let owned = keep.owns(&self.keys.decode(&ids).map_err(internal)?, ids.len())?;
+            let dropped: std::collections::HashSet<u32> =
+                ids.iter().zip(owned).filter(|(_, owned)| !owned).map(|(id, _)| *id).collect();
+            for &id in &dropped {
+                self.partitions[id as usize] = None;
+                self.keys.release(id);
+            }
+            self.active.retain(|p| !dropped.contains(p));
+            self.pending.retain(|p| !dropped.contains(&p.partition));
+            self.keys.sweep();
+        }
         Ok(())
     }
 }

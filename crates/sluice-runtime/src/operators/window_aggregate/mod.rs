@@ -54,6 +54,8 @@ pub struct WindowAggregateOperator {
     input_schema: Option<SchemaRef>,
     watermark: i64,
     late_rows: u64,
+    /// Some saved state was taken back (merged from several instances on a rescale).
+    restored: bool,
     key_ids: Vec<u32>,
     times: Vec<Option<i64>>,
     /// See `OperatorFacts::max_late_by` (not saved in checkpoints).
@@ -81,6 +83,7 @@ impl WindowAggregateOperator {
             input_schema: None,
             watermark: i64::MIN,
             late_rows: 0,
+            restored: false,
             key_ids: Vec::new(),
             times: Vec::new(),
             max_late_by: None,
@@ -285,27 +288,69 @@ impl Operator for WindowAggregateOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &crate::operator::KeyGroupFilter) -> Result<(), RuntimeError> {
+        // The instances' keys are disjoint: their windows merge.
+        for state in states {
+            self.restore_part(state, Some(keep))?;
+        }
+        Ok(())
+    }
+}
+
+impl WindowAggregateOperator {
+    /// Takes the windows one instance saved, only those of keys `keep` owns when given
+    /// (added to what earlier instances' state restored; the lowest watermark counts).
+    fn restore_part(&mut self, state: &[u8], keep: Option<&crate::operator::KeyGroupFilter>) -> Result<(), RuntimeError> {
         fn read<T>(r: Result<T, String>) -> Result<T, RuntimeError> {
             r.map_err(|e| unreadable(NODE, e))
         }
         let mut input = open_operator_state(NODE, state, &self.shape())?;
-        self.watermark = read(input.i64())?;
-        self.late_rows = read(input.u64())?;
+        let watermark = read(input.i64())?;
+        let late_rows = read(input.u64())?;
+        match keep {
+            Some(keep) if self.restored => {
+                self.watermark = self.watermark.min(watermark);
+                if keep.instance == 0 {
+                    self.late_rows += late_rows;
+                }
+            }
+            Some(keep) => (self.watermark, self.late_rows) = (watermark, if keep.instance == 0 { late_rows } else { 0 }),
+            None => (self.watermark, self.late_rows) = (watermark, late_rows),
+        }
+        self.restored = true;
         if !read(input.bool())? {
             return read(input.end());
         }
         let schema = read(input.batch())?.schema();
         let (mut keys, mut aggregates) = build_state(&self.spec, &schema)?;
+        if keep.is_some() && self.input_schema.is_some() {
+            std::mem::swap(&mut keys, &mut self.keys);
+            std::mem::swap(&mut aggregates, &mut self.aggregates);
+        }
         let entries = |input: &mut StateReader| {
             let key_ids = keys.load(input)?;
             let groups = aggregates.load(input)?;
             if key_ids.len() != groups.len() {
                 return Err(crate::aggregate::corrupt("window groups"));
             }
-            for &key in &key_ids {
-                keys.retain(key);
+            let owned = match keep {
+                Some(keep) => keep.owns(&keys.decode(&key_ids)?, key_ids.len()).map_err(|e| AggregateError::State(e.to_string()))?,
+                None => vec![true; key_ids.len()],
+            };
+            // Windows of keys another instance owns now are marked to be skipped.
+            let mut entries = Vec::with_capacity(key_ids.len());
+            for ((key, group), owned) in key_ids.into_iter().zip(groups).zip(owned) {
+                if owned {
+                    keys.retain(key);
+                    entries.push((key, group));
+                } else {
+                    entries.push((sliced::NOT_OWNED, group));
+                }
             }
-            Ok(key_ids.into_iter().zip(groups).collect())
+            Ok(entries)
         };
         match &mut self.windows {
             Windows::Sliced(s) => s.load(&mut input, entries),

@@ -164,6 +164,9 @@ impl SessionWindows {
             return Err(corrupt("sessions"));
         }
         for (b, &(key, group)) in bounds.chunks(2).zip(&entries) {
+            if key == super::sliced::NOT_OWNED {
+                continue;
+            }
             let (start, end) = (b[0], b[1]);
             let k = key as usize;
             if self.sessions.len() <= k {

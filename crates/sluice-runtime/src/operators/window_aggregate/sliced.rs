@@ -381,6 +381,10 @@ fn next_trigger(local: i64, interval: i64) -> i64 {
 /// `(key, group)` pairs held in state, in the order a snapshot writes them.
 pub(super) type Entries = Vec<(u32, u32)>;
 
+/// The key of a restored window entry whose key another instance owns now (state saved
+/// at another parallelism): the entry is skipped.
+pub(super) const NOT_OWNED: u32 = u32::MAX;
+
 impl SlicedWindows {
     /// Writes the panes, timers and flush point; returns the `(key, group)` pairs they
     /// hold (each pane's global entries, then its local ones) for the caller to save.
@@ -405,10 +409,15 @@ impl SlicedWindows {
     ) -> Result<(), AggregateError> {
         let layout = input.natives::<i64>().map_err(AggregateError::State)?;
         let timers = input.natives::<i64>().map_err(AggregateError::State)?;
-        self.min_local_pane_end = input.opt_i64().map_err(AggregateError::State)?;
+        let min_local_pane_end = input.opt_i64().map_err(AggregateError::State)?;
+        // Several instances' panes merge (state saved at another parallelism).
+        self.min_local_pane_end = match (self.min_local_pane_end, min_local_pane_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let entries = entries(input)?;
         // The key table is restored beside the panes, with ids up to the largest saved.
-        let capacity = entries.iter().map(|&(key, _)| key as usize + 1).max().unwrap_or(0);
+        let capacity = entries.iter().filter(|e| e.0 != NOT_OWNED).map(|&(key, _)| key as usize + 1).max().unwrap_or(0);
         let mut rest = &entries[..];
         for pane in layout.chunks(3) {
             let [end, global, local] = *pane else { return Err(corrupt("window panes")) };
@@ -417,22 +426,21 @@ impl SlicedWindows {
             if rest.len() < global + local {
                 return Err(corrupt("window panes"));
             }
-            let mut p = Pane::default();
-            for &(key, group) in &rest[..global] {
+            let p = self.panes.entry(end).or_default();
+            for &(key, group) in rest[..global].iter().filter(|e| e.0 != NOT_OWNED) {
                 p.group_of_key.set(key, group, p.entries.len(), capacity);
                 p.entries.push((key, group));
             }
-            for &(key, group) in &rest[global..global + local] {
+            for &(key, group) in rest[global..global + local].iter().filter(|e| e.0 != NOT_OWNED) {
                 p.local_group_of_key.set(key, group, p.local_entries.len(), capacity);
                 p.local_entries.push((key, group));
             }
             rest = &rest[global + local..];
-            self.panes.insert(end, p);
         }
         if !rest.is_empty() {
             return Err(corrupt("window panes"));
         }
-        self.timers = timers.into_iter().collect();
+        self.timers.extend(timers);
         Ok(())
     }
 
