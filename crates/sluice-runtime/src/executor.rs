@@ -252,15 +252,13 @@ impl Executor {
                     tracing::info!(target: "sluice::checkpoint",
                         "job \"{}\" stopped with checkpoint {id} in {}: run the script again to resume there",
                         ck.config.job,
-                        ck.store.dir().display()
+                        ck.store.location()
                     );
                     if let Some(dir) = &ck.config.savepoint_dir {
-                        let from = ck.store.dir().join(format!("chk-{id}"));
-                        let path = checkpoint::write_savepoint(&from, dir, &ck.config.job, id).map_err(RuntimeError::Internal)?;
+                        let to = checkpoint::Storage::open(dir, &ck.config.storage_options).map_err(RuntimeError::Internal)?;
+                        let path = ck.store.savepoint(id, &to).map_err(RuntimeError::Internal)?;
                         tracing::info!(target: "sluice::checkpoint",
-                            "savepoint written to {}: resume from it with SET 'execution.state-recovery.path' = '{}'",
-                            path.display(),
-                            path.display()
+                            "savepoint written to {path}: resume from it with SET 'execution.state-recovery.path' = '{path}'"
                         );
                     }
                 }
@@ -381,23 +379,32 @@ impl Executor {
                 _ => {}
             }
         }
-        let store = CheckpointStore::new(&config.root, &config.job);
+        let root = checkpoint::Storage::open(&config.root, &config.storage_options).map_err(RuntimeError::Internal)?;
+        let store = CheckpointStore::new(&root, &config.job);
         if config.fresh {
             store.clear().map_err(RuntimeError::Internal)?;
         }
-        // Transactional sinks know the newest checkpoint they committed; numbering goes
+        // Transactional sinks (and sources' transactional dead letters) know the newest
+        // checkpoint they committed; numbering goes
         // on after it, so that an old commit is never taken for a new checkpoint's.
         let mut committed: Vec<u64> = Vec::new();
         self.each_open_sink(|writer| {
             committed.extend(writer.committed_checkpoint()?);
             Ok(())
         })?;
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                let theirs = reader.committed_checkpoint().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                committed.extend(theirs);
+            }
+        }
         // The job's own newest completed checkpoint comes first: a job started from
         // `execution.state-recovery.path` that restarts (in-process, or as a new worker
         // on the same folder) goes on from where it got to, not from that path again,
         // as Flink restores a failed-over job from its latest checkpoint.
         let mut restore = None;
-        for id in store.ids().into_iter().rev() {
+        let saved_ids = store.ids().map_err(RuntimeError::Internal)?;
+        for id in saved_ids.iter().copied().rev() {
             let saved = match store.load(id) {
                 Ok(saved) => saved,
                 Err(e) => {
@@ -410,7 +417,7 @@ impl Executor {
                 break;
             }
             // Saved but not marked complete: complete exactly when every
-            // transactional sink committed it.
+            // transactional sink and source committed it.
             if committed.iter().all(|c| *c >= id) {
                 store.complete(id).map_err(RuntimeError::Internal)?;
                 restore = Some(saved);
@@ -420,10 +427,11 @@ impl Executor {
         }
         if restore.is_none() {
             if let Some(path) = &config.recovery_path {
-                restore = Some(checkpoint::load(path).map_err(RuntimeError::Internal)?);
+                let folder = checkpoint::Storage::open(path, &config.storage_options).map_err(RuntimeError::Internal)?;
+                restore = Some(checkpoint::load(&folder).map_err(RuntimeError::Internal)?);
             }
         }
-        let mut next_id = store.ids().last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
+        let mut next_id = saved_ids.last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
         let resumed = restore.as_ref().map(|saved| saved.id);
         for node in &mut self.nodes {
             let recovered = match &mut node.kind {
@@ -441,7 +449,7 @@ impl Executor {
                 config.job,
                 saved.id,
                 format_epoch_millis(saved.taken_at_ms),
-                saved.path.display()
+                saved.location
             );
         }
         self.checkpoints =
@@ -517,6 +525,11 @@ impl Executor {
         let bytes = ck.store.save(id, millis, &states).map_err(RuntimeError::Internal)?;
         checkpoint::test_hooks("after-save", id)?;
         self.each_open_sink_at_once(|writer| writer.commit(id))?;
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                reader.commit_checkpoint(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
         checkpoint::test_hooks("after-commit", id)?;
         let ck = self.checkpoints.as_mut().expect("checked above");
         ck.store.complete(id).map_err(RuntimeError::Internal)?;
