@@ -107,6 +107,12 @@ struct NodeState {
     metrics: NodeMetrics,
 }
 
+/// A checkpoint folder that cannot be read or written (a local folder or a bucket): an
+/// outage to retry, or a setting to fix, never a bug of Sluice's.
+fn storage_error(message: String) -> RuntimeError {
+    RuntimeError::Connector { node: "checkpoint storage".into(), source: sluice_connector_api::ConnectorError::External(message) }
+}
+
 /// Runs a `Dataflow` on the calling thread: sources are polled in turn and each batch is
 /// pushed through the operators down to the sinks before the next poll, so no batch
 /// waits in a queue and memory stays bounded by the operators' own state.
@@ -255,8 +261,8 @@ impl Executor {
                         ck.store.location()
                     );
                     if let Some(dir) = &ck.config.savepoint_dir {
-                        let to = checkpoint::Storage::open(dir, &ck.config.storage_options).map_err(RuntimeError::Internal)?;
-                        let path = ck.store.savepoint(id, &to).map_err(RuntimeError::Internal)?;
+                        let to = checkpoint::Storage::open(dir, &ck.config.storage_options).map_err(storage_error)?;
+                        let path = ck.store.savepoint(id, &to).map_err(storage_error)?;
                         tracing::info!(target: "sluice::checkpoint",
                             "savepoint written to {path}: resume from it with SET 'execution.state-recovery.path' = '{path}'"
                         );
@@ -379,10 +385,10 @@ impl Executor {
                 _ => {}
             }
         }
-        let root = checkpoint::Storage::open(&config.root, &config.storage_options).map_err(RuntimeError::Internal)?;
+        let root = checkpoint::Storage::open(&config.root, &config.storage_options).map_err(storage_error)?;
         let store = CheckpointStore::new(&root, &config.job);
         if config.fresh {
-            store.clear().map_err(RuntimeError::Internal)?;
+            store.clear().map_err(storage_error)?;
         }
         // Transactional sinks (and sources' transactional dead letters) know the newest
         // checkpoint they committed; numbering goes
@@ -403,7 +409,7 @@ impl Executor {
         // on the same folder) goes on from where it got to, not from that path again,
         // as Flink restores a failed-over job from its latest checkpoint.
         let mut restore = None;
-        let saved_ids = store.ids().map_err(RuntimeError::Internal)?;
+        let saved_ids = store.ids().map_err(storage_error)?;
         for id in saved_ids.iter().copied().rev() {
             let saved = match store.load(id) {
                 Ok(saved) => saved,
@@ -419,7 +425,7 @@ impl Executor {
             // Saved but not marked complete: complete exactly when every
             // transactional sink and source committed it.
             if committed.iter().all(|c| *c >= id) {
-                store.complete(id).map_err(RuntimeError::Internal)?;
+                store.complete(id).map_err(storage_error)?;
                 restore = Some(saved);
                 break;
             }
@@ -427,8 +433,8 @@ impl Executor {
         }
         if restore.is_none() {
             if let Some(path) = &config.recovery_path {
-                let folder = checkpoint::Storage::open(path, &config.storage_options).map_err(RuntimeError::Internal)?;
-                restore = Some(checkpoint::load(&folder).map_err(RuntimeError::Internal)?);
+                let folder = checkpoint::Storage::open(path, &config.storage_options).map_err(storage_error)?;
+                restore = Some(checkpoint::load(&folder).map_err(storage_error)?);
             }
         }
         let mut next_id = saved_ids.last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
@@ -522,7 +528,7 @@ impl Executor {
         let ck = self.checkpoints.as_mut().expect("checked above");
         let taken_at = std::time::SystemTime::now();
         let millis = taken_at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        let bytes = ck.store.save(id, millis, &states).map_err(RuntimeError::Internal)?;
+        let bytes = ck.store.save(id, millis, &states).map_err(storage_error)?;
         checkpoint::test_hooks("after-save", id)?;
         self.each_open_sink_at_once(|writer| writer.commit(id))?;
         for node in &mut self.nodes {
@@ -532,7 +538,7 @@ impl Executor {
         }
         checkpoint::test_hooks("after-commit", id)?;
         let ck = self.checkpoints.as_mut().expect("checked above");
-        ck.store.complete(id).map_err(RuntimeError::Internal)?;
+        ck.store.complete(id).map_err(storage_error)?;
         checkpoint::test_hooks("after-complete", id)?;
         ck.store.prune(ck.config.retained);
         ck.next_id += 1;

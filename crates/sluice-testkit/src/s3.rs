@@ -16,10 +16,12 @@ pub const S3_ACCESS_KEY: &str = "sluice-test-access";
 pub const S3_SECRET_KEY: &str = "sluice-test-secret-0123456789";
 
 /// A running SeaweedFS server with its S3 gateway, stopped (and its data removed) on drop.
-/// Buckets are created on first write (`-s3.autoCreateBucket`).
 pub struct S3Server {
     child: Child,
     port: u16,
+    /// The filer's HTTP port, through which `create_bucket` makes a bucket (a folder
+    /// under `/buckets`).
+    filer_port: u16,
     dir: PathBuf,
 }
 
@@ -41,7 +43,7 @@ impl S3Server {
         }]});
         std::fs::write(dir.join("s3.json"), identities.to_string()).expect("write the S3 identities");
         let log = std::fs::File::create(dir.join("weed.log")).expect("create the server's log file");
-        let port = free_port();
+        let (port, filer_port) = (free_port(), free_port());
         let mut command = Command::new(&binary);
         command
             .current_dir(&dir)
@@ -50,15 +52,16 @@ impl S3Server {
             .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false"])
             .args(["-master.volumeSizeLimitMB=16", "-volume.max=16"])
             .arg("-filer")
-            .args(["-s3", "-s3.autoCreateBucket", "-s3.port.iceberg=0", "-s3.port.lance=0"])
+            .args(["-s3", "-s3.port.iceberg=0", "-s3.port.lance=0"])
             .arg(format!("-s3.config={}", dir.join("s3.json").display()))
-            .arg(format!("-s3.port={port}"));
-        for flag in ["master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc", "s3.port.grpc"] {
+            .arg(format!("-s3.port={port}"))
+            .arg(format!("-filer.port={filer_port}"));
+        for flag in ["master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port.grpc", "s3.port.grpc"] {
             command.arg(format!("-{flag}={}", free_port()));
         }
         command.stdin(Stdio::null()).stdout(log.try_clone().expect("clone the log file handle")).stderr(log);
         let child = spawn_tied(command).unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let mut server = S3Server { child, port, dir };
+        let mut server = S3Server { child, port, filer_port, dir };
         server.wait_ready();
         server
     }
@@ -76,6 +79,20 @@ impl S3Server {
                 panic!("SeaweedFS's S3 port did not open within 120 s:\n{}", self.log_text());
             }
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Creates bucket `name`, as an administrator would before pointing Sluice at it.
+    pub fn create_bucket(&self, name: &str) {
+        let url = format!("http://127.0.0.1:{}/buckets/{name}/?op=mkdir", self.filer_port);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            // The filer opens a moment after the S3 port in some starts.
+            match ureq::post(&url).call() {
+                Ok(_) => return,
+                Err(e) if Instant::now() > deadline => panic!("cannot create bucket {name}: {e}\n{}", self.log_text()),
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
         }
     }
 
