@@ -289,8 +289,12 @@ mod tests {
 
     #[test]
     fn urls_name_their_store_and_options_hide_their_values() {
-        let options = StorageOptions(vec![("s3.secret-key".into(), "hunter2".into()), ("s3.endpoint".into(), "http://127.0.0.1:1".into())]);
+        let mut options = StorageOptions(vec![("s3.secret-key".into(), "hunter2".into()), ("s3.endpoint".into(), "http://127.0.0.1:1".into())]);
         assert!(!format!("{options:?}").contains("hunter2"));
+        // A secret without its key id is refused, without showing the secret.
+        let refused = Storage::open("s3://bucket/a/b/", &options).unwrap_err();
+        assert!(refused.contains("AccessKeyId") && !refused.contains("hunter2"), "{refused}");
+        options.0.push(("s3.access-key".into(), "id".into()));
         let s3 = Storage::open("s3://bucket/a/b/", &options).unwrap();
         assert_eq!(s3.child("job").location(), "s3://bucket/a/b/job");
         assert!(Storage::open("s3:///path", &options).unwrap_err().contains("names no bucket"));
