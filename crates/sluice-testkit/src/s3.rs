@@ -22,6 +22,8 @@ pub struct S3Server {
     /// The filer's HTTP port, through which `create_bucket` makes a bucket (a folder
     /// under `/buckets`).
     filer_port: u16,
+    /// The master's gRPC port, which names a socket the master leaves in /tmp.
+    master_grpc_port: u16,
     dir: PathBuf,
 }
 
@@ -43,7 +45,7 @@ impl S3Server {
         }]});
         std::fs::write(dir.join("s3.json"), identities.to_string()).expect("write the S3 identities");
         let log = std::fs::File::create(dir.join("weed.log")).expect("create the server's log file");
-        let (port, filer_port) = (free_port(), free_port());
+        let (port, filer_port, master_grpc_port) = (free_port(), free_port(), free_port());
         let mut command = Command::new(&binary);
         command
             .current_dir(&dir)
@@ -55,13 +57,16 @@ impl S3Server {
             .args(["-s3", "-s3.port.iceberg=0", "-s3.port.lance=0"])
             .arg(format!("-s3.config={}", dir.join("s3.json").display()))
             .arg(format!("-s3.port={port}"))
-            .arg(format!("-filer.port={filer_port}"));
-        for flag in ["master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port.grpc", "s3.port.grpc"] {
+            .arg(format!("-filer.port={filer_port}"))
+            .arg(format!("-master.port.grpc={master_grpc_port}"))
+            .arg(format!("-filer.localSocket={}", dir.join("filer.sock").display()))
+            .arg(format!("-s3.localSocket={}", dir.join("s3.sock").display()));
+        for flag in ["master.port", "volume.port", "volume.port.grpc", "filer.port.grpc", "s3.port.grpc"] {
             command.arg(format!("-{flag}={}", free_port()));
         }
         command.stdin(Stdio::null()).stdout(log.try_clone().expect("clone the log file handle")).stderr(log);
         let child = spawn_tied(command).unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let mut server = S3Server { child, port, filer_port, dir };
+        let mut server = S3Server { child, port, filer_port, master_grpc_port, dir };
         server.wait_ready();
         server
     }
@@ -119,8 +124,17 @@ impl S3Server {
 
 impl Drop for S3Server {
     fn drop(&mut self) {
+        // SIGTERM lets it remove the sockets it keeps in /tmp for its gRPC ports; SIGKILL
+        // if it has not exited after a while (a guard against a hang).
+        // SAFETY: signalling our own child process.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_file(format!("/tmp/seaweedfs-master-grpc-{}.sock", self.master_grpc_port));
     }
 }
