@@ -15,6 +15,11 @@
 #   Aiven-compatible routes: the newest release (applications, versions, deployments) in
 #   ~/.cache/sluice-tools/avn-latest, and 2.15.0 (the `flink table`/`flink job` commands
 #   of the older workflow, gone from later releases) in ~/.cache/sluice-tools/avn-2.15.
+# - SeaweedFS (`weed`, an S3-compatible object store) for the checkpoint-in-a-bucket
+#   tests, built once from the Go module proxy (`github.com/seaweedfs/seaweedfs`, pinned
+#   below; its go.mod has replace directives, so it is built inside its module rather than
+#   with `go install`) into ~/.cache/sluice-tools/seaweedfs-<version>/bin; SLUICE_WEED
+#   names it. Needs Go (the machine's, or Debian's golang-go).
 # The tests start their own broker processes on free ports (crates/sluice-testkit).
 set -euo pipefail
 TOOLS="${SLUICE_TOOLS:-$HOME/.cache/sluice-tools}"
@@ -72,6 +77,22 @@ avn_venv avn-latest aiven-client==4.18.0
 avn_venv avn-2.15 aiven-client==2.15.0
 export SLUICE_AVN="$TOOLS/avn-latest/bin/avn"
 export SLUICE_AVN_2_15="$TOOLS/avn-2.15/bin/avn"
+WEED_VERSION="v0.0.0-20261109003541-7506e5f91cd6"
+WEED="$TOOLS/seaweedfs-${WEED_VERSION##*-}/bin/weed"
+if [ ! -x "$WEED" ]; then
+    echo "== building SeaweedFS $WEED_VERSION (Go module proxy) into $(dirname "$WEED") (first time only)" >&2
+    if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then export PATH="$PATH:/usr/local/go/bin"; fi
+    if ! command -v go >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+        $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq golang-go >/dev/null
+    fi
+    go mod download "github.com/seaweedfs/seaweedfs@$WEED_VERSION"
+    WEED_SRC="$(go env GOMODCACHE)/github.com/seaweedfs/seaweedfs@$WEED_VERSION"
+    mkdir -p "$(dirname "$WEED")"
+    (cd "$WEED_SRC" && go build -o "$WEED.tmp" ./weed) >&2
+    mv "$WEED.tmp" "$WEED"
+fi
+export SLUICE_WEED="$WEED"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 export SLUICE_PG_BIN="${SLUICE_PG_BIN:-$PG_BIN}"
 # The console's browser tests: Debian's Chromium, Node.js and playwright-core.

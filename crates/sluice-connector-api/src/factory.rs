@@ -166,6 +166,17 @@ pub trait SourceReader: Send {
     fn pre_commit(&mut self, _checkpoint: u64) -> Result<(), ConnectorError> {
         Ok(())
     }
+    /// Checkpoint `checkpoint`'s state is saved: side output kept in a transaction (dead
+    /// letters in a Kafka topic) commits now, with `checkpoint` recorded in it, as
+    /// `SinkWriter::commit` does.
+    fn commit_checkpoint(&mut self, _checkpoint: u64) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    /// As `SinkWriter::committed_checkpoint`, for side output committed in transactions:
+    /// the newest checkpoint whose side output committed, asked after a restart.
+    fn committed_checkpoint(&mut self) -> Result<Option<u64>, ConnectorError> {
+        Ok(None)
+    }
     /// With checkpoints on, once before the first poll: the job resumes from checkpoint
     /// `completed` (`None`: from the start). Side output of later checkpoints, which
     /// never completed, is dropped: those records are read again.

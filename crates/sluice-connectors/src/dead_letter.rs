@@ -1,5 +1,7 @@
 //! Dead letters: records a source cannot decode, kept instead of failing the job
-//! (`'sluice.dead-letter' = 'file:///var/lib/sluice/dead-letters'` on a source table).
+//! (`'sluice.dead-letter' = 'file:///var/lib/sluice/dead-letters'` on a source table, or
+//! `'kafka://HOST:PORT/TOPIC'` for a topic: see `kafka::dead_letter`, which this module
+//! hands such records to).
 //!
 //! Each record becomes one JSON line holding the table, where the record was (topic,
 //! partition and offset, or file and line), why it could not be decoded, when, and its
@@ -23,9 +25,12 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sluice_connector_api::{ConnectorError, SourceContext, TableSpec};
 
+use crate::kafka::dead_letter::{DeadLetterTopic, KafkaDeadLetters};
+
 /// The table option naming where a source's dead letters go.
 pub const OPTION: &str = "sluice.dead-letter";
 
+/// The dead letters of one source: files in a folder, or a Kafka topic.
 pub struct DeadLetters {
     dir: PathBuf,
     table: String,
@@ -34,6 +39,8 @@ pub struct DeadLetters {
     file: Option<BufWriter<File>>,
     /// Checkpoints whose records are in a pending file, not yet final.
     pending: Vec<u64>,
+    /// Set for a `kafka://` destination, which takes every record instead of files.
+    kafka: Option<KafkaDeadLetters>,
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> ConnectorError {
@@ -42,10 +49,26 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> ConnectorError {
 
 impl DeadLetters {
     /// The destination `'sluice.dead-letter'` names, if set: a folder as a `file://` URL
-    /// or an absolute path. `instance` names this source within its job.
-    pub fn from_option(value: Option<&String>, table: &str, job: &str, instance: usize, checkpointing: bool) -> Result<Option<Self>, ConnectorError> {
+    /// or an absolute path, or a topic as `kafka://HOST:PORT/TOPIC`. `instance` names this
+    /// source instance within its job (its files and transactional id follow from it).
+    pub fn from_option(value: Option<&String>, table: &str, job: &str, instance: &str, checkpointing: bool) -> Result<Option<Self>, ConnectorError> {
         let Some(value) = value else { return Ok(None) };
         let value = value.trim();
+        let clean = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect::<String>();
+        let name = format!("{}.{}.{instance}", clean(job), clean(table));
+        if let Some(topic) = DeadLetterTopic::parse(value) {
+            let topic = topic.map_err(|reason| ConnectorError::InvalidOption { key: OPTION.into(), value: value.into(), reason })?;
+            let kafka = KafkaDeadLetters::new(topic, table, &name, checkpointing)?;
+            return Ok(Some(DeadLetters {
+                dir: PathBuf::new(),
+                table: table.to_string(),
+                name,
+                checkpointing,
+                file: None,
+                pending: Vec::new(),
+                kafka: Some(kafka),
+            }));
+        }
         let dir = match value.strip_prefix("file://") {
             Some(path) => PathBuf::from(path),
             None if value.starts_with('/') => PathBuf::from(value),
@@ -53,21 +76,25 @@ impl DeadLetters {
                 return Err(ConnectorError::InvalidOption {
                     key: OPTION.into(),
                     value: value.into(),
-                    reason: "give a folder as a file:// URL or an absolute path (Kafka topics as dead-letter \
-                             destinations are not supported yet)"
+                    reason: "give a folder as a file:// URL or an absolute path, or a Kafka topic as \
+                             kafka://HOST:PORT/TOPIC"
                         .into(),
                 })
             }
         };
         std::fs::create_dir_all(&dir).map_err(|e| io_error("create the folder for", &dir, e))?;
-        let clean = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect::<String>();
-        let name = format!("{}.{}.{instance}", clean(job), clean(table));
-        Ok(Some(DeadLetters { dir, table: table.to_string(), name, checkpointing, file: None, pending: Vec::new() }))
+        Ok(Some(DeadLetters { dir, table: table.to_string(), name, checkpointing, file: None, pending: Vec::new(), kafka: None }))
     }
 
     /// The dead letters of a source reading `table`, if the table names a destination.
     pub fn for_source(table: &TableSpec, ctx: &SourceContext) -> Result<Option<Self>, ConnectorError> {
-        Self::from_option(table.options.get(OPTION), &table.name, &ctx.job, ctx.source_index, ctx.checkpointing)
+        // At a parallelism above 1 each subtask's instance writes its own files and has
+        // its own transactions; at 1 the names stay as they were before parallel jobs.
+        let instance = match ctx.parallelism {
+            1 => ctx.source_index.to_string(),
+            _ => format!("{}-{}", ctx.source_index, ctx.subtask),
+        };
+        Self::from_option(table.options.get(OPTION), &table.name, &ctx.job, &instance, ctx.checkpointing)
     }
 
     fn in_progress(&self) -> PathBuf {
@@ -84,11 +111,15 @@ impl DeadLetters {
 
     /// Writes one record that could not be decoded.
     pub fn send(&mut self, position: &str, reason: &str, key: Option<&[u8]>, value: &[u8]) -> Result<(), ConnectorError> {
+        let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        if let Some(kafka) = self.kafka.as_mut() {
+            return kafka.send(position, reason, &time, key, value);
+        }
         let mut line = serde_json::Map::new();
         line.insert("table".into(), self.table.clone().into());
         line.insert("position".into(), position.into());
         line.insert("reason".into(), reason.into());
-        line.insert("time".into(), chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true).into());
+        line.insert("time".into(), time.into());
         for (field, bytes) in [("key", key), ("value", Some(value))] {
             let Some(bytes) = bytes else { continue };
             match std::str::from_utf8(bytes) {
@@ -109,6 +140,9 @@ impl DeadLetters {
 
     /// Makes what was written durable (without checkpoints, the records so far).
     pub fn flush(&mut self) -> Result<(), ConnectorError> {
+        if let Some(kafka) = self.kafka.as_mut() {
+            return kafka.flush();
+        }
         if let Some(file) = self.file.as_mut() {
             file.flush().map_err(|e| io_error("write", &self.dir, e))?;
             file.get_ref().sync_data().map_err(|e| io_error("write", &self.dir, e))?;
@@ -118,7 +152,7 @@ impl DeadLetters {
 
     /// Checkpoint `checkpoint` is being taken: the records since the last one belong to it.
     pub fn pre_commit(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
-        if !self.checkpointing {
+        if !self.checkpointing || self.kafka.is_some() {
             return self.flush();
         }
         let Some(mut file) = self.file.take() else { return Ok(()) };
@@ -131,8 +165,22 @@ impl DeadLetters {
         Ok(())
     }
 
+    /// Checkpoint `checkpoint`'s state is saved: a topic's dead letters of it commit in
+    /// their transaction (files wait for `commit`, after the checkpoint completed).
+    pub fn commit_checkpoint(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
+        self.kafka.as_mut().map_or(Ok(()), |kafka| kafka.commit_checkpoint(checkpoint))
+    }
+
+    /// For a topic with checkpoints: the newest checkpoint whose dead letters committed.
+    pub fn committed_checkpoint(&mut self) -> Result<Option<u64>, ConnectorError> {
+        self.kafka.as_ref().map_or(Ok(None), |kafka| kafka.committed_checkpoint())
+    }
+
     /// The checkpoints pre-committed so far completed: their records are final.
     pub fn commit(&mut self) -> Result<(), ConnectorError> {
+        if self.kafka.is_some() {
+            return if self.checkpointing { Ok(()) } else { self.flush() };
+        }
         for checkpoint in std::mem::take(&mut self.pending) {
             let (from, to) = (self.pending_path(checkpoint), self.final_path(checkpoint));
             std::fs::rename(&from, &to).map_err(|e| io_error("keep", &to, e))?;
@@ -147,6 +195,10 @@ impl DeadLetters {
     /// starts over): records of checkpoints up to it are final, later ones are dropped
     /// (they will be read, and sent, again).
     pub fn recover(&mut self, completed: Option<u64>) -> Result<(), ConnectorError> {
+        if self.kafka.is_some() {
+            // Starting the producer fenced the last run's and aborted what it left open.
+            return Ok(());
+        }
         let entries = std::fs::read_dir(&self.dir).map_err(|e| io_error("list", &self.dir, e))?;
         let prefix = format!("{}.chk-", self.name);
         for entry in entries.flatten() {
@@ -177,7 +229,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("sluice-dead-letters-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let url = format!("file://{}", dir.display());
-        let mut dl = DeadLetters::from_option(Some(&url), "events", "job 1", 0, true).unwrap().unwrap();
+        let mut dl = DeadLetters::from_option(Some(&url), "events", "job 1", "0", true).unwrap().unwrap();
         dl.recover(None).unwrap();
         dl.send("events.json:3", "truncated", None, b"{\"id\":").unwrap();
         dl.pre_commit(1).unwrap();
@@ -187,7 +239,7 @@ mod tests {
         dl.send("events.json:12", "empty", None, b"").unwrap();
         // A crash here: checkpoint 2 never completed. The next run resumes from 1.
         drop(dl);
-        let mut again = DeadLetters::from_option(Some(&url), "events", "job 1", 0, true).unwrap().unwrap();
+        let mut again = DeadLetters::from_option(Some(&url), "events", "job 1", "0", true).unwrap().unwrap();
         again.recover(Some(1)).unwrap();
         let mut files: Vec<String> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         files.sort();
@@ -198,6 +250,7 @@ mod tests {
         assert_eq!(line["reason"].as_str(), Some("truncated"));
         // Resuming from 2 instead would have kept its records.
         let _ = std::fs::remove_dir_all(&dir);
-        assert!(DeadLetters::from_option(Some(&"kafka://dead".to_string()), "t", "j", 0, true).is_err());
+        assert!(DeadLetters::from_option(Some(&"kafka://dead".to_string()), "t", "j", "0", true).is_err());
+        assert!(DeadLetters::from_option(Some(&"dead".to_string()), "t", "j", "0", true).is_err());
     }
 }

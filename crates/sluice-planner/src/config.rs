@@ -78,7 +78,7 @@ impl SessionConfig {
             return Err(format!("invalid value \"{value}\" for \"{key}\": expected EXACTLY_ONCE or AT_LEAST_ONCE"));
         }
         if key == CHECKPOINT_DIR_KEY || key == CHECKPOINT_DIR_OLD_KEY || key == RECOVERY_PATH_KEY || key == SAVEPOINT_DIR_KEY {
-            local_folder(value).map_err(|e| format!("invalid value \"{value}\" for \"{key}\": {e}"))?;
+            checkpoint_folder(value).map_err(|e| format!("invalid value \"{value}\" for \"{key}\": {e}"))?;
         }
         if [RESTART_FIXED_DELAY_KEY, RESTART_EXP_INITIAL_KEY, RESTART_EXP_MAX_KEY, RESTART_EXP_RESET_KEY].contains(&key) {
             crate::duration::parse_duration(value).map_err(|e| format!("invalid duration \"{value}\" for \"{key}\": {e}"))?;
@@ -210,18 +210,25 @@ impl SessionConfig {
         }
         let interval = self.get(CHECKPOINT_INTERVAL_KEY).map(crate::duration::parse_duration).transpose()?.unwrap_or_default();
         let root = match self.get(CHECKPOINT_DIR_KEY).or(self.get(CHECKPOINT_DIR_OLD_KEY)) {
-            Some(dir) => local_folder(dir)?,
-            None => default_checkpoint_root(),
+            Some(dir) => checkpoint_folder(dir)?,
+            None => default_checkpoint_root().display().to_string(),
         };
+        let storage_options = sluice_runtime::checkpoint::StorageOptions(
+            self.entries()
+                .filter(|(k, _)| sluice_runtime::checkpoint::StorageOptions::is_storage_key(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
         Ok(Some(CheckpointConfig {
             job: job.to_string(),
             interval,
             root,
             retained: self.get(CHECKPOINT_RETAINED_KEY).and_then(|v| v.trim().parse().ok()).unwrap_or(1),
-            recovery_path: self.get(RECOVERY_PATH_KEY).map(local_folder).transpose()?,
+            recovery_path: self.get(RECOVERY_PATH_KEY).map(checkpoint_folder).transpose()?,
             ignore_unclaimed_state: self.get(RECOVERY_IGNORE_UNCLAIMED_KEY).is_some_and(|v| v.eq_ignore_ascii_case("true")),
             fresh,
-            savepoint_dir: self.get(SAVEPOINT_DIR_KEY).map(local_folder).transpose()?,
+            savepoint_dir: self.get(SAVEPOINT_DIR_KEY).map(checkpoint_folder).transpose()?,
+            storage_options,
         }))
     }
 
@@ -255,19 +262,20 @@ impl SessionConfig {
     }
 }
 
-/// A checkpoint folder as Flink spells it: a path or a `file://` URL. Object stores
-/// (`s3://`, `gs://`, `az://`) are not supported yet.
-fn local_folder(value: &str) -> Result<PathBuf, String> {
+/// A checkpoint folder as Flink spells it: a path, a `file://` URL (given as its path),
+/// or an object store URL (`s3://`, `gs://`, `az://`, see `sluice_runtime::checkpoint::storage`).
+fn checkpoint_folder(value: &str) -> Result<String, String> {
     let value = value.trim();
     if let Some(path) = value.strip_prefix("file://") {
-        return Ok(PathBuf::from(path));
+        return Ok(path.to_string());
     }
     match value.split_once("://") {
-        Some((scheme, _)) => Err(format!(
-            "checkpoints in \"{scheme}://\" storage are not supported yet; use a local folder or a file:// URL"
+        Some((scheme, _)) if !sluice_runtime::checkpoint::storage::SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) => Err(format!(
+            "checkpoints in \"{scheme}://\" storage are not supported; use a local folder, a file:// URL, or an s3://, gs:// or az:// URL"
         )),
+        Some(_) => Ok(value.to_string()),
         None if value.is_empty() => Err("the folder is empty".into()),
-        None => Ok(PathBuf::from(value)),
+        None => Ok(value.to_string()),
     }
 }
 

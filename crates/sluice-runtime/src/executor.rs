@@ -113,6 +113,12 @@ struct NodeState {
     metrics: NodeMetrics,
 }
 
+/// A checkpoint folder that cannot be read or written (a local folder or a bucket): an
+/// outage to retry, or a setting to fix, never a bug of Sluice's.
+fn storage_error(message: String) -> RuntimeError {
+    RuntimeError::Connector { node: "checkpoint storage".into(), source: sluice_connector_api::ConnectorError::External(message) }
+}
+
 /// Runs a `Dataflow` on the calling thread: sources are polled in turn and each batch is
 /// pushed through the operators down to the sinks before the next poll, so no batch
 /// waits in a queue and memory stays bounded by the operators' own state.
@@ -291,15 +297,13 @@ impl Executor {
                     tracing::info!(target: "sluice::checkpoint",
                         "job \"{}\" stopped with checkpoint {id} in {}: run the script again to resume there",
                         ck.config.job,
-                        ck.store.dir().display()
+                        ck.store.location()
                     );
                     if let Some(dir) = &ck.config.savepoint_dir {
-                        let from = ck.store.dir().join(format!("chk-{id}"));
-                        let path = checkpoint::write_savepoint(&from, dir, &ck.config.job, id).map_err(RuntimeError::Internal)?;
+                        let to = checkpoint::Storage::open(dir, &ck.config.storage_options).map_err(storage_error)?;
+                        let path = ck.store.savepoint(id, &to).map_err(storage_error)?;
                         tracing::info!(target: "sluice::checkpoint",
-                            "savepoint written to {}: resume from it with SET 'execution.state-recovery.path' = '{}'",
-                            path.display(),
-                            path.display()
+                            "savepoint written to {path}: resume from it with SET 'execution.state-recovery.path' = '{path}'"
                         );
                     }
                 }
@@ -402,9 +406,10 @@ impl Executor {
     fn open_checkpoints(&mut self) -> Result<(), RuntimeError> {
         let Some(config) = self.options.checkpoints.take() else { return Ok(()) };
         self.check_checkpointable()?;
-        let store = CheckpointStore::new(&config.root, &config.job);
+        let root = checkpoint::Storage::open(&config.root, &config.storage_options).map_err(storage_error)?;
+        let store = CheckpointStore::new(&root, &config.job);
         if config.fresh {
-            store.clear().map_err(RuntimeError::Internal)?;
+            store.clear().map_err(storage_error)?;
         }
         let committed = self.committed_checkpoints()?;
         let (restore, next_id) = choose_restore(&store, &config, &committed)?;
@@ -442,13 +447,32 @@ impl Executor {
         Ok(())
     }
 
-    /// The newest checkpoint each transactional sink says it committed.
+    /// Commits checkpoint `id`'s output: every sink's, and each source's transactional
+    /// dead letters.
+    fn commit_outputs(&mut self, id: u64) -> Result<(), RuntimeError> {
+        self.each_open_sink_at_once(|writer| writer.commit(id))?;
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                reader.commit_checkpoint(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The newest checkpoint each transactional sink (and each source's transactional
+    /// dead letters) says it committed.
     fn committed_checkpoints(&mut self) -> Result<Vec<u64>, RuntimeError> {
         let mut committed: Vec<u64> = Vec::new();
         self.each_open_sink(|writer| {
             committed.extend(writer.committed_checkpoint()?);
             Ok(())
         })?;
+        for node in &mut self.nodes {
+            if let NodeKind::Source(reader) = &mut node.kind {
+                let theirs = reader.committed_checkpoint().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                committed.extend(theirs);
+            }
+        }
         Ok(committed)
     }
 
@@ -616,12 +640,12 @@ impl Executor {
         let taken_at = std::time::SystemTime::now();
         let millis = taken_at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         let layout = SavedLayout { parallelism: 1, max_parallelism: self.max_parallelism };
-        let bytes = ck.store.save(id, millis, layout, &states).map_err(RuntimeError::Internal)?;
+        let bytes = ck.store.save(id, millis, layout, &states).map_err(storage_error)?;
         checkpoint::test_hooks("after-save", id)?;
-        self.each_open_sink_at_once(|writer| writer.commit(id))?;
+        self.commit_outputs(id)?;
         checkpoint::test_hooks("after-commit", id)?;
         let ck = self.checkpoints.as_mut().expect("checked above");
-        ck.store.complete(id).map_err(RuntimeError::Internal)?;
+        ck.store.complete(id).map_err(storage_error)?;
         checkpoint::test_hooks("after-complete", id)?;
         ck.store.prune(ck.config.retained);
         ck.next_id += 1;
@@ -992,7 +1016,8 @@ fn choose_restore(
     committed: &[u64],
 ) -> Result<(Option<checkpoint::SavedCheckpoint>, u64), RuntimeError> {
     let mut restore = None;
-    for id in store.ids().into_iter().rev() {
+    let saved_ids = store.ids().map_err(storage_error)?;
+    for id in saved_ids.iter().copied().rev() {
         let saved = match store.load(id) {
             Ok(saved) => saved,
             Err(e) => {
@@ -1005,7 +1030,7 @@ fn choose_restore(
             break;
         }
         if committed.iter().all(|c| *c >= id) {
-            store.complete(id).map_err(RuntimeError::Internal)?;
+            store.complete(id).map_err(storage_error)?;
             restore = Some(saved);
             break;
         }
@@ -1013,10 +1038,11 @@ fn choose_restore(
     }
     if restore.is_none() {
         if let Some(path) = &config.recovery_path {
-            restore = Some(checkpoint::load(path).map_err(RuntimeError::Internal)?);
+            let folder = checkpoint::Storage::open(path, &config.storage_options).map_err(storage_error)?;
+            restore = Some(checkpoint::load(&folder).map_err(storage_error)?);
         }
     }
-    let mut next_id = store.ids().last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
+    let mut next_id = saved_ids.last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
     if let Some(saved) = &restore {
         next_id = next_id.max(saved.id + 1);
     }
@@ -1030,7 +1056,7 @@ fn log_resuming(config: &CheckpointConfig, saved: &checkpoint::SavedCheckpoint) 
         config.job,
         saved.id,
         format_epoch_millis(saved.taken_at_ms),
-        saved.path.display()
+        saved.location
     );
 }
 

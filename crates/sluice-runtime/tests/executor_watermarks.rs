@@ -167,12 +167,13 @@ fn checkpoints_refuse_a_source_or_operator_that_cannot_save_its_state() {
         checkpoints: Some(sluice_runtime::checkpoint::CheckpointConfig {
             job: job.into(),
             interval: Duration::from_secs(1),
-            root: dir.clone(),
+            root: dir.display().to_string(),
             retained: 1,
             recovery_path: None,
             ignore_unclaimed_state: false,
             fresh: true,
             savepoint_dir: None,
+            storage_options: Default::default(),
         }),
         ..ExecutorOptions::default()
     };

@@ -12,6 +12,9 @@
 //!   (`SLUICE_OSMEM` names the binary; `scripts/services.sh` installs it).
 //! - `HttpsProxy`: TLS and basic authentication in front of `osmem-server`, which has
 //!   neither (a stand-in for a managed OpenSearch's HTTPS endpoint).
+//! - `S3Server`: SeaweedFS (`weed server -s3`), an S3-compatible object store built by
+//!   `scripts/services.sh` from the Go module proxy (`SLUICE_WEED` names the binary), for
+//!   checkpoints in `s3://` buckets.
 //! - `Certificates`: a CA, a server and a client certificate made with `openssl` (and
 //!   Java stores made with `keytool`), for the tests of secure connections.
 //!
@@ -23,6 +26,7 @@ mod kafka;
 mod opensearch;
 mod postgres;
 mod process;
+mod s3;
 mod tls;
 
 pub use https_proxy::HttpsProxy;
@@ -30,4 +34,5 @@ pub use kafka::{kafka_libs, KafkaBroker, Tuning};
 pub use opensearch::OpenSearch;
 pub use self::postgres::{Postgres, TLS_PASSWORD, TLS_USER};
 pub use process::{free_port, spawn_tied, tool_path};
+pub use s3::{S3Server, S3_ACCESS_KEY, S3_SECRET_KEY};
 pub use tls::{Certificates, STORE_PASSWORD};

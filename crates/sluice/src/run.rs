@@ -293,7 +293,7 @@ fn start_job(
                 "job \"{}\" started, with a checkpoint {} into {}",
                 job.name,
                 if c.every_round() { "after every poll".to_string() } else { format!("every {}", crate::summary::duration_text(c.interval)) },
-                c.root.join(&c.job).display()
+                c.job_location()
             ),
             None => tracing::info!(target: "sluice::run", "job \"{}\" started", job.name),
         }

@@ -152,9 +152,9 @@ fn exactly_once_needs_checkpoints_and_a_transactional_id_prefix_and_state_must_f
     assert!(!out.status.success() && text(&out).contains("sink.transactional-id-prefix"), "{}", text(&out));
 
     let remote = dir.join("d.sql");
-    std::fs::write(&remote, sql.replace(&format!("file://{}", dir.join("checkpoints").display()), "s3://bucket/ckpt")).unwrap();
+    std::fs::write(&remote, sql.replace(&format!("file://{}", dir.join("checkpoints").display()), "hdfs://namenode/ckpt")).unwrap();
     let out = sluice(&remote, None, &[]);
-    assert!(!out.status.success() && text(&out).contains("not supported yet"), "{}", text(&out));
+    assert!(!out.status.success() && text(&out).contains("\"hdfs://\" storage are not supported"), "{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -404,6 +404,14 @@ impl SourceReader for FileSource {
         self.dead_letters.as_mut().map_or(Ok(()), |d| d.pre_commit(checkpoint))
     }
 
+    fn commit_checkpoint(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
+        self.dead_letters.as_mut().map_or(Ok(()), |d| d.commit_checkpoint(checkpoint))
+    }
+
+    fn committed_checkpoint(&mut self) -> Result<Option<u64>, ConnectorError> {
+        self.dead_letters.as_mut().map_or(Ok(None), |d| d.committed_checkpoint())
+    }
+
     fn recover(&mut self, completed: Option<u64>) -> Result<(), ConnectorError> {
         self.dead_letters.as_mut().map_or(Ok(()), |d| d.recover(completed))
     }

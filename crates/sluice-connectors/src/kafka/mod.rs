@@ -10,7 +10,9 @@
 //! Files: `config` (options), `offsets` (startup and bounded modes), `format` (key and
 //! value codecs), `assemble` (messages into rows), `metadata` (metadata columns),
 //! `client` (librdkafka configuration, outage logging, metadata checks), `source`,
-//! `sink`, `upsert` (the sink's reducing buffer).
+//! `sink`, `upsert` (the sink's reducing buffer), `transactions` (one transaction per
+//! checkpoint, shared by the exactly-once sink and the dead letters), `dead_letter`
+//! (dead letters in a topic).
 
 mod assemble;
 mod client;
@@ -22,7 +24,9 @@ mod security;
 mod truststore;
 mod sink;
 mod source;
+mod transactions;
 mod upsert;
+pub mod dead_letter;
 
 use std::sync::Arc;
 

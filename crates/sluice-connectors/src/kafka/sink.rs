@@ -5,30 +5,26 @@
 //! callback and returned from the next `write`, `flush` or `finish`.
 //!
 //! With `'sink.delivery-guarantee' = 'exactly-once'` the producer is transactional
-//! (`transactional.id` = the prefix and the subtask, the same on every run): starting
-//! fences an older producer with that id and aborts its open transaction, and each
-//! checkpoint commits one transaction. Atomically with it, the checkpoint's id is
-//! committed as the offset of partition 0 of the sink's topic for the consumer group
-//! `<prefix>-checkpoints` (`send_offsets_to_transaction`), which is how a restarted job
-//! learns whether a checkpoint saved just before a crash was committed. Readers with
+//! (`transactional.id` = the prefix and the subtask, the same on every run) and each
+//! checkpoint commits one transaction with the checkpoint's id recorded in it, for the
+//! consumer group `<prefix>-checkpoints` (see `transactions`). Readers with
 //! `isolation.level=read_committed` (librdkafka's default) see each row exactly once.
 
 use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerGroupMetadata};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{DeliveryResult, Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
-use rdkafka::{Offset, TopicPartitionList};
 use sluice_connector_api::{ChangeBatch, ConnectorError, SinkContext, SinkWriter, TableSpec};
 use sluice_types::temporal::SessionTimeZone;
 use sluice_types::RowKind;
 
-use super::client::{client_config, creation_error, while_coordinator_moves, SluiceContext, METADATA_TIMEOUT};
+use super::client::{client_config, creation_error, SluiceContext, METADATA_TIMEOUT};
 use super::config::{DeliveryGuarantee, KafkaConfig, KafkaFlavor, SinkPartitioner};
 use super::format::RowEncoder;
 use super::metadata;
+use super::transactions::CheckpointTransactions;
 use super::upsert::{PendingMessage, UpsertBuffer};
 
 /// librdkafka settings Sluice uses unless the table sets them in `properties.*`:
@@ -82,18 +78,7 @@ pub struct KafkaSink {
     value_buf: Vec<u8>,
     buffer: Option<UpsertBuffer>,
     /// With `exactly-once`: how checkpoints are recorded with the transactions.
-    transactions: Option<Transactions>,
-}
-
-/// The exactly-once side of a sink (see the module doc).
-struct Transactions {
-    /// The consumer group whose offset of partition 0 of the topic is the newest
-    /// committed checkpoint.
-    marker_group: String,
-    /// A group-less-by-design consumer of `marker_group`: it only lends its group
-    /// metadata to the transactions and reads the marker back.
-    marker: BaseConsumer,
-    group_metadata: ConsumerGroupMetadata,
+    transactions: Option<CheckpointTransactions>,
 }
 
 /// How long a transaction may stay open before the broker aborts it, unless
@@ -184,28 +169,10 @@ impl KafkaSink {
 
     /// Fences older producers with the same transactional id (aborting what they left
     /// open) and opens the first transaction.
-    fn start_transactions(&mut self, config: &KafkaConfig, prefix: &str) -> Result<Transactions, ConnectorError> {
-        let marker_group = format!("{prefix}-checkpoints");
-        let marker: BaseConsumer = client_config(
-            config,
-            &[
-                ("bootstrap.servers", config.bootstrap_servers.as_str()),
-                ("group.id", marker_group.as_str()),
-                ("enable.auto.commit", "false"),
-            ],
-        )
-        .create()
-        .map_err(|e| creation_error(config, e))?;
-        let group_metadata = marker.group_metadata().ok_or_else(|| {
-            ConnectorError::External(format!("cannot read the group metadata of \"{marker_group}\""))
-        })?;
-        self.producer
-            .init_transactions(METADATA_TIMEOUT)
-            .map_err(|e| self.transaction_error("cannot start Kafka transactions", e))?;
-        self.producer
-            .begin_transaction()
-            .map_err(|e| self.transaction_error("cannot begin a Kafka transaction", e))?;
-        Ok(Transactions { marker_group, marker, group_metadata })
+    fn start_transactions(&mut self, config: &KafkaConfig, prefix: &str) -> Result<CheckpointTransactions, ConnectorError> {
+        let consumer = client_config(config, &[("bootstrap.servers", config.bootstrap_servers.as_str())]);
+        CheckpointTransactions::start(&self.producer, consumer, prefix, &self.topic, &self.servers)
+            .map_err(|e| self.transaction_error("cannot start Kafka transactions", e))
     }
 
     fn transaction_error(&self, what: &str, e: KafkaError) -> ConnectorError {
@@ -409,35 +376,12 @@ impl SinkWriter for KafkaSink {
 
     fn commit(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
         let Some(txn) = &self.transactions else { return Ok(()) };
-        let mut marker = TopicPartitionList::new();
-        marker
-            .add_partition_offset(&self.topic, 0, Offset::Offset(checkpoint as i64))
-            .map_err(|e| self.transaction_error("cannot record the checkpoint", e))?;
-        self.producer
-            .send_offsets_to_transaction(&marker, &txn.group_metadata, METADATA_TIMEOUT)
-            .map_err(|e| self.transaction_error(&format!("cannot record checkpoint {checkpoint} in the transaction"), e))?;
-        self.producer
-            .commit_transaction(FLUSH_LIMIT)
-            .map_err(|e| self.transaction_error(&format!("cannot commit the transaction of checkpoint {checkpoint}"), e))?;
-        self.producer
-            .begin_transaction()
-            .map_err(|e| self.transaction_error("cannot begin a Kafka transaction", e))
+        txn.commit(&self.producer, checkpoint)
+            .map_err(|e| self.transaction_error(&format!("cannot commit the transaction of checkpoint {checkpoint}"), e))
     }
 
     fn committed_checkpoint(&mut self) -> Result<Option<u64>, ConnectorError> {
-        let Some(txn) = &self.transactions else { return Ok(None) };
-        let mut tpl = TopicPartitionList::new();
-        tpl.add_partition(&self.topic, 0);
-        let got = while_coordinator_moves(|| txn.marker.committed_offsets(tpl.clone(), METADATA_TIMEOUT)).map_err(|e| {
-            ConnectorError::External(format!(
-                "cannot read the checkpoint committed by \"{}\" at {}: {e}",
-                txn.marker_group, self.servers
-            ))
-        })?;
-        Ok(Some(match got.find_partition(&self.topic, 0).map(|p| p.offset()) {
-            Some(Offset::Offset(n)) if n > 0 => n as u64,
-            _ => 0,
-        }))
+        self.transactions.as_ref().map(|txn| txn.committed()).transpose()
     }
 
     fn finish(&mut self) -> Result<(), ConnectorError> {

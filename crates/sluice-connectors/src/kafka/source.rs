@@ -56,12 +56,26 @@ struct Split {
     /// Where the split started, as an offset: where a checkpoint taken before any of its
     /// rows were returned resumes it.
     start_at: Option<i64>,
+    /// Records consumed since the last cut that could not be decoded, for the dead
+    /// letters: they are sent only when the position past them is returned, so a
+    /// checkpoint's dead letters are exactly the bad records before its position.
+    dead: Vec<HeldLetter>,
+}
+
+/// A record held for the dead letters (see `Split::dead`).
+struct HeldLetter {
+    location: String,
+    reason: String,
+    key: Option<Vec<u8>>,
+    value: Vec<u8>,
 }
 
 /// Something for `poll_next` to hand out, and the position it makes returned.
 struct Ready {
     poll: Option<SourcePoll>,
     position: Option<(usize, i64)>,
+    /// The dead letters of the records up to `position`.
+    dead: Vec<HeldLetter>,
 }
 
 /// Everything but the consumer, so a borrowed message and this state can be used together.
@@ -273,9 +287,10 @@ impl KafkaSource {
             finished: false,
             consumed_next: None,
             start_at: None,
+            dead: Vec::new(),
         });
         self.st.by_partition.entry(partition).or_default().push(i);
-        self.st.ready.push_back(Ready { poll: Some(SourcePoll::SplitAdded(id)), position: None });
+        self.st.ready.push_back(Ready { poll: Some(SourcePoll::SplitAdded(id)), position: None, dead: Vec::new() });
         Ok(i)
     }
 
@@ -661,9 +676,10 @@ impl ReaderState {
         let split = &mut self.splits[i];
         if let Err(reason) = split.rows.push(&self.plan, msg.key(), msg.payload(), &meta) {
             let location = format!("topic {} partition {} offset {offset}", split.topic, split.partition);
-            if let Some(dead) = self.dead_letters.as_mut() {
-                dead.send(&location, &reason, msg.key(), msg.payload().unwrap_or_default())?;
-                self.stats.dead_letters += 1;
+            if self.dead_letters.is_some() {
+                let value = msg.payload().unwrap_or_default().to_vec();
+                let letter = HeldLetter { location: location.clone(), reason: reason.clone(), key: msg.key().map(<[u8]>::to_vec), value };
+                split.dead.push(letter);
             } else if !self.ignore_errors {
                 return Err(ConnectorError::BadRecord { location, reason });
             } else {
@@ -674,7 +690,7 @@ impl ReaderState {
             }
         }
         split.consumed_next = Some(offset + 1);
-        let full = split.rows.len() >= self.batch_size;
+        let full = split.rows.len() + split.dead.len() >= self.batch_size;
         let at_stop = split.stop.is_some_and(|stop| offset + 1 >= stop);
         if full || at_stop {
             self.cut(i)?;
@@ -691,14 +707,15 @@ impl ReaderState {
         // The position goes out once: handing it out again on every read would make
         // `poll_next` loop forever on an idle partition.
         let position = split.consumed_next.take().map(|next| (i, next));
+        let dead = std::mem::take(&mut split.dead);
         if split.rows.len() == 0 {
-            if position.is_some() {
-                self.ready.push_back(Ready { poll: None, position });
+            if position.is_some() || !dead.is_empty() {
+                self.ready.push_back(Ready { poll: None, position, dead });
             }
             return Ok(());
         }
         let batch = split.rows.flush(&self.plan)?;
-        self.ready.push_back(Ready { poll: Some(SourcePoll::SplitBatch { split: split.id, batch }), position });
+        self.ready.push_back(Ready { poll: Some(SourcePoll::SplitBatch { split: split.id, batch }), position, dead });
         Ok(())
     }
 
@@ -709,7 +726,7 @@ impl ReaderState {
         }
         split.finished = true;
         self.to_unassign.push((split.topic.clone(), split.partition));
-        self.ready.push_back(Ready { poll: Some(SourcePoll::SplitFinished(split.id)), position: None });
+        self.ready.push_back(Ready { poll: Some(SourcePoll::SplitFinished(split.id)), position: None, dead: Vec::new() });
     }
 
     fn all_finished(&self) -> bool {
@@ -724,6 +741,12 @@ impl SourceReader for KafkaSource {
         }
         loop {
             while let Some(ready) = self.st.ready.pop_front() {
+                if let Some(dead_letters) = self.st.dead_letters.as_mut() {
+                    for letter in &ready.dead {
+                        dead_letters.send(&letter.location, &letter.reason, letter.key.as_deref(), &letter.value)?;
+                        self.st.stats.dead_letters += 1;
+                    }
+                }
                 if let Some((i, next)) = ready.position {
                     self.st.returned.insert(i, next);
                 }
@@ -805,6 +828,14 @@ impl SourceReader for KafkaSource {
 
     fn pre_commit(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
         self.st.dead_letters.as_mut().map_or(Ok(()), |d| d.pre_commit(checkpoint))
+    }
+
+    fn commit_checkpoint(&mut self, checkpoint: u64) -> Result<(), ConnectorError> {
+        self.st.dead_letters.as_mut().map_or(Ok(()), |d| d.commit_checkpoint(checkpoint))
+    }
+
+    fn committed_checkpoint(&mut self) -> Result<Option<u64>, ConnectorError> {
+        self.st.dead_letters.as_mut().map_or(Ok(None), |d| d.committed_checkpoint())
     }
 
     fn recover(&mut self, completed: Option<u64>) -> Result<(), ConnectorError> {

@@ -15,29 +15,36 @@
 //! 2. every source and operator `snapshot`s, and the store saves checkpoint `n` whole
 //!    (not yet complete);
 //! 3. every sink `commit(n)`: a Kafka sink commits its transaction and records `n` with
-//!    it, atomically;
+//!    it, atomically; then every source `commit_checkpoint(n)`, for what it keeps in a
+//!    transaction of its own (dead letters in a Kafka topic);
 //! 4. the store marks `n` complete, old checkpoints are pruned, and sources commit their
 //!    positions outside the job (Kafka group offsets, for monitoring).
 //!
 //! A crash before 2 leaves the last complete checkpoint, whose output is exactly what
 //! was committed (the open transaction is aborted when the restarted sink fences it).
 //! A crash between 2 and 4 leaves a saved, incomplete `n`: on restart it counts as
-//! complete exactly when every transactional sink says it committed `n`, otherwise it is
-//! discarded. Either way the restored state matches the committed output.
+//! complete exactly when every transactional sink and source says it committed `n`, otherwise it is
+//! discarded. Either way the restored state matches the committed output. (Several
+//! transactions cannot commit as one: with two transactional participants, a crash
+//! between their commits of `n` leaves one with `n` committed and the job resuming from
+//! `n - 1`.)
+//!
+//! Checkpoints are kept in a local folder or an object store bucket (`storage`).
 
+pub mod storage;
 mod store;
 
 /// The byte encoding of saved state, shared with the connectors.
 pub use sluice_connector_api::state as codec;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use sluice_connector_api::state::{StateReader, StateWriter};
 
 use crate::RuntimeError;
 
-pub use store::{load, CheckpointStore, NodeState, SavedCheckpoint, SavedLayout};
+pub use storage::{Storage, StorageOptions};
+pub use store::{job_folder, load, CheckpointStore, NodeState, SavedCheckpoint, SavedLayout};
 
 /// What `execution.checkpointing.*` and `execution.state-recovery.*` ask for.
 #[derive(Clone, Debug)]
@@ -48,19 +55,23 @@ pub struct CheckpointConfig {
     /// under 10 ms) a checkpoint follows every round of source polls, whatever the
     /// clock says: the tests that stop a job at checkpoint N rely on that.
     pub interval: Duration,
-    /// `execution.checkpointing.dir` (or `state.checkpoints.dir`).
-    pub root: PathBuf,
+    /// `execution.checkpointing.dir` (or `state.checkpoints.dir`): a local folder or an
+    /// object store URL (see `storage`).
+    pub root: String,
     /// `execution.checkpointing.num-retained`.
     pub retained: usize,
-    /// `execution.state-recovery.path`: restore from this checkpoint folder.
-    pub recovery_path: Option<PathBuf>,
+    /// `execution.state-recovery.path`: restore from this checkpoint or savepoint folder
+    /// (a local folder or an object store URL).
+    pub recovery_path: Option<String>,
     /// `execution.state-recovery.ignore-unclaimed-state`.
     pub ignore_unclaimed_state: bool,
     /// Start over: remove the job's checkpoints first (`sluice run --fresh`).
     pub fresh: bool,
     /// `execution.checkpointing.savepoint-dir`: a stopped job's last checkpoint is also
     /// kept there, out of reach of `num-retained`, as a savepoint.
-    pub savepoint_dir: Option<PathBuf>,
+    pub savepoint_dir: Option<String>,
+    /// The session's storage keys (`s3.access-key`, ...) for the folders above.
+    pub storage_options: StorageOptions,
 }
 
 impl CheckpointConfig {
@@ -68,18 +79,11 @@ impl CheckpointConfig {
     pub fn every_round(&self) -> bool {
         self.interval < Duration::from_millis(1)
     }
-}
 
-/// Copies checkpoint folder `from` to `savepoint_dir/savepoint-JOB-ID`; returns the copy.
-pub fn write_savepoint(from: &std::path::Path, savepoint_dir: &std::path::Path, job: &str, id: u64) -> Result<PathBuf, String> {
-    let name: String = job.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    let to = savepoint_dir.join(format!("savepoint-{name}-{id}"));
-    let fail = |e: std::io::Error| format!("cannot write the savepoint {}: {e}", to.display());
-    std::fs::create_dir_all(&to).map_err(fail)?;
-    for entry in std::fs::read_dir(from).map_err(fail)?.flatten() {
-        std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(fail)?;
+    /// The folder of this job's checkpoints, as a path or a URL, for messages.
+    pub fn job_location(&self) -> String {
+        format!("{}/{}", self.root.trim_end_matches('/'), job_folder(&self.job))
     }
-    Ok(to)
 }
 
 /// How checkpointing went, for progress lines and the summary.

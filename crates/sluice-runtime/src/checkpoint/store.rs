@@ -1,23 +1,26 @@
-//! Checkpoint files in a local folder, one folder per job:
+//! The checkpoints of one job, in a `Storage` folder (a local folder or an object store
+//! bucket), one folder per job:
 //!
 //! ```text
+//! DIR/JOB/chk-42/node-3.state  one node instance's state, as its `snapshot` wrote it
 //! DIR/JOB/chk-42/_metadata     format version, job, checkpoint id, time, the job's
 //!                              parallelism and max-parallelism, and per node instance
 //!                              its stable id, name, state fingerprint, subtask and file
-//! DIR/JOB/chk-42/node-3.state  one node instance's state, as its `snapshot` wrote it
 //! DIR/JOB/chk-42/_COMPLETED    present once the checkpoint's output was committed
 //! ```
 //!
-//! A checkpoint is written into `chk-N.inprogress`, synced, and renamed to `chk-N`, so a
-//! folder named `chk-N` is always whole. It counts as complete once `_COMPLETED` exists;
-//! a whole but incomplete one (the process died between saving and committing) is
-//! complete exactly when its transactional sinks committed it (see `Coordinator`).
+//! Each object is written whole, and `_metadata` after every state file, so a checkpoint
+//! with a `_metadata` object is always whole; one without is a leftover of a write that
+//! died, never read and removed by the next prune. It counts as complete once
+//! `_COMPLETED` exists; a whole but incomplete one (the process died between saving and
+//! committing) is complete exactly when its transactional sinks committed it (see
+//! `Executor::start_checkpoints`). Removing goes the other way: `_COMPLETED` and
+//! `_metadata` first, so a half-removed checkpoint is never taken for a whole one.
 
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::codec::{StateReader, StateWriter};
+use super::storage::Storage;
 
 /// The version of the `_metadata` layout: 2 added the parallelism, the max-parallelism
 /// and each node state's subtask; 1 (parallelism 1) is still read.
@@ -55,118 +58,179 @@ pub struct SavedCheckpoint {
     pub id: u64,
     pub taken_at_ms: i64,
     pub completed: bool,
-    pub path: PathBuf,
+    /// Its folder, as a path or a URL.
+    pub location: String,
     pub layout: SavedLayout,
     pub nodes: Vec<NodeState>,
 }
 
+/// `job` with the characters a file or object name cannot hold replaced.
+pub fn job_folder(job: &str) -> String {
+    job.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
+}
+
 /// The checkpoint folder of one job.
 pub struct CheckpointStore {
-    dir: PathBuf,
+    storage: Storage,
     job: String,
 }
 
+/// The objects of a job's folder, by checkpoint.
+#[derive(Default)]
+struct Listing {
+    /// Every object key, by checkpoint id.
+    keys: BTreeMap<u64, Vec<String>>,
+    whole: BTreeSet<u64>,
+    complete: BTreeSet<u64>,
+    /// Objects that belong to no checkpoint (leftovers of older layouts).
+    stray: Vec<String>,
+}
+
 impl CheckpointStore {
-    /// The store of `job` under `root` (created on first write). Characters a file name
-    /// cannot hold are replaced in the job's folder name.
-    pub fn new(root: &Path, job: &str) -> CheckpointStore {
-        let safe: String = job.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
-        CheckpointStore { dir: root.join(safe), job: job.to_string() }
+    /// The store of `job` under `root`. Characters a file name cannot hold are replaced in
+    /// the job's folder name.
+    pub fn new(root: &Storage, job: &str) -> CheckpointStore {
+        CheckpointStore { storage: root.child(&job_folder(job)), job: job.to_string() }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// The job's folder, as a path or a URL.
+    pub fn location(&self) -> &str {
+        self.storage.location()
     }
 
-    fn chk(&self, id: u64) -> PathBuf {
-        self.dir.join(format!("chk-{id}"))
+    fn listing(&self) -> Result<Listing, String> {
+        let mut listing = Listing::default();
+        for key in self.storage.list()? {
+            let parsed = key.split_once('/').and_then(|(dir, file)| Some((dir.strip_prefix("chk-")?.parse::<u64>().ok()?, file)));
+            let Some((id, file)) = parsed else {
+                listing.stray.push(key);
+                continue;
+            };
+            match file {
+                METADATA => listing.whole.insert(id),
+                COMPLETED => listing.complete.insert(id),
+                _ => false,
+            };
+            listing.keys.entry(id).or_default().push(key);
+        }
+        Ok(listing)
     }
 
     /// Writes checkpoint `id` whole (not yet complete); returns its size in bytes.
     pub fn save(&self, id: u64, taken_at_ms: i64, layout: SavedLayout, nodes: &[NodeState]) -> Result<u64, String> {
-        let final_dir = self.chk(id);
-        let tmp = self.dir.join(format!("chk-{id}.inprogress"));
-        let fail = |what: &str, e: std::io::Error| format!("cannot {what} checkpoint {id} in {}: {e}", self.dir.display());
-        let _ = fs::remove_dir_all(&tmp);
-        fs::create_dir_all(&tmp).map_err(|e| fail("create", e))?;
+        let dir = format!("chk-{id}");
         let mut meta = StateWriter::new(FORMAT);
         meta.str(&self.job).u64(id).i64(taken_at_ms).u64(layout.parallelism as u64).u64(layout.max_parallelism as u64);
         meta.u64(nodes.len() as u64);
         let mut bytes = 0u64;
         for (i, node) in nodes.iter().enumerate() {
             let file = format!("node-{i}.state");
-            write_synced(&tmp.join(&file), &node.state).map_err(|e| fail("write", e))?;
+            self.storage.put(&format!("{dir}/{file}"), node.state.clone())?;
             bytes += node.state.len() as u64;
             meta.str(&node.id).str(&node.name).u64(node.fingerprint).u64(node.subtask as u64).str(&file);
         }
-        write_synced(&tmp.join(METADATA), &meta.finish()).map_err(|e| fail("write", e))?;
-        let _ = fs::remove_dir_all(&final_dir);
-        fs::rename(&tmp, &final_dir).map_err(|e| fail("publish", e))?;
-        sync_dir(&self.dir);
+        self.storage.put(&format!("{dir}/{METADATA}"), meta.finish())?;
         Ok(bytes)
     }
 
     /// Marks checkpoint `id` complete: its output is committed.
     pub fn complete(&self, id: u64) -> Result<(), String> {
-        write_synced(&self.chk(id).join(COMPLETED), b"")
-            .map_err(|e| format!("cannot mark checkpoint {id} complete in {}: {e}", self.dir.display()))?;
-        sync_dir(&self.chk(id));
-        Ok(())
+        self.storage.put(&format!("chk-{id}/{COMPLETED}"), Vec::new())
     }
 
     /// Removes whole checkpoints older than the newest `retained` complete ones, and
     /// leftovers of interrupted writes.
     pub fn prune(&self, retained: usize) {
-        let ids = self.ids();
-        let complete: Vec<u64> = ids.iter().copied().filter(|id| self.chk(*id).join(COMPLETED).exists()).collect();
+        let listing = match self.listing() {
+            Ok(listing) => listing,
+            Err(e) => {
+                tracing::warn!(target: "sluice::checkpoint", "cannot remove old checkpoints: {e}");
+                return;
+            }
+        };
+        let complete: Vec<u64> = listing.whole.intersection(&listing.complete).copied().collect();
         let Some(&oldest_kept) = complete.iter().rev().nth(retained.max(1) - 1).or(complete.first()) else { return };
-        for id in ids.into_iter().filter(|id| *id < oldest_kept) {
-            let _ = fs::remove_dir_all(self.chk(id));
+        for (id, keys) in &listing.keys {
+            if *id < oldest_kept || !listing.whole.contains(id) {
+                self.remove(*id, keys);
+            }
         }
-        if let Ok(entries) = fs::read_dir(&self.dir) {
-            for e in entries.flatten() {
-                if e.file_name().to_string_lossy().ends_with(".inprogress") {
-                    let _ = fs::remove_dir_all(e.path());
-                }
+        for key in &listing.stray {
+            if key.contains(".inprogress/") {
+                let _ = self.storage.delete(key);
             }
         }
     }
 
+    /// Deletes the objects `keys` of checkpoint `id`, its markers first.
+    fn remove(&self, id: u64, keys: &[String]) {
+        let dir = format!("chk-{id}");
+        for marker in [COMPLETED, METADATA] {
+            if let Err(e) = self.storage.delete(&format!("{dir}/{marker}")) {
+                tracing::warn!(target: "sluice::checkpoint", "cannot remove checkpoint {id}: {e}");
+                return;
+            }
+        }
+        for key in keys {
+            let _ = self.storage.delete(key);
+        }
+    }
+
     /// The ids of the whole checkpoints, oldest first.
-    pub fn ids(&self) -> Vec<u64> {
-        let mut ids: Vec<u64> = fs::read_dir(&self.dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| e.file_name().to_str()?.strip_prefix("chk-")?.parse().ok())
-            .collect();
-        ids.sort_unstable();
-        ids
+    pub fn ids(&self) -> Result<Vec<u64>, String> {
+        Ok(self.listing()?.whole.into_iter().collect())
     }
 
     /// Deletes checkpoint `id` (one that was saved but never committed).
     pub fn discard(&self, id: u64) {
-        let _ = fs::remove_dir_all(self.chk(id));
+        let keys = match self.listing() {
+            Ok(mut listing) => listing.keys.remove(&id).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        if !keys.is_empty() {
+            self.remove(id, &keys);
+        }
     }
 
     /// Deletes every checkpoint of the job (`--fresh`).
     pub fn clear(&self) -> Result<(), String> {
-        match fs::remove_dir_all(&self.dir) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(format!("cannot remove the checkpoints in {}: {e}", self.dir.display())),
+        let listing = self.listing()?;
+        for (id, keys) in &listing.keys {
+            self.remove(*id, keys);
         }
+        for key in &listing.stray {
+            self.storage.delete(key)?;
+        }
+        Ok(())
     }
 
     pub fn load(&self, id: u64) -> Result<SavedCheckpoint, String> {
-        load(&self.chk(id))
+        load(&self.storage.child(&format!("chk-{id}")))
+    }
+
+    /// Copies checkpoint `id` into `to`, as `savepoint-JOB-ID`, out of reach of
+    /// `num-retained`: the state files, then `_metadata`, then `_COMPLETED`, so a
+    /// half-written savepoint is never taken for one. Returns the savepoint's folder.
+    pub fn savepoint(&self, id: u64, to: &Storage) -> Result<String, String> {
+        let from = self.storage.child(&format!("chk-{id}"));
+        let target = to.child(&format!("savepoint-{}-{id}", job_folder(&self.job).replace('.', "_")));
+        let mut keys = from.list()?;
+        keys.sort_by_key(|k| (k == METADATA, k == COMPLETED));
+        for key in keys {
+            let bytes = from.get(&key)?.ok_or_else(|| format!("{}/{key} vanished while it was copied", from.location()))?;
+            target.put(&key, bytes)?;
+        }
+        Ok(target.location().to_string())
     }
 }
 
-/// Reads the checkpoint in folder `path` (a `chk-N` folder, for `execution.state-recovery.path`).
-pub fn load(path: &Path) -> Result<SavedCheckpoint, String> {
-    let meta = fs::read(path.join(METADATA)).map_err(|e| format!("cannot read checkpoint {}: {e}", path.display()))?;
-    let what = path.display().to_string();
+/// Reads the checkpoint in folder `folder` (a `chk-N` or savepoint folder, for
+/// `execution.state-recovery.path`).
+pub fn load(folder: &Storage) -> Result<SavedCheckpoint, String> {
+    let what = folder.location().to_string();
+    let meta = folder.get(METADATA)?.ok_or_else(|| {
+        format!("{what} holds no checkpoint (no {METADATA}): give a chk-N folder of a checkpoint, or a savepoint folder")
+    })?;
     let (mut r, format) = StateReader::open(&meta, &what, &[1, FORMAT])?;
     let _job = r.str()?;
     let id = r.u64()?;
@@ -192,25 +256,11 @@ pub fn load(path: &Path) -> Result<SavedCheckpoint, String> {
         if file.contains('/') || file.contains("..") {
             return Err(format!("checkpoint {what} names a state file outside its folder"));
         }
-        let state = fs::read(path.join(file)).map_err(|e| format!("cannot read {}: {e}", path.join(file).display()))?;
+        let state = folder.get(file)?.ok_or_else(|| format!("checkpoint {what} lacks its state file {file}"))?;
         nodes.push(NodeState { id: node_id, name, fingerprint, subtask, state });
     }
     r.end()?;
-    Ok(SavedCheckpoint { id, taken_at_ms, completed: path.join(COMPLETED).exists(), path: path.to_path_buf(), layout, nodes })
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
-/// Makes a rename or a new file in `dir` durable (best effort: not every file system
-/// lets a folder be synced).
-fn sync_dir(dir: &Path) {
-    if let Ok(f) = fs::File::open(dir) {
-        let _ = f.sync_all();
-    }
+    Ok(SavedCheckpoint { id, taken_at_ms, completed: folder.get(COMPLETED)?.is_some(), location: what, layout, nodes })
 }
 
 #[cfg(test)]
@@ -224,8 +274,9 @@ mod tests {
     #[test]
     fn saves_completes_loads_and_prunes() {
         let root = std::env::temp_dir().join(format!("sluice-store-test-{}", std::process::id()));
-        let store = CheckpointStore::new(&root, "insert-into t/1");
-        assert!(store.dir().ends_with("insert-into_t_1"));
+        let storage = Storage::open(&root.display().to_string(), &Default::default()).unwrap();
+        let store = CheckpointStore::new(&storage, "insert-into t/1");
+        assert!(store.location().ends_with("/insert-into_t_1"));
         for id in 1..=4 {
             let layout = SavedLayout { parallelism: 2, max_parallelism: 128 };
             store.save(id, 1000 + id as i64, layout, &[node(0, &[id as u8]), node(1, b"")]).unwrap();
@@ -239,13 +290,23 @@ mod tests {
         assert_eq!(last.nodes, vec![node(0, &[4]), node(1, b"")]);
         assert!(store.load(3).unwrap().completed);
         // Two complete ones are kept (2 and 3), and the newer incomplete one.
+        // A leftover of a save that died before its metadata is not a checkpoint.
+        std::fs::create_dir_all(root.join("insert-into_t_1/chk-5")).unwrap();
+        std::fs::write(root.join("insert-into_t_1/chk-5/node-0.state"), b"x").unwrap();
+        assert_eq!(store.ids().unwrap(), vec![1, 2, 3, 4]);
         store.prune(2);
-        assert_eq!(store.ids(), vec![2, 3, 4]);
+        assert_eq!(store.ids().unwrap(), vec![2, 3, 4]);
+        assert!(!root.join("insert-into_t_1/chk-5").exists());
+        assert!(!root.join("insert-into_t_1/chk-1").exists());
+        // A savepoint is a whole, complete copy.
+        let saved = store.savepoint(3, &storage.child("savepoints")).unwrap();
+        let restored = load(&Storage::open(&saved, &Default::default()).unwrap()).unwrap();
+        assert!(restored.completed && restored.id == 3);
         // A damaged metadata file is an error, not a panic.
-        std::fs::write(store.dir().join("chk-4").join(METADATA), [1, 0, 0]).unwrap();
+        std::fs::write(root.join("insert-into_t_1/chk-4").join(METADATA), [1, 0, 0]).unwrap();
         assert!(store.load(4).is_err());
         store.clear().unwrap();
-        assert!(store.ids().is_empty());
+        assert!(store.ids().unwrap().is_empty());
         let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -165,7 +165,7 @@ impl Coordinator {
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0);
             let layout = SavedLayout { parallelism: self.parallelism, max_parallelism: self.max_parallelism };
-            let bytes = round.ck.store.save(id, millis, layout, &all).map_err(RuntimeError::Internal)?;
+            let bytes = round.ck.store.save(id, millis, layout, &all).map_err(super::storage_error)?;
             round.ck.stats.last_bytes = bytes;
             checkpoint::test_hooks("after-save", id)?;
             round.saved = id;
@@ -184,7 +184,7 @@ impl Coordinator {
             checkpoint::test_hooks("after-commit", id)?;
             let round = &mut *round;
             let ck = &mut round.ck;
-            ck.store.complete(id).map_err(RuntimeError::Internal)?;
+            ck.store.complete(id).map_err(super::storage_error)?;
             checkpoint::test_hooks("after-complete", id)?;
             ck.store.prune(ck.config.retained);
             ck.next_id = id + 1;
@@ -220,15 +220,13 @@ fn log_stopped(ck: &Checkpointing, id: u64) -> Result<(), RuntimeError> {
     tracing::info!(target: "sluice::checkpoint",
         "job \"{}\" stopped with checkpoint {id} in {}: run the script again to resume there",
         ck.config.job,
-        ck.store.dir().display()
+        ck.store.location()
     );
     if let Some(dir) = &ck.config.savepoint_dir {
-        let from = ck.store.dir().join(format!("chk-{id}"));
-        let path = checkpoint::write_savepoint(&from, dir, &ck.config.job, id).map_err(RuntimeError::Internal)?;
+        let to = checkpoint::Storage::open(dir, &ck.config.storage_options).map_err(super::storage_error)?;
+        let path = ck.store.savepoint(id, &to).map_err(super::storage_error)?;
         tracing::info!(target: "sluice::checkpoint",
-            "savepoint written to {}: resume from it with SET 'execution.state-recovery.path' = '{}'",
-            path.display(),
-            path.display()
+            "savepoint written to {path}: resume from it with SET 'execution.state-recovery.path' = '{path}'"
         );
     }
     Ok(())
@@ -319,7 +317,7 @@ impl Executor {
         if !coordinator.saved(index, id, align.states)? {
             return Ok(Step::Aborted);
         }
-        self.each_open_sink_at_once(|writer| writer.commit(id))?;
+        self.commit_outputs(id)?;
         if !coordinator.committed(id)? {
             return Ok(Step::Aborted);
         }

@@ -267,9 +267,10 @@ fn open_checkpoints(
     for executor in executors.iter_mut() {
         executor.check_checkpointable()?;
     }
-    let store = CheckpointStore::new(&config.root, &config.job);
+    let root = crate::checkpoint::Storage::open(&config.root, &config.storage_options).map_err(super::storage_error)?;
+    let store = CheckpointStore::new(&root, &config.job);
     if config.fresh {
-        store.clear().map_err(RuntimeError::Internal)?;
+        store.clear().map_err(super::storage_error)?;
     }
     let mut committed = Vec::new();
     for executor in executors.iter_mut() {
