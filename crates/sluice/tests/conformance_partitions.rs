@@ -81,3 +81,25 @@ fn partitioned_sinks_stopped_and_resumed_match_flink() {
     assert!(checked >= 2, "too few single-INSERT partition cases ran");
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
+
+/// Every case at parallelism 2: each instance writes its own part files into the shared
+/// partition folders, and the rows and folders are still Flink's.
+#[test]
+fn partitioned_tables_at_parallelism_2_match_flink() {
+    let data = repo_root().join("tests/conformance/data");
+    let scratch = std::env::temp_dir().join(format!("sluice-partition-cases-p2-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch folder");
+    let mut failures = Vec::new();
+    for case in cases() {
+        let name = case.file_stem().unwrap().to_string_lossy().to_string();
+        let script = std::fs::read_to_string(&case).expect("case");
+        // Its own file name, so its scratch folder differs from the other tests' runs.
+        let parallel = scratch.join(format!("{name}_p2.sql"));
+        std::fs::write(&parallel, format!("SET 'parallelism.default' = '2';\n{script}")).expect("write case");
+        if let Some(f) = check(&name, &run_case(&parallel, &data)) {
+            failures.push(f);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
