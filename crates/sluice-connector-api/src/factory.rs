@@ -218,6 +218,12 @@ pub trait SinkWriter: Send {
     fn recover(&mut self, _completed: Option<u64>) -> Result<(), ConnectorError> {
         Ok(())
     }
+    /// The event-time watermark of the sink's input advanced to `watermark` (epoch
+    /// milliseconds; `i64::MAX` at the end of input). A sink that commits by event time
+    /// (the `filesystem` sink's `partition-time` trigger) keeps it; the default ignores it.
+    fn on_watermark(&mut self, _watermark: i64) -> Result<(), ConnectorError> {
+        Ok(())
+    }
     /// The input has ended: flush and close. No call follows.
     fn finish(&mut self) -> Result<(), ConnectorError>;
 }
@@ -330,6 +336,13 @@ pub trait ConnectorFactory: Send + Sync {
     /// parallel job, each given its `SinkContext::subtask` (part files per subtask, Kafka
     /// producers). A connector that says no gets one writer. The default is no.
     fn writes_in_parallel(&self, _table: &TableSpec) -> bool {
+        false
+    }
+
+    /// Whether the connector writes a `PARTITIONED BY` table (Flink's
+    /// `SupportsPartitioning`). The planner refuses to write a partitioned table into a
+    /// connector that says no. The default is no.
+    fn supports_partitioning(&self) -> bool {
         false
     }
 

@@ -41,6 +41,9 @@ pub struct CatalogTable {
     pub columns: Vec<ColumnSpec>,
     pub watermark: Option<WatermarkSpec>,
     pub primary_key: Vec<String>,
+    /// `PARTITIONED BY (..)` column names, in the order written: the folder levels of a
+    /// `filesystem` table.
+    pub partition_keys: Vec<String>,
     pub options: BTreeMap<String, String>,
     pub connector: String,
     pub temporary: bool,
@@ -73,7 +76,7 @@ impl CatalogTable {
             physical_columns: self.physical_columns().map(|c| (c.name.clone(), c.data_type.clone())).collect(),
             options,
             primary_key: self.primary_key.clone(),
-            partition_keys: Vec::new(),
+            partition_keys: self.partition_keys.clone(),
         }
     }
 

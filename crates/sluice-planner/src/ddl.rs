@@ -159,11 +159,13 @@ pub fn create_table(
         Some(w) => Some(watermark(w, &declared, catalog, source)?),
     };
 
+    let partition_keys = partition_keys(ct, &declared)?;
     let table = CatalogTable {
         name: ct.name.base().value.clone(),
         columns: declared,
         watermark,
         primary_key,
+        partition_keys,
         options,
         connector,
         temporary: ct.temporary,
@@ -172,6 +174,30 @@ pub fn create_table(
     };
     check_options(&table, registry)?;
     Ok(table)
+}
+
+/// The `PARTITIONED BY` columns: physical columns of the table, each named once, as
+/// Flink requires.
+fn partition_keys(ct: &ast::CreateTable, declared: &[ColumnSpec]) -> PlanResult<Vec<String>> {
+    let mut keys: Vec<String> = Vec::with_capacity(ct.partitioned_by.len());
+    for key in &ct.partitioned_by {
+        let Some(column) = declared.iter().find(|c| c.name == key.value) else {
+            let mut d = user(format!("partition column \"{}\" is not a column of the table", key.value), key.span);
+            if let Some(label) = did_you_mean(&key.value, declared.iter().map(|c| c.name.as_str())) {
+                d = d.with_label(label);
+            }
+            return Err(d);
+        };
+        if !matches!(column.kind, TableColumnKind::Physical) {
+            return Err(user(format!("partition column \"{}\" is not a physical column", key.value), key.span)
+                .with_hint("Partition by columns the table stores, as Flink requires: not computed or metadata columns."));
+        }
+        if keys.contains(&key.value) {
+            return Err(user(format!("partition column \"{}\" is named twice", key.value), key.span));
+        }
+        keys.push(key.value.clone());
+    }
+    Ok(keys)
 }
 
 fn watermark(

@@ -260,13 +260,17 @@ impl Session {
                 return Err(d.with_hint("Create the sink table with CREATE TABLE before INSERT INTO."));
             }
         };
-        if let Some((col, _)) = insert.partition.first() {
-            return Err(not_supported("INSERT with a static PARTITION", col.span));
-        }
         let factory = self.registry.get(&table.connector).ok_or_else(|| {
             user(format!("unknown connector \"{}\"", table.connector), table.span)
         })?;
         factory.validate(&table.spec(), false).map_err(|e| connector_diagnostic(e, &table))?;
+        if !table.partition_keys.is_empty() && !factory.supports_partitioning() {
+            return Err(user(
+                format!("table \"{name}\" is partitioned, but connector \"{}\" cannot write partitions", table.connector),
+                insert.table.span(),
+            )
+            .with_hint("Only the filesystem connector writes PARTITIONED BY tables, as in Flink; drop PARTITIONED BY from the table."));
+        }
 
         let mut binder = Binder::new(&self.catalog);
         let plan = binder.bind_query(&insert.source)?;
@@ -286,9 +290,59 @@ impl Session {
             }
         }
 
+        // `PARTITION (k = value, ...)`: constants for partition columns, which the query
+        // then leaves out.
+        let mut statics: Vec<Option<ScalarExpr>> = vec![None; sink_columns.len()];
+        for (col, value) in &insert.partition {
+            if !table.partition_keys.contains(&col.value) {
+                return Err(user(format!("\"{}\" is not a partition column of table \"{name}\"", col.value), col.span)
+                    .with_hint(format!("The partition columns are ({}).", table.partition_keys.join(", "))));
+            }
+            let Some(si) = sink_columns.iter().position(|(n, _)| *n == col.value) else {
+                return Err(crate::lower::internal(&format!("partition column \"{}\" is not a sink column", col.value)));
+            };
+            let mut binder = Binder::new(&self.catalog);
+            let (scope, schema) = (crate::bind::Scope::default(), PlanSchema::new(Vec::new()));
+            let cx = crate::bind::ExprContext { scope: &scope, schema: &schema, grouped: None };
+            let bound = binder.bind_expr(value, &cx)?;
+            if !matches!(bound, ScalarExpr::Literal { .. }) {
+                return Err(user(format!("the value of partition column \"{}\" is not a literal", col.value), value.span));
+            }
+            let col_type = &sink_columns[si].1;
+            let from = bound.data_type().clone();
+            let cast = if same_ignoring_nullability(&from, col_type) { Some(bound) } else { sluice_expr::assignment_cast(bound, col_type) };
+            let Some(cast) = cast else {
+                return Err(user(format!("cannot write {from} into partition column \"{}\" of type {col_type}", col.value), value.span));
+            };
+            if statics[si].replace(cast).is_some() {
+                return Err(user(format!("partition column \"{}\" is given twice", col.value), col.span));
+            }
+        }
+        let dynamic: Vec<usize> = (0..sink_columns.len()).filter(|i| statics[*i].is_none()).collect();
+
         // Which query column feeds each sink column (None: NULL).
         let query_fields = &plan.schema().fields;
-        let targets: Vec<Option<usize>> = if insert.columns.is_empty() {
+        let targets: Vec<Option<usize>> = if insert.columns.is_empty() && !insert.partition.is_empty() {
+            if query_fields.len() != dynamic.len() {
+                return Err(user(
+                    format!(
+                        "the query has {} columns but table \"{name}\" takes {} besides its static partition columns",
+                        query_fields.len(),
+                        dynamic.len()
+                    ),
+                    insert.source.span,
+                )
+                .with_hint(format!(
+                    "Table \"{name}\" takes ({}) besides the PARTITION clause.",
+                    describe_columns(dynamic.iter().map(|i| (sink_columns[*i].0.as_str(), &sink_columns[*i].1)))
+                )));
+            }
+            let mut targets = vec![None; sink_columns.len()];
+            for (qi, si) in dynamic.iter().enumerate() {
+                targets[*si] = Some(qi);
+            }
+            targets
+        } else if insert.columns.is_empty() {
             if query_fields.len() != sink_columns.len() {
                 return Err(user(
                     format!(
@@ -327,7 +381,14 @@ impl Session {
         };
 
         let mut exprs = Vec::with_capacity(sink_columns.len());
-        for ((col_name, col_type), source_index) in sink_columns.iter().zip(&targets) {
+        for (((col_name, col_type), source_index), fixed) in sink_columns.iter().zip(&targets).zip(statics) {
+            if let Some(fixed) = fixed {
+                if source_index.is_some() {
+                    return Err(user(format!("column \"{col_name}\" has a static partition value and is listed too"), insert.span));
+                }
+                exprs.push(fixed);
+                continue;
+            }
             let expr = match source_index {
                 None => {
                     if !col_type.nullable {

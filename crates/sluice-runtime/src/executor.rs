@@ -966,7 +966,12 @@ impl Executor {
             let mut out = Output::default();
             match &mut node.kind {
                 NodeKind::Operator(op) => op.on_watermark(combined, &mut out)?,
-                NodeKind::Sink(_) => node.watermark = combined,
+                NodeKind::Sink(writer) => {
+                    node.watermark = combined;
+                    writer
+                        .on_watermark(combined)
+                        .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                }
                 NodeKind::Source(_) => {}
             }
             out

@@ -1,6 +1,7 @@
 //! `sluice run`: executes a script statement by statement, as Flink's SQL client does.
-//! INSERT jobs start in the background (like Flink's asynchronous submission) and the
-//! script ends when all of them have finished; a bare SELECT runs in the foreground and
+//! INSERT jobs start in the background (like Flink's asynchronous submission; with
+//! `table.dml-sync` each one finishes before the next statement) and the script ends
+//! when all of them have finished; a bare SELECT runs in the foreground and
 //! prints its rows.
 
 use std::path::Path;
@@ -110,6 +111,23 @@ pub fn run_script(path: &Path, settings: &[String], quiet: bool, fresh: bool) ->
                     // A bare SELECT: run it now and print its rows.
                     match run_collect(&session, &job, &display, &source, quiet, stop.clone()) {
                         Ok(()) => {}
+                        Err(()) => {
+                            failed = true;
+                            break;
+                        }
+                    }
+                } else if session.config.get("table.dml-sync").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+                    // Flink's `table.dml-sync`: the INSERT finishes before the next statement.
+                    let (tx, rx) = channel::<JobOutcome>();
+                    match start_job(&session, &job, &display, &source, quiet, fresh, stop.clone(), (0, tx.clone())) {
+                        Ok(checkpointing) => {
+                            let strategy = session.config.restart_strategy();
+                            let mut one = [RunningJob { strategy, job, checkpointing, failures: 0, started: Instant::now() }];
+                            if supervise(&session, &mut one, (tx, rx), &display, &source, quiet, &stop) {
+                                failed = true;
+                                break;
+                            }
+                        }
                         Err(()) => {
                             failed = true;
                             break;

@@ -6,10 +6,12 @@ use std::time::Duration;
 use sluice_connector_api::{ConnectorError, TableSpec};
 use sluice_formats::{format_options, CsvOptions, JsonOptions};
 
+use super::partition::PartitionConfig;
 use crate::options::{check_known_keys, get_parsed, parse_duration, parse_memory_size};
 
-/// Connector keys besides the format's own (`json.*`, `csv.*`). Partitioning and commit
-/// options are accepted and have no effect yet.
+/// Connector keys besides the format's own (`json.*`, `csv.*`). `auto-compaction`,
+/// `compaction.file-size` and `sink.shuffle-by-partition.enable` are accepted and change
+/// nothing.
 const CONNECTOR_KEYS: &[&str] = &[
     "path",
     "format",
@@ -24,8 +26,18 @@ const CONNECTOR_KEYS: &[&str] = &[
     "sink.shuffle-by-partition.enable",
     "auto-compaction",
     "compaction.file-size",
-    "partition.#",
-    "sink.partition-commit.#",
+    "partition.default-name",
+    "partition.time-extractor.kind",
+    "partition.time-extractor.class",
+    "partition.time-extractor.timestamp-pattern",
+    "partition.time-extractor.timestamp-formatter",
+    "sink.partition-commit.trigger",
+    "sink.partition-commit.delay",
+    "sink.partition-commit.watermark-time-zone",
+    "sink.partition-commit.policy.kind",
+    "sink.partition-commit.policy.class",
+    "sink.partition-commit.policy.class.parameters",
+    "sink.partition-commit.success-file.name",
     "lookup.cache.ttl",
     "sluice.dead-letter",
 ];
@@ -56,6 +68,8 @@ pub struct FilesystemConfig {
     pub rolling_file_size: u64,
     /// A part file is closed once it has been open this long.
     pub rollover_interval: Duration,
+    /// `PARTITIONED BY`: the partition columns and the commit options.
+    pub partitions: Option<PartitionConfig>,
     /// As a lookup table: reload the files this often (`lookup.cache.ttl`, a Sluice
     /// extension; Flink has no lookup joins on files). `None`: load once.
     pub lookup_reload: Option<Duration>,
@@ -99,6 +113,7 @@ impl FilesystemConfig {
                 .unwrap_or(128 << 20),
             rollover_interval: get_parsed(options, "sink.rolling-policy.rollover-interval", parse_duration)?
                 .unwrap_or(Duration::from_secs(30 * 60)),
+            partitions: PartitionConfig::parse(table)?,
             lookup_reload: get_parsed(options, "lookup.cache.ttl", parse_duration)?.filter(|d| !d.is_zero()),
         })
     }

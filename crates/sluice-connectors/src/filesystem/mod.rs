@@ -1,10 +1,12 @@
 //! The `filesystem` connector: reads and writes newline-delimited `json` or `csv` files
 //! in a file or a folder, with Flink's option keys (`path`, `format`,
 //! `source.monitor-interval`, `sink.rolling-policy.*`) and metadata columns (`file.path`,
-//! `file.name`, `file.size`, `file.modification-time`).
+//! `file.name`, `file.size`, `file.modification-time`). A `PARTITIONED BY` table is a
+//! folder per partition value (`partition`).
 
 mod config;
 mod lookup;
+mod partition;
 mod sink;
 mod source;
 
@@ -21,6 +23,7 @@ use sluice_types::{DataType, TypeKind};
 
 pub use config::{FileFormat, FilesystemConfig};
 pub use lookup::FileLookup;
+pub use partition::{escape_path_name, unescape_path_name, DEFAULT_PARTITION_NAME};
 pub use sink::FileSink;
 pub use source::{list_files, FileSource};
 
@@ -43,6 +46,10 @@ impl ConnectorFactory for FilesystemFactory {
         true
     }
 
+    fn supports_partitioning(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         "filesystem"
     }
@@ -50,19 +57,31 @@ impl ConnectorFactory for FilesystemFactory {
     fn validate(&self, table: &TableSpec, as_source: bool) -> Result<(), ConnectorError> {
         let config = FilesystemConfig::parse(table)?;
         // Building the codec checks that the format can handle every column type.
+        let columns = data_columns(table, &config);
         match &config.format {
             FileFormat::Json(o) => {
                 if as_source {
-                    sluice_formats::JsonDecoder::new(&table.physical_columns, o)?;
+                    sluice_formats::JsonDecoder::new(&columns, o)?;
                 } else {
-                    sluice_formats::JsonEncoder::new(&table.physical_columns, o)?;
+                    sluice_formats::JsonEncoder::new(&columns, o)?;
                 }
             }
             FileFormat::Csv(o) => {
                 if as_source {
-                    sluice_formats::CsvDecoder::new(&table.physical_columns, o)?;
+                    sluice_formats::CsvDecoder::new(&columns, o)?;
                 } else {
-                    sluice_formats::CsvEncoder::new(&table.physical_columns, o)?;
+                    sluice_formats::CsvEncoder::new(&columns, o)?;
+                }
+            }
+        }
+        if let (true, Some(p)) = (as_source, &config.partitions) {
+            for k in &p.keys {
+                let (name, data_type) = &table.physical_columns[*k];
+                if !partition::readable_type(data_type) {
+                    return Err(ConnectorError::Schema(format!(
+                        "partition column \"{name}\" has type {data_type}, which cannot be read back from a folder name: \
+                         Flink reads CHAR, VARCHAR, BOOLEAN, the integer types, FLOAT, DOUBLE, DATE and TIMESTAMP partitions"
+                    )));
                 }
             }
         }
@@ -112,4 +131,17 @@ impl ConnectorFactory for FilesystemFactory {
         let config = FilesystemConfig::parse(table)?;
         Ok(Box::new(FileSink::new(table, &config, ctx)?))
     }
+}
+
+/// The columns the files hold: the physical columns less the partition columns, which
+/// live in the folder names.
+pub(crate) fn data_columns(table: &TableSpec, config: &FilesystemConfig) -> Vec<(String, DataType)> {
+    let keys = config.partitions.as_ref().map(|p| p.keys.as_slice()).unwrap_or(&[]);
+    table
+        .physical_columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !keys.contains(i))
+        .map(|(_, c)| c.clone())
+        .collect()
 }

@@ -18,6 +18,7 @@ use sluice_formats::framing::{find_newline, is_blank};
 use sluice_formats::{CsvDecoder, JsonDecoder};
 
 use super::config::{FileFormat, FilesystemConfig};
+use super::partition;
 use crate::dead_letter::DeadLetters;
 
 const READ_CHUNK: usize = 4 << 20;
@@ -136,6 +137,17 @@ pub struct FileSource {
     /// Files read partly before a restore, with the offset and line to go on from: more
     /// than one when readers saved at a higher parallelism are restored into this one.
     resume: Vec<(PathBuf, u64, u64)>,
+    /// Where each projected physical column comes from.
+    output: Vec<OutputColumn>,
+    /// How many partition folder levels the table has.
+    partition_depth: usize,
+}
+
+/// A projected physical column: decoded from the file, or (a partition column) the
+/// value its folder name holds.
+enum OutputColumn {
+    Decoded,
+    Partition { name: String, data_type: sluice_types::DataType, default_name: String },
 }
 
 impl FileSource {
@@ -144,22 +156,31 @@ impl FileSource {
         config: &FilesystemConfig,
         ctx: &SourceContext,
     ) -> Result<FileSource, ConnectorError> {
+        let keys: Vec<usize> = config.partitions.as_ref().map(|p| p.keys.clone()).unwrap_or_default();
         let files = list_files(&config.path)?;
-        let projected: Vec<(String, sluice_types::DataType)> = ctx
-            .projection
-            .iter()
-            .map(|i| {
-                table.physical_columns.get(*i).cloned().ok_or_else(|| {
-                    ConnectorError::Schema(format!("projection index {i} is out of range"))
-                })
-            })
-            .collect::<Result<_, _>>()?;
+        // The columns the files hold (the partition columns are in the folder names), and
+        // each projected column as a file column or a partition column.
+        let data_columns = super::data_columns(table, config);
+        let data_index = |i: usize| i - keys.iter().filter(|k| **k < i).count();
+        let mut output = Vec::with_capacity(ctx.projection.len());
+        let mut decoded: Vec<usize> = Vec::new();
+        for &i in &ctx.projection {
+            let (name, data_type) = table
+                .physical_columns
+                .get(i)
+                .cloned()
+                .ok_or_else(|| ConnectorError::Schema(format!("projection index {i} is out of range")))?;
+            if keys.contains(&i) {
+                output.push(OutputColumn::Partition { name, data_type, default_name: config.partitions.as_ref().map(|p| p.default_name.clone()).unwrap_or_default() });
+            } else {
+                output.push(OutputColumn::Decoded);
+                decoded.push(data_index(i));
+            }
+        }
+        let projected: Vec<(String, sluice_types::DataType)> = decoded.iter().map(|i| data_columns[*i].clone()).collect();
         let (decoder, csv) = match &config.format {
             FileFormat::Json(o) => (Decoder::Json(JsonDecoder::new(&projected, o)?), false),
-            FileFormat::Csv(o) => (
-                Decoder::Csv(CsvDecoder::new(&table.physical_columns, o)?, ctx.projection.clone()),
-                true,
-            ),
+            FileFormat::Csv(o) => (Decoder::Csv(CsvDecoder::new(&data_columns, o)?, decoded), true),
         };
         for (key, _) in &ctx.metadata {
             if !super::METADATA_KEYS.contains(&key.as_str()) {
@@ -190,12 +211,19 @@ impl FileSource {
             stats: SourceStats::default(),
             done: Vec::new(),
             resume: Vec::new(),
+            output,
+            partition_depth: keys.len(),
         };
         source.add_files(files);
         Ok(source)
     }
 
-    fn add_files(&mut self, files: Vec<PathBuf>) {
+    fn add_files(&mut self, mut files: Vec<PathBuf>) {
+        if self.partition_depth > 0 {
+            // As Flink: only files inside a partition folder of every level.
+            let (root, depth) = (&self.root, self.partition_depth);
+            files.retain(|f| f.strip_prefix(root).is_ok_and(|r| r.components().count() > depth));
+        }
         for (i, f) in files.into_iter().enumerate() {
             if self.known.insert(f.clone()) && i % self.parallelism == self.subtask {
                 self.pending.push_back(f);
@@ -318,6 +346,23 @@ impl FileSource {
     fn emit(&mut self) -> Result<SourcePoll, ConnectorError> {
         let n = self.decoder.num_rows();
         let mut arrays = self.decoder.flush()?;
+        if self.output.iter().any(|c| matches!(c, OutputColumn::Partition { .. })) {
+            let spec = self.current.as_ref().map(|f| partition::partition_spec(&self.root, &f.path)).unwrap_or_default();
+            let mut decoded = arrays.into_iter();
+            let mut columns = Vec::with_capacity(self.output.len());
+            for c in &self.output {
+                match c {
+                    OutputColumn::Decoded => columns.push(
+                        decoded.next().ok_or_else(|| ConnectorError::Schema("a decoded column is missing".into()))?,
+                    ),
+                    OutputColumn::Partition { name, data_type, default_name } => {
+                        let value = spec.get(name).map(|v| v.as_str()).filter(|v| *v != default_name.as_str());
+                        columns.push(partition::constant_column(value, name, data_type, n)?);
+                    }
+                }
+            }
+            arrays = columns;
+        }
         if let Some(f) = &self.current {
             arrays.extend(self.metadata_arrays(f, n));
         }

@@ -227,3 +227,166 @@ fn a_restored_source_goes_on_at_the_file_and_line_where_it_was() {
     let mut source = factory().create_source(&table, &ctx).unwrap();
     assert!(source.restore(&[1, 2, 3]).is_err(), "a truncated position is an error");
 }
+
+#[test]
+fn partition_names_are_escaped_and_unescaped_as_flink_does() {
+    use super::partition::{partition_time, split_partition_name};
+    use super::{escape_path_name, unescape_path_name};
+    assert_eq!(escape_path_name("23:59"), "23%3A59");
+    assert_eq!(escape_path_name("a/b=c%d e"), "a%2Fb%3Dc%25d e");
+    assert_eq!(escape_path_name("q\"#'*:?\\{[]^~!@$&()+,;<>|`"), "q%22%23%27%2A%3A%3F%5C%7B%5B%5D%5E~!@$&()+,;<>|`");
+    assert_eq!(escape_path_name("tab\there\u{1}x\u{7f}y Zürich 日本"), "tab%09here%01x%7Fy Zürich 日本");
+    for s in ["23:59", "a/b=c%d e", "q\"#'*:?\\{[]^", "Zürich 日本", "%", "100%"] {
+        assert_eq!(unescape_path_name(&escape_path_name(s)), s);
+    }
+    // Flink's lenient unescaping: a '%' without two hex digits and a character after
+    // them stays as it is.
+    assert_eq!(unescape_path_name("a%zz%4"), "a%zz%4");
+    assert_eq!(split_partition_name("hm=23%3A59"), Some(("hm".into(), "23:59".into())));
+    assert_eq!(split_partition_name("a==b"), Some(("a=".into(), "b".into())));
+    assert_eq!(split_partition_name("a="), None);
+    assert_eq!(split_partition_name("part-0"), None);
+    let keys = ["dt".to_string(), "hr".to_string()];
+    let at = |d: &str, h: &str| partition_time(Some("$dt $hr:00:00"), &keys, &[d.to_string(), h.to_string()]);
+    assert_eq!(at("2024-03-01", "10"), sluice_types::temporal::parse_timestamp("2024-03-01 10:00:00"));
+    assert_eq!(at("2024-3-1", "7"), sluice_types::temporal::parse_timestamp("2024-03-01 07:00:00"));
+    assert_eq!(at("2024-03-01", "x"), None);
+    assert_eq!(partition_time(None, &keys, &["2024-03-01".into()]), sluice_types::temporal::parse_timestamp("2024-03-01"));
+}
+
+fn partitioned_table(path: &str, extra: &[(&str, &str)]) -> TableSpec {
+    let mut table = iot_table(path, extra);
+    table.physical_columns = vec![
+        ("hostname".into(), DataType::string()),
+        ("usage".into(), DataType::double()),
+        ("dt".into(), DataType::string()),
+        ("hr".into(), DataType::string()),
+    ];
+    table.partition_keys = vec!["dt".into(), "hr".into()];
+    table
+}
+
+fn partitioned_batch(table: &TableSpec, rows: &[(&str, f64, &str, &str)]) -> ChangeBatch {
+    let fields: Vec<_> = table.physical_columns.iter().map(|(n, t)| t.to_field(n)).collect();
+    let columns: Vec<arrow_array::ArrayRef> = vec![
+        Arc::new(arrow_array::StringArray::from(rows.iter().map(|r| r.0).collect::<Vec<_>>())),
+        Arc::new(arrow_array::Float64Array::from(rows.iter().map(|r| r.1).collect::<Vec<_>>())),
+        Arc::new(arrow_array::StringArray::from(rows.iter().map(|r| r.2).collect::<Vec<_>>())),
+        Arc::new(arrow_array::StringArray::from(rows.iter().map(|r| r.3).collect::<Vec<_>>())),
+    ];
+    ChangeBatch::inserts(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap())
+}
+
+fn sink_ctx_for(table: &TableSpec, checkpointing: bool) -> SinkContext {
+    let fields: Vec<_> = table.physical_columns.iter().map(|(n, t)| t.to_field(n)).collect();
+    SinkContext {
+        input_schema: Arc::new(Schema::new(fields)),
+        metadata: vec![],
+        time_zone: SessionTimeZone::default(),
+        subtask: 0,
+        parallelism: 1,
+        checkpointing,
+        job: "test".into(),
+    }
+}
+
+/// Hours since the epoch of `2024-03-01 HH:00` UTC, in milliseconds.
+fn hour_ms(h: i64) -> i64 {
+    sluice_types::temporal::parse_timestamp("2024-03-01 00:00:00").unwrap() / 1000 + h * 3_600_000
+}
+
+#[test]
+fn a_partition_is_committed_once_its_checkpoint_completed_and_the_watermark_passed_it() {
+    let dir = temp_dir().join("out");
+    let table = partitioned_table(
+        dir.to_str().unwrap(),
+        &[
+            ("sink.partition-commit.trigger", "partition-time"),
+            ("partition.time-extractor.timestamp-pattern", "$dt $hr:00:00"),
+            ("sink.partition-commit.delay", "1 h"),
+            ("sink.partition-commit.policy.kind", "success-file"),
+        ],
+    );
+    let mut sink = factory().create_sink(&table, &sink_ctx_for(&table, true)).unwrap();
+    sink.recover(None).unwrap();
+    let success = |hr: &str| dir.join(format!("dt=2024-03-01/hr={hr}/_SUCCESS")).is_file();
+    let files = |hr: &str| -> Vec<String> {
+        std::fs::read_dir(dir.join(format!("dt=2024-03-01/hr={hr}")))
+            .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default()
+    };
+    sink.write(&partitioned_batch(&table, &[("a", 1.0, "2024-03-01", "10"), ("b", 2.0, "2024-03-01", "11")])).unwrap();
+    // The watermark is past hour 10 plus the delay, but its rows are not committed yet.
+    sink.on_watermark(hour_ms(11) + 1).unwrap();
+    sink.pre_commit(1).unwrap();
+    assert!(!success("10"));
+    assert!(files("10").iter().all(|f| f.starts_with('.') && f.ends_with(".chk-1.pending")), "{:?}", files("10"));
+    sink.commit(1).unwrap();
+    assert!(success("10"), "hour 10 is complete: its rows are committed and the watermark passed 11:00");
+    assert!(!success("11"), "hour 11 waits for the watermark to pass 12:00");
+    assert!(files("10").iter().any(|f| f.starts_with("part-")));
+    // The partition columns are not in the files.
+    let part = files("10").into_iter().find(|f| f.starts_with("part-")).unwrap();
+    let text = std::fs::read_to_string(dir.join("dt=2024-03-01/hr=10").join(part)).unwrap();
+    assert_eq!(text.trim(), r#"{"hostname":"a","usage":1.0}"#);
+    // Hour 11 is committed at the next checkpoint whose watermark has passed 12:00.
+    sink.on_watermark(hour_ms(12)).unwrap();
+    sink.pre_commit(2).unwrap();
+    sink.commit(2).unwrap();
+    assert!(!success("11"), "the watermark must be past 12:00, not at it");
+    sink.on_watermark(hour_ms(12) + 1).unwrap();
+    sink.pre_commit(3).unwrap();
+    sink.commit(3).unwrap();
+    assert!(success("11"));
+    // A partition written later is committed at the end of input, whatever the watermark.
+    sink.write(&partitioned_batch(&table, &[("c", 3.0, "2024-03-01", "23")])).unwrap();
+    sink.pre_commit(4).unwrap();
+    sink.commit(4).unwrap();
+    assert!(!success("23"));
+    sink.on_watermark(i64::MAX).unwrap();
+    sink.finish().unwrap();
+    assert!(success("23"));
+}
+
+#[test]
+fn a_resumed_sink_commits_the_partitions_a_crash_left_without_success_file() {
+    let dir = temp_dir().join("out");
+    let options = [("sink.partition-commit.policy.kind", "success-file"), ("sink.partition-commit.success-file.name", "_DONE")];
+    let table = partitioned_table(dir.to_str().unwrap(), &options);
+    let mut first = factory().create_sink(&table, &sink_ctx_for(&table, true)).unwrap();
+    first.recover(None).unwrap();
+    first.write(&partitioned_batch(&table, &[("a", 1.0, "2024-03-01", "10"), ("b", 2.0, "", "x/y")])).unwrap();
+    first.pre_commit(1).unwrap();
+    // The process dies after checkpoint 1 was saved, before its commit.
+    drop(first);
+    let mut second = factory().create_sink(&table, &sink_ctx_for(&table, true)).unwrap();
+    second.recover(Some(1)).unwrap();
+    assert!(dir.join("dt=2024-03-01/hr=10").read_dir().unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with("part-")));
+    assert!(!dir.join("dt=2024-03-01/hr=10/_DONE").exists());
+    // A stop (no end of input) commits nothing; the end of input commits everything.
+    second.finish().unwrap();
+    assert!(!dir.join("dt=2024-03-01/hr=10/_DONE").exists());
+    let mut third = factory().create_sink(&table, &sink_ctx_for(&table, true)).unwrap();
+    third.recover(Some(1)).unwrap();
+    third.on_watermark(i64::MAX).unwrap();
+    third.finish().unwrap();
+    assert!(dir.join("dt=2024-03-01/hr=10/_DONE").is_file());
+    assert!(dir.join("dt=__DEFAULT_PARTITION__/hr=x%2Fy/_DONE").is_file());
+}
+
+#[test]
+fn partition_options_are_checked() {
+    let table = |extra: &[(&str, &str)]| partitioned_table("/tmp/none", extra);
+    let err = |extra: &[(&str, &str)]| factory().validate(&table(extra), false).unwrap_err().to_string();
+    assert!(err(&[("sink.partition-commit.policy.kind", "metastore,success-file")]).contains("no metastore"));
+    assert!(err(&[("sink.partition-commit.policy.kind", "custom")]).contains("Java class"));
+    assert!(err(&[("sink.partition-commit.trigger", "event-time")]).contains("'process-time' and 'partition-time'"));
+    assert!(err(&[("sink.partition-commit.delay", "soon")]).contains("sink.partition-commit.delay"));
+    assert!(err(&[("partition.fields.dt.date-formatter", "yyyyMMdd")]).contains("unknown option"));
+    factory().validate(&table(&[("sink.partition-commit.policy.kind", "success-file")]), false).unwrap();
+    // A DECIMAL partition can be written, not read back (as in Flink).
+    let mut decimal = table(&[]);
+    decimal.physical_columns[2].1 = DataType::new(TypeKind::Decimal { precision: 10, scale: 2 });
+    factory().validate(&decimal, false).unwrap();
+    assert!(factory().validate(&decimal, true).unwrap_err().to_string().contains("cannot be read back"));
+}

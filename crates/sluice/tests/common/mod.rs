@@ -312,6 +312,31 @@ pub struct CaseRun {
     pub rows: Result<Rows, String>,
     pub stdout: String,
     pub stderr: String,
+    /// What the run left under `${OUT}`, as `layout` lists it.
+    pub layout: Vec<String>,
+}
+
+/// Every folder and file under `dir`, as sorted paths relative to it (folders ending in
+/// `/`), leaving out the part files themselves (`part-...`, whose names are random), as
+/// `tests/conformance/partitions/flink_expect.py` lists Flink's output.
+pub fn layout(dir: &Path) -> Vec<String> {
+    let mut entries = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(read) = std::fs::read_dir(&d) else { continue };
+        for entry in read.flatten() {
+            let path = entry.path();
+            let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().into_owned();
+            if path.is_dir() {
+                entries.push(format!("{rel}/"));
+                stack.push(path);
+            } else if !entry.file_name().to_string_lossy().starts_with("part-") {
+                entries.push(rel);
+            }
+        }
+    }
+    entries.sort();
+    entries
 }
 
 /// Runs a case script with `${DATA}` and `${OUT}` filled in.
@@ -384,8 +409,9 @@ fn run_case_with(case: &Path, data: &Path, restart: Option<(usize, u64)>, parall
     } else {
         Ok(rows_from_files(&out))
     };
+    let layout = layout(&out);
     let _ = std::fs::remove_dir_all(&work);
-    CaseRun { rows, stdout, stderr }
+    CaseRun { rows, stdout, stderr, layout }
 }
 
 /// The cases of `tests/conformance/known_differences.txt` (`NAME REASON` per line).
