@@ -36,6 +36,13 @@ impl Operator for CalcOperator {
         true
     }
 
+    /// Kept for `CURRENT_WATERMARK`, which reads the watermark of this operator's input.
+    fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        self.ctx.watermark = Some(watermark);
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         let ChangeBatch { mut data, mut kinds } = batch;
         if let Some(predicate) = &self.filter {
