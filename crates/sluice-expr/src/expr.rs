@@ -30,6 +30,9 @@ pub struct EvalContext {
     /// microseconds. `None` reads the system clock once per evaluated batch (Flink reads it
     /// per record in streaming mode; a batch is read at one instant).
     pub now_micros: Option<i64>,
+    /// The watermark of the evaluating operator's input, for `CURRENT_WATERMARK`: epoch
+    /// microseconds (the wall clock for a `TIMESTAMP` rowtime), `None` before the first.
+    pub watermark: Option<i64>,
 }
 
 impl EvalContext {
@@ -131,6 +134,18 @@ impl ScalarExpr {
             ScalarExpr::Call { func, args, .. } => func.is_deterministic() && args.iter().all(|a| a.is_constant()),
             _ => self.children().iter().all(|c| c.is_constant()),
         }
+    }
+
+    /// Whether the expression calls `CURRENT_WATERMARK` anywhere.
+    pub fn reads_watermark(&self) -> bool {
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            if matches!(e, ScalarExpr::Call { func: crate::Func::CurrentWatermark, .. }) {
+                return true;
+            }
+            stack.extend(e.children());
+        }
+        false
     }
 
     /// The input columns this expression reads, sorted and without duplicates.

@@ -50,6 +50,9 @@ pub struct CatalogTable {
     /// The spans of the option values, for errors found when a job starts.
     pub option_spans: BTreeMap<String, Span>,
     pub span: Span,
+    /// The `CREATE TABLE` as parsed, for what `SHOW CREATE TABLE` prints beyond the
+    /// catalog (expressions, comments, constraint name, partition keys).
+    pub definition: Arc<ast::CreateTable>,
 }
 
 /// Table options the planner handles for every connector.

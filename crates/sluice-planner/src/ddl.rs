@@ -171,6 +171,7 @@ pub fn create_table(
         temporary: ct.temporary,
         option_spans,
         span: ct.span,
+        definition: std::sync::Arc::new(ct.clone()),
     };
     check_options(&table, registry)?;
     Ok(table)

@@ -18,6 +18,7 @@ mod logical;
 mod lower;
 mod rewrite;
 mod session;
+mod show_create;
 mod stack;
 pub mod suggest;
 

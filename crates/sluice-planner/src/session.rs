@@ -55,6 +55,8 @@ pub enum StatementOutcome {
     Done,
     Table(TableResult),
     Explain(String),
+    /// Text printed as it is (`SHOW CREATE TABLE`), ending with its own newline.
+    Text(String),
     Job(Job),
 }
 
@@ -435,7 +437,7 @@ impl Session {
         Ok((projected, JobSink::Table(table)))
     }
 
-    fn show(&self, what: &ShowKind, span: Span, _source: &str) -> PlanResult<StatementOutcome> {
+    fn show(&self, what: &ShowKind, _span: Span, _source: &str) -> PlanResult<StatementOutcome> {
         let one_column = |title: &str, rows: Vec<String>| {
             StatementOutcome::Table(TableResult { columns: vec![title.to_string()], rows: rows.into_iter().map(|r| vec![r]).collect() })
         };
@@ -451,7 +453,22 @@ impl Session {
             }
             ShowKind::Catalogs => one_column("catalog name", vec!["default_catalog".into()]),
             ShowKind::Databases => one_column("database name", vec!["default_database".into()]),
-            ShowKind::CreateTable(_) | ShowKind::CreateView(_) => return Err(not_supported("SHOW CREATE", span)),
+            ShowKind::CreateTable(name) => match self.catalog.get(&name.base().value) {
+                Some(CatalogEntry::Table(t)) => StatementOutcome::Text(crate::show_create::show_create_table(&t)),
+                Some(CatalogEntry::View(_)) => {
+                    return Err(user(format!("\"{}\" is a view, not a table", name.base().value), name.span())
+                        .with_hint("Use SHOW CREATE VIEW for a view, as in Flink."))
+                }
+                None => return Err(self.not_found(name)),
+            },
+            ShowKind::CreateView(name) => match self.catalog.get(&name.base().value) {
+                Some(CatalogEntry::View(v)) => StatementOutcome::Text(crate::show_create::show_create_view(&v, &self.catalog)?),
+                Some(CatalogEntry::Table(_)) => {
+                    return Err(user(format!("\"{}\" is a table, not a view", name.base().value), name.span())
+                        .with_hint("Use SHOW CREATE TABLE for a table, as in Flink."))
+                }
+                None => return Err(self.not_found(name)),
+            },
         })
     }
 
@@ -513,14 +530,18 @@ impl Session {
                     .collect();
                 Ok(TableResult { columns, rows })
             }
-            None => {
-                let mut d = user(format!("table \"{n}\" not found"), name.span());
-                if let Some(label) = did_you_mean(n, self.catalog.names()) {
-                    d = d.with_label(label);
-                }
-                Err(d)
-            }
+            None => Err(self.not_found(name)),
         }
+    }
+
+    /// "table not found", with the closest name.
+    fn not_found(&self, name: &ast::ObjectName) -> Diagnostic {
+        let n = &name.base().value;
+        let mut d = user(format!("table \"{n}\" not found"), name.span());
+        if let Some(label) = did_you_mean(n, self.catalog.names()) {
+            d = d.with_label(label);
+        }
+        d
     }
 
     /// Builds the runtime dataflow of a job. `collect` receives the rows of a bare SELECT.

@@ -130,6 +130,8 @@ pub struct WatermarkDef {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrimaryKey {
+    /// `CONSTRAINT name`, when given.
+    pub name: Option<Ident>,
     pub columns: Vec<Ident>,
     pub span: Span,
 }

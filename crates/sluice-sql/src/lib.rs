@@ -9,6 +9,7 @@
 pub mod ast;
 mod diagnostic;
 mod display;
+pub mod flink_sql;
 mod node_spans;
 pub mod lexer;
 mod parser;

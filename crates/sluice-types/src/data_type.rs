@@ -188,6 +188,35 @@ pub fn row_fields_to_arrow(fields: &[RowField]) -> Fields {
     fields.iter().map(|f| f.data_type.to_field(&f.name)).collect()
 }
 
+impl DataType {
+    /// The type as Flink's `asSerializableString` writes it, which `SHOW CREATE TABLE`
+    /// prints: no `STRING`/`BYTES`/`TIMESTAMP_LTZ` shorthands (`VARCHAR(2147483647)`,
+    /// `VARBINARY(2147483647)`, `TIMESTAMP(3) WITH LOCAL TIME ZONE`).
+    pub fn serializable_string(&self) -> String {
+        let base = match &self.kind {
+            TypeKind::Varchar { length } => format!("VARCHAR({length})"),
+            TypeKind::Varbinary { length } => format!("VARBINARY({length})"),
+            TypeKind::TimestampLtz { precision } => format!("TIMESTAMP({precision}) WITH LOCAL TIME ZONE"),
+            TypeKind::Array(e) => format!("ARRAY<{}>", e.serializable_string()),
+            TypeKind::Multiset(e) => format!("MULTISET<{}>", e.serializable_string()),
+            TypeKind::Map(k, v) => format!("MAP<{}, {}>", k.serializable_string(), v.serializable_string()),
+            TypeKind::Row(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("`{}` {}", f.name.replace('`', "``"), f.data_type.serializable_string()))
+                    .collect();
+                format!("ROW<{}>", fields.join(", "))
+            }
+            other => other.to_string(),
+        };
+        if self.nullable {
+            base
+        } else {
+            format!("{base} NOT NULL")
+        }
+    }
+}
+
 impl fmt::Display for DataType {
     /// Prints the type as Flink's `DESCRIBE` does: `STRING`, `TIMESTAMP(3)`,
     /// `ARRAY<ROW<`a` INT, `b` STRING>>`, `INT NOT NULL`.
@@ -260,6 +289,14 @@ mod tests {
             "ARRAY<ROW<`pizzaName` STRING, `additionalToppings` ARRAY<STRING>>>"
         );
         assert_eq!(DataType::not_null(TypeKind::Int).to_string(), "INT NOT NULL");
+        assert_eq!(
+            pizza.serializable_string(),
+            "ARRAY<ROW<`pizzaName` VARCHAR(2147483647), `additionalToppings` ARRAY<VARCHAR(2147483647)>>>"
+        );
+        assert_eq!(
+            DataType::not_null(TypeKind::TimestampLtz { precision: 3 }).serializable_string(),
+            "TIMESTAMP(3) WITH LOCAL TIME ZONE NOT NULL"
+        );
         assert_eq!(DataType::timestamp_ltz(3).to_string(), "TIMESTAMP_LTZ(3)");
     }
 }

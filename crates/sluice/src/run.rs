@@ -105,6 +105,7 @@ pub fn run_script(path: &Path, settings: &[String], quiet: bool, fresh: bool) ->
             StatementOutcome::Done => {}
             StatementOutcome::Table(t) => print!("{}", tableau::render_table(&t)),
             StatementOutcome::Explain(text) => println!("{text}"),
+            StatementOutcome::Text(text) => print!("{text}"),
             StatementOutcome::Job(job) => {
                 let collected = job.pipelines.iter().any(|(_, s)| matches!(s, sluice_planner::JobSink::Collect));
                 if collected {

@@ -51,7 +51,6 @@ const WHY_MISSING: &[(&str, &str)] = &[
     ("PARSE_JSON", "needs Flink's VARIANT type"),
     ("TRY_PARSE_JSON", "needs Flink's VARIANT type"),
     ("OBJECT_", "needs structured types"),
-    ("CURRENT_WATERMARK", "needs the watermark in the planner's expressions"),
 ];
 
 fn sql_name(flink: &str) -> String {

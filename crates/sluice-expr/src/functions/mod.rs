@@ -230,6 +230,8 @@ pub enum Func {
     CurrentDate,
     CurrentTime,
     Proctime,
+    /// `CURRENT_WATERMARK(rowtime)`: the input's watermark, from the `EvalContext`.
+    CurrentWatermark,
     UnixTimestamp,
     FromUnixtime,
     ConvertTz,
@@ -266,6 +268,7 @@ impl Func {
                 | Func::CurrentDate
                 | Func::CurrentTime
                 | Func::Proctime
+                | Func::CurrentWatermark
         ) && !(matches!(self, Func::UnixTimestamp))
             && !matches!(self, Func::Udf(u) if !u.0.is_deterministic())
     }

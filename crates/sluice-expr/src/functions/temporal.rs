@@ -26,7 +26,7 @@ pub(crate) const NAMES: &[&str] = &[
     "TO_TIMESTAMP", "TO_TIMESTAMP_LTZ", "TO_DATE", "DATE_FORMAT", "EXTRACT", "TIMESTAMPDIFF", "TIMESTAMPADD",
     "FLOOR_TO", "CEIL_TO", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "LOCALTIME", "NOW",
     "PROCTIME", "CURRENT_ROW_TIMESTAMP", "UNIX_TIMESTAMP", "FROM_UNIXTIME", "CONVERT_TZ", "YEAR", "QUARTER", "MONTH",
-    "WEEK", "DAYOFYEAR", "DAYOFMONTH", "DAYOFWEEK", "HOUR", "MINUTE", "SECOND", "PERIOD OVERLAPS",
+    "WEEK", "DAYOFYEAR", "DAYOFMONTH", "DAYOFWEEK", "HOUR", "MINUTE", "SECOND", "PERIOD OVERLAPS", "CURRENT_WATERMARK",
 ];
 
 /// A unit of `EXTRACT`, `TIMESTAMPDIFF`, `TIMESTAMPADD` and `FLOOR/CEIL .. TO`.
@@ -233,6 +233,20 @@ pub(crate) fn resolve(name: &str, mut args: Vec<ScalarExpr>) -> Result<ScalarExp
             arity(name, &args, 0, 0, &["CURRENT_TIMESTAMP"])?;
             let func = if name == "PROCTIME" { Func::Proctime } else { Func::CurrentTimestamp };
             Ok(make_call(func, args, DataType::not_null(TypeKind::TimestampLtz { precision: 3 })))
+        }
+        "CURRENT_WATERMARK" => {
+            let signatures = &["CURRENT_WATERMARK(<TIMESTAMP *ROWTIME*>)", "CURRENT_WATERMARK(<TIMESTAMP_LTZ *ROWTIME*>)"];
+            arity(name, &args, 1, 1, signatures)?;
+            // Flink's value is the watermark in milliseconds, typed like the rowtime.
+            let ty = match args[0].data_type().kind {
+                TypeKind::Timestamp { precision } if precision <= 3 => DataType::new(TypeKind::Timestamp { precision: 3 }),
+                TypeKind::TimestampLtz { precision } if precision <= 3 => {
+                    DataType::new(TypeKind::TimestampLtz { precision: 3 })
+                }
+                _ => return Err(no_match(name, &args, signatures)),
+            };
+            args.clear();
+            Ok(make_call(Func::CurrentWatermark, args, ty))
         }
         "LOCALTIMESTAMP" => {
             arity(name, &args, 0, 0, &["LOCALTIMESTAMP"])?;
@@ -524,6 +538,15 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                     Arc::new(Time32MillisecondArray::from(vec![(local.rem_euclid(MICROS_PER_DAY) / 1_000_000 * 1000) as i32]))
                 }
                 _ => Arc::new(TimestampMicrosecondArray::from(vec![now - now.rem_euclid(1000)]).with_timezone("UTC")),
+            };
+            return Ok(ColumnarValue::Scalar(out));
+        }
+        Func::CurrentWatermark => {
+            let millis = cc.ctx.watermark.map(|w| w - w.rem_euclid(1000));
+            let array = TimestampMicrosecondArray::from(vec![millis]);
+            let out: ArrayRef = match cc.ret.kind {
+                TypeKind::TimestampLtz { .. } => Arc::new(array.with_timezone("UTC")),
+                _ => Arc::new(array),
             };
             return Ok(ColumnarValue::Scalar(out));
         }

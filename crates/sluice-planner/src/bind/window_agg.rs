@@ -11,7 +11,7 @@ use sluice_types::{DataType, ScalarValue, TypeKind};
 
 use super::window_props::{window_props, WindowProps};
 use super::window_tvf::window_fields;
-use crate::error::{not_supported, user, PlanResult};
+use crate::error::{not_supported, PlanResult};
 use crate::logical::{AttachedWindow, GroupWindow, LogicalPlan, PlanField, PlanSchema};
 use crate::rewrite::substitute;
 
@@ -66,9 +66,15 @@ pub fn to_window_aggregate(plan: LogicalPlan) -> PlanResult<LogicalPlan> {
             ..a.clone()
         });
     }
-    if matches!(s.kind, WindowKind::Session { .. }) && !s.partition.iter().all(|p| p.is_some_and(|p| plain.contains(&p))) {
-        return Err(user("the PARTITION BY keys of a SESSION window must be in the GROUP BY", span)
-            .with_hint("Group by window_start, window_end and every PARTITION BY column."));
+    // Flink aggregates SESSION windows as windows only when the other keys are exactly
+    // the PARTITION BY columns; any other grouping is an ordinary, updating GROUP BY over
+    // the session table (WindowTableFunction, then GroupAggregate, in its plan).
+    if matches!(s.kind, WindowKind::Session { .. }) {
+        let partition: Option<Vec<usize>> = s.partition.iter().copied().collect();
+        let same = partition.is_some_and(|p| p.iter().all(|c| plain.contains(c)) && plain.iter().all(|c| p.contains(c)));
+        if !same {
+            return Ok(unchanged(input, keys, aggregates, schema));
+        }
     }
 
     let nkeys = keys.len();
@@ -127,16 +133,14 @@ fn attached_aggregate(
 ) -> PlanResult<LogicalPlan> {
     let start = keys.iter().position(|k| props.starts.contains(k));
     let end = keys.iter().position(|k| props.ends.contains(k));
-    let (Some(start), Some(end)) = (start, end) else {
+    // Flink keeps the window properties only of event-time windows with aligned bounds:
+    // over the bounds of SESSION or processing-time windows a GROUP BY is an ordinary
+    // (updating) one, as its plan shows (GroupAggregate).
+    let aligned = !matches!(props.kind, WindowKind::Session { .. }) && !props.proctime;
+    let (Some(start), Some(end), true) = (start, end, aligned) else {
         let window = None;
         return Ok(LogicalPlan::Aggregate { input: Box::new(input), keys, aggregates, window, schema, span, state_ttl: None });
     };
-    if matches!(props.kind, WindowKind::Session { .. }) {
-        return Err(not_supported("a window aggregation over the bounds of SESSION windows", span));
-    }
-    if props.proctime {
-        return Err(not_supported("a window aggregation over the bounds of processing-time windows", span));
-    }
     let names = (input.schema().fields[keys[start]].name.clone(), input.schema().fields[keys[end]].name.clone());
     let (input, time_column) = attached_time(input, &props, keys[end], span)?;
 

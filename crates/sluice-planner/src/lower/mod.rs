@@ -70,6 +70,7 @@ pub fn lower_job(
         None => std::time::Duration::ZERO,
     };
     let grid = job.pipelines.iter().filter_map(|(plan, _)| slice_grid(plan)).reduce(gcd);
+    let watermark_per_row = job.pipelines.iter().any(|(plan, _)| reads_watermark(plan));
     let mini_batch = config.mini_batch().map_err(|e| Diagnostic::without_span(ErrorClass::User, e))?;
     let mut lowering = Lowering {
         registry,
@@ -78,6 +79,7 @@ pub fn lower_job(
         batch_size,
         idle_timeout,
         grid,
+        watermark_per_row,
         state_ttl: config.state_ttl(),
         mini_batch,
         max_partial_matches: config.max_partial_matches(),
@@ -120,6 +122,9 @@ struct Lowering<'a> {
     /// The slice size of the job's two-phase window aggregations (their gcd), for
     /// `WatermarkAssigner::with_grid`.
     grid: Option<i64>,
+    /// Whether an expression of the job calls `CURRENT_WATERMARK`
+    /// (`WatermarkAssigner::with_watermark_per_row`).
+    watermark_per_row: bool,
     /// `table.exec.state.ttl`.
     state_ttl: Option<std::time::Duration>,
     /// `table.exec.mini-batch.size` when mini-batching is on.
@@ -149,7 +154,22 @@ fn slice_grid(plan: &LogicalPlan) -> Option<i64> {
         },
         _ => None,
     };
-    let inputs: Vec<&LogicalPlan> = match plan {
+    plan_inputs(plan).into_iter().filter_map(slice_grid).chain(own).reduce(gcd)
+}
+
+/// Whether a projection or a filter of `plan` calls `CURRENT_WATERMARK`.
+fn reads_watermark(plan: &LogicalPlan) -> bool {
+    let own = match plan {
+        LogicalPlan::Project { exprs, .. } => exprs.iter().any(|e| e.reads_watermark()),
+        LogicalPlan::Filter { predicate, .. } => predicate.reads_watermark(),
+        _ => false,
+    };
+    own || plan_inputs(plan).into_iter().any(reads_watermark)
+}
+
+/// The inputs of a logical plan node.
+fn plan_inputs(plan: &LogicalPlan) -> Vec<&LogicalPlan> {
+    match plan {
         LogicalPlan::Scan { .. } | LogicalPlan::Values { .. } => vec![],
         LogicalPlan::Project { input, .. }
         | LogicalPlan::Filter { input, .. }
@@ -170,8 +190,7 @@ fn slice_grid(plan: &LogicalPlan) -> Option<i64> {
         | LogicalPlan::TemporalJoin { left, right, .. }
         | LogicalPlan::SemiJoin { left, right, .. }
         | LogicalPlan::WindowJoin { left, right, .. } => vec![left, right],
-    };
-    inputs.into_iter().filter_map(slice_grid).chain(own).reduce(gcd)
+    }
 }
 
 fn gcd(a: i64, b: i64) -> i64 {
@@ -469,6 +488,9 @@ impl Lowering<'_> {
                 }
                 if let Some(grid) = self.grid {
                     op = op.with_grid(grid);
+                }
+                if self.watermark_per_row {
+                    op = op.with_watermark_per_row();
                 }
                 node = self.dataflow.add_operator(Box::new(op), vec![node]);
             }

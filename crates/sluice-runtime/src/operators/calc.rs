@@ -6,6 +6,7 @@ use sluice_connector_api::ChangeBatch;
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
+use crate::checkpoint::codec::{StateReader, StateWriter};
 use crate::{Operator, Output, RuntimeError};
 
 /// Filter and projection in one step: `SELECT projections FROM input WHERE filter`.
@@ -15,11 +16,15 @@ pub struct CalcOperator {
     projections: Vec<ScalarExpr>,
     schema: SchemaRef,
     ctx: EvalContext,
+    /// Whether an expression calls `CURRENT_WATERMARK`: the input's watermark is then
+    /// saved in checkpoints, so that a resumed job's rows see what they would have seen.
+    reads_watermark: bool,
 }
 
 impl CalcOperator {
     pub fn new(filter: Option<ScalarExpr>, projections: Vec<ScalarExpr>, schema: SchemaRef, ctx: EvalContext) -> Self {
-        CalcOperator { filter, projections, schema, ctx }
+        let reads_watermark = filter.iter().chain(&projections).any(|e| e.reads_watermark());
+        CalcOperator { filter, projections, schema, ctx, reads_watermark }
     }
 
     fn eval_error(&self, e: sluice_expr::EvalError) -> RuntimeError {
@@ -34,6 +39,31 @@ impl Operator for CalcOperator {
 
     fn is_stateless(&self) -> bool {
         true
+    }
+
+    /// Kept for `CURRENT_WATERMARK`, which reads the watermark of this operator's input.
+    fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
+        self.ctx.watermark = Some(watermark);
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
+        if !self.reads_watermark {
+            return Ok(None);
+        }
+        let mut w = StateWriter::new(1);
+        w.opt_i64(self.ctx.watermark);
+        Ok(Some(w.finish()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        let fail = |message: String| RuntimeError::Operator { node: "Calc".to_string(), message };
+        let (mut r, _) = StateReader::open(state, "the watermark of a Calc", &[1]).map_err(fail)?;
+        let watermark = r.opt_i64().map_err(fail)?;
+        r.end().map_err(fail)?;
+        self.ctx.watermark = watermark;
+        Ok(())
     }
 
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {

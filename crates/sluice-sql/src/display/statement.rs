@@ -125,7 +125,8 @@ impl Display for CreateTable {
             elements.push(format!("WATERMARK FOR {} AS {}", w.column, w.expr));
         }
         if let Some(pk) = &self.primary_key {
-            elements.push(format!("PRIMARY KEY ({}) NOT ENFORCED", list(&pk.columns)));
+            let constraint = pk.name.as_ref().map(|n| format!("CONSTRAINT {n} ")).unwrap_or_default();
+            elements.push(format!("{constraint}PRIMARY KEY ({}) NOT ENFORCED", list(&pk.columns)));
         }
         if !elements.is_empty() {
             write!(f, " (\n  {}\n)", elements.join(",\n  "))?;

@@ -267,13 +267,11 @@ impl Parser<'_> {
             table.watermark = Some(WatermarkDef { column, expr, span: self.span_from(start) });
             return Ok(());
         }
-        if self.eat_kw("CONSTRAINT") {
-            self.ident()?;
-        }
+        let constraint = if self.eat_kw("CONSTRAINT") { Some(self.ident()?) } else { None };
         if self.eat_kws(&["PRIMARY", "KEY"]) {
             let columns = self.paren_ident_list()?;
             self.not_enforced()?;
-            return self.set_primary_key(table, PrimaryKey { columns, span: self.span_from(start) });
+            return self.set_primary_key(table, PrimaryKey { name: constraint, columns, span: self.span_from(start) });
         }
         let name = self.ident()?;
         let kind = if self.eat_kw("AS") {
@@ -289,12 +287,10 @@ impl Parser<'_> {
             }
         };
         let key_start = self.span();
-        if self.eat_kw("CONSTRAINT") {
-            self.ident()?;
-        }
+        let constraint = if self.eat_kw("CONSTRAINT") { Some(self.ident()?) } else { None };
         if self.eat_kws(&["PRIMARY", "KEY"]) {
             self.not_enforced()?;
-            let key = PrimaryKey { columns: vec![name.clone()], span: self.span_from(key_start) };
+            let key = PrimaryKey { name: constraint, columns: vec![name.clone()], span: self.span_from(key_start) };
             self.set_primary_key(table, key)?;
         }
         let comment = if self.eat_kw("COMMENT") { Some(self.string_literal()?.0) } else { None };
