@@ -1,7 +1,7 @@
 -- A parallelism above 1 runs that many instances of each operator: EXPLAIN shows each
 -- node's parallelism and the exchanges (a file source with one file is read by one
 -- instance; the GROUP BY is hashed by its key; print needs one writer). A job with
--- checkpoints still runs with parallelism 1, and says so.
+-- checkpoints runs in parallel too (aligned barriers through the exchanges).
 SET 'parallelism.default' = '4';
 CREATE TABLE toppings (
   topping STRING, nr_orders BIGINT
