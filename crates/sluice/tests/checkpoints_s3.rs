@@ -42,17 +42,34 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Every object under `url`, as the server lists them.
-fn objects(s3: &S3Server, url: &str) -> Vec<String> {
-    let options = StorageOptions(vec![
+/// The options that reach `s3`.
+fn options(s3: &S3Server) -> StorageOptions {
+    StorageOptions(vec![
         ("s3.endpoint".into(), s3.endpoint()),
         ("s3.access-key".into(), S3_ACCESS_KEY.into()),
         ("s3.secret-key".into(), S3_SECRET_KEY.into()),
         ("s3.path.style.access".into(), "true".into()),
-    ]);
-    let mut keys = Storage::open(url, &options).unwrap().list().unwrap_or_else(|e| panic!("{e}\n{}", s3.log_text()));
+    ])
+}
+
+/// Every object under `url`, as the server lists them.
+fn objects(s3: &S3Server, url: &str) -> Vec<String> {
+    let mut keys = Storage::open(url, &options(s3)).unwrap().list().unwrap_or_else(|e| panic!("{e}\n{}", s3.log_text()));
     keys.sort();
     keys
+}
+
+/// Creates bucket `name` and waits until the S3 gateway serves it. The gateway opens
+/// its port before it has loaded its identities and learnt the filer's buckets; a
+/// request in between is refused (400), so a job started at once could fail.
+fn bucket(s3: &S3Server, name: &str) {
+    s3.create_bucket(name);
+    let storage = Storage::open(&format!("s3://{name}/"), &options(s3)).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while let Err(e) = storage.list() {
+        assert!(std::time::Instant::now() < deadline, "the S3 gateway never served bucket {name}: {e}\n{}", s3.log_text());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// The filter job, Kafka to Kafka with exactly-once delivery, a checkpoint about every
@@ -91,7 +108,7 @@ fn committed_ids(broker: &KafkaBroker, topic: &str) -> BTreeMap<i64, usize> {
 #[test]
 fn a_job_checkpointing_into_a_bucket_resumes_from_it_after_a_crash_and_keeps_num_retained() {
     let s3 = S3Server::start();
-    s3.create_bucket("checkpoints");
+    bucket(&s3, "checkpoints");
     let broker = KafkaBroker::start();
     broker.create_topic("events", 3);
     let rows: Vec<(i32, String)> = (0..3000i64).map(|i| ((i % 3) as i32, format!(r#"{{"id":{i},"v":{}}}"#, i % 10))).collect();
@@ -164,7 +181,7 @@ fn final_counts(stdout: &str) -> BTreeMap<i64, i64> {
 #[test]
 fn a_savepoint_in_a_bucket_restores_a_job_with_other_checkpoints() {
     let s3 = S3Server::start();
-    s3.create_bucket("state");
+    bucket(&s3, "state");
     let dir = scratch("savepoint");
     let savepoints = "SET 'execution.checkpointing.savepoint-dir' = 's3://state/savepoints';\n";
     let first = sluice(&counting_job(&dir, &s3, "s3://state/checkpoints", savepoints), &[("SLUICE_CHECKPOINT_STOP", "3")]);
