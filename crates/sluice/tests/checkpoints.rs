@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::kafka::produce;
+use common::{final_counts, output_text as text};
 use sluice_testkit::KafkaBroker;
 
 fn sluice(script: &Path, crash: Option<&str>, extra: &[&str]) -> Output {
@@ -22,10 +23,6 @@ fn sluice(script: &Path, crash: Option<&str>, extra: &[&str]) -> Output {
         None => command.env_remove("SLUICE_CHECKPOINT_CRASH"),
     };
     command.output().expect("run the sluice binary")
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 /// 6,000 rows `{"id": i, "v": i % 10}` over three partitions.
@@ -475,18 +472,6 @@ INSERT INTO counts SELECT {key}, COUNT(*) FROM events WHERE v < {filter} GROUP B
     let path = dir.join("job.sql");
     std::fs::write(&path, sql).unwrap();
     path
-}
-
-/// The last count printed per key.
-fn final_counts(stdout: &str) -> BTreeMap<i64, i64> {
-    let mut counts = BTreeMap::new();
-    for line in stdout.lines() {
-        let Some(body) = line.strip_prefix("+I[").or_else(|| line.strip_prefix("+U[")) else { continue };
-        let mut cells = body.trim_end_matches(']').split(", ");
-        let (Some(k), Some(n)) = (cells.next(), cells.next()) else { continue };
-        counts.insert(k.parse().unwrap(), n.parse().unwrap());
-    }
-    counts
 }
 
 fn stop_after(script: &Path, checkpoint: u64) -> Output {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::kafka::produce;
+use common::{final_counts, output_text as text};
 use sluice_runtime::checkpoint::{Storage, StorageOptions};
 use sluice_testkit::{KafkaBroker, S3Server, S3_ACCESS_KEY, S3_SECRET_KEY};
 
@@ -29,10 +30,6 @@ fn sluice(script: &Path, env: &[(&str, &str)]) -> Output {
     let out = command.output().expect("run the sluice binary");
     assert!(!text(&out).contains(S3_SECRET_KEY), "the secret key was printed:\n{}", text(&out));
     out
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -164,18 +161,6 @@ INSERT INTO counts SELECT v, COUNT(*) FROM events WHERE v < 7 GROUP BY v;
     let path = dir.join("job.sql");
     std::fs::write(&path, sql).unwrap();
     path
-}
-
-/// The last count printed per key.
-fn final_counts(stdout: &str) -> BTreeMap<i64, i64> {
-    let mut counts = BTreeMap::new();
-    for line in stdout.lines() {
-        let Some(body) = line.strip_prefix("+I[").or_else(|| line.strip_prefix("+U[")) else { continue };
-        let mut cells = body.trim_end_matches(']').split(", ");
-        let (Some(k), Some(n)) = (cells.next(), cells.next()) else { continue };
-        counts.insert(k.parse().unwrap(), n.parse().unwrap());
-    }
-    counts
 }
 
 #[test]

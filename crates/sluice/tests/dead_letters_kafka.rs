@@ -13,6 +13,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::kafka::produce;
+use common::output_text as text;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
@@ -26,10 +27,6 @@ fn sluice(script: &Path, crash: Option<&str>) -> Output {
         None => command.env_remove("SLUICE_CHECKPOINT_CRASH"),
     };
     command.output().expect("run the sluice binary")
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 /// Record `i` of the input: every 7th one (from the 3rd) cannot be decoded.

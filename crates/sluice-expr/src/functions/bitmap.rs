@@ -96,8 +96,7 @@ pub(crate) fn resolve(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, F
     Ok(make_call(func, args, result))
 }
 
-/// The bitmaps of a column (NULL stays `None`); bytes that are no bitmap are an error
-/// naming the row's place in the batch.
+/// The bitmaps of a column (NULL stays `None`); bytes that are no bitmap are an error.
 fn bitmaps(array: &ArrayRef) -> Result<Vec<Option<RoaringBitmap>>, EvalError> {
     if array.data_type() == &arrow_schema::DataType::Null {
         return Ok(vec![None; array.len()]);
@@ -149,19 +148,8 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
                 }))?
             }
         }
-        Func::BitmapFromBytes => {
-            let input = &arrays[0];
-            if input.data_type() == &arrow_schema::DataType::Null {
-                encode_all((0..input.len()).map(|_| None))?
-            } else {
-                let bytes = input.as_binary_opt::<i32>().ok_or_else(|| EvalError::Internal("BITMAP_FROM_BYTES of a non-binary".into()))?;
-                let decoded = (0..bytes.len())
-                    .map(|i| if bytes.is_null(i) { Ok(None) } else { decode(bytes.value(i)).map(Some) })
-                    .collect::<Result<Vec<_>, _>>()?;
-                // Stored as given only once known to be a bitmap; re-encoding keeps one form.
-                encode_all(decoded.into_iter())?
-            }
-        }
+        // Decoded to be checked, then stored in one (re-encoded) form.
+        Func::BitmapFromBytes => encode_all(bitmaps(&arrays[0])?.into_iter())?,
         Func::BitmapToBytes => {
             let input = &arrays[0];
             if input.data_type() == &arrow_schema::DataType::Null {

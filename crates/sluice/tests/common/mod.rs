@@ -536,3 +536,17 @@ pub fn run_script_in(dir: &Path, name: &str, script: &str) -> (bool, String, Str
     let out = Command::new(sluice_bin()).arg("run").arg(&path).current_dir(dir).output().expect("run sluice");
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
+
+/// The last count a `print` sink showed per key, from `+I[k, n]` and `+U[k, n]` lines.
+pub fn final_counts(stdout: &str) -> std::collections::BTreeMap<i64, i64> {
+    let mut counts = std::collections::BTreeMap::new();
+    for line in stdout.lines() {
+        let Some(body) = line.strip_prefix("+I[").or_else(|| line.strip_prefix("+U[")) else { continue };
+        let mut cells = body.trim_end_matches(']').split(", ");
+        let (Some(k), Some(n)) = (cells.next(), cells.next()) else { continue };
+        if let (Ok(k), Ok(n)) = (k.parse(), n.parse()) {
+            counts.insert(k, n);
+        }
+    }
+    counts
+}
