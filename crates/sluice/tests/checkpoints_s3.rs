@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::kafka::produce;
+use common::kafka::{committed_ids, produce};
 use common::{final_counts, output_text as text};
 use sluice_runtime::checkpoint::{Storage, StorageOptions};
 use sluice_testkit::{KafkaBroker, S3Server, S3_ACCESS_KEY, S3_SECRET_KEY};
@@ -91,15 +91,6 @@ INSERT INTO kept SELECT id, v FROM events WHERE v < 7;
     let path = dir.join(format!("{output}.sql"));
     std::fs::write(&path, sql).unwrap();
     path
-}
-
-fn committed_ids(broker: &KafkaBroker, topic: &str) -> BTreeMap<i64, usize> {
-    let mut ids = BTreeMap::new();
-    for (_, _, value) in common::kafka::read_topic(broker, topic, 1) {
-        let row: serde_json::Value = serde_json::from_str(&value.expect("a value")).unwrap();
-        *ids.entry(row["id"].as_i64().unwrap()).or_default() += 1;
-    }
-    ids
 }
 
 #[test]

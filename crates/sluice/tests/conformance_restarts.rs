@@ -7,35 +7,51 @@ mod common;
 
 use common::*;
 
+/// The cases to run, by name: all but the pending ones, or those whose name starts with
+/// `SLUICE_CONFORMANCE_CASE`.
+fn cases(root: &std::path::Path) -> Vec<(String, std::path::PathBuf)> {
+    let pending = listed_cases(&root.join("pending.txt"));
+    let only = std::env::var("SLUICE_CONFORMANCE_CASE").ok();
+    case_scripts(&root.join("cases"))
+        .into_iter()
+        .map(|p| (p.file_stem().unwrap().to_string_lossy().to_string(), p))
+        .filter(|(name, _)| !pending.contains(name) && only.as_ref().is_none_or(|o| name.starts_with(o.as_str())))
+        .collect()
+}
+
+/// The most rows any source of a run read, from the summary lines of its `stderr`.
+fn rows_read(stderr: &str) -> usize {
+    stderr
+        .lines()
+        .filter_map(|l| l.split(" rows read").next()?.rsplit(": ").next()?.replace(',', "").parse::<usize>().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+/// About ten batches per source, so a checkpoint after each; the stop comes after a few
+/// of them have built up state.
+fn batch_size(rows_read: usize) -> usize {
+    (rows_read / 10).max(2)
+}
+
+/// Whether a restarted run stopped at a checkpoint and resumed from it.
+fn stopped(run: &CaseRun) -> bool {
+    run.stderr.contains("stopped with checkpoint") && run.stderr.contains("resuming job")
+}
+
 #[test]
 fn every_case_stopped_midway_and_resumed_gives_the_uninterrupted_rows() {
     let root = repo_root().join("tests/conformance");
-    let pending = listed_cases(&root.join("pending.txt"));
-    let cases: Vec<_> =
-        case_scripts(&root.join("cases")).into_iter().filter(|p| !pending.iter().any(|n| *n == p.file_stem().unwrap().to_string_lossy())).collect();
-    let only = std::env::var("SLUICE_CONFORMANCE_CASE").ok();
     let mut failures = Vec::new();
     let mut checked = 0;
-    for case in &cases {
-        let name = case.file_stem().unwrap().to_string_lossy().to_string();
-        if only.as_ref().is_some_and(|o| !name.starts_with(o.as_str())) {
-            continue;
-        }
+    for (name, case) in &cases(&root) {
         let whole = run_case(case, &root.join("data"));
         let Ok(want) = whole.rows else { continue };
-        // About ten batches per source, so a checkpoint after each; the stop comes after
-        // a few of them have built up state.
-        let rows_read = whole
-            .stderr
-            .lines()
-            .filter_map(|l| l.split(" rows read").next()?.rsplit(": ").next()?.replace(',', "").parse::<usize>().ok())
-            .max()
-            .unwrap_or(0);
-        let batch_size = (rows_read / 10).max(2);
+        let rows_read = rows_read(&whole.stderr);
+        let batch_size = batch_size(rows_read);
         // Checkpoints come after every poll (an interval of 1 ns), so the stop does not
         // depend on timing; a case with too few batches to reach checkpoint 4 stops after
         // the first.
-        let stopped = |run: &CaseRun| run.stderr.contains("stopped with checkpoint") && run.stderr.contains("resuming job");
         let mut restarted = run_case_restarted(case, &root.join("data"), batch_size, 4);
         if !stopped(&restarted) {
             restarted = run_case_restarted(case, &root.join("data"), batch_size, 1);
@@ -69,29 +85,15 @@ fn every_case_stopped_midway_and_resumed_gives_the_uninterrupted_rows() {
 #[test]
 fn every_case_saved_at_parallelism_2_resumes_at_1_and_4_with_the_same_rows() {
     let root = repo_root().join("tests/conformance");
-    let pending = listed_cases(&root.join("pending.txt"));
     let order_dependent = listed_cases(&root.join("parallel_differences.txt"));
-    let cases: Vec<_> =
-        case_scripts(&root.join("cases")).into_iter().filter(|p| !pending.iter().any(|n| *n == p.file_stem().unwrap().to_string_lossy())).collect();
-    let only = std::env::var("SLUICE_CONFORMANCE_CASE").ok();
     let mut failures = Vec::new();
     let mut not_rescalable = Vec::new();
     let mut checked = 0;
-    for case in &cases {
-        let name = case.file_stem().unwrap().to_string_lossy().to_string();
-        if only.as_ref().is_some_and(|o| !name.starts_with(o.as_str())) {
-            continue;
-        }
+    for (name, case) in &cases(&root) {
         let whole = run_case(case, &root.join("data"));
         let Ok(want) = whole.rows else { continue };
-        let rows_read = whole
-            .stderr
-            .lines()
-            .filter_map(|l| l.split(" rows read").next()?.rsplit(": ").next()?.replace(',', "").parse::<usize>().ok())
-            .max()
-            .unwrap_or(0);
-        let batch_size = (rows_read / 10).max(2);
-        let stopped = |run: &CaseRun| run.stderr.contains("stopped with checkpoint") && run.stderr.contains("resuming job");
+        let rows_read = rows_read(&whole.stderr);
+        let batch_size = batch_size(rows_read);
         let mut resumes = vec![1, 4];
         let mut same_added = false;
         while let Some(then) = resumes.pop() {
@@ -113,7 +115,7 @@ fn every_case_saved_at_parallelism_2_resumes_at_1_and_4_with_the_same_rows() {
                 failures.push(format!("{label}: the first run did not stop at a checkpoint and resume:\n{}", restarted.stderr));
             }
             match &restarted.rows {
-                Ok(got) if order_dependent.contains(&name) => {
+                Ok(got) if order_dependent.contains(name) => {
                     let (got, expected) = (got.values().sum::<i64>(), want.values().sum::<i64>());
                     if got != expected {
                         failures.push(format!("{label}: {got} rows where an uninterrupted run gives {expected}"));

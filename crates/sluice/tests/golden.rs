@@ -14,13 +14,7 @@ use common::*;
 fn golden_outputs() {
     let dir = repo_root().join("tests/sql");
     let bless = std::env::var_os("SLUICE_BLESS").is_some();
-    let mut scripts: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/sql")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .collect();
-    scripts.sort();
+    let scripts = case_scripts(&dir);
     assert!(!scripts.is_empty());
     let mut failures = Vec::new();
     for script in &scripts {

@@ -13,7 +13,7 @@ use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::kafka::produce;
+use common::kafka::{committed_ids, produce};
 use serde_json::{json, Value};
 use sluice_testkit::KafkaBroker;
 
@@ -205,16 +205,6 @@ fn token_in(store: &str, scope: &str) -> String {
 fn input(broker: &KafkaBroker, ids: std::ops::Range<i64>) {
     let rows: Vec<(i32, String)> = ids.map(|i| ((i % 3) as i32, format!(r#"{{"id":{i},"v":{}}}"#, i % 10))).collect();
     produce(broker, "events", &rows.iter().map(|(p, r)| (*p, r.as_str())).collect::<Vec<_>>());
-}
-
-/// How many times each id is in `topic`, as a `read_committed` reader sees it.
-fn committed_ids(broker: &KafkaBroker, topic: &str) -> BTreeMap<i64, usize> {
-    let mut ids = BTreeMap::new();
-    for (_, _, value) in common::kafka::read_topic(broker, topic, 1) {
-        let row: Value = serde_json::from_str(&value.expect("a value")).unwrap();
-        *ids.entry(row["id"].as_i64().unwrap()).or_default() += 1;
-    }
-    ids
 }
 
 fn expected(ids: std::ops::Range<i64>) -> BTreeMap<i64, usize> {

@@ -14,13 +14,7 @@ use common::*;
 #[test]
 fn show_create_prints_flinks_text() {
     let dir = repo_root().join("tests/show_create");
-    let mut scripts: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/show_create")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .collect();
-    scripts.sort();
+    let scripts = case_scripts(&dir);
     assert!(!scripts.is_empty());
     let mut failures = Vec::new();
     for script in &scripts {

@@ -86,3 +86,14 @@ pub fn read_topic(broker: &KafkaBroker, topic: &str, partitions: i32) -> Vec<(i3
     }
     out
 }
+
+/// How many times each `id` (a JSON value's `id` field) is in `topic`, which has one
+/// partition, as a `read_committed` reader sees it.
+pub fn committed_ids(broker: &KafkaBroker, topic: &str) -> std::collections::BTreeMap<i64, usize> {
+    let mut ids = std::collections::BTreeMap::new();
+    for (_, _, value) in read_topic(broker, topic, 1) {
+        let row: serde_json::Value = serde_json::from_str(&value.expect("a value")).unwrap();
+        *ids.entry(row["id"].as_i64().unwrap()).or_default() += 1;
+    }
+    ids
+}
