@@ -17,6 +17,7 @@
 //! records are read again, and sent again. Without checkpoints records are appended to
 //! `NAME.jsonl` as they come.
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,34 @@ use crate::kafka::dead_letter::{DeadLetterTopic, KafkaDeadLetters};
 
 /// The table option naming where a source's dead letters go.
 pub const OPTION: &str = "sluice.dead-letter";
+
+/// The prefix of the Kafka client properties of a `kafka://` destination.
+pub const PROPERTIES: &str = "sluice.dead-letter.properties.";
+
+/// The librdkafka properties of the producer that writes dead letters to a topic at
+/// `servers`. A Kafka table whose own `properties.bootstrap.servers` are the same servers
+/// lends its security settings (`security.protocol`, `sasl.*`, `ssl.*`), so dead letters
+/// reach a secured cluster with the credentials that read it; `sluice.dead-letter.properties.*`
+/// set or override any property, in the Java client's spelling or librdkafka's.
+fn dead_letter_properties(options: &BTreeMap<String, String>, servers: &str) -> Result<Vec<(String, String)>, ConnectorError> {
+    let same_cluster = options.get("properties.bootstrap.servers").is_some_and(|s| s.trim() == servers);
+    let mut properties: BTreeMap<String, String> = BTreeMap::new();
+    if same_cluster {
+        let security = |key: &str| key == "security.protocol" || key.starts_with("sasl.") || key.starts_with("ssl.");
+        for (key, value) in options {
+            if let Some(key) = key.strip_prefix("properties.").filter(|k| security(k)) {
+                properties.insert(key.to_string(), value.clone());
+            }
+        }
+    }
+    for (key, value) in options {
+        if let Some(key) = key.strip_prefix(PROPERTIES).filter(|k| !k.is_empty()) {
+            properties.insert(key.to_string(), value.clone());
+        }
+    }
+    let properties: Vec<(String, String)> = properties.into_iter().collect();
+    crate::kafka::to_librdkafka("kafka", &properties)
+}
 
 /// The dead letters of one source: files in a folder, or a Kafka topic.
 pub struct DeadLetters {
@@ -51,14 +80,23 @@ impl DeadLetters {
     /// The destination `'sluice.dead-letter'` names, if set: a folder as a `file://` URL
     /// or an absolute path, or a topic as `kafka://HOST:PORT/TOPIC`. `instance` names this
     /// source instance within its job (its files and transactional id follow from it).
-    pub fn from_option(value: Option<&String>, table: &str, job: &str, instance: &str, checkpointing: bool) -> Result<Option<Self>, ConnectorError> {
-        let Some(value) = value else { return Ok(None) };
+    pub fn from_option(
+        options: &BTreeMap<String, String>,
+        table: &str,
+        job: &str,
+        instance: &str,
+        checkpointing: bool,
+    ) -> Result<Option<Self>, ConnectorError> {
+        let Some(value) = options.get(OPTION) else { return Ok(None) };
         let value = value.trim();
         let clean = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect::<String>();
         let name = format!("{}.{}.{instance}", clean(job), clean(table));
         if let Some(topic) = DeadLetterTopic::parse(value) {
             let topic = topic.map_err(|reason| ConnectorError::InvalidOption { key: OPTION.into(), value: value.into(), reason })?;
-            let kafka = KafkaDeadLetters::new(topic, table, &name, checkpointing)?;
+            let properties = dead_letter_properties(options, &topic.servers)?;
+            let own = options.keys().any(|k| k.starts_with(PROPERTIES));
+            let prefix = if own { PROPERTIES } else { "properties." };
+            let kafka = KafkaDeadLetters::new(topic, &properties, prefix, table, &name, checkpointing)?;
             return Ok(Some(DeadLetters {
                 dir: PathBuf::new(),
                 table: table.to_string(),
@@ -94,7 +132,7 @@ impl DeadLetters {
             1 => ctx.source_index.to_string(),
             _ => format!("{}-{}", ctx.source_index, ctx.subtask),
         };
-        Self::from_option(table.options.get(OPTION), &table.name, &ctx.job, &instance, ctx.checkpointing)
+        Self::from_option(&table.options, &table.name, &ctx.job, &instance, ctx.checkpointing)
     }
 
     fn in_progress(&self) -> PathBuf {
@@ -229,7 +267,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("sluice-dead-letters-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let url = format!("file://{}", dir.display());
-        let mut dl = DeadLetters::from_option(Some(&url), "events", "job 1", "0", true).unwrap().unwrap();
+        let options = |value: &str| BTreeMap::from([(OPTION.to_string(), value.to_string())]);
+        let mut dl = DeadLetters::from_option(&options(&url), "events", "job 1", "0", true).unwrap().unwrap();
         dl.recover(None).unwrap();
         dl.send("events.json:3", "truncated", None, b"{\"id\":").unwrap();
         dl.pre_commit(1).unwrap();
@@ -239,7 +278,7 @@ mod tests {
         dl.send("events.json:12", "empty", None, b"").unwrap();
         // A crash here: checkpoint 2 never completed. The next run resumes from 1.
         drop(dl);
-        let mut again = DeadLetters::from_option(Some(&url), "events", "job 1", "0", true).unwrap().unwrap();
+        let mut again = DeadLetters::from_option(&options(&url), "events", "job 1", "0", true).unwrap().unwrap();
         again.recover(Some(1)).unwrap();
         let mut files: Vec<String> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         files.sort();
@@ -250,7 +289,30 @@ mod tests {
         assert_eq!(line["reason"].as_str(), Some("truncated"));
         // Resuming from 2 instead would have kept its records.
         let _ = std::fs::remove_dir_all(&dir);
-        assert!(DeadLetters::from_option(Some(&"kafka://dead".to_string()), "t", "j", "0", true).is_err());
-        assert!(DeadLetters::from_option(Some(&"dead".to_string()), "t", "j", "0", true).is_err());
+        assert!(DeadLetters::from_option(&options("kafka://dead"), "t", "j", "0", true).is_err());
+        assert!(DeadLetters::from_option(&options("dead"), "t", "j", "0", true).is_err());
+    }
+
+    #[test]
+    fn a_dead_letter_topic_on_the_tables_cluster_logs_in_as_the_table_does() {
+        let jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";";
+        let options = BTreeMap::from([
+            ("properties.bootstrap.servers".to_string(), "broker:9092".to_string()),
+            ("properties.group.id".to_string(), "readers".to_string()),
+            ("properties.security.protocol".to_string(), "SASL_PLAINTEXT".to_string()),
+            ("properties.sasl.mechanism".to_string(), "PLAIN".to_string()),
+            ("properties.sasl.jaas.config".to_string(), jaas.to_string()),
+            ("sluice.dead-letter.properties.linger.ms".to_string(), "20".to_string()),
+        ]);
+        let same = dead_letter_properties(&options, "broker:9092").unwrap();
+        let get = |props: &[(String, String)], key: &str| props.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        assert_eq!(get(&same, "security.protocol").as_deref(), Some("SASL_PLAINTEXT"));
+        assert_eq!((get(&same, "sasl.username").as_deref(), get(&same, "sasl.password").as_deref()), (Some("u"), Some("p")));
+        assert_eq!(get(&same, "linger.ms").as_deref(), Some("20"));
+        // The group and other client settings are the reader's own, not the producer's.
+        assert_eq!(get(&same, "group.id"), None);
+        // Another cluster gets only what is set for the dead letters.
+        let other = dead_letter_properties(&options, "elsewhere:9092").unwrap();
+        assert_eq!(other, vec![("linger.ms".to_string(), "20".to_string())]);
     }
 }

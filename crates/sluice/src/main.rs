@@ -56,7 +56,7 @@ enum Command {
         fresh: bool,
     },
     /// Measure the IoT filter pipeline (file to file), and Flink on the same SQL when installed
-    #[command(after_help = "Examples:\n  sluice bench --rows 2000000\n  sluice bench --rows 2000000 --no-flink\n  sluice bench --query group --sink blackhole\n  sluice bench --python                     (Python UDFs beside PyFlink's)\n  sluice bench --kafka                      (Apache Kafka from scripts/services.sh; Flink from scripts/flink.sh)\n  sluice bench --kafka --bootstrap-servers 127.0.0.1:9092 --rows 1000000 --query tumble")]
+    #[command(after_help = "Examples:\n  sluice bench --rows 2000000\n  sluice bench --rows 2000000 --no-flink\n  sluice bench --query group --sink blackhole\n  sluice bench --python                     (Python UDFs beside PyFlink's)\n  sluice bench --kafka                      (Apache Kafka from scripts/services.sh; Flink from scripts/flink.sh)\n  sluice bench --kafka --bootstrap-servers 127.0.0.1:9092 --rows 1000000 --query tumble\n  sluice bench --per-core                   (one core in steady state, beside Flink)\n  sluice bench --nexmark --events 300000    (Nexmark q0-q22 beside Flink)")]
     Bench(bench::BenchArgs),
     /// Produce fake seed data (pizza orders, IoT metrics, transactions, alarms) to Kafka
     #[command(after_help = gen::EXAMPLES)]

@@ -236,3 +236,52 @@ fn sluice_gen_produces_through_tls_in_javas_spelling() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && log.contains("did you mean -X security.protocol?"), "{log}");
 }
+
+#[test]
+fn dead_letters_reach_a_secured_cluster_with_the_tables_login() {
+    let broker = KafkaBroker::start_secure(USER, PASSWORD, None);
+    broker.create_topic("mixed", 1);
+    broker.create_topic("dead", 1);
+    broker.create_topic("dead-wrong", 1);
+    let rows = [r#"{"id":1}"#, r#"{"id":"two"}"#, r#"{"id":4}"#, r#"{"id":"#, r#"{"id":6}"#];
+    produce(&broker, "mixed", &rows.iter().map(|r| (0, *r)).collect::<Vec<_>>());
+    let b = broker.sasl_bootstrap();
+    let login = |password: &str| {
+        format!(
+            "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"{USER}\" password=\"{password}\";"
+        )
+    };
+    let job = |output: &str, dead: &str, extra: &str| {
+        let security = format!(
+            "'properties.security.protocol' = 'SASL_PLAINTEXT', 'properties.sasl.mechanism' = 'SCRAM-SHA-256',
+             'properties.sasl.jaas.config' = '{}', 'sluice.dead-letter' = 'kafka://{b}/{dead}'{extra}",
+            login(PASSWORD)
+        );
+        // Checkpoints make the dead letters transactional, so the transactions' own
+        // client logs in too.
+        let store = std::env::temp_dir().join(format!("sluice-kafka-security-{output}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&store);
+        let checkpoints = format!(
+            "SET 'execution.checkpointing.interval' = '1 ns';\nSET 'execution.checkpointing.dir' = 'file://{}';\n",
+            store.display()
+        );
+        format!("{checkpoints}{}", filter_job(&b, "mixed", output, &security))
+    };
+
+    // The dead-letter topic is on the table's cluster: the table's login reaches it.
+    broker.create_topic("out-dead", 1);
+    let (ok, log) = run("dead-letters", &job("out-dead", "dead", ""));
+    assert!(ok, "{log}");
+    assert_eq!(values(&broker, "out-dead"), vec![r#"{"id":4}"#, r#"{"id":6}"#], "{log}");
+    let mut dead: Vec<String> = read_topic(&broker, "dead", 1).into_iter().filter_map(|(_, _, v)| v).collect();
+    dead.sort();
+    assert_eq!(dead, vec![r#"{"id":"#.to_string(), r#"{"id":"two"}"#.to_string()], "{log}");
+
+    // `sluice.dead-letter.properties.*` override it: a wrong password fails the job,
+    // without showing either password.
+    broker.create_topic("out-dead-wrong", 1);
+    let wrong = format!(", 'sluice.dead-letter.properties.sasl.jaas.config' = '{}'", login(WRONG_PASSWORD));
+    let (ok, log) = run("dead-letters-wrong", &job("out-dead-wrong", "dead-wrong", &wrong));
+    assert!(!ok && log.to_lowercase().contains("authentication"), "{log}");
+    assert!(read_topic(&broker, "dead-wrong", 1).is_empty());
+}

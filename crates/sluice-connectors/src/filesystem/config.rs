@@ -40,6 +40,7 @@ const CONNECTOR_KEYS: &[&str] = &[
     "sink.partition-commit.success-file.name",
     "lookup.cache.ttl",
     "sluice.dead-letter",
+    "sluice.dead-letter.properties.#",
 ];
 
 /// The record format of the files.

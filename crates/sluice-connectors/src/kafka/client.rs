@@ -274,31 +274,42 @@ pub fn fetch_topics(
 /// Why the cluster could not be used: a failed login when librdkafka said so, else
 /// unreachable brokers.
 fn unreachable_error(consumer: &BaseConsumer<SluiceContext>, servers: &str, e: KafkaError) -> ConnectorError {
-    match consumer.context().health.auth_error() {
-        Some(LoginFailure::Sasl(reason)) => ConnectorError::Credentials(format!(
-            "cannot log in to Kafka at {servers}: {reason}. Check the credentials ('properties.sasl.jaas.config', \
-             or 'properties.sasl.username' and 'properties.sasl.password') and 'properties.sasl.mechanism'."
-        )),
-        Some(LoginFailure::Tls(reason)) => ConnectorError::Credentials(format!(
-            "cannot log in to Kafka at {servers}: the TLS handshake failed ({reason}). {}",
-            tls_hint(&reason)
-        )),
-        None => ConnectorError::External(format!(
+    login_error(&consumer.context().health, servers, "properties.").unwrap_or_else(|| {
+        ConnectorError::External(format!(
             "cannot reach Kafka at {servers}: {e}. Check \"properties.bootstrap.servers\" and that the brokers are running."
+        ))
+    })
+}
+
+/// The failed login librdkafka reported to `health`, if any, as an error naming the
+/// options to check (spelled with `prefix`, e.g. `properties.`).
+pub fn login_error(health: &ClientHealth, servers: &str, prefix: &str) -> Option<ConnectorError> {
+    Some(match health.auth_error()? {
+        LoginFailure::Sasl(reason) => ConnectorError::Credentials(format!(
+            "cannot log in to Kafka at {servers}: {reason}. Check the credentials ('{prefix}sasl.jaas.config', \
+             or '{prefix}sasl.username' and '{prefix}sasl.password') and '{prefix}sasl.mechanism'."
         )),
-    }
+        LoginFailure::Tls(reason) => ConnectorError::Credentials(format!(
+            "cannot log in to Kafka at {servers}: the TLS handshake failed ({reason}). {}",
+            tls_hint(&reason, prefix)
+        )),
+    })
 }
 
 /// What to check after a failed TLS handshake, from OpenSSL's words for it.
-fn tls_hint(reason: &str) -> &'static str {
+fn tls_hint(reason: &str, prefix: &str) -> String {
     if reason.contains("certificate verify failed") {
-        "The broker's certificate is not signed by a trusted CA: check 'properties.ssl.truststore.location' \
-         (or 'properties.ssl.ca.location')."
+        format!(
+            "The broker's certificate is not signed by a trusted CA: check '{prefix}ssl.truststore.location' \
+             (or '{prefix}ssl.ca.location')."
+        )
     } else if reason.contains("bad certificate") || reason.contains("certificate required") || reason.contains("unknown ca") {
-        "The broker refused the client certificate: check 'properties.ssl.keystore.location' (or \
-         'properties.ssl.certificate.location' and 'properties.ssl.key.location')."
+        format!(
+            "The broker refused the client certificate: check '{prefix}ssl.keystore.location' (or \
+             '{prefix}ssl.certificate.location' and '{prefix}ssl.key.location')."
+        )
     } else {
-        "Check 'properties.security.protocol' and the 'properties.ssl.*' options."
+        format!("Check '{prefix}security.protocol' and the '{prefix}ssl.*' options.")
     }
 }
 

@@ -42,6 +42,7 @@ const KAFKA_KEYS: &[&str] = &[
     "sink.transactional-id-prefix",
     "sink.parallelism",
     "sluice.dead-letter",
+    "sluice.dead-letter.properties.#",
 ];
 
 /// Keys the `upsert-kafka` connector knows, besides the formats' own. There is no
@@ -70,6 +71,7 @@ const UPSERT_KEYS: &[&str] = &[
     "sink.transactional-id-prefix",
     "sink.parallelism",
     "sluice.dead-letter",
+    "sluice.dead-letter.properties.#",
 ];
 
 /// Which of the two connectors a table uses.

@@ -22,7 +22,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::ClientConfig;
 use sluice_connector_api::ConnectorError;
 
-use super::client::{SluiceContext, METADATA_TIMEOUT};
+use super::client::{login_error, SluiceContext, METADATA_TIMEOUT};
 use super::transactions::CheckpointTransactions;
 
 /// The longest a flush waits for the broker's acknowledgements.
@@ -55,13 +55,26 @@ pub struct KafkaDeadLetters {
     table: String,
     /// With checkpoints: the transactions, one per checkpoint.
     transactions: Option<CheckpointTransactions>,
+    /// How the options that set `properties` begin, for errors that name them.
+    options_prefix: &'static str,
 }
 
 impl KafkaDeadLetters {
-    /// A producer for `target`; `name` (job, table and the source's place in the job)
-    /// makes its transactional id when `checkpointing`.
-    pub fn new(target: DeadLetterTopic, table: &str, name: &str, checkpointing: bool) -> Result<KafkaDeadLetters, ConnectorError> {
+    /// A producer for `target` with the librdkafka `properties` (security settings and
+    /// the like, set by options beginning with `options_prefix`); `name` (job, table and the source's place in the job) makes its
+    /// transactional id when `checkpointing`.
+    pub fn new(
+        target: DeadLetterTopic,
+        properties: &[(String, String)],
+        options_prefix: &'static str,
+        table: &str,
+        name: &str,
+        checkpointing: bool,
+    ) -> Result<KafkaDeadLetters, ConnectorError> {
         let mut config = ClientConfig::new();
+        for (key, value) in properties {
+            config.set(key, value);
+        }
         config.set("bootstrap.servers", &target.servers);
         let prefix = format!("sluice-dead-letter-{name}");
         let mut producer_config = config.clone();
@@ -72,7 +85,7 @@ impl KafkaDeadLetters {
         let producer: BaseProducer<SluiceContext> = producer_config
             .create_with_context(SluiceContext::new(&target.servers))
             .map_err(|e| ConnectorError::External(format!("cannot create a Kafka producer for the dead letters at {}: {e}", target.servers)))?;
-        let mut letters = KafkaDeadLetters { producer, target, table: table.to_string(), transactions: None };
+        let mut letters = KafkaDeadLetters { producer, target, table: table.to_string(), transactions: None, options_prefix };
         letters.check_topic()?;
         if checkpointing {
             let txn = CheckpointTransactions::start(&letters.producer, config, &prefix, &letters.target.topic, &letters.target.servers)
@@ -83,6 +96,12 @@ impl KafkaDeadLetters {
     }
 
     fn error(&self, what: &str, e: KafkaError) -> ConnectorError {
+        // librdkafka reports a refused login through the error callback, which only a
+        // poll serves; its request errors say no more than "transport failure".
+        self.producer.poll(Duration::ZERO);
+        if let Some(login) = login_error(&self.producer.context().health, &self.target.servers, self.options_prefix) {
+            return login;
+        }
         let fenced = matches!(e.rdkafka_error_code(), Some(RDKafkaErrorCode::Fenced | RDKafkaErrorCode::ProducerFenced));
         let hint = if fenced { " (another copy of this job started and fenced this one)" } else { "" };
         ConnectorError::External(format!(

@@ -8,7 +8,9 @@
 //! With `--kafka`, the filter and the tumble run Kafka to Kafka instead, beside the
 //! broker's own ceiling (see `kafka`). With `--python`, Python UDFs run beside PyFlink's
 //! (see `python`). With `--nexmark`, the Nexmark queries run on both engines over the
-//! same events (see `nexmark`).
+//! same events (see `nexmark`). With `--per-core`, the filter, the tumble and the group
+//! run on both engines pinned to one CPU, for the marginal rate of one core in steady
+//! state (see `per_core`).
 //!
 //! Some queries are sets of cases run one after the other and compared with the first:
 //! `keys-all` groups by keys of different types and distributions (each should run
@@ -20,6 +22,7 @@
 
 mod kafka;
 mod nexmark;
+mod per_core;
 mod python;
 
 use std::io::Write;
@@ -98,6 +101,12 @@ pub struct BenchArgs {
     /// With --nexmark: print the figures as JSON
     #[arg(long, requires = "nexmark")]
     json: bool,
+    /// Time one core's steady state instead: the filter, the tumble and the group (or
+    /// --query) into blackhole over 2 and 8 million rows on both engines pinned to one
+    /// CPU, fastest of 3, and print the marginal rate between the two (start-up and JIT
+    /// warm-up cancel out), with the plain JSON parse of the same rows beside the filter
+    #[arg(long, conflicts_with_all = ["kafka", "python", "nexmark", "rows"])]
+    per_core: bool,
 }
 
 /// The pipelines `sluice bench` can time.
@@ -378,6 +387,9 @@ fn bench(args: BenchArgs) -> Result<()> {
     }
     if args.nexmark {
         return nexmark::bench(&args);
+    }
+    if args.per_core {
+        return per_core::bench(&args);
     }
     let query = args.query.unwrap_or(Query::Filter);
     let cases = query.cases();

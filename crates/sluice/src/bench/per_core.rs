@@ -1,0 +1,266 @@
+//! `sluice bench --per-core`: the steady-state speed of one core, beside Flink's.
+//!
+//! Each pipeline (the JSON filter, the 5-minute tumble, the updating GROUP BY; all into
+//! `blackhole`) runs on both engines over 2 million and over 8 million IoT rows, each
+//! run pinned to one CPU, three times. The marginal rate, 6 million rows over the time
+//! the larger input took beyond the smaller (fastest of 3 each), cancels what does not
+//! grow with the input: process and JVM start, JIT warm-up, planning. Flink's times are
+//! its INSERT job's only, in a warm JVM.
+//!
+//! Beside the filter, the fastest plain parse of the same files into the same four typed
+//! Arrow columns (`sonic-rs` into a struct, then Arrow builders) is timed the same way:
+//! it is the physical limit of a stateless JSON pipeline on this core.
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use arrow_array::builder::{ArrayBuilder, Float64Builder, Int64Builder, StringBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+
+use super::{flink_python, generate, measure_child, script_text, BenchArgs, Query, FLINK_JOB};
+use crate::summary::thousands;
+
+/// The two input sizes; the marginal rate is taken between them.
+const SMALL: u64 = 2_000_000;
+const LARGE: u64 = 8_000_000;
+/// Runs per engine, input and pipeline; the fastest counts.
+const RUNS: usize = 3;
+
+/// The CPU every timed run is pinned to.
+const CPU: usize = 0;
+
+/// One engine's figures for one pipeline.
+struct Rates {
+    small_seconds: f64,
+    large_seconds: f64,
+    /// Peak memory of the larger run, in MB.
+    peak_mb: Option<f64>,
+}
+
+impl Rates {
+    /// Rows per second between the two inputs; `None` when the larger input was not
+    /// measurably slower (the figure would be noise).
+    fn marginal(&self) -> Option<f64> {
+        let extra = self.large_seconds - self.small_seconds;
+        (extra > 0.0).then(|| (LARGE - SMALL) as f64 / extra)
+    }
+}
+
+pub(super) fn bench(args: &BenchArgs) -> Result<()> {
+    if args.parallelism.is_some() || args.checkpoint_interval.is_some() || args.baseline.is_some() {
+        bail!("--per-core runs one core at parallelism 1: leave out --parallelism, --checkpoint-interval and --baseline");
+    }
+    let queries = match args.query {
+        Some(q @ (Query::Filter | Query::Tumble | Query::Group)) => vec![q],
+        Some(other) => bail!("--per-core times the filter, the tumble and the group pipelines, not {}", other.label()),
+        None => vec![Query::Filter, Query::Tumble, Query::Group],
+    };
+    let dir = args.work_dir()?;
+    let t = Instant::now();
+    let inputs = [SMALL, LARGE].map(|rows| dir.join(format!("iot-{rows}.json")));
+    for (rows, path) in [SMALL, LARGE].iter().zip(&inputs) {
+        generate(path, *rows)?;
+    }
+    eprintln!(
+        "[bench] generated {} and {} IoT rows in {:.1} s; every run is pinned to CPU {CPU}, fastest of {RUNS}",
+        thousands(SMALL),
+        thousands(LARGE),
+        t.elapsed().as_secs_f64()
+    );
+    let flink = if args.no_flink { None } else { flink_python(args.flink_python.as_deref()) };
+    if flink.is_none() && !args.no_flink {
+        println!("flink   not installed (run ../shared/flink-oracle/install-flink.sh, or pass --flink-python)");
+    }
+    let exe = std::env::current_exe().context("locating the sluice binary")?;
+    println!("{:<8} {:<7} {:>10} {:>10} {:>16} {:>12}", "pipeline", "engine", "2M rows s", "8M rows s", "marginal rows/s", "peak MB (8M)");
+    for query in queries {
+        let scripts = |engine: &str| -> Result<[PathBuf; 2]> {
+            let mut paths = [PathBuf::new(), PathBuf::new()];
+            for (i, input) in inputs.iter().enumerate() {
+                let path = dir.join(format!("per-core-{}-{engine}-{i}.sql", query.label()));
+                std::fs::write(&path, script_text(input, &dir.join("unused"), "blackhole", query, ""))?;
+                paths[i] = path;
+            }
+            Ok(paths)
+        };
+        let sluice = time_engine(&scripts("sluice")?, |script| {
+            let (m, _) = measure_child(pinned(Command::new(&exe).arg("run").arg(script)))?;
+            Ok((m.seconds, m.peak_rss_kib.map(|k| k as f64 / 1024.0)))
+        })?;
+        report(query, "sluice", &sluice);
+        if matches!(query, Query::Filter) {
+            let parse = time_engine(&inputs, |input| Ok((plain_parse(input)?, None)))?;
+            report(query, "parse", &parse);
+            if let (Some(s), Some(p)) = (sluice.marginal(), parse.marginal()) {
+                println!("{:<8} the filter runs at {:.0}% of the plain parse's rate (target: at least 80%)", "", 100.0 * s / p);
+            }
+        }
+        let Some(python) = &flink else { continue };
+        let flink_scripts = scripts("flink")?;
+        std::fs::write(dir.join("bench_flink.py"), FLINK_JOB)?;
+        let flink = time_engine(&flink_scripts, |script| flink_run(python, &dir.join("bench_flink.py"), script))?;
+        report(query, "flink", &flink);
+        if let (Some(s), Some(f)) = (sluice.marginal(), flink.marginal()) {
+            println!("{:<8} per core, sluice is {:.1}x Flink", "", s / f);
+        }
+    }
+    if args.dir.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
+
+/// Times `run` on the small and the large input, fastest of `RUNS` each.
+fn time_engine(inputs: &[PathBuf; 2], mut run: impl FnMut(&Path) -> Result<(f64, Option<f64>)>) -> Result<Rates> {
+    let mut best = [f64::INFINITY; 2];
+    let mut peak_mb = None;
+    for (i, input) in inputs.iter().enumerate() {
+        for _ in 0..RUNS {
+            let (seconds, peak) = run(input)?;
+            best[i] = best[i].min(seconds);
+            if i == 1 {
+                peak_mb = match (peak, peak_mb) {
+                    (Some(p), Some(q)) => Some(f64::max(p, q)),
+                    (p, q) => p.or(q),
+                };
+            }
+        }
+    }
+    Ok(Rates { small_seconds: best[0], large_seconds: best[1], peak_mb })
+}
+
+fn report(query: Query, engine: &str, rates: &Rates) {
+    let marginal = rates.marginal().map_or("n/a".to_string(), |r| thousands(r as u64));
+    let peak = rates.peak_mb.map_or("n/a".to_string(), |p| format!("{p:.0}"));
+    println!(
+        "{:<8} {:<7} {:>10.3} {:>10.3} {:>16} {:>12}",
+        query.label(),
+        engine,
+        rates.small_seconds,
+        rates.large_seconds,
+        marginal,
+        peak
+    );
+}
+
+/// `command`, to run on `CPU` only (its children, such as Flink's JVM, inherit it).
+fn pinned(command: &mut Command) -> &mut Command {
+    // SAFETY: between fork and exec the closure only calls sched_setaffinity on the
+    // child itself, with a set built on its own stack; both are async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            pin_current(CPU);
+            Ok(())
+        })
+    }
+}
+
+/// Pins the calling thread (or, in a fresh child, the process) to `cpu`; a machine that
+/// refuses leaves the affinity as it was, and the figures say nothing of it.
+fn pin_current(cpu: usize) {
+    // SAFETY: cpu_set_t is plain data; CPU_SET writes inside it, and sched_setaffinity
+    // reads it for the calling thread (pid 0).
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
+/// One Flink run of `script`: its INSERT job's seconds and the JVM's peak memory in MB.
+fn flink_run(python: &Path, job: &Path, script: &Path) -> Result<(f64, Option<f64>)> {
+    let output = pinned(Command::new(python).arg(job).arg(script))
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running Flink")?;
+    if !output.status.success() {
+        bail!("the Flink run failed ({})", output.status);
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).and_then(|s| s.trim().parse::<f64>().ok());
+    let seconds = field("JOB_SECONDS ").context("the Flink run printed no timing")?;
+    Ok((seconds, field("JVM_PEAK_MB ")))
+}
+
+/// One IoT record, as the filter's source table declares it.
+#[derive(serde::Deserialize)]
+struct IotRecord<'a> {
+    #[serde(borrow)]
+    hostname: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    cpu: std::borrow::Cow<'a, str>,
+    usage: f64,
+    occurred_at: i64,
+}
+
+/// Rows per Arrow batch in the plain parse, as Sluice's default batch size.
+const PARSE_BATCH: usize = 8192;
+
+/// Reads and parses `input` into Arrow batches of the four columns in this thread,
+/// pinned to `CPU`; the seconds it took.
+fn plain_parse(input: &Path) -> Result<f64> {
+    let restore = current_affinity();
+    pin_current(CPU);
+    let started = Instant::now();
+    let mut text = Vec::new();
+    std::fs::File::open(input)
+        .and_then(|mut f| f.read_to_end(&mut text))
+        .with_context(|| format!("reading {}", input.display()))?;
+    let mut builders = Builders::default();
+    let mut rows = 0u64;
+    for line in text.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let record: IotRecord<'_> = sonic_rs::from_slice(line).with_context(|| format!("parsing a line of {}", input.display()))?;
+        builders.hostname.append_value(record.hostname);
+        builders.cpu.append_value(record.cpu);
+        builders.usage.append_value(record.usage);
+        builders.occurred_at.append_value(record.occurred_at);
+        rows += 1;
+        if builders.usage.len() == PARSE_BATCH {
+            std::hint::black_box(builders.finish()?);
+        }
+    }
+    std::hint::black_box(builders.finish()?);
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(set) = restore {
+        // SAFETY: as in pin_current; the set is the one the thread had.
+        unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    }
+    if rows == 0 {
+        bail!("{} holds no rows", input.display());
+    }
+    Ok(seconds)
+}
+
+/// The calling thread's CPU set, if the kernel tells it.
+fn current_affinity() -> Option<libc::cpu_set_t> {
+    // SAFETY: cpu_set_t is plain data, filled in by the kernel for the calling thread.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        (libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0).then_some(set)
+    }
+}
+
+#[derive(Default)]
+struct Builders {
+    hostname: StringBuilder,
+    cpu: StringBuilder,
+    usage: Float64Builder,
+    occurred_at: Int64Builder,
+}
+
+impl Builders {
+    fn finish(&mut self) -> Result<RecordBatch> {
+        let columns: Vec<(&str, ArrayRef)> = vec![
+            ("hostname", std::sync::Arc::new(self.hostname.finish())),
+            ("cpu", std::sync::Arc::new(self.cpu.finish())),
+            ("usage", std::sync::Arc::new(self.usage.finish())),
+            ("occurred_at", std::sync::Arc::new(self.occurred_at.finish())),
+        ];
+        Ok(RecordBatch::try_from_iter(columns)?)
+    }
+}
