@@ -7,16 +7,18 @@
 //! keep how many rows of the other side they currently join with, so the operator knows
 //! when to retract or re-emit the NULL-padded row.
 
+use std::hash::BuildHasher;
 
 use arrow_row::RowConverter;
 use arrow_schema::SchemaRef;
+use hashbrown::HashTable;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::{encode_rows, row_bytes};
+use crate::hash::{KeyHasher, KeyMap};
 use crate::operator::KeyGroupFilter;
 use crate::operators::state::{load_owned_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
-use crate::hash::KeyMap;
 use crate::RuntimeError;
 
 pub(crate) struct StoredRow {
@@ -29,11 +31,22 @@ pub(crate) struct StoredRow {
     pub written: u64,
 }
 
+/// Above this many rows a key's rows are found through a hash index; up to it, a scan
+/// of their ids is as fast and costs no memory.
+const SCAN_LIMIT: usize = 8;
+
+/// The rows of one join key. Each row's identity (its unique key's or all its values'
+/// `arrow-row` bytes) is kept once, in `ids`; the index holds only positions into it.
 #[derive(Default)]
 pub(crate) struct KeyRows {
     pub rows: Vec<StoredRow>,
-    ids: Vec<Vec<u8>>,
-    index: KeyMap<Vec<u8>, usize>,
+    ids: Vec<Box<[u8]>>,
+    /// Positions in `rows` by id, once the key holds more than `SCAN_LIMIT` rows.
+    index: Option<HashTable<u32>>,
+}
+
+fn hash_id(id: &[u8]) -> u64 {
+    KeyHasher::default().hash_one(id)
 }
 
 impl KeyRows {
@@ -42,12 +55,40 @@ impl KeyRows {
     }
 
     pub fn contains(&self, id: &[u8]) -> bool {
-        self.index.contains_key(id)
+        self.position(id).is_some()
+    }
+
+    fn position(&self, id: &[u8]) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.find(hash_id(id), |&i| *self.ids[i as usize] == *id).map(|&i| i as usize),
+            None => self.ids.iter().position(|held| **held == *id),
+        }
+    }
+
+    /// Appends a row that is not held yet.
+    fn push(&mut self, id: Box<[u8]>, stored: StoredRow) {
+        let at = self.ids.len();
+        self.ids.push(id);
+        self.rows.push(stored);
+        let ids = &self.ids;
+        match &mut self.index {
+            Some(index) => {
+                index.insert_unique(hash_id(&ids[at]), at as u32, |&i| hash_id(&ids[i as usize]));
+            }
+            None if ids.len() > SCAN_LIMIT => {
+                let mut index = HashTable::with_capacity(ids.len());
+                for (i, id) in ids.iter().enumerate() {
+                    index.insert_unique(hash_id(id), i as u32, |&i| hash_id(&ids[i as usize]));
+                }
+                self.index = Some(index);
+            }
+            None => {}
+        }
     }
 
     /// Adds one occurrence of a row. With `unique`, a row of the same id is replaced.
     pub fn add(&mut self, id: &[u8], row: RowRef, associations: u32, unique: bool, now: u64, store: &mut BatchStore) {
-        if let Some(&i) = self.index.get(id) {
+        if let Some(i) = self.position(id) {
             let entry = &mut self.rows[i];
             if unique {
                 store.retain(row.batch);
@@ -62,15 +103,13 @@ impl KeyRows {
             return;
         }
         store.retain(row.batch);
-        self.index.insert(id.to_vec(), self.rows.len());
-        self.ids.push(id.to_vec());
-        self.rows.push(StoredRow { row, count: 1, associations, written: now });
+        self.push(id.into(), StoredRow { row, count: 1, associations, written: now });
     }
 
     /// Removes one occurrence of a row (all of it with a unique key); a row never seen is
     /// ignored.
     pub fn retract(&mut self, id: &[u8], unique: bool, now: u64, store: &mut BatchStore) {
-        let Some(&i) = self.index.get(id) else { return };
+        let Some(i) = self.position(id) else { return };
         let entry = &mut self.rows[i];
         if !unique && entry.count > 1 {
             entry.count -= 1;
@@ -88,20 +127,26 @@ impl KeyRows {
     }
 
     fn remove(&mut self, i: usize, store: &mut BatchStore) {
-        let entry = self.rows.swap_remove(i);
-        let id = self.ids.swap_remove(i);
-        self.index.remove(&id);
-        if let Some(moved) = self.ids.get(i) {
-            self.index.insert(moved.clone(), i);
+        let last = self.rows.len() - 1;
+        if let Some(index) = &mut self.index {
+            // The removed row's entry goes; the last row's moves to position `i`.
+            if let Ok(entry) = index.find_entry(hash_id(&self.ids[i]), |&at| at as usize == i) {
+                entry.remove();
+            }
+            if i != last {
+                if let Some(at) = index.find_mut(hash_id(&self.ids[last]), |&at| at as usize == last) {
+                    *at = i as u32;
+                }
+            }
         }
+        let entry = self.rows.swap_remove(i);
+        self.ids.swap_remove(i);
         store.release(entry.row.batch);
     }
 
     /// Puts back a row saved in a checkpoint (already retained in its store).
     pub fn restore(&mut self, id: Vec<u8>, stored: StoredRow) {
-        self.index.insert(id.clone(), self.rows.len());
-        self.ids.push(id);
-        self.rows.push(stored);
+        self.push(id.into_boxed_slice(), stored);
     }
 
     /// Drops the rows for which `expired(written)` holds.
@@ -191,4 +236,51 @@ pub(crate) fn load_side(
         state.insert(key, held);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// Adds and retracts rows of 40 ids in a fixed pseudo-random order, so that a key
+    /// crosses `SCAN_LIMIT` both ways and rows move on every removal, and checks each step
+    /// against a plain map of counts.
+    #[test]
+    fn rows_are_found_by_id_with_and_without_the_index() {
+        for unique in [false, true] {
+            let mut rows = KeyRows::default();
+            let mut store = BatchStore::default();
+            let mut model: BTreeMap<Vec<u8>, u32> = BTreeMap::new();
+            let mut seed = 12345u64;
+            for step in 0..4000u32 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let id = format!("row-{}", (seed >> 33) % 40).into_bytes();
+                let row = RowRef { batch: 0, row: step };
+                // Grow for the first half, shrink for the second.
+                let add = (seed >> 20) % 10 < if step < 2000 { 7 } else { 1 };
+                if add {
+                    rows.add(&id, row, 0, unique, 0, &mut store);
+                    let count = model.entry(id.clone()).or_insert(0);
+                    *count = if unique { 1 } else { *count + 1 };
+                } else {
+                    rows.retract(&id, unique, 0, &mut store);
+                    if let Some(count) = model.get_mut(&id) {
+                        *count -= 1;
+                        if *count == 0 || unique {
+                            model.remove(&id);
+                        }
+                    }
+                }
+                assert_eq!(rows.rows.len(), model.len(), "step {step}");
+                for i in 0..40 {
+                    let id = format!("row-{i}").into_bytes();
+                    let held = rows.position(&id).map(|at| rows.rows[at].count);
+                    assert_eq!(held, model.get(&id).copied(), "step {step}, {}", String::from_utf8_lossy(&id));
+                }
+            }
+            assert!(rows.rows.len() <= SCAN_LIMIT, "the run should end with few rows");
+        }
+    }
 }
