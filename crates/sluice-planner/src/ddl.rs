@@ -288,6 +288,8 @@ pub fn connector_diagnostic(e: ConnectorError, table: &CatalogTable) -> Diagnost
                  security keys, which Sluice translates (README: Kafka security)."
                     .to_string()
             } else {
+                // A pattern's `#` stands for any name: shown as `*`.
+                let known: Vec<String> = known.iter().map(|k| k.replace('#', "*")).collect();
                 format!("Options of connector \"{}\": {}.", table.connector, known.join(", "))
             }),
         ),

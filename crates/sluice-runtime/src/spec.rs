@@ -324,6 +324,11 @@ pub struct JoinSpec {
     /// primary key, a group aggregate's keys), so state holds one row per key.
     pub left_unique_key: Option<Vec<usize>>,
     pub right_unique_key: Option<Vec<usize>>,
+    /// Whether a side's input never retracts: without a unique key, its rows then need
+    /// no identity (nothing will ask for a row back), so each row is kept as it came,
+    /// a repeated row twice, and state holds no encoded copy of every row.
+    pub left_insert_only: bool,
+    pub right_insert_only: bool,
     /// State TTL of the left rows (`table.exec.state.ttl`, or a `STATE_TTL` hint naming
     /// the left input).
     pub state_ttl: Option<std::time::Duration>,

@@ -39,6 +39,8 @@ fn spec(join_type: JoinType) -> JoinSpec {
         ctx: EvalContext::default(),
         left_unique_key: None,
         right_unique_key: None,
+        left_insert_only: false,
+        right_insert_only: false,
         state_ttl: None,
         right_state_ttl: None,
         left_schema: left,
@@ -271,12 +273,16 @@ proptest! {
         residual in any::<bool>(),
         ops in ops(),
         restart in any::<prop::sample::Index>(),
+        insert_only in any::<bool>(),
     ) {
+        // Insert-only inputs: the operator keeps their rows without identity.
         let make = || {
             let mut s = spec(join_type);
             if residual {
                 s.residual = Some(less_than());
             }
+            s.left_insert_only = insert_only;
+            s.right_insert_only = insert_only;
             JoinOperator::new(s).unwrap()
         };
         let mut op = make();
@@ -308,7 +314,7 @@ proptest! {
                 op = make();
                 op.restore(&state).unwrap();
             }
-            if retract && !live[side].is_empty() {
+            if retract && !insert_only && !live[side].is_empty() {
                 let row = live[side].remove(pick % live[side].len());
                 pending.push((if flavour { D } else { UB }, row.0, row.1));
             } else {
@@ -320,6 +326,30 @@ proptest! {
         folded.retain(|_, c| *c != 0);
         prop_assert_eq!(folded, reference(join_type, residual, &live[0], &live[1]));
     }
+}
+
+#[test]
+fn an_insert_only_side_keeps_repeated_rows_and_refuses_a_retraction() {
+    let mut s = spec(JoinType::Full);
+    s.left_insert_only = true;
+    s.right_insert_only = true;
+    let mut op = JoinOperator::new(s).unwrap();
+    assert_eq!(
+        feed(&mut op, 0, &[(I, Some(1), Some(10)), (I, Some(1), Some(10))]),
+        vec![(I, (Some(1), Some(10), N, N)), (I, (Some(1), Some(10), N, N))]
+    );
+    assert_eq!(
+        feed(&mut op, 1, &[(I, Some(1), Some(20))]),
+        vec![
+            (D, (Some(1), Some(10), N, N)),
+            (I, (Some(1), Some(10), Some(1), Some(20))),
+            (D, (Some(1), Some(10), N, N)),
+            (I, (Some(1), Some(10), Some(1), Some(20))),
+        ]
+    );
+    assert_eq!(op.state_rows(), (2, 1));
+    let mut out = Output::default();
+    assert!(op.on_batch(0, batch("l", &[(D, Some(1), Some(10))]), &mut out).is_err());
 }
 
 #[test]

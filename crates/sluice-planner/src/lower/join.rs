@@ -1,8 +1,9 @@
 //! Lowering of regular joins (no time interval) to `JoinOperator`.
 //!
 //! Both inputs are lowered with `-U` rows (the join retracts what an update replaces).
-//! An updating input with an upsert key is stored one row per key; any other input is
-//! stored as a count per distinct row, as Flink's `JoinRecordStateViews` do.
+//! An updating input with an upsert key is stored one row per key; any other updating
+//! input as a count per distinct row, as Flink's `JoinRecordStateViews` do. An insert-only
+//! input keeps its rows as they come: nothing will ask for one back.
 
 use sluice_runtime::operators::JoinOperator;
 use sluice_runtime::spec::JoinSpec;
@@ -23,6 +24,8 @@ impl Lowering<'_> {
         };
         let left_unique_key = self.unique_key(left)?;
         let right_unique_key = self.unique_key(right)?;
+        let left_insert_only = !self.changelog().mode(left)?.updating;
+        let right_insert_only = !self.changelog().mode(right)?.updating;
         let l = self.lower(left, true)?;
         let r = self.lower(right, true)?;
         let spec = JoinSpec {
@@ -33,6 +36,8 @@ impl Lowering<'_> {
             ctx: self.ctx.clone(),
             left_unique_key,
             right_unique_key,
+            left_insert_only,
+            right_insert_only,
             state_ttl: state_ttl[0].or(self.state_ttl),
             right_state_ttl: state_ttl[1].or(self.state_ttl),
             left_schema: left.schema().to_arrow(),

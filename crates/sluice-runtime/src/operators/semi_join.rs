@@ -303,7 +303,7 @@ impl SemiAntiJoinOperator {
                 let Some(key) = probe.key else { continue };
                 let Side { state, store, .. } = &mut self.left;
                 if kind.is_accumulate() {
-                    state.entry(key).or_default().add(&probe.id, row, matched, false, now, store);
+                    state.entry(key).or_default().add(Some(&probe.id), row, matched, false, now, store);
                 } else if let Some(rows) = state.get_mut(&key) {
                     rows.retract(&probe.id, false, now, store);
                     if rows.is_empty() {
@@ -334,7 +334,7 @@ impl SemiAntiJoinOperator {
                 {
                     let Side { state, store, .. } = &mut self.right;
                     if kind.is_accumulate() {
-                        state.entry(key.clone()).or_default().add(&probe.id, row, 0, false, now, store);
+                        state.entry(key.clone()).or_default().add(Some(&probe.id), row, 0, false, now, store);
                     } else if let Some(rows) = state.get_mut(&key) {
                         rows.retract(&probe.id, false, now, store);
                         if rows.is_empty() {

@@ -106,24 +106,35 @@ struct Side {
     id_columns: Vec<usize>,
     ids: Option<RowConverter>,
     unique: bool,
+    /// Whether rows are stored with their identity (`ids`): not for an insert-only input
+    /// without a unique key, whose rows are never asked back.
+    identified: bool,
     store: BatchStore,
     state: KeyMap<Vec<u8>, KeyRows>,
 }
 
 impl Side {
-    fn new(schema: &SchemaRef, outer: bool, key_columns: &[usize], unique_key: &Option<Vec<usize>>) -> Result<Self, RuntimeError> {
+    fn new(
+        schema: &SchemaRef,
+        outer: bool,
+        key_columns: &[usize],
+        unique_key: &Option<Vec<usize>>,
+        insert_only: bool,
+    ) -> Result<Self, RuntimeError> {
         let (id_columns, unique) = match unique_key {
             Some(k) if !k.is_empty() => (k.clone(), true),
             _ => ((0..schema.fields().len()).collect(), false),
         };
+        let identified = unique || !insert_only;
         Ok(Side {
             schema: schema.clone(),
             outer,
             key_columns: key_columns.to_vec(),
             keys: row_converter(schema, key_columns)?,
-            ids: row_converter(schema, &id_columns)?,
+            ids: if identified { row_converter(schema, &id_columns)? } else { None },
             id_columns,
             unique,
+            identified,
             store: BatchStore::default(),
             state: KeyMap::default(),
         })
@@ -159,7 +170,8 @@ struct Change<'a> {
     row: RowRef,
     kind: RowKind,
     key: &'a [u8],
-    id: &'a [u8],
+    /// The row's identity; `None` on a side that stores none.
+    id: Option<&'a [u8]>,
 }
 
 pub struct JoinOperator {
@@ -180,8 +192,8 @@ impl JoinOperator {
         }
         let left_outer = matches!(spec.join_type, JoinType::Left | JoinType::Full);
         let right_outer = matches!(spec.join_type, JoinType::Right | JoinType::Full);
-        let left = Side::new(&spec.left_schema, left_outer, &spec.left_keys, &spec.left_unique_key)?;
-        let right = Side::new(&spec.right_schema, right_outer, &spec.right_keys, &spec.right_unique_key)?;
+        let left = Side::new(&spec.left_schema, left_outer, &spec.left_keys, &spec.left_unique_key, spec.left_insert_only)?;
+        let right = Side::new(&spec.right_schema, right_outer, &spec.right_keys, &spec.right_unique_key, spec.right_insert_only)?;
         let fields: Vec<_> = spec.left_schema.fields().iter().chain(spec.right_schema.fields().iter()).cloned().collect();
         if fields.len() != spec.output_schema.fields().len() {
             return Err(internal("the output schema is not the left columns followed by the right ones"));
@@ -302,8 +314,11 @@ impl JoinOperator {
         let matches = self.matches(input, data, row.row as usize, key)?;
         let (me, them) = self.sides(input);
         let (input_outer, other_outer, unique) = (me.outer, them.outer, me.unique);
+        if !kind.is_accumulate() && !me.identified {
+            return Err(internal("received a retraction on a side planned for an insert-only input"));
+        }
         if kind.is_accumulate() {
-            let replaces = unique && me.state.get(key).is_some_and(|rows| rows.contains(id));
+            let replaces = unique && id.is_some_and(|id| me.state.get(key).is_some_and(|rows| rows.contains(id)));
             if input_outer && matches.is_empty() {
                 self.push(input, Some(row), None, RowKind::Insert);
                 let me = self.sides(input).0;
@@ -331,7 +346,7 @@ impl JoinOperator {
             me.state.entry(key.to_vec()).or_default().add(id, row, associations, unique, now, &mut me.store);
         } else {
             let me = self.sides(input).0;
-            if let Some(rows) = me.state.get_mut(key) {
+            if let (Some(rows), Some(id)) = (me.state.get_mut(key), id) {
                 rows.retract(id, unique, now, &mut me.store);
                 if rows.is_empty() {
                     me.state.remove(key);
@@ -433,8 +448,9 @@ impl Operator for JoinOperator {
                 continue;
             }
             let key = row_bytes(&keys, i);
-            let id = row_bytes(&ids, i);
-            self.process_row(side, &Change { data: &data, row, kind, key: &key, id: &id }, now)?;
+            let id = ids.as_ref().map(|ids| ids.row(i));
+            let id = id.as_ref().map(|id| id.as_ref());
+            self.process_row(side, &Change { data: &data, row, kind, key: &key, id }, now)?;
         }
         self.flush(out)?;
         let me = self.sides(side).0;

@@ -14,7 +14,7 @@ use arrow_schema::SchemaRef;
 use hashbrown::HashTable;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
-use super::{encode_rows, row_bytes};
+use super::encode_rows;
 use crate::hash::{KeyHasher, KeyMap};
 use crate::operator::KeyGroupFilter;
 use crate::operators::state::{load_owned_keys, load_stored, save_keys, save_stored};
@@ -36,10 +36,13 @@ pub(crate) struct StoredRow {
 const SCAN_LIMIT: usize = 8;
 
 /// The rows of one join key. Each row's identity (its unique key's or all its values'
-/// `arrow-row` bytes) is kept once, in `ids`; the index holds only positions into it.
+/// `arrow-row` bytes) is kept once, in `ids`; the index holds only positions into it. A
+/// side whose rows need no identity (an insert-only input without a unique key) keeps
+/// `ids` empty, and each row as it came.
 #[derive(Default)]
 pub(crate) struct KeyRows {
     pub rows: Vec<StoredRow>,
+    /// One per row, or none at all.
     ids: Vec<Box<[u8]>>,
     /// Positions in `rows` by id, once the key holds more than `SCAN_LIMIT` rows.
     index: Option<HashTable<u32>>,
@@ -65,11 +68,12 @@ impl KeyRows {
         }
     }
 
-    /// Appends a row that is not held yet.
-    fn push(&mut self, id: Box<[u8]>, stored: StoredRow) {
+    /// Appends a row that is not held yet, or one without identity.
+    fn push(&mut self, id: Option<Box<[u8]>>, stored: StoredRow) {
+        self.rows.push(stored);
+        let Some(id) = id else { return };
         let at = self.ids.len();
         self.ids.push(id);
-        self.rows.push(stored);
         let ids = &self.ids;
         match &mut self.index {
             Some(index) => {
@@ -86,9 +90,10 @@ impl KeyRows {
         }
     }
 
-    /// Adds one occurrence of a row. With `unique`, a row of the same id is replaced.
-    pub fn add(&mut self, id: &[u8], row: RowRef, associations: u32, unique: bool, now: u64, store: &mut BatchStore) {
-        if let Some(i) = self.position(id) {
+    /// Adds one occurrence of a row. With `unique`, a row of the same id is replaced. A
+    /// row without identity (`id` is `None`) is kept as one more row.
+    pub fn add(&mut self, id: Option<&[u8]>, row: RowRef, associations: u32, unique: bool, now: u64, store: &mut BatchStore) {
+        if let Some(i) = id.and_then(|id| self.position(id)) {
             let entry = &mut self.rows[i];
             if unique {
                 store.retain(row.batch);
@@ -103,7 +108,7 @@ impl KeyRows {
             return;
         }
         store.retain(row.batch);
-        self.push(id.into(), StoredRow { row, count: 1, associations, written: now });
+        self.push(id.map(Box::from), StoredRow { row, count: 1, associations, written: now });
     }
 
     /// Removes one occurrence of a row (all of it with a unique key); a row never seen is
@@ -140,13 +145,16 @@ impl KeyRows {
             }
         }
         let entry = self.rows.swap_remove(i);
-        self.ids.swap_remove(i);
+        if !self.ids.is_empty() {
+            self.ids.swap_remove(i);
+        }
         store.release(entry.row.batch);
     }
 
-    /// Puts back a row saved in a checkpoint (already retained in its store).
-    pub fn restore(&mut self, id: Vec<u8>, stored: StoredRow) {
-        self.push(id.into_boxed_slice(), stored);
+    /// Puts back a row saved in a checkpoint (already retained in its store), with its
+    /// identity on a side that keeps one.
+    pub fn restore(&mut self, id: Option<Vec<u8>>, stored: StoredRow) {
+        self.push(id.map(Vec::into_boxed_slice), stored);
     }
 
     /// Drops the rows for which `expired(written)` holds.
@@ -230,7 +238,8 @@ pub(crate) fn load_side(
         let mut held = KeyRows::default();
         for i in next..next + size as usize {
             let row = rows[i].ok_or("a saved join row is missing")?;
-            held.restore(row_bytes(&ids, i), StoredRow { row, count: counts[i], associations: associations[i], written: written[i] });
+            let id = ids.as_ref().map(|ids| ids.row(i).as_ref().to_vec());
+            held.restore(id, StoredRow { row, count: counts[i], associations: associations[i], written: written[i] });
         }
         next += size as usize;
         state.insert(key, held);
@@ -261,7 +270,7 @@ mod tests {
                 // Grow for the first half, shrink for the second.
                 let add = (seed >> 20) % 10 < if step < 2000 { 7 } else { 1 };
                 if add {
-                    rows.add(&id, row, 0, unique, 0, &mut store);
+                    rows.add(Some(&id), row, 0, unique, 0, &mut store);
                     let count = model.entry(id.clone()).or_insert(0);
                     *count = if unique { 1 } else { *count + 1 };
                 } else {
