@@ -302,6 +302,10 @@ impl Func {
                     | Func::JsonObject { .. }
                     | Func::JsonArray { .. }
                     | Func::JsonRaw
+                    // Built as a column of the exact Arrow type (fields NOT NULL where the
+                    // type says so), which a folded literal does not keep.
+                    | Func::ObjectOf
+                    | Func::ObjectUpdate { .. }
                     // User code runs only when a job runs.
                     | Func::Udf(_)
             )
