@@ -32,6 +32,9 @@ pub(crate) fn can_cast(from: &TypeKind, to: &TypeKind) -> bool {
         return true;
     }
     match (from, to) {
+        // Flink 2.3 casts nothing to or from VARIANT ("Cast function cannot convert value of
+        // type VARIANT to type ..."); PARSE_JSON is the way in.
+        (Variant, _) | (_, Variant) => false,
         (_, Char { .. } | Varchar { .. }) => true,
         (f, t) if is_string(f) => !matches!(t, Array(_) | Map(..) | Multiset(_) | Row(_) | Null),
         (f, t) if f.is_numeric() && t.is_numeric() => true,
@@ -46,6 +49,9 @@ pub(crate) fn can_cast(from: &TypeKind, to: &TypeKind) -> bool {
         (Array(a), Array(b)) => can_cast(&a.kind, &b.kind),
         (Map(k1, v1), Map(k2, v2)) => can_cast(&k1.kind, &k2.kind) && can_cast(&v1.kind, &v2.kind),
         (Row(a), Row(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| can_cast(&x.data_type.kind, &y.data_type.kind)),
+        (Structured { class: c1, fields: a }, Structured { class: c2, fields: b }) => {
+            c1 == c2 && a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.name == y.name && can_cast(&x.data_type.kind, &y.data_type.kind))
+        }
         _ => false,
     }
 }
@@ -75,6 +81,11 @@ pub(crate) fn can_implicit_cast(from: &TypeKind, to: &TypeKind) -> bool {
         (Map(k1, v1), Map(k2, v2)) => can_implicit_cast(&k1.kind, &k2.kind) && can_implicit_cast(&v1.kind, &v2.kind),
         (Row(a), Row(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| can_implicit_cast(&x.data_type.kind, &y.data_type.kind))
+        }
+        (Structured { class: c1, fields: a }, Structured { class: c2, fields: b }) => {
+            c1 == c2
+                && a.len() == b.len()
+                && a.iter().zip(b).all(|(x, y)| x.name == y.name && can_implicit_cast(&x.data_type.kind, &y.data_type.kind))
         }
         _ => false,
     }
@@ -309,7 +320,7 @@ pub(crate) fn cast_array(
             let entries = StructArray::try_new(fields, vec![keys, values], None)?;
             Arc::new(MapArray::try_new(entries_field, map.offsets().clone(), entries, map.nulls().cloned(), false)?)
         }
-        (Row(f1), Row(f2)) => {
+        (Row(f1), Row(f2)) | (Structured { fields: f1, .. }, Structured { fields: f2, .. }) => {
             let s = array.as_struct();
             let columns = f1
                 .iter()

@@ -140,6 +140,19 @@ pub(crate) fn common_kind(a: &TypeKind, b: &TypeKind) -> Option<TypeKind> {
                 .collect::<Option<Vec<_>>>()?;
             Some(Row(fields))
         }
+        // Structured objects meet only their own class with the same field types.
+        (Structured { class: c1, fields: f1 }, Structured { class: c2, fields: f2 })
+            if c1 == c2
+                && f1.len() == f2.len()
+                && f1.iter().zip(f2).all(|(x, y)| x.name == y.name && x.data_type.kind == y.data_type.kind) =>
+        {
+            let fields = f1
+                .iter()
+                .zip(f2)
+                .map(|(x, y)| RowField { name: x.name.clone(), data_type: x.data_type.clone().with_nullable(x.data_type.nullable || y.data_type.nullable) })
+                .collect();
+            Some(Structured { class: c1.clone(), fields })
+        }
         _ => None,
     }
 }

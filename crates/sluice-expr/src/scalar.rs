@@ -112,7 +112,7 @@ pub(crate) fn build_array(values: &[&ScalarValue], ty: &DataType) -> Result<Arra
             }
             Arc::new(StringArray::from(out))
         }
-        TypeKind::Binary { .. } | TypeKind::Varbinary { .. } | TypeKind::Bitmap => {
+        TypeKind::Binary { .. } | TypeKind::Varbinary { .. } | TypeKind::Bitmap | TypeKind::Variant => {
             let mut out = Vec::with_capacity(values.len());
             for v in values {
                 out.push(match v {
@@ -152,7 +152,7 @@ pub(crate) fn build_array(values: &[&ScalarValue], ty: &DataType) -> Result<Arra
         }
         TypeKind::Map(k, val) => build_map(values, ty, k, val)?,
         TypeKind::Multiset(_) => return Err(EvalError::Internal("MULTISET values are not supported".into())),
-        TypeKind::Row(fields) => {
+        TypeKind::Row(fields) | TypeKind::Structured { fields, .. } => {
             let mut columns: Vec<Vec<&ScalarValue>> = vec![Vec::with_capacity(values.len()); fields.len()];
             let mut valid = Vec::with_capacity(values.len());
             for v in values {
@@ -181,7 +181,12 @@ pub(crate) fn build_array(values: &[&ScalarValue], ty: &DataType) -> Result<Arra
                 .iter()
                 .map(|f| Arc::new(f.as_ref().clone().with_nullable(true)))
                 .collect::<Vec<_>>();
-            Arc::new(StructArray::try_new(arrow_fields.into(), arrays, Some(NullBuffer::from(valid)))?)
+            if fields.is_empty() {
+                // An object without fields (`OBJECT_OF('Empty')`) still has its rows.
+                Arc::new(StructArray::new_empty_fields(valid.len(), Some(NullBuffer::from(valid))))
+            } else {
+                Arc::new(StructArray::try_new(arrow_fields.into(), arrays, Some(NullBuffer::from(valid)))?)
+            }
         }
     })
 }
@@ -278,7 +283,7 @@ pub fn array_value(array: &dyn Array, ty: &DataType, row: usize) -> ScalarValue 
             Some(a) => ScalarValue::String(a.value(row).to_string()),
             None => ScalarValue::Null,
         },
-        TypeKind::Binary { .. } | TypeKind::Varbinary { .. } | TypeKind::Bitmap => match array.as_binary_opt::<i32>() {
+        TypeKind::Binary { .. } | TypeKind::Varbinary { .. } | TypeKind::Bitmap | TypeKind::Variant => match array.as_binary_opt::<i32>() {
             Some(a) => ScalarValue::Binary(a.value(row).to_vec()),
             None => ScalarValue::Null,
         },
@@ -309,7 +314,7 @@ pub fn array_value(array: &dyn Array, ty: &DataType, row: usize) -> ScalarValue 
             None => ScalarValue::Null,
         },
         TypeKind::Multiset(_) => ScalarValue::Null,
-        TypeKind::Row(fields) => match array.as_struct_opt() {
+        TypeKind::Row(fields) | TypeKind::Structured { fields, .. } => match array.as_struct_opt() {
             Some(a) => ScalarValue::Row(
                 fields
                     .iter()

@@ -93,6 +93,7 @@ pub fn write_value_as_string(array: &dyn Array, ty: &DataType, row: usize, ctx: 
             out.push_str(&String::from_utf8_lossy(array.as_binary::<i32>().value(row)))
         }
         TypeKind::Bitmap => sluice_types::bitmap::write_bitmap_text(array.as_binary::<i32>().value(row), out),
+        TypeKind::Variant => sluice_types::variant::write_variant_text(array.as_binary::<i32>().value(row), out),
         TypeKind::Date => temporal::write_date_days(out, array.as_primitive::<Date32Type>().value(row)),
         TypeKind::Time { .. } => temporal::write_time_millis(
             out,
@@ -151,6 +152,20 @@ pub fn write_value_as_string(array: &dyn Array, ty: &DataType, row: usize, ctx: 
                 if i > 0 {
                     out.push_str(", ");
                 }
+                write_value_as_string(s.column(i).as_ref(), &f.data_type, row, ctx, out);
+            }
+            out.push(')');
+        }
+        // A structured object prints as Flink's tableau shows it: `(name=Bob, age=42)`.
+        TypeKind::Structured { fields, .. } => {
+            let s = array.as_struct();
+            out.push('(');
+            for (i, f) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&f.name);
+                out.push('=');
                 write_value_as_string(s.column(i).as_ref(), &f.data_type, row, ctx, out);
             }
             out.push(')');

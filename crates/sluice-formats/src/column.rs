@@ -151,7 +151,7 @@ impl Column {
                     entries,
                 }
             }
-            TypeKind::Multiset(_) | TypeKind::Bitmap => {
+            TypeKind::Multiset(_) | TypeKind::Bitmap | TypeKind::Variant | TypeKind::Structured { .. } => {
                 return Err(FormatError::UnsupportedType { ty: ty.to_string() })
             }
         };

@@ -70,6 +70,7 @@ pub fn write_field(out: &mut String, array: &dyn Array, ty: &DataType, i: usize,
             write_bytes(out, array.as_binary::<i32>().value(i))
         }
         TypeKind::Bitmap => sluice_types::bitmap::write_bitmap_text(array.as_binary::<i32>().value(i), out),
+        TypeKind::Variant => sluice_types::variant::write_variant_text(array.as_binary::<i32>().value(i), out),
         TypeKind::Date => temporal::write_date_days(out, array.as_primitive::<Date32Type>().value(i)),
         TypeKind::Time { .. } => {
             let millis = array.as_primitive::<Time32MillisecondType>().value(i) as i64;
@@ -102,8 +103,9 @@ pub fn write_field(out: &mut String, array: &dyn Array, ty: &DataType, i: usize,
         TypeKind::Multiset(elem) => {
             write_map(out, array, elem, &DataType::not_null(TypeKind::Int), i, zone)
         }
-        TypeKind::Row(fields) => {
-            // A nested row prints as Flink's `RowData` does: with its own kind, `+I[..]`.
+        TypeKind::Row(fields) | TypeKind::Structured { fields, .. } => {
+            // A nested row (or structured object) prints as Flink's `RowData` does: with its
+            // own kind, `+I[..]`.
             let s = array.as_struct();
             out.push_str("+I[");
             for (k, (f, child)) in fields.iter().zip(s.columns()).enumerate() {

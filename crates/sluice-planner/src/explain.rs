@@ -345,7 +345,7 @@ pub fn expr_text(e: &ScalarExpr, input: &PlanSchema) -> String {
         }
         ScalarExpr::Field { expr, index, .. } => {
             let field = match &expr.data_type().kind {
-                sluice_types::TypeKind::Row(fields) => fields.get(*index).map(|f| f.name.clone()),
+                sluice_types::TypeKind::Row(fields) | sluice_types::TypeKind::Structured { fields, .. } => fields.get(*index).map(|f| f.name.clone()),
                 _ => None,
             };
             format!("{}.{}", expr_text(expr, input), field.unwrap_or_else(|| index.to_string()))

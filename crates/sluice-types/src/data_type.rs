@@ -43,6 +43,12 @@ pub enum TypeKind {
     /// Flink's `BITMAP`: a set of 32-bit integers (a RoaringBitmap), ordered as unsigned
     /// numbers. In Arrow, its portable RoaringBitmap serialisation in a `Binary` column.
     Bitmap,
+    /// Flink's `VARIANT`: semi-structured data (`PARSE_JSON`). In Arrow, a `Binary` cell
+    /// holding the variant's metadata followed by its value (see `crate::variant`).
+    Variant,
+    /// Flink's structured type, `STRUCTURED<'class', fields>` (`OBJECT_OF`): a `ROW` that
+    /// carries the name of its class. In Arrow, a `Struct` like `ROW`.
+    Structured { class: String, fields: Vec<RowField> },
     /// The type of an untyped `NULL` literal.
     Null,
 }
@@ -157,7 +163,9 @@ impl TypeKind {
             TypeKind::Double => ArrowType::Float64,
             TypeKind::Decimal { precision, scale } => ArrowType::Decimal128(*precision, *scale),
             TypeKind::Char { .. } | TypeKind::Varchar { .. } => ArrowType::Utf8,
-            TypeKind::Binary { .. } | TypeKind::Varbinary { .. } | TypeKind::Bitmap => ArrowType::Binary,
+            TypeKind::Binary { .. } | TypeKind::Varbinary { .. } | TypeKind::Bitmap | TypeKind::Variant => {
+                ArrowType::Binary
+            }
             TypeKind::Date => ArrowType::Date32,
             TypeKind::Time { .. } => ArrowType::Time32(TimeUnit::Millisecond),
             TypeKind::Timestamp { .. } => ArrowType::Timestamp(TimeUnit::Microsecond, None),
@@ -169,7 +177,7 @@ impl TypeKind {
             TypeKind::Array(elem) => ArrowType::List(Arc::new(elem.to_field("element"))),
             TypeKind::Multiset(elem) => map_type(elem, &DataType::not_null(TypeKind::Int)),
             TypeKind::Map(key, value) => map_type(key, value),
-            TypeKind::Row(fields) => ArrowType::Struct(row_fields_to_arrow(fields)),
+            TypeKind::Row(fields) | TypeKind::Structured { fields, .. } => ArrowType::Struct(row_fields_to_arrow(fields)),
             TypeKind::Null => ArrowType::Null,
         }
     }
@@ -206,6 +214,13 @@ impl DataType {
                     .map(|f| format!("`{}` {}", f.name.replace('`', "``"), f.data_type.serializable_string()))
                     .collect();
                 format!("ROW<{}>", fields.join(", "))
+            }
+            TypeKind::Structured { class, fields } => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("`{}` {}", f.name.replace('`', "``"), f.data_type.serializable_string()))
+                    .collect();
+                format!("STRUCTURED<'{}', {}>", class.replace('\'', "''"), fields.join(", "))
             }
             other => other.to_string(),
         };
@@ -255,6 +270,14 @@ impl fmt::Display for TypeKind {
             TypeKind::Array(e) => write!(f, "ARRAY<{e}>"),
             TypeKind::Multiset(e) => write!(f, "MULTISET<{e}>"),
             TypeKind::Bitmap => f.write_str("BITMAP"),
+            TypeKind::Variant => f.write_str("VARIANT"),
+            TypeKind::Structured { class, fields } => {
+                write!(f, "STRUCTURED<'{}'", class.replace('\'', "''"))?;
+                for field in fields {
+                    write!(f, ", `{}` {}", field.name.replace('`', "``"), field.data_type)?;
+                }
+                f.write_str(">")
+            }
             TypeKind::Map(k, v) => write!(f, "MAP<{k}, {v}>"),
             TypeKind::Row(fields) => {
                 f.write_str("ROW<")?;

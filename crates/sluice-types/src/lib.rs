@@ -11,6 +11,7 @@ pub mod java_text;
 mod row_kind;
 mod scalar;
 pub mod temporal;
+pub mod variant;
 
 pub use data_type::{row_fields_to_arrow, DataType, RowField, TypeKind, MAX_VARCHAR_LENGTH};
 pub use row_kind::RowKind;

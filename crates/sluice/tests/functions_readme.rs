@@ -47,11 +47,7 @@ const NOT_FUNCTIONS: &[&str] = &[
 ];
 
 /// Why a Flink function has no Sluice counterpart yet.
-const WHY_MISSING: &[(&str, &str)] = &[
-    ("PARSE_JSON", "needs Flink's VARIANT type"),
-    ("TRY_PARSE_JSON", "needs Flink's VARIANT type"),
-    ("OBJECT_", "needs structured types"),
-];
+const WHY_MISSING: &[(&str, &str)] = &[];
 
 fn sql_name(flink: &str) -> String {
     if let Some((_, sql)) = SQL_NAMES.iter().find(|(f, _)| *f == flink) {

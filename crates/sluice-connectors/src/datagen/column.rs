@@ -166,7 +166,7 @@ impl ColumnGenerator {
                 let counts = ColumnGenerator::with_bounds(DataType::not_null(TypeKind::Int), MULTISET_COUNTS);
                 map_array(rng, n, spec, valid.as_deref(), nulls, arrow_type, &keys, &counts, clock)
             }
-            TypeKind::Row(row_fields) => {
+            TypeKind::Row(row_fields) | TypeKind::Structured { fields: row_fields, .. } => {
                 let ArrowType::Struct(fields) = arrow_type else { unreachable!("ROW is a Struct") };
                 let children: Vec<ArrayRef> = row_fields
                     .iter()
@@ -177,6 +177,8 @@ impl ColumnGenerator {
             TypeKind::Null => Arc::new(arrow_array::NullArray::new(n)),
             // A table cannot declare a BITMAP column (Flink has no BITMAP in DDL either).
             TypeKind::Bitmap => Arc::new(arrow_array::BinaryArray::new_null(n)),
+            // Nor a VARIANT one: Flink's datagen has no generator for it; NULLs keep the shape.
+            TypeKind::Variant => Arc::new(arrow_array::BinaryArray::new_null(n)),
         }
     }
 

@@ -36,6 +36,7 @@ pub(crate) fn resolve(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, F
                     let args = vec![args[0].clone(), coerce(args[1].clone(), &key.kind)];
                     Ok(make_call(Func::Item, args, value.nullable()))
                 }
+                TypeKind::Variant => super::variant::resolve_item(args),
                 _ => Err(no_match(name, &args, &["ARRAY[INT]", "MAP[K]"])),
             }
         }

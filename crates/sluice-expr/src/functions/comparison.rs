@@ -84,6 +84,9 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
     }
     let scalar = args.iter().all(|a| a.is_scalar());
     let (l, r) = (&args[0], &args[1]);
+    if matches!(l.array().data_type(), arrow_schema::DataType::Struct(_)) {
+        return Ok(ColumnarValue::wrap(Arc::new(struct_eq(func, l, r, cc.rows)?), scalar));
+    }
     let out = match func {
         Func::Eq => cmp::eq(l, r)?,
         Func::NotEq => cmp::neq(l, r)?,
@@ -95,6 +98,32 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
         _ => cmp::not_distinct(l, r)?,
     };
     Ok(ColumnarValue::wrap(Arc::new(out), scalar))
+}
+
+/// `=`/`<>`/`IS [NOT] DISTINCT FROM` of structured objects (and rows): field by field,
+/// with NULL fields equal to each other as Flink compares the objects' binary rows; a
+/// NULL object gives NULL (or, for `IS [NOT] DISTINCT FROM`, is equal only to NULL).
+fn struct_eq(func: &Func, l: &ColumnarValue, r: &ColumnarValue, rows: usize) -> Result<BooleanArray, EvalError> {
+    let n = if l.is_scalar() && r.is_scalar() { 1 } else { rows };
+    let (la, ra) = (l.clone().into_array(n)?, r.clone().into_array(n)?);
+    let cmp = arrow_ord::ord::make_comparator(la.as_ref(), ra.as_ref(), Default::default())
+        .map_err(|e| EvalError::Runtime(format!("cannot compare these objects: {e}")))?;
+    let distinct_form = matches!(func, Func::IsDistinctFrom | Func::IsNotDistinctFrom);
+    let negate = matches!(func, Func::NotEq | Func::IsDistinctFrom);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let (ln, rn) = (la.is_null(i), ra.is_null(i));
+        let equal = match (ln, rn) {
+            (false, false) => Some(cmp(i, i).is_eq()),
+            _ if distinct_form => Some(ln && rn),
+            _ => None,
+        };
+        out.push(equal.map(|e| e != negate));
+    }
+    if !matches!(func, Func::Eq | Func::NotEq | Func::IsDistinctFrom | Func::IsNotDistinctFrom) {
+        return Err(EvalError::Runtime("structured objects can only be compared for equality".into()));
+    }
+    Ok(out.into_iter().collect())
 }
 
 /// Lists longer than this, of literals, are looked up in a hash set.

@@ -371,6 +371,8 @@ fn write_scalar(v: &ScalarValue, ty: &DataType, raw: bool, doubles: Doubles, ctx
         (ScalarValue::Float(f), _) if doubles == Doubles::BigDecimal => write_bigdecimal_double(out, *f as f64),
         (ScalarValue::Float(f), _) => sluice_types::java_text::write_java_float(out, *f),
         (ScalarValue::Decimal { value, scale, .. }, _) => crate::to_string::write_decimal(out, *value, *scale),
+        // A VARIANT is JSON already (JSON_STRING(PARSE_JSON('{"a":1}')) is {"a":1}).
+        (ScalarValue::Binary(b), TypeKind::Variant) => sluice_types::variant::write_variant_text(b, out),
         (ScalarValue::Binary(b), _) => {
             out.push('"');
             out.push_str(&base64(b));

@@ -4,8 +4,6 @@
 //! printing, and the JSON path subset Flink's functions accept (`$`, `.key`, `['key']`,
 //! `[n]`, `[*]`, `.*`, `..key`, `[a, b]`, `[from:to]`, with the `lax`/`strict` prefix).
 
-use std::fmt::Write;
-
 /// One JSON value.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Json {
@@ -64,25 +62,10 @@ impl Json {
     }
 }
 
-/// A JSON string literal with Jackson's escapes (control characters, `"` and `\`).
+/// A JSON string literal with Jackson's escapes (control characters, `"` and `\`); the
+/// one writer is `sluice_types::variant::write_json_string`, which VARIANT text uses too.
 pub(crate) fn write_json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0C}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    sluice_types::variant::write_json_string(s, out);
 }
 
 /// Parses the first JSON value of `text`; `None` when there is none.

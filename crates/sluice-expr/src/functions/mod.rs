@@ -19,8 +19,10 @@ pub(crate) mod regexp;
 pub(crate) mod registry;
 pub(crate) mod split;
 pub(crate) mod string;
+pub(crate) mod structured;
 pub(crate) mod temporal;
 pub(crate) mod url;
+pub(crate) mod variant;
 
 use arrow_array::RecordBatch;
 use sluice_types::DataType;
@@ -251,6 +253,15 @@ pub enum Func {
     BitmapToBytes,
     BitmapFromBytes,
     BitmapSet(bitmap::BitmapOp),
+    /// `PARSE_JSON` (`try_parse`: `TRY_PARSE_JSON`, NULL instead of failing).
+    ParseJson { try_parse: bool },
+    /// `v['key']` or `v[i]` on a `VARIANT`.
+    VariantItem,
+    /// `OBJECT_OF(class, k1, v1, ..)`: the arguments are the values, in field order.
+    ObjectOf,
+    /// `OBJECT_UPDATE(obj, k1, v1, ..)`: the arguments are the object and the new values
+    /// of the fields at `fields`.
+    ObjectUpdate { fields: Vec<usize> },
     /// A user-defined function (a Python UDF), evaluated by its own code.
     Udf(crate::UdfRef),
 }
@@ -291,6 +302,10 @@ impl Func {
                     | Func::JsonObject { .. }
                     | Func::JsonArray { .. }
                     | Func::JsonRaw
+                    // Built as a column of the exact Arrow type (fields NOT NULL where the
+                    // type says so), which a folded literal does not keep.
+                    | Func::ObjectOf
+                    | Func::ObjectUpdate { .. }
                     // User code runs only when a job runs.
                     | Func::Udf(_)
             )
@@ -316,6 +331,8 @@ impl Func {
                 | Func::JsonObject { .. }
                 | Func::JsonUnquote
                 | Func::JsonRaw
+                | Func::ParseJson { try_parse: false }
+                | Func::VariantItem
                 | Func::Udf(_)
         )
     }
@@ -378,6 +395,8 @@ pub(crate) fn eval_call(
         f if registry::family(f) == registry::Family::Math => math::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Geo => geo::eval(func, values, &cc),
         f if registry::family(f) == registry::Family::Bitmap => bitmap::eval(func, values, &cc),
+        Func::ParseJson { .. } | Func::VariantItem => variant::eval(func, values, &cc),
+        Func::ObjectOf | Func::ObjectUpdate { .. } => structured::eval(func, values, &cc),
         _ => temporal::eval(func, values, &cc),
     }
 }

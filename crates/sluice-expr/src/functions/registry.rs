@@ -5,8 +5,8 @@
 use sluice_types::{DataType, TypeKind};
 
 use super::{
-    arithmetic, arrays, bitmap, collections, comparison, conditional, geo, hashing, json, logic, math, printf, regexp, split, string, temporal, url,
-    Func,
+    arithmetic, arrays, bitmap, collections, comparison, conditional, geo, hashing, json, logic, math, printf, regexp, split, string,
+    structured, temporal, url, variant, Func,
 };
 use crate::{EvalContext, FunctionError, ScalarExpr};
 
@@ -29,6 +29,8 @@ pub(crate) enum Family {
     Arrays,
     Geo,
     Bitmap,
+    Variant,
+    Structured,
     /// `TYPEOF`, answered at planning.
     Types,
 }
@@ -56,6 +58,8 @@ fn family_of_name(name: &str) -> Option<Family> {
         (arrays::NAMES, Family::Arrays),
         (geo::NAMES, Family::Geo),
         (bitmap::NAMES, Family::Bitmap),
+        (variant::NAMES, Family::Variant),
+        (structured::NAMES, Family::Structured),
         (TYPE_NAMES, Family::Types),
     ];
     families.iter().find(|(names, _)| names.contains(&name)).map(|(_, f)| *f)
@@ -93,6 +97,8 @@ pub(crate) fn family(func: &Func) -> Family {
         BitmapBuild | BitmapCardinality | BitmapToArray | BitmapToString | BitmapToBytes | BitmapFromBytes | BitmapSet(_) => {
             Family::Bitmap
         }
+        ParseJson { .. } | VariantItem => Family::Variant,
+        ObjectOf | ObjectUpdate { .. } => Family::Structured,
         _ => Family::Temporal,
     }
 }
@@ -127,6 +133,8 @@ pub fn resolve_call(name: &str, args: Vec<ScalarExpr>) -> Result<ScalarExpr, Fun
         Some(Family::Arrays) => arrays::resolve(name, args),
         Some(Family::Geo) => geo::resolve(name, args),
         Some(Family::Bitmap) => bitmap::resolve(name, args),
+        Some(Family::Variant) => variant::resolve(name, args),
+        Some(Family::Structured) => structured::resolve(name, args),
         Some(Family::Types) => resolve_typeof(name, args),
         None => Err(FunctionError::NotFound(name.to_string())),
     }
@@ -152,6 +160,8 @@ pub fn function_names() -> Vec<&'static str> {
         arrays::NAMES,
         geo::NAMES,
         bitmap::NAMES,
+        variant::NAMES,
+        structured::NAMES,
         TYPE_NAMES,
     ]
     .concat();

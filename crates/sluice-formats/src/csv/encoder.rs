@@ -26,7 +26,7 @@ pub struct CsvEncoder {
 impl CsvEncoder {
     pub fn new(columns: &[(String, DataType)], options: &CsvOptions) -> Result<Self, FormatError> {
         for (_, t) in columns {
-            if matches!(t.kind, TypeKind::Row(_) | TypeKind::Map(..) | TypeKind::Multiset(_)) {
+            if matches!(t.kind, TypeKind::Row(_) | TypeKind::Map(..) | TypeKind::Multiset(_) | TypeKind::Variant | TypeKind::Structured { .. }) {
                 return Err(FormatError::UnsupportedType { ty: t.to_string() });
             }
         }
@@ -141,7 +141,7 @@ impl CsvEncoder {
                     self.write_value(out, values.as_ref(), elem, k)?;
                 }
             }
-            TypeKind::Row(_) | TypeKind::Map(..) | TypeKind::Multiset(_) => {
+            TypeKind::Row(_) | TypeKind::Map(..) | TypeKind::Multiset(_) | TypeKind::Variant | TypeKind::Structured { .. } => {
                 return Err(FormatError::UnsupportedType { ty: ty.to_string() })
             }
         }

@@ -117,7 +117,7 @@ pub fn field_path(mut expr: ScalarExpr, fields: &[Ident]) -> PlanResult<ScalarEx
 
 pub fn field_access(expr: ScalarExpr, field: &Ident) -> PlanResult<ScalarExpr> {
     let ty = expr.data_type().clone();
-    let TypeKind::Row(fields) = &ty.kind else {
+    let (TypeKind::Row(fields) | TypeKind::Structured { fields, .. }) = &ty.kind else {
         return Err(user(format!("cannot access field \"{}\" of a value of type {}", field.value, ty), field.span));
     };
     match fields.iter().position(|f| f.name == field.value) {

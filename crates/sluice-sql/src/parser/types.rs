@@ -18,7 +18,7 @@ const TYPE_NAMES: &[&str] = &[
     "BOOLEAN", "TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT", "FLOAT", "REAL", "DOUBLE",
     "DECIMAL", "DEC", "NUMERIC", "CHAR", "CHARACTER", "VARCHAR", "STRING", "BINARY",
     "VARBINARY", "BYTES", "DATE", "TIME", "TIMESTAMP", "TIMESTAMP_LTZ", "INTERVAL", "ARRAY",
-    "MULTISET", "MAP", "ROW", "BITMAP",
+    "MULTISET", "MAP", "ROW", "BITMAP", "VARIANT", "STRUCTURED",
 ];
 
 impl Parser<'_> {
@@ -114,6 +114,8 @@ impl Parser<'_> {
             "VARBINARY" => TypeKind::Varbinary { length: self.length("VARBINARY", MAX_VARCHAR_LENGTH)? },
             "BYTES" => TypeKind::Varbinary { length: MAX_VARCHAR_LENGTH },
             "BITMAP" => TypeKind::Bitmap,
+            "VARIANT" => TypeKind::Variant,
+            "STRUCTURED" => self.structured_type()?,
             "DATE" => TypeKind::Date,
             "TIME" => {
                 let precision = self.time_precision(0)?;
@@ -227,6 +229,19 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// `STRUCTURED<'class.Name', field TYPE, ...>`: a `ROW` that names its class.
+    fn structured_type(&mut self) -> PResult<TypeKind> {
+        self.expect(&TokenKind::Lt)?;
+        let (class, _) = self.string_literal()?;
+        let fields = if self.eat(&TokenKind::Comma) {
+            self.row_fields(&TokenKind::Gt)?
+        } else {
+            self.expect(&TokenKind::Gt)?;
+            Vec::new()
+        };
+        Ok(TypeKind::Structured { class, fields })
+    }
+
     /// `ROW<name T [COMMENT '..'], ...>` or `ROW(name T, ...)`.
     fn row_type(&mut self) -> PResult<TypeKind> {
         let close = if self.eat(&TokenKind::Lt) {
@@ -236,10 +251,16 @@ impl Parser<'_> {
         } else {
             return Err(self.expected("\"<\" or \"(\" after \"ROW\""));
         };
-        let mut fields = Vec::new();
         if self.eat(&close) {
-            return Ok(TypeKind::Row(fields));
+            return Ok(TypeKind::Row(Vec::new()));
         }
+        Ok(TypeKind::Row(self.row_fields(&close)?))
+    }
+
+    /// `name TYPE [COMMENT '..'], ...` up to and including `close`.
+    fn row_fields(&mut self, close: &TokenKind) -> PResult<Vec<RowField>> {
+        let close = close.clone();
+        let mut fields = Vec::new();
         loop {
             let name = self.any_word_ident()?;
             if self.is(&TokenKind::Comma) || self.is(&close) {
@@ -260,7 +281,7 @@ impl Parser<'_> {
             }
         }
         self.expect(&close)?;
-        Ok(TypeKind::Row(fields))
+        Ok(fields)
     }
 }
 
