@@ -47,6 +47,39 @@ pub enum AggregateKind {
     /// `PERCENTILE(x, p [, frequency])`: the arguments are the value, the percentage (a
     /// DOUBLE, or an array of them for an array result) and the frequency.
     Percentile,
+    /// `BITMAP_BUILD_AGG(int)`, `BITMAP_AND_AGG(bitmap)`, `BITMAP_OR_AGG(bitmap)`,
+    /// `BITMAP_XOR_AGG(bitmap)`, and with `cardinality` their `*_CARDINALITY_AGG` forms,
+    /// which give the size of the bitmap as BIGINT.
+    Bitmap { op: BitmapAggOp, cardinality: bool },
+}
+
+/// What a `BITMAP_*_AGG` aggregate does with its inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BitmapAggOp {
+    /// Collects INT values (as unsigned 32-bit members) into a bitmap.
+    Build,
+    /// Intersects the input bitmaps.
+    And,
+    /// Unites the input bitmaps.
+    Or,
+    /// Symmetric difference of the input bitmaps.
+    Xor,
+}
+
+impl BitmapAggOp {
+    /// Flink's name of the aggregate.
+    pub fn function_name(self, cardinality: bool) -> &'static str {
+        match (self, cardinality) {
+            (BitmapAggOp::Build, false) => "BITMAP_BUILD_AGG",
+            (BitmapAggOp::Build, true) => "BITMAP_BUILD_CARDINALITY_AGG",
+            (BitmapAggOp::And, false) => "BITMAP_AND_AGG",
+            (BitmapAggOp::And, true) => "BITMAP_AND_CARDINALITY_AGG",
+            (BitmapAggOp::Or, false) => "BITMAP_OR_AGG",
+            (BitmapAggOp::Or, true) => "BITMAP_OR_CARDINALITY_AGG",
+            (BitmapAggOp::Xor, false) => "BITMAP_XOR_AGG",
+            (BitmapAggOp::Xor, true) => "BITMAP_XOR_CARDINALITY_AGG",
+        }
+    }
 }
 
 /// One aggregate call in a `GROUP BY`.
@@ -226,6 +259,9 @@ pub struct IntervalJoinSpec {
     pub right_time: usize,
     pub lower: i64,
     pub upper: i64,
+    /// `table.exec.interval-join.min-cleanup-interval` (µs, 0 by default since Flink 1.18):
+    /// how much later than it must a cached row's cleanup timer fires.
+    pub min_cleanup_interval: i64,
     /// Evaluated over the concatenated row (left columns, then right columns).
     pub residual: Option<ScalarExpr>,
     pub ctx: EvalContext,

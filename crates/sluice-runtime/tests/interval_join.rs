@@ -27,6 +27,7 @@ fn operator(join_type: JoinType, lower: i64, upper: i64) -> IntervalJoinOperator
         right_time: 2,
         lower,
         upper,
+        min_cleanup_interval: 0,
         residual: None,
         ctx: EvalContext::default(),
         left_schema: left,
@@ -59,9 +60,13 @@ fn left_outer_pads_once_the_row_cannot_match_and_frees_state() {
     op.on_batch(0, batch("l", &[row(1, 1, 1000), row(1, 2, 1001)]), &mut out).unwrap();
     op.on_batch(1, batch("r", &[row(1, 10, 1005)]), &mut out).unwrap();
     assert_eq!(pairs(&out), vec![(Some(1), Some(10)), (Some(2), Some(10))]);
-    // The cleanup timer of the left cache is at 1000 + 10 + 5 + 1.
-    op.on_watermark(1015, &mut out).unwrap();
+    // The cleanup timer of the left cache is at 1000 + 10 + 0 + 1 (no minimum cleanup
+    // interval, Flink's default): not yet at 1010, and at 1011 it expires the rows at or
+    // before 1011 - 10 - 1.
+    op.on_watermark(1010, &mut out).unwrap();
     assert_eq!(op.cached_rows().0, 2);
+    op.on_watermark(1011, &mut out).unwrap();
+    assert_eq!(op.cached_rows().0, 1);
     op.on_batch(0, batch("l", &[row(1, 3, 1020)]), &mut out).unwrap();
     op.on_watermark(1040, &mut out).unwrap();
     assert_eq!(pairs(&out).len(), 3, "matched rows are not padded");

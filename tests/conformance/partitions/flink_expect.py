@@ -6,8 +6,8 @@ Usage: flink_expect.py [CASE.sql ...]   (default: every case in cases/)
 Each case runs once on Flink 2.3 through the job runner of the shared oracle
 (../../../../shared/flink-oracle/oracle.py, or $FLINK_ORACLE), with ${DATA} the
 conformance data folder and ${OUT} a fresh folder. Two files are written into expected/:
-  NAME.expected.json  the rows of every JSON file under ${OUT}, as `oracle.py expect`
-                      stores them;
+  NAME.expected.json  the rows of every JSON file under ${OUT} (or, when the case has a
+                      print sink, the rows it printed), as `oracle.py expect` stores them;
   NAME.layout.txt     every folder and file under ${OUT}, one relative path a line,
                       sorted, folders ending in '/', except the part files themselves
                       (`part-<uuid>-...`, whose names are random): the partition
@@ -61,7 +61,9 @@ def run(case):
         if p.returncode != 0:
             lines = [l for l in p.stderr.splitlines() if "Exception:" in l or "rror" in l]
             raise RuntimeError((lines or p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[0][:300])
-        return oracle.rows_from_files(out_dir), layout(out_dir)
+        # As oracle.py reads a case: a print sink's changelog, or else the JSON files.
+        rows = oracle.rows_from_changelog(p.stdout) if "'print'" in script else oracle.rows_from_files(out_dir)
+        return rows, layout(out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,7 +1,7 @@
 //! Aggregate functions: which names are aggregates the runtime computes, and the result
 //! type Flink gives each of them.
 
-use sluice_runtime::spec::AggregateKind;
+use sluice_runtime::spec::{AggregateKind, BitmapAggOp};
 use sluice_sql::Span;
 use sluice_types::{DataType, TypeKind};
 
@@ -25,6 +25,14 @@ pub fn aggregate_kind(name: &str) -> Option<AggregateKind> {
         "VAR_SAMP" | "VARIANCE" => AggregateKind::VarSamp,
         "COLLECT" => AggregateKind::Collect,
         "PERCENTILE" => AggregateKind::Percentile,
+        "BITMAP_BUILD_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::Build, cardinality: false },
+        "BITMAP_BUILD_CARDINALITY_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::Build, cardinality: true },
+        "BITMAP_AND_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::And, cardinality: false },
+        "BITMAP_AND_CARDINALITY_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::And, cardinality: true },
+        "BITMAP_OR_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::Or, cardinality: false },
+        "BITMAP_OR_CARDINALITY_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::Or, cardinality: true },
+        "BITMAP_XOR_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::Xor, cardinality: false },
+        "BITMAP_XOR_CARDINALITY_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::Xor, cardinality: true },
         "JSON_ARRAYAGG_ABSENT_ON_NULL" => AggregateKind::JsonArrayAgg { absent_on_null: true },
         "JSON_ARRAYAGG_NULL_ON_NULL" => AggregateKind::JsonArrayAgg { absent_on_null: false },
         "JSON_OBJECTAGG_ABSENT_ON_NULL" => AggregateKind::JsonObjectAgg { absent_on_null: true },
@@ -52,6 +60,7 @@ pub fn aggregate_name(kind: AggregateKind) -> &'static str {
         AggregateKind::JsonArrayAgg { .. } => "JSON_ARRAYAGG",
         AggregateKind::JsonObjectAgg { .. } => "JSON_OBJECTAGG",
         AggregateKind::Percentile => "PERCENTILE",
+        AggregateKind::Bitmap { op, cardinality } => op.function_name(cardinality),
     }
 }
 
@@ -117,6 +126,20 @@ pub fn result_type(name: &str, kind: AggregateKind, arg: Option<&DataType>, span
         AggregateKind::Percentile => {
             numeric()?;
             DataType::double()
+        }
+        AggregateKind::Bitmap { op, cardinality } => {
+            // Flink's signatures: BITMAP_BUILD_AGG(INT) (smaller integers widen to INT),
+            // the others (BITMAP).
+            let accepted = match op {
+                BitmapAggOp::Build => matches!(arg.kind, TypeKind::TinyInt | TypeKind::SmallInt | TypeKind::Int | TypeKind::Null),
+                _ => matches!(arg.kind, TypeKind::Bitmap | TypeKind::Null),
+            };
+            if !accepted {
+                let wanted = if op == BitmapAggOp::Build { "INT" } else { "BITMAP" };
+                return Err(user(format!("cannot apply \"{name}\" to an argument of type {arg}"), span)
+                    .with_hint(format!("\"{name}\" takes one {wanted} argument.")));
+            }
+            DataType::new(if cardinality { TypeKind::BigInt } else { TypeKind::Bitmap })
         }
         AggregateKind::JsonArrayAgg { .. } | AggregateKind::JsonObjectAgg { .. } => DataType::not_null(TypeKind::Varchar {
             length: sluice_types::MAX_VARCHAR_LENGTH,

@@ -395,6 +395,16 @@ impl Binder<'_> {
             let wanted = [double.clone(), output_type.clone(), DataType::bigint()];
             args = args.into_iter().zip(wanted).map(|(a, t)| super::expr::coerce(a, &t, span)).collect::<PlanResult<Vec<_>>>()?;
         }
+        if let AggregateKind::Bitmap { op: sluice_runtime::spec::BitmapAggOp::Build, .. } = kind {
+            // TINYINT and SMALLINT widen to INT, as Flink's signature takes them.
+            args = args
+                .into_iter()
+                .map(|a| {
+                    let int = DataType::new(TypeKind::Int).with_nullable(a.data_type().nullable || a.data_type().kind == TypeKind::Null);
+                    super::expr::coerce(a, &int, span)
+                })
+                .collect::<PlanResult<Vec<_>>>()?;
+        }
         let args = json_aggregate_args(kind, args, span)?;
         Ok(CallSig { kind, args, distinct: call.distinct, filter, separator, output_type })
     }

@@ -19,6 +19,8 @@ pub const AGGREGATES: &[&str] = &[
     "STDDEV_SAMP", "STDDEV", "VAR_POP", "VAR_SAMP", "VARIANCE", "COLLECT", "ARRAY_AGG", "JSON_ARRAYAGG",
     "JSON_OBJECTAGG", "BOOL_AND", "BOOL_OR", "JSON_ARRAYAGG_ABSENT_ON_NULL", "JSON_ARRAYAGG_NULL_ON_NULL",
     "JSON_OBJECTAGG_ABSENT_ON_NULL", "JSON_OBJECTAGG_NULL_ON_NULL", "PERCENTILE",
+    "BITMAP_BUILD_AGG", "BITMAP_BUILD_CARDINALITY_AGG", "BITMAP_AND_AGG", "BITMAP_AND_CARDINALITY_AGG", "BITMAP_OR_AGG",
+    "BITMAP_OR_CARDINALITY_AGG", "BITMAP_XOR_AGG", "BITMAP_XOR_CARDINALITY_AGG",
 ];
 
 /// Grouping functions: only meaningful after a GROUP BY, bound by the aggregation planner.
@@ -380,6 +382,9 @@ impl Binder<'_> {
             return Err(user(format!("DISTINCT, * and FILTER apply to aggregate functions, not to \"{name}\""), span));
         }
         let args = call.args.iter().map(|a| self.bind_expr(a, cx)).collect::<PlanResult<Vec<_>>>()?;
+        if name == "CURRENT_WATERMARK" && args.len() == 1 {
+            check_rowtime_argument(&args[0], cx, call.args[0].span)?;
+        }
         // A user function shadows a built-in only when it is a TEMPORARY SYSTEM function,
         // as in Flink's order of resolution.
         if let Some(f) = self.catalog.function(&name) {
@@ -390,6 +395,22 @@ impl Binder<'_> {
         }
         self.call(&name, args, span)
     }
+}
+
+/// `CURRENT_WATERMARK(x)`: `x` must be a rowtime attribute of the input, not any
+/// timestamp (a CAST of one is not), as Flink's type check says.
+fn check_rowtime_argument(arg: &ScalarExpr, cx: &ExprContext, span: Span) -> PlanResult<()> {
+    let rowtime = match arg {
+        ScalarExpr::Column { index, .. } => {
+            cx.schema.fields.get(*index).is_some_and(|f| f.time_attribute == Some(crate::logical::TimeAttribute::Rowtime))
+        }
+        _ => false,
+    };
+    if rowtime {
+        return Ok(());
+    }
+    Err(user(format!("the argument of CURRENT_WATERMARK() must be a rowtime attribute, but was '{}'", arg.data_type()), span)
+        .with_hint("Pass the column the table's WATERMARK is declared on (or a window's rowtime), not a computed timestamp."))
 }
 
 /// `JSON(text)`: raw JSON for a JSON constructor.

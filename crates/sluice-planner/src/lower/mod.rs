@@ -71,6 +71,24 @@ pub fn lower_job(
     };
     let grid = job.pipelines.iter().filter_map(|(plan, _)| slice_grid(plan)).reduce(gcd);
     let watermark_per_row = job.pipelines.iter().any(|(plan, _)| reads_watermark(plan));
+    let eager_watermark = if job.pipelines.iter().any(|(plan, _)| has_interval_join(plan)) {
+        let interval = match config.get(AUTO_WATERMARK_INTERVAL_KEY) {
+            Some(v) => crate::duration::parse_duration(v).map_err(|e| {
+                Diagnostic::without_span(ErrorClass::User, format!("invalid duration \"{v}\" for \"{AUTO_WATERMARK_INTERVAL_KEY}\": {e}"))
+            })?,
+            None => std::time::Duration::from_millis(200),
+        };
+        Some(i64::try_from(interval.as_micros()).unwrap_or(i64::MAX))
+    } else {
+        None
+    };
+    let min_cleanup_interval = match config.get(MIN_CLEANUP_INTERVAL_KEY) {
+        Some(v) => crate::duration::parse_duration(v).map_err(|e| {
+            Diagnostic::without_span(ErrorClass::User, format!("invalid duration \"{v}\" for \"{MIN_CLEANUP_INTERVAL_KEY}\": {e}"))
+        })?,
+        None => std::time::Duration::ZERO,
+    };
+    let min_cleanup_interval = i64::try_from(min_cleanup_interval.as_micros()).unwrap_or(i64::MAX);
     let mini_batch = config.mini_batch().map_err(|e| Diagnostic::without_span(ErrorClass::User, e))?;
     let mut lowering = Lowering {
         registry,
@@ -80,6 +98,9 @@ pub fn lower_job(
         idle_timeout,
         grid,
         watermark_per_row,
+        eager_watermark,
+        min_cleanup_interval,
+        scans: Vec::new(),
         state_ttl: config.state_ttl(),
         mini_batch,
         max_partial_matches: config.max_partial_matches(),
@@ -125,6 +146,16 @@ struct Lowering<'a> {
     /// Whether an expression of the job calls `CURRENT_WATERMARK`
     /// (`WatermarkAssigner::with_watermark_per_row`).
     watermark_per_row: bool,
+    /// When the job has an interval join: `pipeline.auto-watermark-interval` in µs
+    /// (`WatermarkAssigner::with_eager_interval`).
+    eager_watermark: Option<i64>,
+    /// `table.exec.interval-join.min-cleanup-interval` in µs.
+    min_cleanup_interval: i64,
+    /// The tables scanned so far, with whether their consumer needs `-U` rows, and the
+    /// node their rows come out of: a table scanned twice is read once, as Flink's
+    /// `table.optimizer.reuse-source-enabled` (on by default) does, so both readers see
+    /// its rows and watermarks in the same order.
+    scans: Vec<(Arc<CatalogTable>, bool, NodeId)>,
     /// `table.exec.state.ttl`.
     state_ttl: Option<std::time::Duration>,
     /// `table.exec.mini-batch.size` when mini-batching is on.
@@ -158,6 +189,17 @@ fn slice_grid(plan: &LogicalPlan) -> Option<i64> {
 }
 
 /// Whether a projection or a filter of `plan` calls `CURRENT_WATERMARK`.
+/// Flink's option for how much later than it must an interval join cleans up a row.
+const MIN_CLEANUP_INTERVAL_KEY: &str = "table.exec.interval-join.min-cleanup-interval";
+
+/// Flink's option for how often a source's watermark is emitted (200 ms by default).
+const AUTO_WATERMARK_INTERVAL_KEY: &str = "pipeline.auto-watermark-interval";
+
+/// Whether the plan has an event-time interval join.
+fn has_interval_join(plan: &LogicalPlan) -> bool {
+    matches!(plan, LogicalPlan::Join { interval: Some(_), .. }) || plan_inputs(plan).into_iter().any(has_interval_join)
+}
+
 fn reads_watermark(plan: &LogicalPlan) -> bool {
     let own = match plan {
         LogicalPlan::Project { exprs, .. } => exprs.iter().any(|e| e.reads_watermark()),
@@ -360,6 +402,7 @@ impl Lowering<'_> {
                     right_time: interval.right_time,
                     lower: interval.lower,
                     upper: interval.upper,
+                    min_cleanup_interval: self.min_cleanup_interval,
                     residual: residual.clone(),
                     ctx: self.ctx.clone(),
                     left_schema: left.schema().to_arrow(),
@@ -406,6 +449,15 @@ impl Lowering<'_> {
     /// ChangelogNormalize, which turns its upserts into `+I`/`-U`/`+U`/`-D` per primary
     /// key (`before`: the consumer needs the `-U` rows).
     fn scan(&mut self, table: &Arc<CatalogTable>, before: bool) -> Result<NodeId, Diagnostic> {
+        if let Some((_, _, node)) = self.scans.iter().find(|(t, b, _)| Arc::ptr_eq(t, table) && *b == before) {
+            return Ok(*node);
+        }
+        let node = self.scan_once(table, before)?;
+        self.scans.push((table.clone(), before, node));
+        Ok(node)
+    }
+
+    fn scan_once(&mut self, table: &Arc<CatalogTable>, before: bool) -> Result<NodeId, Diagnostic> {
         let factory = self
             .registry
             .get(&table.connector)
@@ -491,6 +543,9 @@ impl Lowering<'_> {
                 }
                 if self.watermark_per_row {
                     op = op.with_watermark_per_row();
+                }
+                if let Some(interval) = self.eager_watermark {
+                    op = op.with_eager_interval(interval);
                 }
                 node = self.dataflow.add_operator(Box::new(op), vec![node]);
             }

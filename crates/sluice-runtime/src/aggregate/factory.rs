@@ -4,6 +4,7 @@ use arrow_schema::{DataType as ArrowType, IntervalUnit, TimeUnit};
 use sluice_types::TypeKind;
 
 use super::avg::{AvgAccumulator, AvgMode};
+use super::bitmap::BitmapAccumulator;
 use super::collect::CollectAccumulator;
 use super::count::CountAccumulator;
 use super::distinct::DistinctAccumulator;
@@ -16,7 +17,7 @@ use super::numeric::{is_f64_producible, is_f64_readable};
 use super::sum::SumAccumulator;
 use super::variance::{VarianceAccumulator, VarianceKind};
 use super::{AggregateError, GroupAccumulator};
-use crate::spec::{AggregateCall, AggregateKind};
+use crate::spec::{AggregateCall, AggregateKind, BitmapAggOp};
 
 /// The name Flink gives the function, for messages.
 pub fn function_name(kind: AggregateKind) -> &'static str {
@@ -37,6 +38,7 @@ pub fn function_name(kind: AggregateKind) -> &'static str {
         AggregateKind::JsonArrayAgg { .. } => "JSON_ARRAYAGG",
         AggregateKind::JsonObjectAgg { .. } => "JSON_OBJECTAGG",
         AggregateKind::Percentile => "PERCENTILE",
+        AggregateKind::Bitmap { op, cardinality } => op.function_name(cardinality),
     }
 }
 
@@ -121,8 +123,23 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType]) -> Result<Box<dyn
             }
             Box::new(CollectAccumulator::new(&input, &output)?)
         }
+        AggregateKind::Bitmap { op, cardinality } => {
+            check_bitmap_types(op, cardinality, &input, &output).ok_or_else(unsupported)?;
+            Box::new(BitmapAccumulator::new(op, cardinality, false))
+        }
     };
     Ok(acc)
+}
+
+/// Checks the Arrow types of a `BITMAP_*_AGG` call: INT (`BUILD`) or a bitmap's bytes in,
+/// a bitmap's bytes or a BIGINT (`cardinality`) out.
+pub(crate) fn check_bitmap_types(op: BitmapAggOp, cardinality: bool, input: &ArrowType, output: &ArrowType) -> Option<()> {
+    let input_ok = match op {
+        BitmapAggOp::Build => *input == ArrowType::Int32,
+        _ => *input == ArrowType::Binary,
+    };
+    let output_ok = if cardinality { *output == ArrowType::Int64 } else { *output == ArrowType::Binary };
+    (input_ok && output_ok).then_some(())
 }
 
 /// Builds an accumulator (of the window or the retracting kind) generic over an Arrow

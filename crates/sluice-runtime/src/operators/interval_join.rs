@@ -11,8 +11,10 @@
 //! - The row itself is cached when the operator time is before its upper bound;
 //!   otherwise, if it matched nothing and its side is outer, it is emitted padded.
 //! - Each key has one cleanup timer per cache, at `row time + relative size +
-//!   (upper - lower) / 2 + 1`; when it fires the expired rows are removed (padded if
-//!   outer) and a new timer is set for the earliest row left.
+//!   min cleanup interval + 1` (`table.exec.interval-join.min-cleanup-interval`, 0 by
+//!   default since Flink 1.18; it was half the interval before); when it fires the
+//!   expired rows are removed (padded if outer) and a new timer is set for the earliest
+//!   row left.
 //! - The output watermark is held back by the larger relative size, so joined rows are
 //!   never late downstream.
 //!
@@ -113,9 +115,8 @@ impl IntervalJoinOperator {
         let right_keys = converter(&spec.right_schema, &spec.right_keys)?;
         let left_relative = spec.upper;
         let right_relative = spec.lower.saturating_neg();
-        let span = spec.upper.saturating_sub(spec.lower);
-        // Flink halves the span in milliseconds.
-        let min_cleanup_interval = if span % 1000 == 0 { span / 2000 * 1000 } else { span / 2 };
+        // Flink reads the option in whole milliseconds; a negative one counts as 0.
+        let min_cleanup_interval = (spec.min_cleanup_interval / crate::spec::MILLI * crate::spec::MILLI).max(0);
         let fields: Vec<_> = spec.left_schema.fields().iter().chain(spec.right_schema.fields().iter()).cloned().collect();
         let pair_schema = Arc::new(Schema::new(fields));
         Ok(IntervalJoinOperator {

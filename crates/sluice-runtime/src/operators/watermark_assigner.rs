@@ -45,6 +45,8 @@ pub struct WatermarkAssigner {
     split_idle_timeout: Option<Duration>,
     /// `with_watermark_per_row`.
     per_row: bool,
+    /// `with_eager_interval`.
+    eager: Option<i64>,
 }
 
 /// The watermark state of one split.
@@ -75,6 +77,7 @@ impl WatermarkAssigner {
             splits: HashMap::new(),
             split_idle_timeout: None,
             per_row: false,
+            eager: None,
         }
     }
 
@@ -110,7 +113,26 @@ impl WatermarkAssigner {
         self
     }
 
+    /// Emits the watermark as Flink's SQL watermark assigner does on its own: right after a
+    /// row that moves it more than `interval` (µs, `pipeline.auto-watermark-interval`)
+    /// beyond the last one emitted (0 before the first), and otherwise only at the end of
+    /// a batch (where Flink's periodic timer would emit it). A row behind a watermark that
+    /// was not emitted is then not late, as in Flink. Interval joins need this: whether a
+    /// row is cached or meets the other side's rows depends on the exact watermark when it
+    /// arrives, for rows ahead of the watermark too (a bound that excludes 0).
+    pub fn with_eager_interval(mut self, interval: i64) -> Self {
+        self.eager = Some(interval.max(0));
+        self
+    }
+
     fn crosses_grid(&self, watermark: i64) -> bool {
+        if let Some(interval) = self.eager {
+            // Flink compares in milliseconds with its last watermark, 0 at first.
+            let last = self.emitted.unwrap_or(0);
+            if watermark.saturating_sub(last) > interval {
+                return true;
+            }
+        }
         if self.per_row {
             return true;
         }
@@ -184,7 +206,7 @@ impl WatermarkAssigner {
         };
         let mut start = 0;
         for i in 0..batch.num_rows() {
-            if let Some(wm) = combine(max) {
+            if let Some(wm) = combine(max).filter(|_| self.eager.is_none()) {
                 // A row at or behind the watermark: everything before it is sent with
                 // the watermark it raised, so that operators can judge this row.
                 if rowtimes.is_valid(i) && rowtimes.value(i) <= wm && Some(wm) > self.emitted {

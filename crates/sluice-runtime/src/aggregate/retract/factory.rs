@@ -8,7 +8,8 @@ use super::numeric::{RetractAvg, RetractCount, RetractSum, RetractVariance};
 use super::values::{RetractCollect, RetractFirstLast, RetractListAgg};
 use super::RetractAccumulator;
 use crate::aggregate::avg::AvgMode;
-use crate::aggregate::factory::{function_name, primitive, PrimitiveMaker};
+use crate::aggregate::bitmap::BitmapAccumulator;
+use crate::aggregate::factory::{check_bitmap_types, function_name, primitive, PrimitiveMaker};
 use crate::aggregate::numeric::{is_f64_producible, is_f64_readable};
 use crate::aggregate::variance::VarianceKind;
 use crate::aggregate::json_agg::JsonAggAccumulator;
@@ -103,6 +104,10 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType], insert_only: bool
                 return Err(unsupported());
             }
             Box::new(RetractCollect::new(&input, &output)?)
+        }
+        AggregateKind::Bitmap { op, cardinality } => {
+            check_bitmap_types(op, cardinality, &input, &output).ok_or_else(unsupported)?;
+            Box::new(BitmapAccumulator::new(op, cardinality, !insert_only))
         }
     };
     Ok(acc)

@@ -1,0 +1,18 @@
+-- BITMAP aggregates in an insert-only GROUP BY through print: the bitmap itself printed, TINYINT and SMALLINT
+-- arguments widened to INT, DISTINCT and FILTER, an empty input bitmap (OR gives an empty bitmap, BUILD of
+-- nothing gives NULL), and the AND of bitmaps that share nothing
+CREATE TABLE ev (id INT, k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'filesystem', 'path' = '${DATA}/bitmap_events.json', 'format' = 'json');
+CREATE TABLE out_t (k STRING, b BITMAP, s1 STRING, s2 STRING, s3 STRING, n1 BIGINT, s4 STRING, n2 BIGINT, s5 STRING, n3 BIGINT)
+WITH ('connector' = 'print');
+INSERT INTO out_t
+SELECT k, BITMAP_BUILD_AGG(v),
+  BITMAP_TO_STRING(BITMAP_BUILD_AGG(CAST(id AS TINYINT))),
+  BITMAP_TO_STRING(BITMAP_OR_AGG(DISTINCT BITMAP_BUILD(ARRAY[id]))),
+  BITMAP_TO_STRING(BITMAP_BUILD_AGG(CAST(v AS SMALLINT)) FILTER (WHERE v > 4)),
+  BITMAP_BUILD_CARDINALITY_AGG(DISTINCT v),
+  BITMAP_TO_STRING(BITMAP_OR_AGG(BITMAP_BUILD(ARRAY[CAST(NULL AS INT)]))),
+  BITMAP_OR_CARDINALITY_AGG(BITMAP_BUILD(ARRAY[CAST(NULL AS INT)])),
+  BITMAP_TO_STRING(BITMAP_AND_AGG(BITMAP_BUILD(ARRAY[id]))),
+  BITMAP_AND_CARDINALITY_AGG(BITMAP_BUILD(ARRAY[id]))
+FROM ev GROUP BY k;

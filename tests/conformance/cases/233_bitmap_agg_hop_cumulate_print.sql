@@ -1,0 +1,21 @@
+-- BITMAP aggregates over HOP (10 s every 5 s) and CUMULATE (5 s steps up to 15 s) windows, whose slices are
+-- merged (AND of a slice without input leaves the others' intersection), through print
+CREATE TABLE ev (id INT, k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'filesystem', 'path' = '${DATA}/bitmap_events.json', 'format' = 'json');
+CREATE VIEW bm AS SELECT *, BITMAP_BUILD(CASE WHEN v IS NULL THEN CAST(NULL AS ARRAY<INT>) ELSE ARRAY[v, v + 1, 1000] END) AS b FROM ev;
+CREATE TABLE out_t (w STRING, k STRING, ws TIMESTAMP(3), we TIMESTAMP(3), build_s STRING, build_n BIGINT, and_s STRING,
+  and_n BIGINT, or_s STRING, or_n BIGINT, xor_s STRING, xor_n BIGINT) WITH ('connector' = 'print');
+INSERT INTO out_t
+SELECT 'hop', k, window_start, window_end, BITMAP_TO_STRING(BITMAP_BUILD_AGG(v)), BITMAP_BUILD_CARDINALITY_AGG(v),
+  BITMAP_TO_STRING(BITMAP_AND_AGG(b)), BITMAP_AND_CARDINALITY_AGG(b),
+  BITMAP_TO_STRING(BITMAP_OR_AGG(b)), BITMAP_OR_CARDINALITY_AGG(b),
+  BITMAP_TO_STRING(BITMAP_XOR_AGG(b)), BITMAP_XOR_CARDINALITY_AGG(b)
+FROM TABLE(HOP(TABLE bm, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '10' SECOND))
+GROUP BY k, window_start, window_end
+UNION ALL
+SELECT 'cumulate', k, window_start, window_end, BITMAP_TO_STRING(BITMAP_BUILD_AGG(v)), BITMAP_BUILD_CARDINALITY_AGG(v),
+  BITMAP_TO_STRING(BITMAP_AND_AGG(b)), BITMAP_AND_CARDINALITY_AGG(b),
+  BITMAP_TO_STRING(BITMAP_OR_AGG(b)), BITMAP_OR_CARDINALITY_AGG(b),
+  BITMAP_TO_STRING(BITMAP_XOR_AGG(b)), BITMAP_XOR_CARDINALITY_AGG(b)
+FROM TABLE(CUMULATE(TABLE bm, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '15' SECOND))
+GROUP BY k, window_start, window_end;

@@ -1,0 +1,18 @@
+-- BITMAP aggregates over SESSION windows (3 s gap) per key, whose sessions merge as rows bridge them, and
+-- over the legacy GROUP BY TUMBLE, into files
+CREATE TABLE ev (id INT, k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'filesystem', 'path' = '${DATA}/bitmap_events.json', 'format' = 'json');
+CREATE VIEW bm AS SELECT *, BITMAP_BUILD(CASE WHEN v IS NULL THEN CAST(NULL AS ARRAY<INT>) ELSE ARRAY[v, id] END) AS b FROM ev;
+CREATE TABLE out_t (w STRING, k STRING, ws TIMESTAMP(3), we TIMESTAMP(3), build_s STRING, and_s STRING, and_n BIGINT,
+  or_s STRING, xor_s STRING, xor_n BIGINT) WITH ('connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'json');
+INSERT INTO out_t
+SELECT 'session', k, window_start, window_end, BITMAP_TO_STRING(BITMAP_BUILD_AGG(v)),
+  BITMAP_TO_STRING(BITMAP_AND_AGG(b)), BITMAP_AND_CARDINALITY_AGG(b), BITMAP_TO_STRING(BITMAP_OR_AGG(b)),
+  BITMAP_TO_STRING(BITMAP_XOR_AGG(b)), BITMAP_XOR_CARDINALITY_AGG(b)
+FROM TABLE(SESSION(TABLE bm PARTITION BY k, DESCRIPTOR(ts), INTERVAL '3' SECOND))
+GROUP BY k, window_start, window_end
+UNION ALL
+SELECT 'tumble', k, TUMBLE_START(ts, INTERVAL '15' SECOND), TUMBLE_END(ts, INTERVAL '15' SECOND),
+  BITMAP_TO_STRING(BITMAP_BUILD_AGG(v)), BITMAP_TO_STRING(BITMAP_AND_AGG(b)), BITMAP_AND_CARDINALITY_AGG(b),
+  BITMAP_TO_STRING(BITMAP_OR_AGG(b)), BITMAP_TO_STRING(BITMAP_XOR_AGG(b)), BITMAP_XOR_CARDINALITY_AGG(b)
+FROM bm GROUP BY k, TUMBLE(ts, INTERVAL '15' SECOND);
