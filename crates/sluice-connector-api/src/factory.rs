@@ -218,6 +218,15 @@ pub trait SinkWriter: Send {
     fn recover(&mut self, _completed: Option<u64>) -> Result<(), ConnectorError> {
         Ok(())
     }
+    /// After `recover`, in a job restored with fewer subtasks than the run before it:
+    /// settles what the writers of `subtasks` (which this run no longer has) left, as
+    /// `recover` settles this writer's own: their output of checkpoint `completed` and
+    /// earlier that a crash left uncommitted is committed, their later output dropped
+    /// (open transactions aborted, pending files deleted). Each removed subtask is given
+    /// to exactly one writer. The default has nothing to settle.
+    fn recover_removed(&mut self, _subtasks: &[usize], _completed: Option<u64>) -> Result<(), ConnectorError> {
+        Ok(())
+    }
     /// The event-time watermark of the sink's input advanced to `watermark` (epoch
     /// milliseconds; `i64::MAX` at the end of input). A sink that commits by event time
     /// (the `filesystem` sink's `partition-time` trigger) keeps it; the default ignores it.

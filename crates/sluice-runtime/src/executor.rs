@@ -408,13 +408,16 @@ impl Executor {
         self.check_checkpointable()?;
         let root = checkpoint::Storage::open(&config.root, &config.storage_options).map_err(storage_error)?;
         let store = CheckpointStore::new(&root, &config.job);
+        let recorded = store.running_parallelism().map_err(storage_error)?;
         if config.fresh {
             store.clear().map_err(storage_error)?;
         }
         let committed = self.committed_checkpoints()?;
         let (restore, next_id) = choose_restore(&store, &config, &committed)?;
         let place = Place { subtask: 0, parallelism: 1, max_parallelism: self.max_parallelism };
-        self.recover_and_restore(restore.as_ref(), &config, place)?;
+        let former = former_parallelism(recorded, restore.as_ref());
+        self.recover_and_restore(restore.as_ref(), &config, place, former)?;
+        store.set_running_parallelism(1).map_err(storage_error)?;
         if let Some(saved) = &restore {
             log_resuming(&config, saved);
         }
@@ -477,18 +480,24 @@ impl Executor {
     }
 
     /// Tells every source and sink which checkpoint the job resumes from, then gives
-    /// each source and operator its saved state.
+    /// each source and operator its saved state. `former` is how many subtasks the run
+    /// before had: a sink writer also settles what the writers of the subtasks this run
+    /// no longer has left, each removed subtask given to the one writer it falls to by
+    /// the modulo of the parallelism.
     fn recover_and_restore(
         &mut self,
         restore: Option<&checkpoint::SavedCheckpoint>,
         config: &CheckpointConfig,
         place: Place,
+        former: usize,
     ) -> Result<(), RuntimeError> {
         let resumed = restore.map(|saved| saved.id);
+        let removed: Vec<usize> = (place.parallelism..former).filter(|t| t % place.parallelism == place.subtask).collect();
         for node in &mut self.nodes {
             let recovered = match &mut node.kind {
                 NodeKind::Source(reader) => reader.recover(resumed),
-                NodeKind::Sink(writer) => writer.recover(resumed),
+                NodeKind::Sink(writer) if removed.is_empty() => writer.recover(resumed),
+                NodeKind::Sink(writer) => writer.recover(resumed).and_then(|()| writer.recover_removed(&removed, resumed)),
                 NodeKind::Operator(_) => Ok(()),
             };
             recovered.map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
@@ -1052,6 +1061,13 @@ fn choose_restore(
         next_id = next_id.max(saved.id + 1);
     }
     Ok((restore, next_id))
+}
+
+/// How many subtasks the job had before this run: the most of what the job's folder
+/// `recorded` of the last run that got past its recovery (read before `--fresh` clears
+/// it) and of the checkpoint it resumes from (1 for a job that never ran).
+fn former_parallelism(recorded: Option<usize>, restore: Option<&checkpoint::SavedCheckpoint>) -> usize {
+    recorded.unwrap_or(1).max(restore.map_or(1, |saved| saved.layout.parallelism))
 }
 
 fn log_resuming(config: &CheckpointConfig, saved: &checkpoint::SavedCheckpoint) {

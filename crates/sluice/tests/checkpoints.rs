@@ -441,6 +441,88 @@ fn at_parallelism_2_a_crash_at_any_step_keeps_windows_and_group_state_exactly_on
     }
 }
 
+/// The filter job at parallelism 2 (both subtasks read partitions, so both producers
+/// write), crashed at any step of a checkpoint and resumed at parallelism 1: the
+/// transaction the second subtask's producer left open is aborted by fencing its
+/// transactional id, so `read_committed` readers see every row once and are not held
+/// back until the broker's transaction timeout (which `committed_ids` would hit).
+#[test]
+fn a_crash_at_parallelism_2_resumed_at_1_aborts_what_the_removed_subtask_left_open() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    input(&broker, "events", 0..6000);
+    for (n, step) in ["before-snapshot", "after-save", "after-commit", "after-complete"].iter().enumerate() {
+        let output = format!("narrowed-{n}");
+        broker.create_topic(&output, 1);
+        let dir = scratch(&format!("narrowed-{step}"));
+        let script = job(&dir, &broker, "events", &output, &format!("narrow{n}"));
+        let body = std::fs::read_to_string(&script).unwrap();
+        std::fs::write(&script, format!("SET 'parallelism.default' = '2';\n{body}")).unwrap();
+        let crashed = sluice(&script, Some(&format!("{step}@5")), &[]);
+        assert!(text(&crashed).contains(&format!("crashing at {step} of checkpoint 5")), "{}", text(&crashed));
+        std::fs::write(&script, &body).unwrap();
+        let resumed = sluice(&script, None, &[]);
+        assert!(resumed.status.success(), "{}", text(&resumed));
+        assert!(text(&resumed).contains("at parallelism 2"), "{}", text(&resumed));
+        assert_eq!(committed_ids(&broker, &output), expected(0..6000), "after a crash at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// The files job at parallelism 2 over two input files (one per reader, so both
+/// writers write part files), crashed at any step of a checkpoint and resumed at
+/// parallelism 1: the one writer left finishes the second writer's pending files of
+/// the checkpoint it resumes from and deletes its later ones, so every row is in a
+/// visible part file exactly once.
+#[test]
+fn part_files_of_a_removed_subtask_are_finished_after_a_crash_at_parallelism_2_resumed_at_1() {
+    for step in ["before-snapshot", "after-save", "after-commit", "after-complete"] {
+        let dir = scratch(&format!("narrowed-files-{step}"));
+        let data = dir.join("events");
+        std::fs::create_dir_all(&data).unwrap();
+        for (file, ids) in [("a.json", 0..1500), ("b.json", 1500..3000)] {
+            let rows: String = ids.map(|i| format!("{{\"id\":{i},\"v\":{}}}\n", i % 10)).collect();
+            std::fs::write(data.join(file), rows).unwrap();
+        }
+        let out = dir.join("out");
+        let body = format!(
+            "SET 'execution.checkpointing.interval' = '1 ns';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '100';
+CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');
+CREATE TABLE kept (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json',
+  'sink.rolling-policy.file-size' = '2KB');
+INSERT INTO kept SELECT id, v FROM events WHERE v < 7;
+",
+            dir.join("checkpoints").display(),
+            data.display(),
+            out.display()
+        );
+        let script = dir.join("job.sql");
+        std::fs::write(&script, format!("SET 'parallelism.default' = '2';\n{body}")).unwrap();
+        let crashed = sluice(&script, Some(&format!("{step}@6")), &[]);
+        assert!(text(&crashed).contains(&format!("crashing at {step} of checkpoint 6")), "{}", text(&crashed));
+        let names: Vec<String> =
+            std::fs::read_dir(&out).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        assert!(names.iter().any(|n| n.contains("-1-")), "the second writer wrote no part file: {names:?}");
+        std::fs::write(&script, &body).unwrap();
+        let resumed = sluice(&script, None, &[]);
+        assert!(resumed.status.success(), "{}", text(&resumed));
+        assert!(text(&resumed).contains("at parallelism 2"), "{}", text(&resumed));
+        let mut ids = BTreeMap::new();
+        for entry in std::fs::read_dir(&out).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(!name.starts_with('.'), "a part file left unfinished after a crash at {step}: {name}");
+            for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
+                let row: serde_json::Value = serde_json::from_str(line).unwrap();
+                *ids.entry(row["id"].as_i64().unwrap()).or_default() += 1;
+            }
+        }
+        assert_eq!(ids, expected(0..3000), "after a crash at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 /// A counting job over a file of `{"id": i, "v": i % 10}` rows, in batches of 100.
 fn counting_job(dir: &Path, filter: &str, key: &str) -> PathBuf {
     let data = dir.join("events.json");

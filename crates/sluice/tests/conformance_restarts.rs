@@ -79,37 +79,24 @@ fn every_case_stopped_midway_and_resumed_gives_the_uninterrupted_rows() {
 /// keyed state handed out again by key group, its sources' positions by split) must give
 /// the rows of an uninterrupted run. Changelogs are folded into final rows, as the
 /// parallel tier compares them; cases whose rows depend on the order of rows across
-/// instances (`parallel_differences.txt`) must give as many rows. A case with an
-/// operator that cannot take state saved at another parallelism yet must say so, and
-/// must resume at parallelism 2 instead.
+/// instances (`parallel_differences.txt`) must give as many rows. Every keyed operator
+/// takes state saved at another parallelism, so a refusal is a failure too.
 #[test]
 fn every_case_saved_at_parallelism_2_resumes_at_1_and_4_with_the_same_rows() {
     let root = repo_root().join("tests/conformance");
     let order_dependent = listed_cases(&root.join("parallel_differences.txt"));
     let mut failures = Vec::new();
-    let mut not_rescalable = Vec::new();
     let mut checked = 0;
     for (name, case) in &cases(&root) {
         let whole = run_case(case, &root.join("data"));
         let Ok(want) = whole.rows else { continue };
         let rows_read = rows_read(&whole.stderr);
         let batch_size = batch_size(rows_read);
-        let mut resumes = vec![1, 4];
-        let mut same_added = false;
-        while let Some(then) = resumes.pop() {
+        for then in [1, 4] {
             let label = format!("{name} saved at parallelism 2, resumed at {then}");
             let mut restarted = run_case_rescaled(case, &root.join("data"), batch_size, 4, 2, then);
             if !stopped(&restarted) {
                 restarted = run_case_rescaled(case, &root.join("data"), batch_size, 1, 2, then);
-            }
-            if restarted.rows.as_ref().is_err_and(|e| e.contains("cannot take state saved at another parallelism yet")) {
-                eprintln!("{label:<64} not rescalable yet");
-                not_rescalable.push(format!("{name} ({then})"));
-                if !same_added {
-                    same_added = true;
-                    resumes.push(2);
-                }
-                continue;
             }
             if !stopped(&restarted) && rows_read >= 10 && restarted.rows.is_ok() {
                 failures.push(format!("{label}: the first run did not stop at a checkpoint and resume:\n{}", restarted.stderr));
@@ -130,7 +117,6 @@ fn every_case_saved_at_parallelism_2_resumes_at_1_and_4_with_the_same_rows() {
         }
         checked += 1;
     }
-    eprintln!("{} resumes refused as not rescalable yet: {}", not_rescalable.len(), not_rescalable.join(", "));
     assert!(checked > 0, "no case ran");
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n\n"));
 }

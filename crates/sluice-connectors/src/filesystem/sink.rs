@@ -7,7 +7,9 @@
 //! makes them: a rolled file waits, and checkpoint N renames the files of its rows to
 //! `.part-....chk-N.pending`; once N completes they get their final names. A job that
 //! resumes from checkpoint M finishes the renames of checkpoints up to M and deletes
-//! later pending and in-progress files, whose rows are written again. A partition's
+//! later pending and in-progress files, whose rows are written again; a job restored
+//! with fewer subtasks does the same for the files of the writers it no longer has
+//! (`recover_removed`: part names carry the writer's subtask). A partition's
 //! success file (`sink.partition-commit.policy.kind` = `success-file`) is written only
 //! after the checkpoint holding its rows completed (or, without checkpoints, after its
 //! files were renamed), once its trigger says the partition is complete.
@@ -223,10 +225,10 @@ impl FileSink {
         Ok(())
     }
 
-    /// Files of this subtask left by an earlier run, in the table's folder and its
+    /// Files of `subtask` left by an earlier run, in the table's folder and its
     /// partition folders: `.part-…-SUBTASK-N.SUFFIX`.
-    fn leftovers(&self) -> Result<Vec<(PathBuf, String)>, ConnectorError> {
-        let marker = format!("-{}-", self.subtask);
+    fn leftovers(&self, subtask: usize) -> Result<Vec<(PathBuf, String)>, ConnectorError> {
+        let marker = format!("-{subtask}-");
         let mut found = Vec::new();
         let mut dirs = vec![self.root.clone()];
         while let Some(dir) = dirs.pop() {
@@ -392,7 +394,39 @@ impl SinkWriter for FileSink {
     }
 
     fn recover(&mut self, completed: Option<u64>) -> Result<(), ConnectorError> {
-        for (path, name) in self.leftovers()? {
+        self.settle(self.subtask, completed)?;
+        self.await_recovered_partitions();
+        Ok(())
+    }
+
+    /// The part files of writers a job restored at a lower parallelism no longer has
+    /// are finished here, as their own writer would have.
+    fn recover_removed(&mut self, subtasks: &[usize], completed: Option<u64>) -> Result<(), ConnectorError> {
+        for subtask in subtasks {
+            self.settle(*subtask, completed)?;
+        }
+        self.await_recovered_partitions();
+        Ok(())
+    }
+}
+
+impl FileSink {
+    /// After a restart, partitions with committed files but no success file wait for
+    /// their trigger again.
+    fn await_recovered_partitions(&mut self) {
+        let waiting = self.uncommitted_partitions();
+        if let Some(c) = self.committer.as_mut() {
+            for p in waiting {
+                c.recovered(p);
+            }
+        }
+    }
+
+    /// Finishes what an earlier run's writer `subtask` left: renames its pending files of
+    /// checkpoint `completed` and earlier to their final names and deletes its later
+    /// pending and in-progress files, whose rows are written again.
+    fn settle(&self, subtask: usize, completed: Option<u64>) -> Result<(), ConnectorError> {
+        for (path, name) in self.leftovers(subtask)? {
             let pending = name.strip_suffix(".pending").and_then(|n| n.rsplit_once(".chk-"));
             match pending {
                 Some((file, id)) if completed.is_some_and(|c| id.parse::<u64>().is_ok_and(|id| id <= c)) => {
@@ -406,12 +440,6 @@ impl SinkWriter for FileSink {
                     let _ = std::fs::remove_file(&path);
                 }
                 None => {}
-            }
-        }
-        let waiting = self.uncommitted_partitions();
-        if let Some(c) = self.committer.as_mut() {
-            for p in waiting {
-                c.recovered(p);
             }
         }
         Ok(())

@@ -9,6 +9,8 @@
 //! checkpoint commits one transaction with the checkpoint's id recorded in it, for the
 //! consumer group `<prefix>-checkpoints` (see `transactions`). Readers with
 //! `isolation.level=read_committed` (librdkafka's default) see each row exactly once.
+//! A job restored with fewer subtasks fences the transactional ids of the subtasks it
+//! no longer has (`recover_removed`), aborting what they left open.
 
 use std::time::{Duration, Instant};
 
@@ -16,6 +18,7 @@ use arrow_array::RecordBatch;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{DeliveryResult, Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
+use rdkafka::ClientConfig;
 use sluice_connector_api::{ChangeBatch, ConnectorError, SinkContext, SinkWriter, TableSpec};
 use sluice_types::temporal::SessionTimeZone;
 use sluice_types::RowKind;
@@ -24,7 +27,7 @@ use super::client::{client_config, creation_error, SluiceContext, METADATA_TIMEO
 use super::config::{DeliveryGuarantee, KafkaConfig, KafkaFlavor, SinkPartitioner};
 use super::format::RowEncoder;
 use super::metadata;
-use super::transactions::CheckpointTransactions;
+use super::transactions::{self, CheckpointTransactions};
 use super::upsert::{PendingMessage, UpsertBuffer};
 
 /// librdkafka settings Sluice uses unless the table sets them in `properties.*`:
@@ -79,6 +82,9 @@ pub struct KafkaSink {
     buffer: Option<UpsertBuffer>,
     /// With `exactly-once`: how checkpoints are recorded with the transactions.
     transactions: Option<CheckpointTransactions>,
+    /// With `exactly-once`: this producer's settings and the transactional id prefix, to
+    /// fence the ids of subtasks a restored job no longer has.
+    fencing: Option<(ClientConfig, String)>,
 }
 
 /// How long a transaction may stay open before the broker aborts it, unless
@@ -110,9 +116,14 @@ impl KafkaSink {
             defaults.push(("transactional.id", id.as_str()));
             defaults.push(("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS));
         }
-        let producer: BaseProducer<SluiceContext> = client_config(config, &defaults)
+        let producer_config = client_config(config, &defaults);
+        let producer: BaseProducer<SluiceContext> = producer_config
             .create_with_context(SluiceContext::new(&config.bootstrap_servers))
             .map_err(|e| creation_error(config, e))?;
+        let fencing = match &config.delivery {
+            DeliveryGuarantee::ExactlyOnce { transactional_id_prefix } => Some((producer_config, transactional_id_prefix.clone())),
+            _ => None,
+        };
         let physical = table.physical_columns.len();
         let mut timestamp_column = None;
         let mut headers_column = None;
@@ -153,6 +164,7 @@ impl KafkaSink {
             value_buf: Vec::new(),
             buffer: config.buffer_flush.map(|(rows, every)| UpsertBuffer::new(rows, every)),
             transactions: None,
+            fencing,
         };
         if let DeliveryGuarantee::ExactlyOnce { transactional_id_prefix } = &config.delivery {
             sink.transactions = Some(sink.start_transactions(config, transactional_id_prefix)?);
@@ -382,6 +394,28 @@ impl SinkWriter for KafkaSink {
 
     fn committed_checkpoint(&mut self) -> Result<Option<u64>, ConnectorError> {
         self.transactions.as_ref().map(|txn| txn.committed()).transpose()
+    }
+
+    /// Fences the transactional id of each removed subtask, which aborts the transaction
+    /// it left open: that transaction holds rows of a checkpoint later than the one the
+    /// job resumes from (a checkpoint counts as complete only once every transaction of
+    /// it committed), and the restored job writes them again. Left open, it would hold
+    /// `read_committed` readers back until the broker's transaction timeout.
+    fn recover_removed(&mut self, subtasks: &[usize], _completed: Option<u64>) -> Result<(), ConnectorError> {
+        let Some((config, prefix)) = &self.fencing else { return Ok(()) };
+        for subtask in subtasks {
+            let id = format!("{prefix}-{subtask}");
+            let mut fenced = config.clone();
+            fenced.set("transactional.id", id.as_str());
+            transactions::fence(&fenced, &self.servers).map_err(|e| {
+                ConnectorError::External(format!(
+                    "cannot abort the transaction left by transactional id \"{id}\" for topic \"{}\" at {}: {e} \
+                     (run the job again to retry)",
+                    self.topic, self.servers
+                ))
+            })?;
+        }
+        Ok(())
     }
 
     fn finish(&mut self) -> Result<(), ConnectorError> {

@@ -20,6 +20,14 @@ use super::client::{while_coordinator_moves, METADATA_TIMEOUT};
 /// The longest a commit waits for the broker.
 const COMMIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// Starts a producer with the `transactional.id` of `config` and drops it: the broker
+/// fences every older producer with that id and aborts the transaction it left open.
+/// For the ids of subtasks a restored job no longer has.
+pub fn fence(config: &ClientConfig, servers: &str) -> Result<(), KafkaError> {
+    let producer: BaseProducer<super::client::SluiceContext> = config.create_with_context(super::client::SluiceContext::new(servers))?;
+    producer.init_transactions(METADATA_TIMEOUT)
+}
+
 /// How a producer's transactions record their checkpoints (see the module doc).
 pub struct CheckpointTransactions {
     /// The consumer group whose offset of partition 0 of `topic` is the newest committed

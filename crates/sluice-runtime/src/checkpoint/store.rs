@@ -27,6 +27,8 @@ use super::storage::Storage;
 const FORMAT: u8 = 2;
 const COMPLETED: &str = "_COMPLETED";
 const METADATA: &str = "_metadata";
+/// The object of a job's folder recording how many subtasks its last run had.
+const RUNNING: &str = "_parallelism";
 
 /// What one instance of a node contributed to a checkpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,6 +133,22 @@ impl CheckpointStore {
         }
         self.storage.put(&format!("{dir}/{METADATA}"), meta.finish())?;
         Ok(bytes)
+    }
+
+    /// How many subtasks the job's last run had once it got past its recovery (`None`:
+    /// never recorded), so that a run with fewer settles what the others left.
+    pub fn running_parallelism(&self) -> Result<Option<usize>, String> {
+        let Some(bytes) = self.storage.get(RUNNING)? else { return Ok(None) };
+        let text = String::from_utf8_lossy(&bytes);
+        text.trim().parse::<usize>().map(Some).map_err(|_| {
+            format!("{}/{RUNNING} holds \"{}\", not a number of subtasks: delete it, or start over with `sluice run --fresh`", self.location(), text.trim())
+        })
+    }
+
+    /// Records that the job now runs with `parallelism` subtasks (see
+    /// `running_parallelism`).
+    pub fn set_running_parallelism(&self, parallelism: usize) -> Result<(), String> {
+        self.storage.put(RUNNING, format!("{parallelism}\n").into_bytes())
     }
 
     /// Marks checkpoint `id` complete: its output is committed.
@@ -307,6 +325,26 @@ mod tests {
         assert!(store.load(4).is_err());
         store.clear().unwrap();
         assert!(store.ids().unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn records_the_running_parallelism_outside_the_checkpoints() {
+        let root = std::env::temp_dir().join(format!("sluice-store-running-{}", std::process::id()));
+        let storage = Storage::open(&root.display().to_string(), &Default::default()).unwrap();
+        let store = CheckpointStore::new(&storage, "job");
+        assert_eq!(store.running_parallelism().unwrap(), None);
+        store.set_running_parallelism(4).unwrap();
+        assert_eq!(store.running_parallelism().unwrap(), Some(4));
+        // Not a checkpoint, and kept by pruning.
+        store.prune(1);
+        assert!(store.ids().unwrap().is_empty());
+        assert_eq!(store.running_parallelism().unwrap(), Some(4));
+        std::fs::write(root.join("job").join(RUNNING), b"four").unwrap();
+        let e = store.running_parallelism().unwrap_err();
+        assert!(e.contains("not a number of subtasks") && e.contains("--fresh"), "{e}");
+        store.clear().unwrap();
+        assert_eq!(store.running_parallelism().unwrap(), None);
         let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use sluice_connector_api::{SourcePoll, SourceStats};
 
 use super::aligned::{Coordinator, Step};
-use super::{choose_restore, log_resuming, Checkpointing, Event, Executor, ExecutorOptions, JobReport, Place, SinkTap};
+use super::{choose_restore, former_parallelism, log_resuming, Checkpointing, Event, Executor, ExecutorOptions, JobReport, Place, SinkTap};
 use crate::checkpoint::{CheckpointStats, CheckpointStore};
 use crate::dataflow::{Dataflow, NodeId, NodeKind};
 use crate::exchange::{self, Distribution};
@@ -269,6 +269,7 @@ fn open_checkpoints(
     }
     let root = crate::checkpoint::Storage::open(&config.root, &config.storage_options).map_err(super::storage_error)?;
     let store = CheckpointStore::new(&root, &config.job);
+    let recorded = store.running_parallelism().map_err(super::storage_error)?;
     if config.fresh {
         store.clear().map_err(super::storage_error)?;
     }
@@ -278,10 +279,12 @@ fn open_checkpoints(
     }
     let (restore, next_id) = choose_restore(&store, &config, &committed)?;
     let parallelism = executors.len();
+    let former = former_parallelism(recorded, restore.as_ref());
     for (subtask, executor) in executors.iter_mut().enumerate() {
         let place = Place { subtask, parallelism, max_parallelism };
-        executor.recover_and_restore(restore.as_ref(), &config, place)?;
+        executor.recover_and_restore(restore.as_ref(), &config, place, former)?;
     }
+    store.set_running_parallelism(parallelism).map_err(super::storage_error)?;
     if let Some(saved) = &restore {
         log_resuming(&config, saved);
     }

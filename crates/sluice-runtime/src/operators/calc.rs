@@ -66,6 +66,22 @@ impl Operator for CalcOperator {
         Ok(())
     }
 
+    /// The lowest watermark any instance had seen: `CURRENT_WATERMARK` never runs ahead
+    /// of the watermark this instance's input will bring.
+    fn restore_rescaled(&mut self, states: &[&[u8]], _keep: &crate::operator::KeyGroupFilter) -> Result<(), RuntimeError> {
+        let mut lowest: Option<Option<i64>> = None;
+        for state in states {
+            self.restore(state)?;
+            let seen = self.ctx.watermark;
+            lowest = Some(match lowest {
+                None => seen,
+                Some(low) => low.zip(seen).map(|(a, b)| a.min(b)),
+            });
+        }
+        self.ctx.watermark = lowest.flatten();
+        Ok(())
+    }
+
     fn on_batch(&mut self, _input: usize, batch: ChangeBatch, out: &mut Output) -> Result<(), RuntimeError> {
         let ChangeBatch { mut data, mut kinds } = batch;
         if let Some(predicate) = &self.filter {

@@ -31,7 +31,7 @@ use arrow_schema::{Schema, SchemaRef};
 use sluice_connector_api::ChangeBatch;
 
 use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
-use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
+use crate::operators::state::{load_owned_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{IntervalJoinSpec, JoinType};
 use crate::{Operator, Output, RuntimeError, WATERMARK_END};
@@ -555,12 +555,36 @@ impl Operator for IntervalJoinOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None, true)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &crate::operator::KeyGroupFilter) -> Result<(), RuntimeError> {
+        for (i, state) in states.iter().enumerate() {
+            self.restore_part(state, Some(keep), i == 0)?;
+        }
+        Ok(())
+    }
+}
+
+impl IntervalJoinOperator {
+    /// Takes the state one instance saved (`first`: the first of several), only the keys
+    /// `keep` owns when given: the instances' keys are disjoint, so their states merge,
+    /// with the lowest operator time and expiration times of any instance (none removes
+    /// a row another instance would still join).
+    fn restore_part(&mut self, state: &[u8], keep: Option<&crate::operator::KeyGroupFilter>, first: bool) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mut input = open_operator_state(NAME, state, &self.shape())?;
-        self.watermark = input.opt_i64().map_err(fail)?;
-        self.left_expiration = input.i64().map_err(fail)?;
-        self.right_expiration = input.i64().map_err(fail)?;
-        let keys = load_keys(&mut input, &self.left_keys).map_err(fail)?;
+        let watermark = input.opt_i64().map_err(fail)?;
+        let left_expiration = input.i64().map_err(fail)?;
+        let right_expiration = input.i64().map_err(fail)?;
+        if first {
+            (self.watermark, self.left_expiration, self.right_expiration) = (watermark, left_expiration, right_expiration);
+        } else {
+            self.watermark = self.watermark.zip(watermark).map(|(a, b)| a.min(b));
+            self.left_expiration = self.left_expiration.min(left_expiration);
+            self.right_expiration = self.right_expiration.min(right_expiration);
+        }
+        let (keys, owned) = load_owned_keys(&mut input, &self.left_keys, keep).map_err(fail)?;
         let n = keys.len();
         let mismatch = || fail("the saved keys, rows and timers do not match".into());
         let null_keys = input.bools().map_err(fail)?;
@@ -589,24 +613,34 @@ impl Operator for IntervalJoinOperator {
                 return Err(mismatch());
             }
             let mut next = 0;
-            for (state, size) in states.iter_mut().zip(sizes) {
+            for (k, (state, size)) in states.iter_mut().zip(sizes).enumerate() {
                 let cache = if side == 0 { &mut state.left } else { &mut state.right };
                 for i in next..next + size as usize {
                     let row = rows[i].ok_or_else(mismatch)?;
-                    cache.entry(times[i]).or_default().push(Cached { row, emitted: emitted[i] });
+                    if owned[k] {
+                        cache.entry(times[i]).or_default().push(Cached { row, emitted: emitted[i] });
+                    } else {
+                        store.release(row.batch);
+                    }
                 }
                 next += size as usize;
             }
         }
-        self.timers = load_timers(&mut input, n).map_err(fail)?;
+        let timers = load_timers(&mut input, n).map_err(fail)?;
         input.end().map_err(fail)?;
-        self.key_index = keys.into_iter().enumerate().map(|(i, k)| (k, i)).collect();
-        self.states = states.into_iter().map(Some).collect();
+        // Saved key ordinals to this operator's, for the keys it owns.
+        let mut ordinals: Vec<Option<usize>> = vec![None; n];
+        for (k, (key, state)) in keys.into_iter().zip(states).enumerate() {
+            if owned[k] {
+                ordinals[k] = Some(self.states.len());
+                self.key_index.insert(key, self.states.len());
+                self.states.push(Some(state));
+            }
+        }
+        self.timers.extend(timers.into_iter().filter_map(|(t, k)| ordinals[k].map(|k| (t, k))));
         Ok(())
     }
-}
 
-impl IntervalJoinOperator {
     /// What the state is for, compared on restore.
     fn shape(&self) -> String {
         format!(

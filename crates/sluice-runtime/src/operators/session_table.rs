@@ -277,6 +277,23 @@ impl Operator for SessionTableOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None, true)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &crate::operator::KeyGroupFilter) -> Result<(), RuntimeError> {
+        for (i, state) in states.iter().enumerate() {
+            self.restore_part(state, Some(keep), i == 0)?;
+        }
+        Ok(())
+    }
+}
+
+impl SessionTableOperator {
+    /// Takes the state one instance saved (`first`: the first of several), only the
+    /// sessions whose partition key `keep` owns when given (read from their rows). The
+    /// instances' keys are disjoint, so their sessions merge; the lowest watermark of any
+    /// instance counts and late rows are counted once.
+    fn restore_part(&mut self, state: &[u8], keep: Option<&crate::operator::KeyGroupFilter>, first: bool) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mut input = open_operator_state(NAME, state, &self.shape())?;
         let watermark = input.i64().map_err(fail)?;
@@ -291,6 +308,13 @@ impl Operator for SessionTableOperator {
             return Err(mismatch());
         }
         let keys = self.encode(&batch)?;
+        let owned = match keep {
+            Some(keep) => {
+                let columns: Vec<ArrayRef> = self.spec.partition_keys.iter().map(|k| batch.column(*k).clone()).collect();
+                keep.owns(&columns, batch.num_rows())?
+            }
+            None => vec![true; batch.num_rows()],
+        };
         let mut next = 0usize;
         for ((start, end), count) in starts.into_iter().zip(ends).zip(counts) {
             let count = count as usize;
@@ -298,14 +322,26 @@ impl Operator for SessionTableOperator {
                 return Err(mismatch());
             }
             let session_rows: Vec<RowRef> = rows[next..next + count].iter().map(|r| r.ok_or_else(mismatch)).collect::<Result<_, _>>()?;
-            let key = keys[next].clone();
+            let (key, mine) = (keys[next].clone(), owned[next]);
             next += count;
+            if !mine {
+                for row in session_rows {
+                    self.store.release(row.batch);
+                }
+                continue;
+            }
             let ordinal = self.ordinal(&key);
             self.timers.insert((end, ordinal, start));
             self.sessions.entry(key).or_default().push(Session { start, end, rows: session_rows });
         }
-        self.watermark = watermark;
-        self.late_rows = late_rows;
+        if first {
+            (self.watermark, self.late_rows) = (watermark, 0);
+        } else {
+            self.watermark = self.watermark.min(watermark);
+        }
+        if keep.is_none_or(|k| k.instance == 0) {
+            self.late_rows += late_rows;
+        }
         Ok(())
     }
 }

@@ -28,11 +28,6 @@ pub(crate) fn save_keys(out: &mut StateWriter, converter: &Option<RowConverter>,
     Ok(())
 }
 
-/// Reads keys `save_keys` wrote, encoded with `converter` again.
-pub(crate) fn load_keys(input: &mut StateReader, converter: &Option<RowConverter>) -> Result<Vec<Vec<u8>>, String> {
-    Ok(load_owned_keys(input, converter, None)?.0)
-}
-
 /// Reads keys `save_keys` wrote, encoded with `converter` again, with whether the
 /// instance `keep` describes owns each (all, without `keep`).
 pub(crate) fn load_owned_keys(

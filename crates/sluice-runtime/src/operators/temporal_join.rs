@@ -41,7 +41,7 @@ use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
 use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
-use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
+use crate::operators::state::{load_owned_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::{Operator, Output, RuntimeError};
 use crate::hash::KeyMap;
@@ -488,11 +488,28 @@ impl Operator for TemporalJoinOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None, true)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &crate::operator::KeyGroupFilter) -> Result<(), RuntimeError> {
+        for (i, state) in states.iter().enumerate() {
+            self.restore_part(state, Some(keep), i == 0)?;
+        }
+        Ok(())
+    }
+}
+
+impl TemporalJoinOperator {
+    /// Takes the state one instance saved (`first`: the first of several), only the keys
+    /// `keep` owns when given: the instances' keys are disjoint, so their states merge,
+    /// with the lowest watermark of any instance.
+    fn restore_part(&mut self, state: &[u8], keep: Option<&crate::operator::KeyGroupFilter>, first: bool) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mismatch = || fail("the saved keys, rows and timers do not match".into());
         let mut input = open_operator_state(NAME, state, &self.shape())?;
-        self.watermark = input.opt_i64().map_err(fail)?;
-        let keys = load_keys(&mut input, &self.left_keys).map_err(fail)?;
+        let watermark = input.opt_i64().map_err(fail)?;
+        self.watermark = if first { watermark } else { self.watermark.zip(watermark).map(|(a, b)| a.min(b)) };
+        let (keys, owned) = load_owned_keys(&mut input, &self.left_keys, keep).map_err(fail)?;
         let n = keys.len();
         let has_timer = input.bools().map_err(fail)?;
         let timer = input.natives::<i64>().map_err(fail)?;
@@ -520,7 +537,22 @@ impl Operator for TemporalJoinOperator {
             return Err(mismatch());
         }
         let (mut next_left, mut next_version) = (0, 0);
+        // Saved key ordinals to this operator's slots, for the keys it owns.
+        let mut ordinals: Vec<Option<usize>> = vec![None; n];
         for (i, key) in keys.into_iter().enumerate() {
+            if !owned[i] {
+                let waiting = &left_rows[next_left..next_left + left_sizes[i] as usize];
+                for row in waiting.iter().flatten() {
+                    self.left_store.release(row.batch);
+                }
+                let versions = &version_rows[next_version..next_version + version_sizes[i] as usize];
+                for row in versions.iter().flatten() {
+                    self.right_store.release(row.batch);
+                }
+                next_left += left_sizes[i] as usize;
+                next_version += version_sizes[i] as usize;
+                continue;
+            }
             let mut state = KeyState { key: key.clone(), left: Vec::new(), versions: BTreeMap::new(), timer: has_timer[i].then_some(timer[i]) };
             for j in next_left..next_left + left_sizes[i] as usize {
                 let kind = RowKind::from_i8(kinds[j]).ok_or_else(mismatch)?;
@@ -531,15 +563,14 @@ impl Operator for TemporalJoinOperator {
                 state.versions.insert(version_times[j], Version { row: version_rows[j].ok_or_else(mismatch)?, accumulate: accumulate[j] });
             }
             next_version += version_sizes[i] as usize;
-            self.key_index.insert(key, i);
+            ordinals[i] = Some(self.states.len());
+            self.key_index.insert(key, self.states.len());
             self.states.push(Some(state));
         }
-        self.timers = timers;
+        self.timers.extend(timers.into_iter().filter_map(|(t, k)| ordinals[k].map(|k| (t, k))));
         Ok(())
     }
-}
 
-impl TemporalJoinOperator {
     /// What the state is for, compared on restore.
     fn shape(&self) -> String {
         format!(

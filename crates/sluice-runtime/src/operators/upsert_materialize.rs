@@ -21,7 +21,8 @@ use sluice_types::RowKind;
 
 use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::operators::join::state_clock::{ProcessingClock, StateTtl};
-use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
+use crate::operator::KeyGroupFilter;
+use crate::operators::state::{load_owned_keys, load_stored, save_keys, save_stored};
 use crate::operators::join::{encode_rows, row_bytes, row_converter};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::UpsertMaterializeSpec;
@@ -212,9 +213,24 @@ impl Operator for UpsertMaterializeOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &KeyGroupFilter) -> Result<(), RuntimeError> {
+        for state in states {
+            self.restore_part(state, Some(keep))?;
+        }
+        Ok(())
+    }
+}
+
+impl UpsertMaterializeOperator {
+    /// Takes the state one instance saved, only the sink keys `keep` owns when given
+    /// (the instances' keys are disjoint, so their states merge).
+    fn restore_part(&mut self, state: &[u8], keep: Option<&KeyGroupFilter>) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mut input = open_operator_state(NAME, state, &self.shape())?;
-        let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
+        let (keys, owned) = load_owned_keys(&mut input, &self.keys, keep).map_err(fail)?;
         let written = input.natives::<u64>().map_err(fail)?;
         let sizes = input.natives::<u64>().map_err(fail)?;
         let (batch, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
@@ -224,20 +240,25 @@ impl Operator for UpsertMaterializeOperator {
         }
         let values = encode_rows(&self.values, &batch, &self.all_columns)?;
         let mut next = 0;
-        for ((key, written), size) in keys.into_iter().zip(written).zip(sizes) {
+        for (k, ((key, written), size)) in keys.into_iter().zip(written).zip(sizes).enumerate() {
+            let range = next..next + size as usize;
+            next += size as usize;
+            if !owned[k] {
+                for row in rows[range].iter().flatten() {
+                    self.store.release(row.batch);
+                }
+                continue;
+            }
             let mut alive = Alive { rows: Vec::with_capacity(size as usize), written };
-            for i in next..next + size as usize {
+            for i in range {
                 let row = rows[i].ok_or_else(|| fail("a saved row is missing".into()))?;
                 alive.rows.push((row_bytes(&values, i), row));
             }
-            next += size as usize;
             self.state.insert(key, alive);
         }
         Ok(())
     }
-}
 
-impl UpsertMaterializeOperator {
     /// What the state is for, compared on restore.
     fn shape(&self) -> String {
         format!("an upsert materialiser on sink key {:?} of columns {:?}", self.spec.sink_key, self.types)

@@ -32,7 +32,8 @@ use sluice_connector_api::ChangeBatch;
 
 use self::accumulator::{Acc, AggInput, AggPlan, AggValue, RefChanges};
 use crate::checkpoint::{open_operator_state, operator_state, unreadable};
-use crate::operators::state::{load_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
+use crate::operator::KeyGroupFilter;
+use crate::operators::state::{load_owned_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{OverAggregateSpec, OverFrame};
 use crate::{Operator, Output, RuntimeError};
@@ -57,6 +58,8 @@ pub struct OverAggregateOperator {
     store: BatchStore,
     watermark: Option<i64>,
     late: u64,
+    /// State was restored into this operator (instances' states merge into one).
+    restored: bool,
 }
 
 struct Held {
@@ -162,6 +165,7 @@ impl OverAggregateOperator {
             store: BatchStore::default(),
             watermark: None,
             late: 0,
+            restored: false,
         })
     }
 
@@ -468,12 +472,38 @@ impl Operator for OverAggregateOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &KeyGroupFilter) -> Result<(), RuntimeError> {
+        for state in states {
+            self.restore_part(state, Some(keep))?;
+        }
+        Ok(())
+    }
+}
+
+impl OverAggregateOperator {
+    /// Takes the state one instance saved, only the keys `keep` owns when given: the
+    /// instances' keys are disjoint, so their states merge, with the lowest watermark
+    /// (none drops a row another instance would keep) and the late rows counted once.
+    fn restore_part(&mut self, state: &[u8], keep: Option<&KeyGroupFilter>) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mismatch = || fail("the saved keys, rows and aggregates do not match".into());
         let mut input = open_operator_state(NAME, state, &self.shape())?;
-        self.watermark = input.opt_i64().map_err(fail)?;
-        self.late = input.u64().map_err(fail)?;
-        let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
+        let watermark = input.opt_i64().map_err(fail)?;
+        let late = input.u64().map_err(fail)?;
+        match keep {
+            None => (self.watermark, self.late) = (watermark, late),
+            Some(keep) => {
+                self.watermark = if self.restored { self.watermark.zip(watermark).map(|(a, b)| a.min(b)) } else { watermark };
+                if keep.instance == 0 {
+                    self.late += late;
+                }
+            }
+        }
+        self.restored = true;
+        let (keys, owned) = load_owned_keys(&mut input, &self.keys, keep).map_err(fail)?;
         let n = keys.len();
         let last = input.natives::<i64>().map_err(fail)?;
         let shapes = input.natives::<u64>().map_err(fail)?;
@@ -508,7 +538,24 @@ impl Operator for OverAggregateOperator {
         };
         let (mut next_pending, mut next_frame) = (0, pending_sizes.iter().sum::<u64>() as usize);
         let mut next_ordered = held as usize;
+        // Saved key ordinals to this operator's, for the keys it owns.
+        let mut ordinals: Vec<Option<usize>> = vec![None; n];
         for (k, key) in keys.into_iter().enumerate() {
+            if !owned[k] {
+                let ordered: usize = ordered_sizes[k * calls..(k + 1) * calls].iter().sum::<u64>() as usize;
+                let spans = [
+                    next_pending..next_pending + pending_sizes[k] as usize,
+                    next_frame..next_frame + frame_sizes[k] as usize,
+                    next_ordered..next_ordered + ordered,
+                ];
+                for i in spans.into_iter().flatten() {
+                    self.store.release(row(i)?.batch);
+                }
+                next_pending += pending_sizes[k] as usize;
+                next_frame += frame_sizes[k] as usize;
+                next_ordered += ordered;
+                continue;
+            }
             let mut state = self.new_state();
             state.last_triggering = last[k];
             state.java_map = JavaMapShape { size: shapes[2 * k] as usize, capacity: shapes[2 * k + 1] as usize };
@@ -530,15 +577,14 @@ impl Operator for OverAggregateOperator {
                 }
                 next_ordered += ordered_sizes[a] as usize;
             }
-            self.key_index.insert(key, k);
+            ordinals[k] = Some(self.states.len());
+            self.key_index.insert(key, self.states.len());
             self.states.push(state);
         }
-        self.timers = timers;
+        self.timers.extend(timers.into_iter().filter_map(|(t, k)| ordinals[k].map(|k| (t, k))));
         Ok(())
     }
-}
 
-impl OverAggregateOperator {
     /// What the state is for, compared on restore.
     fn shape(&self) -> String {
         let calls: Vec<String> = self.spec.aggregates.iter().map(|c| format!("{:?}({:?})", c.kind, c.args)).collect();

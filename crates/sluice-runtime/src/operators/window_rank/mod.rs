@@ -22,7 +22,7 @@ use sluice_connector_api::ChangeBatch;
 
 use self::batch_store::{BatchStore, RowRef};
 use crate::checkpoint::{open_operator_state, operator_state, unreadable};
-use crate::operators::state::{load_keys, load_stored, save_keys, save_stored};
+use crate::operators::state::{load_owned_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_table::to_instant;
 use crate::spec::{WindowRankSpec, MILLI};
 use crate::{Operator, Output, RuntimeError};
@@ -283,14 +283,39 @@ impl Operator for WindowRankOperator {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), RuntimeError> {
+        self.restore_part(state, None, true)
+    }
+
+    fn restore_rescaled(&mut self, states: &[&[u8]], keep: &crate::operator::KeyGroupFilter) -> Result<(), RuntimeError> {
+        for (i, state) in states.iter().enumerate() {
+            self.restore_part(state, Some(keep), i == 0)?;
+        }
+        Ok(())
+    }
+}
+
+impl WindowRankOperator {
+    /// Takes the state one instance saved (`first`: the first of several), only the
+    /// partitions whose key `keep` owns when given. The instances' keys are disjoint, so
+    /// the partitions of a window that several instances held are put together; the
+    /// lowest watermark of any instance counts and late rows are counted once.
+    fn restore_part(&mut self, state: &[u8], keep: Option<&crate::operator::KeyGroupFilter>, first: bool) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mismatch = || fail("the saved windows, partitions and rows do not match".into());
         let mut input = open_operator_state(NAME, state, &self.shape())?;
-        self.watermark = input.opt_i64().map_err(fail)?;
-        self.late = input.u64().map_err(fail)?;
+        let watermark = input.opt_i64().map_err(fail)?;
+        let late = input.u64().map_err(fail)?;
+        if first {
+            (self.watermark, self.late) = (watermark, 0);
+        } else {
+            self.watermark = self.watermark.zip(watermark).map(|(a, b)| a.min(b));
+        }
+        if keep.is_none_or(|k| k.instance == 0) {
+            self.late += late;
+        }
         let bounds = input.natives::<i64>().map_err(fail)?;
         let counts = input.natives::<u64>().map_err(fail)?;
-        let keys = load_keys(&mut input, &self.keys).map_err(fail)?;
+        let (keys, owned) = load_owned_keys(&mut input, &self.keys, keep).map_err(fail)?;
         let sizes = input.natives::<u64>().map_err(fail)?;
         let (batch, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
         input.end().map_err(fail)?;
@@ -302,27 +327,40 @@ impl Operator for WindowRankOperator {
             return Err(mismatch());
         }
         let order = Self::encode(&self.order, &batch, self.spec.order.iter().map(|k| k.column))?;
-        let (mut keys, mut sizes, mut next) = (keys.into_iter(), sizes.into_iter(), 0);
+        let (mut keys, mut sizes, mut next, mut ordinal) = (keys.into_iter(), sizes.into_iter(), 0, 0);
         for (b, count) in bounds.chunks(2).zip(counts) {
-            let mut window = WindowState::default();
-            for p in 0..count as usize {
+            let mut partitions = Vec::new();
+            for _ in 0..count as usize {
                 let (key, size) = (keys.next().ok_or_else(mismatch)?, sizes.next().ok_or_else(mismatch)? as usize);
+                let range = next..next + size;
+                next += size;
+                let mine = owned[ordinal];
+                ordinal += 1;
+                if !mine {
+                    for row in rows[range].iter().flatten() {
+                        self.store.release(row.batch);
+                    }
+                    continue;
+                }
                 let mut partition = Vec::with_capacity(size);
-                for i in next..next + size {
+                for i in range {
                     let row = rows[i].ok_or_else(mismatch)?;
                     partition.push(Entry { sort: order.as_ref().map(|o| o.row(i).as_ref().to_vec()).unwrap_or_default(), row });
                 }
-                next += size;
-                window.partition_of.insert(key, p);
+                partitions.push((key, partition));
+            }
+            if partitions.is_empty() {
+                continue;
+            }
+            let window = self.windows.entry((b[0], b[1])).or_default();
+            for (key, partition) in partitions {
+                window.partition_of.insert(key, window.partitions.len());
                 window.partitions.push(partition);
             }
-            self.windows.insert((b[0], b[1]), window);
         }
         Ok(())
     }
-}
 
-impl WindowRankOperator {
     /// What the state is for, compared on restore.
     fn shape(&self) -> String {
         format!(
