@@ -188,7 +188,6 @@ fn slice_grid(plan: &LogicalPlan) -> Option<i64> {
     plan_inputs(plan).into_iter().filter_map(slice_grid).chain(own).reduce(gcd)
 }
 
-/// Whether a projection or a filter of `plan` calls `CURRENT_WATERMARK`.
 /// Flink's option for how much later than it must an interval join cleans up a row.
 const MIN_CLEANUP_INTERVAL_KEY: &str = "table.exec.interval-join.min-cleanup-interval";
 
@@ -200,6 +199,7 @@ fn has_interval_join(plan: &LogicalPlan) -> bool {
     matches!(plan, LogicalPlan::Join { interval: Some(_), .. }) || plan_inputs(plan).into_iter().any(has_interval_join)
 }
 
+/// Whether a projection or a filter of `plan` calls `CURRENT_WATERMARK`.
 fn reads_watermark(plan: &LogicalPlan) -> bool {
     let own = match plan {
         LogicalPlan::Project { exprs, .. } => exprs.iter().any(|e| e.reads_watermark()),
