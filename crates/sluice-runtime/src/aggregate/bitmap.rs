@@ -23,7 +23,7 @@ use arrow_buffer::BooleanBuffer;
 use roaring::RoaringBitmap;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
-use super::retract::RetractAccumulator;
+use super::retract::{delegate_results, RetractAccumulator, Results};
 use super::selection::for_each_selected;
 use super::state::{corrupt, load_exact, state_error};
 use super::{AggregateError, GroupAccumulator};
@@ -65,7 +65,7 @@ pub struct BitmapAccumulator {
     name: &'static str,
     groups: Vec<Group>,
     bound: Option<Bound>,
-    results: Vec<Option<Value>>,
+    results: Results<Option<Value>>,
     failed: Option<AggregateError>,
 }
 
@@ -106,7 +106,7 @@ impl BitmapAccumulator {
             name: op.function_name(cardinality),
             groups: Vec::new(),
             bound: None,
-            results: Vec::new(),
+            results: Results::new(),
             failed: None,
         }
     }
@@ -361,27 +361,13 @@ impl RetractAccumulator for BitmapAccumulator {
         self.results.push(v);
     }
 
-    fn pop_results(&mut self, n: usize) {
-        let len = self.results.len().saturating_sub(n);
-        self.results.truncate(len);
-    }
-
-    fn remove_before_last(&mut self) {
-        let len = self.results.len();
-        if len >= 2 {
-            self.results.swap_remove(len - 2);
-        }
-    }
-
-    fn last_two_equal(&self) -> bool {
-        matches!(self.results.as_slice(), [.., a, b] if a == b)
-    }
+    delegate_results!(results);
 
     fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        let results = std::mem::take(&mut self.results);
+        let results = self.results.take();
         self.column(results.iter().map(Option::as_ref))
     }
 

@@ -16,7 +16,7 @@ use arrow_buffer::BooleanBuffer;
 
 use sluice_connector_api::state::{StateReader, StateWriter};
 
-use super::retract::RetractAccumulator;
+use super::retract::{delegate_results, RetractAccumulator, Results};
 use super::state::{corrupt, load_column, load_exact, save_column};
 use super::selection::for_each_selected;
 use super::{AggregateError, GroupAccumulator};
@@ -36,7 +36,7 @@ pub struct JsonAggAccumulator {
     absent_on_null: bool,
     groups: Vec<JsonState>,
     bound: Vec<StringArray>,
-    results: Vec<Option<String>>,
+    results: Results<Option<String>>,
     /// The first failure of a row applied by `RetractAccumulator::apply`, reported by
     /// `take_results`.
     failed: Option<AggregateError>,
@@ -48,7 +48,7 @@ fn name(object: bool) -> &'static str {
 
 impl JsonAggAccumulator {
     pub fn new(object: bool, absent_on_null: bool) -> Self {
-        JsonAggAccumulator { object, absent_on_null, groups: Vec::new(), bound: Vec::new(), results: Vec::new(), failed: None }
+        JsonAggAccumulator { object, absent_on_null, groups: Vec::new(), bound: Vec::new(), results: Results::new(), failed: None }
     }
 
     fn strings(&self, args: &[ArrayRef]) -> Result<Vec<StringArray>, AggregateError> {
@@ -284,27 +284,13 @@ impl RetractAccumulator for JsonAggAccumulator {
         self.results.push(Some(text));
     }
 
-    fn pop_results(&mut self, n: usize) {
-        let len = self.results.len().saturating_sub(n);
-        self.results.truncate(len);
-    }
-
-    fn remove_before_last(&mut self) {
-        let len = self.results.len();
-        if len >= 2 {
-            self.results.swap_remove(len - 2);
-        }
-    }
-
-    fn last_two_equal(&self) -> bool {
-        matches!(self.results.as_slice(), [.., a, b] if a == b)
-    }
+    delegate_results!(results);
 
     fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        let values = std::mem::take(&mut self.results);
+        let values = self.results.take();
         Ok(Arc::new(values.into_iter().collect::<StringArray>()))
     }
 

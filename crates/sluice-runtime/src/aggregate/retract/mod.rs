@@ -24,6 +24,8 @@ mod values;
 
 pub use factory::create_retract_accumulator;
 pub use set::RetractAggregates;
+/// For accumulators outside this module that also take rows back (BITMAP, JSON).
+pub(crate) use results::{delegate_results, Results};
 
 use arrow_array::ArrayRef;
 use sluice_connector_api::state::{StateReader, StateWriter};
