@@ -542,23 +542,9 @@ fn bench(args: BenchArgs) -> Result<()> {
     std::fs::write(&flink_script, script_text(&input, &flink_out, &args.sink, query, &checkpointing(&flink_store)))?;
     let job = dir.join("bench_flink.py");
     std::fs::write(&job, FLINK_JOB)?;
-    let output = Command::new(&python)
-        .arg(&job)
-        .arg(&flink_script)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .context("running Flink")?;
-    if !output.status.success() {
-        bail!("the Flink run failed ({})", output.status);
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    let seconds: f64 = text
-        .lines()
-        .find_map(|l| l.strip_prefix("JOB_SECONDS "))
-        .and_then(|s| s.trim().parse().ok())
-        .context("the Flink run printed no timing")?;
-    let peak = text.lines().find_map(|l| l.strip_prefix("JVM_PEAK_MB ")).map_or("n/a", str::trim);
+    let flink = run_flink_job(Command::new(&python).arg(&job).arg(&flink_script))?;
+    let seconds = flink.seconds;
+    let peak = flink.peak_mb.map_or("n/a".to_string(), |p| format!("{p:.1}"));
     let flink_rate = rows as f64 / seconds;
     println!(
         "{:<26} {:>12} rows  {:>7.3} s  {:>12} rows/s  peak memory {peak} MB (PyFlink local, parallelism 1, JVM start excluded{})",
@@ -700,6 +686,32 @@ fn flink_python(explicit: Option<&Path>) -> Option<PathBuf> {
                 .stderr(Stdio::null())
                 .status()
                 .is_ok_and(|s| s.success())
+    })
+}
+
+/// What one run of `FLINK_JOB` printed.
+pub(super) struct FlinkRun {
+    /// The INSERT job's wall time.
+    pub seconds: f64,
+    /// The JVM's CPU time during the job.
+    pub cpu_seconds: f64,
+    /// The JVM's peak memory, in MB.
+    pub peak_mb: Option<f64>,
+}
+
+/// Runs `command` (PyFlink's Python with `FLINK_JOB` and a script as its arguments) and
+/// reads the figures the job printed.
+pub(super) fn run_flink_job(command: &mut Command) -> Result<FlinkRun> {
+    let output = command.stdin(Stdio::null()).stderr(Stdio::inherit()).output().context("running Flink")?;
+    if !output.status.success() {
+        bail!("the Flink run failed ({})", output.status);
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let figure = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).and_then(|s| s.trim().parse::<f64>().ok());
+    Ok(FlinkRun {
+        seconds: figure("JOB_SECONDS ").context("the Flink run printed no timing")?,
+        cpu_seconds: figure("JOB_CPU_SECONDS ").context("the Flink run printed no CPU time")?,
+        peak_mb: figure("JVM_PEAK_MB "),
     })
 }
 

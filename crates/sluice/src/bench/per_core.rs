@@ -16,14 +16,14 @@
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use arrow_array::builder::{ArrayBuilder, Float64Builder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 
-use super::{flink_python, generate, measure_child, script_text, BenchArgs, Query, FLINK_JOB};
+use super::{flink_python, generate, measure_child, run_flink_job, script_text, BenchArgs, Query, FLINK_JOB};
 use crate::summary::thousands;
 
 /// The two input sizes; the marginal rate is taken between them.
@@ -188,18 +188,8 @@ fn pin_current(cpu: usize) {
 /// One Flink run of `script`: the JVM's CPU seconds during its INSERT job, and its peak
 /// memory in MB.
 fn flink_run(python: &Path, job: &Path, script: &Path) -> Result<(f64, Option<f64>)> {
-    let output = pinned(Command::new(python).arg(job).arg(script))
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .context("running Flink")?;
-    if !output.status.success() {
-        bail!("the Flink run failed ({})", output.status);
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).and_then(|s| s.trim().parse::<f64>().ok());
-    let seconds = field("JOB_CPU_SECONDS ").context("the Flink run printed no CPU time")?;
-    Ok((seconds, field("JVM_PEAK_MB ")))
+    let run = run_flink_job(pinned(Command::new(python).arg(job).arg(script)))?;
+    Ok((run.cpu_seconds, run.peak_mb))
 }
 
 /// One IoT record, as the filter's source table declares it.

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
-use super::{flink_python, measure_child, BenchArgs, FLINK_JOB};
+use super::{flink_python, measure_child, run_flink_job, BenchArgs, FLINK_JOB};
 use crate::summary::thousands;
 
 const UDFS: &str = r#"from pyflink.table import DataTypes
@@ -229,19 +229,5 @@ fn sluice_job(script: &Path) -> Result<f64> {
 fn flink_job(python: &Path, dir: &Path, script: &Path) -> Result<f64> {
     let job = dir.join("bench_flink.py");
     std::fs::write(&job, FLINK_JOB)?;
-    let output = Command::new(python)
-        .arg(&job)
-        .arg(script)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .context("running Flink")?;
-    if !output.status.success() {
-        bail!("the Flink run failed ({})", output.status);
-    }
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("JOB_SECONDS "))
-        .and_then(|s| s.trim().parse().ok())
-        .context("the Flink run printed no timing")
+    Ok(run_flink_job(Command::new(python).arg(&job).arg(script))?.seconds)
 }
