@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::kafka::{committed_ids, produce};
-use common::{final_counts, output_text as text};
+use common::{final_counts, output_text as text, CRASH_STEPS};
 use sluice_testkit::KafkaBroker;
 
 fn sluice(script: &Path, crash: Option<&str>, extra: &[&str]) -> Output {
@@ -70,7 +70,7 @@ fn a_crash_at_any_step_of_a_checkpoint_loses_and_repeats_nothing() {
     let broker = KafkaBroker::start();
     broker.create_topic("events", 3);
     input(&broker, "events", 0..6000);
-    for (n, step) in ["before-snapshot", "after-save", "after-commit", "after-complete"].iter().enumerate() {
+    for (n, step) in CRASH_STEPS.iter().enumerate() {
         let output = format!("kept-{n}");
         broker.create_topic(&output, 1);
         let dir = scratch(step);
@@ -383,7 +383,7 @@ fn a_crash_at_any_step_keeps_windows_and_group_state_exactly_once() {
     assert_eq!(totals.len(), 10, "{totals:?}");
     assert_eq!(totals["{\"v\":3}"], "{\"v\":3,\"n\":600,\"biggest\":5993}");
     let _ = std::fs::remove_dir_all(&dir);
-    for (n, step) in ["before-snapshot", "after-save", "after-commit", "after-complete"].iter().enumerate() {
+    for (n, step) in CRASH_STEPS.iter().enumerate() {
         let (w, t) = (format!("windows-{n}"), format!("totals-{n}"));
         broker.create_topic(&w, 1);
         broker.create_topic(&t, 1);
@@ -421,7 +421,7 @@ fn at_parallelism_2_a_crash_at_any_step_keeps_windows_and_group_state_exactly_on
     let (windows, totals) = stateful_output(&broker, "windows-ref", "totals-ref");
     assert_eq!(windows.len(), 60, "{windows:?}");
     let _ = std::fs::remove_dir_all(&dir);
-    for (n, step) in ["before-snapshot", "after-save", "after-commit", "after-complete"].iter().enumerate() {
+    for (n, step) in CRASH_STEPS.iter().enumerate() {
         let (w, t) = (format!("pwindows-{n}"), format!("ptotals-{n}"));
         broker.create_topic(&w, 1);
         broker.create_topic(&t, 1);
@@ -451,7 +451,7 @@ fn a_crash_at_parallelism_2_resumed_at_1_aborts_what_the_removed_subtask_left_op
     let broker = KafkaBroker::start();
     broker.create_topic("events", 3);
     input(&broker, "events", 0..6000);
-    for (n, step) in ["before-snapshot", "after-save", "after-commit", "after-complete"].iter().enumerate() {
+    for (n, step) in CRASH_STEPS.iter().enumerate() {
         let output = format!("narrowed-{n}");
         broker.create_topic(&output, 1);
         let dir = scratch(&format!("narrowed-{step}"));
@@ -476,7 +476,7 @@ fn a_crash_at_parallelism_2_resumed_at_1_aborts_what_the_removed_subtask_left_op
 /// visible part file exactly once.
 #[test]
 fn part_files_of_a_removed_subtask_are_finished_after_a_crash_at_parallelism_2_resumed_at_1() {
-    for step in ["before-snapshot", "after-save", "after-commit", "after-complete"] {
+    for step in CRASH_STEPS {
         let dir = scratch(&format!("narrowed-files-{step}"));
         let data = dir.join("events");
         std::fs::create_dir_all(&data).unwrap();
@@ -848,7 +848,7 @@ fn sigterm_stops_with_a_savepoint_that_another_checkpoint_folder_resumes_from() 
 
 #[test]
 fn part_files_hold_each_row_once_after_a_crash_at_any_step() {
-    for step in ["before-snapshot", "after-save", "after-commit", "after-complete"] {
+    for step in CRASH_STEPS {
         let dir = scratch(&format!("files-{step}"));
         let data = dir.join("events.json");
         let rows: String = (0..3000).map(|i| format!("{{\"id\":{i},\"v\":{}}}\n", i % 10)).collect();

@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::kafka::produce;
-use common::output_text as text;
+use common::{output_text as text, CRASH_STEPS};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
@@ -160,7 +160,7 @@ fn dead_letters_in_a_topic_hold_each_bad_record_once_across_a_crash_at_any_step(
     let offsets: BTreeMap<i64, (i32, i64)> = (0..ROWS).map(|i| (i, ((i % 3) as i32, i / 3))).collect();
     let bad = bad_records(&offsets);
     let dir = scratch("crash");
-    for step in ["before-snapshot", "after-save", "after-commit", "after-complete"] {
+    for step in CRASH_STEPS {
         let dead = format!("dead-{step}");
         broker.create_topic(&dead, 1);
         broker.create_topic(&format!("kept-{step}"), 1);

@@ -44,6 +44,10 @@ pub fn output_text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
+/// The steps of the checkpoint and commit protocol a test can crash the job at
+/// (`SLUICE_CHECKPOINT_CRASH` = `STEP@CHECKPOINT`), in protocol order.
+pub const CRASH_STEPS: [&str; 4] = ["before-snapshot", "after-save", "after-commit", "after-complete"];
+
 /// A multiset of normalised rows.
 pub type Rows = BTreeMap<Vec<Option<String>>, i64>;
 
