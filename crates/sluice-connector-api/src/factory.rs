@@ -227,6 +227,16 @@ pub trait SinkWriter: Send {
     fn recover_removed(&mut self, _subtasks: &[usize], _completed: Option<u64>) -> Result<(), ConnectorError> {
         Ok(())
     }
+    /// For a sink whose commits are transactions: a writer of the same table as the
+    /// writer of subtask `subtask` would be (its transactional id, its progress row),
+    /// opened as a new writer is. A restored job with fewer subtasks uses it to complete
+    /// a removed subtask's commit that a crash interrupted, with the rows the checkpoint
+    /// kept for it. The default cannot.
+    fn for_subtask(&self, subtask: usize) -> Result<Box<dyn SinkWriter>, ConnectorError> {
+        Err(ConnectorError::NotCheckpointable(format!(
+            "this sink cannot write as subtask {subtask} to complete that subtask's interrupted commit"
+        )))
+    }
     /// The event-time watermark of the sink's input advanced to `watermark` (epoch
     /// milliseconds; `i64::MAX` at the end of input). A sink that commits by event time
     /// (the `filesystem` sink's `partition-time` trigger) keeps it; the default ignores it.

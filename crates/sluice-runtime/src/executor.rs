@@ -12,6 +12,7 @@ use crate::operator::{KeyGroupFilter, Output, OutputEvent, SplitEvent, WATERMARK
 use crate::RuntimeError;
 
 mod aligned;
+mod commits;
 mod parallel;
 
 pub use parallel::run_parallel;
@@ -110,6 +111,9 @@ struct NodeState {
     /// Whether the node has a working instance in every subtask of a parallel job (a
     /// split source, a keyed operator, what is chained to them), rather than one.
     spread: bool,
+    /// For a sink: its rows kept for checkpoints and those held back until a commit
+    /// (`commits`).
+    log: commits::SinkLog,
     metrics: NodeMetrics,
 }
 
@@ -209,6 +213,7 @@ impl Executor {
                 combined_input: i64::MIN,
                 ended_inputs: 0,
                 finished: false,
+                log: commits::SinkLog::default(),
                 metrics: NodeMetrics::default(),
             })
             .collect();
@@ -412,7 +417,8 @@ impl Executor {
         if config.fresh {
             store.clear().map_err(storage_error)?;
         }
-        let committed = self.committed_checkpoints()?;
+        let committed = self.participants()?;
+        keep_redo(&config.job, &committed, std::slice::from_mut(self));
         let (restore, next_id) = choose_restore(&store, &config, &committed)?;
         let place = Place { subtask: 0, parallelism: 1, max_parallelism: self.max_parallelism };
         let former = former_parallelism(recorded, restore.as_ref());
@@ -450,10 +456,11 @@ impl Executor {
         Ok(())
     }
 
-    /// Commits checkpoint `id`'s output: every sink's, and each source's transactional
-    /// dead letters.
-    fn commit_outputs(&mut self, id: u64) -> Result<(), RuntimeError> {
-        self.each_open_sink_at_once(|writer| writer.commit(id))?;
+    /// Commits checkpoint `id`'s output that cannot be completed after a crash: the
+    /// sinks that do not save their rows with the checkpoint, and each source's
+    /// transactional dead letters. They go first (see `commits`).
+    fn commit_outputs_first(&mut self, id: u64) -> Result<(), RuntimeError> {
+        self.each_open_sink_at_once(|node| !node.log.keeps_redo(), |writer| writer.commit(id))?;
         for node in &mut self.nodes {
             if let NodeKind::Source(reader) = &mut node.kind {
                 reader.commit_checkpoint(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
@@ -462,21 +469,46 @@ impl Executor {
         Ok(())
     }
 
-    /// The newest checkpoint each transactional sink (and each source's transactional
-    /// dead letters) says it committed.
-    fn committed_checkpoints(&mut self) -> Result<Vec<u64>, RuntimeError> {
-        let mut committed: Vec<u64> = Vec::new();
-        self.each_open_sink(|writer| {
-            committed.extend(writer.committed_checkpoint()?);
-            Ok(())
-        })?;
+    /// Commits checkpoint `id`'s output of the sinks that saved their rows with it, then
+    /// hands every sink what arrived since its pre-commit.
+    fn commit_outputs_last(&mut self, id: u64) -> Result<(), RuntimeError> {
+        self.each_open_sink_at_once(
+            |node| node.log.keeps_redo(),
+            |writer| checkpoint::one_commit(id, || writer.commit(id)),
+        )?;
         for node in &mut self.nodes {
-            if let NodeKind::Source(reader) = &mut node.kind {
-                let theirs = reader.committed_checkpoint().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-                committed.extend(theirs);
+            if let NodeKind::Sink(writer) = &mut node.kind {
+                node.log.release(writer.as_mut()).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
             }
         }
-        Ok(committed)
+        Ok(())
+    }
+
+    /// Commits checkpoint `id`'s output, in the order `commits` explains.
+    fn commit_outputs(&mut self, id: u64) -> Result<(), RuntimeError> {
+        self.commit_outputs_first(id)?;
+        self.commit_outputs_last(id)
+    }
+
+    /// Every transactional output (a sink, or a source's dead letters) and the newest
+    /// checkpoint it says it committed.
+    fn participants(&mut self) -> Result<Vec<commits::Participant>, RuntimeError> {
+        let subtask = self.subtask.as_ref().map_or(0, |s| s.index);
+        let mut found = Vec::new();
+        for index in 0..self.nodes.len() {
+            let (node_id, _) = self.node_identity(index);
+            let node = &mut self.nodes[index];
+            let fail = |e| RuntimeError::Connector { node: node.name.clone(), source: e };
+            let (committed, sink) = match &mut node.kind {
+                NodeKind::Sink(writer) if !node.finished => (writer.committed_checkpoint().map_err(fail)?, Some((node_id, subtask))),
+                NodeKind::Source(reader) => (reader.committed_checkpoint().map_err(fail)?, None),
+                _ => (None, None),
+            };
+            let Some(committed) = committed else { continue };
+            node.log.transactional = sink.is_some();
+            found.push(commits::Participant { committed, sink });
+        }
+        Ok(found)
     }
 
     /// Tells every source and sink which checkpoint the job resumes from, then gives
@@ -493,11 +525,36 @@ impl Executor {
     ) -> Result<(), RuntimeError> {
         let resumed = restore.map(|saved| saved.id);
         let removed: Vec<usize> = (place.parallelism..former).filter(|t| t % place.parallelism == place.subtask).collect();
-        for node in &mut self.nodes {
+        for index in 0..self.nodes.len() {
+            let (node_id, _) = self.node_identity(index);
+            let node = &mut self.nodes[index];
             let recovered = match &mut node.kind {
                 NodeKind::Source(reader) => reader.recover(resumed),
-                NodeKind::Sink(writer) if removed.is_empty() => writer.recover(resumed),
-                NodeKind::Sink(writer) => writer.recover(resumed).and_then(|()| writer.recover_removed(&removed, resumed)),
+                NodeKind::Sink(writer) => writer.recover(resumed).and_then(|()| {
+                    // Saved rows of the checkpoint: this writer's, and the removed subtasks'.
+                    let saved = restore.iter().flat_map(|saved| saved.nodes.iter().filter(|n| n.id == node_id));
+                    for state in saved.filter(|n| n.subtask == place.subtask || removed.contains(&n.subtask)) {
+                        let rows = commits::decode_rows(&state.state, &node.name).map_err(|e| ConnectorError::External(e.to_string()))?;
+                        let id = resumed.unwrap_or(0);
+                        let done = if state.subtask == place.subtask {
+                            commits::complete_commit(writer.as_mut(), id, &rows)?
+                        } else {
+                            let mut other = writer.for_subtask(state.subtask)?;
+                            other.recover(resumed)?;
+                            let done = commits::complete_commit(other.as_mut(), id, &rows)?;
+                            other.finish()?;
+                            done
+                        };
+                        if let Some(rows) = done {
+                            tracing::info!(target: "sluice::checkpoint",
+                                "completed the commit of checkpoint {id} by sink \"{}\" (subtask {}) that a crash \
+                                 interrupted: {rows} rows",
+                                node.name, state.subtask
+                            );
+                        }
+                    }
+                    if removed.is_empty() { Ok(()) } else { writer.recover_removed(&removed, resumed) }
+                }),
                 NodeKind::Operator(_) => Ok(()),
             };
             recovered.map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
@@ -623,7 +680,7 @@ impl Executor {
         let Some(ck) = self.checkpoints.as_ref() else { return Ok(()) };
         let (id, started) = (ck.next_id, Instant::now());
         checkpoint::test_hooks("before-snapshot", id)?;
-        self.each_open_sink_at_once(|writer| writer.pre_commit(id))?;
+        self.each_open_sink_at_once(|_| true, |writer| writer.pre_commit(id))?;
         for node in &mut self.nodes {
             if let NodeKind::Source(reader) = &mut node.kind {
                 reader.pre_commit(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
@@ -638,7 +695,8 @@ impl Executor {
                     Some(reader.snapshot().map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?)
                 }
                 NodeKind::Operator(op) => op.snapshot()?,
-                NodeKind::Sink(_) => None,
+                NodeKind::Sink(_) if node.finished => None,
+                NodeKind::Sink(_) => node.log.prepared()?,
             };
             node.metrics.state_bytes = state.as_ref().map(|s| s.len() as u64);
             if let Some(state) = state {
@@ -729,12 +787,18 @@ impl Executor {
     /// commit) that need not wait for each other.
     fn each_open_sink_at_once(
         &mut self,
+        which: impl Fn(&NodeState) -> bool,
         f: impl Fn(&mut dyn SinkWriter) -> Result<(), ConnectorError> + Sync,
     ) -> Result<(), RuntimeError> {
         let open: Vec<&mut NodeState> =
-            self.nodes.iter_mut().filter(|n| matches!(n.kind, NodeKind::Sink(_)) && !n.finished).collect();
+            self.nodes.iter_mut().filter(|n| matches!(n.kind, NodeKind::Sink(_)) && !n.finished && which(n)).collect();
         if open.len() < 2 {
-            return self.each_open_sink(f);
+            for node in open {
+                if let NodeKind::Sink(writer) = &mut node.kind {
+                    f(writer.as_mut()).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                }
+            }
+            return Ok(());
         }
         let f = &f;
         let results: Vec<Result<(), RuntimeError>> = std::thread::scope(|scope| {
@@ -869,8 +933,8 @@ impl Executor {
                                 if let Some(tap) = &mut self.options.sink_tap {
                                     tap(&node.name, &batch);
                                 }
-                                writer
-                                    .write(&batch)
+                                node.log
+                                    .write(writer.as_mut(), &batch)
                                     .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
                             }
                         }
@@ -894,7 +958,9 @@ impl Executor {
                             if let Some(tap) = &mut self.options.sink_tap {
                                 tap(&node.name, &batch);
                             }
-                            writer.write(&batch).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?
+                            node.log
+                                .write(writer.as_mut(), &batch)
+                                .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?
                         }
                         NodeKind::Source(_) => return Err(RuntimeError::Internal("a source has an input".into())),
                     }
@@ -977,8 +1043,8 @@ impl Executor {
                 NodeKind::Operator(op) => op.on_watermark(combined, &mut out)?,
                 NodeKind::Sink(writer) => {
                     node.watermark = combined;
-                    writer
-                        .on_watermark(combined)
+                    node.log
+                        .watermark(writer.as_mut(), combined)
                         .map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
                 }
                 NodeKind::Source(_) => {}
@@ -1027,7 +1093,7 @@ struct Place {
 fn choose_restore(
     store: &CheckpointStore,
     config: &CheckpointConfig,
-    committed: &[u64],
+    committed: &[commits::Participant],
 ) -> Result<(Option<checkpoint::SavedCheckpoint>, u64), RuntimeError> {
     let mut restore = None;
     let saved_ids = store.ids().map_err(storage_error)?;
@@ -1043,7 +1109,7 @@ fn choose_restore(
             restore = Some(saved);
             break;
         }
-        if committed.iter().all(|c| *c >= id) {
+        if committed.iter().all(|c| c.allows(&saved)) {
             store.complete(id).map_err(storage_error)?;
             restore = Some(saved);
             break;
@@ -1056,11 +1122,33 @@ fn choose_restore(
             restore = Some(checkpoint::load(&folder).map_err(storage_error)?);
         }
     }
-    let mut next_id = saved_ids.last().copied().unwrap_or(0).max(committed.iter().copied().max().unwrap_or(0)) + 1;
+    let newest_committed = committed.iter().map(|c| c.committed).max().unwrap_or(0);
+    let mut next_id = saved_ids.last().copied().unwrap_or(0).max(newest_committed) + 1;
     if let Some(saved) = &restore {
         next_id = next_id.max(saved.id + 1);
     }
     Ok((restore, next_id))
+}
+
+/// In a job with more than one transactional output, makes every transactional sink of
+/// `executors` keep its rows for checkpoints (see `commits`), and warns when more than
+/// one output cannot.
+fn keep_redo(job: &str, participants: &[commits::Participant], executors: &mut [Executor]) {
+    if participants.len() < 2 {
+        return;
+    }
+    for executor in executors {
+        for node in &mut executor.nodes {
+            node.log.keep_redo();
+        }
+    }
+    let first = participants.iter().filter(|p| p.sink.is_none()).count();
+    if first > 1 {
+        tracing::warn!(target: "sluice::checkpoint",
+            "job \"{job}\" writes {first} Kafka dead-letter topics with transactions: they commit one after \
+             another, and a crash between two of their commits writes that checkpoint's dead letters again"
+        );
+    }
 }
 
 /// How many subtasks the job had before this run: the most of what the job's folder

@@ -469,6 +469,76 @@ fn a_crash_at_parallelism_2_resumed_at_1_aborts_what_the_removed_subtask_left_op
     }
 }
 
+/// The filter job at parallelism 2 (both subtasks read partitions, so both producers
+/// write), crashed right after the first of its two transactions of checkpoint 5
+/// committed, then resumed at parallelism 2 and at 1. Two transactions cannot commit as
+/// one; each subtask's sink saved its rows with the checkpoint, so the restarted job
+/// commits what the crash left uncommitted (the removed subtask's too, through a writer
+/// with its transactional id) and `read_committed` readers see every row once.
+#[test]
+fn a_crash_between_the_commits_of_two_subtasks_loses_and_repeats_nothing() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 3);
+    input(&broker, "events", 0..6000);
+    for resume_at in [2, 1] {
+        let output = format!("between-{resume_at}");
+        broker.create_topic(&output, 1);
+        let dir = scratch(&format!("between-{resume_at}"));
+        let script = job(&dir, &broker, "events", &output, &format!("between{resume_at}"));
+        let body = std::fs::read_to_string(&script).unwrap();
+        std::fs::write(&script, format!("SET 'parallelism.default' = '2';\n{body}")).unwrap();
+        let crashed = sluice(&script, Some("between-commits@5"), &[]);
+        assert!(text(&crashed).contains("crashing at between-commits of checkpoint 5"), "{}", text(&crashed));
+        std::fs::write(&script, format!("SET 'parallelism.default' = '{resume_at}';\n{body}")).unwrap();
+        let resumed = sluice(&script, None, &[]);
+        assert!(resumed.status.success(), "{}", text(&resumed));
+        // Saved whole, the checkpoint counts as complete, and the commit the crash cut
+        // off is completed.
+        let log = text(&resumed);
+        assert!(log.contains("from checkpoint 5 ") && log.contains("completed the commit of checkpoint 5"), "{log}");
+        assert_eq!(committed_ids(&broker, &output), expected(0..6000), "resumed at parallelism {resume_at}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// The filter job writing both a Kafka topic (exactly-once) and a PostgreSQL table, as
+/// the IoT seed does, crashed after one of the two committed checkpoint 8 and before the
+/// other did: the restarted job completes the other's commit from the rows saved with
+/// the checkpoint, so the topic and the table each hold every row once.
+#[test]
+fn a_crash_between_the_kafka_and_the_postgresql_commit_loses_and_repeats_nothing() {
+    let broker = KafkaBroker::start();
+    let pg = sluice_testkit::Postgres::start();
+    broker.create_topic("events", 3);
+    broker.create_topic("kept", 1);
+    input(&broker, "events", 0..4000);
+    pg.execute("DROP TABLE IF EXISTS kept; DROP TABLE IF EXISTS sluice_checkpoints; CREATE TABLE kept (id BIGINT, v INT)");
+    let dir = scratch("two-outputs");
+    let script = job(&dir, &broker, "events", "kept", "two-outputs");
+    let sql = std::fs::read_to_string(&script).unwrap().replace(
+        "INSERT INTO kept SELECT id, v FROM events WHERE v < 7;",
+        &format!(
+            "CREATE TABLE kept_pg (id BIGINT, v INT) WITH (
+  'connector' = 'jdbc', 'url' = '{}', 'table-name' = 'kept', 'username' = 'postgres');
+EXECUTE STATEMENT SET BEGIN
+INSERT INTO kept SELECT id, v FROM events WHERE v < 7;
+INSERT INTO kept_pg SELECT id, v FROM events WHERE v < 7;
+END;",
+            pg.url("postgres")
+        ),
+    );
+    std::fs::write(&script, sql).unwrap();
+    let crashed = sluice(&script, Some("between-commits@8"), &[]);
+    assert!(text(&crashed).contains("crashing at between-commits of checkpoint 8"), "{}", text(&crashed));
+    let resumed = sluice(&script, None, &[]);
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    let log = text(&resumed);
+    assert!(log.contains("from checkpoint 8 ") && log.contains("completed the commit of checkpoint 8"), "{log}");
+    assert_eq!(committed_ids(&broker, "kept"), expected(0..4000), "the topic");
+    assert_eq!(table_ids(&pg), expected(0..4000), "the table");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The files job at parallelism 2 over two input files (one per reader, so both
 /// writers write part files), crashed at any step of a checkpoint and resumed at
 /// parallelism 1: the one writer left finishes the second writer's pending files of

@@ -59,6 +59,9 @@ pub struct JdbcSink {
     retry_timeout: Duration,
     /// With checkpoints on: the progress row's key, and whether a transaction is open.
     progress: Option<(String, bool)>,
+    /// What the writer was opened with, to open it again as another subtask
+    /// (`for_subtask`).
+    opened_with: (TableSpec, JdbcConfig, SinkContext),
 }
 
 /// The table that records, per job and target table, the newest checkpoint whose rows
@@ -126,7 +129,13 @@ impl JdbcSink {
                         describe(&e)
                     ))
                 })?;
-            Some((format!("{}/{}", ctx.job, config.table_name), false))
+            // One progress row per subtask: the first keeps the key a job at parallelism 1
+            // always had.
+            let key = match ctx.subtask {
+                0 => format!("{}/{}", ctx.job, config.table_name),
+                t => format!("{}/{}/{t}", ctx.job, config.table_name),
+            };
+            Some((key, false))
         } else {
             None
         };
@@ -150,6 +159,7 @@ impl JdbcSink {
             max_retries: config.sink_max_retries,
             retry_timeout: config.max_retry_timeout,
             progress,
+            opened_with: (table.clone(), config.clone(), ctx.clone()),
         })
     }
 
@@ -439,6 +449,12 @@ impl SinkWriter for JdbcSink {
                 ))
             })?;
         Ok(Some(rows.first().map(|r| r.get::<_, i64>(0).max(0) as u64).unwrap_or(0)))
+    }
+
+    fn for_subtask(&self, subtask: usize) -> Result<Box<dyn SinkWriter>, ConnectorError> {
+        let (table, config, ctx) = &self.opened_with;
+        let ctx = SinkContext { subtask, ..ctx.clone() };
+        Ok(Box::new(JdbcSink::new(table, config, &ctx)?))
     }
 
     fn finish(&mut self) -> Result<(), ConnectorError> {

@@ -7,7 +7,8 @@
 //! With `'sink.delivery-guarantee' = 'exactly-once'` the producer is transactional
 //! (`transactional.id` = the prefix and the subtask, the same on every run) and each
 //! checkpoint commits one transaction with the checkpoint's id recorded in it, for the
-//! consumer group `<prefix>-checkpoints` (see `transactions`). Readers with
+//! consumer group `<prefix>-checkpoints` (subtask 0) or `<prefix>-<subtask>-checkpoints`
+//! (see `transactions`). Readers with
 //! `isolation.level=read_committed` (librdkafka's default) see each row exactly once.
 //! A job restored with fewer subtasks fences the transactional ids of the subtasks it
 //! no longer has (`recover_removed`), aborting what they left open.
@@ -85,6 +86,9 @@ pub struct KafkaSink {
     /// With `exactly-once`: this producer's settings and the transactional id prefix, to
     /// fence the ids of subtasks a restored job no longer has.
     fencing: Option<(ClientConfig, String)>,
+    /// What the writer was opened with, to open it again as another subtask
+    /// (`for_subtask`).
+    opened_with: (TableSpec, KafkaConfig, SinkContext),
 }
 
 /// How long a transaction may stay open before the broker aborts it, unless
@@ -165,9 +169,10 @@ impl KafkaSink {
             buffer: config.buffer_flush.map(|(rows, every)| UpsertBuffer::new(rows, every)),
             transactions: None,
             fencing,
+            opened_with: (table.clone(), config.clone(), ctx.clone()),
         };
-        if let DeliveryGuarantee::ExactlyOnce { transactional_id_prefix } = &config.delivery {
-            sink.transactions = Some(sink.start_transactions(config, transactional_id_prefix)?);
+        if let (DeliveryGuarantee::ExactlyOnce { transactional_id_prefix }, Some(id)) = (&config.delivery, &transactional_id) {
+            sink.transactions = Some(sink.start_transactions(config, transactional_id_prefix, id, ctx.subtask)?);
         }
         if config.flavor == KafkaFlavor::Plain && config.partitioner != SinkPartitioner::Default {
             let count = sink.partition_count()?;
@@ -180,10 +185,19 @@ impl KafkaSink {
     }
 
     /// Fences older producers with the same transactional id (aborting what they left
-    /// open) and opens the first transaction.
-    fn start_transactions(&mut self, config: &KafkaConfig, prefix: &str) -> Result<CheckpointTransactions, ConnectorError> {
+    /// open) and opens the first transaction. Each subtask records its checkpoints for a
+    /// group of its own: `<prefix>-checkpoints` for the first (as a job at parallelism 1
+    /// always did), `<prefix>-<subtask>-checkpoints` for the others.
+    fn start_transactions(
+        &mut self,
+        config: &KafkaConfig,
+        prefix: &str,
+        transactional_id: &str,
+        subtask: usize,
+    ) -> Result<CheckpointTransactions, ConnectorError> {
         let consumer = client_config(config, &[("bootstrap.servers", config.bootstrap_servers.as_str())]);
-        CheckpointTransactions::start(&self.producer, consumer, prefix, &self.topic, &self.servers)
+        let marker_prefix = if subtask == 0 { prefix } else { transactional_id };
+        CheckpointTransactions::start(&self.producer, consumer, marker_prefix, &self.topic, &self.servers)
             .map_err(|e| self.transaction_error("cannot start Kafka transactions", e))
     }
 
@@ -416,6 +430,12 @@ impl SinkWriter for KafkaSink {
             })?;
         }
         Ok(())
+    }
+
+    fn for_subtask(&self, subtask: usize) -> Result<Box<dyn SinkWriter>, ConnectorError> {
+        let (table, config, ctx) = &self.opened_with;
+        let ctx = SinkContext { subtask, ..ctx.clone() };
+        Ok(Box::new(KafkaSink::new(table, config, &ctx)?))
     }
 
     fn finish(&mut self) -> Result<(), ConnectorError> {

@@ -5,7 +5,7 @@
 //! The producer's `transactional.id` is the same on every run, so starting one fences an
 //! older producer with that id and aborts its open transaction. Atomically with each
 //! commit, the checkpoint's id is committed as the offset of partition 0 of the
-//! producer's topic for the consumer group `<transactional id prefix>-checkpoints`
+//! producer's topic for a consumer group of the producer's own (`<name>-checkpoints`)
 //! (`send_offsets_to_transaction`): that is how a restarted job learns whether a
 //! checkpoint saved just before a crash was committed.
 

@@ -12,22 +12,25 @@
 //! Checkpoint `n`, in `Executor::checkpoint`:
 //! 1. every sink `pre_commit(n)`: its output so far is delivered into its open
 //!    transaction, or written;
-//! 2. every source and operator `snapshot`s, and the store saves checkpoint `n` whole
-//!    (not yet complete);
-//! 3. every sink `commit(n)`: a Kafka sink commits its transaction and records `n` with
-//!    it, atomically; then every source `commit_checkpoint(n)`, for what it keeps in a
-//!    transaction of its own (dead letters in a Kafka topic);
+//! 2. every source and operator `snapshot`s (and, in a job with several transactional
+//!    outputs, every transactional sink saves its rows since the last checkpoint), and
+//!    the store saves checkpoint `n` whole (not yet complete);
+//! 3. the outputs commit `n`: first every source `commit_checkpoint(n)`, for what it
+//!    keeps in a transaction of its own (dead letters in a Kafka topic), and the sinks
+//!    that saved no rows; then the sinks that did (a Kafka sink commits its transaction
+//!    and records `n` with it, atomically);
 //! 4. the store marks `n` complete, old checkpoints are pruned, and sources commit their
 //!    positions outside the job (Kafka group offsets, for monitoring).
 //!
 //! A crash before 2 leaves the last complete checkpoint, whose output is exactly what
 //! was committed (the open transaction is aborted when the restarted sink fences it).
 //! A crash between 2 and 4 leaves a saved, incomplete `n`: on restart it counts as
-//! complete exactly when every transactional sink and source says it committed `n`, otherwise it is
-//! discarded. Either way the restored state matches the committed output. (Several
-//! transactions cannot commit as one: with two transactional participants, a crash
-//! between their commits of `n` leaves one with `n` committed and the job resuming from
-//! `n - 1`.)
+//! complete exactly when every transactional output either says it committed `n` or
+//! saved its rows with `n`, otherwise it is discarded; a sink that saved its rows and
+//! had not committed `n` commits them then (`executor/commits.rs`). Either way the
+//! restored state matches the committed output. Separate transactions cannot commit as
+//! one, which is why a job with several saves the rows: with one output, the checkpoint
+//! simply counts as complete when that output committed it.
 //!
 //! Checkpoints are kept in a local folder or an object store bucket (`storage`).
 
@@ -40,6 +43,7 @@ pub use sluice_connector_api::state as codec;
 use std::time::Duration;
 
 use sluice_connector_api::state::{StateReader, StateWriter};
+use sluice_connector_api::ConnectorError;
 
 use crate::RuntimeError;
 
@@ -122,6 +126,20 @@ pub(crate) fn test_hooks(step: &str, id: u64) -> Result<(), RuntimeError> {
         });
     }
     Ok(())
+}
+
+/// One transactional sink's commit of checkpoint `id`, then the `between-commits` test
+/// hook. With that hook armed for `id`, commits run one at a time (process-wide), so
+/// the crash comes after exactly one of them whatever the threads' timing.
+pub(crate) fn one_commit(id: u64, commit: impl FnOnce() -> Result<(), ConnectorError>) -> Result<(), ConnectorError> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let armed = std::env::var("SLUICE_CHECKPOINT_CRASH").is_ok_and(|v| v == format!("between-commits@{id}"));
+    if !armed {
+        return commit();
+    }
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    commit()?;
+    test_hooks("between-commits", id).map_err(|e| ConnectorError::External(e.to_string()))
 }
 
 /// A test hook: with `SLUICE_CHECKPOINT_STOP=N` in the environment, a job stops after

@@ -14,10 +14,14 @@
 //!
 //! Once all of its nodes have saved their state, a subtask hands it to the coordinator
 //! and waits; the last one to do so saves checkpoint `n` whole. Every subtask then
-//! commits its sinks and waits again; the last one marks `n` complete. The steps and the
-//! crash points are those of the job on one thread (see `checkpoint`). A subtask does no
-//! other work while it waits, so what its sinks pre-committed is exactly what they
-//! commit. Waiting cannot deadlock: every barrier a waiting subtask owes has been sent.
+//! commits its outputs in two steps, waiting for the others after each: first those
+//! that cannot complete an interrupted commit after a crash, then the sinks that saved
+//! their rows with the checkpoint (see `commits`); the last one marks `n` complete. The
+//! steps and the crash points are those of the job on one thread (see `checkpoint`). A
+//! subtask does no other work while it waits, and what reaches a sink between its
+//! pre-commit and the commit is held back until after it (`commits::SinkLog`), so what a
+//! sink pre-committed is exactly what it commits. Waiting cannot deadlock: every barrier
+//! a waiting subtask owes has been sent.
 //!
 //! When every subtask has finished (its input ended, or the job was stopped) a last
 //! checkpoint commits what the sinks hold, and then the subtasks end.
@@ -57,6 +61,8 @@ struct Round {
     /// Per subtask, the state it saved for `requested`.
     states: Vec<Option<Vec<SavedNode>>>,
     saved: u64,
+    /// How many subtasks committed the outputs that go first (see `commits`).
+    first_committed: usize,
     committed: usize,
     completed: u64,
     /// Per subtask: its input ended or the job was stopped.
@@ -94,6 +100,7 @@ impl Coordinator {
                 last: false,
                 states: vec![None; parallelism],
                 saved: 0,
+                first_committed: 0,
                 committed: 0,
                 completed: 0,
                 finishing: vec![false; parallelism],
@@ -175,6 +182,19 @@ impl Coordinator {
         Ok(self.wait(round, |r| r.saved >= id)?.is_some())
     }
 
+    /// A subtask committed the outputs of checkpoint `id` that go first (those that
+    /// cannot complete a commit after a crash); returns once every subtask has (false:
+    /// the job was aborted).
+    fn first_committed(&self, id: u64) -> Result<bool, RuntimeError> {
+        let mut round = self.lock()?;
+        round.first_committed += 1;
+        if round.first_committed == self.parallelism {
+            self.changed.notify_all();
+            return Ok(true);
+        }
+        Ok(self.wait(round, |r| r.first_committed == self.parallelism || r.completed >= id)?.is_some())
+    }
+
     /// Subtask `index` committed its sinks for checkpoint `id`; returns once every
     /// subtask has and the checkpoint is complete (false: the job was aborted).
     fn committed(&self, id: u64) -> Result<bool, RuntimeError> {
@@ -206,6 +226,7 @@ impl Coordinator {
                 }
             }
             round.requested = None;
+            round.first_committed = 0;
             round.committed = 0;
             round.completed = id;
             self.changed.notify_all();
@@ -317,7 +338,11 @@ impl Executor {
         if !coordinator.saved(index, id, align.states)? {
             return Ok(Step::Aborted);
         }
-        self.commit_outputs(id)?;
+        self.commit_outputs_first(id)?;
+        if !coordinator.first_committed(id)? {
+            return Ok(Step::Aborted);
+        }
+        self.commit_outputs_last(id)?;
         if !coordinator.committed(id)? {
             return Ok(Step::Aborted);
         }
@@ -443,15 +468,14 @@ impl Executor {
         let node = &mut self.nodes[to];
         let state = match &mut node.kind {
             NodeKind::Operator(op) => op.snapshot()?,
+            NodeKind::Sink(_) if node.finished => None,
             NodeKind::Sink(writer) => {
-                if !node.finished {
-                    writer.pre_commit(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
-                }
-                None
+                writer.pre_commit(id).map_err(|e| RuntimeError::Connector { node: node.name.clone(), source: e })?;
+                node.log.prepared()?
             }
             NodeKind::Source(_) => None,
         };
-        if matches!(node.kind, NodeKind::Operator(_)) {
+        if !matches!(node.kind, NodeKind::Source(_)) {
             node.metrics.state_bytes = state.as_ref().map(|s| s.len() as u64);
         }
         let saved = state.map(|state| SavedNode { id: node_id, name: node.name.clone(), fingerprint, subtask, state });

@@ -275,8 +275,9 @@ fn open_checkpoints(
     }
     let mut committed = Vec::new();
     for executor in executors.iter_mut() {
-        committed.extend(executor.committed_checkpoints()?);
+        committed.extend(executor.participants()?);
     }
+    super::keep_redo(&config.job, &committed, executors);
     let (restore, next_id) = choose_restore(&store, &config, &committed)?;
     let parallelism = executors.len();
     let former = former_parallelism(recorded, restore.as_ref());
