@@ -83,6 +83,10 @@ pub struct SinkContext {
     /// The job's name, stable across runs of the same script: a sink that records its
     /// progress outside (the `jdbc` sink's progress row) keys it by this.
     pub job: String,
+    /// The sink's place among the job's sinks, stable for an unchanged query: the
+    /// writers of one sink node (one per subtask) share what they decide together (the
+    /// `filesystem` sink's success files).
+    pub sink_index: usize,
 }
 
 /// Identifies one split of a source, such as a Kafka partition. A source with splits
@@ -181,6 +185,14 @@ pub trait SourceReader: Send {
     /// `completed` (`None`: from the start). Side output of later checkpoints, which
     /// never completed, is dropped: those records are read again.
     fn recover(&mut self, _completed: Option<u64>) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    /// After `recover`, on the first subtask's reader only, in a job whose run before had
+    /// `former` subtasks (another parallelism than now): settles the side output of that
+    /// run's reader instances which this run does not have, as `recover` settles its own
+    /// (dead letters of checkpoint `completed` and earlier become final, later ones are
+    /// dropped). The default has none.
+    fn recover_former(&mut self, _former: usize, _completed: Option<u64>) -> Result<(), ConnectorError> {
         Ok(())
     }
 }

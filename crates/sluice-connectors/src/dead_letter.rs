@@ -16,6 +16,10 @@
 //! checkpoints up to M and deletes later pending files and the in-progress one: their
 //! records are read again, and sent again. Without checkpoints records are appended to
 //! `NAME.jsonl` as they come.
+//!
+//! At a parallelism above 1 each reader instance has its own name (`INDEX-SUBTASK`
+//! rather than `INDEX`), so a job resumed at another parallelism finds names its readers
+//! no longer have: the first reader settles them as its own (`recover_former`).
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -70,6 +74,30 @@ pub struct DeadLetters {
     pending: Vec<u64>,
     /// Set for a `kafka://` destination, which takes every record instead of files.
     kafka: Option<KafkaDeadLetters>,
+    /// For a source reader: the names of the reader instances of its source at any
+    /// parallelism (`recover_former`).
+    family: Option<Family>,
+}
+
+/// The names of one source's dead letters, one per reader instance.
+struct Family {
+    /// `JOB.TABLE.`
+    base: String,
+    /// The source's place among the job's sources.
+    index: usize,
+    /// The job's parallelism now.
+    parallelism: usize,
+}
+
+impl Family {
+    /// The instance names at parallelism `parallelism`: `INDEX` alone at 1 (as before
+    /// parallel jobs), `INDEX-SUBTASK` above.
+    fn names(&self, parallelism: usize) -> Vec<String> {
+        match parallelism {
+            0 | 1 => vec![format!("{}{}", self.base, self.index)],
+            p => (0..p).map(|t| format!("{}{}-{t}", self.base, self.index)).collect(),
+        }
+    }
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> ConnectorError {
@@ -105,6 +133,7 @@ impl DeadLetters {
                 file: None,
                 pending: Vec::new(),
                 kafka: Some(kafka),
+                family: None,
             }));
         }
         let dir = match value.strip_prefix("file://") {
@@ -121,7 +150,16 @@ impl DeadLetters {
             }
         };
         std::fs::create_dir_all(&dir).map_err(|e| io_error("create the folder for", &dir, e))?;
-        Ok(Some(DeadLetters { dir, table: table.to_string(), name, checkpointing, file: None, pending: Vec::new(), kafka: None }))
+        Ok(Some(DeadLetters {
+            dir,
+            table: table.to_string(),
+            name,
+            checkpointing,
+            file: None,
+            pending: Vec::new(),
+            kafka: None,
+            family: None,
+        }))
     }
 
     /// The dead letters of a source reading `table`, if the table names a destination.
@@ -132,7 +170,12 @@ impl DeadLetters {
             1 => ctx.source_index.to_string(),
             _ => format!("{}-{}", ctx.source_index, ctx.subtask),
         };
-        Self::from_option(&table.options, &table.name, &ctx.job, &instance, ctx.checkpointing)
+        let mut letters = Self::from_option(&table.options, &table.name, &ctx.job, &instance, ctx.checkpointing)?;
+        if let Some(letters) = &mut letters {
+            let base = letters.name.strip_suffix(instance.as_str()).unwrap_or_default().to_string();
+            letters.family = Some(Family { base, index: ctx.source_index, parallelism: ctx.parallelism });
+        }
+        Ok(letters)
     }
 
     fn in_progress(&self) -> PathBuf {
@@ -237,18 +280,41 @@ impl DeadLetters {
             // Starting the producer fenced the last run's and aborted what it left open.
             return Ok(());
         }
+        self.settle(&self.name, completed)
+    }
+
+    /// After `recover`, by the first reader of a job whose run before had `former`
+    /// subtasks (another parallelism than now): settles the dead letters of that run's
+    /// reader instances that this run does not have, as `recover` settles its own. Their
+    /// open Kafka transactions are aborted (fencing their transactional ids): those hold
+    /// records of checkpoints after `completed`, which are read, and sent, again.
+    pub fn recover_former(&mut self, former: usize, completed: Option<u64>) -> Result<(), ConnectorError> {
+        let Some(family) = &self.family else { return Ok(()) };
+        let now = family.names(family.parallelism);
+        for name in family.names(former).into_iter().filter(|n| !now.contains(n)) {
+            match &self.kafka {
+                Some(kafka) => kafka.fence_other(&name)?,
+                None => self.settle(&name, completed)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// The files of instance `name`: pending ones of checkpoint `completed` and earlier
+    /// become final, later ones and the in-progress one are deleted.
+    fn settle(&self, name: &str, completed: Option<u64>) -> Result<(), ConnectorError> {
         let entries = std::fs::read_dir(&self.dir).map_err(|e| io_error("list", &self.dir, e))?;
-        let prefix = format!("{}.chk-", self.name);
+        let prefix = format!("{name}.chk-");
         for entry in entries.flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
-            if file == format!("{}.inprogress", self.name) {
+            if file == format!("{name}.inprogress") {
                 let _ = std::fs::remove_file(entry.path());
                 continue;
             }
             let Some(id) = file.strip_prefix(&prefix).and_then(|rest| rest.strip_suffix(".pending")) else { continue };
             let Ok(id) = id.parse::<u64>() else { continue };
             if completed.is_some_and(|c| id <= c) {
-                let to = self.final_path(id);
+                let to = self.dir.join(format!("{name}.chk-{id}.jsonl"));
                 std::fs::rename(entry.path(), &to).map_err(|e| io_error("keep", &to, e))?;
             } else {
                 let _ = std::fs::remove_file(entry.path());

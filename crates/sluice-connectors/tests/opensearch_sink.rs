@@ -43,6 +43,7 @@ fn ctx(table: &TableSpec) -> SinkContext {
         parallelism: 1,
         checkpointing: false,
         job: "test".into(),
+        sink_index: 0,
     }
 }
 

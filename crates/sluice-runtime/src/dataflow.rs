@@ -49,6 +49,10 @@ impl Dataflow {
         self.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Source(_))).count()
     }
 
+    pub fn sink_count(&self) -> usize {
+        self.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Sink(_))).count()
+    }
+
     pub fn add_source(&mut self, name: impl Into<String>, reader: Box<dyn SourceReader>) -> NodeId {
         self.add(name, NodeKind::Source(reader), Vec::new())
     }

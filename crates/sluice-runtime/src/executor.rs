@@ -529,7 +529,13 @@ impl Executor {
             let (node_id, _) = self.node_identity(index);
             let node = &mut self.nodes[index];
             let recovered = match &mut node.kind {
-                NodeKind::Source(reader) => reader.recover(resumed),
+                NodeKind::Source(reader) => reader.recover(resumed).and_then(|()| {
+                    if place.subtask == 0 && former != place.parallelism {
+                        reader.recover_former(former, resumed)
+                    } else {
+                        Ok(())
+                    }
+                }),
                 NodeKind::Sink(writer) => writer.recover(resumed).and_then(|()| {
                     // Saved rows of the checkpoint: this writer's, and the removed subtasks'.
                     let saved = restore.iter().flat_map(|saved| saved.nodes.iter().filter(|n| n.id == node_id));

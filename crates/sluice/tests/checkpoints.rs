@@ -799,6 +799,66 @@ INSERT INTO kept SELECT id FROM events;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Dead letters of a job at parallelism 2 reading two files (one per reader, each with
+/// its own dead-letter files), crashed at a step of a checkpoint and resumed at
+/// parallelism 1: the one reader left settles the files of the two instances the run
+/// before had, so every malformed record ends in a final file once.
+#[test]
+fn dead_letters_of_a_job_resumed_at_another_parallelism_hold_each_record_once() {
+    for step in ["after-save", "after-complete"] {
+        let dir = scratch(&format!("dead-rescaled-{step}"));
+        let mut bad = 0u64;
+        for f in 0..2 {
+            let mut lines = String::new();
+            for i in 0..3000usize {
+                if i % 3 == 0 {
+                    lines.push_str(&String::from_utf8_lossy(&malformed(i)));
+                    bad += 1;
+                } else {
+                    lines.push_str(&format!("{{\"id\":{},\"v\":1}}", f * 10_000 + i));
+                }
+                lines.push('\n');
+            }
+            std::fs::create_dir_all(dir.join("in")).unwrap();
+            std::fs::write(dir.join("in").join(format!("part-{f}.json")), lines).unwrap();
+        }
+        let dead = dir.join("dead");
+        let body = format!(
+            "SET 'execution.checkpointing.interval' = '1 ns';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '100';
+CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json',
+  'sluice.dead-letter' = 'file://{}');
+CREATE TABLE kept (n BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO kept SELECT id FROM events;
+",
+            dir.join("checkpoints").display(),
+            dir.join("in").display(),
+            dead.display()
+        );
+        let script = dir.join("job.sql");
+        std::fs::write(&script, format!("SET 'parallelism.default' = '2';\n{body}")).unwrap();
+        let crashed = sluice(&script, Some(&format!("{step}@6")), &[]);
+        assert!(text(&crashed).contains(&format!("crashing at {step} of checkpoint 6")), "{}", text(&crashed));
+        std::fs::write(&script, &body).unwrap();
+        let resumed = sluice(&script, None, &[]);
+        assert!(resumed.status.success(), "{}", text(&resumed));
+        assert!(text(&resumed).contains("at parallelism 2"), "{}", text(&resumed));
+        let mut positions = BTreeMap::new();
+        for entry in std::fs::read_dir(&dead).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(name.ends_with(".jsonl"), "a dead-letter file left unfinished after a crash at {step}: {name}");
+            for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
+                let record: serde_json::Value = serde_json::from_str(line).unwrap();
+                *positions.entry(record["position"].as_str().unwrap().to_string()).or_insert(0) += 1;
+            }
+        }
+        assert_eq!(positions.len() as u64, bad, "after a crash at {step}");
+        assert!(positions.values().all(|n| *n == 1), "a record twice after a crash at {step}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 #[test]
 fn a_restart_strategy_runs_a_failed_job_again_from_its_last_checkpoint() {
     let broker = KafkaBroker::start();

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use arrow_array::cast::AsArray;
@@ -372,6 +372,12 @@ pub fn partition_time(pattern: Option<&str>, keys: &[String], values: &[String])
 /// Which partitions have data, which of them wait for their commit, and the success
 /// files written when they are complete. Partitions are folder paths relative to the
 /// table's folder.
+///
+/// At a parallelism above 1 the writers of one sink share the decision (`Joint`), as
+/// Flink's writers hand their partitions to one partition committer: a partition gets
+/// its success file once every writer committed the checkpoint that holds its data and
+/// the lowest of the writers' watermarks says it is complete; at the end of the input,
+/// once every writer ended.
 pub struct PartitionCommitter {
     config: PartitionConfig,
     /// The partition column names, for the time extractor.
@@ -380,10 +386,32 @@ pub struct PartitionCommitter {
     new: BTreeMap<String, Instant>,
     /// Taken into checkpoints not yet committed: (checkpoint, partitions, watermark then).
     staged: Vec<(u64, BTreeMap<String, Instant>, i64)>,
-    /// Data committed, waiting for the trigger.
+    /// Data committed, waiting for the trigger (a lone writer's; see `joint`).
     pending: BTreeMap<String, Instant>,
     watermark: i64,
+    /// At a parallelism above 1: what the writers decide together, and this writer's
+    /// subtask.
+    joint: Option<(Arc<Mutex<Joint>>, usize)>,
 }
+
+/// The partition commit of the writers of one sink at a parallelism above 1.
+pub struct Joint {
+    /// Per writer: the watermark it had at its newest committed checkpoint (or flush).
+    watermarks: Vec<i64>,
+    /// Per writer: whether it registered in this run (a writer that registers again
+    /// belongs to a new run, which starts a new `Joint`).
+    registered: Vec<bool>,
+    /// Per writer: its input ended (`Some(true)`) or it was stopped (`Some(false)`).
+    finished: Vec<Option<bool>>,
+    /// Data committed by any writer, waiting for the trigger.
+    pending: BTreeMap<String, Instant>,
+}
+
+type JointKey = (String, std::path::PathBuf, usize);
+
+/// The `Joint` of each partitioned sink with success files at a parallelism above 1,
+/// by job, table folder and sink; dropped with its writers.
+static JOINTS: Mutex<BTreeMap<JointKey, Weak<Mutex<Joint>>>> = Mutex::new(BTreeMap::new());
 
 impl PartitionCommitter {
     pub fn new(config: PartitionConfig, names: Vec<String>) -> PartitionCommitter {
@@ -394,7 +422,43 @@ impl PartitionCommitter {
             staged: Vec::new(),
             pending: BTreeMap::new(),
             watermark: i64::MIN,
+            joint: None,
         }
+    }
+
+    /// Makes this the committer of writer `subtask` of `parallelism` writers of sink
+    /// `sink` of `job`, writing into `root`: it decides with the others (see the type's
+    /// doc).
+    pub fn share(&mut self, job: &str, root: &Path, sink: usize, subtask: usize, parallelism: usize) {
+        if parallelism < 2 || subtask >= parallelism {
+            return;
+        }
+        let mut joints = JOINTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        joints.retain(|_, weak| weak.strong_count() > 0);
+        let key = (job.to_string(), root.to_path_buf(), sink);
+        let fresh = || {
+            Arc::new(Mutex::new(Joint {
+                watermarks: vec![i64::MIN; parallelism],
+                registered: vec![false; parallelism],
+                finished: vec![None; parallelism],
+                pending: BTreeMap::new(),
+            }))
+        };
+        let joint = match joints.get(&key).and_then(Weak::upgrade) {
+            Some(joint) => {
+                let stale = joint
+                    .lock()
+                    .map(|j| j.registered.len() != parallelism || j.registered[subtask])
+                    .unwrap_or(true);
+                if stale { fresh() } else { joint }
+            }
+            None => fresh(),
+        };
+        if let Ok(mut j) = joint.lock() {
+            j.registered[subtask] = true;
+        }
+        joints.insert(key, Arc::downgrade(&joint));
+        self.joint = Some((joint, subtask));
     }
 
     pub fn written(&mut self, partition: &str) {
@@ -445,8 +509,11 @@ impl PartitionCommitter {
         self.watermark == i64::MAX
     }
 
-    /// The end of input: every partition with data is complete, as Flink commits them all.
-    pub fn commit_all(&mut self, root: &Path) -> Result<(), ConnectorError> {
+    /// The writer finished. At the end of the input every partition with data is
+    /// complete, as Flink commits them all (with other writers, once each of them
+    /// ended); a writer that was stopped leaves its partitions to the run that resumes.
+    pub fn finish(&mut self, root: &Path) -> Result<(), ConnectorError> {
+        let ended = self.input_ended();
         for (p, created) in std::mem::take(&mut self.new) {
             self.pending.entry(p).or_insert(created);
         }
@@ -455,7 +522,23 @@ impl PartitionCommitter {
                 self.pending.entry(p).or_insert(created);
             }
         }
-        for p in std::mem::take(&mut self.pending).into_keys() {
+        let pending = std::mem::take(&mut self.pending);
+        let all = match &self.joint {
+            None if ended => pending,
+            None => return Ok(()),
+            Some((joint, subtask)) => {
+                let mut j = joint.lock().map_err(|_| poisoned())?;
+                j.finished[*subtask] = Some(ended);
+                for (p, created) in pending {
+                    j.pending.entry(p).or_insert(created);
+                }
+                if !j.finished.iter().all(|f| *f == Some(true)) {
+                    return Ok(());
+                }
+                std::mem::take(&mut j.pending)
+            }
+        };
+        for p in all.into_keys() {
             self.write_success(root, &p)?;
         }
         Ok(())
@@ -471,10 +554,36 @@ impl PartitionCommitter {
         self.config.success_file.as_deref()
     }
 
+    /// Writes the success files of the committed partitions the trigger says are
+    /// complete at `watermark` (with other writers: at the lowest of theirs).
     fn commit_ready(&mut self, root: &Path, watermark: i64) -> Result<(), ConnectorError> {
+        let Some((joint, subtask)) = &self.joint else {
+            let ready = self.ready(&self.pending, watermark)?;
+            for p in ready {
+                self.pending.remove(&p);
+                self.write_success(root, &p)?;
+            }
+            return Ok(());
+        };
+        let mut j = joint.lock().map_err(|_| poisoned())?;
+        j.watermarks[*subtask] = j.watermarks[*subtask].max(watermark);
+        for (p, created) in std::mem::take(&mut self.pending) {
+            j.pending.entry(p).or_insert(created);
+        }
+        let lowest = j.watermarks.iter().copied().min().unwrap_or(i64::MIN);
+        let ready = self.ready(&j.pending, lowest)?;
+        for p in ready {
+            j.pending.remove(&p);
+            self.write_success(root, &p)?;
+        }
+        Ok(())
+    }
+
+    /// The partitions of `pending` the trigger says are complete at `watermark`.
+    fn ready(&self, pending: &BTreeMap<String, Instant>, watermark: i64) -> Result<Vec<String>, ConnectorError> {
         let delay = self.config.delay;
         let mut ready = Vec::new();
-        for (p, created) in &self.pending {
+        for (p, created) in pending {
             let complete = match &self.config.trigger {
                 CommitTrigger::ProcessTime => created.elapsed() >= delay,
                 CommitTrigger::PartitionTime { pattern, zone } => {
@@ -497,11 +606,7 @@ impl PartitionCommitter {
                 ready.push(p.clone());
             }
         }
-        for p in ready {
-            self.pending.remove(&p);
-            self.write_success(root, &p)?;
-        }
-        Ok(())
+        Ok(ready)
     }
 
     fn write_success(&self, root: &Path, partition: &str) -> Result<(), ConnectorError> {
@@ -509,4 +614,8 @@ impl PartitionCommitter {
         let path = root.join(partition).join(name);
         std::fs::write(&path, b"").map_err(|e| ConnectorError::io(format!("cannot write \"{}\"", path.display()), e))
     }
+}
+
+fn poisoned() -> ConnectorError {
+    ConnectorError::External("another writer of this table failed while it committed partitions".into())
 }

@@ -12,7 +12,8 @@
 //! (`recover_removed`: part names carry the writer's subtask). A partition's
 //! success file (`sink.partition-commit.policy.kind` = `success-file`) is written only
 //! after the checkpoint holding its rows completed (or, without checkpoints, after its
-//! files were renamed), once its trigger says the partition is complete.
+//! files were renamed), once its trigger says the partition is complete; the writers of
+//! a job at a parallelism above 1 decide that together (`PartitionCommitter`).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -108,7 +109,11 @@ impl FileSink {
         let committer = partitioning
             .as_ref()
             .filter(|p| p.config.success_file.is_some())
-            .map(|p| PartitionCommitter::new(p.config.clone(), p.names.clone()));
+            .map(|p| {
+                let mut committer = PartitionCommitter::new(p.config.clone(), p.names.clone());
+                committer.share(&ctx.job, &config.path, ctx.sink_index, ctx.subtask, ctx.parallelism);
+                committer
+            });
         Ok(FileSink {
             root: config.path.clone(),
             uuid: random_uuid(),
@@ -355,11 +360,9 @@ impl SinkWriter for FileSink {
         for (temp, final_path) in std::mem::take(&mut self.rolled) {
             rename(&temp, &final_path)?;
         }
-        // At the end of the input every partition is complete; a job that was stopped
-        // leaves its partitions to the run that resumes it.
         match self.committer.as_mut() {
-            Some(c) if c.input_ended() => c.commit_all(&self.root),
-            _ => Ok(()),
+            Some(c) => c.finish(&self.root),
+            None => Ok(()),
         }
     }
 

@@ -461,6 +461,10 @@ impl SourceReader for FileSource {
         self.dead_letters.as_mut().map_or(Ok(()), |d| d.recover(completed))
     }
 
+    fn recover_former(&mut self, former: usize, completed: Option<u64>) -> Result<(), ConnectorError> {
+        self.dead_letters.as_mut().map_or(Ok(()), |d| d.recover_former(former, completed))
+    }
+
     fn commit(&mut self) -> Result<(), ConnectorError> {
         self.dead_letters.as_mut().map_or(Ok(()), |d| d.commit())
     }

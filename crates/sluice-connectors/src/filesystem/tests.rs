@@ -6,7 +6,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::Schema;
-use sluice_connector_api::{ChangeBatch, ConnectorError, SinkContext, SourceContext, SourcePoll, TableSpec};
+use sluice_connector_api::{ChangeBatch, ConnectorError, SinkContext, SinkWriter, SourceContext, SourcePoll, TableSpec};
 use sluice_types::temporal::SessionTimeZone;
 use sluice_types::{DataType, TypeKind};
 
@@ -174,6 +174,7 @@ fn sink_writes_part_files_that_read_back() {
         parallelism: 1,
         checkpointing: false,
         job: "test".into(),
+        sink_index: 0,
     };
     let mut sink = factory().create_sink(&sink_table, &sink_ctx).unwrap();
     for b in &batches {
@@ -287,6 +288,7 @@ fn sink_ctx_for(table: &TableSpec, checkpointing: bool) -> SinkContext {
         parallelism: 1,
         checkpointing,
         job: "test".into(),
+        sink_index: 0,
     }
 }
 
@@ -372,6 +374,55 @@ fn a_resumed_sink_commits_the_partitions_a_crash_left_without_success_file() {
     third.finish().unwrap();
     assert!(dir.join("dt=2024-03-01/hr=10/_DONE").is_file());
     assert!(dir.join("dt=__DEFAULT_PARTITION__/hr=x%2Fy/_DONE").is_file());
+}
+
+/// Two writers of one sink (a job at parallelism 2) share the partition commit: a
+/// partition gets its success file only when the lower of their watermarks passed it,
+/// and at the end of the input only once both ended.
+#[test]
+fn writers_at_parallelism_2_commit_a_partition_together() {
+    let dir = temp_dir().join("out");
+    let table = partitioned_table(
+        dir.to_str().unwrap(),
+        &[
+            ("sink.partition-commit.trigger", "partition-time"),
+            ("partition.time-extractor.timestamp-pattern", "$dt $hr:00:00"),
+            ("sink.partition-commit.policy.kind", "success-file"),
+        ],
+    );
+    let ctx = |subtask| SinkContext { subtask, parallelism: 2, ..sink_ctx_for(&table, true) };
+    let mut writers: Vec<_> = (0..2).map(|t| factory().create_sink(&table, &ctx(t)).unwrap()).collect();
+    for w in &mut writers {
+        w.recover(None).unwrap();
+    }
+    let success = |hr: &str| dir.join(format!("dt=2024-03-01/hr={hr}/_SUCCESS")).is_file();
+    let checkpoint = |writers: &mut Vec<Box<dyn SinkWriter>>, id: u64| {
+        for w in writers.iter_mut() {
+            w.pre_commit(id).unwrap();
+        }
+        for w in writers.iter_mut() {
+            w.commit(id).unwrap();
+        }
+    };
+    writers[0].write(&partitioned_batch(&table, &[("a", 1.0, "2024-03-01", "10")])).unwrap();
+    writers[1].write(&partitioned_batch(&table, &[("b", 2.0, "2024-03-01", "10")])).unwrap();
+    // The first writer is past hour 10, the second is not: hour 10 waits.
+    writers[0].on_watermark(hour_ms(11) + 1).unwrap();
+    writers[1].on_watermark(hour_ms(9)).unwrap();
+    checkpoint(&mut writers, 1);
+    assert!(!success("10"), "the second writer's watermark has not passed hour 10");
+    writers[1].on_watermark(hour_ms(11) + 1).unwrap();
+    checkpoint(&mut writers, 2);
+    assert!(success("10"));
+    // At the end of the input, a partition waits for every writer to end.
+    writers[1].write(&partitioned_batch(&table, &[("c", 3.0, "2024-03-01", "20")])).unwrap();
+    checkpoint(&mut writers, 3);
+    writers[1].on_watermark(i64::MAX).unwrap();
+    writers[1].finish().unwrap();
+    assert!(!success("20"), "the first writer has not ended");
+    writers[0].on_watermark(i64::MAX).unwrap();
+    writers[0].finish().unwrap();
+    assert!(success("20"));
 }
 
 #[test]

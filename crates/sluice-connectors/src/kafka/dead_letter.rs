@@ -57,6 +57,8 @@ pub struct KafkaDeadLetters {
     transactions: Option<CheckpointTransactions>,
     /// How the options that set `properties` begin, for errors that name them.
     options_prefix: &'static str,
+    /// The producer's settings, to fence the transactional ids of other instances.
+    producer_config: ClientConfig,
 }
 
 impl KafkaDeadLetters {
@@ -85,7 +87,14 @@ impl KafkaDeadLetters {
         let producer: BaseProducer<SluiceContext> = producer_config
             .create_with_context(SluiceContext::new(&target.servers))
             .map_err(|e| ConnectorError::External(format!("cannot create a Kafka producer for the dead letters at {}: {e}", target.servers)))?;
-        let mut letters = KafkaDeadLetters { producer, target, table: table.to_string(), transactions: None, options_prefix };
+        let mut letters = KafkaDeadLetters {
+            producer,
+            target,
+            table: table.to_string(),
+            transactions: None,
+            options_prefix,
+            producer_config: producer_config.clone(),
+        };
         letters.check_topic()?;
         if checkpointing {
             let txn = CheckpointTransactions::start(&letters.producer, config, &prefix, &letters.target.topic, &letters.target.servers)
@@ -198,6 +207,19 @@ impl KafkaDeadLetters {
     /// The newest checkpoint whose dead letters committed (`None` without checkpoints).
     pub fn committed_checkpoint(&self) -> Result<Option<u64>, ConnectorError> {
         self.transactions.as_ref().map(|txn| txn.committed()).transpose()
+    }
+
+    /// Fences the transactional id of the dead letters named `name` (another reader
+    /// instance of the same source, in a run at another parallelism), aborting the
+    /// transaction it left open. Nothing to do without checkpoints.
+    pub fn fence_other(&self, name: &str) -> Result<(), ConnectorError> {
+        if self.transactions.is_none() {
+            return Ok(());
+        }
+        let id = format!("sluice-dead-letter-{name}");
+        let mut config = self.producer_config.clone();
+        config.set("transactional.id", id.as_str());
+        super::transactions::fence(&config, &self.target.servers).map_err(|e| self.error(&format!("cannot abort the transaction left by \"{id}\" for"), e))
     }
 }
 

@@ -842,6 +842,10 @@ impl SourceReader for KafkaSource {
         self.st.dead_letters.as_mut().map_or(Ok(()), |d| d.recover(completed))
     }
 
+    fn recover_former(&mut self, former: usize, completed: Option<u64>) -> Result<(), ConnectorError> {
+        self.st.dead_letters.as_mut().map_or(Ok(()), |d| d.recover_former(former, completed))
+    }
+
     fn commit(&mut self) -> Result<(), ConnectorError> {
         if let Some(d) = self.st.dead_letters.as_mut() {
             d.commit()?;

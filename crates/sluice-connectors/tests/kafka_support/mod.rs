@@ -61,6 +61,7 @@ pub fn sink_ctx(table: &TableSpec, metadata: Vec<(&str, DataType)>) -> SinkConte
         parallelism: 1,
         checkpointing: false,
         job: "test".into(),
+        sink_index: 0,
     }
 }
 

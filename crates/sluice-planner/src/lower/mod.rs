@@ -671,6 +671,7 @@ impl Lowering<'_> {
             parallelism: if parallel { self.parallelism } else { 1 },
             checkpointing: self.checkpointing,
             job: self.job.clone(),
+            sink_index: self.dataflow.sink_count(),
         };
         let writer: Box<dyn SinkWriter> = if (self.subtask > 0 && !parallel) || !self.connect {
             Box::new(SpareSink)
