@@ -9,6 +9,8 @@
 #      PyFlink's lib folder, whose jars are on Flink's classpath. Done once: a stamp file in lib
 #      records the pom's checksum and the jars it installed; when the pom changes, the old jars
 #      are removed before the new ones are copied, so two versions never sit side by side.
+#   3. The Nexmark suite's Java function `count_char` (scripts/jars/nexmark-udf), compiled into
+#      the same lib folder, so that Nexmark q14 runs in its upstream text.
 # Prints the venv's Python (for FLINK_PYTHON) on stdout, like install-flink.sh; all else to stderr.
 # Flink's SQL connectors for Elasticsearch 7 / OpenSearch are not installed: no version on
 # Maven Central reachable here runs on Flink 2.x as published (they need Flink 1.x APIs).
@@ -63,6 +65,26 @@ if ! installed_ok; then
     cp "$tmp"/jars/*.jar "$lib/"
     { echo "$sum"; (cd "$tmp/jars" && ls -1 ./*.jar | sed 's|^\./||'); } > "$stamp"
     sed 1d "$stamp" | sed 's/^/   /' >&2
+fi
+
+# 3. The Nexmark suite's Java function `count_char` (its q14), compiled into pyflink/lib.
+udf_src="$here/jars/nexmark-udf"
+udf_jar="$lib/sluice-nexmark-udf.jar"
+udf_stamp="$lib/.sluice-nexmark-udf"
+udf_sum="$(cat "$udf_src"/com/github/nexmark/flink/udf/*.java | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$udf_jar" ] || [ "$(cat "$udf_stamp" 2>/dev/null)" != "$udf_sum" ]; then
+    if ! command -v javac >/dev/null; then
+        echo "== installing the Java 17 compiler (Debian)" >&2
+        if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+        $SUDO apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
+    fi
+    echo "== compiling the Nexmark suite's count_char function into $udf_jar" >&2
+    classes="$(mktemp -d)"
+    javac -nowarn -cp "$lib/*" -d "$classes" "$udf_src"/com/github/nexmark/flink/udf/*.java >&2
+    (cd "$classes" && jar cf "$udf_jar" .)
+    rm -rf "$classes"
+    echo "$udf_sum" > "$udf_stamp"
 fi
 
 echo "$py"

@@ -22,7 +22,7 @@ pub use cast::{assignment_cast, cast};
 pub use coercion::common_type;
 pub use expr::{EvalContext, EvalError, FunctionError, ScalarExpr};
 pub use functions::{
-    function_names, resolve_call, resolve_json, DigestAlgorithm, Func, JsonBehavior, JsonFunction, JsonQuerySpec,
+    function_names, resolve_call, resolve_java_call, resolve_json, JAVA_FUNCTIONS, DigestAlgorithm, Func, JsonBehavior, JsonFunction, JsonQuerySpec,
     JsonReturning, JsonType, JsonValueSpec, JsonWrapper, TimeUnit, TrimSide,
 };
 pub use scalar::{array_value, scalar_to_array};

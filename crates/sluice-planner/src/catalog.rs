@@ -102,10 +102,20 @@ pub struct CatalogView {
     pub temporary: bool,
 }
 
-/// A function registered by `CREATE FUNCTION name AS 'module.function' LANGUAGE PYTHON`.
+/// What a user function runs.
+#[derive(Clone, Debug)]
+pub enum FunctionBody {
+    /// `LANGUAGE PYTHON`: a function in a Python module, run by worker processes.
+    Python(Arc<PythonFunction>),
+    /// A Java class Sluice implements natively (`sluice_expr::JAVA_FUNCTIONS`), by name.
+    Java(&'static str),
+}
+
+/// A function registered by `CREATE FUNCTION name AS 'module.function' LANGUAGE PYTHON`, or
+/// `AS 'java.Class'` for a class Sluice runs natively.
 #[derive(Clone, Debug)]
 pub struct CatalogFunction {
-    pub python: Arc<PythonFunction>,
+    pub body: FunctionBody,
     pub temporary: bool,
     /// `TEMPORARY SYSTEM`: it shadows a built-in function of the same name.
     pub system: bool,
@@ -177,7 +187,14 @@ impl Catalog {
     pub fn add_function(&mut self, name: &str, target: &str, temporary: bool, system: bool) {
         let upper = name.to_ascii_uppercase();
         let python = PythonFunction::new(&upper, target, self.python.clone());
-        self.functions.insert(upper, CatalogFunction { python, temporary, system });
+        self.functions.insert(upper, CatalogFunction { body: FunctionBody::Python(python), temporary, system });
+    }
+
+    /// Registers under `name` a Java function Sluice runs natively (one of
+    /// `sluice_expr::JAVA_FUNCTIONS`).
+    pub fn add_java_function(&mut self, name: &str, class: &'static str, temporary: bool, system: bool) {
+        let upper = name.to_ascii_uppercase();
+        self.functions.insert(upper, CatalogFunction { body: FunctionBody::Java(class), temporary, system });
     }
 
     pub fn drop_function(&mut self, name: &str) -> bool {

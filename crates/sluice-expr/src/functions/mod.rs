@@ -31,7 +31,7 @@ pub use hashing::DigestAlgorithm;
 pub use json::{
     resolve_json, JsonBehavior, JsonFunction, JsonQuerySpec, JsonReturning, JsonType, JsonValueSpec, JsonWrapper,
 };
-pub use registry::{function_names, resolve_call};
+pub use registry::{function_names, resolve_call, resolve_java_call, JAVA_FUNCTIONS};
 pub use temporal::TimeUnit;
 
 use crate::value::ColumnarValue;
@@ -139,6 +139,9 @@ pub enum Func {
     Reverse,
     Ascii,
     Chr,
+    /// The Nexmark suite's Java function `com.github.nexmark.flink.udf.CountChar`: how
+    /// many bytes of the first argument's UTF-8 equal the first byte of the second's.
+    CountChar,
     ToBase64,
     FromBase64,
     Uuid,

@@ -432,6 +432,15 @@ fn uuid(out: &mut String) {
     }
 }
 
+/// `CountChar(s, c)` of the Nexmark suite: a BIGINT NOT NULL (its Java method returns a
+/// `long`), 0 for a NULL `s`.
+pub(crate) fn resolve_count_char(args: Vec<ScalarExpr>) -> Result<ScalarExpr, FunctionError> {
+    let name = "count_char";
+    arity(name, &args, 2, 2, &["count_char(STRING, STRING)"])?;
+    check(name, &args, "SS", name)?;
+    Ok(make_call(Func::CountChar, shape_args(args, "SS"), DataType::not_null(TypeKind::BigInt)))
+}
+
 pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Result<ColumnarValue, EvalError> {
     if *func == Func::Uuid {
         let out = build_strings(cc.rows, |_, o| {
@@ -501,6 +510,20 @@ pub(crate) fn eval(func: &Func, args: Vec<ColumnarValue>, cc: &CallCtx) -> Resul
         Func::CharLength => {
             let a = s(0);
             Arc::new((0..n).map(|i| s_at(a, i).map(|v| v.chars().count() as i32)).collect::<Int32Array>())
+        }
+        Func::CountChar => {
+            let (a, c) = (s(0), s(1));
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                // Java fails the same way: `character.toBytes()[0]` of NULL or ''.
+                let Some(&byte) = s_at(c, i).and_then(|c| c.as_bytes().first()) else {
+                    return Err(EvalError::Runtime(
+                        "count_char (com.github.nexmark.flink.udf.CountChar): the character to count is NULL or empty".into(),
+                    ));
+                };
+                out.push(s_at(a, i).map_or(0, |v| v.bytes().filter(|b| *b == byte).count() as i64));
+            }
+            Arc::new(Int64Array::from(out))
         }
         Func::Ascii => {
             let a = s(0);

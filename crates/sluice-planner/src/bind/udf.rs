@@ -12,11 +12,16 @@ use sluice_sql::{Diagnostic, Span};
 use sluice_types::{DataType, RowField, TypeKind};
 
 use super::expr::coerce;
-use crate::catalog::CatalogFunction;
+use crate::catalog::{CatalogFunction, FunctionBody};
 use crate::error::{not_supported, user, PlanResult};
 
 pub fn bind_python_call(f: &CatalogFunction, mut args: Vec<ScalarExpr>, span: Span) -> PlanResult<ScalarExpr> {
-    let python = &f.python;
+    let python = match &f.body {
+        FunctionBody::Python(python) => python,
+        FunctionBody::Java(class) => {
+            return sluice_expr::resolve_java_call(class, args).map_err(|e| super::expr::function_error(e, class, span))
+        }
+    };
     let signature = python.signature().map_err(|e| python_diagnostic(e, span))?;
     if signature.kind == FunctionKind::Table {
         return Err(not_supported(&format!("the Python table function \"{}\" in this position", python.name()), span)
@@ -37,7 +42,12 @@ pub fn bind_python_call(f: &CatalogFunction, mut args: Vec<ScalarExpr>, span: Sp
 /// `LATERAL TABLE(f(args))` of a Python table function: a call whose value is each input
 /// row's result rows, as `ARRAY<ROW<f0, f1, ...>>`, for the binder to unnest.
 pub fn bind_python_table_call(f: &CatalogFunction, mut args: Vec<ScalarExpr>, span: Span) -> PlanResult<ScalarExpr> {
-    let python = &f.python;
+    let python = match &f.body {
+        FunctionBody::Python(python) => python,
+        FunctionBody::Java(class) => {
+            return Err(user(format!("the Java function \"{class}\" is a scalar function, not a table function"), span))
+        }
+    };
     let signature = python.signature().map_err(|e| python_diagnostic(e, span))?;
     if signature.kind != FunctionKind::Table {
         return Err(user(format!("\"{}\" is a scalar function, not a table function", python.name()), span)

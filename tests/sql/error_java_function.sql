@@ -1,0 +1,1 @@
+CREATE FUNCTION shout AS 'com.example.udf.Shout';
