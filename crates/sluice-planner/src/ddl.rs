@@ -10,7 +10,7 @@ use sluice_sql::{Diagnostic, ErrorClass, Span};
 use sluice_types::TypeKind;
 
 use crate::bind::{Binder, ExprContext, Scope, ScopeColumn};
-use crate::catalog::{Catalog, CatalogTable, ColumnSpec, TableColumnKind, WatermarkSpec};
+use crate::catalog::{Catalog, CatalogEntry, CatalogTable, ColumnSpec, TableColumnKind, WatermarkSpec};
 use crate::error::{not_supported, user, PlanResult};
 use crate::logical::{PlanField, PlanSchema};
 use crate::suggest::did_you_mean;
@@ -29,9 +29,27 @@ pub fn create_table(
     if let Some(q) = &ct.as_query {
         return Err(not_supported("CREATE TABLE ... AS SELECT", q.span));
     }
-    if let Some(like) = &ct.like {
-        return Err(not_supported("CREATE TABLE ... LIKE", like.span()));
-    }
+    let merged;
+    let ct = match &ct.like {
+        Some(like) => {
+            let base = match catalog.get(&like.base().value) {
+                Some(CatalogEntry::Table(t)) => t.definition.clone(),
+                Some(CatalogEntry::View(_)) => {
+                    return Err(user(format!("\"{}\" is a view: CREATE TABLE .. LIKE takes a table", like.base().value), like.span()))
+                }
+                None => {
+                    let mut d = user(format!("table \"{}\" not found", like.base().value), like.span());
+                    if let Some(label) = did_you_mean(&like.base().value, catalog.names()) {
+                        d = d.with_label(label);
+                    }
+                    return Err(d);
+                }
+            };
+            merged = merge_like(ct, &base)?;
+            &merged
+        }
+        None => ct,
+    };
     let mut seen = HashSet::new();
     for c in &ct.columns {
         if !seen.insert(c.name.value.as_str()) {
@@ -312,4 +330,115 @@ pub fn connector_diagnostic(e: ConnectorError, table: &CatalogTable) -> Diagnost
         label,
         hint,
     }
+}
+
+/// `CREATE TABLE t (..) WITH (..) LIKE base (like-options)`: `t`'s definition merged
+/// into `base`'s as Flink merges them. Physical columns are always taken, the base's
+/// first. Each other feature follows its like-option (later options win over `ALL`):
+/// `INCLUDING` takes the base's and fails on a clash, `OVERWRITING` lets `t`'s replace
+/// the base's, `EXCLUDING` leaves the base's out. The defaults are Flink's: `INCLUDING`
+/// everything but the options, which are `OVERWRITING`.
+pub fn merge_like(ct: &ast::CreateTable, base: &ast::CreateTable) -> PlanResult<ast::CreateTable> {
+    use ast::{LikeFeature as F, LikeStrategy as S};
+    let strategy = |feature: F| -> PlanResult<S> {
+        let mut chosen = if feature == F::Options { S::Overwriting } else { S::Including };
+        for o in &ct.like_options {
+            if o.feature == F::All && o.strategy == S::Overwriting {
+                return Err(user("OVERWRITING ALL is not a like-option: ALL takes INCLUDING or EXCLUDING", o.span));
+            }
+            if o.feature == feature && o.strategy == S::Overwriting && matches!(feature, F::Constraints | F::Partitions) {
+                return Err(user("OVERWRITING does not apply to CONSTRAINTS and PARTITIONS: use INCLUDING or EXCLUDING", o.span));
+            }
+            if o.feature == feature || (o.feature == F::All && feature != F::All) {
+                chosen = o.strategy;
+            }
+        }
+        Ok(chosen)
+    };
+    let (generated, metadata, options) = (strategy(F::Generated)?, strategy(F::Metadata)?, strategy(F::Options)?);
+    let (watermarks, constraints, partitions) = (strategy(F::Watermarks)?, strategy(F::Constraints)?, strategy(F::Partitions)?);
+    let kept = |c: &ast::ColumnDef| match c.kind {
+        ast::ColumnKind::Physical { .. } => true,
+        ast::ColumnKind::Computed { .. } => generated != S::Excluding,
+        ast::ColumnKind::Metadata { .. } => metadata != S::Excluding,
+    };
+    let mut columns: Vec<ast::ColumnDef> = base.columns.iter().filter(|c| kept(c)).cloned().collect();
+    for c in &ct.columns {
+        let Some(i) = columns.iter().position(|b| b.name.value == c.name.value) else {
+            columns.push(c.clone());
+            continue;
+        };
+        let overwrite = match (&columns[i].kind, &c.kind) {
+            (ast::ColumnKind::Computed { .. }, ast::ColumnKind::Computed { .. }) => generated == S::Overwriting,
+            (ast::ColumnKind::Metadata { .. }, ast::ColumnKind::Metadata { .. }) => metadata == S::Overwriting,
+            _ => false,
+        };
+        if !overwrite {
+            let physical = matches!(c.kind, ast::ColumnKind::Physical { .. })
+                || matches!(columns[i].kind, ast::ColumnKind::Physical { .. });
+            let hint = if physical {
+                "Rename the column: a physical column of the base table cannot be replaced."
+            } else {
+                "Rename the column, or let it replace the base's with OVERWRITING GENERATED (or OVERWRITING METADATA)."
+            };
+            return Err(user(format!("a column named \"{}\" already exists in the base table", c.name.value), c.name.span)
+                .with_hint(hint));
+        }
+        columns[i] = c.clone();
+    }
+    let watermark = match (&base.watermark, &ct.watermark, watermarks) {
+        (Some(b), Some(w), S::Including) if b.column.value == w.column.value => {
+            return Err(user(format!("there already is a watermark for column \"{}\" in the base table", w.column.value), w.span)
+                .with_hint("Replace it with OVERWRITING WATERMARKS, or leave it out with EXCLUDING WATERMARKS."))
+        }
+        (Some(b), Some(w), S::Including) => {
+            return Err(not_supported(&format!("a second watermark (the base table has one for \"{}\")", b.column.value), w.span))
+        }
+        (_, Some(w), _) => Some(w.clone()),
+        (Some(b), None, S::Including | S::Overwriting) => Some(b.clone()),
+        (_, None, _) => None,
+    };
+    let primary_key = match (&base.primary_key, &ct.primary_key, constraints) {
+        (Some(_), Some(pk), S::Including) => {
+            return Err(user("the base table has a primary key already", pk.span)
+                .with_hint("Leave the base's out with EXCLUDING CONSTRAINTS."))
+        }
+        (_, Some(pk), _) => Some(pk.clone()),
+        (Some(b), None, S::Including) => Some(b.clone()),
+        (_, None, _) => None,
+    };
+    let partitioned_by = match (base.partitioned_by.is_empty(), ct.partitioned_by.first(), partitions) {
+        (false, Some(p), S::Including) => {
+            return Err(user("the base table is partitioned already", p.span)
+                .with_hint("Leave the base's partitions out with EXCLUDING PARTITIONS."))
+        }
+        (_, Some(_), _) => ct.partitioned_by.clone(),
+        (false, None, S::Including) => base.partitioned_by.clone(),
+        (_, None, _) => Vec::new(),
+    };
+    let mut table_options: Vec<ast::TableOption> = match options {
+        S::Excluding => Vec::new(),
+        _ => base.options.clone(),
+    };
+    for o in &ct.options {
+        match table_options.iter().position(|b| b.key == o.key) {
+            Some(_) if options == S::Including => {
+                return Err(user(format!("option \"{}\" is set in the base table already", o.key), o.key_span)
+                    .with_hint("Let this table's value win with OVERWRITING OPTIONS (the default)."))
+            }
+            Some(i) => table_options[i] = o.clone(),
+            None => table_options.push(o.clone()),
+        }
+    }
+    Ok(ast::CreateTable {
+        columns,
+        watermark,
+        primary_key,
+        partitioned_by,
+        options: table_options,
+        like: None,
+        like_options: Vec::new(),
+        comment: ct.comment.clone().or_else(|| base.comment.clone()),
+        ..ct.clone()
+    })
 }

@@ -94,6 +94,7 @@ impl Session {
                 self.config.reset(key.as_ref().map(|(k, _)| k.as_str()));
                 Ok(StatementOutcome::Done)
             }
+            Statement::CreateTable(ct) if ct.as_query.is_some() => self.create_table_as(ct, source),
             Statement::CreateTable(ct) => {
                 let name = &ct.name.base().value;
                 if self.catalog.contains(name) {
@@ -231,6 +232,82 @@ impl Session {
         }
         self.catalog.add_function(name, target.trim(), cf.temporary, cf.system);
         Ok(StatementOutcome::Done)
+    }
+
+    /// `CREATE TABLE t [(PRIMARY KEY (..) NOT ENFORCED)] WITH (..) AS query`: a table with
+    /// the query's columns (names and types, time attributes as plain timestamps), then
+    /// the job that writes the query into it, as Flink runs it.
+    fn create_table_as(&mut self, ct: &ast::CreateTable, source: &str) -> PlanResult<StatementOutcome> {
+        let Some(query) = &ct.as_query else { return Err(user("CREATE TABLE .. AS needs a query", ct.span)) };
+        let name = &ct.name.base().value;
+        if self.catalog.contains(name) {
+            return Err(user(format!("table \"{name}\" already exists"), ct.name.span())
+                .with_hint("CREATE TABLE .. AS SELECT creates a new table: DROP TABLE first, or INSERT INTO it."));
+        }
+        if let Some(c) = ct.columns.first() {
+            return Err(not_supported("column definitions in CREATE TABLE .. AS SELECT", c.span)
+                .with_hint("The table takes the query's columns: name and cast them in the SELECT list."));
+        }
+        if let Some(w) = &ct.watermark {
+            return Err(not_supported("a WATERMARK in CREATE TABLE .. AS SELECT", w.span));
+        }
+        if let Some(like) = &ct.like {
+            return Err(user("CREATE TABLE cannot have both LIKE and AS SELECT", like.span()));
+        }
+        let mut binder = Binder::new(&self.catalog);
+        let plan = binder.bind_query(query)?;
+        let mut seen = std::collections::HashSet::new();
+        for f in &plan.schema().fields {
+            if !seen.insert(f.name.as_str()) {
+                return Err(user(format!("the query of CREATE TABLE .. AS SELECT has two columns named \"{}\"", f.name), query.span)
+                    .with_hint("Give each column of the SELECT list its own name with AS."));
+            }
+        }
+        if let Some(pk) = &ct.primary_key {
+            for col in &pk.columns {
+                match plan.schema().fields.iter().find(|f| f.name == col.value) {
+                    None => return Err(user(format!("primary key column \"{}\" is not a column of the query", col.value), col.span)),
+                    Some(f) if f.data_type.nullable => {
+                        return Err(user(format!("invalid primary key: column \"{}\" is nullable", col.value), col.span)
+                            .with_hint("A key column must be NOT NULL, as in Flink: select it as COALESCE(column, default) so that its type is NOT NULL."))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        let columns = plan
+            .schema()
+            .fields
+            .iter()
+            .map(|f| ast::ColumnDef {
+                name: ast::Ident { value: f.name.clone(), quoted: true, span: query.span },
+                kind: ast::ColumnKind::Physical { data_type: f.data_type.clone(), type_span: query.span },
+                comment: None,
+                span: query.span,
+            })
+            .collect();
+        let table = ast::CreateTable { columns, as_query: None, ..ct.clone() };
+        let created = create_table(&table, &self.catalog, &self.registry, source)?;
+        self.catalog.add_table(created);
+        let insert = ast::Insert {
+            table: ct.name.clone(),
+            overwrite: false,
+            partition: Vec::new(),
+            columns: Vec::new(),
+            table_hints: Vec::new(),
+            source: query.clone(),
+            span: ct.span,
+        };
+        let planned = self.plan_insert(&insert);
+        let sink = match planned {
+            Ok(sink) => sink,
+            Err(e) => {
+                // Flink creates the table only with its job.
+                self.catalog.drop_table(name);
+                return Err(e);
+            }
+        };
+        Ok(StatementOutcome::Job(Job { name: format!("insert-into_{name}"), pipelines: vec![sink] }))
     }
 
     /// Hands the current `python.*` settings to the Python functions' workers (read when a

@@ -97,9 +97,37 @@ pub struct CreateTable {
     pub options: Vec<TableOption>,
     /// `CREATE TABLE t WITH (..) AS SELECT ..`.
     pub as_query: Option<Box<Query>>,
-    /// `LIKE other_table [(options)]`: the source table's name only; like-options are ignored.
+    /// `LIKE other_table [(options)]`.
     pub like: Option<ObjectName>,
+    /// The like-options, in the order written (`INCLUDING ALL`, `EXCLUDING OPTIONS`, ...).
+    pub like_options: Vec<LikeOption>,
     pub span: Span,
+}
+
+/// One like-option of `CREATE TABLE .. LIKE t (..)`: how a feature of `t` is merged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LikeOption {
+    pub strategy: LikeStrategy,
+    pub feature: LikeFeature,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LikeStrategy {
+    Including,
+    Excluding,
+    Overwriting,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LikeFeature {
+    All,
+    Constraints,
+    Generated,
+    Metadata,
+    Options,
+    Partitions,
+    Watermarks,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -25,14 +25,16 @@ const MAX_DEPTH: usize = 64;
 impl Binder<'_> {
     /// Binds a query; the plan's schema names its output columns.
     pub fn bind_query(&mut self, query: &ast::Query) -> PlanResult<LogicalPlan> {
-        if let Some(first) = query.order_by.first() {
-            return Err(not_supported("ORDER BY", first.expr.span));
-        }
-        if let Some(limit) = &query.limit {
-            return Err(not_supported("LIMIT", limit.span));
-        }
         if let Some(offset) = &query.offset {
             return Err(not_supported("OFFSET", offset.span));
+        }
+        let limit = match &query.limit {
+            Some(limit) => Some((limit_value(limit)?, limit.span)),
+            None => None,
+        };
+        if let (Some(first), None) = (query.order_by.first(), limit) {
+            return Err(not_supported("ORDER BY without LIMIT", first.expr.span)
+                .with_hint("Flink sorts a stream only on a time attribute; ORDER BY .. LIMIT n (a Top-N) runs."));
         }
         let pushed = query.with.len();
         for cte in &query.with {
@@ -40,7 +42,14 @@ impl Binder<'_> {
         }
         let result = self.bind_set_expr(&query.body);
         self.ctes.truncate(self.ctes.len() - pushed);
-        result
+        let plan = result?;
+        let Some((limit, span)) = limit else { return Ok(plan) };
+        // `[ORDER BY keys] LIMIT n`: Flink's Top-N over the whole result (no partition),
+        // ties (and, without ORDER BY, every row) in arrival order, so that a LIMIT
+        // alone keeps the first n rows.
+        let order = query.order_by.iter().map(|o| order_key(o, plan.schema())).collect::<PlanResult<Vec<_>>>()?;
+        let schema = plan.schema().clone();
+        Ok(LogicalPlan::Rank { input: Box::new(plan), keys: Vec::new(), order, limit, emit_rank: false, schema, span })
     }
 
     pub(super) fn bind_set_expr(&mut self, body: &SetExpr) -> PlanResult<LogicalPlan> {
@@ -575,4 +584,40 @@ pub fn visit<'a>(expr: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
         | ExprKind::ScalarSubquery(_)
         | ExprKind::TimeUnit(_) => {}
     }
+}
+
+/// The row count of `LIMIT n`: a non-negative integer literal.
+fn limit_value(limit: &Expr) -> PlanResult<usize> {
+    match &limit.kind {
+        ExprKind::Literal(Literal::Number(n)) => n
+            .parse::<usize>()
+            .map_err(|_| user(format!("LIMIT must be a non-negative whole number, not {n}"), limit.span)),
+        _ => Err(not_supported("a LIMIT that is not a number", limit.span)),
+    }
+}
+
+/// One `ORDER BY` key of a query's result: a column of its SELECT list, by name or by
+/// position (`ORDER BY 2`).
+fn order_key(o: &ast::OrderByExpr, schema: &PlanSchema) -> PlanResult<sluice_runtime::spec::SortKey> {
+    let ascending = o.asc.unwrap_or(true);
+    let column = match &o.expr.kind {
+        ExprKind::Literal(Literal::Number(n)) => match n.parse::<usize>() {
+            Ok(i) if (1..=schema.len()).contains(&i) => i - 1,
+            _ => {
+                return Err(user(format!("ORDER BY {n}: the result has {} columns", schema.len()), o.expr.span))
+            }
+        },
+        ExprKind::Identifier(id) => match schema.fields.iter().position(|f| f.name == id.value) {
+            Some(i) => i,
+            None => {
+                return Err(not_supported(&format!("ORDER BY a column outside the SELECT list (\"{}\")", id.value), o.expr.span)
+                    .with_hint("Select the column too, or order by a column the query returns."))
+            }
+        },
+        _ => {
+            return Err(not_supported("ORDER BY an expression", o.expr.span)
+                .with_hint("Select the expression with an alias and order by the alias."))
+        }
+    };
+    Ok(sluice_runtime::spec::SortKey { column, ascending, nulls_first: o.nulls_first.unwrap_or(ascending) })
 }

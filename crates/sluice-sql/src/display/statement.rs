@@ -143,6 +143,30 @@ impl Display for CreateTable {
         }
         if let Some(like) = &self.like {
             write!(f, " LIKE {like}")?;
+            if !self.like_options.is_empty() {
+                let options: Vec<String> = self
+                    .like_options
+                    .iter()
+                    .map(|o| {
+                        let strategy = match o.strategy {
+                            LikeStrategy::Including => "INCLUDING",
+                            LikeStrategy::Excluding => "EXCLUDING",
+                            LikeStrategy::Overwriting => "OVERWRITING",
+                        };
+                        let feature = match o.feature {
+                            LikeFeature::All => "ALL",
+                            LikeFeature::Constraints => "CONSTRAINTS",
+                            LikeFeature::Generated => "GENERATED",
+                            LikeFeature::Metadata => "METADATA",
+                            LikeFeature::Options => "OPTIONS",
+                            LikeFeature::Partitions => "PARTITIONS",
+                            LikeFeature::Watermarks => "WATERMARKS",
+                        };
+                        format!("{strategy} {feature}")
+                    })
+                    .collect();
+                write!(f, " ({})", options.join(" "))?;
+            }
         }
         if let Some(q) = &self.as_query {
             write!(f, " AS {q}")?;

@@ -196,6 +196,7 @@ impl Parser<'_> {
             options: Vec::new(),
             as_query: None,
             like: None,
+            like_options: Vec::new(),
             span: start,
         };
         if self.eat(&TokenKind::LParen) {
@@ -226,20 +227,34 @@ impl Parser<'_> {
         }
         if self.eat_kw("LIKE") {
             table.like = Some(self.object_name()?);
-            if self.is(&TokenKind::LParen) {
-                // Like-options (`INCLUDING ALL`, ...) are accepted and ignored.
-                let mut depth = 0usize;
+            if self.eat(&TokenKind::LParen) {
                 loop {
-                    match self.advance().kind {
-                        TokenKind::LParen => depth += 1,
-                        TokenKind::RParen => {
-                            depth = depth.saturating_sub(1);
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        TokenKind::Eof => return Err(self.expected("\")\"")),
-                        _ => {}
+                    let start = self.span();
+                    let strategy = if self.eat_kw("INCLUDING") {
+                        LikeStrategy::Including
+                    } else if self.eat_kw("EXCLUDING") {
+                        LikeStrategy::Excluding
+                    } else if self.eat_kw("OVERWRITING") {
+                        LikeStrategy::Overwriting
+                    } else {
+                        return Err(self.expected("INCLUDING, EXCLUDING or OVERWRITING"));
+                    };
+                    let feature = [
+                        ("ALL", LikeFeature::All),
+                        ("CONSTRAINTS", LikeFeature::Constraints),
+                        ("GENERATED", LikeFeature::Generated),
+                        ("METADATA", LikeFeature::Metadata),
+                        ("OPTIONS", LikeFeature::Options),
+                        ("PARTITIONS", LikeFeature::Partitions),
+                        ("WATERMARKS", LikeFeature::Watermarks),
+                    ]
+                    .into_iter()
+                    .find(|(kw, _)| self.eat_kw(kw))
+                    .map(|(_, f)| f)
+                    .ok_or_else(|| self.expected("ALL, CONSTRAINTS, GENERATED, METADATA, OPTIONS, PARTITIONS or WATERMARKS"))?;
+                    table.like_options.push(LikeOption { strategy, feature, span: self.span_from(start) });
+                    if self.eat(&TokenKind::RParen) {
+                        break;
                     }
                 }
             }
