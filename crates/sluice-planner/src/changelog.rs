@@ -15,7 +15,7 @@ use sluice_expr::ScalarExpr;
 use sluice_runtime::spec::JoinType;
 use sluice_sql::{Diagnostic, Span};
 
-use crate::error::PlanResult;
+use crate::error::{user, PlanResult};
 use crate::logical::{LogicalPlan, PlanSchema};
 
 /// The changes a plan's rows carry.
@@ -158,6 +158,13 @@ impl ChangelogInference<'_> {
                     None
                 };
                 ChangelogMode::updating(key, "a Top-N without a window (its ranking is revised as rows arrive)", Some(*span))
+            }
+            LogicalPlan::TemporalSort { input, span, .. } => {
+                if self.mode(input)?.updating {
+                    return Err(user("Sort on a non-time-attribute field is not supported.", *span)
+                        .with_hint("The sorted input is an updating result, whose time column is no time attribute: add LIMIT n for a Top-N."));
+                }
+                ChangelogMode::insert_only()
             }
             LogicalPlan::Deduplicate { input, keys, keep_last, span, .. } => {
                 let mode = self.mode(input)?;

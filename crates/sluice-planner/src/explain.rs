@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use sluice_expr::ScalarExpr;
+use sluice_runtime::spec::SortKey;
 use sluice_types::ScalarValue;
 
 use crate::explain_window::{aggregate_text, join_text, order_text, over_text, window_join_text, window_text};
@@ -130,6 +131,13 @@ fn node(out: &mut String, plan: &LogicalPlan, depth: usize) {
                 names.names().join(", "),
                 if *emit_rank { ", $rn" } else { "" }
             );
+            node(out, input, depth + 1);
+        }
+        LogicalPlan::TemporalSort { input, rowtime, then_by, .. } => {
+            let names = input.schema();
+            let first = SortKey { column: *rowtime, ascending: true, nulls_first: true };
+            let order: Vec<SortKey> = std::iter::once(first).chain(then_by.iter().cloned()).collect();
+            let _ = writeln!(out, "TemporalSort(orderBy=[{}])", order_text(&order, names));
             node(out, input, depth + 1);
         }
         LogicalPlan::Deduplicate { input, keys, keep_last, rowtime, .. } => {

@@ -138,6 +138,10 @@ pub enum LogicalPlan {
         schema: PlanSchema,
         span: Span,
     },
+    /// `ORDER BY rowtime [, then_by]` over an insert-only stream: rows leave in order once
+    /// the watermark reaches their rowtime (Flink's TemporalSort). Output: the input
+    /// columns.
+    TemporalSort { input: Box<LogicalPlan>, rowtime: usize, then_by: Vec<SortKey>, schema: PlanSchema, span: Span },
     /// Deduplication without a window: the first (or with `keep_last` the last) row per
     /// `keys`, by processing time, or by the `rowtime` column when it is set. Output: the
     /// input columns.
@@ -350,6 +354,7 @@ impl LogicalPlan {
             | LogicalPlan::WindowRank { schema, .. }
             | LogicalPlan::Rank { schema, .. }
             | LogicalPlan::Deduplicate { schema, .. }
+            | LogicalPlan::TemporalSort { schema, .. }
             | LogicalPlan::Expand { schema, .. }
             | LogicalPlan::Join { schema, .. }
             | LogicalPlan::LookupJoin { schema, .. }

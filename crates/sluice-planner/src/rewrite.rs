@@ -140,6 +140,9 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
         LogicalPlan::Deduplicate { input, keys, keep_last, rowtime, schema, span } => {
             LogicalPlan::Deduplicate { input: Box::new(optimize(*input)), keys, keep_last, rowtime, schema, span }
         }
+        LogicalPlan::TemporalSort { input, rowtime, then_by, schema, span } => {
+            LogicalPlan::TemporalSort { input: Box::new(optimize(*input)), rowtime, then_by, schema, span }
+        }
         LogicalPlan::Expand { input, projections, schema } => {
             LogicalPlan::Expand { input: Box::new(optimize(*input)), projections, schema }
         }

@@ -32,10 +32,6 @@ impl Binder<'_> {
             Some(limit) => Some((limit_value(limit)?, limit.span)),
             None => None,
         };
-        if let (Some(first), None) = (query.order_by.first(), limit) {
-            return Err(not_supported("ORDER BY without LIMIT", first.expr.span)
-                .with_hint("Flink sorts a stream only on a time attribute; ORDER BY .. LIMIT n (a Top-N) runs."));
-        }
         let pushed = query.with.len();
         for cte in &query.with {
             self.ctes.push((cte.name.value.clone(), cte.columns.clone(), (*cte.query).clone()));
@@ -43,7 +39,12 @@ impl Binder<'_> {
         let result = self.bind_set_expr(&query.body);
         self.ctes.truncate(self.ctes.len() - pushed);
         let plan = result?;
-        let Some((limit, span)) = limit else { return Ok(plan) };
+        let Some((limit, span)) = limit else {
+            return match query.order_by.first() {
+                Some(first) => temporal_sort(plan, &query.order_by, first.expr.span),
+                None => Ok(plan),
+            };
+        };
         // `[ORDER BY keys] LIMIT n`: Flink's Top-N over the whole result (no partition),
         // ties (and, without ORDER BY, every row) in arrival order, so that a LIMIT
         // alone keeps the first n rows.
@@ -620,4 +621,22 @@ fn order_key(o: &ast::OrderByExpr, schema: &PlanSchema) -> PlanResult<sluice_run
         }
     };
     Ok(sluice_runtime::spec::SortKey { column, ascending, nulls_first: o.nulls_first.unwrap_or(ascending) })
+}
+
+/// `ORDER BY` without `LIMIT`: Flink sorts a stream only on a time attribute, ascending,
+/// first (its TemporalSort); further keys order rows of one time.
+fn temporal_sort(plan: LogicalPlan, order_by: &[ast::OrderByExpr], span: Span) -> PlanResult<LogicalPlan> {
+    let mut keys = order_by.iter().map(|o| order_key(o, plan.schema())).collect::<PlanResult<Vec<_>>>()?;
+    let first = keys.remove(0);
+    let time = plan.schema().fields[first.column].time_attribute;
+    if time.is_none() || !first.ascending {
+        return Err(user("Sort on a non-time-attribute field is not supported.", span).with_hint(
+            "Flink sorts a stream on a time attribute, ascending, first; for a Top-N add LIMIT n.",
+        ));
+    }
+    if time == Some(TimeAttribute::Proctime) {
+        return Err(not_supported("ORDER BY a processing-time attribute", span));
+    }
+    let schema = plan.schema().clone();
+    Ok(LogicalPlan::TemporalSort { input: Box::new(plan), rowtime: first.column, then_by: keys, schema, span })
 }

@@ -223,6 +223,7 @@ fn plan_inputs(plan: &LogicalPlan) -> Vec<&LogicalPlan> {
         | LogicalPlan::WindowRank { input, .. }
         | LogicalPlan::Rank { input, .. }
         | LogicalPlan::Deduplicate { input, .. }
+        | LogicalPlan::TemporalSort { input, .. }
         | LogicalPlan::Expand { input, .. }
         | LogicalPlan::LookupJoin { input, .. }
         | LogicalPlan::MatchRecognize { input, .. }
@@ -321,6 +322,12 @@ impl Lowering<'_> {
                 Ok(self.dataflow.add_operator(op, vec![id]))
             }
             LogicalPlan::Rank { .. } | LogicalPlan::Deduplicate { .. } => self.rank(plan, before),
+            LogicalPlan::TemporalSort { input, rowtime, then_by, schema, .. } => {
+                let id = self.lower(input, false)?;
+                let op = sluice_runtime::operators::TemporalSortOperator::new(schema.to_arrow(), *rowtime, then_by.clone())
+                    .map_err(|e| window::operator_error("sort", e))?;
+                Ok(self.dataflow.add_operator(Box::new(op), vec![id]))
+            }
             LogicalPlan::Expand { .. } => self.expand(plan, before),
             LogicalPlan::Join { interval: None, .. } => self.regular_join(plan, before),
             LogicalPlan::LookupJoin { .. } => self.lookup_join(plan, before),

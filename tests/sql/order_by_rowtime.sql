@@ -1,0 +1,4 @@
+CREATE TABLE t (id INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+WITH ('connector' = 'filesystem', 'path' = 'data/sort_events.json', 'format' = 'json');
+CREATE TABLE out_t (id INT, ts TIMESTAMP(3)) WITH ('connector' = 'print');
+INSERT INTO out_t SELECT id, ts FROM t ORDER BY ts, id DESC;
