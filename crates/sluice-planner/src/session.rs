@@ -159,7 +159,22 @@ impl Session {
             }
             Statement::Show { what, span } => self.show(what, *span, source),
             Statement::Describe { name, .. } => self.describe(name).map(StatementOutcome::Table),
-            Statement::Use { span, .. } => Err(not_supported("USE (catalogs and databases)", *span)),
+            Statement::Use { catalog, name, span } => {
+                // Sluice has Flink's default catalog and database only: using them is a
+                // no-op, as in a Flink session that has nothing else.
+                let parts: Vec<&str> = name.parts.iter().map(|p| p.value.as_str()).collect();
+                let default = match (catalog, parts.as_slice()) {
+                    (true, ["default_catalog"]) => true,
+                    (false, ["default_database"] | ["default_catalog", "default_database"]) => true,
+                    _ => false,
+                };
+                if default {
+                    Ok(StatementOutcome::Done)
+                } else {
+                    Err(not_supported("catalogs and databases other than default_catalog.default_database", *span)
+                        .with_hint("Sluice keeps tables in Flink's default catalog and database; leave the USE out."))
+                }
+            }
             Statement::Insert(insert) => {
                 let sink = self.plan_insert(insert)?;
                 let name = format!("insert-into_{}", insert.table.base().value);

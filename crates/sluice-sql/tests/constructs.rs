@@ -38,6 +38,8 @@ const STATEMENTS: &[&str] = &[
     "DESCRIBE t",
     "DESC cat.db.t",
     "USE CATALOG c",
+    "CREATE TABLE t2 (x INT) WITH ('connector' = 'print') LIKE t (EXCLUDING ALL INCLUDING GENERATED OVERWRITING OPTIONS)",
+    "SELECT - -INTERVAL '5' SECOND, -(INTERVAL '-5' SECOND), -INTERVAL '-5' SECOND FROM t",
     "USE db1",
     "INSERT OVERWRITE t PARTITION (dt = '2020', h = 1) SELECT * FROM s",
     "INSERT INTO t /*+ OPTIONS('sink.parallelism' = '2') */ (a, b) SELECT a, b FROM s",

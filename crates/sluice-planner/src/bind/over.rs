@@ -93,6 +93,11 @@ impl Binder<'_> {
         if !row_number {
             for (call, span) in &calls {
                 let name = call.name.base().value.to_uppercase();
+                if name == "LEAD" {
+                    // A row's LEAD is a later row, which a stream has not seen yet.
+                    return Err(user("LEAD Function is not supported in stream mode.", *span)
+                        .with_hint("Flink refuses it too; LAG looks back instead (not supported by Sluice yet)."));
+                }
                 if super::expr::WINDOW_FUNCTIONS.contains(&name.as_str()) {
                     return Err(not_supported(&format!("the window function \"{name}\""), *span));
                 }

@@ -216,7 +216,17 @@ impl Parser<'_> {
                 e.span = self.span_from(start);
                 return Ok(e);
             }
-            let operand = self.expr_bp(prec::UNARY)?;
+            let mut operand = self.expr_bp(prec::UNARY)?;
+            // `- -INTERVAL '5' SECOND`: a minus on an interval literal is the literal
+            // negated, however it was spelled, so that printing it (`INTERVAL '5'
+            // SECOND`) reads back the same.
+            if op == UnaryOp::Minus {
+                if let ExprKind::Interval { negative, .. } = &mut operand.kind {
+                    *negative = !*negative;
+                    operand.span = self.span_from(start);
+                    return Ok(operand);
+                }
+            }
             return Ok(Expr { span: self.span_from(start), kind: ExprKind::Unary { op, expr: boxed(operand) } });
         }
         let primary = self.primary()?;

@@ -77,6 +77,16 @@ impl Parser<'_> {
                 self.statement_set_body(start)
             }
             "EXPLAIN" => self.explain(),
+            "ADD" | "REMOVE" if self.is_kw_at(1, "JAR") => {
+                Err(Diagnostic::user(format!("\"{first} JAR\" is not supported"), self.span())
+                    .with_hint("Sluice runs without a JVM: its connectors, formats and functions are built in, and Python functions are declared with LANGUAGE PYTHON."))
+            }
+            "LOAD" | "UNLOAD" if self.is_kw_at(1, "MODULE") => {
+                Err(Diagnostic::user(format!("\"{first} MODULE\" is not supported"), self.span())
+                    .with_hint("Sluice has Flink's core functions built in; Hive's module does not exist here."))
+            }
+            "ALTER" => Err(Diagnostic::user("\"ALTER\" is not supported yet", self.span())
+                .with_hint("Drop the table or view and create it again with the new definition.")),
             _ => Err(self.statement_expected()),
         }
     }

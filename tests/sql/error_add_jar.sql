@@ -1,0 +1,1 @@
+ADD JAR '/opt/flink/usrlib/my-udfs.jar';
