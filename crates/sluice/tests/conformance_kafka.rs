@@ -67,8 +67,9 @@ fn flink_conformance_over_kafka() {
             continue;
         }
         // A plain `kafka` table takes no PRIMARY KEY (as in Flink); a versioned table
-        // over Kafka is an `upsert-kafka` one, which reads a different topic layout.
-        if sql.contains("PRIMARY KEY") {
+        // over Kafka is an `upsert-kafka` one, which reads a different topic layout. A
+        // key on another table (a sink) does not matter here.
+        if sql.split(';').any(|statement| statement.contains("PRIMARY KEY") && json_file_source.is_match(statement)) {
             if !VERSIONED_FROM_FILES.contains(&name.as_str()) {
                 failures.push(format!("{name}: a case with a PRIMARY KEY; add it to VERSIONED_FROM_FILES or run it over Kafka"));
             }
