@@ -39,6 +39,8 @@ pub enum AggregateKind {
     VarSamp,
     /// `COLLECT(x)`: a MULTISET of the non-null values.
     Collect,
+    /// `ARRAY_AGG(x)`: the values in arrival order, NULLs kept; NULL without values.
+    ArrayAgg,
     /// `JSON_ARRAYAGG(x [NULL|ABSENT ON NULL])`: the argument is each value's JSON text.
     JsonArrayAgg { absent_on_null: bool },
     /// `JSON_OBJECTAGG(KEY k VALUE v [..])`: the arguments are the key and the value's

@@ -24,6 +24,7 @@ pub fn aggregate_kind(name: &str) -> Option<AggregateKind> {
         "VAR_POP" => AggregateKind::VarPop,
         "VAR_SAMP" | "VARIANCE" => AggregateKind::VarSamp,
         "COLLECT" => AggregateKind::Collect,
+        "ARRAY_AGG" => AggregateKind::ArrayAgg,
         "PERCENTILE" => AggregateKind::Percentile,
         "BITMAP_BUILD_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::Build, cardinality: false },
         "BITMAP_BUILD_CARDINALITY_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::Build, cardinality: true },
@@ -57,6 +58,7 @@ pub fn aggregate_name(kind: AggregateKind) -> &'static str {
         AggregateKind::VarPop => "VAR_POP",
         AggregateKind::VarSamp => "VAR_SAMP",
         AggregateKind::Collect => "COLLECT",
+        AggregateKind::ArrayAgg => "ARRAY_AGG",
         AggregateKind::JsonArrayAgg { .. } => "JSON_ARRAYAGG",
         AggregateKind::JsonObjectAgg { .. } => "JSON_OBJECTAGG",
         AggregateKind::Percentile => "PERCENTILE",
@@ -122,6 +124,7 @@ pub fn result_type(name: &str, kind: AggregateKind, arg: Option<&DataType>, span
             DataType::string()
         }
         AggregateKind::Collect => DataType::not_null(TypeKind::Multiset(Box::new(arg.clone()))),
+        AggregateKind::ArrayAgg => DataType::new(TypeKind::Array(Box::new(arg.clone()))),
         // ARRAY<DOUBLE> when the percentage is an array: decided where the call is bound.
         AggregateKind::Percentile => {
             numeric()?;

@@ -30,18 +30,27 @@ impl DistinctSet {
     }
 }
 
-/// `agg(DISTINCT x)`: keeps each group's distinct non-NULL argument values and runs the
+/// `agg(DISTINCT x)`: keeps each group's distinct non-NULL argument values (NULL too for a
+/// function that keeps NULLs, `with_nulls`) and runs the
 /// plain aggregate over them when the group is evaluated. Because the sets themselves
 /// are merged, a value seen in several slices of a hopping window still counts once.
 pub struct DistinctAccumulator {
     codec: ValueCodec,
     sets: Vec<DistinctSet>,
     inner: AccumulatorFactory,
+    /// NULL is a value like any other (`ARRAY_AGG`, which keeps NULLs).
+    with_nulls: bool,
 }
 
 impl DistinctAccumulator {
     pub fn new(function: &str, arg_types: &[ArrowType], inner: AccumulatorFactory) -> Result<Self, AggregateError> {
-        Ok(DistinctAccumulator { codec: ValueCodec::new(function, arg_types)?, sets: Vec::new(), inner })
+        Ok(DistinctAccumulator { codec: ValueCodec::new(function, arg_types)?, sets: Vec::new(), inner, with_nulls: false })
+    }
+
+    /// For a function that keeps NULLs: a NULL argument is one more distinct value.
+    pub fn with_nulls(mut self) -> Self {
+        self.with_nulls = true;
+        self
     }
 }
 
@@ -54,7 +63,7 @@ impl GroupAccumulator for DistinctAccumulator {
         let rows = self.codec.encode(args)?;
         // A row takes part only when no argument is NULL.
         let mut nulls = None;
-        for a in args {
+        for a in args.iter().filter(|_| !self.with_nulls) {
             nulls = arrow_buffer::NullBuffer::union(nulls.as_ref(), a.logical_nulls().as_ref());
         }
         let sets = &mut self.sets;

@@ -5,6 +5,7 @@ use sluice_types::TypeKind;
 
 use super::avg::{AvgAccumulator, AvgMode};
 use super::bitmap::BitmapAccumulator;
+use super::array_agg::ArrayAggAccumulator;
 use super::collect::CollectAccumulator;
 use super::count::CountAccumulator;
 use super::distinct::DistinctAccumulator;
@@ -35,6 +36,7 @@ pub fn function_name(kind: AggregateKind) -> &'static str {
         AggregateKind::VarPop => "VAR_POP",
         AggregateKind::VarSamp => "VAR_SAMP",
         AggregateKind::Collect => "COLLECT",
+        AggregateKind::ArrayAgg => "ARRAY_AGG",
         AggregateKind::JsonArrayAgg { .. } => "JSON_ARRAYAGG",
         AggregateKind::JsonObjectAgg { .. } => "JSON_OBJECTAGG",
         AggregateKind::Percentile => "PERCENTILE",
@@ -61,7 +63,8 @@ pub fn create_accumulator(call: &AggregateCall, arg_types: &[ArrowType]) -> Resu
         // Check once now that the plain function accepts the types.
         create_plain(&plain, &types)?;
         let factory = Box::new(move || create_plain(&plain, &inner_types));
-        return Ok(Box::new(DistinctAccumulator::new(name, &types, factory)?));
+        let distinct = DistinctAccumulator::new(name, &types, factory)?;
+        return Ok(Box::new(if call.kind == AggregateKind::ArrayAgg { distinct.with_nulls() } else { distinct }));
     }
     create_plain(call, arg_types)
 }
@@ -123,6 +126,7 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType]) -> Result<Box<dyn
             }
             Box::new(CollectAccumulator::new(&input, &output)?)
         }
+        AggregateKind::ArrayAgg => Box::new(ArrayAggAccumulator::new(&input, &output)?),
         AggregateKind::Bitmap { op, cardinality } => {
             check_bitmap_types(op, cardinality, &input, &output).ok_or_else(unsupported)?;
             Box::new(BitmapAccumulator::new(op, cardinality, false))

@@ -7,11 +7,12 @@
 //! operator over one id space; `KeyTable` turns `GROUP BY` keys into ids;
 //! `PaneAssigner` and `WindowClock` hold the window arithmetic. `retract` has the
 //! row-at-a-time, retractable accumulators of the updating (non-windowed) `GROUP BY`.
-//! A few functions serve both kinds with one type (`PERCENTILE`, the JSON and the
-//! `BITMAP_*_AGG` aggregates).
+//! A few functions serve both kinds with one type (`PERCENTILE`, `ARRAY_AGG`, the JSON
+//! and the `BITMAP_*_AGG` aggregates).
 
 mod accumulator;
 mod aggregate_set;
+mod array_agg;
 mod avg;
 mod bitmap;
 mod collect;

@@ -14,18 +14,33 @@ use crate::aggregate::state::{corrupt, load_encoded, save_encoded};
 /// `agg(DISTINCT x)` with retraction, as Flink's distinct map views work: a count per
 /// distinct argument tuple; the inner aggregate sees a value when its count goes from
 /// zero to one and loses it when the count drops back to zero. Rows with a NULL argument
-/// take no part.
+/// take no part, except for a function that keeps NULLs (`with_nulls`).
 pub struct RetractDistinct {
     codec: ValueCodec,
     counts: Vec<KeyMap<Box<[u8]>, u64>>,
     rows: Option<Rows>,
     nulls: Option<NullBuffer>,
     inner: Box<dyn RetractAccumulator>,
+    /// NULL is a value like any other (`ARRAY_AGG`, which keeps NULLs).
+    with_nulls: bool,
 }
 
 impl RetractDistinct {
     pub fn new(function: &str, arg_types: &[ArrowType], inner: Box<dyn RetractAccumulator>) -> Result<Self, AggregateError> {
-        Ok(RetractDistinct { codec: ValueCodec::new(function, arg_types)?, counts: Vec::new(), rows: None, nulls: None, inner })
+        Ok(RetractDistinct {
+            codec: ValueCodec::new(function, arg_types)?,
+            counts: Vec::new(),
+            rows: None,
+            nulls: None,
+            inner,
+            with_nulls: false,
+        })
+    }
+
+    /// For a function that keeps NULLs: a NULL argument is one more distinct value.
+    pub fn with_nulls(mut self) -> Self {
+        self.with_nulls = true;
+        self
     }
 }
 
@@ -38,7 +53,7 @@ impl RetractAccumulator for RetractDistinct {
     fn bind(&mut self, args: &[ArrayRef]) -> Result<(), AggregateError> {
         self.rows = Some(self.codec.encode(args)?);
         let mut nulls = None;
-        for a in args {
+        for a in args.iter().filter(|_| !self.with_nulls) {
             nulls = NullBuffer::union(nulls.as_ref(), a.logical_nulls().as_ref());
         }
         self.nulls = nulls.filter(|n| n.null_count() > 0);

@@ -6,6 +6,7 @@ use super::distinct::RetractDistinct;
 use super::min_max::{AppendMinMax, OrderedMinMax, PrimitiveRetractMinMax};
 use super::numeric::{RetractAvg, RetractCount, RetractSum, RetractVariance};
 use super::values::{RetractCollect, RetractFirstLast, RetractListAgg};
+use crate::aggregate::array_agg::ArrayAggAccumulator;
 use super::RetractAccumulator;
 use crate::aggregate::avg::AvgMode;
 use crate::aggregate::bitmap::BitmapAccumulator;
@@ -35,7 +36,8 @@ pub fn create_retract_accumulator(
     }
     let plain = create_plain(call, arg_types, insert_only)?;
     if call.distinct {
-        return Ok(Box::new(RetractDistinct::new(name, arg_types, plain)?));
+        let distinct = RetractDistinct::new(name, arg_types, plain)?;
+        return Ok(Box::new(if call.kind == AggregateKind::ArrayAgg { distinct.with_nulls() } else { distinct }));
     }
     Ok(plain)
 }
@@ -105,6 +107,7 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType], insert_only: bool
             }
             Box::new(RetractCollect::new(&input, &output)?)
         }
+        AggregateKind::ArrayAgg => Box::new(ArrayAggAccumulator::new(&input, &output)?),
         AggregateKind::Bitmap { op, cardinality } => {
             check_bitmap_types(op, cardinality, &input, &output).ok_or_else(unsupported)?;
             Box::new(BitmapAccumulator::new(op, cardinality, !insert_only))
