@@ -715,6 +715,42 @@ fn malformed(i: usize) -> Vec<u8> {
     }
 }
 
+/// A job reading JSON from `input` (a file or a folder) into a blackhole with a
+/// checkpoint after every poll of `batch` rows, its malformed records to the dead-letter
+/// folder `dead`.
+fn dead_letter_job(dir: &Path, input: &Path, dead: &Path, batch: usize) -> String {
+    format!(
+        "SET 'execution.checkpointing.interval' = '1 ns';
+SET 'execution.checkpointing.dir' = 'file://{}';
+SET 'sluice.exec.batch-size' = '{batch}';
+CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json',
+  'sluice.dead-letter' = 'file://{}');
+CREATE TABLE kept (n BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO kept SELECT id FROM events;
+",
+        dir.join("checkpoints").display(),
+        input.display(),
+        dead.display()
+    )
+}
+
+/// How often each position is in the dead-letter files of `dead`, which must all be
+/// final, each record with its reason and raw bytes. `when` goes into failure messages.
+fn dead_letter_positions(dead: &Path, when: &str) -> BTreeMap<String, u64> {
+    let mut positions = BTreeMap::new();
+    for entry in std::fs::read_dir(dead).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(name.ends_with(".jsonl"), "a dead-letter file left unfinished{when}: {name}");
+        for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(record["reason"].as_str().is_some_and(|r| !r.is_empty()), "{line:.200}");
+            assert!(record.get("value").is_some() || record.get("value_base64").is_some(), "{line:.200}");
+            *positions.entry(record["position"].as_str().unwrap().to_string()).or_insert(0) += 1;
+        }
+    }
+    positions
+}
+
 #[test]
 fn a_million_malformed_records_go_to_the_dead_letters_exactly_once_across_a_crash() {
     let dir = scratch("dead-letters");
@@ -747,21 +783,8 @@ fn a_million_malformed_records_go_to_the_dead_letters_exactly_once_across_a_cras
     drop(file);
     assert!(blank > 0);
     let dead = dir.join("dead");
-    let sql = format!(
-        "SET 'execution.checkpointing.interval' = '1 ns';
-SET 'execution.checkpointing.dir' = 'file://{}';
-SET 'sluice.exec.batch-size' = '5000';
-CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json',
-  'sluice.dead-letter' = 'file://{}');
-CREATE TABLE kept (n BIGINT) WITH ('connector' = 'blackhole');
-INSERT INTO kept SELECT id FROM events;
-",
-        dir.join("checkpoints").display(),
-        data.display(),
-        dead.display()
-    );
     let script = dir.join("job.sql");
-    std::fs::write(&script, sql).unwrap();
+    std::fs::write(&script, dead_letter_job(&dir, &data, &dead, 5000)).unwrap();
     // A crash after a checkpoint is saved but before it is committed: the dead letters
     // of that checkpoint are dropped on restart and sent again from the re-read records.
     let crashed = sluice(&script, Some("after-save@5"), &[]);
@@ -771,21 +794,8 @@ INSERT INTO kept SELECT id FROM events;
     assert!(resumed.status.success(), "{log}");
     assert!(log.contains("malformed records to its dead letters"), "{log}");
     // Every malformed record is in the dead letters once, with its position and reason.
-    let mut positions = std::collections::BTreeSet::new();
-    let mut lines = 0u64;
-    for entry in std::fs::read_dir(&dead).unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        assert!(name.ends_with(".jsonl"), "a dead-letter file left unfinished: {name}");
-        let text = std::fs::read_to_string(entry.path()).unwrap();
-        for line in text.lines() {
-            let record: serde_json::Value = serde_json::from_str(line).unwrap();
-            assert!(record["reason"].as_str().is_some_and(|r| !r.is_empty()), "{line:.200}");
-            assert!(record.get("value").is_some() || record.get("value_base64").is_some(), "{line:.200}");
-            positions.insert(record["position"].as_str().unwrap().to_string());
-            lines += 1;
-        }
-    }
-    assert_eq!(lines, bad, "dead letters written");
+    let positions = dead_letter_positions(&dead, "");
+    assert_eq!(positions.values().sum::<u64>(), bad, "dead letters written");
     assert_eq!(positions.len() as u64, bad, "each malformed record once");
     // The good rows are all read, over the two runs: the first up to its last completed
     // checkpoint, the second the rest.
@@ -823,19 +833,7 @@ fn dead_letters_of_a_job_resumed_at_another_parallelism_hold_each_record_once() 
             std::fs::write(dir.join("in").join(format!("part-{f}.json")), lines).unwrap();
         }
         let dead = dir.join("dead");
-        let body = format!(
-            "SET 'execution.checkpointing.interval' = '1 ns';
-SET 'execution.checkpointing.dir' = 'file://{}';
-SET 'sluice.exec.batch-size' = '100';
-CREATE TABLE events (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json',
-  'sluice.dead-letter' = 'file://{}');
-CREATE TABLE kept (n BIGINT) WITH ('connector' = 'blackhole');
-INSERT INTO kept SELECT id FROM events;
-",
-            dir.join("checkpoints").display(),
-            dir.join("in").display(),
-            dead.display()
-        );
+        let body = dead_letter_job(&dir, &dir.join("in"), &dead, 100);
         let script = dir.join("job.sql");
         std::fs::write(&script, format!("SET 'parallelism.default' = '2';\n{body}")).unwrap();
         let crashed = sluice(&script, Some(&format!("{step}@6")), &[]);
@@ -844,15 +842,7 @@ INSERT INTO kept SELECT id FROM events;
         let resumed = sluice(&script, None, &[]);
         assert!(resumed.status.success(), "{}", text(&resumed));
         assert!(text(&resumed).contains("at parallelism 2"), "{}", text(&resumed));
-        let mut positions = BTreeMap::new();
-        for entry in std::fs::read_dir(&dead).unwrap().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            assert!(name.ends_with(".jsonl"), "a dead-letter file left unfinished after a crash at {step}: {name}");
-            for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
-                let record: serde_json::Value = serde_json::from_str(line).unwrap();
-                *positions.entry(record["position"].as_str().unwrap().to_string()).or_insert(0) += 1;
-            }
-        }
+        let positions = dead_letter_positions(&dead, &format!(" after a crash at {step}"));
         assert_eq!(positions.len() as u64, bad, "after a crash at {step}");
         assert!(positions.values().all(|n| *n == 1), "a record twice after a crash at {step}");
         let _ = std::fs::remove_dir_all(&dir);
