@@ -105,9 +105,6 @@ impl Binder<'_> {
                     return Err(user(format!("\"{function}\" is not supported in OVER windows"), *span)
                         .with_hint("Flink does not support JSON_ARRAYAGG and JSON_OBJECTAGG in OVER windows either."));
                 }
-                if let sluice_runtime::spec::AggregateKind::Bitmap { op, cardinality } = sig.kind {
-                    return Err(not_supported(&format!("\"{}\" in an OVER window", op.function_name(cardinality)), *span));
-                }
                 if sigs.contains(&sig) {
                     continue;
                 }

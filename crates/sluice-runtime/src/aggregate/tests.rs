@@ -280,7 +280,7 @@ fn state_saved_and_loaded_evaluates_and_continues_the_same() {
 fn retract_state_saved_and_loaded_gives_the_same_results() {
     use sluice_connector_api::state::{StateReader, StateWriter};
 
-    use super::retract::create_retract_accumulator;
+    use super::retract::{create_retract_accumulator, CallSite};
 
     let strings: ArrayRef = Arc::new(StringArray::from(vec![Some("b"), None, Some("a"), Some("c"), Some("b"), Some("é")]));
     let numbers = ints(&[Some(4), Some(-2), None, Some(7), Some(4), Some(1)]);
@@ -322,7 +322,7 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
         let what = format!("{:?} distinct={} insert_only={insert_only}", c.kind, c.distinct);
         let types = vec![values.data_type().clone()];
         let args = if c.args.is_empty() { vec![] } else { vec![values.clone()] };
-        let mut original = create_retract_accumulator(&c, &types, insert_only).unwrap();
+        let mut original = create_retract_accumulator(&c, &types, insert_only, CallSite::GroupBy).unwrap();
         original.resize(4);
         feed(original.as_mut(), &args, &[0, 1, 0, 2, 2, 0], &[false; 6]);
         if !insert_only {
@@ -331,7 +331,7 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
         let mut out = StateWriter::new(1);
         original.save(&[2, 0, 3], &mut out).unwrap();
         let blob = out.finish();
-        let mut restored = create_retract_accumulator(&c, &types, insert_only).unwrap();
+        let mut restored = create_retract_accumulator(&c, &types, insert_only, CallSite::GroupBy).unwrap();
         restored.resize(4);
         let (mut input, _) = StateReader::open(&blob, "test", &[1]).unwrap();
         restored.load(&[1, 3, 0], &mut input).unwrap();
@@ -342,7 +342,7 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
         feed(restored.as_mut(), &args, &[1, 3, 0, 1, 3, 0], &retract);
         assert_eq!(results(restored.as_mut(), &[1, 3, 0]), results(original.as_mut(), &[2, 0, 3]), "{what} after more rows");
         for cut in 1..blob.len() {
-            let mut fresh = create_retract_accumulator(&c, &types, insert_only).unwrap();
+            let mut fresh = create_retract_accumulator(&c, &types, insert_only, CallSite::GroupBy).unwrap();
             fresh.resize(4);
             let (mut input, _) = StateReader::open(&blob[..cut], "test", &[1]).unwrap();
             assert!(fresh.load(&[1, 3, 0], &mut input).is_err() || input.end().is_err(), "{what} cut at {cut}");

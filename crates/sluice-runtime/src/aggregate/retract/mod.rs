@@ -23,6 +23,7 @@ mod set;
 mod values;
 
 pub use factory::create_retract_accumulator;
+pub use numeric::AvgSum;
 pub use set::RetractAggregates;
 /// For accumulators outside this module that also take rows back (BITMAP, JSON).
 pub(crate) use results::{delegate_results, Results};
@@ -31,6 +32,15 @@ use arrow_array::ArrayRef;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::AggregateError;
+
+/// Where the calls are computed, which decides the arithmetic of `AVG` only: Flink runs
+/// `AvgAggFunction` for a `GROUP BY`, while Calcite expands `AVG(x) OVER w` into
+/// `SUM(x) OVER w / COUNT(x) OVER w` before Flink sees it (`AvgSum`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallSite {
+    GroupBy,
+    Over,
+}
 
 /// The state of one aggregate call for many groups (small integer ids), fed a row at a
 /// time from columns bound once per batch.
