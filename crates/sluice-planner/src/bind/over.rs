@@ -96,6 +96,11 @@ impl Binder<'_> {
                 if super::expr::WINDOW_FUNCTIONS.contains(&name.as_str()) {
                     return Err(not_supported(&format!("the window function \"{name}\""), *span));
                 }
+                if call.filter.is_some() {
+                    return Err(user("OVER must be applied to aggregate function", *span).with_hint(
+                        "Flink does not allow FILTER (WHERE ...) on an OVER aggregate; aggregate a CASE WHEN ... THEN x END instead.",
+                    ));
+                }
                 let sig = self.aggregate_signature(call, &input_cx, *span)?;
                 if matches!(
                     sig.kind,

@@ -296,6 +296,8 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
         (call(Sum, Some(DataType::int()), DataType::int()), numbers.clone(), false),
         (call(Avg, Some(DataType::double()), DataType::double()), doubles.clone(), false),
         (call(VarSamp, Some(DataType::double()), DataType::double()), doubles.clone(), false),
+        (call(VarPop, Some(DataType::int()), DataType::int()), numbers.clone(), false),
+        (call(StddevSamp, Some(DataType::int()), DataType::int()), numbers.clone(), true),
         (call(Min, Some(DataType::int()), DataType::int()), numbers.clone(), false),
         (call(Max, Some(DataType::int()), DataType::int()), numbers.clone(), true),
         (call(Max, Some(DataType::string()), DataType::string()), strings.clone(), false),
@@ -348,4 +350,44 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
             assert!(fresh.load(&[1, 3, 0], &mut input).is_err() || input.end().is_err(), "{what} cut at {cut}");
         }
     }
+}
+
+/// Flink reduces the variance functions to sums in the argument's type, so for integers
+/// the sums wrap and the divisions truncate (rows of conformance case 260).
+#[test]
+fn integer_variance_is_computed_in_the_arguments_type() {
+    use super::variance::{integer_variance_result, VarianceKind::*};
+    let of = |values: &[i64]| {
+        let sum = values.iter().fold(0i64, |a, v| a.wrapping_add(*v));
+        let squares = values.iter().fold(0i64, |a, v| a.wrapping_add(v.wrapping_mul(*v)));
+        let n = values.len() as i64;
+        [VarPop, VarSamp, StddevPop, StddevSamp].map(|k| integer_variance_result(k, n, sum, squares, 32))
+    };
+    assert_eq!(of(&[60, 5]), [Some(756), Some(1513), Some(27), Some(38)]);
+    assert_eq!(of(&[45, 8, 2147483647]), [Some(396), Some(594), Some(19), Some(24)]);
+    assert_eq!(of(&[8, 2147483647, 2147483647]), [Some(18), Some(27), Some(4), Some(5)]);
+    assert_eq!(of(&[7]), [Some(0), None, Some(0), None]);
+    assert_eq!(of(&[]), [None; 4]);
+}
+
+/// `AVG(x) OVER w` is `SUM(x) OVER w / COUNT(x) OVER w` in Flink: an INT sum wraps as an
+/// INT, where a `GROUP BY` average sums in BIGINT.
+#[test]
+fn over_average_sums_in_the_arguments_type() {
+    use super::retract::{create_retract_accumulator, CallSite};
+
+    let c = call(AggregateKind::Avg, Some(DataType::int()), DataType::int());
+    let values = ints(&[Some(i32::MAX), Some(2), None]);
+    let average = |site| {
+        let mut acc = create_retract_accumulator(&c, &[arrow_schema::DataType::Int32], false, site).unwrap();
+        acc.resize(1);
+        acc.bind(std::slice::from_ref(&values)).unwrap();
+        for row in 0..3 {
+            acc.apply(row, 0, false);
+        }
+        acc.push_result(0);
+        acc.take_results().unwrap().as_primitive::<Int32Type>().value(0)
+    };
+    assert_eq!(average(CallSite::GroupBy), ((i32::MAX as i64 + 2) / 2) as i32);
+    assert_eq!(average(CallSite::Over), (i32::MAX.wrapping_add(2)) / 2);
 }

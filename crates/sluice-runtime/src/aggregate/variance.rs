@@ -93,6 +93,24 @@ pub(crate) fn integer_variance_result(kind: VarianceKind, n: i64, sum: i64, squa
     })
 }
 
+/// The variance function of `n` FLOAT values, as Flink's reduction computes it for a
+/// FLOAT argument: every sum, product and quotient rounds to a FLOAT, and a standard
+/// deviation is the (double) square root of that FLOAT variance. `sum` and `squares` hold
+/// FLOATs.
+pub(crate) fn float32_variance_result(kind: VarianceKind, n: i64, sum: f64, squares: f64) -> Option<f64> {
+    let sample = matches!(kind, VarianceKind::VarSamp | VarianceKind::StddevSamp);
+    if n <= 0 || (sample && n == 1) {
+        return None;
+    }
+    let (sum, squares) = (sum as f32, squares as f32);
+    let divisor = if sample { n - 1 } else { n };
+    let variance = (squares - sum * sum / n as f32) / divisor as f32;
+    Some(match kind {
+        VarianceKind::VarPop | VarianceKind::VarSamp => f64::from(variance),
+        VarianceKind::StddevPop | VarianceKind::StddevSamp => f64::from(variance).powf(0.5),
+    })
+}
+
 /// `v` wrapped into a signed integer of `bits` bits, as Java narrows a `long`.
 pub(crate) fn wrap_to_bits(v: i64, bits: u32) -> i64 {
     match bits {

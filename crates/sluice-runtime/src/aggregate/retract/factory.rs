@@ -93,7 +93,7 @@ fn create_plain(
             }
             let kind = VarianceKind::of(call.kind).ok_or_else(unsupported)?;
             let int_bits = integer_bits(&input).filter(|_| output.is_integer());
-            Box::new(RetractVariance::new(kind, int_bits, output))
+            Box::new(RetractVariance::new(kind, int_bits, input == ArrowType::Float32, output))
         }
         AggregateKind::ListAgg => {
             if input != ArrowType::Utf8 {

@@ -14,7 +14,7 @@ use super::results::{delegate_results, primitive_column, F64Bits, NativeEq, Resu
 use super::RetractAccumulator;
 use crate::aggregate::avg::{decimal_avg, load_avg, save_avg, AvgMode};
 use crate::aggregate::numeric::{f64_column, i64_column, primitive_arg};
-use crate::aggregate::variance::{integer_variance_result, variance_result, wrap_to_bits, VarianceKind};
+use crate::aggregate::variance::{float32_variance_result, integer_variance_result, variance_result, wrap_to_bits, VarianceKind};
 use crate::aggregate::AggregateError;
 use crate::aggregate::state::{load_slots, save_slots};
 
@@ -383,9 +383,12 @@ impl RetractAccumulator for RetractAvg {
 /// `VAR_POP`, `VAR_SAMP`, `STDDEV_POP`, `STDDEV_SAMP` with retraction: the sums of `x`
 /// and `x * x` and the count go down again, as Flink's reduction to `SUM`s does. An
 /// integer argument is summed in its own type, as Flink's reduction does
-/// (`integer_variance_result`); any other is summed as a double.
+/// (`integer_variance_result`), a FLOAT one as FLOATs (`float32_variance_result`); any
+/// other is summed as a double.
 pub struct RetractVariance {
     kind: VarianceKind,
+    /// The argument is a FLOAT.
+    float32: bool,
     /// The width of an integer argument's type.
     int_bits: Option<u32>,
     sums: Vec<f64>,
@@ -401,9 +404,11 @@ pub struct RetractVariance {
 
 impl RetractVariance {
     /// `int_bits`: the width of an integer argument's type, `None` for other types.
-    pub fn new(kind: VarianceKind, int_bits: Option<u32>, output: ArrowType) -> Self {
+    /// `float32`: the argument is a FLOAT.
+    pub fn new(kind: VarianceKind, int_bits: Option<u32>, float32: bool, output: ArrowType) -> Self {
         RetractVariance {
             kind,
+            float32,
             int_bits,
             sums: Vec::new(),
             squares: Vec::new(),
@@ -449,8 +454,14 @@ impl RetractAccumulator for RetractVariance {
                 }
                 let v = values[row];
                 let sign = if retract { -1.0 } else { 1.0 };
-                self.sums[g] += sign * v;
-                self.squares[g] += sign * v * v;
+                if self.float32 {
+                    let v = (sign * v) as f32;
+                    self.sums[g] = f64::from(self.sums[g] as f32 + v);
+                    self.squares[g] = f64::from(self.squares[g] as f32 + sign as f32 * (v * v));
+                } else {
+                    self.sums[g] += sign * v;
+                    self.squares[g] += sign * v * v;
+                }
             }
             NumColumn::Ints(values, nulls) => {
                 if is_null(nulls, row) {
@@ -482,7 +493,8 @@ impl RetractAccumulator for RetractVariance {
                 bits,
             )),
             None => {
-                let r = variance_result(self.kind, self.counts[g], self.sums[g], self.squares[g]);
+                let result = if self.float32 { float32_variance_result } else { variance_result };
+                let r = result(self.kind, self.counts[g], self.sums[g], self.squares[g]);
                 self.results.push(r.map(F64Bits::of));
             }
         }
