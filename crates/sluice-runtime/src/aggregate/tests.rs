@@ -273,7 +273,7 @@ fn state_saved_and_loaded_evaluates_and_continues_the_same() {
     }
 }
 
-/// The same for the retracting accumulators of the updating GROUP BY: groups built by
+/// The same for the retracting accumulators of the updating GROUP BY and OVER: groups built by
 /// adding and retracting rows are saved and loaded into other groups of a fresh
 /// accumulator, and then give the same results as more rows come and go.
 #[test]
@@ -320,11 +320,12 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
         }
         acc.take_results().unwrap().to_data()
     };
-    for (c, values, insert_only) in cases {
-        let what = format!("{:?} distinct={} insert_only={insert_only}", c.kind, c.distinct);
+    let sites = [CallSite::GroupBy, CallSite::Over];
+    for ((c, values, insert_only), site) in cases.into_iter().flat_map(|case| sites.map(|site| (case.clone(), site))) {
+        let what = format!("{:?} distinct={} insert_only={insert_only} {site:?}", c.kind, c.distinct);
         let types = vec![values.data_type().clone()];
         let args = if c.args.is_empty() { vec![] } else { vec![values.clone()] };
-        let mut original = create_retract_accumulator(&c, &types, insert_only, CallSite::GroupBy).unwrap();
+        let mut original = create_retract_accumulator(&c, &types, insert_only, site).unwrap();
         original.resize(4);
         feed(original.as_mut(), &args, &[0, 1, 0, 2, 2, 0], &[false; 6]);
         if !insert_only {
@@ -333,7 +334,7 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
         let mut out = StateWriter::new(1);
         original.save(&[2, 0, 3], &mut out).unwrap();
         let blob = out.finish();
-        let mut restored = create_retract_accumulator(&c, &types, insert_only, CallSite::GroupBy).unwrap();
+        let mut restored = create_retract_accumulator(&c, &types, insert_only, site).unwrap();
         restored.resize(4);
         let (mut input, _) = StateReader::open(&blob, "test", &[1]).unwrap();
         restored.load(&[1, 3, 0], &mut input).unwrap();
@@ -344,7 +345,7 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
         feed(restored.as_mut(), &args, &[1, 3, 0, 1, 3, 0], &retract);
         assert_eq!(results(restored.as_mut(), &[1, 3, 0]), results(original.as_mut(), &[2, 0, 3]), "{what} after more rows");
         for cut in 1..blob.len() {
-            let mut fresh = create_retract_accumulator(&c, &types, insert_only, CallSite::GroupBy).unwrap();
+            let mut fresh = create_retract_accumulator(&c, &types, insert_only, site).unwrap();
             fresh.resize(4);
             let (mut input, _) = StateReader::open(&blob[..cut], "test", &[1]).unwrap();
             assert!(fresh.load(&[1, 3, 0], &mut input).is_err() || input.end().is_err(), "{what} cut at {cut}");

@@ -92,8 +92,12 @@ fn create_plain(
                 return Err(unsupported());
             }
             let kind = VarianceKind::of(call.kind).ok_or_else(unsupported)?;
-            let int_bits = integer_bits(&input).filter(|_| output.is_integer());
-            Box::new(RetractVariance::new(kind, int_bits, input == ArrowType::Float32, output))
+            // In an OVER window the function is Calcite's expansion into sums in the
+            // argument's type; in a GROUP BY Flink computes it in doubles.
+            let over = site == CallSite::Over;
+            let int_bits = integer_bits(&input).filter(|_| over && output.is_integer());
+            let float32 = over && input == ArrowType::Float32;
+            Box::new(RetractVariance::new(kind, int_bits, float32, output))
         }
         AggregateKind::ListAgg => {
             if input != ArrowType::Utf8 {

@@ -33,9 +33,12 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::AggregateError;
 
-/// Where the calls are computed, which decides the arithmetic of `AVG` only: Flink runs
-/// `AvgAggFunction` for a `GROUP BY`, while Calcite expands `AVG(x) OVER w` into
-/// `SUM(x) OVER w / COUNT(x) OVER w` before Flink sees it (`AvgSum`).
+/// Where the calls are computed, which decides the arithmetic of `AVG` and of the
+/// variance family: Flink runs its own aggregate functions for a `GROUP BY` (`AVG` sums
+/// integers as a BIGINT, the variances work in doubles), while Calcite expands
+/// `AVG(x) OVER w` into `SUM(x) OVER w / COUNT(x) OVER w` (`AvgSum`) and the variances
+/// into sums of `x` and `x * x` before Flink sees them, all in the argument's type
+/// (`integer_variance_result`, `float32_variance_result`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CallSite {
     GroupBy,

@@ -381,10 +381,10 @@ impl RetractAccumulator for RetractAvg {
 }
 
 /// `VAR_POP`, `VAR_SAMP`, `STDDEV_POP`, `STDDEV_SAMP` with retraction: the sums of `x`
-/// and `x * x` and the count go down again, as Flink's reduction to `SUM`s does. An
-/// integer argument is summed in its own type, as Flink's reduction does
-/// (`integer_variance_result`), a FLOAT one as FLOATs (`float32_variance_result`); any
-/// other is summed as a double.
+/// and `x * x` and the count go down again. In an OVER window, where Calcite reduces the
+/// function to sums in the argument's type, an integer argument is summed in its own type
+/// (`integer_variance_result`) and a FLOAT one as FLOATs (`float32_variance_result`);
+/// otherwise the sums are doubles.
 pub struct RetractVariance {
     kind: VarianceKind,
     /// The argument is a FLOAT.
