@@ -41,7 +41,9 @@ use super::AggregateError;
 /// (`integer_variance_result`, `float32_variance_result`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CallSite {
+    /// An updating (non-windowed) `GROUP BY`.
     GroupBy,
+    /// An `OVER` window.
     Over,
 }
 
