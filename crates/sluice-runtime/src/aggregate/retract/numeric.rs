@@ -202,7 +202,7 @@ impl NumColumn {
 
 /// `AVG(x)` with retraction: sum and count of the non-NULL values, divided as
 /// `AvgMode` says (the same arithmetic as the window `AVG`), or, for an OVER window,
-/// as `SUM(x) / COUNT(x)` with the sum in `x`'s own type (`AvgSum::ArgumentType`).
+/// as `SUM(x) / COUNT(x)` with the sum in `x`'s own type (`AvgSum`).
 pub struct RetractAvg {
     mode: AvgMode,
     sum: AvgSum,
