@@ -255,6 +255,30 @@ fn other_aggregates_slide_and_survive_a_checkpoint() {
     assert_eq!(run(true), want);
 }
 
+/// Flink's bounded RANGE OVER has a cleanup timer per key at its last row's time plus
+/// 1.5 times the frame plus 1 ms: when it fires, the key starts over (its rows and
+/// accumulators emptied, its last processed time 0 again), so an old row is no longer
+/// late.
+#[test]
+fn a_bounded_range_key_starts_over_at_its_cleanup_timer() {
+    let s = 1_000_000;
+    let mut op = operator(OverFrame::Range { preceding: Some(2 * s) });
+    let mut out = Output::default();
+    op.on_batch(0, batch(&[r(1, Some(5), 0, 10 * s)]), &mut out).unwrap();
+    op.on_watermark(12 * s, &mut out).unwrap();
+    // At or before the last processed time: late.
+    op.on_batch(0, batch(&[r(1, Some(6), 1, 9 * s)]), &mut out).unwrap();
+    assert_eq!(op.late_rows_dropped(), 1);
+    // The cleanup timer at 13.001 s empties the key.
+    op.on_watermark(14 * s, &mut out).unwrap();
+    assert_eq!(op.stored_batches(), 0);
+    op.on_batch(0, batch(&[r(1, Some(7), 2, 9 * s)]), &mut out).unwrap();
+    op.on_watermark(WATERMARK_END, &mut out).unwrap();
+    assert_eq!(op.late_rows_dropped(), 1);
+    let o = output(&out);
+    assert_eq!(o, vec![(0, 1, 1, Some(5), Some(5), Some(5), Some(5)), (2, 1, 1, Some(7), Some(7), Some(7), Some(7))]);
+}
+
 #[test]
 fn updating_input_is_rejected() {
     let mut op = operator(OverFrame::Rows { preceding: None });

@@ -45,6 +45,9 @@ use crate::{Operator, Output, RuntimeError};
 
 const NAME: &str = "OverAggregateOperator";
 
+/// A key without a cleanup time, in a checkpoint.
+const NO_CLEANUP: i64 = i64::MIN;
+
 fn internal(e: impl std::fmt::Display) -> RuntimeError {
     RuntimeError::Internal(format!("{NAME}: {e}"))
 }
@@ -95,8 +98,11 @@ struct KeyState {
     pending: BTreeMap<i64, Vec<Held>>,
     /// Processed rows still inside the frame of a future row (bounded frames only).
     frame: VecDeque<Held>,
-    /// The last rowtime processed (Flink's `lastTriggeringTs`, 0 at first).
+    /// The last timer fired (Flink's `lastTriggeringTs`, 0 at first).
     last_triggering: i64,
+    /// A bounded RANGE frame's cleanup time (Flink's `cleanupTsState`): its timer, when
+    /// no later row moved it, empties the key's state (see `process`).
+    cleanup: Option<i64>,
     /// Flink keeps a bounded RANGE frame's rows in a `java.util.HashMap` keyed by rowtime
     /// and retracts expired rowtimes in that map's iteration order, which decides the
     /// last bits of floating-point sums. Sluice replays that order: the map holds the
@@ -107,7 +113,13 @@ struct KeyState {
 
 impl KeyState {
     fn new() -> Self {
-        KeyState { pending: BTreeMap::new(), frame: VecDeque::new(), last_triggering: 0, java_map: JavaMapShape::new() }
+        KeyState {
+            pending: BTreeMap::new(),
+            frame: VecDeque::new(),
+            last_triggering: 0,
+            cleanup: None,
+            java_map: JavaMapShape::new(),
+        }
     }
 }
 
@@ -152,6 +164,8 @@ enum Step {
     Retract { row: usize, group: u32 },
     /// Records `group`'s results for the next output row.
     Emit { group: u32 },
+    /// Empties `group`.
+    Reset { group: u32 },
 }
 
 /// What one watermark does, decided before any accumulator runs, so that the rows the
@@ -182,6 +196,10 @@ impl Steps {
     fn emit(&mut self, row: RowRef, group: usize) {
         self.steps.push(Step::Emit { group: group as u32 });
         self.emitted.push(row);
+    }
+
+    fn reset(&mut self, group: usize) {
+        self.steps.push(Step::Reset { group: group as u32 });
     }
 }
 
@@ -255,10 +273,28 @@ impl OverAggregateOperator {
 
     /// Decides what the rows of `key` at `ts` (all pending rows up to `ts` for an
     /// UNBOUNDED frame) do.
+    ///
+    /// A bounded RANGE frame also has Flink's cleanup timer (`registerCleanupTimer`):
+    /// each accepted row at `t` moves it to `t + 1.5 * preceding + 1 ms` unless it is
+    /// already past `t + preceding + 1 ms`. When it fires and no row moved it, the key's
+    /// state is emptied, its accumulators too (so floating-point sums start again from
+    /// exactly 0) and its last processed rowtime is 0 again. A timer without rows (a
+    /// cleanup timer a later row moved) still becomes the last processed rowtime.
     fn process(&mut self, key: usize, ts: i64, watermark: i64, steps: &mut Steps) {
         let frame = self.spec.frame;
         let bounded = is_bounded(frame);
         let Some(state) = self.states.get_mut(key) else { return };
+        if state.cleanup.is_some_and(|c| c <= ts) {
+            for h in state.frame.drain(..).chain(std::mem::take(&mut state.pending).into_values().flatten()) {
+                steps.released.push(h.row);
+            }
+            steps.reset(key);
+            (state.last_triggering, state.cleanup, state.java_map) = (0, None, JavaMapShape::new());
+            return;
+        }
+        if bounded {
+            state.last_triggering = ts;
+        }
         let groups: Vec<(i64, Vec<Held>)> = if bounded {
             state.pending.remove(&ts).map(|rows| vec![(ts, rows)]).unwrap_or_default()
         } else {
@@ -345,6 +381,12 @@ impl OverAggregateOperator {
             self.process(key, ts, watermark, &mut steps);
         }
         if steps.emitted.is_empty() {
+            // Nothing to emit, so no row to add or retract; keys may have been emptied.
+            for step in &steps.steps {
+                if let Step::Reset { group } = *step {
+                    self.aggregates.reset(group);
+                }
+            }
             for r in steps.released.drain(..) {
                 self.store.release(r.batch);
             }
@@ -365,6 +407,7 @@ impl OverAggregateOperator {
                 Step::Add { row, group } => self.aggregates.apply(row, group, false),
                 Step::Retract { row, group } => self.aggregates.apply(row, group, true),
                 Step::Emit { group } => self.aggregates.push_results(group),
+                Step::Reset { group } => self.aggregates.reset(group),
             }
         }
         let mut columns = self.store.gather(&steps.emitted, &self.input_types)?;
@@ -436,6 +479,15 @@ impl Operator for OverAggregateOperator {
                 self.late += 1;
                 continue;
             }
+            if let OverFrame::Range { preceding: Some(p) } = self.spec.frame {
+                // Flink computes in milliseconds: `ts + (long) (preceding * 1.5) + 1`.
+                let ms = 1000;
+                if state.cleanup.is_none_or(|c| c < ts.saturating_add(p).saturating_add(ms)) {
+                    let at = ts.saturating_add((((p / ms) as f64 * 1.5) as i64).saturating_mul(ms)).saturating_add(ms);
+                    state.cleanup = Some(at);
+                    self.timers.insert((at, k));
+                }
+            }
             state.pending.entry(ts).or_default().push(Held { ts, row: RowRef { batch: id, row: i as u32 } });
             self.store.retain(id);
             // Bounded frames fire once per rowtime; unbounded ones once per key, at the
@@ -466,7 +518,7 @@ impl Operator for OverAggregateOperator {
         true
     }
 
-    /// Every key: its last processed rowtime, Flink's map shape, and its pending and
+    /// Every key: its last processed rowtime, cleanup time, Flink's map shape, and its pending and
     /// frame rows; then the accumulators of the keys' groups (as the updating `GROUP BY`
     /// saves them) and the timers.
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
@@ -483,6 +535,7 @@ impl Operator for OverAggregateOperator {
             ordinals[*g] = Some(n as u64);
         }
         out.natives(&states.iter().map(|s| s.last_triggering).collect::<Vec<_>>());
+        out.natives(&states.iter().map(|s| s.cleanup.unwrap_or(NO_CLEANUP)).collect::<Vec<_>>());
         out.natives(&states.iter().flat_map(|s| [s.java_map.size as u64, s.java_map.capacity as u64]).collect::<Vec<_>>());
         let held: Vec<&Held> =
             states.iter().flat_map(|s| s.pending.values().flatten()).chain(states.iter().flat_map(|s| s.frame.iter())).collect();
@@ -527,6 +580,7 @@ impl OverAggregateOperator {
         let (keys, owned) = load_owned_keys(&mut input, &self.keys, keep).map_err(fail)?;
         let n = keys.len();
         let last = input.natives::<i64>().map_err(fail)?;
+        let cleanups = input.natives::<i64>().map_err(fail)?;
         let shapes = input.natives::<u64>().map_err(fail)?;
         let pending_sizes = input.natives::<u64>().map_err(fail)?;
         let frame_sizes = input.natives::<u64>().map_err(fail)?;
@@ -534,6 +588,7 @@ impl OverAggregateOperator {
         let pending_total = pending_sizes.iter().sum::<u64>();
         let held = pending_total + frame_sizes.iter().sum::<u64>();
         let fits = last.len() == n
+            && cleanups.len() == n
             && shapes.len() == 2 * n
             && pending_sizes.len() == n
             && frame_sizes.len() == n
@@ -579,6 +634,7 @@ impl OverAggregateOperator {
             }
             let state = self.states.get_mut(group).ok_or_else(|| internal("a restored key has no state"))?;
             state.last_triggering = last[k];
+            state.cleanup = (cleanups[k] != NO_CLEANUP).then_some(cleanups[k]);
             state.java_map = JavaMapShape { size: shapes[2 * k] as usize, capacity: shapes[2 * k + 1] as usize };
             for i in pending {
                 state.pending.entry(times[i]).or_default().push(Held { ts: times[i], row: row(i)? });
