@@ -101,6 +101,11 @@ impl Binder<'_> {
                 if super::expr::WINDOW_FUNCTIONS.contains(&name.as_str()) {
                     return Err(not_supported(&format!("the window function \"{name}\""), *span));
                 }
+                if call.filter.is_some() {
+                    return Err(user("OVER must be applied to aggregate function", *span).with_hint(
+                        "Flink does not allow FILTER (WHERE ...) on an OVER aggregate; aggregate a CASE WHEN ... THEN x END instead.",
+                    ));
+                }
                 let sig = self.aggregate_signature(call, &input_cx, *span)?;
                 if matches!(
                     sig.kind,
@@ -109,9 +114,6 @@ impl Binder<'_> {
                     let function = super::agg_call::aggregate_name(sig.kind);
                     return Err(user(format!("\"{function}\" is not supported in OVER windows"), *span)
                         .with_hint("Flink does not support JSON_ARRAYAGG and JSON_OBJECTAGG in OVER windows either."));
-                }
-                if let sluice_runtime::spec::AggregateKind::Bitmap { op, cardinality } = sig.kind {
-                    return Err(not_supported(&format!("\"{}\" in an OVER window", op.function_name(cardinality)), *span));
                 }
                 if sigs.contains(&sig) {
                     continue;

@@ -273,14 +273,14 @@ fn state_saved_and_loaded_evaluates_and_continues_the_same() {
     }
 }
 
-/// The same for the retracting accumulators of the updating GROUP BY: groups built by
+/// The same for the retracting accumulators of the updating GROUP BY and OVER: groups built by
 /// adding and retracting rows are saved and loaded into other groups of a fresh
 /// accumulator, and then give the same results as more rows come and go.
 #[test]
 fn retract_state_saved_and_loaded_gives_the_same_results() {
     use sluice_connector_api::state::{StateReader, StateWriter};
 
-    use super::retract::create_retract_accumulator;
+    use super::retract::{create_retract_accumulator, CallSite};
 
     let strings: ArrayRef = Arc::new(StringArray::from(vec![Some("b"), None, Some("a"), Some("c"), Some("b"), Some("é")]));
     let numbers = ints(&[Some(4), Some(-2), None, Some(7), Some(4), Some(1)]);
@@ -296,6 +296,8 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
         (call(Sum, Some(DataType::int()), DataType::int()), numbers.clone(), false),
         (call(Avg, Some(DataType::double()), DataType::double()), doubles.clone(), false),
         (call(VarSamp, Some(DataType::double()), DataType::double()), doubles.clone(), false),
+        (call(VarPop, Some(DataType::int()), DataType::int()), numbers.clone(), false),
+        (call(StddevSamp, Some(DataType::int()), DataType::int()), numbers.clone(), true),
         (call(Min, Some(DataType::int()), DataType::int()), numbers.clone(), false),
         (call(Max, Some(DataType::int()), DataType::int()), numbers.clone(), true),
         (call(Max, Some(DataType::string()), DataType::string()), strings.clone(), false),
@@ -318,11 +320,12 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
         }
         acc.take_results().unwrap().to_data()
     };
-    for (c, values, insert_only) in cases {
-        let what = format!("{:?} distinct={} insert_only={insert_only}", c.kind, c.distinct);
+    let sites = [CallSite::GroupBy, CallSite::Over];
+    for ((c, values, insert_only), site) in cases.into_iter().flat_map(|case| sites.map(|site| (case.clone(), site))) {
+        let what = format!("{:?} distinct={} insert_only={insert_only} {site:?}", c.kind, c.distinct);
         let types = vec![values.data_type().clone()];
         let args = if c.args.is_empty() { vec![] } else { vec![values.clone()] };
-        let mut original = create_retract_accumulator(&c, &types, insert_only).unwrap();
+        let mut original = create_retract_accumulator(&c, &types, insert_only, site).unwrap();
         original.resize(4);
         feed(original.as_mut(), &args, &[0, 1, 0, 2, 2, 0], &[false; 6]);
         if !insert_only {
@@ -331,7 +334,7 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
         let mut out = StateWriter::new(1);
         original.save(&[2, 0, 3], &mut out).unwrap();
         let blob = out.finish();
-        let mut restored = create_retract_accumulator(&c, &types, insert_only).unwrap();
+        let mut restored = create_retract_accumulator(&c, &types, insert_only, site).unwrap();
         restored.resize(4);
         let (mut input, _) = StateReader::open(&blob, "test", &[1]).unwrap();
         restored.load(&[1, 3, 0], &mut input).unwrap();
@@ -342,10 +345,50 @@ fn retract_state_saved_and_loaded_gives_the_same_results() {
         feed(restored.as_mut(), &args, &[1, 3, 0, 1, 3, 0], &retract);
         assert_eq!(results(restored.as_mut(), &[1, 3, 0]), results(original.as_mut(), &[2, 0, 3]), "{what} after more rows");
         for cut in 1..blob.len() {
-            let mut fresh = create_retract_accumulator(&c, &types, insert_only).unwrap();
+            let mut fresh = create_retract_accumulator(&c, &types, insert_only, site).unwrap();
             fresh.resize(4);
             let (mut input, _) = StateReader::open(&blob[..cut], "test", &[1]).unwrap();
             assert!(fresh.load(&[1, 3, 0], &mut input).is_err() || input.end().is_err(), "{what} cut at {cut}");
         }
     }
+}
+
+/// Flink reduces the variance functions to sums in the argument's type, so for integers
+/// the sums wrap and the divisions truncate (rows of conformance case 260).
+#[test]
+fn integer_variance_is_computed_in_the_arguments_type() {
+    use super::variance::{integer_variance_result, VarianceKind::*};
+    let of = |values: &[i64]| {
+        let sum = values.iter().fold(0i64, |a, v| a.wrapping_add(*v));
+        let squares = values.iter().fold(0i64, |a, v| a.wrapping_add(v.wrapping_mul(*v)));
+        let n = values.len() as i64;
+        [VarPop, VarSamp, StddevPop, StddevSamp].map(|k| integer_variance_result(k, n, sum, squares, 32))
+    };
+    assert_eq!(of(&[60, 5]), [Some(756), Some(1513), Some(27), Some(38)]);
+    assert_eq!(of(&[45, 8, 2147483647]), [Some(396), Some(594), Some(19), Some(24)]);
+    assert_eq!(of(&[8, 2147483647, 2147483647]), [Some(18), Some(27), Some(4), Some(5)]);
+    assert_eq!(of(&[7]), [Some(0), None, Some(0), None]);
+    assert_eq!(of(&[]), [None; 4]);
+}
+
+/// `AVG(x) OVER w` is `SUM(x) OVER w / COUNT(x) OVER w` in Flink: an INT sum wraps as an
+/// INT, where a `GROUP BY` average sums in BIGINT.
+#[test]
+fn over_average_sums_in_the_arguments_type() {
+    use super::retract::{create_retract_accumulator, CallSite};
+
+    let c = call(AggregateKind::Avg, Some(DataType::int()), DataType::int());
+    let values = ints(&[Some(i32::MAX), Some(2), None]);
+    let average = |site| {
+        let mut acc = create_retract_accumulator(&c, &[arrow_schema::DataType::Int32], false, site).unwrap();
+        acc.resize(1);
+        acc.bind(std::slice::from_ref(&values)).unwrap();
+        for row in 0..3 {
+            acc.apply(row, 0, false);
+        }
+        acc.push_result(0);
+        acc.take_results().unwrap().as_primitive::<Int32Type>().value(0)
+    };
+    assert_eq!(average(CallSite::GroupBy), ((i32::MAX as i64 + 2) / 2) as i32);
+    assert_eq!(average(CallSite::Over), (i32::MAX.wrapping_add(2)) / 2);
 }

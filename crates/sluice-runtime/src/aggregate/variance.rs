@@ -72,6 +72,64 @@ pub(crate) fn variance_result(kind: VarianceKind, n: i64, sum: f64, squares: f64
     })
 }
 
+/// The variance function of `n` integers of a `bits`-bit type, as Flink computes it for
+/// an integer argument: the reduction's sums and the square of the sum are in the
+/// argument's type (wrapping), its divisions are BIGINT divisions truncating toward zero,
+/// and a standard deviation is the square root of that BIGINT variance, truncated (0 for
+/// a negative one, as Java casts NaN). `sum` and `squares` are the values' and their
+/// squares' sums, wrapping.
+pub(crate) fn integer_variance_result(kind: VarianceKind, n: i64, sum: i64, squares: i64, bits: u32) -> Option<i64> {
+    let sample = matches!(kind, VarianceKind::VarSamp | VarianceKind::StddevSamp);
+    if n <= 0 || (sample && n == 1) {
+        return None;
+    }
+    let sum = wrap_to_bits(sum, bits);
+    let sum_squared = wrap_to_bits(sum.wrapping_mul(sum), bits);
+    let diff = wrap_to_bits(squares, bits).wrapping_sub(sum_squared.wrapping_div(n));
+    let variance = diff.wrapping_div(if sample { n - 1 } else { n });
+    Some(match kind {
+        VarianceKind::VarPop | VarianceKind::VarSamp => wrap_to_bits(variance, bits),
+        VarianceKind::StddevPop | VarianceKind::StddevSamp => (variance as f64).powf(0.5) as i64,
+    })
+}
+
+/// The variance function of `n` FLOAT values, as Flink's reduction computes it for a
+/// FLOAT argument: every sum, product and quotient rounds to a FLOAT, and a standard
+/// deviation is the (double) square root of that FLOAT variance. `sum` and `squares` hold
+/// FLOATs.
+pub(crate) fn float32_variance_result(kind: VarianceKind, n: i64, sum: f64, squares: f64) -> Option<f64> {
+    let sample = matches!(kind, VarianceKind::VarSamp | VarianceKind::StddevSamp);
+    if n <= 0 || (sample && n == 1) {
+        return None;
+    }
+    let (sum, squares) = (sum as f32, squares as f32);
+    let divisor = if sample { n - 1 } else { n };
+    let variance = (squares - sum * sum / n as f32) / divisor as f32;
+    Some(match kind {
+        VarianceKind::VarPop | VarianceKind::VarSamp => f64::from(variance),
+        VarianceKind::StddevPop | VarianceKind::StddevSamp => f64::from(variance).powf(0.5),
+    })
+}
+
+/// `v` wrapped into a signed integer of `bits` bits, as Java narrows a `long`.
+pub(crate) fn wrap_to_bits(v: i64, bits: u32) -> i64 {
+    match bits {
+        1..=63 => (v << (64 - bits)) >> (64 - bits),
+        _ => v,
+    }
+}
+
+/// The width of an integer type, `None` for other types.
+pub(crate) fn integer_bits(t: &ArrowType) -> Option<u32> {
+    match t {
+        ArrowType::Int8 => Some(8),
+        ArrowType::Int16 => Some(16),
+        ArrowType::Int32 => Some(32),
+        ArrowType::Int64 => Some(64),
+        _ => None,
+    }
+}
+
 impl GroupAccumulator for VarianceAccumulator {
     fn resize(&mut self, num_groups: usize) {
         self.sums.resize(num_groups, 0.0);

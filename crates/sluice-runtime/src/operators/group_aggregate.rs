@@ -20,7 +20,7 @@ use arrow_select::take::take;
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
-use crate::aggregate::retract::RetractAggregates;
+use crate::aggregate::retract::{CallSite, RetractAggregates};
 use crate::aggregate::{state_shape, AggregateError, KeyTable};
 use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::spec::GroupAggregateSpec;
@@ -606,6 +606,6 @@ fn build_state(spec: &GroupAggregateSpec, input: &Schema, insert_only: bool) -> 
         .collect::<Option<_>>()
         .ok_or_else(|| internal("a key column is not in the input"))?;
     let keys = KeyTable::new(&key_types).map_err(node_error)?;
-    let aggregates = RetractAggregates::new(&spec.aggregates, input, insert_only).map_err(node_error)?;
+    let aggregates = RetractAggregates::new(&spec.aggregates, input, insert_only, CallSite::GroupBy).map_err(node_error)?;
     Ok((keys, aggregates))
 }

@@ -4,15 +4,15 @@ use sluice_types::TypeKind;
 
 use super::distinct::RetractDistinct;
 use super::min_max::{AppendMinMax, OrderedMinMax, PrimitiveRetractMinMax};
-use super::numeric::{RetractAvg, RetractCount, RetractSum, RetractVariance};
+use super::numeric::{AvgSum, RetractAvg, RetractCount, RetractSum, RetractVariance};
 use super::values::{RetractCollect, RetractFirstLast, RetractListAgg};
+use super::{CallSite, RetractAccumulator};
 use crate::aggregate::array_agg::ArrayAggAccumulator;
-use super::RetractAccumulator;
 use crate::aggregate::avg::AvgMode;
 use crate::aggregate::bitmap::BitmapAccumulator;
 use crate::aggregate::factory::{check_bitmap_types, function_name, primitive, PrimitiveMaker};
 use crate::aggregate::numeric::{is_f64_producible, is_f64_readable};
-use crate::aggregate::variance::VarianceKind;
+use crate::aggregate::variance::{integer_bits, VarianceKind};
 use crate::aggregate::json_agg::JsonAggAccumulator;
 use crate::aggregate::percentile::PercentileAccumulator;
 use crate::aggregate::AggregateError;
@@ -20,11 +20,13 @@ use crate::spec::{AggregateCall, AggregateKind};
 
 /// Builds the retractable accumulator of one call. `arg_types` are the Arrow types of
 /// the call's argument columns. With `insert_only` (the input never retracts) some
-/// functions keep less state. Fails on types the function does not take.
+/// functions keep less state; `site` says whether the call is in a `GROUP BY` or an OVER
+/// window. Fails on types the function does not take.
 pub fn create_retract_accumulator(
     call: &AggregateCall,
     arg_types: &[ArrowType],
     insert_only: bool,
+    site: CallSite,
 ) -> Result<Box<dyn RetractAccumulator>, AggregateError> {
     let name = function_name(call.kind);
     let expected = match call.kind {
@@ -34,7 +36,7 @@ pub fn create_retract_accumulator(
     if arg_types.len() < expected || (call.kind != AggregateKind::Count && arg_types.is_empty()) {
         return Err(AggregateError::Arity { function: name.into(), expected, actual: arg_types.len() });
     }
-    let plain = create_plain(call, arg_types, insert_only)?;
+    let plain = create_plain(call, arg_types, insert_only, site)?;
     if call.distinct {
         let distinct = RetractDistinct::new(name, arg_types, plain)?;
         return Ok(Box::new(if call.kind == AggregateKind::ArrayAgg { distinct.with_nulls() } else { distinct }));
@@ -42,7 +44,12 @@ pub fn create_retract_accumulator(
     Ok(plain)
 }
 
-fn create_plain(call: &AggregateCall, arg_types: &[ArrowType], insert_only: bool) -> Result<Box<dyn RetractAccumulator>, AggregateError> {
+fn create_plain(
+    call: &AggregateCall,
+    arg_types: &[ArrowType],
+    insert_only: bool,
+    site: CallSite,
+) -> Result<Box<dyn RetractAccumulator>, AggregateError> {
     let name = function_name(call.kind);
     let output = call.output_type.to_arrow();
     let input = arg_types.first().cloned().unwrap_or(ArrowType::Null);
@@ -74,14 +81,25 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType], insert_only: bool
         }
         AggregateKind::Avg => {
             let mode = AvgMode::for_types(&input, &output).ok_or_else(unsupported)?;
-            Box::new(RetractAvg::new(mode, output))
+            let sum = match (site, integer_bits(&input), &input) {
+                (CallSite::GroupBy, _, _) => AvgSum::Wide,
+                (CallSite::Over, Some(bits), _) => AvgSum::Integer { bits },
+                (CallSite::Over, None, ArrowType::Float32) => AvgSum::Float32,
+                (CallSite::Over, None, _) => AvgSum::Wide,
+            };
+            Box::new(RetractAvg::new(mode, sum, output))
         }
         AggregateKind::StddevPop | AggregateKind::StddevSamp | AggregateKind::VarPop | AggregateKind::VarSamp => {
             if !is_f64_readable(&input) || !is_f64_producible(&output) {
                 return Err(unsupported());
             }
             let kind = VarianceKind::of(call.kind).ok_or_else(unsupported)?;
-            Box::new(RetractVariance::new(kind, output))
+            // In an OVER window the function is Calcite's expansion into sums in the
+            // argument's type; in a GROUP BY Flink computes it in doubles.
+            let over = site == CallSite::Over;
+            let int_bits = integer_bits(&input).filter(|_| over && output.is_integer());
+            let float32 = over && input == ArrowType::Float32;
+            Box::new(RetractVariance::new(kind, int_bits, float32, output))
         }
         AggregateKind::ListAgg => {
             if input != ArrowType::Utf8 {

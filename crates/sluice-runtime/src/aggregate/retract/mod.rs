@@ -23,6 +23,7 @@ mod set;
 mod values;
 
 pub use factory::create_retract_accumulator;
+pub use numeric::AvgSum;
 pub use set::RetractAggregates;
 /// For accumulators outside this module that also take rows back (BITMAP, JSON).
 pub(crate) use results::{delegate_results, Results};
@@ -31,6 +32,20 @@ use arrow_array::ArrayRef;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
 use super::AggregateError;
+
+/// Where the calls are computed, which decides the arithmetic of `AVG` and of the
+/// variance family: Flink runs its own aggregate functions for a `GROUP BY` (`AVG` sums
+/// integers as a BIGINT, the variances work in doubles), while Calcite expands
+/// `AVG(x) OVER w` into `SUM(x) OVER w / COUNT(x) OVER w` (`AvgSum`) and the variances
+/// into sums of `x` and `x * x` before Flink sees them, all in the argument's type
+/// (`integer_variance_result`, `float32_variance_result`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallSite {
+    /// An updating (non-windowed) `GROUP BY`.
+    GroupBy,
+    /// An `OVER` window.
+    Over,
+}
 
 /// The state of one aggregate call for many groups (small integer ids), fed a row at a
 /// time from columns bound once per batch.

@@ -14,7 +14,7 @@ use super::results::{delegate_results, primitive_column, F64Bits, NativeEq, Resu
 use super::RetractAccumulator;
 use crate::aggregate::avg::{decimal_avg, load_avg, save_avg, AvgMode};
 use crate::aggregate::numeric::{f64_column, i64_column, primitive_arg};
-use crate::aggregate::variance::{variance_result, VarianceKind};
+use crate::aggregate::variance::{float32_variance_result, integer_variance_result, variance_result, wrap_to_bits, VarianceKind};
 use crate::aggregate::AggregateError;
 use crate::aggregate::state::{load_slots, save_slots};
 
@@ -201,9 +201,11 @@ impl NumColumn {
 }
 
 /// `AVG(x)` with retraction: sum and count of the non-NULL values, divided as
-/// `AvgMode` says (the same arithmetic as the window `AVG`).
+/// `AvgMode` says (the same arithmetic as the window `AVG`), or, for an OVER window,
+/// as `SUM(x) / COUNT(x)` with the sum in `x`'s own type (`AvgSum`).
 pub struct RetractAvg {
     mode: AvgMode,
+    sum: AvgSum,
     int_sums: Vec<i64>,
     float_sums: Vec<f64>,
     decimal_sums: Vec<i128>,
@@ -215,10 +217,26 @@ pub struct RetractAvg {
     output: ArrowType,
 }
 
+/// The type `AVG` sums in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AvgSum {
+    /// Flink's `AvgAggFunction` (`GROUP BY` and windows): a BIGINT sum of integers, a
+    /// DOUBLE sum of FLOAT and DOUBLE values.
+    Wide,
+    /// Calcite's expansion of `AVG(x) OVER w` into `SUM(x) OVER w / COUNT(x) OVER w`:
+    /// an integer sum wraps in `x`'s type (of this many bits), then divides as a
+    /// BIGINT, truncating.
+    Integer { bits: u32 },
+    /// The same expansion for FLOAT: the sum rounds to a FLOAT at every step and
+    /// divides as a FLOAT.
+    Float32,
+}
+
 impl RetractAvg {
-    pub fn new(mode: AvgMode, output: ArrowType) -> Self {
+    pub fn new(mode: AvgMode, sum: AvgSum, output: ArrowType) -> Self {
         RetractAvg {
             mode,
+            sum,
             int_sums: Vec::new(),
             float_sums: Vec::new(),
             decimal_sums: Vec::new(),
@@ -272,7 +290,11 @@ impl RetractAccumulator for RetractAvg {
                 if is_null(nulls, row) {
                     return;
                 }
-                self.float_sums[g] += values[row] * sign as f64;
+                if self.sum == AvgSum::Float32 {
+                    self.float_sums[g] = f64::from(self.float_sums[g] as f32 + (values[row] * sign as f64) as f32);
+                } else {
+                    self.float_sums[g] += values[row] * sign as f64;
+                }
             }
             NumColumn::Decimals(a) => {
                 if a.is_null(row) {
@@ -290,8 +312,17 @@ impl RetractAccumulator for RetractAvg {
         let g = group as usize;
         let n = self.counts[g];
         match self.mode {
-            AvgMode::Integer => self.int_results.push((n != 0).then(|| self.int_sums[g].wrapping_div(n))),
-            AvgMode::Float => self.float_results.push((n != 0).then(|| F64Bits::of(self.float_sums[g] / n as f64))),
+            AvgMode::Integer => {
+                let sum = match self.sum {
+                    AvgSum::Integer { bits } => wrap_to_bits(self.int_sums[g], bits),
+                    _ => self.int_sums[g],
+                };
+                self.int_results.push((n != 0).then(|| sum.wrapping_div(n)))
+            }
+            AvgMode::Float => self.float_results.push((n != 0).then(|| {
+                let sum = self.float_sums[g];
+                F64Bits::of(if self.sum == AvgSum::Float32 { f64::from(sum as f32 / n as f32) } else { sum / n as f64 })
+            })),
             AvgMode::Decimal { input_scale, output_scale } => self
                 .decimal_results
                 .push((n != 0).then(|| decimal_avg(self.decimal_sums[g], n, input_scale, output_scale)).flatten()),
@@ -350,26 +381,43 @@ impl RetractAccumulator for RetractAvg {
 }
 
 /// `VAR_POP`, `VAR_SAMP`, `STDDEV_POP`, `STDDEV_SAMP` with retraction: the sums of `x`
-/// and `x * x` and the count go down again, as Flink's reduction to `SUM`s does.
+/// and `x * x` and the count go down again. In an OVER window, where Calcite reduces the
+/// function to sums in the argument's type, an integer argument is summed in its own type
+/// (`integer_variance_result`) and a FLOAT one as FLOATs (`float32_variance_result`);
+/// otherwise the sums are doubles.
 pub struct RetractVariance {
     kind: VarianceKind,
+    /// The argument is a FLOAT.
+    float32: bool,
+    /// The width of an integer argument's type.
+    int_bits: Option<u32>,
     sums: Vec<f64>,
     squares: Vec<f64>,
+    int_sums: Vec<i64>,
+    int_squares: Vec<i64>,
     counts: Vec<i64>,
     column: NumColumn,
     results: Results<Option<F64Bits>>,
+    int_results: Results<Option<i64>>,
     output: ArrowType,
 }
 
 impl RetractVariance {
-    pub fn new(kind: VarianceKind, output: ArrowType) -> Self {
+    /// `int_bits`: the width of an integer argument's type, `None` for other types.
+    /// `float32`: the argument is a FLOAT.
+    pub fn new(kind: VarianceKind, int_bits: Option<u32>, float32: bool, output: ArrowType) -> Self {
         RetractVariance {
             kind,
+            float32,
+            int_bits,
             sums: Vec::new(),
             squares: Vec::new(),
+            int_sums: Vec::new(),
+            int_squares: Vec::new(),
             counts: Vec::new(),
             column: NumColumn::None,
             results: Results::new(),
+            int_results: Results::new(),
             output,
         }
     }
@@ -377,60 +425,138 @@ impl RetractVariance {
 
 impl RetractAccumulator for RetractVariance {
     fn resize(&mut self, num_groups: usize) {
-        self.sums.resize(num_groups, 0.0);
-        self.squares.resize(num_groups, 0.0);
+        if self.int_bits.is_some() {
+            self.int_sums.resize(num_groups, 0);
+            self.int_squares.resize(num_groups, 0);
+        } else {
+            self.sums.resize(num_groups, 0.0);
+            self.squares.resize(num_groups, 0.0);
+        }
         self.counts.resize(num_groups, 0);
     }
 
     fn bind(&mut self, args: &[ArrayRef]) -> Result<(), AggregateError> {
         let values = args.first().ok_or_else(|| AggregateError::internal("VARIANCE", "missing argument"))?;
-        self.column = NumColumn::floats(values, "VARIANCE")?;
+        self.column = match self.int_bits {
+            Some(_) => NumColumn::ints(values, "VARIANCE")?,
+            None => NumColumn::floats(values, "VARIANCE")?,
+        };
         Ok(())
     }
 
     #[inline]
     fn apply(&mut self, row: usize, group: u32, retract: bool) {
-        let NumColumn::Floats(values, nulls) = &self.column else { return };
-        if is_null(nulls, row) {
-            return;
+        let g = group as usize;
+        match &self.column {
+            NumColumn::Floats(values, nulls) => {
+                if is_null(nulls, row) {
+                    return;
+                }
+                let v = values[row];
+                let sign = if retract { -1.0 } else { 1.0 };
+                if self.float32 {
+                    let v = (sign * v) as f32;
+                    self.sums[g] = f64::from(self.sums[g] as f32 + v);
+                    self.squares[g] = f64::from(self.squares[g] as f32 + sign as f32 * (v * v));
+                } else {
+                    self.sums[g] += sign * v;
+                    self.squares[g] += sign * v * v;
+                }
+            }
+            NumColumn::Ints(values, nulls) => {
+                if is_null(nulls, row) {
+                    return;
+                }
+                let v = values[row];
+                let square = v.wrapping_mul(v);
+                if retract {
+                    self.int_sums[g] = self.int_sums[g].wrapping_sub(v);
+                    self.int_squares[g] = self.int_squares[g].wrapping_sub(square);
+                } else {
+                    self.int_sums[g] = self.int_sums[g].wrapping_add(v);
+                    self.int_squares[g] = self.int_squares[g].wrapping_add(square);
+                }
+            }
+            _ => return,
         }
-        let (g, v) = (group as usize, values[row]);
-        let sign = if retract { -1.0 } else { 1.0 };
-        self.sums[g] += sign * v;
-        self.squares[g] += sign * v * v;
         self.counts[g] += if retract { -1 } else { 1 };
     }
 
     fn push_result(&mut self, group: u32) {
         let g = group as usize;
-        let r = variance_result(self.kind, self.counts[g], self.sums[g], self.squares[g]);
-        self.results.push(r.map(F64Bits::of));
+        match self.int_bits {
+            Some(bits) => self.int_results.push(integer_variance_result(
+                self.kind,
+                self.counts[g],
+                self.int_sums[g],
+                self.int_squares[g],
+                bits,
+            )),
+            None => {
+                let result = if self.float32 { float32_variance_result } else { variance_result };
+                let r = result(self.kind, self.counts[g], self.sums[g], self.squares[g]);
+                self.results.push(r.map(F64Bits::of));
+            }
+        }
     }
 
-    delegate_results!(results);
+    fn pop_results(&mut self, n: usize) {
+        self.results.pop(n);
+        self.int_results.pop(n);
+    }
+
+    fn remove_before_last(&mut self) {
+        self.results.remove_before_last();
+        self.int_results.remove_before_last();
+    }
+
+    fn last_two_equal(&self) -> bool {
+        match self.int_bits {
+            Some(_) => self.int_results.last_two_equal(),
+            None => self.results.last_two_equal(),
+        }
+    }
 
     fn take_results(&mut self) -> Result<ArrayRef, AggregateError> {
+        if self.int_bits.is_some() {
+            return i64_column(&self.int_results.take(), &self.output);
+        }
         let v: Vec<Option<f64>> = self.results.take().into_iter().map(|v| v.map(F64Bits::get)).collect();
         f64_column(&v, &self.output)
     }
 
     fn save(&self, groups: &[u32], out: &mut StateWriter) -> Result<(), AggregateError> {
-        save_slots(out, &self.sums, groups);
-        save_slots(out, &self.squares, groups);
+        if self.int_bits.is_some() {
+            save_slots(out, &self.int_sums, groups);
+            save_slots(out, &self.int_squares, groups);
+        } else {
+            save_slots(out, &self.sums, groups);
+            save_slots(out, &self.squares, groups);
+        }
         save_slots(out, &self.counts, groups);
         Ok(())
     }
 
     fn load(&mut self, groups: &[u32], input: &mut StateReader) -> Result<(), AggregateError> {
-        load_slots(input, &mut self.sums, groups)?;
-        load_slots(input, &mut self.squares, groups)?;
+        if self.int_bits.is_some() {
+            load_slots(input, &mut self.int_sums, groups)?;
+            load_slots(input, &mut self.int_squares, groups)?;
+        } else {
+            load_slots(input, &mut self.sums, groups)?;
+            load_slots(input, &mut self.squares, groups)?;
+        }
         load_slots(input, &mut self.counts, groups)
     }
 
     fn reset(&mut self, group: u32) {
         let g = group as usize;
-        self.sums[g] = 0.0;
-        self.squares[g] = 0.0;
+        if self.int_bits.is_some() {
+            self.int_sums[g] = 0;
+            self.int_squares[g] = 0;
+        } else {
+            self.sums[g] = 0.0;
+            self.squares[g] = 0.0;
+        }
         self.counts[g] = 0;
     }
 }

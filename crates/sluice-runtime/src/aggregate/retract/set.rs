@@ -4,7 +4,7 @@ use arrow_buffer::BooleanBuffer;
 use arrow_schema::Schema;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
-use super::{create_retract_accumulator, RetractAccumulator};
+use super::{create_retract_accumulator, CallSite, RetractAccumulator};
 use crate::aggregate::selection::true_rows;
 use crate::aggregate::{function_name, AggregateError};
 use crate::spec::AggregateCall;
@@ -29,14 +29,14 @@ pub struct RetractAggregates {
 
 impl RetractAggregates {
     /// `input` is the schema of the batches `bind` will be given; `insert_only` when the
-    /// input never retracts (see `create_retract_accumulator`).
-    pub fn new(calls: &[AggregateCall], input: &Schema, insert_only: bool) -> Result<Self, AggregateError> {
+    /// input never retracts, `site` where the calls are (see `create_retract_accumulator`).
+    pub fn new(calls: &[AggregateCall], input: &Schema, insert_only: bool, site: CallSite) -> Result<Self, AggregateError> {
         let mut inputs = Vec::with_capacity(calls.len());
         let mut accumulators = Vec::with_capacity(calls.len());
         for call in calls {
             let name = function_name(call.kind);
             let arg_types = crate::aggregate::aggregate_set::argument_types(call, input)?;
-            accumulators.push(create_retract_accumulator(call, &arg_types, insert_only)?);
+            accumulators.push(create_retract_accumulator(call, &arg_types, insert_only, site)?);
             inputs.push(CallInput { name, args: call.args.clone(), filter: call.filter });
         }
         let selected = vec![None; calls.len()];

@@ -7,7 +7,15 @@
 //!   peers see each other. `ROWS` frames: each row sees the rows processed before it.
 //! - Bounded frames slide: rows leaving the frame are retracted from the accumulators
 //!   and freed (`RowTimeRangeBoundedPrecedingFunction`,
-//!   `RowTimeRowsBoundedPrecedingFunction`).
+//!   `RowTimeRowsBoundedPrecedingFunction`). A `ROWS` frame that is full retracts its
+//!   oldest row before it adds the new one, as Flink does.
+//!
+//! The aggregates are the retracting accumulators of the updating `GROUP BY`
+//! (`aggregate::retract`), one group id per key, so every aggregate Flink computes in a
+//! `GROUP BY` is computed here with the same arithmetic; unbounded frames never retract
+//! and use their insert-only forms. A watermark first decides, key by key, which rows
+//! are added, retracted and emitted (`Steps`), then gathers the argument columns of
+//! those rows into one batch, binds it once and replays the steps on it.
 //!
 //! Lateness follows Flink exactly. With an UNBOUNDED frame a row at or behind the
 //! watermark is late. With a bounded frame a row is late when its rowtime is at or
@@ -15,44 +23,62 @@
 //! OVER drops rows at or before 1970-01-01 00:00:00 too. Late rows are dropped and
 //! counted; rows with a NULL rowtime are dropped and counted as well.
 
-mod accumulator;
-
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
-use arrow_array::{
-    Array, ArrayRef, Decimal128Array, Float32Array, Float64Array, Int16Array, Int32Array, Int64Array, Int8Array,
-    RecordBatch, RecordBatchOptions,
-};
+use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_row::{RowConverter, SortField};
-use arrow_schema::DataType as ArrowType;
+use arrow_schema::{DataType as ArrowType, Field, Schema, SchemaRef};
 use sluice_connector_api::ChangeBatch;
 
-use self::accumulator::{Acc, AggInput, AggPlan, AggValue, RefChanges};
+use crate::aggregate::retract::{CallSite, RetractAggregates};
+use crate::aggregate::{function_name, AggregateError};
 use crate::checkpoint::{open_operator_state, operator_state, unreadable};
+use crate::hash::KeyMap;
 use crate::operator::KeyGroupFilter;
 use crate::operators::state::{load_owned_keys, load_stored, load_timers, save_keys, save_stored, save_timers};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{OverAggregateSpec, OverFrame};
 use crate::{Operator, Output, RuntimeError};
-use crate::hash::KeyMap;
 
 const NAME: &str = "OverAggregateOperator";
+
+/// A key without a cleanup time, in a checkpoint.
+const NO_CLEANUP: i64 = i64::MIN;
 
 fn internal(e: impl std::fmt::Display) -> RuntimeError {
     RuntimeError::Internal(format!("{NAME}: {e}"))
 }
 
+fn aggregate_error(e: AggregateError) -> RuntimeError {
+    match e {
+        AggregateError::Internal { .. } => internal(e),
+        other => RuntimeError::Operator { node: NAME.into(), message: other.to_string() },
+    }
+}
+
+/// Whether rows leave the frame (a bounded `PRECEDING`), so the aggregates retract.
+fn is_bounded(frame: OverFrame) -> bool {
+    matches!(frame, OverFrame::Range { preceding: Some(_) } | OverFrame::Rows { preceding: Some(_) })
+}
+
 pub struct OverAggregateOperator {
     spec: OverAggregateSpec,
     keys: Option<RowConverter>,
-    plans: Vec<AggPlan>,
+    /// Every aggregate call; a key's group id is its index in `states`.
+    aggregates: RetractAggregates,
+    /// The input columns the calls read (arguments and FILTERs), in the order of the
+    /// batch `fire` gathers for them: the calls' columns are numbered in that batch.
+    arg_columns: Vec<usize>,
+    arg_schema: SchemaRef,
     input_types: Vec<ArrowType>,
-    output_types: Vec<ArrowType>,
     key_index: KeyMap<Vec<u8>, usize>,
     states: Vec<KeyState>,
+    /// Groups without a key (it went to another instance when a rescaled checkpoint was
+    /// restored): empty, and given to the next new key.
+    free: Vec<usize>,
     /// Pending rowtimes per key, like Flink's event-time timers: fired in time order.
     timers: BTreeSet<(i64, usize)>,
     store: BatchStore,
@@ -65,7 +91,6 @@ pub struct OverAggregateOperator {
 struct Held {
     ts: i64,
     row: RowRef,
-    inputs: Vec<AggInput>,
 }
 
 struct KeyState {
@@ -73,15 +98,29 @@ struct KeyState {
     pending: BTreeMap<i64, Vec<Held>>,
     /// Processed rows still inside the frame of a future row (bounded frames only).
     frame: VecDeque<Held>,
-    accs: Vec<Acc>,
-    /// The last rowtime processed (Flink's `lastTriggeringTs`, 0 at first).
+    /// The last timer fired (Flink's `lastTriggeringTs`, 0 at first).
     last_triggering: i64,
+    /// A bounded RANGE frame's cleanup time (Flink's `cleanupTsState`): its timer, when
+    /// no later row moved it, empties the key's state (see `process`).
+    cleanup: Option<i64>,
     /// Flink keeps a bounded RANGE frame's rows in a `java.util.HashMap` keyed by rowtime
     /// and retracts expired rowtimes in that map's iteration order, which decides the
     /// last bits of floating-point sums. Sluice replays that order: the map holds the
     /// rowtimes of the frame and the one being processed (this model, measured against
     /// Flink's rows, fits them; counting rowtimes still pending does not).
     java_map: JavaMapShape,
+}
+
+impl KeyState {
+    fn new() -> Self {
+        KeyState {
+            pending: BTreeMap::new(),
+            frame: VecDeque::new(),
+            last_triggering: 0,
+            cleanup: None,
+            java_map: JavaMapShape::new(),
+        }
+    }
 }
 
 /// The size and capacity of a `java.util.HashMap` that only grows by doubling.
@@ -116,12 +155,52 @@ impl JavaMapShape {
     }
 }
 
-/// Rows and aggregate values gathered during one watermark, emitted as one batch.
+/// One thing a watermark does to the accumulators.
+#[derive(Clone, Copy)]
+enum Step {
+    /// Adds row `row` of `Steps::rows` to `group`.
+    Add { row: usize, group: u32 },
+    /// Takes row `row` of `Steps::rows` back from `group`.
+    Retract { row: usize, group: u32 },
+    /// Records `group`'s results for the next output row.
+    Emit { group: u32 },
+    /// Empties `group`.
+    Reset { group: u32 },
+}
+
+/// What one watermark does, decided before any accumulator runs, so that the rows the
+/// accumulators read are gathered into one batch and bound once.
 #[derive(Default)]
-struct Emission {
+struct Steps {
+    steps: Vec<Step>,
+    /// The rows `Add` and `Retract` read, in step order.
     rows: Vec<RowRef>,
-    values: Vec<Vec<AggValue>>,
-    refs: RefChanges,
+    /// The output rows, in the order of the `Emit` steps.
+    emitted: Vec<RowRef>,
+    /// Rows whose references end once the output is built.
+    released: Vec<RowRef>,
+}
+
+impl Steps {
+    fn add(&mut self, row: RowRef, group: usize) {
+        self.steps.push(Step::Add { row: self.rows.len(), group: group as u32 });
+        self.rows.push(row);
+    }
+
+    fn retract(&mut self, row: RowRef, group: usize) {
+        self.steps.push(Step::Retract { row: self.rows.len(), group: group as u32 });
+        self.rows.push(row);
+        self.released.push(row);
+    }
+
+    fn emit(&mut self, row: RowRef, group: usize) {
+        self.steps.push(Step::Emit { group: group as u32 });
+        self.emitted.push(row);
+    }
+
+    fn reset(&mut self, group: usize) {
+        self.steps.push(Step::Reset { group: group as u32 });
+    }
 }
 
 impl OverAggregateOperator {
@@ -132,7 +211,6 @@ impl OverAggregateOperator {
             .checked_sub(spec.aggregates.len())
             .ok_or_else(|| internal("output schema lacks the aggregate columns"))?;
         let input_types: Vec<ArrowType> = fields.iter().take(input_len).map(|f| f.data_type().clone()).collect();
-        let output_types: Vec<ArrowType> = fields.iter().skip(input_len).map(|f| f.data_type().clone()).collect();
         let type_of = |c: usize| input_types.get(c).ok_or_else(|| internal(format!("column {c} is out of range")));
         type_of(spec.time_column)?;
         let keys = if spec.keys.is_empty() {
@@ -141,26 +219,35 @@ impl OverAggregateOperator {
             let f = spec.keys.iter().map(|c| type_of(*c).map(|t| SortField::new(t.clone()))).collect::<Result<_, _>>()?;
             Some(RowConverter::new(f).map_err(internal)?)
         };
-        let plans = spec
-            .aggregates
-            .iter()
-            .zip(&output_types)
-            .map(|(call, out)| {
-                let arg = match call.args.first() {
-                    Some(c) => Some(type_of(*c)?),
-                    None => None,
+        // The calls read a batch of only their columns, numbered in first-use order.
+        let mut arg_columns: Vec<usize> = Vec::new();
+        let mut calls = spec.aggregates.clone();
+        for call in &mut calls {
+            for c in call.args.iter_mut().chain(call.filter.as_mut()) {
+                type_of(*c)?;
+                *c = match arg_columns.iter().position(|a| a == c) {
+                    Some(p) => p,
+                    None => {
+                        arg_columns.push(*c);
+                        arg_columns.len() - 1
+                    }
                 };
-                AggPlan::new(call, arg, out)
-            })
-            .collect::<Result<_, _>>()?;
+            }
+        }
+        let arg_fields: Vec<Field> =
+            arg_columns.iter().enumerate().map(|(i, c)| Field::new(format!("${i}"), input_types[*c].clone(), true)).collect();
+        let arg_schema = Arc::new(Schema::new(arg_fields));
+        let aggregates = RetractAggregates::new(&calls, &arg_schema, !is_bounded(spec.frame), CallSite::Over).map_err(aggregate_error)?;
         Ok(OverAggregateOperator {
             spec,
             keys,
-            plans,
+            aggregates,
+            arg_columns,
+            arg_schema,
             input_types,
-            output_types,
             key_index: KeyMap::default(),
             states: Vec::new(),
+            free: Vec::new(),
             timers: BTreeSet::new(),
             store: BatchStore::default(),
             watermark: None,
@@ -174,37 +261,46 @@ impl OverAggregateOperator {
         self.store.len()
     }
 
-    fn bounded(&self) -> bool {
-        matches!(self.spec.frame, OverFrame::Range { preceding: Some(_) } | OverFrame::Rows { preceding: Some(_) })
-    }
-
-    fn new_state(&self) -> KeyState {
-        let retracting = self.bounded();
-        KeyState {
-            pending: BTreeMap::new(),
-            frame: VecDeque::new(),
-            accs: self.plans.iter().map(|p| p.new_acc(retracting)).collect(),
-            last_triggering: 0,
-            java_map: JavaMapShape::new(),
+    /// A group for a new key: a free one, or a new one.
+    fn new_group(&mut self) -> usize {
+        if let Some(g) = self.free.pop() {
+            return g;
         }
+        self.states.push(KeyState::new());
+        self.aggregates.ensure_groups(self.states.len());
+        self.states.len() - 1
     }
 
-    /// Processes the rows of `key` at `ts` (all pending rows up to `ts` for an
-    /// UNBOUNDED frame).
-    fn process(&mut self, key: usize, ts: i64, watermark: i64, em: &mut Emission) {
+    /// Decides what the rows of `key` at `ts` (all pending rows up to `ts` for an
+    /// UNBOUNDED frame) do.
+    ///
+    /// A bounded RANGE frame also has Flink's cleanup timer (`registerCleanupTimer`):
+    /// each accepted row at `t` moves it to `t + 1.5 * preceding + 1 ms` unless it is
+    /// already past `t + preceding + 1 ms`. When it fires and no row moved it, the key's
+    /// state is emptied, its accumulators too (so floating-point sums start again from
+    /// exactly 0) and its last processed rowtime is 0 again. A timer without rows (a
+    /// cleanup timer a later row moved) still becomes the last processed rowtime.
+    fn process(&mut self, key: usize, ts: i64, watermark: i64, steps: &mut Steps) {
         let frame = self.spec.frame;
-        let bounded = self.bounded();
-        let plans = &self.plans;
+        let bounded = is_bounded(frame);
         let Some(state) = self.states.get_mut(key) else { return };
-        let groups: Vec<(i64, Vec<Held>)> = match frame {
-            OverFrame::Range { preceding: Some(_) } | OverFrame::Rows { preceding: Some(_) } => {
-                state.pending.remove(&ts).map(|rows| vec![(ts, rows)]).unwrap_or_default()
+        if state.cleanup.is_some_and(|c| c <= ts) {
+            for h in state.frame.drain(..).chain(std::mem::take(&mut state.pending).into_values().flatten()) {
+                steps.released.push(h.row);
             }
-            _ => {
-                let later = state.pending.split_off(&watermark.saturating_add(1));
-                let due = std::mem::replace(&mut state.pending, later);
-                due.into_iter().collect()
-            }
+            steps.reset(key);
+            (state.last_triggering, state.cleanup, state.java_map) = (0, None, JavaMapShape::new());
+            return;
+        }
+        if bounded {
+            state.last_triggering = ts;
+        }
+        let groups: Vec<(i64, Vec<Held>)> = if bounded {
+            state.pending.remove(&ts).map(|rows| vec![(ts, rows)]).unwrap_or_default()
+        } else {
+            let later = state.pending.split_off(&watermark.saturating_add(1));
+            let due = std::mem::replace(&mut state.pending, later);
+            due.into_iter().collect()
         };
         if !bounded {
             if let Some((&next, _)) = state.pending.first_key_value() {
@@ -234,53 +330,40 @@ impl OverAggregateOperator {
                                 state.java_map.remove();
                                 previous = Some(h.ts);
                             }
-                            for ((acc, plan), input) in state.accs.iter_mut().zip(plans).zip(&h.inputs) {
-                                acc.retract(plan, input, &mut em.refs);
-                            }
-                            em.refs.released.push(h.row);
+                            steps.retract(h.row, key);
                         }
                     }
                     for h in &rows {
-                        for ((acc, plan), input) in state.accs.iter_mut().zip(plans).zip(&h.inputs) {
-                            acc.accumulate(plan, input, h.row, &mut em.refs);
-                        }
+                        steps.add(h.row, key);
                     }
-                    let values: Vec<AggValue> = state.accs.iter().zip(plans).map(|(a, p)| p.finish(a)).collect();
                     for h in rows {
-                        em.rows.push(h.row);
-                        for (column, v) in em.values.iter_mut().zip(&values) {
-                            column.push(v.clone());
-                        }
+                        steps.emit(h.row, key);
                         if preceding.is_some() {
                             state.frame.push_back(h);
                         } else {
-                            em.refs.released.push(h.row);
+                            steps.released.push(h.row);
                         }
                     }
                 }
                 OverFrame::Rows { preceding } => {
                     for h in rows {
-                        for ((acc, plan), input) in state.accs.iter_mut().zip(plans).zip(&h.inputs) {
-                            acc.accumulate(plan, input, h.row, &mut em.refs);
-                        }
-                        let row = h.row;
                         match preceding {
                             Some(n) => {
-                                state.frame.push_back(h);
-                                if state.frame.len() as u64 > n.saturating_add(1) {
+                                // A full frame first lets its oldest row go.
+                                if state.frame.len() as u64 > n {
                                     if let Some(old) = state.frame.pop_front() {
-                                        for ((acc, plan), input) in state.accs.iter_mut().zip(plans).zip(&old.inputs) {
-                                            acc.retract(plan, input, &mut em.refs);
-                                        }
-                                        em.refs.released.push(old.row);
+                                        steps.retract(old.row, key);
                                     }
                                 }
+                                steps.add(h.row, key);
+                                steps.emit(h.row, key);
+                                state.frame.push_back(h);
                             }
-                            None => em.refs.released.push(row),
-                        }
-                        em.rows.push(row);
-                        for (column, (acc, plan)) in em.values.iter_mut().zip(state.accs.iter().zip(plans)) {
-                            column.push(plan.finish(acc));
+                            None => {
+                                steps.add(h.row, key);
+                                steps.emit(h.row, key);
+                                steps.released.push(h.row);
+                            }
                         }
                     }
                 }
@@ -289,61 +372,54 @@ impl OverAggregateOperator {
     }
 
     fn fire(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
-        let mut em = Emission { values: vec![Vec::new(); self.plans.len()], ..Default::default() };
+        let mut steps = Steps::default();
         while let Some(&(ts, key)) = self.timers.first() {
             if ts > watermark {
                 break;
             }
             self.timers.pop_first();
-            self.process(key, ts, watermark, &mut em);
-            // Values that entered MIN/MAX state are held before anything is freed.
-            for r in em.refs.retained.drain(..) {
-                self.store.retain(r.batch);
-            }
+            self.process(key, ts, watermark, &mut steps);
         }
-        if em.rows.is_empty() {
+        if steps.emitted.is_empty() {
+            // Nothing to emit, so no row to add or retract; keys may have been emptied.
+            for step in &steps.steps {
+                if let Step::Reset { group } = *step {
+                    self.aggregates.reset(group);
+                }
+            }
+            for r in steps.released.drain(..) {
+                self.store.release(r.batch);
+            }
             return Ok(());
         }
-        let mut columns = self.store.gather(&em.rows, &self.input_types)?;
-        for ((plan, values), out_type) in self.plans.iter().zip(&em.values).zip(&self.output_types) {
-            columns.push(self.build_column(plan, values, out_type)?);
+        // The argument columns of every row the steps read, bound once.
+        let rows: Vec<Option<RowRef>> = steps.rows.iter().map(|r| Some(*r)).collect();
+        let args = self
+            .arg_columns
+            .iter()
+            .map(|&c| self.store.gather_column(c, &rows, &self.input_types[c]))
+            .collect::<Result<Vec<ArrayRef>, _>>()?;
+        let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
+        let args = RecordBatch::try_new_with_options(self.arg_schema.clone(), args, &options).map_err(internal)?;
+        self.aggregates.bind(&args).map_err(aggregate_error)?;
+        for step in &steps.steps {
+            match *step {
+                Step::Add { row, group } => self.aggregates.apply(row, group, false),
+                Step::Retract { row, group } => self.aggregates.apply(row, group, true),
+                Step::Emit { group } => self.aggregates.push_results(group),
+                Step::Reset { group } => self.aggregates.reset(group),
+            }
         }
-        for r in em.refs.released.drain(..) {
+        let mut columns = self.store.gather(&steps.emitted, &self.input_types)?;
+        columns.extend(self.aggregates.take_results().map_err(aggregate_error)?);
+        for r in steps.released.drain(..) {
             self.store.release(r.batch);
         }
-        let options = RecordBatchOptions::new().with_row_count(Some(em.rows.len()));
+        let options = RecordBatchOptions::new().with_row_count(Some(steps.emitted.len()));
         let data = RecordBatch::try_new_with_options(self.spec.output_schema.clone(), columns, &options)
             .map_err(internal)?;
         out.emit(ChangeBatch::inserts(data));
         Ok(())
-    }
-
-    fn build_column(&self, plan: &AggPlan, values: &[AggValue], out_type: &ArrowType) -> Result<ArrayRef, RuntimeError> {
-        if plan.is_ordered() {
-            let rows: Vec<Option<RowRef>> =
-                values.iter().map(|v| if let AggValue::Row(r) = v { *r } else { None }).collect();
-            let arg = plan.arg().ok_or_else(|| internal("MIN/MAX without argument"))?;
-            return self.store.gather_column(arg, &rows, out_type);
-        }
-        let ints = || values.iter().map(|v| if let AggValue::Int(i) = v { Some(*i) } else { None });
-        let floats = || values.iter().map(|v| if let AggValue::Float(f) = v { Some(*f) } else { None });
-        Ok(match out_type {
-            ArrowType::Int8 => Arc::new(ints().map(|v| v.map(|v| v as i8)).collect::<Int8Array>()),
-            ArrowType::Int16 => Arc::new(ints().map(|v| v.map(|v| v as i16)).collect::<Int16Array>()),
-            ArrowType::Int32 => Arc::new(ints().map(|v| v.map(|v| v as i32)).collect::<Int32Array>()),
-            ArrowType::Int64 => Arc::new(ints().collect::<Int64Array>()),
-            ArrowType::Float32 => Arc::new(floats().map(|v| v.map(|v| v as f32)).collect::<Float32Array>()),
-            ArrowType::Float64 => Arc::new(floats().collect::<Float64Array>()),
-            ArrowType::Decimal128(p, s) => Arc::new(
-                values
-                    .iter()
-                    .map(|v| if let AggValue::Decimal(d) = v { Some(*d) } else { None })
-                    .collect::<Decimal128Array>()
-                    .with_precision_and_scale(*p, *s)
-                    .map_err(internal)?,
-            ),
-            other => return Err(internal(format!("aggregate result type {other} is not supported"))),
-        })
     }
 }
 
@@ -379,25 +455,22 @@ impl Operator for OverAggregateOperator {
             }
             None => None,
         };
-        let mut inputs: Vec<std::vec::IntoIter<AggInput>> =
-            self.plans.iter().map(|p| p.inputs(&data).map(|v| v.into_iter())).collect::<Result<_, _>>()?;
-        let bounded = self.bounded();
+        let bounded = is_bounded(self.spec.frame);
         let id = self.store.insert(data.clone());
         for i in 0..data.num_rows() {
-            let row_inputs: Vec<AggInput> = inputs.iter_mut().map(|it| it.next().unwrap_or(AggInput::Skip)).collect();
             if times.is_null(i) {
                 self.late += 1;
                 continue;
             }
             let ts = times.value(i);
-            let key = keys.as_ref().map(|k| k.row(i).as_ref().to_vec()).unwrap_or_default();
-            let k = match self.key_index.get(&key) {
+            let row = keys.as_ref().map(|k| k.row(i));
+            let key: &[u8] = row.as_ref().map(|r| r.as_ref()).unwrap_or_default();
+            let k = match self.key_index.get(key) {
                 Some(k) => *k,
                 None => {
-                    let state = self.new_state();
-                    self.states.push(state);
-                    self.key_index.insert(key, self.states.len() - 1);
-                    self.states.len() - 1
+                    let k = self.new_group();
+                    self.key_index.insert(key.to_vec(), k);
+                    k
                 }
             };
             let state = &mut self.states[k];
@@ -406,7 +479,16 @@ impl Operator for OverAggregateOperator {
                 self.late += 1;
                 continue;
             }
-            state.pending.entry(ts).or_default().push(Held { ts, row: RowRef { batch: id, row: i as u32 }, inputs: row_inputs });
+            if let OverFrame::Range { preceding: Some(p) } = self.spec.frame {
+                // Flink computes in milliseconds: `ts + (long) (preceding * 1.5) + 1`.
+                let ms = 1000;
+                if state.cleanup.is_none_or(|c| c < ts.saturating_add(p).saturating_add(ms)) {
+                    let at = ts.saturating_add((((p / ms) as f64 * 1.5) as i64).saturating_mul(ms)).saturating_add(ms);
+                    state.cleanup = Some(at);
+                    self.timers.insert((at, k));
+                }
+            }
+            state.pending.entry(ts).or_default().push(Held { ts, row: RowRef { batch: id, row: i as u32 } });
             self.store.retain(id);
             // Bounded frames fire once per rowtime; unbounded ones once per key, at the
             // earliest pending rowtime.
@@ -436,38 +518,40 @@ impl Operator for OverAggregateOperator {
         true
     }
 
-    /// Every key: its last processed rowtime, Flink's map shape, its pending and frame
-    /// rows, and each aggregate's numbers and `MIN`/`MAX` rows; then the timers. What
-    /// each row contributes is computed again from the rows on restore.
+    /// Every key: its last processed rowtime, cleanup time, Flink's map shape, and its pending and
+    /// frame rows; then the accumulators of the keys' groups (as the updating `GROUP BY`
+    /// saves them) and the timers.
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
         let mut out = operator_state(&self.shape());
         out.opt_i64(self.watermark).u64(self.late);
-        let mut keys: Vec<(&[u8], usize)> = self.key_index.iter().map(|(k, i)| (k.as_slice(), *i)).collect();
-        keys.sort_by_key(|(_, i)| *i);
-        if keys.len() != self.states.len() || keys.iter().enumerate().any(|(n, (_, i))| n != *i) {
-            return Err(internal("keys and states are out of step"));
-        }
+        let mut keys: Vec<(&[u8], usize)> = self.key_index.iter().map(|(k, g)| (k.as_slice(), *g)).collect();
+        keys.sort_by_key(|(_, g)| *g);
         save_keys(&mut out, &self.keys, &keys.iter().map(|(k, _)| *k).collect::<Vec<_>>()).map_err(fail)?;
-        let states = &self.states;
+        let mut ordinals: Vec<Option<u64>> = vec![None; self.states.len()];
+        let mut states: Vec<&KeyState> = Vec::with_capacity(keys.len());
+        for (n, (_, g)) in keys.iter().enumerate() {
+            states.push(self.states.get(*g).ok_or_else(|| internal("a key has no state"))?);
+            ordinals[*g] = Some(n as u64);
+        }
         out.natives(&states.iter().map(|s| s.last_triggering).collect::<Vec<_>>());
+        out.natives(&states.iter().map(|s| s.cleanup.unwrap_or(NO_CLEANUP)).collect::<Vec<_>>());
         out.natives(&states.iter().flat_map(|s| [s.java_map.size as u64, s.java_map.capacity as u64]).collect::<Vec<_>>());
-        let pending: Vec<&Held> = states.iter().flat_map(|s| s.pending.values().flatten()).collect();
-        let frame: Vec<&Held> = states.iter().flat_map(|s| s.frame.iter()).collect();
+        let held: Vec<&Held> =
+            states.iter().flat_map(|s| s.pending.values().flatten()).chain(states.iter().flat_map(|s| s.frame.iter())).collect();
         out.natives(&states.iter().map(|s| s.pending.values().map(Vec::len).sum::<usize>() as u64).collect::<Vec<_>>());
         out.natives(&states.iter().map(|s| s.frame.len() as u64).collect::<Vec<_>>());
-        let numbers: Vec<(i64, i64, f64, i128)> = states.iter().flat_map(|s| s.accs.iter().map(Acc::numbers)).collect();
-        out.natives(&numbers.iter().map(|n| n.0).collect::<Vec<_>>());
-        out.natives(&numbers.iter().map(|n| n.1).collect::<Vec<_>>());
-        out.natives(&numbers.iter().map(|n| n.2).collect::<Vec<_>>());
-        out.natives(&numbers.iter().map(|n| n.3).collect::<Vec<_>>());
-        let ordered: Vec<Vec<RowRef>> = states.iter().flat_map(|s| s.accs.iter().map(|a| a.ordered_rows().collect())).collect();
-        out.natives(&ordered.iter().map(|o| o.len() as u64).collect::<Vec<_>>());
-        let mut rows: Vec<Option<RowRef>> = pending.iter().chain(&frame).map(|h| Some(h.row)).collect();
-        rows.extend(ordered.iter().flatten().map(|r| Some(*r)));
-        out.natives(&pending.iter().chain(&frame).map(|h| h.ts).collect::<Vec<_>>());
+        out.natives(&held.iter().map(|h| h.ts).collect::<Vec<_>>());
+        let rows: Vec<Option<RowRef>> = held.iter().map(|h| Some(h.row)).collect();
         save_stored(&mut out, &self.store, &rows, &self.input_types).map_err(fail)?;
-        save_timers(&mut out, self.timers.iter().map(|(t, k)| (*t, *k as u64)));
+        let groups: Vec<u32> = keys.iter().map(|(_, g)| *g as u32).collect();
+        self.aggregates.save(&groups, &mut out).map_err(aggregate_error)?;
+        let timers = self
+            .timers
+            .iter()
+            .map(|(t, g)| ordinals.get(*g).copied().flatten().map(|k| (*t, k)).ok_or_else(|| internal("a timer has no key")))
+            .collect::<Result<Vec<_>, _>>()?;
+        save_timers(&mut out, timers.into_iter());
         Ok(Some(out.finish()))
     }
 
@@ -489,10 +573,39 @@ impl OverAggregateOperator {
     /// (none drops a row another instance would keep) and the late rows counted once.
     fn restore_part(&mut self, state: &[u8], keep: Option<&KeyGroupFilter>) -> Result<(), RuntimeError> {
         let fail = |e: String| unreadable(NAME, e);
-        let mismatch = || fail("the saved keys, rows and aggregates do not match".into());
+        let mismatch = || fail("the saved keys and rows do not match".into());
         let mut input = open_operator_state(NAME, state, &self.shape())?;
         let watermark = input.opt_i64().map_err(fail)?;
         let late = input.u64().map_err(fail)?;
+        let (keys, owned) = load_owned_keys(&mut input, &self.keys, keep).map_err(fail)?;
+        let n = keys.len();
+        let last = input.natives::<i64>().map_err(fail)?;
+        let cleanups = input.natives::<i64>().map_err(fail)?;
+        let shapes = input.natives::<u64>().map_err(fail)?;
+        let pending_sizes = input.natives::<u64>().map_err(fail)?;
+        let frame_sizes = input.natives::<u64>().map_err(fail)?;
+        let times = input.natives::<i64>().map_err(fail)?;
+        let pending_total = pending_sizes.iter().sum::<u64>();
+        let held = pending_total + frame_sizes.iter().sum::<u64>();
+        let fits = last.len() == n
+            && cleanups.len() == n
+            && shapes.len() == 2 * n
+            && pending_sizes.len() == n
+            && frame_sizes.len() == n
+            && times.len() as u64 == held
+            && shapes.chunks(2).all(|c| c[1].is_power_of_two() && c[0] <= c[1]);
+        if !fits {
+            return Err(mismatch());
+        }
+        let (_, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
+        if rows.len() as u64 != held || rows.iter().any(Option::is_none) {
+            return Err(mismatch());
+        }
+        let groups: Vec<usize> = (0..n).map(|_| self.new_group()).collect();
+        let ids: Vec<u32> = groups.iter().map(|g| *g as u32).collect();
+        self.aggregates.load(&ids, &mut input).map_err(aggregate_error)?;
+        let timers = load_timers(&mut input, n).map_err(fail)?;
+        input.end().map_err(fail)?;
         match keep {
             None => (self.watermark, self.late) = (watermark, late),
             Some(keep) => {
@@ -503,93 +616,54 @@ impl OverAggregateOperator {
             }
         }
         self.restored = true;
-        let (keys, owned) = load_owned_keys(&mut input, &self.keys, keep).map_err(fail)?;
-        let n = keys.len();
-        let last = input.natives::<i64>().map_err(fail)?;
-        let shapes = input.natives::<u64>().map_err(fail)?;
-        let pending_sizes = input.natives::<u64>().map_err(fail)?;
-        let frame_sizes = input.natives::<u64>().map_err(fail)?;
-        let counts = input.natives::<i64>().map_err(fail)?;
-        let ints = input.natives::<i64>().map_err(fail)?;
-        let floats = input.natives::<f64>().map_err(fail)?;
-        let decimals = input.natives::<i128>().map_err(fail)?;
-        let ordered_sizes = input.natives::<u64>().map_err(fail)?;
-        let times = input.natives::<i64>().map_err(fail)?;
-        let (batch, rows) = load_stored(&mut input, &mut self.store).map_err(fail)?;
-        let timers = load_timers(&mut input, n).map_err(fail)?;
-        input.end().map_err(fail)?;
-        let calls = self.plans.len();
-        let held: u64 = pending_sizes.iter().chain(&frame_sizes).sum();
-        let fits = last.len() == n
-            && shapes.len() == 2 * n
-            && pending_sizes.len() == n
-            && frame_sizes.len() == n
-            && [counts.len(), ints.len(), floats.len(), decimals.len(), ordered_sizes.len()] == [n * calls; 5]
-            && times.len() as u64 == held
-            && rows.len() as u64 == held + ordered_sizes.iter().sum::<u64>()
-            && shapes.chunks(2).all(|c| c[1].is_power_of_two() && c[0] <= c[1]);
-        if !fits {
-            return Err(mismatch());
-        }
-        let inputs: Vec<Vec<AggInput>> = self.plans.iter().map(|p| p.inputs(&batch)).collect::<Result<_, _>>()?;
         let row = |i: usize| rows[i].ok_or_else(mismatch);
-        let held_at = |i: usize| -> Result<Held, RuntimeError> {
-            Ok(Held { ts: times[i], row: row(i)?, inputs: inputs.iter().map(|v| v[i].clone()).collect() })
-        };
-        let (mut next_pending, mut next_frame) = (0, pending_sizes.iter().sum::<u64>() as usize);
-        let mut next_ordered = held as usize;
-        // Saved key ordinals to this operator's, for the keys it owns.
-        let mut ordinals: Vec<Option<usize>> = vec![None; n];
+        let (mut next_pending, mut next_frame) = (0usize, pending_total as usize);
         for (k, key) in keys.into_iter().enumerate() {
+            let pending = next_pending..next_pending + pending_sizes[k] as usize;
+            let frame = next_frame..next_frame + frame_sizes[k] as usize;
+            next_pending = pending.end;
+            next_frame = frame.end;
+            let group = groups[k];
             if !owned[k] {
-                let ordered: usize = ordered_sizes[k * calls..(k + 1) * calls].iter().sum::<u64>() as usize;
-                let spans = [
-                    next_pending..next_pending + pending_sizes[k] as usize,
-                    next_frame..next_frame + frame_sizes[k] as usize,
-                    next_ordered..next_ordered + ordered,
-                ];
-                for i in spans.into_iter().flatten() {
+                for i in pending.chain(frame) {
                     self.store.release(row(i)?.batch);
                 }
-                next_pending += pending_sizes[k] as usize;
-                next_frame += frame_sizes[k] as usize;
-                next_ordered += ordered;
+                self.aggregates.reset(ids[k]);
+                self.free.push(group);
                 continue;
             }
-            let mut state = self.new_state();
+            let state = self.states.get_mut(group).ok_or_else(|| internal("a restored key has no state"))?;
             state.last_triggering = last[k];
+            state.cleanup = (cleanups[k] != NO_CLEANUP).then_some(cleanups[k]);
             state.java_map = JavaMapShape { size: shapes[2 * k] as usize, capacity: shapes[2 * k + 1] as usize };
-            for i in next_pending..next_pending + pending_sizes[k] as usize {
-                let h = held_at(i)?;
-                state.pending.entry(h.ts).or_default().push(h);
+            for i in pending {
+                state.pending.entry(times[i]).or_default().push(Held { ts: times[i], row: row(i)? });
             }
-            next_pending += pending_sizes[k] as usize;
-            for i in next_frame..next_frame + frame_sizes[k] as usize {
-                state.frame.push_back(held_at(i)?);
+            for i in frame {
+                state.frame.push_back(Held { ts: times[i], row: row(i)? });
             }
-            next_frame += frame_sizes[k] as usize;
-            for (c, acc) in state.accs.iter_mut().enumerate() {
-                let a = k * calls + c;
-                acc.set_numbers((counts[a], ints[a], floats[a], decimals[a]));
-                for i in next_ordered..next_ordered + ordered_sizes[a] as usize {
-                    let AggInput::Ordered(value) = &inputs[c][i] else { return Err(mismatch()) };
-                    acc.push_ordered(value.clone(), row(i)?);
-                }
-                next_ordered += ordered_sizes[a] as usize;
-            }
-            ordinals[k] = Some(self.states.len());
-            self.key_index.insert(key, self.states.len());
-            self.states.push(state);
+            self.key_index.insert(key, group);
         }
-        self.timers.extend(timers.into_iter().filter_map(|(t, k)| ordinals[k].map(|k| (t, k))));
+        self.timers.extend(timers.into_iter().filter_map(|(t, k)| owned[k].then(|| (t, groups[k]))));
         Ok(())
     }
 
-    /// What the state is for, compared on restore.
+    /// What the state is for, compared on restore. The first words name the layout, so
+    /// that a checkpoint of the operator's earlier layout (its own five aggregates) is
+    /// refused rather than misread.
     fn shape(&self) -> String {
-        let calls: Vec<String> = self.spec.aggregates.iter().map(|c| format!("{:?}({:?})", c.kind, c.args)).collect();
+        let calls: Vec<String> = self
+            .spec
+            .aggregates
+            .iter()
+            .map(|c| {
+                let distinct = if c.distinct { "DISTINCT " } else { "" };
+                let filter = c.filter.map(|f| format!(" FILTER({f})")).unwrap_or_default();
+                format!("{}({distinct}{:?}){filter} as {}", function_name(c.kind), c.args, c.output_type.to_arrow())
+            })
+            .collect();
         format!(
-            "an OVER aggregation partitioned by columns {:?} over {:?} computing {} over columns {:?}",
+            "an OVER aggregation with retracting accumulators, partitioned by columns {:?} over {:?} computing {} over columns {:?}",
             self.spec.keys,
             self.spec.frame,
             calls.join(", "),
