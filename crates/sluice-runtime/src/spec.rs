@@ -41,6 +41,9 @@ pub enum AggregateKind {
     Collect,
     /// `ARRAY_AGG(x)`: the values in arrival order, NULLs kept; NULL without values.
     ArrayAgg,
+    /// `LAG(x [, offset [, default]])`, in OVER windows only: the value `offset` rows
+    /// back (arguments: the value, then the INT offset, then the default).
+    Lag,
     /// `JSON_ARRAYAGG(x [NULL|ABSENT ON NULL])`: the argument is each value's JSON text.
     JsonArrayAgg { absent_on_null: bool },
     /// `JSON_OBJECTAGG(KEY k VALUE v [..])`: the arguments are the key and the value's

@@ -25,6 +25,7 @@ pub fn aggregate_kind(name: &str) -> Option<AggregateKind> {
         "VAR_SAMP" | "VARIANCE" => AggregateKind::VarSamp,
         "COLLECT" => AggregateKind::Collect,
         "ARRAY_AGG" => AggregateKind::ArrayAgg,
+        "LAG" => AggregateKind::Lag,
         "PERCENTILE" => AggregateKind::Percentile,
         "BITMAP_BUILD_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::Build, cardinality: false },
         "BITMAP_BUILD_CARDINALITY_AGG" => AggregateKind::Bitmap { op: BitmapAggOp::Build, cardinality: true },
@@ -59,6 +60,7 @@ pub fn aggregate_name(kind: AggregateKind) -> &'static str {
         AggregateKind::VarSamp => "VAR_SAMP",
         AggregateKind::Collect => "COLLECT",
         AggregateKind::ArrayAgg => "ARRAY_AGG",
+        AggregateKind::Lag => "LAG",
         AggregateKind::JsonArrayAgg { .. } => "JSON_ARRAYAGG",
         AggregateKind::JsonObjectAgg { .. } => "JSON_OBJECTAGG",
         AggregateKind::Percentile => "PERCENTILE",
@@ -74,6 +76,7 @@ pub fn check_arity(name: &str, kind: AggregateKind, args: usize, star: bool, spa
         AggregateKind::ListAgg => !star && (args == 1 || args == 2),
         AggregateKind::JsonObjectAgg { .. } => !star && args == 2,
         AggregateKind::Percentile => !star && (args == 2 || args == 3),
+        AggregateKind::Lag => !star && (1..=3).contains(&args),
         _ => !star && args == 1,
     };
     if ok {
@@ -125,6 +128,8 @@ pub fn result_type(name: &str, kind: AggregateKind, arg: Option<&DataType>, span
         }
         AggregateKind::Collect => DataType::not_null(TypeKind::Multiset(Box::new(arg.clone()))),
         AggregateKind::ArrayAgg => DataType::new(TypeKind::Array(Box::new(arg.clone()))),
+        // NOT NULL only with a NOT NULL default: decided where the call is bound.
+        AggregateKind::Lag => arg.nullable(),
         // ARRAY<DOUBLE> when the percentage is an array: decided where the call is bound.
         AggregateKind::Percentile => {
             numeric()?;

@@ -405,6 +405,9 @@ impl Binder<'_> {
                 })
                 .collect::<PlanResult<Vec<_>>>()?;
         }
+        if kind == AggregateKind::Lag {
+            (args, output_type) = lag_args(args, span)?;
+        }
         let args = json_aggregate_args(kind, args, span)?;
         Ok(CallSig { kind, args, distinct: call.distinct, filter, separator, output_type })
     }
@@ -558,5 +561,51 @@ fn literal_f64(v: &ScalarValue) -> Option<f64> {
         ScalarValue::Float(f) => Some(*f as f64),
         ScalarValue::Decimal { value, scale, .. } => Some(*value as f64 / 10f64.powi(*scale as i32)),
         other => other.as_i64().map(|i| i as f64),
+    }
+}
+
+/// `LAG(x [, offset [, default]])`: the offset as an INT, the default as `x`'s type, which
+/// it must already have in Flink's terms (the same Java class: Flink asks for an explicit
+/// cast otherwise). The result is NOT NULL only for a NOT NULL `x` and default.
+fn lag_args(args: Vec<ScalarExpr>, span: Span) -> PlanResult<(Vec<ScalarExpr>, DataType)> {
+    let mut args = args.into_iter();
+    let Some(value) = args.next() else { return Err(user("LAG needs a value", span)) };
+    let value_type = value.data_type().clone();
+    let mut out = vec![value];
+    let mut nullable = true;
+    if let Some(offset) = args.next() {
+        if !matches!(offset.data_type().kind, TypeKind::TinyInt | TypeKind::SmallInt | TypeKind::Int | TypeKind::Null) {
+            return Err(user(format!("the offset of LAG must be an INT, not {}", offset.data_type()), span));
+        }
+        out.push(super::expr::coerce(offset, &DataType::new(TypeKind::Int), span)?);
+    }
+    if let Some(default) = args.next() {
+        let t = default.data_type().clone();
+        if t.kind != TypeKind::Null && java_class(&t.kind) != java_class(&value_type.kind) {
+            return Err(user(format!("Please explicitly cast default value {t} to {value_type}."), span)
+                .with_hint("Flink asks for the default of LAG in the value's own type: CAST it."));
+        }
+        nullable = t.nullable || t.kind == TypeKind::Null;
+        out.push(super::expr::coerce(default, &value_type.nullable(), span)?);
+    }
+    let output = if value_type.nullable || nullable { value_type.nullable() } else { value_type };
+    Ok((out, output))
+}
+
+/// The class Flink's internal data structures hold a value of this kind in: types with
+/// the same class need no cast between them in `LAG`'s default.
+fn java_class(kind: &TypeKind) -> &'static str {
+    match kind {
+        TypeKind::TinyInt => "Byte",
+        TypeKind::SmallInt => "Short",
+        TypeKind::Int | TypeKind::Date | TypeKind::Time { .. } => "Integer",
+        TypeKind::BigInt => "Long",
+        TypeKind::Float => "Float",
+        TypeKind::Double => "Double",
+        TypeKind::Boolean => "Boolean",
+        TypeKind::Decimal { .. } => "DecimalData",
+        TypeKind::Char { .. } | TypeKind::Varchar { .. } => "StringData",
+        TypeKind::Timestamp { .. } => "TimestampData",
+        _ => "other",
     }
 }

@@ -67,6 +67,11 @@ impl Binder<'_> {
                 return Err(not_supported("ROW_NUMBER together with other OVER functions", *span));
             }
             let spec = resolve_spec(call.over.as_ref(), &select.windows, *span)?;
+            if let (true, Some(frame)) = (name == "LAG", &spec.frame) {
+                // Calcite's check, as Flink 2.3 reports it for LAG too.
+                return Err(user("ROW/RANGE not allowed with RANK, DENSE_RANK or ROW_NUMBER functions", frame.span)
+                    .with_hint("LAG looks back over the whole partition: leave out the ROWS/RANGE frame."));
+            }
             let bound = self.bind_window(&spec, &input_cx, row_number)?;
             match &window {
                 Some((w, _)) if *w != bound => {
@@ -96,9 +101,9 @@ impl Binder<'_> {
                 if name == "LEAD" {
                     // A row's LEAD is a later row, which a stream has not seen yet.
                     return Err(user("LEAD Function is not supported in stream mode.", *span)
-                        .with_hint("Flink refuses it too; LAG looks back instead (not supported by Sluice yet)."));
+                        .with_hint("Flink refuses it too; LAG looks back instead."));
                 }
-                if super::expr::WINDOW_FUNCTIONS.contains(&name.as_str()) {
+                if super::expr::WINDOW_FUNCTIONS.contains(&name.as_str()) && name != "LAG" {
                     return Err(not_supported(&format!("the window function \"{name}\""), *span));
                 }
                 if call.filter.is_some() {

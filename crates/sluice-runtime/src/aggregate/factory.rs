@@ -37,6 +37,7 @@ pub fn function_name(kind: AggregateKind) -> &'static str {
         AggregateKind::VarSamp => "VAR_SAMP",
         AggregateKind::Collect => "COLLECT",
         AggregateKind::ArrayAgg => "ARRAY_AGG",
+        AggregateKind::Lag => "LAG",
         AggregateKind::JsonArrayAgg { .. } => "JSON_ARRAYAGG",
         AggregateKind::JsonObjectAgg { .. } => "JSON_OBJECTAGG",
         AggregateKind::Percentile => "PERCENTILE",
@@ -127,6 +128,8 @@ fn create_plain(call: &AggregateCall, arg_types: &[ArrowType]) -> Result<Box<dyn
             Box::new(CollectAccumulator::new(&input, &output)?)
         }
         AggregateKind::ArrayAgg => Box::new(ArrayAggAccumulator::new(&input, &output)?),
+        // An OVER-window function, never a window aggregation's.
+        AggregateKind::Lag => return Err(AggregateError::Unsupported("LAG outside an OVER window".into())),
         AggregateKind::Bitmap { op, cardinality } => {
             check_bitmap_types(op, cardinality, &input, &output).ok_or_else(unsupported)?;
             Box::new(BitmapAccumulator::new(op, cardinality, false))

@@ -23,6 +23,7 @@ mod factory;
 mod first_last;
 mod json_agg;
 mod key_table;
+mod lag;
 mod list_agg;
 mod min_max;
 mod numeric;

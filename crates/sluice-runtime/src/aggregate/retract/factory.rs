@@ -8,6 +8,7 @@ use super::numeric::{AvgSum, RetractAvg, RetractCount, RetractSum, RetractVarian
 use super::values::{RetractCollect, RetractFirstLast, RetractListAgg};
 use super::{CallSite, RetractAccumulator};
 use crate::aggregate::array_agg::ArrayAggAccumulator;
+use crate::aggregate::lag::LagAccumulator;
 use crate::aggregate::avg::AvgMode;
 use crate::aggregate::bitmap::BitmapAccumulator;
 use crate::aggregate::factory::{check_bitmap_types, function_name, primitive, PrimitiveMaker};
@@ -126,6 +127,7 @@ fn create_plain(
             Box::new(RetractCollect::new(&input, &output)?)
         }
         AggregateKind::ArrayAgg => Box::new(ArrayAggAccumulator::new(&input, &output)?),
+        AggregateKind::Lag => Box::new(LagAccumulator::new(&input)?),
         AggregateKind::Bitmap { op, cardinality } => {
             check_bitmap_types(op, cardinality, &input, &output).ok_or_else(unsupported)?;
             Box::new(BitmapAccumulator::new(op, cardinality, !insert_only))
