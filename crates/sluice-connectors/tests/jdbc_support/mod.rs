@@ -46,7 +46,7 @@ pub fn source_ctx(spec: &TableSpec, subtask: usize, parallelism: usize) -> Sourc
 
 pub fn sink_ctx(spec: &TableSpec) -> SinkContext {
     let all: Vec<usize> = (0..spec.physical_columns.len()).collect();
-    SinkContext { input_schema: schema(spec, &all), metadata: Vec::new(), time_zone: Default::default(), subtask: 0, parallelism: 1, checkpointing: false, job: "test".into() }
+    SinkContext { input_schema: schema(spec, &all), metadata: Vec::new(), time_zone: Default::default(), subtask: 0, parallelism: 1, checkpointing: false, job: "test".into(), sink_index: 0 }
 }
 
 pub fn lookup_ctx(spec: &TableSpec, keys: &[usize], projection: &[usize]) -> LookupContext {
