@@ -28,8 +28,6 @@
 //! With `state_ttl` a key not written for the TTL is forgotten: its next row counts as a
 //! first row again.
 
-use std::collections::BTreeSet;
-
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
@@ -47,6 +45,7 @@ use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::DeduplicateSpec;
 use crate::{Operator, Output, RuntimeError};
 use crate::hash::KeyMap;
+use crate::operators::timers::EventTimers;
 
 const NAME: &str = "DeduplicateOperator";
 
@@ -77,7 +76,7 @@ pub struct DeduplicateOperator {
     rowtime: Option<usize>,
     /// Keep first on event time: candidates waiting for the watermark, by (rowtime,
     /// arrival, key).
-    timers: BTreeSet<(i64, u64, Vec<u8>)>,
+    timers: EventTimers<(u64, Vec<u8>)>,
     watermark: Option<i64>,
     next_seq: u64,
     late_rows: u64,
@@ -104,7 +103,7 @@ impl DeduplicateOperator {
             store: BatchStore::default(),
             ttl,
             rowtime: None,
-            timers: BTreeSet::new(),
+            timers: EventTimers::default(),
             watermark: None,
             next_seq: 0,
             late_rows: 0,
@@ -314,13 +313,13 @@ impl DeduplicateOperator {
                 None => None,
             };
             if let Some((old, old_time, old_seq)) = previous {
-                self.timers.remove(&(old_time, old_seq, key.clone()));
+                self.timers.cancel(old_time, (old_seq, key.clone()));
                 self.store.release(old.batch);
             }
             let seq = self.next_seq;
             self.next_seq += 1;
             self.store.retain(id);
-            self.timers.insert((rowtime, seq, key.clone()));
+            self.timers.set(rowtime, (seq, key.clone()));
             let row = RowRef { batch: id, row: i as u32 };
             self.state.insert(key, Kept { row: Some(row), rowtime, seq, emitted: false, written: now });
         }
@@ -332,11 +331,7 @@ impl DeduplicateOperator {
     fn fire(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
         let now = self.ttl.now();
         let mut rows = Vec::new();
-        while let Some(first) = self.timers.first() {
-            if first.0 > watermark {
-                break;
-            }
-            let Some((_, _, key)) = self.timers.pop_first() else { break };
+        while let Some((_, (_, key))) = self.timers.pop_until(watermark) {
             if let Some(kept) = self.state.get_mut(&key) {
                 if let Some(row) = kept.row.take() {
                     rows.push((row, RowKind::Insert));
@@ -498,7 +493,7 @@ impl DeduplicateOperator {
             }
             let kept = Kept { row: rows[i], rowtime: rowtimes[i], seq: seqs[i], emitted: emitted[i], written: written[i] };
             if !kept.emitted && kept.row.is_some() {
-                self.timers.insert((kept.rowtime, kept.seq, key.clone()));
+                self.timers.set(kept.rowtime, (kept.seq, key.clone()));
             }
             if let (Some(full), Some(_)) = (&full, kept.row) {
                 self.full_rows.insert(key.clone(), full.row(i).as_ref().to_vec());

@@ -20,7 +20,7 @@
 //!
 //! NULL keys never match. Output rows are inserts.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -36,6 +36,7 @@ use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{IntervalJoinSpec, JoinType};
 use crate::{Operator, Output, RuntimeError, WATERMARK_END};
 use crate::hash::KeyMap;
+use crate::operators::timers::EventTimers;
 
 const NAME: &str = "IntervalJoinOperator";
 
@@ -78,7 +79,7 @@ pub struct IntervalJoinOperator {
     pair_schema: SchemaRef,
     key_index: KeyMap<Vec<u8>, usize>,
     states: Vec<Option<KeyState>>,
-    timers: BTreeSet<(i64, usize)>,
+    timers: EventTimers<usize>,
     left_store: BatchStore,
     right_store: BatchStore,
     left_expiration: i64,
@@ -129,7 +130,7 @@ impl IntervalJoinOperator {
             pair_schema,
             key_index: KeyMap::default(),
             states: Vec::new(),
-            timers: BTreeSet::new(),
+            timers: EventTimers::default(),
             left_store: BatchStore::default(),
             right_store: BatchStore::default(),
             left_expiration: 0,
@@ -338,7 +339,7 @@ impl IntervalJoinOperator {
             cache.entry(ts).or_default().push(Cached { row, emitted });
             if timer.is_none() {
                 *timer = Some(cleanup);
-                self.timers.insert((cleanup, key));
+                self.timers.set(cleanup, key);
             }
         } else if !emitted && self.outer(side) {
             match side {
@@ -374,7 +375,7 @@ impl IntervalJoinOperator {
                 Some(earliest) if earliest > 0 => {
                     let cleanup = row_cleanup(earliest, relative, self.min_cleanup_interval);
                     *slot = Some(cleanup);
-                    self.timers.insert((cleanup, key));
+                    self.timers.set(cleanup, key);
                 }
                 _ => {
                     // As in Flink: the cache is cleared with its timer (rows at or before
@@ -496,11 +497,7 @@ impl Operator for IntervalJoinOperator {
             return Ok(());
         }
         self.watermark = Some(watermark);
-        while let Some(&(time, key)) = self.timers.first() {
-            if time > watermark {
-                break;
-            }
-            self.timers.pop_first();
+        while let Some((time, key)) = self.timers.pop_until(watermark) {
             self.on_timer(time, key);
         }
         self.flush(out)?;

@@ -16,6 +16,7 @@ pub mod semi_join;
 pub mod session_table;
 pub mod spare_instance;
 mod state;
+pub(crate) mod timers;
 pub mod temporal_join;
 pub mod temporal_sort;
 mod union;

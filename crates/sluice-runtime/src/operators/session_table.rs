@@ -6,7 +6,7 @@
 //! `end - 1 ms`) its rows are emitted with `window_start`, `window_end` and `window_time`
 //! appended, and freed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -22,6 +22,7 @@ use crate::operators::state::{load_stored, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::SessionTableSpec;
 use crate::{Operator, Output, RuntimeError};
+use crate::operators::timers::EventTimers;
 
 const NAME: &str = "SessionTableOperator";
 
@@ -46,7 +47,7 @@ pub struct SessionTableOperator {
     sessions: HashMap<Vec<u8>, Vec<Session>>,
     key_ordinals: HashMap<Vec<u8>, u64>,
     ordinal_keys: HashMap<u64, Vec<u8>>,
-    timers: BTreeSet<(i64, u64, i64)>,
+    timers: EventTimers<(u64, i64)>,
     next_ordinal: u64,
     store: BatchStore,
     watermark: i64,
@@ -84,7 +85,7 @@ impl SessionTableOperator {
             sessions: HashMap::new(),
             key_ordinals: HashMap::new(),
             ordinal_keys: HashMap::new(),
-            timers: BTreeSet::new(),
+            timers: EventTimers::default(),
             next_ordinal: 0,
             store: BatchStore::default(),
             watermark: i64::MIN,
@@ -127,13 +128,13 @@ impl SessionTableOperator {
         let mut merged = Session { start: t, end, rows: Vec::new() };
         for &j in overlapping.iter().rev() {
             let s = list.swap_remove(j);
-            self.timers.remove(&(s.end, ordinal, s.start));
+            self.timers.cancel(s.end, (ordinal, s.start));
             merged.start = merged.start.min(s.start);
             merged.end = merged.end.max(s.end);
             merged.rows.extend(s.rows);
         }
         merged.rows.push(row);
-        self.timers.insert((merged.end, ordinal, merged.start));
+        self.timers.set(merged.end, (ordinal, merged.start));
         list.push(merged);
         true
     }
@@ -231,11 +232,8 @@ impl Operator for SessionTableOperator {
     fn on_watermark(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
         self.watermark = self.watermark.max(watermark);
         let mut fired = Vec::new();
-        while let Some(&(end, ordinal, start)) = self.timers.first() {
-            if !self.clock.has_fired(end, self.watermark) {
-                break;
-            }
-            self.timers.pop_first();
+        let (clock, watermark) = (&self.clock, self.watermark);
+        while let Some((end, (ordinal, start))) = self.timers.pop_reached(|end| clock.has_fired(end, watermark)) {
             let Some(key) = self.ordinal_keys.get(&ordinal).cloned() else { continue };
             let Some(list) = self.sessions.get_mut(&key) else { continue };
             if let Some(j) = list.iter().position(|s| s.start == start && s.end == end) {
@@ -331,7 +329,7 @@ impl SessionTableOperator {
                 continue;
             }
             let ordinal = self.ordinal(&key);
-            self.timers.insert((end, ordinal, start));
+            self.timers.set(end, (ordinal, start));
             self.sessions.entry(key).or_default().push(Session { start, end, rows: session_rows });
         }
         if first {

@@ -28,7 +28,7 @@
 //!
 //! The output watermark is the input one, forwarded after the rows it releases.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -45,6 +45,7 @@ use crate::operators::state::{load_owned_keys, load_stored, load_timers, save_ke
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::{Operator, Output, RuntimeError};
 use crate::hash::KeyMap;
+use crate::operators::timers::EventTimers;
 
 const NAME: &str = "TemporalJoinOperator";
 
@@ -113,7 +114,7 @@ pub struct TemporalJoinOperator {
     key_index: KeyMap<Vec<u8>, usize>,
     states: Vec<Option<KeyState>>,
     free_slots: Vec<usize>,
-    timers: BTreeSet<(i64, usize)>,
+    timers: EventTimers<usize>,
     left_store: BatchStore,
     right_store: BatchStore,
     watermark: Option<i64>,
@@ -142,7 +143,7 @@ impl TemporalJoinOperator {
             key_index: KeyMap::default(),
             states: Vec::new(),
             free_slots: Vec::new(),
-            timers: BTreeSet::new(),
+            timers: EventTimers::default(),
             left_store: BatchStore::default(),
             right_store: BatchStore::default(),
             watermark: None,
@@ -192,11 +193,11 @@ impl TemporalJoinOperator {
             Some(t) if t <= time => return Ok(()),
             Some(t) => {
                 state.timer = Some(time);
-                self.timers.remove(&(t, key));
+                self.timers.cancel(t, key);
             }
             None => state.timer = Some(time),
         }
-        self.timers.insert((time, key));
+        self.timers.set(time, key);
         Ok(())
     }
 
@@ -442,11 +443,7 @@ impl Operator for TemporalJoinOperator {
         }
         self.watermark = Some(watermark);
         // Timers set while firing are at probe times after the watermark, so they wait.
-        while let Some(&(time, key)) = self.timers.first() {
-            if time > watermark {
-                break;
-            }
-            self.timers.pop_first();
+        while let Some((_, key)) = self.timers.pop_until(watermark) {
             self.fire(key, watermark)?;
         }
         self.flush(out)?;

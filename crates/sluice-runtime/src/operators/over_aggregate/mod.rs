@@ -23,7 +23,7 @@
 //! OVER drops rows at or before 1970-01-01 00:00:00 too. Late rows are dropped and
 //! counted; rows with a NULL rowtime are dropped and counted as well.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -42,6 +42,7 @@ use crate::operators::state::{load_owned_keys, load_stored, load_timers, save_ke
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::{OverAggregateSpec, OverFrame};
 use crate::{Operator, Output, RuntimeError};
+use crate::operators::timers::EventTimers;
 
 const NAME: &str = "OverAggregateOperator";
 
@@ -80,7 +81,7 @@ pub struct OverAggregateOperator {
     /// restored): empty, and given to the next new key.
     free: Vec<usize>,
     /// Pending rowtimes per key, like Flink's event-time timers: fired in time order.
-    timers: BTreeSet<(i64, usize)>,
+    timers: EventTimers<usize>,
     store: BatchStore,
     watermark: Option<i64>,
     late: u64,
@@ -248,7 +249,7 @@ impl OverAggregateOperator {
             key_index: KeyMap::default(),
             states: Vec::new(),
             free: Vec::new(),
-            timers: BTreeSet::new(),
+            timers: EventTimers::default(),
             store: BatchStore::default(),
             watermark: None,
             late: 0,
@@ -304,7 +305,7 @@ impl OverAggregateOperator {
         };
         if !bounded {
             if let Some((&next, _)) = state.pending.first_key_value() {
-                self.timers.insert((next, key));
+                self.timers.set(next, key);
             }
         }
         for (ts, rows) in groups {
@@ -373,11 +374,7 @@ impl OverAggregateOperator {
 
     fn fire(&mut self, watermark: i64, out: &mut Output) -> Result<(), RuntimeError> {
         let mut steps = Steps::default();
-        while let Some(&(ts, key)) = self.timers.first() {
-            if ts > watermark {
-                break;
-            }
-            self.timers.pop_first();
+        while let Some((ts, key)) = self.timers.pop_until(watermark) {
             self.process(key, ts, watermark, &mut steps);
         }
         if steps.emitted.is_empty() {
@@ -485,7 +482,7 @@ impl Operator for OverAggregateOperator {
                 if state.cleanup.is_none_or(|c| c < ts.saturating_add(p).saturating_add(ms)) {
                     let at = ts.saturating_add((((p / ms) as f64 * 1.5) as i64).saturating_mul(ms)).saturating_add(ms);
                     state.cleanup = Some(at);
-                    self.timers.insert((at, k));
+                    self.timers.set(at, k);
                 }
             }
             state.pending.entry(ts).or_default().push(Held { ts, row: RowRef { batch: id, row: i as u32 } });
@@ -493,7 +490,7 @@ impl Operator for OverAggregateOperator {
             // Bounded frames fire once per rowtime; unbounded ones once per key, at the
             // earliest pending rowtime.
             if bounded || state.pending.first_key_value().is_some_and(|(t, _)| *t == ts) {
-                self.timers.insert((ts, k));
+                self.timers.set(ts, k);
             }
         }
         self.store.drop_if_unused(id);

@@ -1,9 +1,8 @@
-use std::collections::BTreeSet;
-
 use arrow_buffer::BooleanBufferBuilder;
 use sluice_connector_api::state::{StateReader, StateWriter};
 
 use crate::aggregate::{corrupt, AggregateError, AggregateSet, KeyTable, WindowClock};
+use crate::operators::timers::EventTimers;
 
 use super::output::FiredWindow;
 use super::sliced::{Entries, RowsIn};
@@ -25,7 +24,7 @@ pub(super) struct SessionWindows {
     /// Open sessions by key id.
     sessions: Vec<Vec<Session>>,
     /// `(end, key, start)` of every open session, in firing order.
-    timers: BTreeSet<(i64, u32, i64)>,
+    timers: EventTimers<(u32, i64)>,
     group_ids: Vec<u32>,
 }
 
@@ -34,7 +33,7 @@ impl SessionWindows {
         if gap <= 0 {
             return Err(AggregateError::Unsupported(format!("a session gap that is not positive ({gap} µs)")));
         }
-        Ok(SessionWindows { gap, sessions: Vec::new(), timers: BTreeSet::new(), group_ids: Vec::new() })
+        Ok(SessionWindows { gap, sessions: Vec::new(), timers: EventTimers::default(), group_ids: Vec::new() })
     }
 
     pub fn open_sessions(&self) -> usize {
@@ -81,7 +80,7 @@ impl SessionWindows {
                     let group = aggregates.allocate();
                     keys.retain(key);
                     list.push(Session { start: t, end, group });
-                    self.timers.insert((end, key, t));
+                    self.timers.set(end, (key, t));
                     self.group_ids[i] = group;
                 }
                 [j] => {
@@ -90,8 +89,8 @@ impl SessionWindows {
                     s.start = s.start.min(t);
                     s.end = s.end.max(end);
                     if (s.start, s.end) != (old.start, old.end) {
-                        self.timers.remove(&(old.end, key, old.start));
-                        self.timers.insert((s.end, key, s.start));
+                        self.timers.cancel(old.end, (key, old.start));
+                        self.timers.set(s.end, (key, s.start));
                     }
                     self.group_ids[i] = s.group;
                 }
@@ -111,9 +110,9 @@ impl SessionWindows {
                         list.swap_remove(j);
                     }
                     let mut target = merged[0];
-                    self.timers.remove(&(target.end, key, target.start));
+                    self.timers.cancel(target.end, (key, target.start));
                     for s in &merged[1..] {
-                        self.timers.remove(&(s.end, key, s.start));
+                        self.timers.cancel(s.end, (key, s.start));
                         aggregates.merge(s.group, target.group);
                         aggregates.release(s.group);
                         keys.release(key);
@@ -121,7 +120,7 @@ impl SessionWindows {
                     }
                     target.start = target.start.min(t);
                     target.end = target.end.max(end);
-                    self.timers.insert((target.end, key, target.start));
+                    self.timers.set(target.end, (key, target.start));
                     list.push(target);
                     self.group_ids[i] = target.group;
                 }
@@ -173,7 +172,7 @@ impl SessionWindows {
                 self.sessions.resize_with(k + 1, Vec::new);
             }
             self.sessions[k].push(Session { start, end, group });
-            self.timers.insert((end, key, start));
+            self.timers.set(end, (key, start));
         }
         Ok(())
     }
@@ -181,15 +180,11 @@ impl SessionWindows {
     /// Fires the sessions whose end the watermark has reached, in end order.
     /// The end of the earliest session that has not fired.
     pub fn next_end(&self) -> Option<i64> {
-        self.timers.first().map(|t| t.0)
+        self.timers.next_time()
     }
 
     pub fn fire(&mut self, watermark: i64, clock: &WindowClock, fired: &mut Vec<FiredWindow>, release: &mut Vec<(Option<u32>, u32)>) {
-        while let Some(&(end, key, start)) = self.timers.first() {
-            if !clock.has_fired(end, watermark) {
-                break;
-            }
-            self.timers.pop_first();
+        while let Some((end, (key, start))) = self.timers.pop_reached(|end| clock.has_fired(end, watermark)) {
             let list = &mut self.sessions[key as usize];
             if let Some(j) = list.iter().position(|s| s.start == start && s.end == end) {
                 let s = list.swap_remove(j);
