@@ -552,6 +552,8 @@ impl Session {
             }
             ShowKind::Catalogs => one_column("catalog name", vec!["default_catalog".into()]),
             ShowKind::Databases => one_column("database name", vec!["default_database".into()]),
+            ShowKind::CurrentCatalog => one_column("current catalog name", vec!["default_catalog".into()]),
+            ShowKind::CurrentDatabase => one_column("current database name", vec!["default_database".into()]),
             ShowKind::CreateTable(name) => match self.catalog.get(&name.base().value) {
                 Some(CatalogEntry::Table(t)) => StatementOutcome::Text(crate::show_create::show_create_table(&t)),
                 Some(CatalogEntry::View(_)) => {

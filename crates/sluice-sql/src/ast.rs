@@ -77,6 +77,10 @@ pub enum ShowKind {
     Functions,
     Catalogs,
     Databases,
+    /// `SHOW CURRENT CATALOG`.
+    CurrentCatalog,
+    /// `SHOW CURRENT DATABASE`.
+    CurrentDatabase,
     CreateTable(ObjectName),
     CreateView(ObjectName),
 }

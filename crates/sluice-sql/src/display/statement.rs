@@ -69,6 +69,8 @@ impl Display for Statement {
                 ShowKind::Functions => f.write_str("SHOW FUNCTIONS"),
                 ShowKind::Catalogs => f.write_str("SHOW CATALOGS"),
                 ShowKind::Databases => f.write_str("SHOW DATABASES"),
+                ShowKind::CurrentCatalog => f.write_str("SHOW CURRENT CATALOG"),
+                ShowKind::CurrentDatabase => f.write_str("SHOW CURRENT DATABASE"),
                 ShowKind::CreateTable(n) => write!(f, "SHOW CREATE TABLE {n}"),
                 ShowKind::CreateView(n) => write!(f, "SHOW CREATE VIEW {n}"),
             },

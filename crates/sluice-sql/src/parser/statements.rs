@@ -374,12 +374,27 @@ impl Parser<'_> {
             ShowKind::Catalogs
         } else if self.eat_kw("DATABASES") {
             ShowKind::Databases
+        } else if self.eat_kws(&["CURRENT", "CATALOG"]) {
+            ShowKind::CurrentCatalog
+        } else if self.eat_kws(&["CURRENT", "DATABASE"]) {
+            ShowKind::CurrentDatabase
+        } else if self.is_kw("COLUMNS") && (self.is_kw_at(1, "FROM") || self.is_kw_at(1, "IN")) {
+            // Flink's SHOW COLUMNS lists what DESCRIBE lists.
+            self.pos += 2;
+            let name = self.object_name()?;
+            if self.is_kw("LIKE") || self.is_kw("NOT") {
+                return Err(Diagnostic::user("SHOW COLUMNS .. LIKE is not supported", self.span())
+                    .with_hint("Leave the LIKE pattern out: every column is listed."));
+            }
+            return Ok(Statement::Describe { name, span: self.span_from(start) });
         } else if self.eat_kws(&["CREATE", "TABLE"]) {
             ShowKind::CreateTable(self.object_name()?)
         } else if self.eat_kws(&["CREATE", "VIEW"]) {
             ShowKind::CreateView(self.object_name()?)
         } else {
-            return Err(self.expected("\"TABLES\", \"VIEWS\", \"FUNCTIONS\", \"CATALOGS\", \"DATABASES\" or \"CREATE TABLE\""));
+            return Err(self.expected(
+                "\"TABLES\", \"VIEWS\", \"FUNCTIONS\", \"CATALOGS\", \"DATABASES\", \"CURRENT CATALOG\", \"COLUMNS FROM\" or \"CREATE TABLE\"",
+            ));
         };
         Ok(Statement::Show { what, span: self.span_from(start) })
     }
