@@ -149,7 +149,12 @@ impl ChangelogInference<'_> {
                 ChangelogMode::insert_only()
             }
             LogicalPlan::RowNumber { input, .. } => self.mode(input)?,
-            LogicalPlan::Rank { keys, limit, emit_rank, schema, span, .. } => {
+            LogicalPlan::Rank { input, keys, order, limit, emit_rank, schema, span } => {
+                // A LIMIT without ORDER BY over an insert-only input keeps the first rows
+                // and never takes one back (Flink's AppendOnlyFirstNFunction): inserts only.
+                if order.is_empty() && !*emit_rank && !self.mode(input)?.updating {
+                    return Ok(ChangelogMode::insert_only());
+                }
                 let key = if *emit_rank {
                     Some(keys.iter().copied().chain([schema.len() - 1]).collect())
                 } else if *limit == 1 {
