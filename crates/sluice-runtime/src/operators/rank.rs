@@ -23,8 +23,8 @@
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, RecordBatchOptions};
-use arrow_row::{RowConverter, SortField};
-use arrow_schema::{DataType as ArrowType, SortOptions};
+use arrow_row::RowConverter;
+use arrow_schema::DataType as ArrowType;
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
@@ -32,7 +32,7 @@ use crate::checkpoint::{open_operator_state, operator_state, unreadable};
 use crate::operators::join::state_clock::{ProcessingClock, StateTtl};
 use crate::operators::state::{load_owned_keys, load_stored, save_keys, save_stored};
 use crate::operator::KeyGroupFilter;
-use crate::operators::join::{encode_rows, row_bytes, row_converter};
+use crate::operators::join::{encode_rows, row_bytes, row_converter, sort_converter};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::RankSpec;
 use crate::{Operator, Output, RuntimeError};
@@ -86,22 +86,7 @@ impl RankOperator {
         let keys = row_converter(&input_schema, &spec.keys)?;
         let input_columns: Vec<usize> = (0..input_len).collect();
         let values = row_converter(&input_schema, &input_columns)?;
-        let order = if spec.order.is_empty() {
-            None
-        } else {
-            let f = spec
-                .order
-                .iter()
-                .map(|k| {
-                    let options = SortOptions { descending: !k.ascending, nulls_first: k.nulls_first };
-                    input_types
-                        .get(k.column)
-                        .map(|t| SortField::new_with_options(t.clone(), options))
-                        .ok_or_else(|| internal(format!("column {} is out of range", k.column)))
-                })
-                .collect::<Result<_, _>>()?;
-            Some(RowConverter::new(f).map_err(internal)?)
-        };
+        let order = sort_converter(&input_types, &spec.order)?;
         let order_columns = spec.order.iter().map(|k| k.column).collect();
         let ttl = StateTtl::new(spec.state_ttl);
         Ok(RankOperator {

@@ -13,13 +13,12 @@ use std::collections::BTreeMap;
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, RecordBatch};
-use arrow_row::{RowConverter, SortField};
-use arrow_schema::SortOptions;
+use arrow_row::RowConverter;
 use arrow_schema::{DataType as ArrowType, SchemaRef};
 use sluice_connector_api::ChangeBatch;
 
 use crate::checkpoint::{open_operator_state, operator_state, unreadable};
-use crate::operators::join::{encode_rows, row_bytes};
+use crate::operators::join::{encode_rows, row_bytes, sort_converter};
 use crate::operators::state::{load_stored, save_stored};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::spec::SortKey;
@@ -55,21 +54,7 @@ impl TemporalSortOperator {
             Some(ArrowType::Timestamp(arrow_schema::TimeUnit::Microsecond, _)) => {}
             other => return Err(internal(format!("rowtime column {rowtime} is {other:?}, not a timestamp"))),
         }
-        let encoder = if then_by.is_empty() {
-            None
-        } else {
-            let fields = then_by
-                .iter()
-                .map(|k| {
-                    let options = SortOptions { descending: !k.ascending, nulls_first: k.nulls_first };
-                    types
-                        .get(k.column)
-                        .map(|t| SortField::new_with_options(t.clone(), options))
-                        .ok_or_else(|| internal(format!("column {} is out of range", k.column)))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Some(RowConverter::new(fields).map_err(internal)?)
-        };
+        let encoder = sort_converter(&types, &then_by)?;
         Ok(TemporalSortOperator {
             rowtime,
             then_by,

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow_row::{RowConverter, Rows, SortField};
-use arrow_schema::{Schema, SchemaRef};
+use arrow_schema::{DataType as ArrowType, Schema, SchemaRef, SortOptions};
 use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
@@ -38,7 +38,7 @@ pub use self::state_clock::{ManualTime, ProcessingClock};
 use self::state_clock::StateTtl;
 use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
-use crate::spec::{JoinSpec, JoinType};
+use crate::spec::{JoinSpec, JoinType, SortKey};
 use crate::{Operator, Output, RuntimeError};
 use crate::hash::KeyMap;
 
@@ -64,6 +64,26 @@ pub(crate) fn row_converter(schema: &SchemaRef, columns: &[usize]) -> Result<Opt
                 .ok_or_else(|| RuntimeError::Internal(format!("column {c} is out of range")))
         })
         .collect::<Result<_, _>>()?;
+    RowConverter::new(fields).map(Some).map_err(|e| RuntimeError::Internal(e.to_string()))
+}
+
+/// A converter encoding the columns of `order` (of a row with `types`) into bytes that
+/// compare as the sort keys say: descending, NULLs first or last. `None` when there are
+/// no keys (every row then sorts the same).
+pub(crate) fn sort_converter(types: &[ArrowType], order: &[SortKey]) -> Result<Option<RowConverter>, RuntimeError> {
+    if order.is_empty() {
+        return Ok(None);
+    }
+    let fields = order
+        .iter()
+        .map(|k| {
+            let options = SortOptions { descending: !k.ascending, nulls_first: k.nulls_first };
+            types
+                .get(k.column)
+                .map(|t| SortField::new_with_options(t.clone(), options))
+                .ok_or_else(|| RuntimeError::Internal(format!("sort column {} is out of range", k.column)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     RowConverter::new(fields).map(Some).map_err(|e| RuntimeError::Internal(e.to_string()))
 }
 

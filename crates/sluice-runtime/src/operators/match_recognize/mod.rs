@@ -25,8 +25,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, RecordBatch};
 use arrow_buffer::BooleanBuffer;
-use arrow_row::{RowConverter, SortField};
-use arrow_schema::SortOptions;
+use arrow_row::RowConverter;
+use arrow_schema::DataType as ArrowType;
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
@@ -34,6 +34,7 @@ use self::eval::{Context, Evaluator};
 use self::nfa::{Computation, Event, Nfa, Node, PartitionNfa, Skip};
 use crate::aggregate::KeyTable;
 use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
+use crate::operators::join::sort_converter;
 use crate::spec::{MatchRecognizeSpec, MatchSkip};
 use crate::{Operator, Output, RuntimeError};
 
@@ -116,21 +117,8 @@ impl MatchRecognizeOperator {
         type_of(spec.definition.time_column)?;
         let key_types = spec.definition.partition_keys.iter().map(|c| type_of(*c)).collect::<Result<Vec<_>, _>>()?;
         let keys = KeyTable::new(&key_types).map_err(internal)?;
-        let order = if spec.definition.order.is_empty() {
-            None
-        } else {
-            let fields = spec
-                .definition
-                .order
-                .iter()
-                .map(|k| {
-                    type_of(k.column).map(|t| {
-                        SortField::new_with_options(t, SortOptions { descending: !k.ascending, nulls_first: k.nulls_first })
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Some(RowConverter::new(fields).map_err(internal)?)
-        };
+        let types: Vec<ArrowType> = input.fields().iter().map(|f| f.data_type().clone()).collect();
+        let order = sort_converter(&types, &spec.definition.order)?;
         let skip = match spec.definition.skip {
             MatchSkip::PastLastRow => Skip::PastLastRow,
             MatchSkip::ToNextRow => Skip::ToNextRow,

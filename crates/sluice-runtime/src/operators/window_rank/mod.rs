@@ -17,11 +17,12 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, RecordBatchOptions};
 use arrow_row::{RowConverter, Rows, SortField};
-use arrow_schema::{DataType as ArrowType, SortOptions};
+use arrow_schema::DataType as ArrowType;
 use sluice_connector_api::ChangeBatch;
 
 use self::batch_store::{BatchStore, RowRef};
 use crate::checkpoint::{open_operator_state, operator_state, unreadable};
+use crate::operators::join::sort_converter;
 use crate::operators::state::{load_owned_keys, load_stored, save_keys, save_stored};
 use crate::operators::window_table::to_instant;
 use crate::spec::{WindowRankSpec, MILLI};
@@ -80,19 +81,7 @@ impl WindowRankOperator {
             let f = spec.keys.iter().map(|c| type_of(*c).map(SortField::new)).collect::<Result<_, _>>()?;
             Some(RowConverter::new(f).map_err(internal)?)
         };
-        let order = if spec.order.is_empty() {
-            None
-        } else {
-            let f = spec
-                .order
-                .iter()
-                .map(|k| {
-                    let options = SortOptions { descending: !k.ascending, nulls_first: k.nulls_first };
-                    type_of(k.column).map(|t| SortField::new_with_options(t, options))
-                })
-                .collect::<Result<_, _>>()?;
-            Some(RowConverter::new(f).map_err(internal)?)
-        };
+        let order = sort_converter(&input_types, &spec.order)?;
         Ok(WindowRankOperator {
             spec,
             keys,
