@@ -537,27 +537,12 @@ impl Executor {
                     }
                 }),
                 NodeKind::Sink(writer) => writer.recover(resumed).and_then(|()| {
-                    // Saved rows of the checkpoint: this writer's, and the removed subtasks'.
-                    let saved = restore.iter().flat_map(|saved| saved.nodes.iter().filter(|n| n.id == node_id));
-                    for state in saved.filter(|n| n.subtask == place.subtask || removed.contains(&n.subtask)) {
-                        let rows = commits::decode_rows(&state.state, &node.name).map_err(|e| ConnectorError::External(e.to_string()))?;
-                        let id = resumed.unwrap_or(0);
-                        let done = if state.subtask == place.subtask {
-                            commits::complete_commit(writer.as_mut(), id, &rows)?
-                        } else {
-                            let mut other = writer.for_subtask(state.subtask)?;
-                            other.recover(resumed)?;
-                            let done = commits::complete_commit(other.as_mut(), id, &rows)?;
-                            other.finish()?;
-                            done
-                        };
-                        if let Some(rows) = done {
-                            tracing::info!(target: "sluice::checkpoint",
-                                "completed the commit of checkpoint {id} by sink \"{}\" (subtask {}) that a crash \
-                                 interrupted: {rows} rows",
-                                node.name, state.subtask
-                            );
-                        }
+                    if let Some(saved) = restore {
+                        // Saved rows of the checkpoint: this writer's, and the removed subtasks'.
+                        let states = saved.nodes.iter().filter(|n| {
+                            n.id == node_id && (n.subtask == place.subtask || removed.contains(&n.subtask))
+                        });
+                        commits::complete_saved_commits(writer.as_mut(), &node.name, saved.id, place.subtask, states)?;
                     }
                     if removed.is_empty() { Ok(()) } else { writer.recover_removed(&removed, resumed) }
                 }),

@@ -34,7 +34,7 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::{ChangeBatch, ConnectorError, SinkWriter};
 use sluice_types::RowKind;
 
-use crate::checkpoint::SavedCheckpoint;
+use crate::checkpoint::{NodeState as SavedNode, SavedCheckpoint};
 use crate::RuntimeError;
 
 /// The version of a sink's saved rows.
@@ -159,8 +159,40 @@ fn encode_rows(batches: &[ChangeBatch]) -> Result<Vec<u8>, RuntimeError> {
     Ok(w.finish())
 }
 
+/// After a restart from checkpoint `id`: completes the commits of `id` that a crash cut
+/// off, from the rows saved with it (`states`), for `writer` (subtask `own`) and for the
+/// removed subtasks it settles, each through a writer opened as that subtask.
+pub(super) fn complete_saved_commits<'a>(
+    writer: &mut dyn SinkWriter,
+    node: &str,
+    id: u64,
+    own: usize,
+    states: impl Iterator<Item = &'a SavedNode>,
+) -> Result<(), ConnectorError> {
+    for state in states {
+        let rows = decode_rows(&state.state, node).map_err(|e| ConnectorError::External(e.to_string()))?;
+        let done = if state.subtask == own {
+            complete_commit(writer, id, &rows)?
+        } else {
+            let mut other = writer.for_subtask(state.subtask)?;
+            other.recover(Some(id))?;
+            let done = complete_commit(other.as_mut(), id, &rows)?;
+            other.finish()?;
+            done
+        };
+        if let Some(rows) = done {
+            tracing::info!(target: "sluice::checkpoint",
+                "completed the commit of checkpoint {id} by sink \"{node}\" (subtask {}) that a crash interrupted: \
+                 {rows} rows",
+                state.subtask
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The rows `encode_rows` saved for sink `node`.
-pub(super) fn decode_rows(bytes: &[u8], node: &str) -> Result<Vec<ChangeBatch>, RuntimeError> {
+fn decode_rows(bytes: &[u8], node: &str) -> Result<Vec<ChangeBatch>, RuntimeError> {
     let what = format!("sink \"{node}\"");
     let fail = |message: String| RuntimeError::Operator { node: node.to_string(), message };
     let (mut r, _) = StateReader::open(bytes, &what, &[REDO_VERSION]).map_err(fail)?;
@@ -171,7 +203,7 @@ pub(super) fn decode_rows(bytes: &[u8], node: &str) -> Result<Vec<ChangeBatch>, 
 
 /// Completes checkpoint `id`'s commit for `writer` with the rows saved for it, unless
 /// the writer committed it already. Returns how many rows it wrote.
-pub(super) fn complete_commit(
+fn complete_commit(
     writer: &mut dyn SinkWriter,
     id: u64,
     rows: &[ChangeBatch],
