@@ -182,6 +182,32 @@ fn residual_condition_filters_matches() {
     assert_eq!(feed(&mut op, 0, &[(I, Some(1), Some(60))]), vec![(I, (Some(1), Some(60), N, N))]);
 }
 
+/// A batch whose rows meet more held rows than one evaluation of the residual covers is
+/// joined in parts, each part's verdicts matching its own rows: a left join whose input
+/// rows meet 5,000 held rows each (above the 8,192 pairs of one evaluation after two rows),
+/// interleaved with rows of a key nothing holds.
+#[test]
+fn a_batch_meeting_many_held_rows_is_joined_in_parts() {
+    let mut s = spec(JoinType::Left);
+    s.residual = Some(less_than());
+    let mut op = JoinOperator::new(s).unwrap();
+    let held: Vec<_> = (0..5000).map(|v| (I, Some(1), Some(v))).collect();
+    assert!(feed(&mut op, 1, &held).is_empty());
+    let probes: Vec<_> = (0..6).map(|i| if i % 2 == 0 { (I, Some(1), Some(4990 + i)) } else { (I, Some(2), Some(i)) }).collect();
+    let out = feed(&mut op, 0, &probes);
+    let mut expected = Vec::new();
+    for (_, k, v) in &probes {
+        if *k == Some(2) {
+            expected.push((I, (Some(2), *v, N, N)));
+            continue;
+        }
+        let v = v.unwrap();
+        expected.extend(((v + 1)..5000).map(|r| (I, (Some(1), Some(v), Some(1), Some(r)))));
+    }
+    assert_eq!(out.len(), expected.len());
+    assert_eq!(out, expected);
+}
+
 #[test]
 fn unique_key_rows_are_replaced() {
     let mut s = spec(JoinType::Full);

@@ -28,7 +28,7 @@ use sluice_connector_api::ChangeBatch;
 use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
-use super::join::side_state::{compact_side, load_side, save_side, KeyRows};
+use super::join::side_state::{compact_side, load_side, save_side, SideState};
 use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
 use super::join::state_clock::StateTtl;
 use super::join::{encode_rows, row_bytes, row_converter, ProcessingClock};
@@ -69,7 +69,7 @@ struct Side {
     ids: Option<arrow_row::RowConverter>,
     all_columns: Vec<usize>,
     store: BatchStore,
-    state: KeyMap<Vec<u8>, KeyRows>,
+    state: SideState,
 }
 
 impl Side {
@@ -199,10 +199,10 @@ impl SemiAntiJoinOperator {
         for row in 0..input.data.num_rows() {
             let key = row_bytes(&input.keys, row);
             for side in [&mut self.left, &mut self.right] {
-                if let Some(rows) = side.state.get_mut(&key) {
+                if let Some(rows) = side.state.get_mut(key.as_slice()) {
                     rows.expire(|w| ttl.expired(w, now), &mut side.store);
                     if rows.is_empty() {
-                        side.state.remove(&key);
+                        side.state.remove(key.as_slice());
                     }
                 }
             }
@@ -231,7 +231,7 @@ impl SemiAntiJoinOperator {
                 continue;
             }
             let key = row_bytes(&input.keys, row);
-            if let Some(rows) = other.state.get(&key) {
+            if let Some(rows) = other.state.get(key.as_slice()) {
                 pairs += rows.rows.len();
                 if self.spec.residual.is_some() {
                     for stored in &rows.rows {
@@ -285,7 +285,7 @@ impl SemiAntiJoinOperator {
             for probe in probes {
                 let kind = batch.kind(probe.row);
                 let row = RowRef { batch: batch_id, row: probe.row as u32 };
-                let stored = probe.key.as_ref().and_then(|k| self.right.state.get(k));
+                let stored = probe.key.as_ref().and_then(|k| self.right.state.get(k.as_slice()));
                 let matched: u32 = match stored {
                     Some(rows) => probe
                         .candidates
@@ -303,11 +303,11 @@ impl SemiAntiJoinOperator {
                 let Some(key) = probe.key else { continue };
                 let Side { state, store, .. } = &mut self.left;
                 if kind.is_accumulate() {
-                    state.entry(key).or_default().add(Some(&probe.id), row, matched, false, now, store);
-                } else if let Some(rows) = state.get_mut(&key) {
+                    state.entry(key.into_boxed_slice()).or_default().add(Some(&probe.id), row, matched, false, now, store);
+                } else if let Some(rows) = state.get_mut(key.as_slice()) {
                     rows.retract(&probe.id, false, now, store);
                     if rows.is_empty() {
-                        state.remove(&key);
+                        state.remove(key.as_slice());
                     }
                 }
             }
@@ -334,15 +334,15 @@ impl SemiAntiJoinOperator {
                 {
                     let Side { state, store, .. } = &mut self.right;
                     if kind.is_accumulate() {
-                        state.entry(key.clone()).or_default().add(Some(&probe.id), row, 0, false, now, store);
-                    } else if let Some(rows) = state.get_mut(&key) {
+                        state.entry(key.clone().into_boxed_slice()).or_default().add(Some(&probe.id), row, 0, false, now, store);
+                    } else if let Some(rows) = state.get_mut(key.as_slice()) {
                         rows.retract(&probe.id, false, now, store);
                         if rows.is_empty() {
-                            state.remove(&key);
+                            state.remove(key.as_slice());
                         }
                     }
                 }
-                let Some(lefts) = self.left.state.get_mut(&key) else { continue };
+                let Some(lefts) = self.left.state.get_mut(key.as_slice()) else { continue };
                 for (index, pair) in probe.candidates.clone().enumerate() {
                     if passes.as_ref().is_some_and(|p| !p[pair]) {
                         continue;

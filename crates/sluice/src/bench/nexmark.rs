@@ -1,9 +1,14 @@
 //! `sluice bench --nexmark`: the Nexmark queries q0-q22 on Sluice and on Flink over the
-//! same input. The events are made once by Sluice's `nexmark` source and written to a JSON
-//! file; both engines then read that file through the `filesystem` connector (upstream's
+//! same input. The events are made once by Sluice's `nexmark` source and written as JSON
+//! lines; both engines then read them through the `filesystem` connector (upstream's
 //! event table and views, `events_table.sql`) and run the query into `blackhole`. Per
 //! query and parallelism it prints events per CPU-second, wall time and peak memory of
 //! each engine and Sluice's ratio to Flink; `--json` prints the same as JSON.
+//!
+//! With `--parallelism N` the events are split into N files of consecutive events (a file
+//! is the unit a file source hands to a reader), every query runs at parallelism 1 and N
+//! over those same files, and the run at N also prints each engine's throughput (events
+//! per wall-clock second) as a multiple of its own at parallelism 1.
 //!
 //! Sluice's figures are the whole `sluice run` process (planning included); Flink's are
 //! the INSERT job inside a warm JVM (JVM start and DDL excluded) and the JVM's peak
@@ -88,9 +93,10 @@ fn script(n: usize, events: &Path, side_input: &Path, parallelism: usize) -> Str
 }
 
 /// Writes `events` Nexmark events (upstream's default proportions and sizes, 10,000 events
-/// per second of event time) as JSON lines into `dir/events`, with Sluice's own source.
-fn generate_events(exe: &Path, dir: &Path, events: u64) -> Result<()> {
-    let out = dir.join("events");
+/// per second of event time) as JSON lines into `dir/events`, with Sluice's own source, in
+/// `parts` files of consecutive events.
+fn generate_events(exe: &Path, dir: &Path, events: u64, parts: usize) -> Result<()> {
+    let out = dir.join("generated");
     let _ = std::fs::remove_dir_all(&out);
     let table = EVENTS_TABLE.split("CREATE VIEW").next().unwrap_or_default();
     let source = without_comments(table)
@@ -120,6 +126,59 @@ fn generate_events(exe: &Path, dir: &Path, events: u64) -> Result<()> {
         .context("running the event generator")?;
     if !status.success() {
         bail!("writing the Nexmark events failed ({status}); run `sluice run {}` to see why", script.display());
+    }
+    split_events(&out, &dir.join("events"), parts)?;
+    let _ = std::fs::remove_dir_all(&out);
+    Ok(())
+}
+
+/// Rewrites the files the generator wrote into `from` (part files named `part-<uuid>-<subtask>-<n>`,
+/// in the order of `n`) as `parts` files of consecutive events, `part-0.json` first, so
+/// that a reader at parallelism 1 still sees the events in order and each reader at
+/// parallelism `parts` gets one contiguous share. Streams through a small buffer: this
+/// process's resident memory is inherited by the children it starts (Linux counts it in
+/// their peak), so it must stay small.
+fn split_events(from: &Path, to: &Path, parts: usize) -> Result<()> {
+    use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+    let number = |p: &Path| -> u64 {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        name.rsplit('-').next().and_then(|n| n.parse().ok()).unwrap_or(0)
+    };
+    let mut files: Vec<_> = sluice_connectors::filesystem::list_files(from)?;
+    files.sort_by_key(|p| number(p));
+    let open = |f: &Path| std::fs::File::open(f).with_context(|| format!("reading {}", f.display()));
+    let mut lines = 0usize;
+    let mut buf = vec![0u8; 1 << 20];
+    for f in &files {
+        let mut file = open(f)?;
+        loop {
+            let n = file.read(&mut buf).with_context(|| format!("reading {}", f.display()))?;
+            if n == 0 {
+                break;
+            }
+            lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        }
+    }
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    let mut input = files.iter().map(|f| Ok(BufReader::new(open(f)?))).collect::<Result<Vec<_>>>()?.into_iter();
+    let mut reader = input.next();
+    let mut line = Vec::new();
+    for part in 0..parts {
+        let path = to.join(format!("part-{part}.json"));
+        let mut out = BufWriter::new(std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?);
+        let mut share = lines / parts + usize::from(part < lines % parts);
+        while share > 0 {
+            let Some(r) = reader.as_mut() else { break };
+            line.clear();
+            if r.read_until(b'\n', &mut line)? == 0 {
+                reader = input.next();
+                continue;
+            }
+            out.write_all(&line)?;
+            share -= 1;
+        }
+        out.flush().with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }
@@ -208,7 +267,7 @@ pub(super) fn bench(args: &BenchArgs) -> Result<()> {
     let dir = args.work_dir()?;
     let exe = std::env::current_exe().context("locating the sluice binary")?;
     let t = Instant::now();
-    generate_events(&exe, &dir, events)?;
+    generate_events(&exe, &dir, events, parallelisms.iter().copied().max().unwrap_or(1))?;
     let side_input = dir.join("side_input.csv");
     write_side_input(&side_input)?;
     eprintln!("[bench] wrote {} Nexmark events in {:.2} s", thousands(events), t.elapsed().as_secs_f64());
@@ -218,6 +277,8 @@ pub(super) fn bench(args: &BenchArgs) -> Result<()> {
     }
     let events_path = dir.join("events");
     let mut results = Vec::new();
+    // Wall seconds of each query at parallelism 1, Sluice's and Flink's, for the scaling.
+    let mut first: std::collections::HashMap<usize, (Option<f64>, Option<f64>)> = Default::default();
     if !args.json {
         println!(
             "{:<5} {:>3}  {:>14} {:>9} {:>8}  {:>14} {:>9} {:>8}  {:>7} {:>7}",
@@ -245,6 +306,19 @@ pub(super) fn bench(args: &BenchArgs) -> Result<()> {
                                 "cpu_seconds": f.cpu_seconds, "peak_mb": f.peak_mb}),
                 Err(e) => json!({"error": e}),
             };
+            let wall = |f: Option<&Result<Figures, String>>| f.and_then(|f| f.as_ref().ok()).map(|f| f.wall_seconds);
+            let walls = (wall(Some(&sluice)), wall(flink.as_ref()));
+            // Throughput at this parallelism as a multiple of parallelism 1's.
+            let scaling = match first.get(&n) {
+                Some(&(s1, f1)) if parallelism > 1 => {
+                    let ratio = |one: Option<f64>, now: Option<f64>| one.zip(now).map(|(a, b)| a / b.max(1e-6));
+                    (ratio(s1, walls.0), ratio(f1, walls.1))
+                }
+                _ => {
+                    first.insert(n, walls);
+                    (None, None)
+                }
+            };
             let (speed, memory) = match (&sluice, &flink) {
                 (Ok(s), Some(Ok(f))) => (
                     Some(s.rate(events) / f.rate(events)),
@@ -256,6 +330,7 @@ pub(super) fn bench(args: &BenchArgs) -> Result<()> {
                 "query": format!("q{n}"), "parallelism": parallelism, "events": events,
                 "sluice": fig(&sluice), "flink": flink.as_ref().map(fig),
                 "speed_ratio": speed, "memory_ratio": memory,
+                "sluice_scaling": scaling.0, "flink_scaling": scaling.1,
             }));
             if args.json {
                 continue;
@@ -277,6 +352,14 @@ pub(super) fn bench(args: &BenchArgs) -> Result<()> {
                 speed.map_or("".into(), |r| format!("{r:.1}x")),
                 memory.map_or("".into(), |r| format!("{r:.2}x")),
             );
+            if parallelism > 1 {
+                let x = |r: Option<f64>| r.map_or("n/a".into(), |r| format!("{r:.2}x"));
+                println!(
+                    "      throughput at parallelism {parallelism}: Sluice {} and Flink {} their own at parallelism 1",
+                    x(scaling.0),
+                    x(scaling.1)
+                );
+            }
             for e in [sluice.as_ref().err(), flink.as_ref().and_then(|f| f.as_ref().err())].into_iter().flatten() {
                 println!("      {e}");
             }

@@ -33,7 +33,7 @@ use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
 use sluice_types::RowKind;
 
-use self::side_state::{compact_side, load_side, save_side, KeyRows};
+use self::side_state::{compact_side, load_side, save_side, SideState};
 pub use self::state_clock::{ManualTime, ProcessingClock};
 use self::state_clock::StateTtl;
 use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
@@ -130,7 +130,7 @@ struct Side {
     /// without a unique key, whose rows are never asked back.
     identified: bool,
     store: BatchStore,
-    state: KeyMap<Vec<u8>, KeyRows>,
+    state: SideState,
 }
 
 impl Side {
@@ -183,10 +183,13 @@ struct Match {
     associations: u32,
 }
 
+/// How many (input row, held row) pairs one evaluation of the residual condition covers
+/// at most (more only when one row alone has more).
+const PAIRS_PER_EVALUATION: usize = 8192;
+
 /// One input row: its batch, where it is stored, its kind, join key and identity.
 #[derive(Clone, Copy)]
 struct Change<'a> {
-    data: &'a RecordBatch,
     row: RowRef,
     kind: RowKind,
     key: &'a [u8],
@@ -288,29 +291,67 @@ impl JoinOperator {
         }
     }
 
-    /// The other side's rows of `key` that satisfy the residual condition with input
-    /// row `row` of `data`.
-    fn matches(&self, input: SideId, data: &RecordBatch, row: usize, key: &[u8]) -> Result<Vec<Match>, RuntimeError> {
+    /// The other side's rows of `key` for input row `row`: those for which the residual
+    /// condition holds, when `holds` (one verdict per row the other side holds for the
+    /// key, from `residual_verdicts`) is given; all of them otherwise.
+    fn matches(&self, input: SideId, key: &[u8], holds: Option<&[bool]>) -> Vec<Match> {
         let other = if input == SideId::Left { &self.right } else { &self.left };
-        let Some(rows) = other.state.get(key) else { return Ok(Vec::new()) };
-        let all: Vec<Match> = rows
-            .rows
+        let Some(rows) = other.state.get(key) else { return Vec::new() };
+        rows.rows
             .iter()
             .enumerate()
+            .filter(|(index, _)| holds.is_none_or(|h| h.get(*index).copied().unwrap_or(false)))
             .map(|(index, r)| Match { index, row: r.row, count: r.count, associations: r.associations })
-            .collect();
-        let Some(residual) = &self.spec.residual else { return Ok(all) };
-        if all.is_empty() {
-            return Ok(all);
+            .collect()
+    }
+
+    /// Evaluates the residual condition once for the input rows from `start` on: every
+    /// row paired with each row the other side holds for its key, as one batch, so that no
+    /// expression is evaluated per row. Stops after the row that makes the pairs reach
+    /// `PAIRS_PER_EVALUATION`, so that a batch meeting large keys needs bounded memory.
+    /// Returns where it stopped, and per row the verdicts of its pairs (none for a row
+    /// whose key is NULL). The other side's rows for a key do not change while one side's
+    /// batch is processed (only their association counts do), so the verdicts stay true.
+    /// Expires the keys' rows first, as `process_row` would.
+    fn residual_verdicts(
+        &mut self,
+        input: SideId,
+        data: &RecordBatch,
+        keys: &[Option<Vec<u8>>],
+        start: usize,
+        now: u64,
+    ) -> Result<(usize, Vec<Vec<bool>>), RuntimeError> {
+        let Some(residual) = self.spec.residual.clone() else { return Ok((keys.len(), Vec::new())) };
+        let mut mine: Vec<u32> = Vec::new();
+        let mut refs: Vec<Option<RowRef>> = Vec::new();
+        let mut sizes = Vec::new();
+        let mut end = start;
+        while end < keys.len() && mine.len() < PAIRS_PER_EVALUATION {
+            let size = match &keys[end] {
+                Some(key) => {
+                    self.expire_key(key, now);
+                    let other = if input == SideId::Left { &self.right } else { &self.left };
+                    let rows = other.state.get(key.as_slice()).map_or(&[][..], |r| &r.rows[..]);
+                    mine.extend(std::iter::repeat_n(end as u32, rows.len()));
+                    refs.extend(rows.iter().map(|r| Some(r.row)));
+                    rows.len()
+                }
+                None => 0,
+            };
+            sizes.push(size);
+            end += 1;
         }
-        let repeated = UInt32Array::from(vec![row as u32; all.len()]);
+        if mine.is_empty() {
+            return Ok((end, sizes.iter().map(|_| Vec::new()).collect()));
+        }
+        let other = if input == SideId::Left { &self.right } else { &self.left };
+        let repeated = UInt32Array::from(mine);
         let mine: Vec<ArrayRef> = data
             .columns()
             .iter()
             .map(|c| arrow_select::take::take(c.as_ref(), &repeated, None))
             .collect::<Result<_, _>>()
             .map_err(internal)?;
-        let refs: Vec<Option<RowRef>> = all.iter().map(|m| Some(m.row)).collect();
         let theirs: Vec<ArrayRef> = other
             .schema
             .fields()
@@ -319,19 +360,28 @@ impl JoinOperator {
             .map(|(i, f)| other.store.gather_column(i, &refs, f.data_type()))
             .collect::<Result<_, _>>()?;
         let columns = if input == SideId::Left { [mine, theirs].concat() } else { [theirs, mine].concat() };
-        let options = RecordBatchOptions::new().with_row_count(Some(all.len()));
+        let options = RecordBatchOptions::new().with_row_count(Some(refs.len()));
         let pairs = RecordBatch::try_new_with_options(self.pair_schema.clone(), columns, &options).map_err(internal)?;
         let mask = residual
             .evaluate(&pairs, &self.spec.ctx)
             .map_err(|e| RuntimeError::Eval { node: NAME.into(), source: e })?;
         let mask = mask.as_boolean_opt().ok_or_else(|| internal("residual condition is not boolean"))?;
-        Ok(all.into_iter().enumerate().filter(|(i, _)| mask.is_valid(*i) && mask.value(*i)).map(|(_, m)| m).collect())
+        let mut at = 0;
+        let verdicts = sizes
+            .into_iter()
+            .map(|size| {
+                let v = (at..at + size).map(|i| mask.is_valid(i) && mask.value(i)).collect();
+                at += size;
+                v
+            })
+            .collect();
+        Ok((end, verdicts))
     }
 
-    fn process_row(&mut self, input: SideId, change: &Change<'_>, now: u64) -> Result<(), RuntimeError> {
-        let Change { data, row, kind, key, id } = *change;
+    fn process_row(&mut self, input: SideId, change: &Change<'_>, holds: Option<&[bool]>, now: u64) -> Result<(), RuntimeError> {
+        let Change { row, kind, key, id } = *change;
         self.expire_key(key, now);
-        let matches = self.matches(input, data, row.row as usize, key)?;
+        let matches = self.matches(input, key, holds);
         let (me, them) = self.sides(input);
         let (input_outer, other_outer, unique) = (me.outer, them.outer, me.unique);
         if !kind.is_accumulate() && !me.identified {
@@ -342,7 +392,7 @@ impl JoinOperator {
             if input_outer && matches.is_empty() {
                 self.push(input, Some(row), None, RowKind::Insert);
                 let me = self.sides(input).0;
-                me.state.entry(key.to_vec()).or_default().add(id, row, 0, unique, now, &mut me.store);
+                me.state.entry(Box::from(key)).or_default().add(id, row, 0, unique, now, &mut me.store);
                 return Ok(());
             }
             let joined_kind = if input_outer || other_outer { RowKind::Insert } else { kind };
@@ -363,7 +413,7 @@ impl JoinOperator {
                 associations = associations.saturating_add(m.count);
             }
             let me = self.sides(input).0;
-            me.state.entry(key.to_vec()).or_default().add(id, row, associations, unique, now, &mut me.store);
+            me.state.entry(Box::from(key)).or_default().add(id, row, associations, unique, now, &mut me.store);
         } else {
             let me = self.sides(input).0;
             if let (Some(rows), Some(id)) = (me.state.get_mut(key), id) {
@@ -456,21 +506,30 @@ impl Operator for JoinOperator {
         let batch_id = me.store.insert(data.clone());
         // Held while the batch is processed: its rows may enter and leave state in turn.
         me.store.retain(batch_id);
-        for i in 0..data.num_rows() {
-            let row = RowRef { batch: batch_id, row: i as u32 };
-            let kind = batch.kind(i);
-            if key_arrays.iter().any(|a| a.is_null(i)) {
-                // A NULL key matches nothing and is never stored.
-                if self.sides(side).0.outer {
-                    let kind = if kind.is_accumulate() { RowKind::Insert } else { RowKind::Delete };
-                    self.push(side, Some(row), None, kind);
-                }
-                continue;
+        // The join key of each row; `None` where a key column is NULL.
+        let row_keys: Vec<Option<Vec<u8>>> = (0..data.num_rows())
+            .map(|i| (!key_arrays.iter().any(|a| a.is_null(i))).then(|| row_bytes(&keys, i)))
+            .collect();
+        let mut start = 0;
+        while start < data.num_rows() {
+            let (end, verdicts) = self.residual_verdicts(side, &data, &row_keys, start, now)?;
+            for i in start..end {
+                let row = RowRef { batch: batch_id, row: i as u32 };
+                let kind = batch.kind(i);
+                let Some(key) = &row_keys[i] else {
+                    // A NULL key matches nothing and is never stored.
+                    if self.sides(side).0.outer {
+                        let kind = if kind.is_accumulate() { RowKind::Insert } else { RowKind::Delete };
+                        self.push(side, Some(row), None, kind);
+                    }
+                    continue;
+                };
+                let id = ids.as_ref().map(|ids| ids.row(i));
+                let id = id.as_ref().map(|id| id.as_ref());
+                let holds = verdicts.get(i - start).map(Vec::as_slice);
+                self.process_row(side, &Change { row, kind, key, id }, holds, now)?;
             }
-            let key = row_bytes(&keys, i);
-            let id = ids.as_ref().map(|ids| ids.row(i));
-            let id = id.as_ref().map(|id| id.as_ref());
-            self.process_row(side, &Change { data: &data, row, kind, key: &key, id }, now)?;
+            start = end;
         }
         self.flush(out)?;
         let me = self.sides(side).0;

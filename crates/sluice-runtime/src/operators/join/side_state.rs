@@ -36,31 +36,32 @@ pub(crate) struct StoredRow {
 const SCAN_LIMIT: usize = 8;
 
 /// The rows of one join key. Each row's identity (its unique key's or all its values'
-/// `arrow-row` bytes) is kept once, in `ids`; the index holds only positions into it. A
-/// side whose rows need no identity (an insert-only input without a unique key) keeps
-/// `ids` empty, and each row as it came.
+/// `arrow-row` bytes) is kept once, in `Ids`; the index holds only positions into it. A
+/// side whose rows need no identity (an insert-only input without a unique key) keeps no
+/// `Ids`, and each row as it came. Kept small, as there is one per key: the row vector and
+/// one pointer.
 #[derive(Default)]
 pub(crate) struct KeyRows {
     pub rows: Vec<StoredRow>,
-    /// One per row, or none at all.
+    /// One identity per row, or none at all.
+    ids: Option<Box<Ids>>,
+}
+
+#[derive(Default)]
+struct Ids {
     ids: Vec<Box<[u8]>>,
     /// Positions in `rows` by id, once the key holds more than `SCAN_LIMIT` rows.
     index: Option<HashTable<u32>>,
 }
 
+/// One side's rows by join key (the key's `arrow-row` bytes).
+pub(crate) type SideState = KeyMap<Box<[u8]>, KeyRows>;
+
 fn hash_id(id: &[u8]) -> u64 {
     KeyHasher::default().hash_one(id)
 }
 
-impl KeyRows {
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    pub fn contains(&self, id: &[u8]) -> bool {
-        self.position(id).is_some()
-    }
-
+impl Ids {
     fn position(&self, id: &[u8]) -> Option<usize> {
         match &self.index {
             Some(index) => index.find(hash_id(id), |&i| *self.ids[i as usize] == *id).map(|&i| i as usize),
@@ -68,10 +69,7 @@ impl KeyRows {
         }
     }
 
-    /// Appends a row that is not held yet, or one without identity.
-    fn push(&mut self, id: Option<Box<[u8]>>, stored: StoredRow) {
-        self.rows.push(stored);
-        let Some(id) = id else { return };
+    fn push(&mut self, id: Box<[u8]>) {
         let at = self.ids.len();
         self.ids.push(id);
         let ids = &self.ids;
@@ -87,6 +85,48 @@ impl KeyRows {
                 self.index = Some(index);
             }
             None => {}
+        }
+    }
+
+    /// Removes the id at `i`; the last one moves to `i`, as in `Vec::swap_remove`.
+    fn swap_remove(&mut self, i: usize) {
+        let last = self.ids.len() - 1;
+        if let Some(index) = &mut self.index {
+            if let Ok(entry) = index.find_entry(hash_id(&self.ids[i]), |&at| at as usize == i) {
+                entry.remove();
+            }
+            if i != last {
+                if let Some(at) = index.find_mut(hash_id(&self.ids[last]), |&at| at as usize == last) {
+                    *at = i as u32;
+                }
+            }
+        }
+        self.ids.swap_remove(i);
+    }
+}
+
+impl KeyRows {
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn contains(&self, id: &[u8]) -> bool {
+        self.position(id).is_some()
+    }
+
+    fn position(&self, id: &[u8]) -> Option<usize> {
+        self.ids.as_ref().and_then(|ids| ids.position(id))
+    }
+
+    /// Appends a row that is not held yet, or one without identity.
+    fn push(&mut self, id: Option<Box<[u8]>>, stored: StoredRow) {
+        if self.rows.capacity() == 0 {
+            // Most keys hold one row: no room for four.
+            self.rows.reserve_exact(1);
+        }
+        self.rows.push(stored);
+        if let Some(id) = id {
+            self.ids.get_or_insert_default().push(id);
         }
     }
 
@@ -132,22 +172,10 @@ impl KeyRows {
     }
 
     fn remove(&mut self, i: usize, store: &mut BatchStore) {
-        let last = self.rows.len() - 1;
-        if let Some(index) = &mut self.index {
-            // The removed row's entry goes; the last row's moves to position `i`.
-            if let Ok(entry) = index.find_entry(hash_id(&self.ids[i]), |&at| at as usize == i) {
-                entry.remove();
-            }
-            if i != last {
-                if let Some(at) = index.find_mut(hash_id(&self.ids[last]), |&at| at as usize == last) {
-                    *at = i as u32;
-                }
-            }
+        if let Some(ids) = &mut self.ids {
+            ids.swap_remove(i);
         }
         let entry = self.rows.swap_remove(i);
-        if !self.ids.is_empty() {
-            self.ids.swap_remove(i);
-        }
         store.release(entry.row.batch);
     }
 
@@ -173,7 +201,7 @@ impl KeyRows {
 /// Copies a side's rows out of their input batches into one batch once those batches hold
 /// mostly rows the side no longer keeps (`BatchStore::needs_compaction`). Called between
 /// input batches, when nothing but the side's state refers to stored rows.
-pub(crate) fn compact_side(state: &mut KeyMap<Vec<u8>, KeyRows>, store: &mut BatchStore) -> Result<(), RuntimeError> {
+pub(crate) fn compact_side(state: &mut SideState, store: &mut BatchStore) -> Result<(), RuntimeError> {
     if store.needs_compaction() {
         let mut rows: Vec<&mut RowRef> = state.values_mut().flat_map(|k| k.rows.iter_mut().map(|r| &mut r.row)).collect();
         store.compact(&mut rows)?;
@@ -186,13 +214,13 @@ pub(crate) fn compact_side(state: &mut KeyMap<Vec<u8>, KeyRows>, store: &mut Bat
 /// `schema` with their counts, associations and write times.
 pub(crate) fn save_side(
     out: &mut StateWriter,
-    state: &KeyMap<Vec<u8>, KeyRows>,
+    state: &SideState,
     keys: &Option<RowConverter>,
     store: &BatchStore,
     schema: &SchemaRef,
 ) -> Result<(), String> {
-    let entries: Vec<(&Vec<u8>, &KeyRows)> = state.iter().collect();
-    let key_bytes: Vec<&[u8]> = entries.iter().map(|(k, _)| k.as_slice()).collect();
+    let entries: Vec<(&Box<[u8]>, &KeyRows)> = state.iter().collect();
+    let key_bytes: Vec<&[u8]> = entries.iter().map(|(k, _)| &k[..]).collect();
     save_keys(out, keys, &key_bytes)?;
     out.natives(&entries.iter().map(|(_, r)| r.rows.len() as u64).collect::<Vec<_>>());
     let rows: Vec<&StoredRow> = entries.iter().flat_map(|(_, r)| r.rows.iter()).collect();
@@ -208,7 +236,7 @@ pub(crate) fn save_side(
 /// again with `ids` over `id_columns`.
 pub(crate) fn load_side(
     input: &mut StateReader,
-    state: &mut KeyMap<Vec<u8>, KeyRows>,
+    state: &mut SideState,
     keys: &Option<RowConverter>,
     (ids, id_columns): (&Option<RowConverter>, &[usize]),
     store: &mut BatchStore,
@@ -242,7 +270,7 @@ pub(crate) fn load_side(
             held.restore(id, StoredRow { row, count: counts[i], associations: associations[i], written: written[i] });
         }
         next += size as usize;
-        state.insert(key, held);
+        state.insert(key.into_boxed_slice(), held);
     }
     Ok(())
 }
