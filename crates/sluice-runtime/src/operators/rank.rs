@@ -46,7 +46,7 @@ fn internal(e: impl std::fmt::Display) -> RuntimeError {
 
 struct Entry {
     sort: Vec<u8>,
-    /// The row's values, to find it again on retraction.
+    /// The row's values, to find it again on retraction (empty on an append-only input).
     values: Vec<u8>,
     /// Arrival number: identifies the row in before/after comparisons.
     seq: u64,
@@ -110,6 +110,8 @@ impl RankOperator {
     /// `AppendOnlyTopNFunction` does. A retraction then fails the job.
     pub fn append_only_input(mut self) -> Self {
         self.append_only = true;
+        // Without retractions no row is looked for by its values: they are not encoded.
+        self.values = None;
         self
     }
 
