@@ -22,6 +22,11 @@ use super::partition;
 use crate::dead_letter::DeadLetters;
 
 const READ_CHUNK: usize = 4 << 20;
+/// A batch ends at this many bytes of records even before `batch_size` rows: wide records
+/// (Nexmark's events, about 300 bytes of JSON each) would otherwise make batches of many
+/// megabytes, which every operator holds while it works. Narrow ones (the IoT rows, about
+/// 80 bytes) still fill `batch_size`.
+const MAX_BATCH_BYTES: usize = 512 << 10;
 const MAX_SKIP_EXAMPLES: usize = 3;
 
 /// The files under `path` to read, in name order: the file itself, or every file in the
@@ -125,6 +130,8 @@ pub struct FileSource {
     dead_letters: Option<DeadLetters>,
     csv: bool,
     batch_size: usize,
+    /// Bytes of the records decoded into the batch being built.
+    batch_bytes: usize,
     schema: SchemaRef,
     metadata: Vec<String>,
     monitor: Option<Duration>,
@@ -202,6 +209,7 @@ impl FileSource {
             dead_letters: DeadLetters::for_source(table, ctx)?,
             csv,
             batch_size: ctx.batch_size.max(1),
+            batch_bytes: 0,
             schema: ctx.output_schema.clone(),
             metadata: ctx.metadata.iter().map(|(k, _)| k.clone()).collect(),
             monitor: config.monitor_interval,
@@ -344,6 +352,7 @@ impl FileSource {
     }
 
     fn emit(&mut self) -> Result<SourcePoll, ConnectorError> {
+        self.batch_bytes = 0;
         let n = self.decoder.num_rows();
         let mut arrays = self.decoder.flush()?;
         if self.output.iter().any(|c| matches!(c, OutputColumn::Partition { .. })) {
@@ -390,7 +399,7 @@ impl SourceReader for FileSource {
                 }
                 return Ok(SourcePoll::Finished);
             }
-            while self.decoder.num_rows() < self.batch_size {
+            while self.decoder.num_rows() < self.batch_size && self.batch_bytes < MAX_BATCH_BYTES {
                 let Some((s, e)) = self.next_record()? else {
                     // End of this file: hand out its rows before moving on, so each batch
                     // carries one file's metadata.
@@ -405,6 +414,7 @@ impl SourceReader for FileSource {
                 };
                 let Some(f) = self.current.as_mut() else { break };
                 f.line += 1;
+                self.batch_bytes += e - s;
                 let mut record = &self.buf[s..e];
                 if let Some(r) = record.strip_suffix(b"\r") {
                     record = r;
@@ -433,7 +443,10 @@ impl SourceReader for FileSource {
                     }
                 }
             }
-            if self.decoder.num_rows() >= self.batch_size {
+            if self.decoder.num_rows() == 0 {
+                // Only skipped records so far: they do not count towards a batch.
+                self.batch_bytes = 0;
+            } else if self.decoder.num_rows() >= self.batch_size || self.batch_bytes >= MAX_BATCH_BYTES {
                 return self.emit();
             }
         }

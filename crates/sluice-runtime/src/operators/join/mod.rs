@@ -19,6 +19,9 @@
 //!
 //! With `state_ttl`, a stored row not written for the TTL (processing time) is forgotten
 //! without any output, as Flink's state TTL does.
+//!
+//! The residual condition is evaluated over many (input row, held row) pairs at once
+//! (`residual_verdicts`), never once per input row.
 
 pub(crate) mod side_state;
 pub mod state_clock;
@@ -291,7 +294,7 @@ impl JoinOperator {
         }
     }
 
-    /// The other side's rows of `key` for input row `row`: those for which the residual
+    /// The other side's rows of `key` for one input row: those for which the residual
     /// condition holds, when `holds` (one verdict per row the other side holds for the
     /// key, from `residual_verdicts`) is given; all of them otherwise.
     fn matches(&self, input: SideId, key: &[u8], holds: Option<&[bool]>) -> Vec<Match> {
