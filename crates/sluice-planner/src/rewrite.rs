@@ -11,10 +11,16 @@ use crate::logical::{LogicalPlan, PlanSchema};
 /// twice; and a projection over a join, a Top-N or a deduplication that keep rows in
 /// state passes on which columns are read (`prune_below`), so that they keep no others.
 pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
+    // A second pass prunes below the projections the first one merged (a query's select
+    // list over the projection that adds a deduplication's row number).
+    optimize_once(optimize_once(plan))
+}
+
+fn optimize_once(plan: LogicalPlan) -> LogicalPlan {
     match plan {
         LogicalPlan::Project { input, exprs, schema } => {
             let (input, exprs) = prune_below(*input, exprs);
-            let input = optimize(input);
+            let input = optimize_once(input);
             if let LogicalPlan::Project { input: inner_input, exprs: inner_exprs, .. } = &input {
                 if can_merge(&exprs, inner_exprs) {
                     let merged = exprs.iter().map(|e| substitute(e, inner_exprs)).collect();
@@ -24,21 +30,21 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             }
             crate::bind::prune_rank_number(LogicalPlan::Project { input: Box::new(input), exprs, schema })
         }
-        LogicalPlan::Filter { input, predicate } => LogicalPlan::Filter { input: Box::new(optimize(*input)), predicate },
+        LogicalPlan::Filter { input, predicate } => LogicalPlan::Filter { input: Box::new(optimize_once(*input)), predicate },
         LogicalPlan::Unnest { input, collection, with_ordinality, outer, schema } => {
-            LogicalPlan::Unnest { input: Box::new(optimize(*input)), collection, with_ordinality, outer, schema }
+            LogicalPlan::Unnest { input: Box::new(optimize_once(*input)), collection, with_ordinality, outer, schema }
         }
         LogicalPlan::Union { inputs, schema } => {
             LogicalPlan::Union { inputs: inputs.into_iter().map(optimize).collect(), schema }
         }
         LogicalPlan::Aggregate { input, keys, aggregates, window, schema, span, state_ttl } => {
-            LogicalPlan::Aggregate { input: Box::new(optimize(*input)), keys, aggregates, window, schema, span, state_ttl }
+            LogicalPlan::Aggregate { input: Box::new(optimize_once(*input)), keys, aggregates, window, schema, span, state_ttl }
         }
         LogicalPlan::WindowTvf { input, kind, time_column, partition_keys, schema, span } => {
-            LogicalPlan::WindowTvf { input: Box::new(optimize(*input)), kind, time_column, partition_keys, schema, span }
+            LogicalPlan::WindowTvf { input: Box::new(optimize_once(*input)), kind, time_column, partition_keys, schema, span }
         }
         LogicalPlan::OverAggregate { input, keys, time_column, frame, aggregates, schema, span } => LogicalPlan::OverAggregate {
-            input: Box::new(optimize(*input)),
+            input: Box::new(optimize_once(*input)),
             keys,
             time_column,
             frame,
@@ -47,10 +53,10 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             span,
         },
         LogicalPlan::RowNumber { input, keys, order, schema, span } => {
-            LogicalPlan::RowNumber { input: Box::new(optimize(*input)), keys, order, schema, span }
+            LogicalPlan::RowNumber { input: Box::new(optimize_once(*input)), keys, order, schema, span }
         }
         LogicalPlan::WindowRank { input, window_start, window_end, keys, order, limit, ltz, schema } => LogicalPlan::WindowRank {
-            input: Box::new(optimize(*input)),
+            input: Box::new(optimize_once(*input)),
             window_start,
             window_end,
             keys,
@@ -60,8 +66,8 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             schema,
         },
         LogicalPlan::Join { left, right, join_type, left_keys, right_keys, interval, residual, schema, span, state_ttl } => LogicalPlan::Join {
-            left: Box::new(optimize(*left)),
-            right: Box::new(optimize(*right)),
+            left: Box::new(optimize_once(*left)),
+            right: Box::new(optimize_once(*right)),
             join_type,
             left_keys,
             right_keys,
@@ -73,8 +79,8 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
         },
         LogicalPlan::TemporalJoin { left, right, left_join, left_keys, right_keys, left_time, right_time, residual, schema, span } => {
             LogicalPlan::TemporalJoin {
-                left: Box::new(optimize(*left)),
-                right: Box::new(optimize(*right)),
+                left: Box::new(optimize_once(*left)),
+                right: Box::new(optimize_once(*right)),
                 left_join,
                 left_keys,
                 right_keys,
@@ -87,8 +93,8 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
         }
         LogicalPlan::SemiJoin { left, right, anti, left_keys, right_keys, null_safe, residual, schema, span } => {
             LogicalPlan::SemiJoin {
-                left: Box::new(optimize(*left)),
-                right: Box::new(optimize(*right)),
+                left: Box::new(optimize_once(*left)),
+                right: Box::new(optimize_once(*right)),
                 anti,
                 left_keys,
                 right_keys,
@@ -114,8 +120,8 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             schema,
             span,
         } => LogicalPlan::WindowJoin {
-            left: Box::new(optimize(*left)),
-            right: Box::new(optimize(*right)),
+            left: Box::new(optimize_once(*left)),
+            right: Box::new(optimize_once(*right)),
             join_type,
             semi,
             left_keys,
@@ -130,25 +136,25 @@ pub fn optimize(plan: LogicalPlan) -> LogicalPlan {
             span,
         },
         LogicalPlan::ReplicateRows { input, count, columns, schema } => {
-            LogicalPlan::ReplicateRows { input: Box::new(optimize(*input)), count, columns, schema }
+            LogicalPlan::ReplicateRows { input: Box::new(optimize_once(*input)), count, columns, schema }
         }
         LogicalPlan::MatchRecognize { input, spec, schema, span } => {
-            LogicalPlan::MatchRecognize { input: Box::new(optimize(*input)), spec, schema, span }
+            LogicalPlan::MatchRecognize { input: Box::new(optimize_once(*input)), spec, schema, span }
         }
         LogicalPlan::LookupJoin { input, table, left, keys, key_columns, residual, schema, span } => {
-            LogicalPlan::LookupJoin { input: Box::new(optimize(*input)), table, left, keys, key_columns, residual, schema, span }
+            LogicalPlan::LookupJoin { input: Box::new(optimize_once(*input)), table, left, keys, key_columns, residual, schema, span }
         }
         LogicalPlan::Rank { input, keys, order, limit, emit_rank, schema, span } => {
-            LogicalPlan::Rank { input: Box::new(optimize(*input)), keys, order, limit, emit_rank, schema, span }
+            LogicalPlan::Rank { input: Box::new(optimize_once(*input)), keys, order, limit, emit_rank, schema, span }
         }
         LogicalPlan::Deduplicate { input, keys, keep_last, rowtime, schema, span } => {
-            LogicalPlan::Deduplicate { input: Box::new(optimize(*input)), keys, keep_last, rowtime, schema, span }
+            LogicalPlan::Deduplicate { input: Box::new(optimize_once(*input)), keys, keep_last, rowtime, schema, span }
         }
         LogicalPlan::TemporalSort { input, rowtime, then_by, schema, span } => {
-            LogicalPlan::TemporalSort { input: Box::new(optimize(*input)), rowtime, then_by, schema, span }
+            LogicalPlan::TemporalSort { input: Box::new(optimize_once(*input)), rowtime, then_by, schema, span }
         }
         LogicalPlan::Expand { input, projections, schema } => {
-            LogicalPlan::Expand { input: Box::new(optimize(*input)), projections, schema }
+            LogicalPlan::Expand { input: Box::new(optimize_once(*input)), projections, schema }
         }
         leaf @ (LogicalPlan::Scan { .. } | LogicalPlan::Values { .. }) => leaf,
     }
@@ -239,6 +245,15 @@ fn prune_below(input: LogicalPlan, exprs: Vec<ScalarExpr>) -> (LogicalPlan, Vec<
                 span,
             };
             (dedup, exprs.iter().map(|e| substitute(e, &to)).collect())
+        }
+        LogicalPlan::Filter { input, predicate } => {
+            // Through a filter, which reads its predicate's columns as well.
+            let n = exprs.len();
+            let mut carried = exprs;
+            carried.push(predicate.clone());
+            let (input, mut carried) = prune_below(*input, carried);
+            let predicate = carried.pop().filter(|_| carried.len() == n).unwrap_or(predicate);
+            (LogicalPlan::Filter { input: Box::new(input), predicate }, carried)
         }
         other => (other, exprs),
     }
