@@ -35,7 +35,7 @@ fn optimize_once(plan: LogicalPlan) -> LogicalPlan {
             LogicalPlan::Unnest { input: Box::new(optimize_once(*input)), collection, with_ordinality, outer, schema }
         }
         LogicalPlan::Union { inputs, schema } => {
-            LogicalPlan::Union { inputs: inputs.into_iter().map(optimize).collect(), schema }
+            LogicalPlan::Union { inputs: inputs.into_iter().map(optimize_once).collect(), schema }
         }
         LogicalPlan::Aggregate { input, keys, aggregates, window, schema, span, state_ttl } => {
             LogicalPlan::Aggregate { input: Box::new(optimize_once(*input)), keys, aggregates, window, schema, span, state_ttl }
