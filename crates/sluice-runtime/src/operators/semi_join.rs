@@ -20,8 +20,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
+use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Schema, SchemaRef};
 use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
@@ -31,7 +30,7 @@ use sluice_types::RowKind;
 use super::join::side_state::{compact_side, load_side, save_side, SideState};
 use crate::checkpoint::{column_types, open_operator_state, operator_state, unreadable};
 use super::join::state_clock::StateTtl;
-use super::join::{encode_rows, row_bytes, row_converter, ProcessingClock};
+use super::join::{encode_rows, pair_verdicts, row_bytes, row_converter, ProcessingClock};
 use crate::operators::window_rank::batch_store::{BatchStore, RowRef};
 use crate::{Operator, Output, RuntimeError};
 use crate::hash::KeyMap;
@@ -247,28 +246,15 @@ impl SemiAntiJoinOperator {
         if theirs.is_empty() {
             return Ok(Probes { probes, passes: Some(Vec::new()), end: row });
         }
-        let indices = UInt32Array::from(mine);
-        let mine: Vec<ArrayRef> = data
-            .columns()
-            .iter()
-            .map(|c| arrow_select::take::take(c.as_ref(), &indices, None))
-            .collect::<Result<_, _>>()
-            .map_err(internal)?;
         let other_schema = if left_input { &self.spec.right_schema } else { &self.spec.left_schema };
-        let theirs: Vec<ArrayRef> = other_schema
-            .fields()
-            .iter()
-            .enumerate()
-            .map(|(i, f)| other.store.gather_column(i, &theirs, f.data_type()))
-            .collect::<Result<_, _>>()?;
-        let columns = if left_input { [mine, theirs].concat() } else { [theirs, mine].concat() };
-        let options = RecordBatchOptions::new().with_row_count(Some(indices.len()));
-        let pairs = RecordBatch::try_new_with_options(self.pair_schema.clone(), columns, &options).map_err(internal)?;
-        let mask = residual
-            .evaluate(&pairs, &self.spec.ctx)
-            .map_err(|e| RuntimeError::Eval { node: NAME.into(), source: e })?;
-        let mask = mask.as_boolean_opt().ok_or_else(|| internal("the join condition is not boolean"))?;
-        let passes = (0..mask.len()).map(|i| mask.is_valid(i) && mask.value(i)).collect();
+        let passes = pair_verdicts(
+            residual,
+            &self.spec.ctx,
+            &self.pair_schema,
+            (data, mine, left_input),
+            (&other.store, other_schema, &theirs),
+            NAME,
+        )?;
         Ok(Probes { probes, passes: Some(passes), end: row })
     }
 
@@ -474,6 +460,7 @@ impl Operator for SemiAntiJoinOperator {
 mod tests {
     use std::sync::Arc;
 
+    use arrow_array::cast::AsArray;
     use arrow_array::{Int32Array, StringArray};
     use arrow_schema::{DataType as ArrowType, Field};
 

@@ -34,6 +34,7 @@ use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::{DataType as ArrowType, Schema, SchemaRef, SortOptions};
 use sluice_connector_api::state::{StateReader, StateWriter};
 use sluice_connector_api::ChangeBatch;
+use sluice_expr::{EvalContext, ScalarExpr};
 use sluice_types::RowKind;
 
 use self::side_state::{compact_side, load_side, save_side, SideState};
@@ -88,6 +89,41 @@ pub(crate) fn sort_converter(types: &[ArrowType], order: &[SortKey]) -> Result<O
         })
         .collect::<Result<Vec<_>, _>>()?;
     RowConverter::new(fields).map(Some).map_err(|e| RuntimeError::Internal(e.to_string()))
+}
+
+/// Evaluates a join's residual condition over pairs of rows as one batch: row `mine[i]` of
+/// the input batch `data` with the held row `theirs[i]` of `store` (rows of
+/// `their_schema`), the left side's columns first, as `pair_schema` lays them out. One
+/// verdict per pair: the condition is true (not false, not NULL). `node` names the
+/// operator in errors.
+pub(crate) fn pair_verdicts(
+    residual: &ScalarExpr,
+    ctx: &EvalContext,
+    pair_schema: &SchemaRef,
+    (data, mine, mine_is_left): (&RecordBatch, Vec<u32>, bool),
+    (store, their_schema, theirs): (&BatchStore, &SchemaRef, &[Option<RowRef>]),
+    node: &str,
+) -> Result<Vec<bool>, RuntimeError> {
+    let fail = |e: &dyn std::fmt::Display| RuntimeError::Internal(format!("{node}: {e}"));
+    let indices = UInt32Array::from(mine);
+    let mine: Vec<ArrayRef> = data
+        .columns()
+        .iter()
+        .map(|c| arrow_select::take::take(c.as_ref(), &indices, None))
+        .collect::<Result<_, _>>()
+        .map_err(|e| fail(&e))?;
+    let theirs: Vec<ArrayRef> = their_schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| store.gather_column(i, theirs, f.data_type()))
+        .collect::<Result<_, _>>()?;
+    let columns = if mine_is_left { [mine, theirs].concat() } else { [theirs, mine].concat() };
+    let options = RecordBatchOptions::new().with_row_count(Some(indices.len()));
+    let pairs = RecordBatch::try_new_with_options(pair_schema.clone(), columns, &options).map_err(|e| fail(&e))?;
+    let mask = residual.evaluate(&pairs, ctx).map_err(|e| RuntimeError::Eval { node: node.into(), source: e })?;
+    let mask = mask.as_boolean_opt().ok_or_else(|| fail(&"the join condition is not boolean"))?;
+    Ok((0..mask.len()).map(|i| mask.is_valid(i) && mask.value(i)).collect())
 }
 
 /// Encodes `columns` of every row of `data` (`None` when there is no converter).
@@ -189,6 +225,23 @@ struct Match {
 /// How many (input row, held row) pairs one evaluation of the residual condition covers
 /// at most (more only when one row alone has more).
 const PAIRS_PER_EVALUATION: usize = 8192;
+
+/// The verdicts of the residual condition for the input rows `start..end`: the pairs of
+/// row `start + i` are `holds[starts[i]..starts[i + 1]]`, one per row the other side
+/// holds for its key, in their order.
+struct Verdicts {
+    start: usize,
+    end: usize,
+    starts: Vec<usize>,
+    holds: Vec<bool>,
+}
+
+impl Verdicts {
+    fn of(&self, row: usize) -> &[bool] {
+        let i = row - self.start;
+        &self.holds[self.starts[i]..self.starts[i + 1]]
+    }
+}
 
 /// One input row: its batch, where it is stored, its kind, join key and identity.
 #[derive(Clone, Copy)]
@@ -309,13 +362,13 @@ impl JoinOperator {
     }
 
     /// Evaluates the residual condition once for the input rows from `start` on: every
-    /// row paired with each row the other side holds for its key, as one batch, so that no
-    /// expression is evaluated per row. Stops after the row that makes the pairs reach
-    /// `PAIRS_PER_EVALUATION`, so that a batch meeting large keys needs bounded memory.
-    /// Returns where it stopped, and per row the verdicts of its pairs (none for a row
-    /// whose key is NULL). The other side's rows for a key do not change while one side's
-    /// batch is processed (only their association counts do), so the verdicts stay true.
-    /// Expires the keys' rows first, as `process_row` would.
+    /// row paired with each row the other side holds for its key, as one batch
+    /// (`pair_verdicts`), so that no expression is evaluated per row. Stops after the row
+    /// that makes the pairs reach `PAIRS_PER_EVALUATION`, so that a batch meeting large
+    /// keys needs bounded memory. `None` without a residual condition; otherwise where it
+    /// stopped is `Verdicts::end`. The other side's rows for a key do not change while one
+    /// side's batch is processed (only their association counts do), so the verdicts stay
+    /// true. Expires the keys' rows first, as `process_row` would.
     fn residual_verdicts(
         &mut self,
         input: SideId,
@@ -323,62 +376,37 @@ impl JoinOperator {
         keys: &[Option<Vec<u8>>],
         start: usize,
         now: u64,
-    ) -> Result<(usize, Vec<Vec<bool>>), RuntimeError> {
-        let Some(residual) = self.spec.residual.clone() else { return Ok((keys.len(), Vec::new())) };
+    ) -> Result<Option<Verdicts>, RuntimeError> {
+        let Some(residual) = self.spec.residual.clone() else { return Ok(None) };
         let mut mine: Vec<u32> = Vec::new();
         let mut refs: Vec<Option<RowRef>> = Vec::new();
-        let mut sizes = Vec::new();
+        let mut starts = vec![0];
         let mut end = start;
         while end < keys.len() && mine.len() < PAIRS_PER_EVALUATION {
-            let size = match &keys[end] {
-                Some(key) => {
-                    self.expire_key(key, now);
-                    let other = if input == SideId::Left { &self.right } else { &self.left };
-                    let rows = other.state.get(key.as_slice()).map_or(&[][..], |r| &r.rows[..]);
-                    mine.extend(std::iter::repeat_n(end as u32, rows.len()));
-                    refs.extend(rows.iter().map(|r| Some(r.row)));
-                    rows.len()
-                }
-                None => 0,
-            };
-            sizes.push(size);
+            if let Some(key) = &keys[end] {
+                self.expire_key(key, now);
+                let other = if input == SideId::Left { &self.right } else { &self.left };
+                let rows = other.state.get(key.as_slice()).map_or(&[][..], |r| &r.rows[..]);
+                mine.extend(std::iter::repeat_n(end as u32, rows.len()));
+                refs.extend(rows.iter().map(|r| Some(r.row)));
+            }
+            starts.push(refs.len());
             end += 1;
         }
-        if mine.is_empty() {
-            return Ok((end, sizes.iter().map(|_| Vec::new()).collect()));
-        }
-        let other = if input == SideId::Left { &self.right } else { &self.left };
-        let repeated = UInt32Array::from(mine);
-        let mine: Vec<ArrayRef> = data
-            .columns()
-            .iter()
-            .map(|c| arrow_select::take::take(c.as_ref(), &repeated, None))
-            .collect::<Result<_, _>>()
-            .map_err(internal)?;
-        let theirs: Vec<ArrayRef> = other
-            .schema
-            .fields()
-            .iter()
-            .enumerate()
-            .map(|(i, f)| other.store.gather_column(i, &refs, f.data_type()))
-            .collect::<Result<_, _>>()?;
-        let columns = if input == SideId::Left { [mine, theirs].concat() } else { [theirs, mine].concat() };
-        let options = RecordBatchOptions::new().with_row_count(Some(refs.len()));
-        let pairs = RecordBatch::try_new_with_options(self.pair_schema.clone(), columns, &options).map_err(internal)?;
-        let mask = residual
-            .evaluate(&pairs, &self.spec.ctx)
-            .map_err(|e| RuntimeError::Eval { node: NAME.into(), source: e })?;
-        let mask = mask.as_boolean_opt().ok_or_else(|| internal("residual condition is not boolean"))?;
-        let mut at = 0;
-        let verdicts = sizes
-            .into_iter()
-            .map(|size| {
-                let v = (at..at + size).map(|i| mask.is_valid(i) && mask.value(i)).collect();
-                at += size;
-                v
-            })
-            .collect();
-        Ok((end, verdicts))
+        let holds = if refs.is_empty() {
+            Vec::new()
+        } else {
+            let other = if input == SideId::Left { &self.right } else { &self.left };
+            pair_verdicts(
+                &residual,
+                &self.spec.ctx,
+                &self.pair_schema,
+                (data, mine, input == SideId::Left),
+                (&other.store, &other.schema, &refs),
+                NAME,
+            )?
+        };
+        Ok(Some(Verdicts { start, end, starts, holds }))
     }
 
     fn process_row(&mut self, input: SideId, change: &Change<'_>, holds: Option<&[bool]>, now: u64) -> Result<(), RuntimeError> {
@@ -515,11 +543,12 @@ impl Operator for JoinOperator {
             .collect();
         let mut start = 0;
         while start < data.num_rows() {
-            let (end, verdicts) = self.residual_verdicts(side, &data, &row_keys, start, now)?;
-            for i in start..end {
+            let verdicts = self.residual_verdicts(side, &data, &row_keys, start, now)?;
+            let end = verdicts.as_ref().map_or(data.num_rows(), |v| v.end);
+            for (i, key) in row_keys.iter().enumerate().take(end).skip(start) {
                 let row = RowRef { batch: batch_id, row: i as u32 };
                 let kind = batch.kind(i);
-                let Some(key) = &row_keys[i] else {
+                let Some(key) = key else {
                     // A NULL key matches nothing and is never stored.
                     if self.sides(side).0.outer {
                         let kind = if kind.is_accumulate() { RowKind::Insert } else { RowKind::Delete };
@@ -529,7 +558,7 @@ impl Operator for JoinOperator {
                 };
                 let id = ids.as_ref().map(|ids| ids.row(i));
                 let id = id.as_ref().map(|id| id.as_ref());
-                let holds = verdicts.get(i - start).map(Vec::as_slice);
+                let holds = verdicts.as_ref().map(|v| v.of(i));
                 self.process_row(side, &Change { row, kind, key, id }, holds, now)?;
             }
             start = end;
